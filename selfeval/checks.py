@@ -1,0 +1,171 @@
+"""The checks every form must pass (domain.md §4). All of them run; each failure is an Issue with a code.
+
+Declared values are compared with computed ones and every difference is reported, never kept silently.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from selfeval import values
+from selfeval.messages import issue
+from selfeval.model import Form, Issue, Loc, Scorecard
+
+TOLERANCE = 0.005  # half a unit of the printed second decimal
+_RATE_NAMES = ("预算执行率", "项目预算执行率", "项目支出进度达标率", "支出进度达标率", "资金执行率")
+_NO_REASON = {"", "无", "—", "-", "/", "无偏差", "不适用"}
+
+
+def check(card: Scorecard, profile, unrounded_rate: float | None) -> list[Issue]:
+    form = card.form
+    return [
+        *_header(form),
+        *_funds(card, profile, unrounded_rate),
+        *_weights(card, profile),
+        *_rows(card),
+        *_cross_fields(card, unrounded_rate),
+        *_totals(card),
+    ]
+
+
+def _close(a: float, b: float, tol: float = TOLERANCE) -> bool:
+    return abs(a - b) <= tol + 1e-9
+
+
+def _header(form: Form) -> Iterable[Issue]:
+    h = form.header
+    if h.project_code and not re.fullmatch(r"\d{21}", h.project_code):
+        yield issue("CODE_FORMAT", h.locs.get("project_code", form.loc), code=h.project_code)
+    if h.year and not re.fullmatch(r"(19|20)\d{2}", h.year):
+        yield issue("YEAR_FORMAT", h.locs.get("year", form.loc), year=h.year)
+
+
+def _funds(card: Scorecard, profile, rate: float | None) -> Iterable[Issue]:
+    funds = card.form.funds
+    total = funds.total
+    where = total.loc or card.form.loc
+    for line in (total, *funds.parts):
+        for field, label in (("initial_budget", "年初预算数"), ("annual_budget", "全年预算数"), ("executed", "全年执行数")):
+            value = getattr(line, field)
+            if value is not None and value < 0:
+                yield issue("AMOUNT_NEGATIVE", line.loc or where, field=f"{line.label}·{label}", value=value)
+    for field, label in (("annual_budget", "全年预算数"), ("executed", "全年执行数")):
+        if getattr(total, field) is None:
+            yield issue("AMOUNT_MISSING", funds.locs.get(f"total.{field}", where), field=label)
+    if total.annual_budget == 0:
+        yield issue("BUDGET_ZERO", funds.locs.get("total.annual_budget", where))
+    if total.annual_budget and total.executed is not None and total.executed > total.annual_budget + 0.005:
+        yield issue("OVERSPENT", funds.locs.get("total.executed", where), executed=total.executed, budget=total.annual_budget)
+    for field, label in (("annual_budget", "全年预算数"), ("executed", "全年执行数")):
+        parts = [getattr(p, field) for p in funds.parts]
+        whole = getattr(total, field)
+        if parts and whole is not None and all(p is not None for p in parts) and not _close(sum(parts), whole, 0.01):
+            yield issue("FUNDS_PARTS_SUM", funds.locs.get(f"total.{field}", where), column=label, parts=sum(parts), total=whole)
+    if funds.declared_weight is not None and not _close(funds.declared_weight, profile.budget_weight):
+        yield issue("BUDGET_WEIGHT_MISMATCH", funds.locs.get("weight", where), declared=funds.declared_weight, expected=profile.budget_weight)
+    declared_rate = funds.declared_rate
+    if declared_rate is not None and card.rate is not None:
+        # a percent cell read as a fraction (0.9863 for 98.63 %) is the same value, not a mistake
+        if declared_rate <= 1.5 and _close(declared_rate * 100, card.rate, 0.01) and not _close(declared_rate, card.rate, 0.01):
+            yield issue("RATE_AS_FRACTION", funds.locs.get("rate", where), value=declared_rate, percent=card.rate)
+        elif not _close(declared_rate, card.rate, 0.01):
+            yield issue("RATE_MISMATCH", funds.locs.get("rate", where), declared=declared_rate, computed=card.rate)
+    if funds.declared_score is not None and card.budget_score is not None and not _close(funds.declared_score, card.budget_score):
+        yield issue("BUDGET_SCORE_MISMATCH", funds.locs.get("score", where), declared=funds.declared_score, computed=card.budget_score)
+
+
+def _weights(card: Scorecard, profile) -> Iterable[Issue]:
+    form = card.form
+    sums: Counter[str] = Counter()
+    first_row: dict[str, Loc | None] = {}
+    for ind in form.indicators:
+        sums[ind.level1] += ind.weight or 0.0
+        first_row.setdefault(ind.level1, ind.loc)
+    if not profile.rescale_na:
+        for level1, expected in {**profile.level_weights, **form.level1_weights}.items():
+            actual = sums.get(level1, 0.0)
+            if not _close(actual, expected, 0.01):
+                yield issue("WEIGHT_LEVEL_SUM", form.locs.get(level1) or first_row.get(level1) or form.loc, level1=level1, actual=actual, expected=expected)
+    all_weights = card.budget_weight + sum(sums.values())
+    if not profile.rescale_na and not _close(all_weights, 100, 0.01):
+        yield issue("WEIGHT_TOTAL", form.loc, budget=card.budget_weight, actual=round(all_weights, 2))
+    if form.declared_total_weight is not None and not _close(form.declared_total_weight, all_weights, 0.01):
+        yield issue("WEIGHT_DECLARED_TOTAL", form.locs.get("total_weight", form.loc), declared=form.declared_total_weight, actual=round(all_weights, 2))
+
+
+def _rows(card: Scorecard) -> Iterable[Issue]:
+    for s in card.indicators:
+        ind = s.indicator
+        where = ind.cells.get("score") or ind.loc
+        reason_at = ind.cells.get("reason") or ind.loc
+        w, declared = ind.weight, ind.declared_score
+        if ind.not_applicable:
+            if (w or 0) != 0 or (declared or 0) != 0:
+                yield issue("NA_NONZERO", where, weight=w or 0, score=declared or 0)
+            continue
+        if w is None:
+            continue
+        if declared is None:
+            yield issue("SCORE_MISSING", where)
+        elif declared < -TOLERANCE or declared > w + TOLERANCE:
+            yield issue("SCORE_RANGE", where, score=declared, weight=w)
+        if s.score is not None and declared is not None and not _close(s.score, declared):
+            yield issue("SCORE_MISMATCH", where, declared=declared, computed=s.score)
+        lost = declared if declared is not None else s.score
+        reason = ind.reason.strip()
+        if lost is not None and lost < w - TOLERANCE and reason in _NO_REASON:
+            yield issue("REASON_MISSING", reason_at, score=lost, weight=w)
+
+
+def _cross_fields(card: Scorecard, rate: float | None) -> Iterable[Issue]:
+    executed = card.form.funds.total.executed
+    year = int(card.form.header.year) if card.form.header.year.isdigit() else None
+    for s in card.indicators:
+        ind = s.indicator
+        if ind.not_applicable:
+            continue
+        actual = values.parse(ind.actual, "actual", year)
+        where = ind.cells.get("actual") or ind.loc
+        if actual.kind != "number" or actual.value is None:
+            continue
+        if ind.level2 == "成本指标" and actual.money and actual.unit == "元" and executed is not None:
+            tolerance = _printed_tolerance(ind.actual) * (10000 if "万" in ind.actual else 1)
+            if abs(actual.value - executed) > tolerance + 0.01:
+                yield issue("COST_MISMATCH", where, actual=ind.actual.strip(), executed=executed, wan=executed / 10000)
+        named_rate = rate is not None and actual.unit == "%" and any(n in ind.name for n in _RATE_NAMES)
+        if named_rate and abs(actual.value - rate * 100) > _printed_tolerance(ind.actual) + 1e-9:
+            yield issue("RATE_INDICATOR_MISMATCH", where, name=ind.name, actual=actual.value, rate=rate * 100)
+
+
+def _printed_tolerance(text: str) -> float:
+    """Half a unit of the last printed decimal: '65万元' -> 0.5, '34.52万元' -> 0.005."""
+    m = re.search(r"\d+(?:\.(\d+))?", text.replace(",", ""))
+    decimals = len(m.group(1)) if m and m.group(1) else 0
+    return 0.5 * 10**-decimals
+
+
+def _totals(card: Scorecard) -> Iterable[Issue]:
+    form = card.form
+    if form.declared_total is None:
+        return
+    if card.total is not None and not _close(form.declared_total, card.total):
+        yield issue("TOTAL_MISMATCH", form.locs.get("total", form.loc), declared=form.declared_total, computed=card.total)
+    declared_parts = [form.funds.declared_score, *(i.declared_score for i in form.indicators)]
+    if all(p is not None for p in declared_parts):
+        summed = math.fsum(declared_parts)  # type: ignore[arg-type]
+        if not _close(summed, form.declared_total, 0.01):
+            yield issue("TOTAL_NOT_SUM", form.locs.get("total", form.loc), declared=form.declared_total, summed=round(summed, 2))
+
+
+def batch_issues(cards: Iterable[Scorecard]) -> list[Issue]:
+    """Checks across a batch: the same project code twice."""
+    cards = list(cards)
+    counts = Counter(c.form.header.project_code for c in cards if c.form.header.project_code)
+    return [
+        issue("DUPLICATE_CODE", code, code=code, count=n)
+        for code, n in counts.items()
+        if n > 1
+    ]

@@ -1,0 +1,224 @@
+"""`python -m selfeval ...`: batch scoring, import and export. A thin client of the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from selfeval.readers import ReadResult, read_path
+from selfeval.rules import available_profiles, load_profile, score
+
+ACCEPTED = {".xlsx", ".xls", ".txt", ".md", ".tsv", ".csv", ".text"}
+
+
+def expand(paths: Sequence[str]) -> Iterator[Path]:
+    """Files as given, and the accepted files inside folders (sorted, recursive)."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ACCEPTED)
+        else:
+            yield path
+
+
+def _read(path: Path) -> ReadResult:
+    if not path.is_file():
+        from selfeval.model import Issue
+
+        return ReadResult(str(path), "", (), (Issue("FILE_MISSING", "error", str(path), "文件不存在或不是普通文件。"),))
+    return read_path(path)
+
+
+def _report_problems(result: ReadResult, path: Path) -> bool:
+    """Print a file's problems to stderr; True when any of them means something could not be read."""
+    failed = False
+    for problem in result.problems:
+        if problem.severity == "error":
+            failed = True
+            print(f"无法读取 {path}：{problem.location}：{problem.message}", file=sys.stderr)
+    return failed
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from selfeval.checks import batch_issues
+    from selfeval.serialize import scorecard_to_dict
+
+    profile = load_profile(args.profile)
+    failed = False
+    cards = []
+    for path in expand(args.paths):
+        result = _read(path)
+        failed |= _report_problems(result, path)
+        cards.extend(score(form, profile) for form in result.forms)
+    for problem in batch_issues(cards):
+        print(f"提示：{problem.message}", file=sys.stderr)
+    if args.json:
+        json.dump([scorecard_to_dict(c) for c in cards], sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        for c in cards:
+            h = c.form.header
+            declared = "—" if c.form.declared_total is None else f"{c.form.declared_total:.2f}"
+            total = "—" if c.total is None else f"{c.total:.2f}"
+            print(
+                f"{h.project_code or '（无编码）'}\t{h.project_name}\t申报 {declared}\t计算 {total}\t"
+                f"{c.grade or '—'}\t错误 {c.errors}\t警告 {c.warnings}"
+            )
+    return 1 if failed else 0
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    for name in available_profiles():
+        print(f"{name}\t{load_profile(name).title}")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from selfeval.sample import open_seeded_store
+
+    store = open_seeded_store(args.db)
+    print(f"数据库：{store.path}（当前 {len(store.current_submission_ids())} 个项目）")
+    store.close()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from selfeval.ingest import ingest_file
+    from selfeval.sample import open_seeded_store
+
+    profile = load_profile(args.profile)
+    store = open_seeded_store(args.db, seed=False)
+    files = list(expand(args.paths))
+    stored = duplicates = unreadable = 0
+    for n, path in enumerate(files, start=1):
+        outcome = ingest_file(store, path.name, path.read_bytes() if path.is_file() else b"", profile, origin="import")
+        stored += len(outcome.stored)
+        duplicates += len(outcome.duplicates)
+        if outcome.problems:
+            unreadable += 1
+            for problem in outcome.problems:
+                print(f"\n无法读取 {path}：{problem.location}：{problem.message}", file=sys.stderr)
+        _progress(n, len(files), path.name)
+    print(f"\n已保存 {stored} 个自评表，重复 {duplicates} 个，无法读取的文件 {unreadable} 个。")
+    store.close()
+    return 1 if unreadable else 0
+
+
+def _progress(done: int, total: int, name: str) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
+    sys.stderr.flush()
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from selfeval.template import template_filename, write_template
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    failed = False
+    if args.paths:
+        profile = load_profile(args.profile)
+        cards = []
+        for path in expand(args.paths):
+            result = _read(path)
+            failed |= _report_problems(result, path)
+            cards.extend(score(f, profile) for f in result.forms)
+    else:
+        from selfeval.sample import open_seeded_store
+
+        store = open_seeded_store(args.db, seed=False)
+        cards = store.current_scorecards()
+        store.close()
+    if args.one_workbook:
+        target = out / "自评表汇总.xlsx"
+        target.write_bytes(write_template(cards))
+        print(f"已导出 {len(cards)} 个自评表到 {target}")
+    else:
+        for card in cards:
+            (out / template_filename(card.form)).write_bytes(write_template([card]))
+        print(f"已导出 {len(cards)} 个导入模板到 {out}")
+    return 1 if failed else 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from selfeval.sample import open_seeded_store
+
+    store = open_seeded_store(args.db, seed=False)
+    store.export_database(args.dir)
+    store.close()
+    print(f"已备份到 {args.dir}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from selfeval.store import Store
+
+    target = Path(args.db) if args.db else None
+    Store.restore(args.dir, target)
+    print(f"已从 {args.dir} 恢复")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m selfeval", description="项目支出绩效自评：评分、导入、导出")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("score", help="读取自评表并评分")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹（.xlsx .xls .txt）")
+    p.add_argument("--profile", default=None, help="评分规则（默认 shenzhen-futian-2023）")
+    p.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("profiles", help="列出评分规则")
+    p.set_defaults(func=cmd_profiles)
+
+    db_help = "DuckDB 文件（默认环境变量 SELFEVAL_DB 或 data/selfeval.duckdb）"
+    p = sub.add_parser("init", help="创建数据库并载入样例数据")
+    p.add_argument("--db", default=None, help=db_help)
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("import", help="读取文件并存入数据库")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--db", default=None, help=db_help)
+    p.add_argument("--profile", default=None)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="导出导入模板（.xlsx）")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="要导出的文件；省略时导出数据库中的当前版本")
+    p.add_argument("--out", required=True, help="输出文件夹")
+    p.add_argument("--one-workbook", action="store_true", help="所有表放进一个工作簿")
+    p.add_argument("--db", default=None, help=db_help)
+    p.add_argument("--profile", default=None)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("backup", help="备份数据库（EXPORT DATABASE）")
+    p.add_argument("dir")
+    p.add_argument("--db", default=None, help=db_help)
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复数据库（IMPORT DATABASE）")
+    p.add_argument("dir")
+    p.add_argument("--db", default=None, help=db_help)
+    p.set_defaults(func=cmd_restore)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as exc:  # unknown profile and the like: a usage error
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        from selfeval.store import StoreLocked
+
+        if isinstance(exc, StoreLocked):
+            print(exc, file=sys.stderr)
+            return 1
+        raise

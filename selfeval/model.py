@@ -1,0 +1,183 @@
+"""The data of selfeval: what a form declares (Form) and what the rules compute (Scorecard).
+
+Everything here is frozen. Declared values (what the document says) are kept apart from computed
+ones (what the rules give), and every value remembers where it came from (Loc).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+NOT_APPLICABLE = "不适用"
+
+
+def column_letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(frozen=True)
+class Loc:
+    """Where a value sits: sheet (or text block) name, 1-based row and column."""
+
+    sheet: str
+    row: int
+    col: int | None = None
+
+    def __str__(self) -> str:
+        if self.col is None:
+            return f"{self.sheet}!第{self.row}行"
+        return f"{self.sheet}!{column_letter(self.col)}{self.row}"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One non-empty cell of a Grid.
+
+    A merged range gives its value to its top-left cell, and also to the left cell of every further
+    row it spans (filled down, so a level name merged over rows is seen on each row); cells to the
+    right inside a merge stay empty, so one value is never seen twice in a row.
+    """
+
+    text: str
+    row: int
+    col: int
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Rows of cell strings with coordinates: what the text and Excel readers both produce."""
+
+    source: str
+    sheet: str
+    rows: tuple[tuple[Cell, ...], ...]  # each row holds its non-empty cells, left to right
+
+    def loc(self, cell: Cell) -> Loc:
+        return Loc(self.sheet, cell.row, cell.col)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding: a code the program knows, how bad it is, where, and a Chinese message."""
+
+    code: str
+    severity: Severity
+    location: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Header:
+    project_code: str = ""
+    project_name: str = ""
+    year: str = ""
+    unit: str = ""
+    budget_unit: str = ""
+    locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class FundsLine:
+    """One row of 资金使用情况; amounts in 元 whatever unit the document used."""
+
+    label: str
+    initial_budget: float | None
+    annual_budget: float | None
+    executed: float | None
+    loc: Loc | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Funds:
+    total: FundsLine  # 年度资金总额
+    parts: tuple[FundsLine, ...] = ()  # 其中：当年财政拨款, 上年结转资金, 其他资金
+    money_unit: str = "元"  # the unit the document used: 元 or 万元
+    declared_weight: float | None = None
+    declared_rate: float | None = None  # percent, as printed
+    declared_score: float | None = None
+    locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Goals:
+    expected: str = ""
+    achieved: str = ""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One third-level row of 年度绩效指标, as declared."""
+
+    level1: str
+    level2: str
+    name: str
+    target: str
+    actual: str
+    weight: float | None
+    declared_score: float | None
+    reason: str = ""
+    loc: Loc | None = field(default=None, compare=False)
+    cells: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def not_applicable(self) -> bool:
+        return self.name.replace(" ", "") == NOT_APPLICABLE
+
+
+@dataclass(frozen=True)
+class Form:
+    """What one 项目支出绩效自评表 declares."""
+
+    source: str
+    sheet: str
+    header: Header
+    funds: Funds
+    goals: Goals
+    indicators: tuple[Indicator, ...]
+    level1_weights: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+    declared_total_weight: float | None = None
+    declared_total: float | None = None
+    issues: tuple[Issue, ...] = field(default=(), compare=False)  # found while reading
+    loc: Loc | None = field(default=None, compare=False)
+    locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)  # "total", level1 rows
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    """What the rules give one indicator row."""
+
+    indicator: Indicator
+    score: float | None  # None: the rules could not score it (an error Issue says why)
+    rule: str  # rule code, e.g. "positive.over" (see rules.py)
+    explanation: str  # one line of Chinese
+    band: tuple[float, float] | None = None  # allowed points when the rule yields a band
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    """What the rules compute for a Form under a Profile, with every Issue found."""
+
+    form: Form
+    profile: str
+    rate: float | None  # execution rate in percent, rounded (98.63)
+    budget_weight: float
+    budget_score: float | None
+    indicators: tuple[IndicatorScore, ...]
+    total: float | None  # None when any part could not be scored
+    grade: str | None  # 优 / 良 / 中 / 差
+    issues: tuple[Issue, ...]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for i in self.issues if i.severity == "warning")

@@ -1,0 +1,186 @@
+"""The fixed vocabulary of the form: labels, level names, column headers.
+
+Forms are recognised by these words, never by positions. `norm` makes a cell comparable across
+full/half-width punctuation, spaces, `*` marks and markup.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def norm(text: str) -> str:
+    """A matching key: NFKC, no spaces, no `*`, no markup, no colons."""
+    text = re.sub(r"</?[a-zA-Z][^>]*>", "", text)
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s*#:]", "", text)
+
+
+# header labels (key -> field); the longest label is tried first
+HEADER_LABELS: dict[str, str] = {
+    "项目编码": "project_code",
+    "项目编号": "project_code",
+    "项目代码": "project_code",
+    "项目名称": "project_name",
+    "绩效自评年度": "year",
+    "自评年度": "year",
+    "评价年度": "year",
+    "年度": "year",
+    "项目实施单位": "unit",
+    "实施单位": "unit",
+    "一级预算单位": "budget_unit",
+    "主管预算单位": "budget_unit",
+    "主管部门": "budget_unit",
+    "预算单位": "budget_unit",
+}
+_HEADER_ORDER = sorted(HEADER_LABELS, key=len, reverse=True)
+HEADER_FIELD_NAMES = {
+    "project_code": "项目编码",
+    "project_name": "项目名称",
+    "year": "绩效自评年度",
+    "unit": "实施单位",
+    "budget_unit": "一级预算单位",
+}
+
+
+def header_label(key: str) -> tuple[str, str] | None:
+    """(field, rest) when the key starts with a header label: `项目编码440304…` -> ('project_code', '440304…')."""
+    for label in _HEADER_ORDER:
+        if key.startswith(label):
+            rest = key[len(label) :]
+            if label == "年度" and rest and not rest[:1].isdigit():
+                return None  # 年度资金总额, 年度总体目标, 年度绩效指标 are not the year label
+            return HEADER_LABELS[label], rest
+    return None
+
+
+def is_title(key: str) -> bool:
+    return "绩效自评表" in key and len(key) <= 40
+
+
+def is_form_start(key: str) -> bool:
+    return is_title(key) or (header_label(key) or ("",))[0] in ("project_code",)
+
+
+# 资金使用情况
+def funds_header_field(key: str) -> str | None:
+    key = re.sub(r"[(（].*?[)）]", "", key)  # 全年预算数（万元）, 预算数(A)
+    if key.startswith("年初预算"):
+        return "initial_budget"
+    if "执行率" in key:
+        return "rate"
+    if "执行数" in key or key in ("实际支出", "实际支出数", "全年支出数"):
+        return "executed"
+    if "预算数" in key or key in ("全年预算", "调整后预算"):
+        return "annual_budget"
+    if key == "分值":
+        return "weight"
+    if key == "得分":
+        return "score"
+    return None
+
+
+def funds_row_label(key: str) -> str | None:
+    """Which line of 资金使用情况 a label names."""
+    if "年度资金总额" in key or key in ("资金总额", "合计", "项目资金合计"):
+        return "total"
+    if "财政拨款" in key:
+        return "当年财政拨款"
+    if "上年结转" in key:
+        return "上年结转资金"
+    if "其他资金" in key:
+        return "其他资金"
+    return None
+
+
+# 年度绩效指标
+LEVEL1 = ("产出指标", "效益指标", "满意度指标")
+LEVEL2_FAMILY: dict[str, str] = {
+    "数量指标": "产出指标",
+    "质量指标": "产出指标",
+    "时效指标": "产出指标",
+    "成本指标": "产出指标",
+    "经济效益指标": "效益指标",
+    "社会效益指标": "效益指标",
+    "生态效益指标": "效益指标",
+    "可持续影响指标": "效益指标",
+    "服务对象满意度指标": "满意度指标",
+    "其他满意度指标": "满意度指标",
+    "经济成本指标": "产出指标",
+    "社会成本指标": "产出指标",
+    "生态环境成本指标": "产出指标",
+}
+_LEVEL1_RE = re.compile(r"^(产出指标|效益指标|满意度指标)(?:\(?(\d+(?:\.\d+)?)分\)?)?$")
+
+
+def level1_of(key: str) -> tuple[str, float | None] | None:
+    """('产出指标', 50.0) for `产出指标 (50分)`."""
+    m = _LEVEL1_RE.match(key)
+    if not m:
+        return None
+    return m.group(1), float(m.group(2)) if m.group(2) else None
+
+
+def level2_family(key: str) -> str | None:
+    """The first-level indicator a second-level name belongs to, or None."""
+    return LEVEL2_FAMILY.get(key)
+
+
+INDICATOR_HEADER_FIRST = ("年度绩效指标", "一级指标")
+
+
+def indicator_header_field(key: str) -> str | None:
+    key = re.sub(r"[(（].*?[)）]", "", key)
+    if key == "一级指标":
+        return "level1"
+    if key == "二级指标":
+        return "level2"
+    if key in ("三级指标", "绩效指标", "指标名称"):
+        return "name"
+    if "指标值" in key and "完成" not in key:
+        return "target"
+    if "完成值" in key or key in ("实际值", "实际完成情况值"):
+        return "actual"
+    if key in ("分值", "权重", "指标分值"):
+        return "weight"
+    if key in ("得分", "自评得分"):
+        return "score"
+    if "偏差" in key or "原因" in key or "改进措施" in key:
+        return "reason"
+    if key in ("指标性质", "指标方向"):
+        return "nature"
+    if key in ("度量单位", "计量单位", "单位"):
+        return "unit"
+    return None
+
+
+def is_total_label(key: str) -> bool:
+    return key in ("总分", "合计", "总计", "合计得分", "总得分")
+
+
+def is_remark_label(key: str) -> bool:
+    return key.startswith("备注")
+
+
+def is_goal_label(key: str) -> str | None:
+    if key in ("项目目标完成情况", "年度总体目标", "总体目标"):
+        return "label"
+    if key.startswith("预期目标"):
+        return "expected"
+    if key.startswith("实际完成情况"):
+        return "achieved"
+    return None
+
+
+def starts_row(key: str) -> bool:
+    """Labels that begin a row in a one-cell-per-line dump (outside the indicator grid)."""
+    return bool(
+        header_label(key) and key in HEADER_LABELS
+        or funds_row_label(key)
+        or key.startswith("项目资金")
+        or key == "年初预算数"
+        or key in ("资金使用情况", "项目目标完成情况", "年度总体目标")
+        or is_title(key)
+        or is_remark_label(key)
+    )

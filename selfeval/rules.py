@@ -1,0 +1,332 @@
+"""Scoring: a Form under a Profile -> Scorecard. The rules are data (profiles/*.toml), not code.
+
+Every score says which rule gave it and why, in one line of Chinese. Scoring never reads files and
+never touches the database.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from selfeval import values
+from selfeval.messages import issue
+from selfeval.model import Form, Funds, Indicator, IndicatorScore, Issue, Scorecard
+from selfeval.values import Measure
+
+PROFILES = Path(__file__).with_name("profiles")
+DEFAULT_PROFILE = "shenzhen-futian-2023"
+GRADE_WORDS = ("达成", "部分达成", "未达成")
+# names of indicators that count people: 人/人次/名/位 are compared as one unit
+_PEOPLE = {"人", "人次", "名", "位"}
+# 成本指标 and these words are caps even without an operator (domain.md §3, reverse)
+_REVERSE_WORDS = ("投诉", "事故", "差错", "违规", "违纪", "超支")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The knobs regions turn (domain.md §3)."""
+
+    name: str
+    title: str
+    budget_weight: float
+    budget_cap: bool
+    level_weights: dict[str, float]
+    strict_as_inclusive: bool
+    no_operator: str
+    over_threshold: float
+    over_deduction: float
+    over_action: str  # deduct | review
+    over_applies_to: tuple[str, ...]
+    qualitative: dict[str, tuple[float, float]]
+    late_grade: str
+    grades: tuple[tuple[str, float], ...]  # best first
+    digits: int
+    rescale_na: bool
+    total_caps: tuple[tuple[float, float], ...]  # (rate below %, total cap), strictest last
+
+
+def available_profiles() -> list[str]:
+    return sorted(p.stem for p in PROFILES.glob("*.toml"))
+
+
+def load_profile(name: str | Path | None = None) -> Profile:
+    """A profile by name (shipped under selfeval/profiles) or by path to a TOML file."""
+    path = Path(name) if name and str(name).endswith(".toml") else PROFILES / f"{name or DEFAULT_PROFILE}.toml"
+    if not path.is_file():
+        raise ValueError(f"未知的评分规则“{name}”，可用：{'、'.join(available_profiles())}")
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    over = data.get("over", {})
+    return Profile(
+        name=data["name"],
+        title=data.get("title", data["name"]),
+        budget_weight=float(data["budget"]["weight"]),
+        budget_cap=bool(data["budget"].get("cap_at_weight", True)),
+        level_weights={k: float(v) for k, v in data["levels"].items()},
+        strict_as_inclusive=bool(data.get("compare", {}).get("strict_as_inclusive", True)),
+        no_operator=data.get("compare", {}).get("no_operator", ">="),
+        over_threshold=float(over.get("threshold", math.inf)),
+        over_deduction=float(over.get("deduction", 0.0)),
+        over_action=over.get("action", "review"),
+        over_applies_to=tuple(over.get("applies_to", [">", ">="])),
+        qualitative={k: (float(v[0]), float(v[1])) for k, v in data["qualitative"].items()},
+        late_grade=data.get("dates", {}).get("late", "部分达成"),
+        grades=tuple(sorted(((k, float(v)) for k, v in data["grades"].items()), key=lambda g: -g[1])),
+        digits=int(data.get("rounding", {}).get("digits", 2)),
+        rescale_na=bool(data.get("not_applicable", {}).get("rescale", False)),
+        total_caps=tuple(
+            sorted(((float(c["below"]), float(c["cap"])) for c in data.get("total_cap", [])), key=lambda c: -c[0])
+        ),
+    )
+
+
+def round_half_up(x: float, digits: int = 2) -> float:
+    """Round half away from zero at `digits` decimals, robust to binary noise (9.865 -> 9.87)."""
+    scale = 10**digits
+    return math.floor(abs(x) * scale + 0.5 + 1e-9) / scale * (1 if x >= 0 else -1)
+
+
+def fmt(x: float | None) -> str:
+    """A number as people print it: 12.5, 100, 6.5, 98.63."""
+    if x is None:
+        return "—"
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return text if text != "-0" else "0"
+
+
+# budget execution ---------------------------------------------------------------------------------
+def execution_rate(funds: Funds) -> float | None:
+    """全年执行数 / 全年预算数 as a fraction (the adjusted budget, not 年初预算数); 0 for a zero budget."""
+    budget, executed = funds.total.annual_budget, funds.total.executed
+    if budget is None or executed is None:
+        return None
+    return executed / budget if budget > 0 else 0.0
+
+
+def budget_score(rate: float | None, profile: Profile) -> float | None:
+    """Linear, no floor: 11.92 % scores 1.19 of 10; capped at the weight above 100 %."""
+    if rate is None:
+        return None
+    capped = min(rate, 1.0) if profile.budget_cap else rate
+    return round_half_up(max(capped, 0.0) * profile.budget_weight, profile.digits)
+
+
+# indicators -----------------------------------------------------------------------------------------
+def _show(m: Measure) -> str:
+    return m.text.strip() or "（空）"
+
+
+def _same_unit(a: Measure, b: Measure) -> bool:
+    if not a.unit or not b.unit or a.unit == b.unit:
+        return True
+    return {a.unit, b.unit} <= _PEOPLE
+
+
+def _actual_grade(target: Measure, actual: Measure) -> str | None:
+    """How a qualitative target was met: by the actual's words or its completion percentage."""
+    if actual.kind == "number" and actual.unit == "%" and actual.value is not None:
+        return "达成" if actual.value >= 100 else "部分达成" if actual.value >= 60 else "未达成"
+    if actual.kind == "grade":
+        if actual.grade:
+            return actual.grade
+        if target.words and actual.words and target.words in actual.words:
+            return "达成"
+    if actual.kind == "grade" or actual.kind == "unparsed":
+        norm_t, norm_a = target.text.replace(" ", ""), actual.text.replace(" ", "")
+        if norm_t and norm_t in norm_a:
+            return "达成"
+    return None
+
+
+class _Scorer:
+    """Scores one indicator row; collects the Issues it finds."""
+
+    def __init__(self, ind: Indicator, profile: Profile, year: int | None):
+        self.ind = ind
+        self.p = profile
+        self.year = year
+        self.issues: list[Issue] = []
+        self.where = ind.cells.get("score") or ind.loc or ind.name
+
+    def result(self, score: float | None, rule: str, explanation: str, band=None) -> IndicatorScore:
+        if score is not None:
+            score = round_half_up(min(max(score, 0.0), self.ind.weight or 0.0), self.p.digits)
+        return IndicatorScore(self.ind, score, rule, explanation, band)
+
+    def score(self) -> IndicatorScore:
+        ind, w = self.ind, self.ind.weight
+        if ind.not_applicable:
+            return self.result(0.0, "na", "不适用，分值 0、得分 0")
+        if w is None:
+            self.issues.append(issue("WEIGHT_MISSING", ind.cells.get("weight") or ind.loc))
+            return IndicatorScore(ind, None, "unscored", "缺少分值，未评分")
+        target = values.parse(ind.target, "target", self.year)
+        actual = values.parse(ind.actual, "actual", self.year)
+        for m, role, field in ((target, "指标值", "target"), (actual, "实际完成值", "actual")):
+            if m.kind in ("unparsed", "empty", "na"):
+                loc = ind.cells.get(field) or ind.loc
+                self.issues.append(issue("VALUE_UNPARSED", loc, role=role, text=_show(m)))
+                return IndicatorScore(ind, None, "unscored", f"无法识别{role}“{_show(m)}”，未评分")
+        if target.kind in ("date", "window"):
+            return self._date(target, actual)
+        if target.kind == "grade" or actual.kind == "grade" or actual.value is None:
+            return self._qualitative(target, actual)
+        if not _same_unit(target, actual):
+            self.issues.append(
+                issue("UNIT_MISMATCH", ind.cells.get("actual") or ind.loc, target_unit=target.unit, actual_unit=actual.unit)
+            )
+            return IndicatorScore(ind, None, "unscored", "单位不一致，未评分")
+        return self._quantitative(target, actual)
+
+    def _operator(self, target: Measure) -> str:
+        if target.op:
+            return target.op
+        if target.unit == "%" and target.value == 100:
+            return "="  # a bare 100 % is exact
+        if self.ind.level2 == "成本指标" and target.money or any(w in self.ind.name for w in _REVERSE_WORDS):
+            return "<="
+        return self.p.no_operator
+
+    def _quantitative(self, target: Measure, actual: Measure) -> IndicatorScore:
+        w, t, a = self.ind.weight or 0.0, target.value or 0.0, actual.value or 0.0
+        op = self._operator(target)
+        ts, as_ = _show(target), _show(actual)
+        if op in (">", ">="):
+            met = a >= t if (op == ">=" or self.p.strict_as_inclusive) else a > t
+            if not met:
+                s = w * a / t if t > 0 else 0.0
+                return self.result(s, "positive.under", f"实际 {as_} 未达指标 {ts}，按比例 {fmt(w)} × {fmt(a)}/{fmt(t)} = {fmt(round_half_up(s))}")
+            if op in self.p.over_applies_to and t > 0 and a >= self.p.over_threshold * t:
+                ratio = a / t
+                if self.p.over_action == "deduct" and self.p.over_deduction > 0:
+                    self.issues.append(issue("OVER_ACHIEVED", self.where, ratio=ratio, threshold=self.p.over_threshold))
+                    pct = round((self.p.over_threshold - 1) * 100)
+                    return self.result(
+                        w - self.p.over_deduction,
+                        "positive.over",
+                        f"实际 {as_} ≥ 指标 {ts} × {fmt(self.p.over_threshold)}，超额 {pct}% 以上扣 {fmt(self.p.over_deduction)} 分",
+                    )
+                self.issues.append(issue("OVER_REVIEW", self.where, ratio=ratio, threshold=self.p.over_threshold))
+                return self.result(w, "positive.over_review", f"实际 {as_} ≥ 指标 {ts} × {fmt(self.p.over_threshold)}，得满分，须人工复核")
+            return self.result(w, "positive.full", f"实际 {as_} 达到指标 {ts}，得满分 {fmt(w)}")
+        if op in ("<", "<="):
+            met = a <= t if (op == "<=" or self.p.strict_as_inclusive) else a < t
+            if met:
+                return self.result(w, "reverse.full", f"实际 {as_} 未超过上限 {ts}，得满分 {fmt(w)}")
+            s = w * max(0.0, 2 - a / t) if t > 0 else 0.0
+            return self.result(s, "reverse.over", f"实际 {as_} 超过上限 {ts}，按超出比例扣分（两倍上限时为 0）= {fmt(round_half_up(s))}")
+        # exact
+        if math.isclose(a, t, rel_tol=1e-9, abs_tol=1e-9):
+            return self.result(w, "exact.full", f"实际 {as_} 等于指标 {ts}，得满分 {fmt(w)}")
+        s = w * min(a, t) / max(a, t) if max(a, t) > 0 else 0.0
+        return self.result(s, "exact.under", f"实际 {as_} 与指标 {ts} 不等，按比例 {fmt(w)} × {fmt(min(a, t))}/{fmt(max(a, t))} = {fmt(round_half_up(s))}")
+
+    def _qualitative(self, target: Measure, actual: Measure) -> IndicatorScore:
+        grade = _actual_grade(target, actual)
+        if grade is None:
+            self.issues.append(issue("VALUE_UNPARSED", self.ind.cells.get("actual") or self.ind.loc, role="实际完成值", text=_show(actual)))
+            return IndicatorScore(self.ind, None, "unscored", f"无法判断“{_show(actual)}”是否达成指标，未评分")
+        return self._band(grade, f"定性指标：实际“{_show(actual)}”对照指标“{_show(target)}”为{grade}", "qualitative")
+
+    def _band(self, grade: str, why: str, rule: str) -> IndicatorScore:
+        w = self.ind.weight or 0.0
+        lo_f, hi_f = self.p.qualitative[grade]
+        low, high = round_half_up(w * lo_f), round_half_up(w * hi_f)
+        code = {"达成": "achieved", "部分达成": "partial", "未达成": "missed"}[grade]
+        if low == high:
+            return self.result(low, f"{rule}.{code}", f"{why}，得 {fmt(low)} 分")
+        declared = self.ind.declared_score
+        band = (low, high)
+        if declared is not None and low - 0.005 <= declared <= high + 0.005:
+            return self.result(declared, f"{rule}.{code}", f"{why}，区间 [{fmt(low)}, {fmt(high)}]，采用申报得分 {fmt(declared)}", band)
+        if declared is not None:
+            self.issues.append(issue("BAND_OUTSIDE", self.where, declared=fmt(declared), low=fmt(low), high=fmt(high), grade=grade))
+            near = min(max(declared, low), high)
+            return self.result(near, f"{rule}.{code}", f"{why}，区间 [{fmt(low)}, {fmt(high)}]，申报得分超出区间，取 {fmt(near)}", band)
+        self.issues.append(issue("BAND_NO_DECLARED", self.where, low=fmt(low), high=fmt(high), grade=grade))
+        return self.result(low, f"{rule}.{code}", f"{why}，区间 [{fmt(low)}, {fmt(high)}]，未申报得分，暂取下限", band)
+
+    def _date(self, target: Measure, actual: Measure) -> IndicatorScore:
+        if actual.kind not in ("date", "window"):
+            return self._qualitative(target, actual)
+        done = actual.end or actual.start
+        deadline = target.end or target.start
+        ts, as_ = _show(target), _show(actual)
+        if done is None or deadline is None:
+            return self._qualitative(target, actual)
+        if target.kind == "window" and target.start and done < target.start:
+            return self.result(self.ind.weight, "date.on_time", f"完成时间 {as_} 早于时间窗 {ts}，按时完成，得满分")
+        if done <= deadline:
+            how = "在时间窗" if target.kind == "window" else "不晚于要求"
+            return self.result(self.ind.weight, "date.on_time", f"完成时间 {as_} {how} {ts} 内，得满分 {fmt(self.ind.weight)}")
+        self.issues.append(issue("DATE_LATE", self.where, actual=as_, target=ts))
+        return self._band(self.p.late_grade, f"完成时间 {as_} 晚于要求 {ts}，按{self.p.late_grade}计", "date.late")
+
+
+def score_indicator(ind: Indicator, profile: Profile, year: int | None = None) -> tuple[IndicatorScore, list[Issue]]:
+    scorer = _Scorer(ind, profile, year)
+    return scorer.score(), scorer.issues
+
+
+def grade_of(total: float | None, profile: Profile) -> str | None:
+    if total is None:
+        return None
+    for label, minimum in profile.grades:
+        if total >= minimum - 1e-9:
+            return label
+    return "差"
+
+
+def _rescaled(scored: list[IndicatorScore], indicator_total: float, digits: int) -> list[IndicatorScore]:
+    """Profiles that drop 不适用 rows: scale the applicable rows' points up to the indicator total."""
+    applicable = sum(s.indicator.weight or 0 for s in scored if not s.indicator.not_applicable)
+    if applicable <= 0 or math.isclose(applicable, indicator_total):
+        return scored
+    factor = indicator_total / applicable
+    return [
+        s
+        if s.score is None or s.indicator.not_applicable
+        else replace(s, score=round_half_up(s.score * factor, digits), explanation=f"{s.explanation}；不适用指标剔除后 × {fmt(factor)}")
+        for s in scored
+    ]
+
+
+def score(form: Form, profile: Profile | None = None) -> Scorecard:
+    """Score a form: budget execution, every indicator, total and grade, and every Issue (all of them)."""
+    from selfeval.checks import check
+
+    profile = profile or load_profile()
+    year = int(form.header.year) if form.header.year.isdigit() else None
+    issues: list[Issue] = list(form.issues)
+    rate = execution_rate(form.funds)
+    b_score = budget_score(rate, profile)
+    scored: list[IndicatorScore] = []
+    for ind in form.indicators:
+        result, found = score_indicator(ind, profile, year)
+        scored.append(result)
+        issues.extend(found)
+    if profile.rescale_na:
+        scored = _rescaled(scored, 100 - profile.budget_weight, profile.digits)
+    parts = [b_score, *(s.score for s in scored)]
+    total = None
+    if all(p is not None for p in parts):
+        total = round_half_up(sum(parts), profile.digits)  # type: ignore[arg-type]
+        for below, cap in profile.total_caps:
+            if rate is not None and rate * 100 < below and total > cap:
+                issues.append(issue("TOTAL_CAPPED", form.loc, rate=rate * 100, cap=cap, raw=total))
+                total = cap
+    card = Scorecard(
+        form=form,
+        profile=profile.name,
+        rate=None if rate is None else round_half_up(rate * 100, 2),
+        budget_weight=profile.budget_weight,
+        budget_score=b_score,
+        indicators=tuple(scored),
+        total=total,
+        grade=grade_of(total, profile),
+        issues=(),
+    )
+    issues.extend(check(card, profile, unrounded_rate=rate))
+    return replace(card, issues=tuple(issues))
