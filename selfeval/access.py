@@ -1,0 +1,106 @@
+"""Who may do what: roles viewer / editor / admin, mapped from the signed-in user.
+
+Sign-in comes from Streamlit's `st.login` (OIDC, when `[auth]` is configured in secrets) or from a
+header set by the organisation's SSO proxy (`SELFEVAL_TRUSTED_HEADER`, e.g. `X-Forwarded-Email`).
+A role file (TOML, `SELFEVAL_ROLES` or `data/roles.toml`) maps users to a role and their units.
+With neither configured, the app is the local single-user default: admin, bound to localhost, and
+marked on screen as unauthenticated. This module never imports streamlit.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Role = Literal["viewer", "editor", "admin"]
+ROLES: tuple[Role, ...] = ("viewer", "editor", "admin")
+ROLE_LABELS = {"viewer": "查看者", "editor": "填报人", "admin": "管理员"}
+
+PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
+    "viewer": ("overview", "project"),
+    "editor": ("overview", "project", "upload", "editor"),
+    "admin": ("overview", "project", "upload", "editor"),
+}
+ACTIONS_BY_ROLE: dict[str, frozenset[str]] = {
+    "viewer": frozenset(),
+    "editor": frozenset({"upload", "edit", "download", "save"}),
+    "admin": frozenset({"upload", "edit", "download", "save", "restore", "all_units"}),
+}
+DEFAULT_ROLES_FILE = Path(__file__).resolve().parent.parent / "data" / "roles.toml"
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: Role
+    units: tuple[str, ...] = ()  # units this person may see and change; empty = every unit
+    authenticated: bool = False
+
+    def sees_unit(self, unit: str) -> bool:
+        return not self.units or unit in self.units
+
+
+LOCAL = Principal("本机用户", "admin", (), False)
+NOBODY = Principal("未授权用户", "viewer", ("（无）",), True)
+
+
+def load_roles(path: str | Path | None = None) -> dict[str, tuple[Role, tuple[str, ...]]]:
+    """user (lower-case e-mail or account) -> (role, units). File format:
+
+        [users."zhang@example.cn"]
+        role = "editor"
+        units = ["深圳市福田区总工会（本级）"]
+    """
+    path = Path(path or os.environ.get("SELFEVAL_ROLES") or DEFAULT_ROLES_FILE)
+    if not path.is_file():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    roles: dict[str, tuple[Role, tuple[str, ...]]] = {}
+    for user, entry in data.get("users", {}).items():
+        role = entry.get("role", "viewer")
+        if role not in ROLES:
+            raise ValueError(f"角色文件 {path} 中用户 {user} 的角色“{role}”无效，应为 viewer/editor/admin")
+        units = () if role == "admin" else tuple(entry.get("units", ()))
+        roles[user.strip().lower()] = (role, units)
+    return roles
+
+
+def resolve_principal(
+    user_info: Mapping[str, object] | None,
+    headers: Mapping[str, str] | None,
+    *,
+    auth_configured: bool = False,
+    roles: Mapping[str, tuple[Role, tuple[str, ...]]] | None = None,
+    trusted_header: str | None = None,
+) -> Principal:
+    """The person behind this browser session.
+
+    A signed-in OIDC user or a trusted proxy header is looked up in the role file; someone signed in
+    but not listed gets no units at all (they see nothing). No sign-in configured: the local default.
+    """
+    roles = load_roles() if roles is None else roles
+    trusted_header = trusted_header if trusted_header is not None else os.environ.get("SELFEVAL_TRUSTED_HEADER", "")
+    identity = ""
+    if user_info and user_info.get("is_logged_in", True):
+        identity = str(user_info.get("email") or user_info.get("preferred_username") or user_info.get("sub") or "")
+    if not identity and trusted_header and headers:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        identity = lowered.get(trusted_header.lower(), "")
+    if not identity:
+        if trusted_header or auth_configured or user_info is not None:
+            return NOBODY  # sign-in is configured but this request carries nobody
+        return LOCAL
+    role, units = roles.get(identity.strip().lower(), ("viewer", ("（无）",)))
+    return Principal(identity, role, units, True)
+
+
+def can(principal: Principal, action: str) -> bool:
+    return action in ACTIONS_BY_ROLE[principal.role]
+
+
+def may_open(principal: Principal, page: str) -> bool:
+    return page in PAGES_BY_ROLE[principal.role]
