@@ -1,0 +1,381 @@
+"""Workbook bytes -> Grids: python-calamine for the cells and merged ranges, a cheap styles pass for percents.
+
+calamine gives values, not how they are shown: a cell shown as 98.63% reads as 0.9863, and calamine
+exposes no number formats. So for xlsx we learn which cells carry a percent format from
+``xl/styles.xml`` (cellXfs + numFmts) and the sheets' ``s="…"`` attributes — skipped at once when no
+format in the workbook can be a percent; for .xls (BIFF8) the same from the XF and FORMAT records of the
+Workbook stream. A percent cell reads as the full value times 100 ("98.63%"), not rounded to the
+format's decimals. Gaps: BIFF5 (Excel 95) .xls and .ods lose the % sign; other display formats
+(thousands separators, fixed decimals, "万元" suffixes) are not applied — numbers read as numbers.
+Formula cells without a cached value read as empty (the scoring recomputes them anyway).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import posixpath
+import re
+import struct
+import zipfile
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Literal
+
+from defusedxml import ElementTree
+from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+from selfeval.model import Cell, Grid
+
+Position = tuple[int, int]  # 0-based (row, col), as calamine counts
+
+
+def workbook_to_grids(data: bytes, kind: Literal["xlsx", "xls"], source: str) -> list[Grid]:
+    """One Grid per sheet (empty sheets skipped), via python-calamine (fast, merge-aware).
+
+    Cells follow model.Cell: 1-based row/col, only non-empty cells, a merged range's value on its
+    top-left cell and on the left cell of each further row; other cells inside a merge are empty.
+    Chart and macro sheets are skipped; hidden worksheets are read like the others.
+    """
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    try:
+        percents = _percent_cells(data, kind)
+        grids = []
+        for meta in workbook.sheets_metadata:
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue
+            sheet = workbook.get_sheet_by_name(meta.name)
+            grid = _sheet_to_grid(sheet, source, percents.get(meta.name, frozenset()))
+            if grid.rows:
+                grids.append(grid)
+        return grids
+    finally:
+        workbook.close()
+
+
+def _sheet_to_grid(sheet, source: str, percents: frozenset[Position]) -> Grid:
+    start = sheet.start
+    if start is None:
+        return Grid(source, sheet.name, ())
+    row0, col0 = start
+    cells: dict[Position, str] = {}
+    for r, values in enumerate(sheet.to_python(), start=row0):
+        for c, value in enumerate(values, start=col0):
+            if value == "" or value is None:
+                continue
+            text = cell_text(value, percent=(r, c) in percents)
+            if text:
+                cells[(r, c)] = text
+    if not cells:
+        return Grid(source, sheet.name, ())
+    _apply_merges(cells, sheet.merged_cell_ranges or ())
+    rows: dict[int, list[Cell]] = {}
+    for (r, c), text in sorted(cells.items()):
+        rows.setdefault(r, []).append(Cell(text, r + 1, c + 1))
+    return Grid(source, sheet.name, tuple(tuple(row) for _, row in sorted(rows.items())))
+
+
+def _apply_merges(cells: dict[Position, str], merges: Iterable[tuple[Position, Position]]) -> None:
+    """Top-left keeps the value, the left cell of each further row gets it, the rest is emptied.
+
+    Ranges are clipped to the last row holding data, so a merge reaching row 1048576 costs nothing.
+    """
+    last_row = max(r for r, _ in cells)
+    for (r1, c1), (r2, c2) in merges:
+        r2 = min(r2, last_row)
+        if r2 < r1:
+            continue
+        value = cells.get((r1, c1))
+        if (r2 - r1 + 1) * (c2 - c1 + 1) <= len(cells):
+            inside = [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) in cells]
+        else:  # a huge range (a whole column): look at the cells instead
+            inside = [k for k in cells if r1 <= k[0] <= r2 and c1 <= k[1] <= c2]
+        for key in inside:
+            if key != (r1, c1):
+                del cells[key]
+        if value is not None:
+            for r in range(r1 + 1, r2 + 1):
+                cells[(r, c1)] = value
+
+
+# ----------------------------------------------------------------------------------------- cell text
+
+
+def cell_text(value: object, *, percent: bool = False) -> str:
+    """A calamine value as people read it: 350000.0 -> "350000", 0.9863 (percent) -> "98.63%"."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        if percent:
+            return number_text(value, shift=2) + "%"
+        return number_text(value)
+    if isinstance(value, dt.datetime):
+        text = f"{value.year}年{value.month}月{value.day}日"
+        if value.time() != dt.time(0):
+            text += f" {value:%H:%M}" + (f":{value:%S}" if value.second else "")
+        return text
+    if isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if isinstance(value, dt.time):
+        return f"{value:%H:%M}" + (f":{value:%S}" if value.second else "")
+    return str(value).strip()
+
+
+def number_text(value: int | float, shift: int = 0) -> str:
+    """Shortest decimal that reads back as the float, never in exponent form; shift=2 for percents."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return ""
+    number = Decimal(repr(value) if isinstance(value, float) else value).scaleb(shift)
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+# ------------------------------------------------------------------------------ percent formats: xlsx
+
+_BUILTIN_PERCENT_FORMATS = frozenset({9, 10})  # "0%", "0.00%"
+_BUILTIN_PERCENT_REF = re.compile(rb"""numFmtId\s*=\s*["'](?:9|10)["']""")
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
+_ATTR_R = re.compile(rb"""\br\s*=\s*["']([A-Za-z]*)(\d+)["']""")
+_ATTR_S = re.compile(rb"""\bs\s*=\s*["'](\d+)["']""")
+
+
+def is_percent_format(code: str) -> bool:
+    """True when a number format code shows a percent: a % outside quotes, escapes and [..] sections."""
+    code = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.', "", code)
+    return "%" in code
+
+
+def _percent_cells(data: bytes, kind: str) -> dict[str, frozenset[Position]]:
+    """Sheet name -> cells whose number format is a percent; empty when unknown (never raises)."""
+    try:
+        if kind == "xlsx":
+            return _xlsx_percent_cells(data)
+        if kind == "xls":
+            return _xls_percent_cells(data)
+    except Exception:  # a styles pass that fails only loses the % sign, never the read
+        return {}
+    return {}
+
+
+def _xlsx_percent_cells(data: bytes) -> dict[str, frozenset[Position]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        if "xl/styles.xml" not in names:
+            return {}
+        styles_xml = archive.read("xl/styles.xml")
+        if b"%" not in styles_xml and not _BUILTIN_PERCENT_REF.search(styles_xml):
+            return {}  # the common case: no percent format anywhere, no XML parsed
+        styles = _percent_styles_xlsx(styles_xml)
+        if not styles:
+            return {}
+        result = {}
+        for sheet_name, path in _xlsx_sheet_paths(archive, names).items():
+            cells = _styled_cells(archive.read(path), styles)
+            if cells:
+                result[sheet_name] = cells
+        return result
+
+
+def _percent_styles_xlsx(styles_xml: bytes) -> frozenset[int]:
+    root = ElementTree.fromstring(styles_xml)
+    percent_ids = set(_BUILTIN_PERCENT_FORMATS)
+    num_fmts = root.find(f"{_MAIN_NS}numFmts")
+    for fmt in num_fmts if num_fmts is not None else ():
+        if is_percent_format(fmt.get("formatCode", "")):
+            percent_ids.add(int(fmt.get("numFmtId", "-1")))
+        else:
+            percent_ids.discard(int(fmt.get("numFmtId", "-1")))
+    cell_xfs = root.find(f"{_MAIN_NS}cellXfs")
+    return frozenset(
+        index
+        for index, xf in enumerate(cell_xfs if cell_xfs is not None else ())
+        if int(xf.get("numFmtId", "0")) in percent_ids
+    )
+
+
+def _xlsx_sheet_paths(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
+    """Sheet name -> part name, from xl/workbook.xml and its relationships."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels_path = "xl/_rels/workbook.xml.rels"
+    targets = {}
+    if rels_path in names:
+        for rel in ElementTree.fromstring(archive.read(rels_path)).iter(f"{_PKG_REL_NS}Relationship"):
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
+            targets[rel.get("Id")] = path
+    paths = {}
+    for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
+        path = targets.get(sheet.get(f"{_REL_NS}id"))
+        if path in names:
+            paths[sheet.get("name")] = path
+    return paths
+
+
+def _styled_cells(sheet_xml: bytes, styles: frozenset[int]) -> frozenset[Position]:
+    """Cells of a sheet part whose style index is in styles; a regex over tags, no XML tree."""
+    found = set()
+    row, col = -1, -1
+    for match in _TAG.finditer(sheet_xml):
+        attrs = match.group(2)
+        ref = _ATTR_R.search(attrs)
+        if match.group(1) == b"row":
+            row = int(ref.group(2)) - 1 if ref else row + 1
+            col = -1
+            continue
+        if ref and ref.group(1):
+            row, col = int(ref.group(2)) - 1, _column_index(ref.group(1))
+        else:
+            col += 1
+        style = _ATTR_S.search(attrs)
+        if style and int(style.group(1)) in styles:
+            found.add((row, col))
+    return frozenset(found)
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + letter - 64
+    return index - 1
+
+
+# ------------------------------------------------------------------------------- percent formats: xls
+
+_CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_END_OF_CHAIN = 0xFFFFFFFE
+
+
+def _xls_percent_cells(data: bytes) -> dict[str, frozenset[Position]]:
+    """From the BIFF8 Workbook stream: cell XFs whose format is a percent, then the cells using them."""
+    stream = _cfb_stream(data, ("Workbook",))
+    if stream is None or stream[:2] != b"\x09\x08" or stream[4:6] != b"\x00\x06":
+        return {}  # BIFF8 only (Excel 97 and later); BIFF5 workbooks lose the % sign
+    formats: dict[int, str] = {}
+    xf_formats: list[int | None] = []  # per XF index: the format id of a cell XF, None for style XFs
+    sheets: list[tuple[str, int]] = []
+    for rtype, body in _biff_records(stream, 0):
+        if rtype == 0x041E and len(body) >= 5:  # FORMAT
+            (ifmt,) = struct.unpack_from("<H", body)
+            formats[ifmt] = _xl_unicode_string(body, 2, length_bytes=2)
+        elif rtype == 0x00E0 and len(body) >= 6:  # XF
+            ifmt, flags = struct.unpack_from("<HH", body, 2)
+            xf_formats.append(None if flags & 0x0004 else ifmt)
+        elif rtype == 0x0085 and len(body) >= 8:  # BOUNDSHEET8
+            (offset,) = struct.unpack_from("<I", body)
+            if body[5] == 0:  # a worksheet, not a chart or macro sheet
+                sheets.append((_xl_unicode_string(body, 6, length_bytes=1), offset))
+        elif rtype == 0x000A:  # EOF of the globals
+            break
+    percent_ids = {i for i in _BUILTIN_PERCENT_FORMATS if i not in formats}
+    percent_ids |= {i for i, code in formats.items() if is_percent_format(code)}
+    styles = frozenset(i for i, f in enumerate(xf_formats) if f is not None and f in percent_ids)
+    if not styles:
+        return {}
+    result = {}
+    for name, offset in sheets:
+        cells = set()
+        for rtype, body in _biff_records(stream, offset):
+            if rtype in (0x0203, 0x027E, 0x0006) and len(body) >= 6:  # NUMBER, RK, FORMULA
+                row, col, xf = struct.unpack_from("<HHH", body)
+                if xf in styles:
+                    cells.add((row, col))
+            elif rtype == 0x00BD and len(body) >= 6:  # MULRK: row, first col, (xf, rk)*, last col
+                row, first = struct.unpack_from("<HH", body)
+                for k in range((len(body) - 6) // 6):
+                    (xf,) = struct.unpack_from("<H", body, 4 + 6 * k)
+                    if xf in styles:
+                        cells.add((row, first + k))
+            elif rtype == 0x000A:
+                break
+        if cells:
+            result[name] = frozenset(cells)
+    return result
+
+
+def _biff_records(stream: bytes, offset: int):
+    while offset + 4 <= len(stream):
+        rtype, length = struct.unpack_from("<HH", stream, offset)
+        yield rtype, stream[offset + 4 : offset + 4 + length]
+        offset += 4 + length
+
+
+def _xl_unicode_string(body: bytes, offset: int, *, length_bytes: int) -> str:
+    if length_bytes == 2:
+        (count,) = struct.unpack_from("<H", body, offset)
+    else:
+        count = body[offset]
+    flags = body[offset + length_bytes]
+    pos = offset + length_bytes + 1
+    if flags & 0x08:  # rich text: run count
+        pos += 2
+    if flags & 0x04:  # extended: ext size
+        pos += 4
+    if flags & 0x01:
+        return body[pos : pos + 2 * count].decode("utf-16-le", "replace")
+    return body[pos : pos + count].decode("latin-1")
+
+
+def _cfb_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
+    """One stream of an OLE compound file (the container of .xls), read with bounds checks."""
+    if len(data) < 512 or data[:8] != _CFB_SIGNATURE:
+        return None
+    sector_shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
+    if sector_shift not in (9, 12) or mini_shift != 6:
+        return None
+    size = 1 << sector_shift
+    first_dir, _, cutoff, first_minifat, _, first_difat, n_difat = struct.unpack_from("<IIIIIII", data, 0x30)
+
+    def sector(i: int) -> bytes:
+        start = (i + 1) * size
+        if start >= len(data):
+            raise ValueError("sector out of range")
+        return data[start : start + size]
+
+    max_sectors = len(data) // size  # every table and chain is cut to what the file can hold
+    fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
+    difat, hops = first_difat, 0
+    while difat < _END_OF_CHAIN - 4 and hops < min(n_difat, max_sectors):
+        entries = struct.unpack(f"<{size // 4}I", sector(difat).ljust(size, b"\xff"))
+        fat_sectors.extend(entries[:-1])
+        difat, hops = entries[-1], hops + 1
+    fat: list[int] = []
+    for s in fat_sectors:
+        if s < _END_OF_CHAIN - 4 and len(fat) < max_sectors:
+            fat.extend(struct.unpack(f"<{size // 4}I", sector(s).ljust(size, b"\xff")))
+    del fat[max_sectors:]
+
+    def chain(start: int, table: list[int]) -> list[int]:
+        out: list[int] = []
+        while start < len(table) and len(out) < len(table):  # longer than the table: a cycle
+            out.append(start)
+            start = table[start]
+        return out
+
+    directory = b"".join(sector(s) for s in chain(first_dir, fat))
+    root_start = root_size = None
+    for k in range(len(directory) // 128):
+        entry = directory[128 * k : 128 * (k + 1)]
+        (name_len,) = struct.unpack_from("<H", entry, 64)
+        name = entry[: max(0, name_len - 2)].decode("utf-16-le", "replace")
+        kind = entry[66]
+        start, length = struct.unpack_from("<II", entry, 0x74)
+        if kind == 5:
+            root_start, root_size = start, length
+        elif kind == 2 and name in names:
+            if length >= cutoff:
+                return b"".join(sector(s) for s in chain(start, fat))[:length]
+            if root_start is None:
+                return None
+            mini_stream = b"".join(sector(s) for s in chain(root_start, fat))[:root_size]
+            minifat_bytes = b"".join(sector(s) for s in chain(first_minifat, fat))
+            minifat = list(struct.unpack(f"<{len(minifat_bytes) // 4}I", minifat_bytes))
+            del minifat[len(mini_stream) // 64 :]
+            return b"".join(mini_stream[64 * s : 64 * (s + 1)] for s in chain(start, minifat))[:length]
+    return None
