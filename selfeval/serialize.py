@@ -1,0 +1,227 @@
+"""Forms and scorecards as plain JSON-safe dicts.
+
+`form_to_dict` / `form_from_dict` round-trip a Form exactly (locations, reading issues and first-level
+weights included): the store keeps every submission as this JSON, so any version can be reloaded.
+`scorecard_to_dict` is the CLI's JSON output shape (amounts in 元, rates in percent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from selfeval.model import Form, Funds, FundsLine, Goals, Header, Indicator, Issue, Loc, Scorecard
+
+FORM_FORMAT = "selfeval.form/1"
+
+
+def _loc_to_dict(loc: Loc | None) -> dict[str, Any] | None:
+    if loc is None:
+        return None
+    return {"sheet": loc.sheet, "row": loc.row, "col": loc.col}
+
+
+def _loc_from_dict(d: dict[str, Any] | None) -> Loc | None:
+    if d is None:
+        return None
+    return Loc(d["sheet"], d["row"], d.get("col"))
+
+
+def _locs_to_dict(locs: dict[str, Loc]) -> dict[str, Any]:
+    return {key: _loc_to_dict(loc) for key, loc in locs.items()}
+
+
+def _locs_from_dict(d: dict[str, Any] | None) -> dict[str, Loc]:
+    return {key: _loc_from_dict(value) for key, value in (d or {}).items()}
+
+
+def _line_to_dict(line: FundsLine) -> dict[str, Any]:
+    return {
+        "label": line.label,
+        "initial_budget": line.initial_budget,
+        "annual_budget": line.annual_budget,
+        "executed": line.executed,
+        "loc": _loc_to_dict(line.loc),
+    }
+
+
+def _line_from_dict(d: dict[str, Any]) -> FundsLine:
+    return FundsLine(
+        label=d["label"],
+        initial_budget=d.get("initial_budget"),
+        annual_budget=d.get("annual_budget"),
+        executed=d.get("executed"),
+        loc=_loc_from_dict(d.get("loc")),
+    )
+
+
+def issue_to_dict(issue: Issue) -> dict[str, Any]:
+    return {
+        "code": issue.code,
+        "severity": issue.severity,
+        "location": issue.location,
+        "message": issue.message,
+    }
+
+
+def issue_from_dict(d: dict[str, Any]) -> Issue:
+    return Issue(d["code"], d["severity"], d["location"], d["message"])
+
+
+def _indicator_to_dict(ind: Indicator) -> dict[str, Any]:
+    return {
+        "level1": ind.level1,
+        "level2": ind.level2,
+        "name": ind.name,
+        "target": ind.target,
+        "actual": ind.actual,
+        "weight": ind.weight,
+        "declared_score": ind.declared_score,
+        "reason": ind.reason,
+        "loc": _loc_to_dict(ind.loc),
+        "cells": _locs_to_dict(ind.cells),
+    }
+
+
+def _indicator_from_dict(d: dict[str, Any]) -> Indicator:
+    return Indicator(
+        level1=d["level1"],
+        level2=d["level2"],
+        name=d["name"],
+        target=d["target"],
+        actual=d["actual"],
+        weight=d.get("weight"),
+        declared_score=d.get("declared_score"),
+        reason=d.get("reason", ""),
+        loc=_loc_from_dict(d.get("loc")),
+        cells=_locs_from_dict(d.get("cells")),
+    )
+
+
+def form_to_dict(form: Form) -> dict[str, Any]:
+    """Everything a Form holds, as JSON-safe dicts, lists, strings and numbers."""
+    h, f = form.header, form.funds
+    return {
+        "format": FORM_FORMAT,
+        "source": form.source,
+        "sheet": form.sheet,
+        "header": {
+            "project_code": h.project_code,
+            "project_name": h.project_name,
+            "year": h.year,
+            "unit": h.unit,
+            "budget_unit": h.budget_unit,
+            "locs": _locs_to_dict(h.locs),
+        },
+        "funds": {
+            "total": _line_to_dict(f.total),
+            "parts": [_line_to_dict(p) for p in f.parts],
+            "money_unit": f.money_unit,
+            "declared_weight": f.declared_weight,
+            "declared_rate": f.declared_rate,
+            "declared_score": f.declared_score,
+            "locs": _locs_to_dict(f.locs),
+        },
+        "goals": {"expected": form.goals.expected, "achieved": form.goals.achieved},
+        "indicators": [_indicator_to_dict(i) for i in form.indicators],
+        "level1_weights": dict(form.level1_weights),
+        "declared_total_weight": form.declared_total_weight,
+        "declared_total": form.declared_total,
+        "issues": [issue_to_dict(i) for i in form.issues],
+        "loc": _loc_to_dict(form.loc),
+    }
+
+
+def form_from_dict(d: dict[str, Any]) -> Form:
+    """The Form that `form_to_dict` described."""
+    h, f, g = d["header"], d["funds"], d.get("goals") or {}
+    return Form(
+        source=d["source"],
+        sheet=d["sheet"],
+        header=Header(
+            project_code=h.get("project_code", ""),
+            project_name=h.get("project_name", ""),
+            year=h.get("year", ""),
+            unit=h.get("unit", ""),
+            budget_unit=h.get("budget_unit", ""),
+            locs=_locs_from_dict(h.get("locs")),
+        ),
+        funds=Funds(
+            total=_line_from_dict(f["total"]),
+            parts=tuple(_line_from_dict(p) for p in f.get("parts", ())),
+            money_unit=f.get("money_unit", "元"),
+            declared_weight=f.get("declared_weight"),
+            declared_rate=f.get("declared_rate"),
+            declared_score=f.get("declared_score"),
+            locs=_locs_from_dict(f.get("locs")),
+        ),
+        goals=Goals(expected=g.get("expected", ""), achieved=g.get("achieved", "")),
+        indicators=tuple(_indicator_from_dict(i) for i in d.get("indicators", ())),
+        level1_weights=dict(d.get("level1_weights") or {}),
+        declared_total_weight=d.get("declared_total_weight"),
+        declared_total=d.get("declared_total"),
+        issues=tuple(issue_from_dict(i) for i in d.get("issues", ())),
+        loc=_loc_from_dict(d.get("loc")),
+    )
+
+
+def form_to_json(form: Form) -> str:
+    """Canonical JSON of a Form (sorted keys, no spaces): equal forms give equal text."""
+    return json.dumps(form_to_dict(form), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def form_from_json(text: str) -> Form:
+    return form_from_dict(json.loads(text))
+
+
+def form_sha256(form: Form) -> str:
+    """Content hash of a Form without its file (an editor save): sha256 of its canonical JSON."""
+    return hashlib.sha256(form_to_json(form).encode("utf-8")).hexdigest()
+
+
+def scorecard_to_dict(sc: Scorecard) -> dict[str, Any]:
+    """The CLI's JSON for one scored form: declared beside computed, issues with codes."""
+    form = sc.form
+    h, f = form.header, form.funds
+    return {
+        "source": form.source,
+        "sheet": form.sheet,
+        "project_code": h.project_code,
+        "project_name": h.project_name,
+        "year": h.year,
+        "unit": h.unit,
+        "budget_unit": h.budget_unit,
+        "funds": {
+            "initial_budget": f.total.initial_budget,
+            "annual_budget": f.total.annual_budget,
+            "executed": f.total.executed,
+            "weight": sc.budget_weight,
+            "rate": sc.rate,
+            "score": sc.budget_score,
+            "declared_rate": f.declared_rate,
+            "declared_score": f.declared_score,
+        },
+        "indicators": [
+            {
+                "level1": s.indicator.level1,
+                "level2": s.indicator.level2,
+                "name": s.indicator.name,
+                "target": s.indicator.target,
+                "actual": s.indicator.actual,
+                "weight": s.indicator.weight,
+                "score": s.score,
+                "declared_score": s.indicator.declared_score,
+                "rule": s.rule,
+                "explanation": s.explanation,
+                "deviation_reason": s.indicator.reason,
+                "band": list(s.band) if s.band is not None else None,
+                "location": str(s.indicator.loc) if s.indicator.loc is not None else "",
+            }
+            for s in sc.indicators
+        ],
+        "total": sc.total,
+        "declared_total": form.declared_total,
+        "grade": sc.grade,
+        "issues": [issue_to_dict(i) for i in sc.issues],
+    }
