@@ -118,6 +118,8 @@ def _rows(card: Scorecard) -> Iterable[Issue]:
         reason = ind.reason.strip()
         if lost is not None and lost < w - TOLERANCE and reason in _NO_REASON:
             yield issue("REASON_MISSING", reason_at, score=lost, weight=w)
+        elif not reason:
+            yield issue("REASON_EMPTY", reason_at)
 
 
 def _cross_fields(card: Scorecard, rate: float | None) -> Iterable[Issue]:

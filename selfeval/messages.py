@@ -36,7 +36,7 @@ ISSUES: dict[str, tuple[Severity, str]] = {
     "WEIGHT_TOTAL": ("error", "全部分值（含预算执行率 {budget:g} 分）合计 {actual:g}，应为 100。"),
     "WEIGHT_DECLARED_TOTAL": ("warning", "总分行的分值 {declared:g} 与各项分值合计 {actual:g} 不一致。"),
     "REASON_MISSING": ("error", "得分 {score:g} 低于分值 {weight:g}，必须填写偏差原因分析及改进措施。"),
-    "REASON_NOT_NONE": ("info", "该指标得满分，偏差原因宜填“无”。"),
+    "REASON_EMPTY": ("info", "偏差原因为空；得满分时宜填“无”。"),
     "SCORE_RANGE": ("error", "申报得分 {score:g} 超出 0 至分值 {weight:g} 的范围。"),
     "SCORE_MISSING": ("warning", "未填写得分。"),
     "SCORE_MISMATCH": ("error", "申报得分 {declared:g} 与规则计算得分 {computed:g} 不一致。"),
@@ -60,7 +60,7 @@ ISSUES: dict[str, tuple[Severity, str]] = {
 }
 
 
-def issue(code: str, location: object, **params: object) -> Issue:
+def issue(code: str, location: object, /, **params: object) -> Issue:
     """Build an Issue with its Chinese message from the code's template."""
     severity, template = ISSUES[code]
     return Issue(code, severity, str(location), template.format(**params))

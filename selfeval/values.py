@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Literal
 
 __all__ = ["Grade", "Kind", "Measure", "Op", "grade_words", "parse", "to_number"]
@@ -80,6 +81,7 @@ for _cp in range(0x2000, 0x200B):  # en quad .. hair space
 _TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?\s*>")
 # a space survives only between two ASCII letters/digits ("1 000" stays two numbers)
 _SPACE_RE = re.compile(r"(?<![A-Za-z0-9]) | (?![A-Za-z0-9])")
+_SPACES_RE = re.compile(r"\s+")
 
 
 def _normalise(text: str) -> str:
@@ -87,7 +89,7 @@ def _normalise(text: str) -> str:
     if "&" in s:
         s = html.unescape(s)
     s = s.translate(_CHAR_MAP)
-    s = re.sub(r"\s+", " ", s).strip()
+    s = _SPACES_RE.sub(" ", s).strip()
     return _SPACE_RE.sub("", s)
 
 
@@ -232,14 +234,29 @@ def to_number(text: object) -> float | None:
     Used for weights, scores and amounts, which print inconsistently (9.7 / 9.70, 100 / 100.0,
     domain.md §2). A unit or percent sign makes it not plain: None. Never raises.
     """
+    if type(text) is str:
+        return _str_number(text)
     try:
         if text is None or isinstance(text, bool):
             return None
         if isinstance(text, int | float | Decimal):
             f = float(text)
             return f if math.isfinite(f) else None
-        s = _normalise(str(text))
-        if not _PLAIN_RE.fullmatch(s) or not re.search(r"[0-9]", s.split("e")[0].split("E")[0]):
+        return _str_number(str(text))
+    except Exception:
+        return None
+
+
+_DIGIT_RE = re.compile(r"[0-9]")
+
+
+# Memoised: the recogniser asks about the same cells several times, and weights, scores and amounts
+# ("12.5", "0", "—") recur across forms.
+@lru_cache(maxsize=16384)
+def _str_number(text: str) -> float | None:
+    try:
+        s = _normalise(text)
+        if not _PLAIN_RE.fullmatch(s) or not _DIGIT_RE.search(s.split("e")[0].split("E")[0]):
             return None
         f = float(s.replace(",", ""))
         return f if math.isfinite(f) else None
@@ -511,10 +528,21 @@ def parse(text: str, role: Literal["target", "actual"] = "actual", year: int | N
     actual is graded from its words, or "unparsed" when the words do not say. Never raises.
     """
     original = text if isinstance(text, str) else ("" if text is None else str(text))
+    if year is None or type(year) is int:
+        return _parse_cached(original, role, year)
+    return _parse_safely(original, role, year)
+
+
+def _parse_safely(text: str, role: str, year: object) -> Measure:
     try:
-        return _parse(original, role, year)
+        return _parse(text, role, year)
     except Exception:  # a bug must not stop the reading of a whole form; the rules report it
-        return Measure("unparsed", original, words=original.strip())
+        return Measure("unparsed", text, words=text.strip())
+
+
+# Memoised (Measure is frozen): the rules and the checks parse the same cells, and targets such as
+# ">90%" or "100%" recur in every form.
+_parse_cached = lru_cache(maxsize=16384)(_parse_safely)
 
 
 def _parse(text: str, role: str, year: object) -> Measure:

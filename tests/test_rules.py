@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from selfeval.model import Funds, FundsLine, Indicator
-from selfeval.rules import budget_score, execution_rate, grade_of, load_profile, round_half_up, score_indicator
+from selfeval.rules import (
+    budget_score,
+    execution_rate,
+    grade_of,
+    load_profile,
+    round_half_up,
+    score_indicator,
+)
 
 FUTIAN = load_profile("shenzhen-futian-2023")
 MOF = load_profile("mof-2020")

@@ -59,7 +59,9 @@ def test_every_field_read(cards, index):
     for ind in form.indicators:
         assert ind.level1 in ("产出指标", "效益指标", "满意度指标")
         assert ind.level2, ind
-        assert ind.name and ind.target and ind.actual and ind.reason, ind
+        assert ind.name and ind.target and ind.actual, ind
+        # the published 小型工程类项目 form lost one reason cell to a merge; every other row has one
+        assert ind.reason or (index, ind.name) == (5, "修缮工程验收合格率"), ind
         assert ind.weight is not None and ind.declared_score is not None
     assert form.level1_weights == {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
     assert form.declared_total_weight == 100
@@ -84,6 +86,11 @@ def test_totals_equal_published_and_no_errors(cards):
         errors = [i for i in card.issues if i.severity == "error"]
         assert errors == [], card.form.header.project_name
         assert card.grade == "优"
+
+
+def test_the_one_missing_reason_is_reported_not_invented(cards):
+    notes = [(c.form.header.project_name, i.location) for c in cards for i in c.issues if i.code == "REASON_EMPTY"]
+    assert notes == [("小型工程类项目（非政府投资项目）", "文本!第175行")]
 
 
 def test_over_achievement_rows_use_the_deduction_rule(cards):

@@ -112,7 +112,7 @@ def render(
         f"{pad}\t\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率（%）\t得分",
     ]
     for line in (f.total, *f.parts):
-        amounts = "\t".join(f"{(v or 0) / factor:.4f}" if wan else f"{v or 0:.2f}" for v in (line.initial_budget, line.annual_budget, line.executed))
+        amounts = "\t".join(f"{(v or 0) / factor:.6f}" if wan else f"{v or 0:.2f}" for v in (line.initial_budget, line.annual_budget, line.executed))
         tail = f"{_num(f.declared_weight)}\t{_num(f.declared_rate)}\t{_num(f.declared_score)}" if line is f.total else "—\t—\t—"
         lines.append(f"{pad}\t{line.label}\t{amounts}\t{tail}")
     lines += [

@@ -96,21 +96,27 @@ def _funds_header(row: Row) -> dict[str, int] | None:
 def _align(cells: Sequence[Cell], header: dict[str, int], numeric: Sequence[str]) -> tuple[dict[str, Cell], int]:
     """Map a row's cells to header fields under the column offset that explains them best."""
     by_col = {col: name for name, col in header.items()}
+    # a numeric field holding a number earns 1.5, holding anything else costs 2 (checked once per cell)
+    fit = [(cell, 1.5 if to_number(cell.text) is not None else -2.0) for cell in cells]
+    best_bonus = 1.5 * sum(1 for n in numeric if n in header)
     best: tuple[float, int, dict[str, Cell]] | None = None
     for offset in OFFSETS:
         mapped: dict[str, Cell] = {}
         lost = 0
-        for cell in cells:
+        bonus = 0.0
+        for cell, number_fit in fit:
             name = by_col.get(cell.col - offset)
             if name and name not in mapped:
                 mapped[name] = cell
+                if name in numeric:
+                    bonus += number_fit
             else:
                 lost += 1
-        quality = 2 * len(mapped) - 3 * lost - 0.01 * abs(offset)
-        quality += sum(1.5 for n in numeric if n in mapped and to_number(mapped[n].text) is not None)
-        quality -= sum(2 for n in numeric if n in mapped and to_number(mapped[n].text) is None)
+        quality = 2 * len(mapped) - 3 * lost + bonus - 0.01 * abs(offset)
         if best is None or quality > best[0]:
             best = (quality, offset, mapped)
+        if offset == 0 and lost == 0 and bonus == best_bonus:
+            break  # every cell placed, every numeric field a number: no other offset can do better
     assert best is not None
     return best[2], best[1]
 
@@ -260,27 +266,27 @@ class _FormReader:
 
     # 项目目标完成情况 ---------------------------------------------------------------------------------
     def _goals(self, funds_at: int | None, grid_at: int | None) -> Goals:
+        """年度总体目标: texts under 预期目标 and 实际完成情况, by column when the labels give them."""
         end = grid_at if grid_at is not None else len(self.rows)
-        start = next(
-            (
-                i
-                for i, r in enumerate(self.rows[:end])
-                if any(vocab.is_goal_label(vocab.norm(c.text)) in ("expected", "label") for c in r)
-                and not _funds_header(r)
-            ),
-            None,
-        )
+        begin = funds_at + 1 if funds_at is not None else 0
+        rows = [r for r in self.rows[begin:end] if not any(vocab.funds_row_label(vocab.norm(c.text)) for c in r)]
+        start = next((i for i, r in enumerate(rows) if any(vocab.is_goal_label(vocab.norm(c.text)) for c in r)), None)
         if start is None:
             return Goals()
-        texts: list[str] = []
-        for row in self.rows[start:end]:
+        columns: dict[str, int] = {}
+        texts: list[Cell] = []
+        for row in rows[start:]:
             for cell in row:
-                key = vocab.norm(cell.text)
-                if vocab.is_goal_label(key) or key in _SKIP_LABELS:
-                    continue
-                if cell.text not in texts:
-                    texts.append(cell.text)
-        return Goals(*(texts + ["", ""])[:2])
+                label = vocab.is_goal_label(vocab.norm(cell.text))
+                if label in ("expected", "achieved"):
+                    columns.setdefault(label, cell.col)
+                elif not label and vocab.norm(cell.text) not in _SKIP_LABELS:
+                    texts.append(cell)
+        if len(columns) == 2:
+            mapped, _ = _align(texts, columns, ())
+            return Goals(mapped["expected"].text if "expected" in mapped else "", mapped["achieved"].text if "achieved" in mapped else "")
+        unique = list(dict.fromkeys(c.text for c in texts))
+        return Goals(*(unique + ["", ""])[:2])
 
     # 年度绩效指标 -------------------------------------------------------------------------------------
     def _indicators(self, start: int):
@@ -294,11 +300,7 @@ class _FormReader:
         for row in self.rows[start + 1 :]:
             keys = [vocab.norm(c.text) for c in row]
             if any(vocab.is_total_label(k) for k in keys):
-                numbers = [(n, c) for c in row if (n := to_number(c.text)) is not None]
-                if len(numbers) >= 2:
-                    total_weight, self.locs["total_weight"] = numbers[-2][0], self.loc(numbers[-2][1])
-                if numbers:
-                    total, self.locs["total"] = numbers[-1][0], self.loc(numbers[-1][1])
+                total_weight, total = self._total(row, keys, header)
                 break
             if any(vocab.is_remark_label(k) for k in keys) or any(vocab.is_title(k) for k in keys):
                 break
@@ -331,6 +333,19 @@ class _FormReader:
             if indicator is not None:
                 indicators.append(indicator)
         return indicators, level1_weights, total_weight, total
+
+    def _total(self, row: Row, keys: list[str], header: dict[str, int]) -> tuple[float | None, float | None]:
+        """The 总分 row's 分值 and 得分, by the indicator header's columns (either may be blank)."""
+        cells = [c for c, k in zip(row, keys, strict=True) if not vocab.is_total_label(k)]
+        columns = {k: v for k, v in header.items() if k in ("weight", "score", "reason")}
+        mapped, _ = _align(cells, columns, ("weight", "score"))
+        found: list[float | None] = []
+        for name, key in (("weight", "total_weight"), ("score", "total")):
+            cell = mapped.get(name)
+            found.append(to_number(cell.text) if cell else None)
+            if cell:
+                self.locs[key] = self.loc(cell)
+        return found[0], found[1]
 
     def _indicator(self, row: Row, data: list[Cell], fields: dict[str, int], level1: str, level2: str):
         mapped, offset = _align(data, fields, ("weight", "score"))
@@ -380,7 +395,7 @@ def _with_unit(value: str, unit: str) -> str:
 
 def _clean_header_value(name: str, value: str) -> str:
     value = re.sub(r"\s+", " ", value).strip()
-    if name in ("unit", "budget_unit"):
+    if name in ("unit", "budget_unit", "project_name"):  # one spelling per name: Chinese parentheses
         return value.replace("(", "（").replace(")", "）")
     if name == "project_code":
         return value.replace(" ", "")

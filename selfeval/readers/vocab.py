@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+# The lookups below are pure functions of a cell's text, called several times per cell while a form
+# is recognised, and the same labels recur in every form: memoised (bench/ showed them as the
+# recogniser's main cost).
+_MARKUP = re.compile(r"</?[a-zA-Z][^>]*>")
+_NOT_IN_KEY = re.compile(r"[\s*#:]")
+_BRACKETED = re.compile(r"[(（].*?[)）]")
 
 
+@lru_cache(maxsize=16384)
 def norm(text: str) -> str:
     """A matching key: NFKC, no spaces, no `*`, no markup, no colons."""
-    text = re.sub(r"</?[a-zA-Z][^>]*>", "", text)
+    if "<" in text:
+        text = _MARKUP.sub("", text)
     text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"[\s*#:]", "", text)
+    return _NOT_IN_KEY.sub("", text)
 
 
 # header labels (key -> field); the longest label is tried first
@@ -44,6 +54,7 @@ HEADER_FIELD_NAMES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def header_label(key: str) -> tuple[str, str] | None:
     """(field, rest) when the key starts with a header label: `项目编码440304…` -> ('project_code', '440304…')."""
     for label in _HEADER_ORDER:
@@ -64,8 +75,9 @@ def is_form_start(key: str) -> bool:
 
 
 # 资金使用情况
+@lru_cache(maxsize=4096)
 def funds_header_field(key: str) -> str | None:
-    key = re.sub(r"[(（].*?[)）]", "", key)  # 全年预算数（万元）, 预算数(A)
+    key = _BRACKETED.sub("", key)  # 全年预算数（万元）, 预算数(A)
     if key.startswith("年初预算"):
         return "initial_budget"
     if "执行率" in key:
@@ -81,6 +93,7 @@ def funds_header_field(key: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def funds_row_label(key: str) -> str | None:
     """Which line of 资金使用情况 a label names."""
     if "年度资金总额" in key or key in ("资金总额", "合计", "项目资金合计"):
@@ -114,6 +127,7 @@ LEVEL2_FAMILY: dict[str, str] = {
 _LEVEL1_RE = re.compile(r"^(产出指标|效益指标|满意度指标)(?:\(?(\d+(?:\.\d+)?)分\)?)?$")
 
 
+@lru_cache(maxsize=4096)
 def level1_of(key: str) -> tuple[str, float | None] | None:
     """('产出指标', 50.0) for `产出指标 (50分)`."""
     m = _LEVEL1_RE.match(key)
@@ -130,8 +144,9 @@ def level2_family(key: str) -> str | None:
 INDICATOR_HEADER_FIRST = ("年度绩效指标", "一级指标")
 
 
+@lru_cache(maxsize=4096)
 def indicator_header_field(key: str) -> str | None:
-    key = re.sub(r"[(（].*?[)）]", "", key)
+    key = _BRACKETED.sub("", key)
     if key == "一级指标":
         return "level1"
     if key == "二级指标":
@@ -166,9 +181,9 @@ def is_remark_label(key: str) -> bool:
 def is_goal_label(key: str) -> str | None:
     if key in ("项目目标完成情况", "年度总体目标", "总体目标"):
         return "label"
-    if key.startswith("预期目标"):
+    if key in ("预期目标", "年度预期目标", "预期目标内容"):
         return "expected"
-    if key.startswith("实际完成情况"):
+    if key in ("实际完成情况", "实际完成内容", "年度实际完成情况"):
         return "achieved"
     return None
 

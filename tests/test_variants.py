@@ -1,0 +1,106 @@
+"""Noisy variants of the seed (made here) give the same forms and the same scores as the original."""
+
+from __future__ import annotations
+
+import pytest
+
+from selfeval.readers import read_bytes
+from selfeval.rules import load_profile, score
+from tests import variants
+
+PROFILE = load_profile()
+
+
+def _scores(data: bytes, name: str = "variant.txt"):
+    result = read_bytes(data, name)
+    assert [p for p in result.problems if p.severity == "error"] == []
+    cards = [score(f, PROFILE) for f in result.forms]
+    return {
+        c.form.header.project_code: (
+            c.form.header.project_name,
+            c.total,
+            c.budget_score,
+            tuple((s.indicator.name, s.indicator.weight, s.score) for s in c.indicators),
+        )
+        for c in cards
+    }
+
+
+@pytest.fixture(scope="module")
+def baseline():
+    expected = _scores(variants.seed_text().encode("utf-8"))
+    assert len(expected) == 13
+    return expected
+
+
+TEXT_VARIANTS = {
+    "shift_right_all": lambda t: variants.shift_rows(t, 1),
+    "shift_right_every_other": lambda t: variants.shift_rows(t, 2, every=2),
+    "shift_left": lambda t: variants.shift_rows(t, -1, every=3),
+    "punctuation_and_spaces": variants.punctuation_swap,
+    "forms_reordered": variants.reorder,
+    "pipe_table": variants.to_pipes,
+    "one_cell_per_line": variants.to_dump,
+    "crlf_line_ends": lambda t: t.replace("\n", "\r\n"),
+    "blank_lines_in_grid": lambda t: t.replace("\t数量指标\t", "\n\n\t数量指标\t"),
+}
+
+
+@pytest.mark.parametrize("name", TEXT_VARIANTS)
+def test_text_variant_scores_like_the_seed(baseline, name):
+    text = TEXT_VARIANTS[name](variants.seed_text())
+    assert _scores(text.encode("utf-8")) == baseline
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8-sig", "utf-16"])
+def test_encodings(baseline, encoding):
+    data = variants.seed_text().replace("\u2014", "-").encode(encoding, errors="strict") if encoding == "gbk" else variants.seed_text().encode(encoding)
+    got = _scores(data)
+    assert got == baseline
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        {"weight_first": True},
+        {"nature": True},
+        {"wan": True},
+        {"leading_cols": 2, "title_rows": 3},
+        {"weight_first": True, "nature": True, "wan": True, "leading_cols": 1},
+    ],
+    ids=["weight_before_target", "nature_column", "wan_yuan", "offset_and_titles", "all_at_once"],
+)
+def test_other_regions_layouts(baseline, layout):
+    forms = read_bytes(variants.seed_text().encode(), "seed.txt").forms
+    text = "\n\n".join(variants.render(f, **layout) for f in forms)
+    assert _scores(text.encode("utf-8")) == baseline
+
+
+def test_wan_amounts_convert_to_yuan():
+    form = read_bytes(variants.seed_text().encode(), "seed.txt").forms[12]
+    again = read_bytes(variants.render(form, wan=True).encode(), "wan.txt").forms[0]
+    assert again.funds.money_unit == "万元"
+    assert again.funds.total.executed == 4005913.08
+    assert again.funds.total.annual_budget == 4022500.00
+
+
+def test_not_a_form_is_refused_with_a_reason():
+    result = read_bytes("会议纪要\n今天讨论了预算。\n".encode(), "纪要.txt")
+    assert result.forms == ()
+    assert [p.code for p in result.problems] == ["FORM_NOT_FOUND"]
+
+
+def test_form_without_indicator_grid_is_not_scored():
+    text = variants.split_forms(variants.seed_text())[0]
+    damaged = text.split("年度绩效指标")[0]
+    result = read_bytes(damaged.encode(), "damaged.txt")
+    assert result.forms == ()
+    assert [p.code for p in result.problems] == ["INDICATORS_MISSING"]
+
+
+def test_form_without_funds_is_not_scored():
+    text = variants.split_forms(variants.seed_text())[0]
+    lines = [line for line in text.split("\n") if "预算数" not in line and "资金总额" not in line]
+    result = read_bytes("\n".join(lines).encode(), "nofunds.txt")
+    assert result.forms == ()
+    assert [p.code for p in result.problems] == ["FUNDS_MISSING"]
