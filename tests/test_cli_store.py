@@ -1,0 +1,66 @@
+"""CLI against the store: init, import (folders, duplicates, unreadable), export, backup and restore."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from selfeval.readers import read_path
+from tests.conftest import ROOT, SEED
+
+
+def run(*args: str, db) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SELFEVAL_DB": str(db)}
+    return subprocess.run([sys.executable, "-m", "selfeval", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=180)
+
+
+@pytest.fixture()
+def db(tmp_path):
+    return tmp_path / "store.duckdb"
+
+
+def test_init_creates_and_fills_the_database_once(db):
+    first = run("init", db=db)
+    assert first.returncode == 0 and "13 个项目" in first.stdout
+    again = run("init", db=db)
+    assert again.returncode == 0 and "13 个项目" in again.stdout
+
+
+def test_import_reports_stored_duplicates_and_unreadable(db, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "seed.txt").write_bytes(SEED.read_bytes())
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    proc = run("import", str(folder), "--db", str(db), db=db)
+    assert proc.returncode == 1
+    assert "已保存 13 个自评表，重复 0 个，无法读取的文件 1 个" in proc.stdout
+    assert "broken.xlsx" in proc.stderr
+    again = run("import", str(folder / "seed.txt"), "--db", str(db), db=db)
+    assert again.returncode == 0 and "已保存 0 个自评表，重复 13 个" in again.stdout
+
+
+def test_export_from_the_store_and_backup_restore(db, tmp_path):
+    assert run("import", str(SEED), db=db).returncode == 0
+    out = tmp_path / "out"
+    proc = run("export", "--out", str(out), db=db)
+    assert proc.returncode == 0
+    files = sorted(out.glob("*.xlsx"))
+    assert len(files) == 13
+    totals = sorted(read_path(f).forms[0].declared_total for f in files)
+    assert totals == sorted([99.86, 100.0, 98.75, 98.0, 99.32, 94.63, 99.83, 97.85, 93.7, 96.3, 98.94, 90.19, 99.96])
+    backup = tmp_path / "backup"
+    assert run("backup", str(backup), db=db).returncode == 0
+    restored = tmp_path / "restored.duckdb"
+    assert run("restore", str(backup), "--db", str(restored), db=restored).returncode == 0
+    check = run("export", "--out", str(tmp_path / "again"), "--db", str(restored), db=restored)
+    assert check.returncode == 0 and len(list((tmp_path / "again").glob("*.xlsx"))) == 13
+
+
+def test_one_workbook_export(tmp_path, db):
+    proc = run("export", str(SEED), "--out", str(tmp_path), "--one-workbook", db=db)
+    assert proc.returncode == 0
+    result = read_path(tmp_path / "自评表汇总.xlsx")
+    assert len(result.forms) == 13
