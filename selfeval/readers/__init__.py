@@ -39,7 +39,10 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
             grids = workbook_to_grids(data, kind, name)
     except Refused as refused:
         return ReadResult(name, "", (), (Issue(refused.code, "error", name, refused.message),))
-    except Exception as exc:  # a parser failing on a file preflight let through: refuse, never crash
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a parser failing on a file preflight let through (calamine panics are
+        # BaseException): refuse it, never crash
         message = f"文件无法读取（{type(exc).__name__}），可能已损坏。请用 Excel/WPS 打开后另存为 .xlsx 再上传。"
         return ReadResult(name, "", (), (Issue("FILE_UNREADABLE", "error", name, message),))
 
