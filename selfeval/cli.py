@@ -55,7 +55,12 @@ def cmd_score(args: argparse.Namespace) -> int:
         cards.extend(score(form, profile) for form in result.forms)
     for problem in batch_issues(cards):
         print(f"提示：{problem.message}", file=sys.stderr)
-    if args.json:
+    if args.csv:
+        from selfeval.serialize import scorecards_to_csv
+
+        sys.stdout.flush()
+        sys.stdout.buffer.write(scorecards_to_csv(cards))
+    elif args.json:
         json.dump([scorecard_to_dict(c) for c in cards], sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
@@ -170,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="读取自评表并评分")
     p.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹（.xlsx .xls .txt）")
     p.add_argument("--profile", default=None, help="评分规则（默认 shenzhen-futian-2023）")
-    p.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="输出 JSON 数组")
+    fmt.add_argument("--csv", action="store_true", help="输出 CSV（每个指标一行，防公式注入）")
     p.set_defaults(func=cmd_score)
 
     p = sub.add_parser("profiles", help="列出评分规则")

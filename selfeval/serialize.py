@@ -225,3 +225,64 @@ def scorecard_to_dict(sc: Scorecard) -> dict[str, Any]:
         "grade": sc.grade,
         "issues": [issue_to_dict(i) for i in sc.issues],
     }
+
+
+# CSV -------------------------------------------------------------------------------------------------
+CSV_COLUMNS = (
+    "项目编码",
+    "项目名称",
+    "年度",
+    "实施单位",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "得分",
+    "申报得分",
+    "规则",
+    "说明",
+    "偏差原因分析及改进措施",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP, CWE-1236)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def scorecards_to_csv(cards: list[Scorecard]) -> bytes:
+    """One row per indicator, UTF-8 with BOM so that Excel opens the Chinese correctly."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for sc in cards:
+        h = sc.form.header
+        for s in sc.indicators:
+            ind = s.indicator
+            row = (
+                h.project_code,
+                h.project_name,
+                h.year,
+                h.unit,
+                ind.level1,
+                ind.level2,
+                ind.name,
+                ind.target,
+                ind.actual,
+                ind.weight,
+                s.score,
+                ind.declared_score,
+                s.rule,
+                s.explanation,
+                ind.reason,
+            )
+            writer.writerow([csv_safe(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
