@@ -13,12 +13,12 @@ run: setup
 	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
 
 test: setup
-	$(PY) -m ruff check selfeval tests app.py pages bench
+	$(PY) -m ruff check selfeval tests app.py views bench scripts
 	$(PY) -m pytest -n 2 -p no:cacheprovider
 
 lint: setup
-	$(PY) -m ruff check selfeval tests app.py pages bench
-	$(PY) -m ruff format --check selfeval tests app.py pages bench
+	$(PY) -m ruff check selfeval tests app.py views bench scripts
+	$(PY) -m ruff format --check selfeval tests app.py views bench scripts
 
 bench: setup
 	$(PY) -m bench

@@ -27,7 +27,7 @@ PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
 }
 ACTIONS_BY_ROLE: dict[str, frozenset[str]] = {
     "viewer": frozenset(),
-    "editor": frozenset({"upload", "edit", "download", "save"}),
+    "editor": frozenset({"upload", "edit", "download", "save", "restore"}),
     "admin": frozenset({"upload", "edit", "download", "save", "restore", "all_units"}),
 }
 DEFAULT_ROLES_FILE = Path(__file__).resolve().parent.parent / "data" / "roles.toml"

@@ -36,7 +36,7 @@ def test_local_default_is_unauthenticated_admin():
     ("email", "role", "pages", "actions"),
     [
         ("admin@futian.gov.cn", "admin", {"overview", "project", "upload", "editor"}, {"upload", "edit", "download", "save", "restore"}),
-        ("Zhang@futian.gov.cn", "editor", {"overview", "project", "upload", "editor"}, {"upload", "edit", "download", "save"}),
+        ("Zhang@futian.gov.cn", "editor", {"overview", "project", "upload", "editor"}, {"upload", "edit", "download", "save", "restore"}),
         ("li@futian.gov.cn", "viewer", {"overview", "project"}, set()),
     ],
 )

@@ -1,0 +1,38 @@
+"""项目支出绩效自评 — the Streamlit app: page config, who is here, navigation by role, sidebar filters.
+
+Run with `streamlit run app.py` (or `make run`). Each page lives in views/ and only lays out widgets
+over the selfeval library.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+ROOT = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from selfeval.access import PAGES_BY_ROLE, ROLE_LABELS  # noqa: E402
+from views import _ui  # noqa: E402
+
+st.set_page_config(page_title="项目支出绩效自评", page_icon="📋", layout="wide")
+
+who = _ui.principal()
+pages = [
+    st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=(key == "overview"))
+    for key, spec in _ui.PAGES.items()
+    if key in PAGES_BY_ROLE.get(who.role, ())
+]
+nav = st.navigation(pages)
+
+with st.sidebar:
+    st.markdown("### 项目支出绩效自评")
+    st.caption(f"当前用户：{who.name}（{ROLE_LABELS.get(who.role, who.role)}）")
+if not who.authenticated:
+    st.info(_ui.LOCAL_BANNER, icon=":material/lock_open:")
+
+_ui.guarded(lambda: _ui.sidebar_filters(who))
+nav.run()

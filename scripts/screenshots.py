@@ -1,0 +1,233 @@
+"""Screenshots of every page at 1440×900 on the sample data -> docs/screenshots/*.png.
+
+Starts `streamlit run app.py` on a free port with a fresh temporary database (filled with the 13
+sample forms on first open), drives Debian's chromium with Playwright, and always stops the server.
+Run: `.venv/bin/python scripts/screenshots.py` (or `make screenshots`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+SEED = ROOT / "data" / "seed" / "futian-2023.txt"
+CHROMIUM = os.environ.get("SELFEVAL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1440, "height": 900}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_app(db_path: str | Path, timeout: float = 60.0) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with SELFEVAL_DB=db_path; yields its base URL and
+    always terminates the server (and its children) afterwards."""
+    port = free_port()
+    env = {**os.environ, "SELFEVAL_DB": str(db_path), "PYTHONUNBUFFERED": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(
+                    f"streamlit exited with {proc.returncode}:\n{log.read().decode(errors='replace')}"
+                )
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"streamlit did not answer on {url} within {timeout:.0f}s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, 9)
+            proc.wait(timeout=5)
+        log.close()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def wait_ready(page, selector: str | None = None, timeout_ms: int = 30_000) -> None:
+    """Wait until the script run has finished, `selector` (if given) is visible, nothing is still
+    a loading skeleton, and every chart has drawn."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    if selector:
+        page.locator(selector).first.wait_for(timeout=timeout_ms)
+    page.wait_for_function(
+        """() => {
+            const status = document.querySelector('[data-testid="stStatusWidget"]');
+            if (status && /Running|Stop/.test(status.innerText || '')) return false;
+            if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+            const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+            return charts.every(c => c.querySelector('svg, canvas'));
+        }""",
+        timeout=timeout_ms,
+    )
+    page.wait_for_timeout(1500)
+
+
+def sample_workbooks(directory: Path) -> dict[str, Path]:
+    """Workbooks to upload: one seed form as an import template, and the same with a missing
+    deviation reason on a row that lost points (the editor then drafts one)."""
+    sys.path.insert(0, str(ROOT))
+    from selfeval.ingest import score_bytes
+    from selfeval.rules import load_profile, score
+    from selfeval.template import write_template
+
+    profile = load_profile()
+    cards, _, _ = score_bytes(SEED.read_bytes(), SEED.name, profile)
+    lost = next(c for c in cards if c.form.header.project_name == "职工疗休养")  # 52人次 of >100人次
+    rows = [
+        dataclasses.replace(s.indicator, reason="")
+        if s.score is not None and s.indicator.weight and s.score < s.indicator.weight - 0.005
+        else s.indicator
+        for s in lost.indicators
+    ]
+    blank = score(dataclasses.replace(lost.form, indicators=tuple(rows)), profile)
+    paths = {
+        "template": directory / "劳模管理_导入模板.xlsx",
+        "blank_reason": directory / f"{lost.form.header.project_name}_待补充原因.xlsx",
+    }
+    paths["template"].write_bytes(write_template([cards[0]]))
+    paths["broken"] = directory / "损坏的文件.xlsx"
+    paths["broken"].write_bytes(b"PK\x03\x04 this is not a workbook")
+    paths["blank_reason"].write_bytes(write_template([blank]))
+    return paths
+
+
+def shoot(page, name: str) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.png"
+    page.screenshot(path=str(path))
+    print(f"  {path.relative_to(ROOT)}")
+    return path
+
+
+def scroll_to(page, text: str) -> None:
+    page.get_by_text(text, exact=True).first.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, 0)")
+    page.wait_for_timeout(800)
+
+
+def main() -> int:
+    from playwright.sync_api import sync_playwright
+
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running_app(Path(tmp) / "screens.duckdb") as url,
+        sync_playwright() as p,
+    ):
+        books = sample_workbooks(Path(tmp))
+        browser = launch(p)
+        try:
+            page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1, locale="zh-CN")
+            page.set_default_timeout(30_000)
+            print(f"app at {url}; writing {OUT.relative_to(ROOT)}/")
+
+            page.goto(url)  # the default page (总览) lives at the root
+            wait_ready(page, '[data-testid="stMetric"]')
+            shoot(page, "01-overview")
+            page.locator('[data-testid="stVegaLiteChart"]').nth(2).scroll_into_view_if_needed()
+            page.wait_for_timeout(800)
+            shoot(page, "02-overview-charts")
+            scroll_to(page, "指标值设置检查")
+            shoot(page, "03-overview-targets")
+
+            page.goto(f"{url}/project?code=440304236011500105002&year=2023")
+            wait_ready(page, '[data-testid="stMetric"]')
+            shoot(page, "04-project")
+            page.locator('[data-testid="stVegaLiteChart"]').first.scroll_into_view_if_needed()
+            page.wait_for_timeout(800)
+            shoot(page, "05-project-breakdown")
+            scroll_to(page, "绩效指标")
+            shoot(page, "06-project-indicators")
+            scroll_to(page, "提交历史")
+            shoot(page, "07-project-history")
+
+            page.goto(f"{url}/upload")
+            wait_ready(page, '[data-testid="stFileUploaderDropzone"]')
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                [str(books["template"]), str(books["broken"])]
+            )
+            page.get_by_text("共 2 个文件").wait_for()
+            wait_ready(page)
+            shoot(page, "08-upload")
+            page.mouse.move(900, 600)
+            page.mouse.wheel(0, 640)
+            page.wait_for_timeout(1000)
+            shoot(page, "09-upload-result")
+            page.goto(f"{url}/upload")  # a fresh session: an empty uploader
+            wait_ready(page)
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                [str(books["blank_reason"])]
+            )
+            page.get_by_text("共 1 个文件").wait_for()
+            wait_ready(page)
+            page.get_by_role("button", name="在线编辑").first.click()
+            page.get_by_text("建议的偏差原因").first.wait_for()
+            wait_ready(page)
+            shoot(page, "10-editor")
+            scroll_to(page, "下载")
+            shoot(page, "11-editor-downloads")
+        finally:
+            browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

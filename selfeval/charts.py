@@ -1,0 +1,453 @@
+"""Altair chart builders for the pages: a DataFrame in, a configured chart out. Pure functions.
+
+Amounts arrive in 元 and are drawn in 万元; rates and scores keep 2 decimals. Every chart carries a
+CJK-capable font in its config so that Chinese labels render in any browser that has one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import altair as alt
+import pandas as pd
+
+FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+# 财预〔2020〕10号 grades: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below
+GRADE_BANDS: tuple[tuple[str, float, float], ...] = (
+    ("差", 0, 60),
+    ("中", 60, 80),
+    ("良", 80, 90),
+    ("优", 90, 100),
+)
+GRADE_COLORS = {"优": "#2E7D32", "良": "#1565C0", "中": "#F9A825", "差": "#C62828"}
+LEVEL_COLORS = {
+    "预算执行": "#6D4C41",
+    "产出指标": "#B22222",
+    "效益指标": "#1565C0",
+    "满意度指标": "#2E7D32",
+}
+RATE_RULES = (90.0, 100.0)  # reference lines on the execution-rate chart
+BUDGET_COLOR, EXECUTED_COLOR = "#B0BEC5", "#B22222"
+WEIGHT_COLOR = "#E0E0E0"
+BREAKDOWN_WIDTH = 520  # facet charts do not stretch to the container: a fixed plot width
+ROW_HEIGHT = 26  # pixels per bar row on horizontal bar charts
+CHROME = 140  # pixels for a chart's title, top legend and x axis
+SERIES_BUDGET, SERIES_EXECUTED = "全年预算数", "全年执行数"
+
+
+def _configured(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Fonts (CJK first), readable label widths, no chart border."""
+    return (
+        chart.configure(font=FONT)
+        .configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12, labelLimit=320)
+        .configure_legend(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12, orient="top")
+        .configure_title(font=FONT, fontSize=15, anchor="start")
+        .configure_header(labelFont=FONT, titleFont=FONT, labelFontSize=13)
+        .configure_view(stroke=None)
+    )
+
+
+def _height(rows: int, per_row: int = ROW_HEIGHT) -> int:
+    """Total height: Streamlit fits the whole chart (title, legend, axis) into it, so the rows need
+    room beside CHROME pixels of furniture or the bars collapse."""
+    return max(180, per_row * rows + CHROME)
+
+
+def _empty(title: str) -> alt.Chart:
+    """A chart that says there is nothing to draw (rather than an empty frame)."""
+    data = pd.DataFrame({"text": ["暂无数据"]})
+    return _configured(
+        alt.Chart(data, title=title)
+        .mark_text(fontSize=14, color="#6B7280")
+        .encode(text="text:N")
+        .properties(height=80)
+    )
+
+
+def _round2(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce").astype(float).round(2)
+
+
+# ------------------------------------------------------------------------------------------ portfolio
+
+
+def budget_vs_executed(projects: pd.DataFrame, title: str = "各项目预算数与执行数（万元）") -> alt.LayerChart:
+    """A bullet bar per project, largest budget first: 全年预算数 as a wide grey bar, 全年执行数 as a
+    narrow red bar over it, both in 万元, with "执行数 / 预算数" printed at the end.
+
+    `projects` has project_name, budget and executed (元), one row per project.
+    """
+    if projects.empty:
+        return _empty(title)
+    df = projects[["project_name", "budget", "executed"]].copy()
+    df["budget"] = pd.to_numeric(df["budget"], errors="coerce").fillna(0.0)
+    df["executed"] = pd.to_numeric(df["executed"], errors="coerce").fillna(0.0)
+    df = df.sort_values(["budget", "project_name"], ascending=[False, True], ignore_index=True)
+    df["budget_wan"] = _round2(df["budget"] / 10_000)
+    df["executed_wan"] = _round2(df["executed"] / 10_000)
+    df["label"] = [f"{e:,.2f} / {b:,.2f}" for e, b in zip(df["executed_wan"], df["budget_wan"], strict=True)]
+    df = df.drop(columns=["budget", "executed"])
+    order = df["project_name"].tolist()
+    series = [SERIES_BUDGET, SERIES_EXECUTED]
+    color = alt.Scale(domain=series, range=[BUDGET_COLOR, EXECUTED_COLOR])
+    tooltip = [
+        alt.Tooltip("project_name:N", title="项目"),
+        alt.Tooltip("budget_wan:Q", title="全年预算数（万元）", format=",.2f"),
+        alt.Tooltip("executed_wan:Q", title="全年执行数（万元）", format=",.2f"),
+    ]
+    base = alt.Chart(df).encode(y=alt.Y("project_name:N", sort=order, title=None), tooltip=tooltip)
+    budget = (
+        base.transform_calculate(series=f"'{SERIES_BUDGET}'")
+        .mark_bar(size=18)
+        .encode(
+            x=alt.X("budget_wan:Q", title="万元", axis=alt.Axis(format=",.0f")),
+            color=alt.Color("series:N", scale=color, title=None),
+        )
+    )
+    executed = (
+        base.transform_calculate(series=f"'{SERIES_EXECUTED}'")
+        .mark_bar(size=8)
+        .encode(x="executed_wan:Q", color=alt.Color("series:N", scale=color, title=None))
+    )
+    # amounts span 0.3 to 1,687 万元: print them, or the small bars say nothing
+    text = base.mark_text(align="left", dx=4, fontSize=11, color="#374151").encode(
+        x="budget_wan:Q", text="label:N"
+    )
+    chart = alt.layer(budget, executed, text, title=title).properties(height=_height(len(order)))
+    return _configured(chart)
+
+
+def execution_rate(
+    projects: pd.DataFrame, title: str = "各项目预算执行率（%）", rules: Iterable[float] = RATE_RULES
+) -> alt.LayerChart:
+    """Horizontal bars of each project's execution rate, lowest first, with reference lines
+    (90 % and 100 % by default). Bars below the first line are red."""
+    if projects.empty:
+        return _empty(title)
+    df = projects[["project_name", "rate"]].copy()
+    df["rate"] = _round2(df["rate"])
+    df = df.sort_values(
+        ["rate", "project_name"], ascending=[True, True], ignore_index=True, na_position="first"
+    )
+    order = df["project_name"].tolist()
+    rules = sorted(rules)
+    low = rules[0] if rules else 0.0
+    df["band"] = df["rate"].map(lambda r: f"低于{low:g}%" if pd.notna(r) and r < low else f"不低于{low:g}%")
+    bands = [f"低于{low:g}%", f"不低于{low:g}%"]
+    top = max(110.0, float(df["rate"].max() or 0) + 5)
+    bars = (
+        alt.Chart(df)
+        .mark_bar(cornerRadiusEnd=2)
+        .encode(
+            y=alt.Y("project_name:N", sort=order, title=None),
+            x=alt.X("rate:Q", title="执行率（%）", scale=alt.Scale(domain=[0, top])),
+            color=alt.Color(
+                "band:N", scale=alt.Scale(domain=bands, range=["#C62828", "#90A4AE"]), title=None
+            ),
+            tooltip=[
+                alt.Tooltip("project_name:N", title="项目"),
+                alt.Tooltip("rate:Q", title="执行率（%）", format=".2f"),
+            ],
+        )
+    )
+    labels = bars.mark_text(align="left", dx=4, fontSize=11, color="#374151").encode(
+        text=alt.Text("rate:Q", format=".2f"), color=alt.value("#374151")
+    )
+    lines = pd.DataFrame({"value": [float(r) for r in rules], "label": [f"{r:g}%" for r in rules]})
+    rule = (
+        alt.Chart(lines)
+        .mark_rule(strokeDash=[5, 4], color="#374151", strokeWidth=1.5)
+        .encode(x="value:Q", tooltip=[alt.Tooltip("label:N", title="参考线")])
+    )
+    # the lowest line's label sits left of it, the others right, so that 90% and 100% never collide
+    rule_texts = [
+        alt.Chart(lines.iloc[[i]])
+        .mark_text(
+            align="right" if i == 0 else "left",
+            baseline="bottom",
+            dx=-3 if i == 0 else 3,
+            dy=-2,
+            fontSize=11,
+            color="#374151",
+        )
+        .encode(x="value:Q", y=alt.value(0), text="label:N")
+        for i in range(len(lines))
+    ]
+    chart = alt.layer(bars, labels, rule, *rule_texts, title=title).properties(height=_height(len(order)))
+    return _configured(chart)
+
+
+def score_bins(totals: pd.Series, step: float = 2.0, low: float | None = None) -> pd.DataFrame:
+    """Histogram rows: bin_start, bin_end, grade (of the bin start), count; the last bin holds 100."""
+    values = pd.to_numeric(totals, errors="coerce").dropna().astype(float)
+    if low is None:
+        low = min(60.0, math.floor((values.min() if len(values) else 60.0) / 10) * 10)
+    rows = []
+    start = low
+    while start < 100 - 1e-9:
+        end = min(start + step, 100.0)
+        last = end >= 100 - 1e-9
+        n = int(((values >= start) & ((values <= end) if last else (values < end))).sum())
+        rows.append({"bin_start": start, "bin_end": end, "grade": grade_of(start), "count": n})
+        start = end
+    return pd.DataFrame(rows)
+
+
+def grade_of(total: float) -> str:
+    for grade, lo, _hi in reversed(GRADE_BANDS):
+        if total >= lo - 1e-9:
+            return grade
+    return "差"
+
+
+def score_distribution(
+    projects: pd.DataFrame, title: str = "得分分布与等级区间", step: float = 2.0
+) -> alt.LayerChart:
+    """Histogram of total scores over the grade bands 差 < 60 ≤ 中 < 80 ≤ 良 < 90 ≤ 优."""
+    totals = pd.to_numeric(projects.get("total", pd.Series(dtype=float)), errors="coerce").dropna()
+    if totals.empty:
+        return _empty(title)
+    bins = score_bins(totals, step)
+    low = float(bins["bin_start"].min())
+    bands = pd.DataFrame(
+        [
+            {"grade": g, "start": max(lo, low), "end": hi, "mid": (max(lo, low) + hi) / 2}
+            for g, lo, hi in GRADE_BANDS
+            if hi > low
+        ]
+    )
+    grades = [g for g, _, _ in GRADE_BANDS]
+    color = alt.Scale(domain=grades, range=[GRADE_COLORS[g] for g in grades])
+    x_scale = alt.Scale(domain=[low, 100], nice=False)
+    band_layer = (
+        alt.Chart(bands)
+        .mark_rect(opacity=0.10)
+        .encode(
+            x=alt.X("start:Q", scale=x_scale, title="总分"),
+            x2="end:Q",
+            color=alt.Color("grade:N", scale=color, legend=None),
+        )
+    )
+    band_text = (
+        alt.Chart(bands)
+        .mark_text(baseline="top", dy=4, fontSize=13, fontWeight="bold")
+        .encode(
+            x="mid:Q", y=alt.value(0), text="grade:N", color=alt.Color("grade:N", scale=color, legend=None)
+        )
+    )
+    bars = (
+        alt.Chart(bins[bins["count"] > 0])
+        .mark_rect(stroke="white", strokeWidth=1)
+        .encode(
+            x=alt.X("bin_start:Q", scale=x_scale, title="总分"),
+            x2="bin_end:Q",
+            y=alt.Y("count:Q", title="项目数", axis=alt.Axis(tickMinStep=1, format="d")),
+            y2=alt.datum(0),
+            color=alt.Color("grade:N", scale=color, title="等级"),
+            tooltip=[
+                alt.Tooltip("bin_start:Q", title="从", format=".0f"),
+                alt.Tooltip("bin_end:Q", title="到", format=".0f"),
+                alt.Tooltip("count:Q", title="项目数"),
+            ],
+        )
+    )
+    return _configured(alt.layer(band_layer, band_text, bars, title=title).properties(height=260))
+
+
+def points_lost(lost: pd.DataFrame, title: str = "失分分布（按一级、二级指标）") -> alt.Chart:
+    """Horizontal bars of points lost per second-level indicator, coloured by first level, most first.
+    `lost` has level1, level2, lost (and optionally rows, forms, weight, score). Rows without loss drop out."""
+    df = (
+        lost[pd.to_numeric(lost["lost"], errors="coerce").fillna(0) > 0.005].copy()
+        if not lost.empty
+        else lost
+    )
+    if df.empty:
+        return _empty(title)
+    df["lost"] = _round2(df["lost"])
+    df["label"] = df["level1"].astype(str) + " · " + df["level2"].astype(str)
+    df = df.sort_values(["lost", "label"], ascending=[False, True], ignore_index=True)
+    order = df["label"].tolist()
+    levels = [lv for lv in LEVEL_COLORS if lv in set(df["level1"])] + sorted(
+        set(df["level1"]) - set(LEVEL_COLORS)
+    )
+    keep = [c for c in ("level1", "level2", "label", "lost", "rows", "forms") if c in df.columns]
+    df = df[keep]
+    tooltip = [
+        alt.Tooltip("level1:N", title="一级指标"),
+        alt.Tooltip("level2:N", title="二级指标"),
+        alt.Tooltip("lost:Q", title="失分", format=".2f"),
+    ]
+    if "rows" in df.columns:
+        tooltip.append(alt.Tooltip("rows:Q", title="指标数"))
+    if "forms" in df.columns:
+        tooltip.append(alt.Tooltip("forms:Q", title="项目数"))
+    base = alt.Chart(df).encode(y=alt.Y("label:N", sort=order, title=None))
+    bars = base.mark_bar(cornerRadiusEnd=2).encode(
+        x=alt.X("lost:Q", title="失分合计"),
+        color=alt.Color(
+            "level1:N",
+            scale=alt.Scale(domain=levels, range=[LEVEL_COLORS.get(lv, "#757575") for lv in levels]),
+            legend=None,  # the label already names the first level
+        ),
+        tooltip=tooltip,
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=11, color="#374151").encode(
+        x="lost:Q", text=alt.Text("lost:Q", format=".2f")
+    )
+    return _configured(alt.layer(bars, text, title=title).properties(height=_height(len(order))))
+
+
+def yearly(summary: pd.DataFrame) -> pd.DataFrame:
+    """portfolio_summary rows (by year and unit) -> one row per year: forms, budget, executed (元),
+    rate (%) and mean score weighted by forms."""
+    if summary.empty:
+        return pd.DataFrame(columns=["year", "forms", "budget", "executed", "rate", "mean_score"])
+    df = summary.copy()
+    df["score_sum"] = pd.to_numeric(df["mean_score"], errors="coerce").fillna(0) * df["forms"]
+    g = df.groupby("year", as_index=False).agg(
+        forms=("forms", "sum"),
+        budget=("budget", "sum"),
+        executed=("executed", "sum"),
+        score_sum=("score_sum", "sum"),
+    )
+    g["rate"] = (100 * g["executed"] / g["budget"].where(g["budget"] > 0)).round(2)
+    g["mean_score"] = (g["score_sum"] / g["forms"]).round(2)
+    return g.drop(columns="score_sum").sort_values("year", ignore_index=True)
+
+
+def year_over_year(summary: pd.DataFrame, title: str = "逐年对比：平均得分与预算执行率") -> alt.Chart:
+    """Lines of mean score and execution rate (%) by year, from portfolio_summary rows."""
+    by_year = yearly(summary)
+    if by_year.empty:
+        return _empty(title)
+    long = by_year.melt(
+        id_vars=["year", "forms"], value_vars=["mean_score", "rate"], var_name="measure", value_name="value"
+    )
+    long["measure"] = long["measure"].map({"mean_score": "平均得分", "rate": "预算执行率（%）"})
+    long["year"] = long["year"].astype(str)
+    measures = ["平均得分", "预算执行率（%）"]
+    base = alt.Chart(long).encode(
+        x=alt.X("year:O", title="年度", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)),
+        color=alt.Color(
+            "measure:N",
+            sort=measures,
+            scale=alt.Scale(domain=measures, range=["#B22222", "#1565C0"]),
+            title=None,
+        ),
+    )
+    lines = base.mark_line(point=alt.OverlayMarkDef(size=70)).encode(
+        tooltip=[
+            alt.Tooltip("year:O", title="年度"),
+            alt.Tooltip("measure:N", title="指标"),
+            alt.Tooltip("value:Q", title="数值", format=".2f"),
+            alt.Tooltip("forms:Q", title="项目数"),
+        ]
+    )
+    text = base.mark_text(dy=-10, fontSize=11).encode(text=alt.Text("value:Q", format=".2f"))
+    return _configured(alt.layer(lines, text, title=title).properties(height=260))
+
+
+# ------------------------------------------------------------------------------------------ one project
+
+
+def breakdown_frame(card) -> pd.DataFrame:
+    """A Scorecard's scored parts as rows: order, level1, level2, name, weight, score, lost — the
+    budget-execution row first, then every indicator with a weight (不适用 rows drop out)."""
+    rows = [
+        {
+            "order": 0,
+            "level1": "预算执行",
+            "level2": "预算执行率",
+            "name": "预算执行率",
+            "weight": card.budget_weight,
+            "score": card.budget_score,
+        }
+    ]
+    for i, s in enumerate(card.indicators, start=1):
+        ind = s.indicator
+        if ind.not_applicable or not ind.weight:
+            continue
+        rows.append(
+            {
+                "order": i,
+                "level1": ind.level1,
+                "level2": ind.level2,
+                "name": ind.name,
+                "weight": ind.weight,
+                "score": s.score,
+            }
+        )
+    df = pd.DataFrame(rows)
+    df["weight"] = _round2(df["weight"])
+    df["score"] = _round2(df["score"])
+    df["lost"] = (df["weight"] - df["score"]).round(2)
+    return df
+
+
+def score_breakdown(parts: pd.DataFrame, title: str = "得分构成：各指标得分与分值") -> alt.Chart:
+    """Each part's score drawn over its weight (grey), grouped by first-level indicator.
+    `parts` is `breakdown_frame(card)`: order, level1, level2, name, weight, score."""
+    if parts.empty:
+        return _empty(title)
+    df = parts.copy()
+    df["label"] = df["level2"].astype(str) + "｜" + df["name"].astype(str)
+    df["score_text"] = df.apply(
+        lambda r: (
+            f"{r['score']:.2f} / {r['weight']:.2f}" if pd.notna(r["score"]) else f"未评分 / {r['weight']:.2f}"
+        ),
+        axis=1,
+    )
+    df = df.sort_values("order", ignore_index=True)
+    order = df["label"].tolist()
+    levels = [lv for lv in LEVEL_COLORS if lv in set(df["level1"])] + sorted(
+        set(df["level1"]) - set(LEVEL_COLORS)
+    )
+    top = float(df["weight"].max() or 0) * 1.35 or 1.0
+    base = alt.Chart(df).encode(y=alt.Y("label:N", sort=order, title=None))
+    weight = base.mark_bar(color=WEIGHT_COLOR).encode(
+        x=alt.X("weight:Q", title="分", scale=alt.Scale(domain=[0, top])),
+        tooltip=[alt.Tooltip("name:N", title="指标"), alt.Tooltip("weight:Q", title="分值", format=".2f")],
+    )
+    score = base.mark_bar(height=12).encode(
+        x="score:Q",
+        color=alt.Color(
+            "level1:N",
+            sort=levels,
+            scale=alt.Scale(domain=levels, range=[LEVEL_COLORS.get(lv, "#757575") for lv in levels]),
+            legend=None,  # the facet headers name the levels
+        ),
+        tooltip=[
+            alt.Tooltip("level1:N", title="一级指标"),
+            alt.Tooltip("level2:N", title="二级指标"),
+            alt.Tooltip("name:N", title="指标"),
+            alt.Tooltip("score:Q", title="得分", format=".2f"),
+            alt.Tooltip("weight:Q", title="分值", format=".2f"),
+        ],
+    )
+    text = base.mark_text(align="left", dx=4, fontSize=11, color="#374151").encode(
+        x="weight:Q", text="score_text:N"
+    )
+    chart = (
+        alt.layer(weight, score, text)
+        .properties(height=alt.Step(ROW_HEIGHT), width=BREAKDOWN_WIDTH)
+        .facet(
+            row=alt.Row(
+                "level1:N",
+                sort=levels,
+                title=None,
+                header=alt.Header(
+                    labelAngle=0,
+                    labelAlign="left",
+                    labelAnchor="start",
+                    labelOrient="top",
+                    labelFontWeight="bold",
+                ),
+            ),
+            title=title,
+        )
+        .resolve_scale(y="independent")
+    )
+    return _configured(chart)

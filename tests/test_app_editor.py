@@ -1,0 +1,113 @@
+"""在线编辑 under AppTest: an edit delta put into the data_editor's session state rescored at once
+(total and issues), a drafted reason filled in, the corrected template downloaded and read back,
+and the edit saved as a new version."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from selfeval.readers import read_bytes
+from tests.app_support import app_store, download_bytes, fresh_app_db, media_spy, run_app
+
+app_db = pytest.fixture(fresh_app_db, name="app_db")
+media = pytest.fixture(media_spy, name="media")
+
+CODE = "440304236011500105002"  # 职工疗休养: 93.70; row 0 服务干部人数 is 52人次 of >100人次
+ROW = 0
+
+
+def total(at) -> str:
+    found = [m.value for m in at.markdown if "2.4rem" in m.value]
+    assert found, "no total on the page"
+    return re.search(r">([\d.,—]+)</div>$", found[0]).group(1)
+
+
+def issue_lines(at) -> list[str]:
+    return [m.value for m in at.markdown if "-badge[" in m.value and "\n" in m.value]
+
+
+@pytest.fixture
+def editor(app_db):
+    """The editor opened on 职工疗休养 from the store."""
+    at = run_app("editor")
+    scores = app_store(app_db).project_scores("2023")
+    sid = int(scores.loc[scores["project_code"] == CODE, "submission_id"].item())
+    at.selectbox(key="edit_pick").set_value(sid).run()
+    assert not at.exception
+    assert total(at) == "93.70"
+    return at
+
+
+def edit(at, changes: dict) -> None:
+    key = at.session_state["edit_grid_key"]
+    at.session_state[key] = {"edited_rows": changes, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_an_edit_changes_total_and_issues(editor):
+    at = editor
+    assert not any("得分 6.5 低于分值 12.5" in i for i in issue_lines(at))  # the seed row has its reason
+    edit(at, {ROW: {"实际完成值": "120人次"}})
+    assert total(at) == "99.70"
+    assert any("已修改 **1** 行" in m.value and "+6.00" in m.value for m in at.markdown)
+    lines = issue_lines(at)
+    # the target is met now: the declared 得分 left at 6.5 is reported, the declared total is not
+    # (总分 is grey: the corrected template carries the computed one)
+    assert any("申报得分 6.5 与规则计算得分 12.5 不一致" in i for i in lines), lines
+    assert not any("申报总分" in i for i in lines), lines
+    edit(at, {ROW: {"实际完成值": "120人次", "得分": 12.5}})
+    assert not any("申报得分" in i for i in issue_lines(at))
+
+    edit(at, {ROW: {"实际完成值": "30人次", "偏差原因分析及改进措施": ""}})
+    assert total(at) == "90.95"  # 93.70 − 6.50 + 12.5 × 30/100
+    lines = issue_lines(at)
+    assert any("低于分值 12.5，必须填写偏差原因分析及改进措施" in i for i in lines), lines
+
+
+def test_drafted_reason_is_offered_and_filled_in(editor):
+    at = editor
+    edit(at, {ROW: {"偏差原因分析及改进措施": ""}})
+    assert any("有 1 行失分但未填写偏差原因" in w.value for w in at.warning)
+    draft = at.text_area[0]
+    assert draft.value.startswith("1. 偏差原因：年度指标值为“>100人次”，实际完成“52人次”")
+    assert " 2. 改进措施：" in draft.value
+    draft.input(draft.value + "（已核实）").run()
+    next(b for b in at.button if b.label == "填入以上偏差原因").click().run()
+    assert not at.exception
+    assert not at.warning or not any("失分但未填写" in w.value for w in at.warning)
+    assert not any("必须填写偏差原因" in i for i in issue_lines(at))
+    assert total(at) == "93.70"
+    assert at.session_state["edit_session"]["base"].indicators[ROW].reason.endswith("（已核实）")
+
+
+def test_download_returns_a_workbook_with_the_edited_scores(editor, media):
+    at = editor
+    edit(at, {ROW: {"实际完成值": "120人次", "得分": 12.5, "偏差原因分析及改进措施": "无"}})
+    data = download_bytes(at, "download_template", media)
+    back = read_bytes(data, "更正后.xlsx")
+    assert back.ok, back.problems
+    form = back.forms[0]
+    row = form.indicators[ROW]
+    assert (row.name, row.actual, row.declared_score, row.reason) == ("服务干部人数", "120人次", 12.5, "无")
+    assert form.declared_total == 99.7
+    assert form.header.project_code == CODE
+
+
+def test_save_as_new_version(editor, app_db):
+    at = editor
+    at.button(key="save_version").click().run()
+    assert any("没有修改，无需保存" in i.value for i in at.info)
+    edit(at, {ROW: {"实际完成值": "120人次", "得分": 12.5, "偏差原因分析及改进措施": "无"}})
+    at.button(key="save_version").click().run()
+    assert not at.exception
+    assert any("已保存为新版本（总分 99.70，优）" in s.value for s in at.success)
+    history = app_store(app_db).project_history(CODE, "2023")
+    assert history["origin"].tolist() == ["import", "editor"]
+    assert history["total"].tolist() == [93.7, 99.7]
+    # the editor now shows the saved version, with a fresh grid
+    assert total(at) == "99.70"
+    assert at.session_state["edit_session"]["source_id"] == f"db:{history['submission_id'].iloc[-1]}"
+    assert not any("已修改 **1** 行" in m.value for m in at.markdown)

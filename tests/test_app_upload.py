@@ -1,0 +1,124 @@
+"""上传评分 under AppTest: a seed workbook uploaded and scored, saved once and reported as a
+duplicate the second time, an unreadable file beside a good one, pasted text, and the cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app_support import (
+    SEED,
+    app_store,
+    download_bytes,
+    fresh_app_db,
+    media_spy,
+    metrics,
+    run_app,
+    seed_workbook,
+)
+from views import _ui
+
+app_db = pytest.fixture(fresh_app_db, name="app_db")
+media = pytest.fixture(media_spy, name="media")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _upload(at, *files):
+    uploader = at.get("file_uploader")[0]
+    for name, data in files:
+        uploader.upload(name, data, XLSX if name.endswith("xlsx") else "text/plain")
+    return at.run()
+
+
+def test_upload_scores_the_seed_workbook(app_db, media):
+    at = run_app("upload")
+    assert any("请上传自评表文件或粘贴内容" in i.value for i in at.info)
+    at = _upload(at, ("劳模管理.xlsx", seed_workbook("劳模管理")))
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["计算总分"] == "99.86"
+    assert shown["申报总分"] == "99.86"
+    assert shown["等级"] == "优"
+    assert shown["预算执行率"] == "98.63%"
+    assert at.expander[0].label.startswith("劳模管理 — 99.86 分（优） · 错误 0 · 警告 0")
+    assert at.get("progress")[0].proto.text == "已完成 1 个文件的读取与评分。"
+    summary = at.dataframe[0].value
+    assert summary.iloc[0][["文件", "项目名称", "计算总分"]].tolist() == ["劳模管理.xlsx", "劳模管理", 99.86]
+    # the corrected template offered beside the result reads back as the same form
+    from selfeval.readers import read_bytes
+
+    key = next(b.key for b in at.get("download_button") if b.key.startswith("dl_"))
+    back = read_bytes(download_bytes(at, key, media), "模板.xlsx")
+    assert [f.header.project_name for f in back.forms] == ["劳模管理"]
+    assert back.forms[0].declared_total == 99.86
+
+
+def test_save_then_duplicate(app_db):
+    at = _upload(run_app("upload"), ("劳模管理.xlsx", seed_workbook("劳模管理")))
+    before = len(app_store(app_db).project_history("440304226011500000008", "2023"))
+    at.button(key="save_upload").click().run()
+    assert not at.exception
+    assert any("新保存 1 张" in s.value and "新版本" in s.value for s in at.success), [
+        s.value for s in at.success
+    ]
+    history = app_store(app_db).project_history("440304226011500000008", "2023")
+    assert len(history) == before + 1
+    assert history.iloc[-1]["origin"] == "upload"
+    at.button(key="save_upload").click().run()
+    assert any("完全相同，未重复保存（劳模管理）" in i.value for i in at.info), [i.value for i in at.info]
+    assert len(app_store(app_db).project_history("440304226011500000008", "2023")) == before + 1
+
+
+def test_unreadable_file_does_not_stop_the_batch(app_db):
+    at = _upload(
+        run_app("upload"),
+        ("坏文件.xlsx", b"PK\x03\x04 not a workbook at all"),
+        ("劳模管理.xlsx", seed_workbook("劳模管理")),
+        ("说明.txt", "这不是自评表".encode()),
+    )
+    assert not at.exception
+    assert any("共 **3** 个文件，识别出 **1** 张自评表，**2** 个文件无法读取" in m.value for m in at.markdown)
+    errors = [e.value for e in at.error]
+    assert any("坏文件.xlsx" in e and "无法读取" in e for e in errors)
+    assert any("说明.txt" in e for e in errors)
+    reasons = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert any("位置：坏文件.xlsx" in r for r in reasons)
+    assert any("未识别到项目支出绩效自评表" in r for r in reasons)
+    assert metrics(at)["计算总分"] == "99.86"
+
+
+def test_pasted_text_scores_every_form(app_db):
+    at = run_app("upload")
+    at.text_area(key="paste_text").input(SEED.read_text(encoding="utf-8")).run()
+    at.button(key="score_paste").click().run()
+    assert not at.exception
+    assert any("识别出 **13** 张自评表" in m.value for m in at.markdown)
+    labels = [e.label for e in at.expander if " 分（" in e.label]
+    assert len(labels) == 13
+    assert any(label.startswith("职工疗休养 — 93.70 分（优）") for label in labels)
+
+
+def test_scoring_is_cached_on_bytes_and_profile(app_db, monkeypatch):
+    calls = []
+    real = _ui.score_bytes
+
+    def counting(data, name, profile):
+        calls.append(name)
+        return real(data, name, profile)
+
+    monkeypatch.setattr(_ui, "score_bytes", counting)
+    at = _upload(run_app("upload"), ("劳模管理.xlsx", seed_workbook("劳模管理")))
+    assert calls == ["劳模管理.xlsx"]
+    at.run()  # a rerun with the same file: nothing scored again
+    at.run()
+    assert calls == ["劳模管理.xlsx"]
+    assert metrics(at)["计算总分"] == "99.86"
+
+
+def test_continue_in_the_editor(app_db):
+    at = _upload(run_app("upload"), ("劳模管理.xlsx", seed_workbook("劳模管理")))
+    edit = next(b for b in at.button if b.key and b.key.startswith("edit_"))
+    edit.click().run()
+    assert not at.exception
+    assert at.radio(key="edit_source_kind").value == "本次上传的表"
+    assert "劳模管理" in at.selectbox(key="edit_upload_pick").options[0]

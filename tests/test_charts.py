@@ -1,0 +1,225 @@
+"""Chart builders: the Vega-Lite specs (encodings, sort orders, reference lines, data rows), not
+just that a chart exists."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from selfeval import charts
+from tests.app_support import seed_card
+
+PROJECTS = pd.DataFrame(
+    {
+        "project_name": ["劳模管理", "党组织建设", "全区行政事业单位工会经费", "疫情防控"],
+        "budget": [350000.0, 30000.0, 16872200.0, 40000.0],
+        "executed": [345202.0, 3576.0, 16872200.0, 29200.0],
+        "rate": [98.63, 11.92, 100.0, 73.0],
+        "total": [99.86, 90.19, 98.0, 96.3],
+        "grade": ["优", "优", "优", "优"],
+    }
+)
+
+
+def spec(chart) -> dict:
+    return chart.to_dict()
+
+
+def rows(s: dict, layer: dict | None = None) -> list[dict]:
+    """The data rows of a spec (or of one layer that carries its own data)."""
+    name = (layer or s).get("data", s.get("data", {})).get("name")
+    if name is None:
+        name = s["data"]["name"]
+    return s["datasets"][name]
+
+
+def assert_cjk_font(s: dict) -> None:
+    assert s["config"]["font"].startswith("Noto Sans CJK SC")
+    assert "Microsoft YaHei" in s["config"]["font"]
+    assert s["config"]["axis"]["labelFont"] == charts.FONT
+
+
+def test_budget_vs_executed_sorts_by_budget_and_draws_wan():
+    s = spec(charts.budget_vs_executed(PROJECTS))
+    assert_cjk_font(s)
+    budget, executed, text = s["layer"]
+    assert budget["encoding"]["y"]["field"] == "project_name"
+    assert budget["encoding"]["y"]["sort"] == [
+        "全区行政事业单位工会经费",
+        "劳模管理",
+        "疫情防控",
+        "党组织建设",
+    ]
+    assert budget["encoding"]["x"]["field"] == "budget_wan"
+    assert budget["encoding"]["x"]["title"] == "万元"
+    assert executed["encoding"]["x"]["field"] == "executed_wan"
+    assert budget["mark"]["size"] > executed["mark"]["size"]  # a bullet: executed drawn inside budget
+    assert budget["encoding"]["color"]["scale"]["domain"] == ["全年预算数", "全年执行数"]
+    assert text["encoding"]["text"]["field"] == "label"
+    data = {r["project_name"]: r for r in rows(s)}
+    assert data["劳模管理"]["budget_wan"] == 35.0
+    assert data["劳模管理"]["executed_wan"] == 34.52
+    assert data["全区行政事业单位工会经费"]["label"] == "1,687.22 / 1,687.22"
+    assert data["党组织建设"]["executed_wan"] == 0.36
+
+
+def test_execution_rate_lowest_first_with_90_and_100_lines():
+    s = spec(charts.execution_rate(PROJECTS))
+    assert_cjk_font(s)
+    bars, labels, rule, *rule_texts = s["layer"]
+    assert bars["encoding"]["y"]["sort"] == ["党组织建设", "疫情防控", "劳模管理", "全区行政事业单位工会经费"]
+    assert bars["encoding"]["x"]["field"] == "rate"
+    assert bars["encoding"]["color"]["scale"]["domain"] == ["低于90%", "不低于90%"]
+    bar_rows = {r["project_name"]: r for r in rows(s, bars)}
+    assert bar_rows["党组织建设"]["band"] == "低于90%"
+    assert bar_rows["劳模管理"]["band"] == "不低于90%"
+    assert labels["encoding"]["text"]["format"] == ".2f"
+    assert rule["mark"]["type"] == "rule"
+    assert [r["value"] for r in rows(s, rule)] == [90.0, 100.0]
+    assert [r["label"] for r in rows(s, rule)] == ["90%", "100%"]
+    assert [t["mark"]["align"] for t in rule_texts] == ["right", "left"]
+
+
+def test_execution_rate_custom_rules():
+    s = spec(charts.execution_rate(PROJECTS, rules=(80, 95, 100)))
+    rule = s["layer"][2]
+    assert [r["value"] for r in rows(s, rule)] == [80.0, 95.0, 100.0]
+    assert rows(s, s["layer"][0])[0]["band"] == "低于80%"
+
+
+@pytest.mark.parametrize(
+    ("total", "grade"),
+    [(100, "优"), (90, "优"), (89.99, "良"), (80, "良"), (60, "中"), (59.99, "差"), (0, "差")],
+)
+def test_grade_of_bands(total, grade):
+    assert charts.grade_of(total) == grade
+
+
+def test_score_bins_count_every_project_once_and_keep_100():
+    bins = charts.score_bins(pd.Series([100.0, 99.86, 90.19, 75.0, 58.0]), step=2)
+    assert bins["bin_start"].iloc[0] == 50  # below 60: the axis starts at the tens below the minimum
+    assert bins["count"].sum() == 5
+    last = bins.iloc[-1]
+    assert (last["bin_start"], last["bin_end"], last["count"]) == (98, 100, 2)
+    assert bins.loc[bins["bin_start"] == 90, "count"].item() == 1
+    assert bins.loc[bins["bin_start"] == 90, "grade"].item() == "优"
+    assert bins.loc[bins["bin_start"] == 58, "grade"].item() == "差"
+
+
+def test_score_distribution_has_grade_bands_and_histogram():
+    s = spec(charts.score_distribution(PROJECTS))
+    assert_cjk_font(s)
+    bands, band_text, bars = s["layer"]
+    band_rows = rows(s, bands)
+    assert [(r["grade"], r["start"], r["end"]) for r in band_rows] == [
+        ("中", 60, 80),
+        ("良", 80, 90),
+        ("优", 90, 100),
+    ]
+    assert bands["encoding"]["x"]["field"] == "start" and bands["encoding"]["x2"]["field"] == "end"
+    assert bands["encoding"]["color"]["scale"]["domain"] == ["差", "中", "良", "优"]
+    assert band_text["encoding"]["text"]["field"] == "grade"
+    assert bars["encoding"]["y"]["field"] == "count"
+    assert bars["encoding"]["y2"] == {"datum": 0}
+    assert bars["encoding"]["x"]["scale"]["domain"] == [60.0, 100]
+    drawn = rows(s, bars)
+    assert sum(r["count"] for r in drawn) == 4
+    assert {r["bin_start"]: r["count"] for r in drawn} == {90.0: 1, 96.0: 1, 98.0: 2}
+
+
+def test_points_lost_drops_rows_without_loss_and_sorts_by_loss():
+    lost = pd.DataFrame(
+        {
+            "level1": ["产出指标", "预算执行", "产出指标", "效益指标"],
+            "level2": ["质量指标", "预算执行率", "数量指标", "社会效益指标"],
+            "rows": [14, 13, 19, 13],
+            "forms": [13, 13, 13, 13],
+            "lost": [1.0, 17.67, 14.0, 0.0],
+        }
+    )
+    s = spec(charts.points_lost(lost))
+    assert_cjk_font(s)
+    bars, text = s["layer"]
+    assert bars["encoding"]["y"]["sort"] == [
+        "预算执行 · 预算执行率",
+        "产出指标 · 数量指标",
+        "产出指标 · 质量指标",
+    ]
+    assert bars["encoding"]["x"]["field"] == "lost"
+    assert bars["encoding"]["color"]["field"] == "level1"
+    assert bars["encoding"]["color"]["scale"]["domain"] == ["预算执行", "产出指标"]
+    assert [r["label"] for r in rows(s)] == [
+        "预算执行 · 预算执行率",
+        "产出指标 · 数量指标",
+        "产出指标 · 质量指标",
+    ]
+    assert text["encoding"]["text"]["format"] == ".2f"
+
+
+def test_year_over_year_weights_the_mean_by_forms():
+    summary = pd.DataFrame(
+        {
+            "year": ["2022", "2023", "2023"],
+            "unit": ["甲", "甲", "乙"],
+            "forms": [2, 3, 1],
+            "budget": [100.0, 200.0, 100.0],
+            "executed": [90.0, 150.0, 100.0],
+            "mean_score": [80.0, 90.0, 70.0],
+        }
+    )
+    by_year = charts.yearly(summary)
+    assert by_year["year"].tolist() == ["2022", "2023"]
+    assert by_year.loc[1, "mean_score"] == 85.0  # (3 × 90 + 1 × 70) / 4
+    assert by_year.loc[1, "rate"] == 83.33  # 250 / 300
+    s = spec(charts.year_over_year(summary))
+    assert_cjk_font(s)
+    lines, text = s["layer"]
+    assert lines["encoding"]["x"]["field"] == "year" and lines["encoding"]["x"]["type"] == "ordinal"
+    assert lines["encoding"]["color"]["scale"]["domain"] == ["平均得分", "预算执行率（%）"]
+    data = {(r["year"], r["measure"]): r["value"] for r in rows(s)}
+    assert data[("2022", "预算执行率（%）")] == 90.0
+    assert data[("2023", "平均得分")] == 85.0
+
+
+def test_breakdown_frame_budget_first_and_no_na_rows():
+    card = seed_card("职工疗休养")
+    frame = charts.breakdown_frame(card)
+    assert frame.iloc[0][["level1", "weight", "score"]].tolist() == ["预算执行", 10.0, 9.7]
+    assert "不适用" not in frame["name"].tolist()
+    assert frame["weight"].sum() == 100.0
+    assert round(frame["score"].sum(), 2) == card.total == 93.7
+    row = frame[frame["name"] == "服务干部人数"].iloc[0]
+    assert (row["weight"], row["score"], row["lost"]) == (12.5, 6.5, 6.0)
+
+
+def test_score_breakdown_groups_by_level_and_draws_score_over_weight():
+    card = seed_card("职工疗休养")
+    s = spec(charts.score_breakdown(charts.breakdown_frame(card)))
+    assert_cjk_font(s)
+    assert s["facet"]["row"]["field"] == "level1"
+    assert s["facet"]["row"]["sort"] == ["预算执行", "产出指标", "效益指标", "满意度指标"]
+    assert s["resolve"]["scale"]["y"] == "independent"
+    weight, points, text = s["spec"]["layer"]
+    assert weight["encoding"]["x"]["field"] == "weight"
+    assert points["encoding"]["x"]["field"] == "score"
+    assert points["encoding"]["color"]["field"] == "level1"
+    labels = {r["name"]: r["score_text"] for r in s["datasets"][s["data"]["name"]]}
+    assert labels["服务干部人数"] == "6.50 / 12.50"
+    assert text["encoding"]["text"]["field"] == "score_text"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: charts.budget_vs_executed(PROJECTS.iloc[:0]),
+        lambda: charts.execution_rate(PROJECTS.iloc[:0]),
+        lambda: charts.score_distribution(PROJECTS.iloc[:0]),
+        lambda: charts.points_lost(pd.DataFrame(columns=["level1", "level2", "lost"])),
+        lambda: charts.year_over_year(pd.DataFrame()),
+        lambda: charts.score_breakdown(pd.DataFrame()),
+    ],
+)
+def test_empty_input_says_so(build):
+    s = spec(build())
+    assert s["mark"]["type"] == "text"
+    assert rows(s) == [{"text": "暂无数据"}]

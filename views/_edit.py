@@ -1,0 +1,165 @@
+"""The online editor's logic, without Streamlit: the grid shown to st.data_editor, the edit delta
+applied to the immutable source Form, drafted deviation reasons, and bundles for download.
+
+Only white cells (domain.md §1) are editable: 实际完成值, third-level 分值, 得分 and 偏差原因.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from selfeval.model import Form, IndicatorScore, Scorecard
+from selfeval.template import template_filename, write_template
+
+# data_editor column -> Indicator field, for the white (editable) columns
+WHITE_COLUMNS: dict[str, str] = {
+    "实际完成值": "actual",
+    "分值": "weight",
+    "得分": "declared_score",
+    "偏差原因分析及改进措施": "reason",
+}
+GREY_COLUMNS = ("一级指标", "二级指标", "三级指标", "年度指标值")
+EDITOR_COLUMNS = (*GREY_COLUMNS, *WHITE_COLUMNS)
+NUMERIC = {"weight", "declared_score"}
+NO_REASON = ("", "无", "/", "—", "-", "——")
+TOLERANCE = 0.005
+
+
+def editor_frame(form: Form) -> pd.DataFrame:
+    """The grid the editor shows: one row per indicator, grey columns first (disabled in the page)."""
+    rows = [
+        {
+            "一级指标": ind.level1,
+            "二级指标": ind.level2,
+            "三级指标": ind.name,
+            "年度指标值": ind.target,
+            "实际完成值": ind.actual,
+            "分值": ind.weight,
+            "得分": ind.declared_score,
+            "偏差原因分析及改进措施": ind.reason,
+        }
+        for ind in form.indicators
+    ]
+    df = pd.DataFrame(rows, columns=list(EDITOR_COLUMNS))
+    for col in ("分值", "得分"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype("float64")
+    for col in (*GREY_COLUMNS, "实际完成值", "偏差原因分析及改进措施"):
+        df[col] = df[col].astype(object)
+    return df
+
+
+def _cell(field: str, value: Any) -> Any:
+    if field in NUMERIC:
+        if value is None or value == "":
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return None if math.isnan(number) else number
+    return "" if value is None else str(value)
+
+
+def apply_edits(form: Form, state: Mapping[str, Any] | None) -> Form:
+    """The source Form with the data_editor's delta ({"edited_rows": {row: {column: value}}})
+    applied to its white cells. Grey columns, added and deleted rows are ignored: the form's rows
+    are fixed by the system. Once a cell changed, the form declares no total of its own: 总分 is a
+    grey cell, and the corrected template carries the computed total."""
+    if not state:
+        return form
+    edited = state.get("edited_rows") or {}
+    if not edited:
+        return form
+    indicators = list(form.indicators)
+    for key, changes in edited.items():
+        row = int(key)
+        if not 0 <= row < len(indicators):
+            continue
+        fields = {
+            WHITE_COLUMNS[c]: _cell(WHITE_COLUMNS[c], v) for c, v in changes.items() if c in WHITE_COLUMNS
+        }
+        if fields:
+            indicators[row] = replace(indicators[row], **fields)
+    if tuple(indicators) == form.indicators:
+        return form
+    return replace(form, indicators=tuple(indicators), declared_total=None)
+
+
+def changed_rows(source: Form, edited: Form) -> list[int]:
+    """Rows whose white cells differ between the source and the edited form."""
+    return [
+        i
+        for i, (a, b) in enumerate(zip(source.indicators, edited.indicators, strict=True))
+        if any(getattr(a, f) != getattr(b, f) for f in WHITE_COLUMNS.values())
+    ]
+
+
+def needs_reason(item: IndicatorScore) -> bool:
+    """A row that lost points and has no deviation reason (domain.md §4): the declared 得分 when
+    there is one, else the computed score, as the REASON_MISSING check reads it."""
+    ind = item.indicator
+    points = ind.declared_score if ind.declared_score is not None else item.score
+    if ind.not_applicable or points is None or ind.weight is None:
+        return False
+    return points < ind.weight - TOLERANCE and ind.reason.strip() in NO_REASON
+
+
+def draft_reason(item: IndicatorScore) -> str:
+    """A first draft of 偏差原因分析及改进措施 in the customary two-part shape, from the row's target,
+    actual and the rule that scored it; the person edits it before saving."""
+    ind = item.indicator
+    target, actual = ind.target.strip() or "（未填）", ind.actual.strip() or "（未填）"
+    rule = item.rule or ""
+    if rule.startswith("positive.over"):
+        cause = f"实际完成值“{actual}”大幅超过年度指标值“{target}”，年初指标值设置偏低，未能充分反映项目实际产出。"
+        fix = "以后年度结合历史完成情况和工作计划科学测算，合理设置绩效指标值。"
+    elif rule.startswith("reverse"):
+        cause = f"实际完成值“{actual}”超出年度指标值“{target}”的控制上限。"
+        fix = "加强成本与过程控制，严格按预算和计划执行，确保指标控制在目标范围内。"
+    elif rule.startswith("date"):
+        cause = f"实际完成时间“{actual}”晚于计划要求“{target}”，项目进度滞后。"
+        fix = "细化项目实施计划，明确时间节点和责任人，加强进度跟踪，确保按时完成。"
+    elif rule.startswith("qualitative"):
+        cause = f"年度指标值为“{target}”，实际完成情况为“{actual}”，目标未完全达成。"
+        fix = "针对薄弱环节完善工作措施，加强过程监督和效果评估，推动目标全面达成。"
+    else:
+        cause = f"年度指标值为“{target}”，实际完成“{actual}”，未达到预期目标。"
+        fix = "加强项目前期谋划和执行管理，根据实际需求科学设定指标值，确保下一年度指标按期完成。"
+    return f"1. 偏差原因：{cause} 2. 改进措施：{fix}"
+
+
+def reason_drafts(card: Scorecard) -> dict[int, str]:
+    """Row index -> drafted reason, for every row that needs one."""
+    return {i: draft_reason(s) for i, s in enumerate(card.indicators) if needs_reason(s)}
+
+
+def fill_reasons(form: Form, drafts: Mapping[int, str]) -> Form:
+    """The form with the given rows' reasons replaced by the drafts."""
+    indicators = list(form.indicators)
+    for row, text in drafts.items():
+        if 0 <= row < len(indicators):
+            indicators[row] = replace(indicators[row], reason=text)
+    return replace(form, indicators=tuple(indicators))
+
+
+def templates_zip(cards: Sequence[Scorecard]) -> bytes:
+    """One import template per form, in a zip (file names from template_filename, made unique)."""
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for card in cards:
+            name = template_filename(card.form)
+            stem, n = name[:-5], 1
+            while name in used:
+                n += 1
+                name = f"{stem}({n}).xlsx"
+            used.add(name)
+            zf.writestr(name, write_template([card]))
+    return buffer.getvalue()

@@ -1,0 +1,193 @@
+"""Tables the pages show, built from Scorecards and store frames. Pure pandas, no Streamlit:
+column names in Chinese, numbers kept numeric (the pages format them through column_config)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from selfeval.messages import SEVERITY_LABELS
+from selfeval.model import Issue, Scorecard
+
+SEVERITY_ORDER = ("error", "warning", "info")
+# rule code prefix -> what kind of indicator the rules took it for
+RULE_LABELS = {
+    "na": "不适用",
+    "unscored": "未评分",
+    "positive": "正向指标",
+    "reverse": "反向指标",
+    "exact": "等值指标",
+    "qualitative": "定性指标",
+    "date": "时间指标",
+}
+ORIGIN_LABELS = {"upload": "上传", "editor": "在线编辑", "import": "导入"}
+OUTLIER_LABELS = {"over": "超额 ≥ 50%", "missed": "未完成"}
+
+
+def rule_label(rule: str) -> str:
+    """ "positive.over" -> "正向指标（超额）"."""
+    head, _, tail = (rule or "").partition(".")
+    label = RULE_LABELS.get(head, rule or "—")
+    detail = {
+        "full": "达标",
+        "under": "未达标",
+        "over": "超额扣分",
+        "over_review": "超额复核",
+        "on_time": "按时",
+        "late": "逾期",
+    }.get(tail.split(".")[0], "")
+    return f"{label}（{detail}）" if detail else label
+
+
+def indicator_table(card: Scorecard) -> pd.DataFrame:
+    """One row per indicator: levels, name, target, actual, weight, declared and computed score,
+    the rule and its explanation, the reason and where the row sits in the file."""
+    rows = []
+    for s in card.indicators:
+        ind = s.indicator
+        rows.append(
+            {
+                "一级指标": ind.level1,
+                "二级指标": ind.level2,
+                "三级指标": ind.name,
+                "年度指标值": ind.target,
+                "实际完成值": ind.actual,
+                "分值": ind.weight,
+                "申报得分": ind.declared_score,
+                "计算得分": s.score,
+                "规则": rule_label(s.rule),
+                "评分说明": s.explanation,
+                "偏差原因分析及改进措施": ind.reason,
+                "位置": str(ind.loc) if ind.loc is not None else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
+
+
+INDICATOR_COLUMNS = [
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "申报得分",
+    "计算得分",
+    "规则",
+    "评分说明",
+    "偏差原因分析及改进措施",
+    "位置",
+]
+
+
+def funds_table(card: Scorecard) -> pd.DataFrame:
+    """资金使用情况: each line's amounts (元); the total line also carries weight, rate and score."""
+    f = card.form.funds
+    rows = []
+    for i, line in enumerate((f.total, *f.parts)):
+        rows.append(
+            {
+                "项目": line.label or ("年度资金总额" if i == 0 else ""),
+                "年初预算数（元）": line.initial_budget,
+                "全年预算数（元）": line.annual_budget,
+                "全年执行数（元）": line.executed,
+                "分值": card.budget_weight if i == 0 else None,
+                "执行率（%）": card.rate if i == 0 else None,
+                "得分": card.budget_score if i == 0 else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def issues_by_severity(issues: tuple[Issue, ...] | list[Issue]) -> dict[str, list[Issue]]:
+    """Issues grouped error, warning, info (only the groups that have any), in their found order."""
+    groups: dict[str, list[Issue]] = {}
+    for sev in SEVERITY_ORDER:
+        found = [i for i in issues if i.severity == sev]
+        if found:
+            groups[sev] = found
+    return groups
+
+
+def issues_table(issues: tuple[Issue, ...] | list[Issue]) -> pd.DataFrame:
+    rank = {s: n for n, s in enumerate(SEVERITY_ORDER)}
+    ordered = sorted(issues, key=lambda i: rank.get(i.severity, 9))
+    return pd.DataFrame(
+        [
+            {
+                "级别": SEVERITY_LABELS.get(i.severity, i.severity),
+                "位置": i.location,
+                "说明": i.message,
+                "代码": i.code,
+            }
+            for i in ordered
+        ],
+        columns=["级别", "位置", "说明", "代码"],
+    )
+
+
+def lowest_table(projects: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The n lowest-scoring current projects (unscored ones first): what a leader looks at first."""
+    if projects.empty:
+        return projects
+    df = projects.sort_values(["total", "project_code"], ascending=[True, True], na_position="first").head(n)
+    return df[
+        [
+            "submission_id",
+            "project_code",
+            "year",
+            "project_name",
+            "unit",
+            "total",
+            "grade",
+            "rate",
+            "budget",
+            "executed",
+            "errors",
+            "warnings",
+        ]
+    ].reset_index(drop=True)
+
+
+def outliers_table(outliers: pd.DataFrame) -> pd.DataFrame:
+    """Target-setting panel rows: project, indicator, target, actual, actual/target and the status."""
+    if outliers.empty:
+        return pd.DataFrame(
+            columns=["状态", "项目", "三级指标", "年度指标值", "实际完成值", "完成倍数", "分值", "得分"]
+        )
+    return pd.DataFrame(
+        {
+            "状态": outliers["status"].map(OUTLIER_LABELS).fillna(outliers["status"]),
+            "项目": outliers["project_name"],
+            "三级指标": outliers["name"],
+            "年度指标值": outliers["target"],
+            "实际完成值": outliers["actual"],
+            "完成倍数": outliers["achievement"].astype(float).round(2),
+            "分值": outliers["weight"],
+            "得分": outliers["score"],
+        }
+    ).reset_index(drop=True)
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    if history.empty:
+        return history
+    return pd.DataFrame(
+        {
+            "版本": history["version"],
+            "提交时间": pd.to_datetime(history["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+            "提交人": history["submitted_by"].fillna("").replace("", "—"),
+            "来源": history["origin"].map(ORIGIN_LABELS).fillna(history["origin"]),
+            "文件": history["source_name"],
+            "总分": history["total"],
+            "等级": history["grade"],
+            "错误": history["errors"],
+            "警告": history["warnings"],
+            "现行": history["current"].map({True: "是", False: ""}),
+        }
+    )
+
+
+def project_label(row: pd.Series | dict) -> str:
+    """How a project is named in pickers: 名称（编码 · 年度）."""
+    code = row.get("project_code") or "无编码"
+    return f"{row.get('project_name') or '（未命名）'}（{code} · {row.get('year')}）"

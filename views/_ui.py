@@ -1,0 +1,306 @@
+"""What every page shares: the principal, the store (one connection per process), cached queries,
+the sidebar filters and profile, cached scoring of uploads, access checks and small renderers.
+
+Caching: the store is a `st.cache_resource` per database path; store queries are `st.cache_data`
+keyed on the path, the set of current submission ids (changes with every save or restore) and the
+arguments; scoring an upload is keyed on the sha256 of its bytes plus the profile name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from selfeval import fmt
+from selfeval.access import ROLE_LABELS, Principal, can, may_open, resolve_principal
+from selfeval.ingest import score_bytes
+from selfeval.messages import SEVERITY_LABELS
+from selfeval.model import Issue, Scorecard
+from selfeval.rules import DEFAULT_PROFILE, available_profiles, load_profile
+from selfeval.store import StoreError, default_db_path
+from selfeval.template import write_template
+from views._frames import SEVERITY_ORDER, issues_by_severity, issues_table
+
+EMPTY = "尚无数据，请先上传自评表"
+ALL = "全部"
+LOCAL_BANNER = "本地模式：未启用登录，仅限本机访问"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SEVERITY_ICONS = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    path: str
+    title: str
+    icon: str
+    url_path: str
+
+
+PAGES: dict[str, PageSpec] = {
+    "overview": PageSpec("overview", "views/overview.py", "总览", ":material/dashboard:", "overview"),
+    "project": PageSpec("project", "views/project.py", "项目详情", ":material/description:", "project"),
+    "upload": PageSpec("upload", "views/upload.py", "上传评分", ":material/upload_file:", "upload"),
+    "editor": PageSpec("editor", "views/editor.py", "在线编辑", ":material/edit_note:", "editor"),
+}
+
+
+# ------------------------------------------------------------------------------------------ who
+
+
+def principal() -> Principal:
+    """The person behind this session (st.user when signed in, else a trusted proxy header)."""
+    if "_principal" not in st.session_state:
+        user = st.user.to_dict() if st.user.get("is_logged_in") else None
+        st.session_state["_principal"] = resolve_principal(user, dict(st.context.headers or {}))
+    return st.session_state["_principal"]
+
+
+def require_page(page: str) -> Principal:
+    """Stop with a message when this person may not open `page` (reached by URL despite the menu)."""
+    who = principal()
+    if not may_open(who, page):
+        st.error(f"您的角色（{ROLE_LABELS.get(who.role, who.role)}）无权访问“{PAGES[page].title}”页面。")
+        st.stop()
+    return who
+
+
+def allowed(action: str) -> bool:
+    return can(principal(), action)
+
+
+def require(action: str, what: str) -> None:
+    if not allowed(action):
+        st.error(f"您的角色无权{what}。")
+        st.stop()
+
+
+# ------------------------------------------------------------------------------------------ store
+
+
+@st.cache_resource(show_spinner="正在打开数据库……")
+def _open_store(path: str):
+    from selfeval.sample import open_seeded_store
+
+    return open_seeded_store(path)
+
+
+def store():
+    """The process's one Store on $SELFEVAL_DB (or data/selfeval.duckdb); stops the page with a
+    Chinese message when it cannot be opened (e.g. the CLI holds the file)."""
+    path = str(default_db_path())
+    try:
+        return _open_store(path)
+    except StoreError as exc:
+        st.error(str(exc))
+    except Exception as exc:  # a broken file: say which and why, never a traceback
+        st.error(f"无法打开数据库 {path}：{type(exc).__name__}: {exc}")
+    st.stop()
+
+
+def data_version() -> tuple[int, ...]:
+    """Changes whenever a save or a restore changes what is current: the cache key of queries."""
+    return tuple(store().current_submission_ids())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_query(path: str, version: tuple[int, ...], method: str, args: tuple, kwargs: tuple) -> Any:
+    return getattr(_open_store(path), method)(*args, **dict(kwargs))
+
+
+def query(method: str, *args: Any, **kwargs: Any) -> Any:
+    """store().<method>(*args) through the data cache (DataFrames, lists)."""
+    s = store()
+    return _cached_query(
+        s.path if s.path != ":memory:" else str(default_db_path()),
+        data_version(),
+        method,
+        args,
+        tuple(sorted(kwargs.items())),
+    )
+
+
+def invalidate() -> None:
+    """After a write: the version key changes by itself; this only drops stale entries early."""
+    _cached_query.clear()
+
+
+# ------------------------------------------------------------------------------------------ sidebar
+
+
+def _keep_choice(key: str, options: list[str]) -> None:
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def sidebar_filters(who: Principal) -> None:
+    """Year and unit for every page (sidebar widgets rendered by app.py on each run)."""
+    years = sorted(query("years"), reverse=True)
+    units = [u for u in query("units") if who.sees_unit(u)]
+    with st.sidebar:
+        st.subheader("筛选")
+        year_options = [*years, ALL] if years else [ALL]
+        _keep_choice("filter_year", year_options)
+        st.selectbox("年度", year_options, key="filter_year", help="总览与项目列表只显示该年度的现行版本。")
+        # someone bound to units sees only theirs (a signed-in stranger's "（无）" matches nothing)
+        unit_options = ([ALL, *units] if not who.units else units or list(who.units[:1])) or [ALL]
+        _keep_choice("filter_unit", unit_options)
+        st.selectbox("实施单位", unit_options, key="filter_unit")
+
+
+def filters() -> tuple[str | None, str | None]:
+    """(year, unit) chosen in the sidebar; None means all."""
+    year = st.session_state.get("filter_year", ALL)
+    unit = st.session_state.get("filter_unit", ALL)
+    who = principal()
+    if who.units and (unit in (ALL, None) or not who.sees_unit(unit)):
+        unit = who.units[0]  # never "all units" for someone bound to some
+    return (None if year in (ALL, None) else year, None if unit in (ALL, None) else unit)
+
+
+@st.cache_data(show_spinner=False)
+def _profile_title(name: str) -> str:
+    try:
+        return load_profile(name).title
+    except Exception:
+        return name
+
+
+def profile():
+    """The scoring profile chosen in the sidebar (kept across pages), default 深圳福田 2023."""
+    names = available_profiles() or [DEFAULT_PROFILE]
+    chosen = st.session_state.get("profile_name", DEFAULT_PROFILE)
+    if chosen not in names:
+        chosen = DEFAULT_PROFILE if DEFAULT_PROFILE in names else names[0]
+    if st.session_state.get("profile_select") not in names:
+        st.session_state["profile_select"] = chosen
+    name = st.sidebar.selectbox(
+        "评分规则",
+        names,
+        key="profile_select",
+        format_func=_profile_title,
+        help="上传评分与在线编辑按此规则计算得分。",
+    )
+    st.session_state["profile_name"] = name
+    return load_profile(name)
+
+
+# ------------------------------------------------------------------------------------------ scoring
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _score_cached(digest: str, name: str, profile_name: str, _data: bytes):
+    return score_bytes(_data, name, load_profile(profile_name))
+
+
+def score_upload(
+    data: bytes, name: str, profile_name: str
+) -> tuple[str, tuple[Scorecard, ...], tuple[Issue, ...], str]:
+    """(sha256, scorecards, problems, kind) of one uploaded file, cached on its bytes and profile."""
+    digest = hashlib.sha256(data).hexdigest()
+    cards, problems, kind = _score_cached(digest, name, profile_name, data)
+    return digest, cards, problems, kind
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _template_cached(key: str, _cards: tuple[Scorecard, ...]) -> bytes:
+    return write_template(list(_cards))
+
+
+def template_bytes(key: str, cards: tuple[Scorecard, ...] | list[Scorecard]) -> bytes:
+    """The import template of these scorecards, cached on a key naming their content."""
+    return _template_cached(key, tuple(cards))
+
+
+# ------------------------------------------------------------------------------------------ render
+
+
+def money_column(label: str, wan: bool = False) -> Any:
+    return st.column_config.NumberColumn(label, format="%,.2f 万元" if wan else "%,.2f")
+
+
+def points_column(label: str, help: str | None = None) -> Any:
+    return st.column_config.NumberColumn(label, format="%.2f", help=help)
+
+
+def rate_column(label: str = "执行率") -> Any:
+    return st.column_config.NumberColumn(label, format="%.2f%%")
+
+
+def show_issues(issues: tuple[Issue, ...] | list[Issue], *, expanded: bool = True, key: str = "") -> None:
+    """Issues grouped by severity, each with its location; a success note when there are none."""
+    if not issues:
+        st.success("未发现问题。", icon=":material/check_circle:")
+        return
+    groups = issues_by_severity(issues)
+    counts = "，".join(f"{SEVERITY_LABELS[s]} {len(groups[s])} 条" for s in SEVERITY_ORDER if s in groups)
+    st.markdown(f"**问题清单**：{counts}")
+    for sev in SEVERITY_ORDER:
+        if sev not in groups:
+            continue
+        with st.expander(
+            f"{SEVERITY_LABELS[sev]}（{len(groups[sev])}）",
+            expanded=expanded and sev != "info",
+            icon=SEVERITY_ICONS[sev],
+        ):
+            st.dataframe(
+                issues_table(groups[sev]).drop(columns="级别"),
+                hide_index=True,
+                placeholder="—",
+                width="stretch",
+                column_config={"说明": st.column_config.TextColumn("说明", width="large")},
+                key=f"issues_{key}_{sev}" if key else None,
+            )
+
+
+def issue_list(issues: tuple[Issue, ...] | list[Issue], limit: int = 30) -> None:
+    """A compact list of issues for narrow panels: severity, location, message."""
+    if not issues:
+        st.success("未发现问题。", icon=":material/check_circle:")
+        return
+    groups = issues_by_severity(issues)
+    st.markdown(
+        "**问题清单**："
+        + "，".join(f"{SEVERITY_LABELS[s]} {len(groups[s])} 条" for s in SEVERITY_ORDER if s in groups)
+    )
+    colors = {"error": "red", "warning": "orange", "info": "gray"}
+    shown = 0
+    for sev in SEVERITY_ORDER:
+        for i in groups.get(sev, []):
+            if shown == limit:
+                st.caption(f"另有 {len(issues) - limit} 条，见下方“逐项评分结果与全部问题”。")
+                return
+            st.markdown(f":{colors[sev]}-badge[{SEVERITY_LABELS[sev]}] {i.message}  \n:gray[{i.location}]")
+            shown += 1
+
+
+def grade_badge(grade: str | None) -> str:
+    colors = {"优": "green", "良": "blue", "中": "orange", "差": "red"}
+    return f":{colors.get(grade or '', 'gray')}-badge[{grade or '未定级'}]"
+
+
+def score_delta(computed: float | None, declared: float | None) -> str | None:
+    """ "申报 99.86" style delta text for metrics, None when equal or unknown."""
+    if computed is None or declared is None or abs(computed - declared) < 0.005:
+        return None
+    return f"{computed - declared:+.2f}（申报 {fmt.points(declared)}）"
+
+
+def empty_state(message: str = EMPTY) -> None:
+    st.info(message, icon=":material/inbox:")
+    if allowed("upload"):
+        st.page_link(PAGES["upload"].path, label="前往上传评分", icon=":material/upload_file:")
+
+
+def guarded(main: Callable[[], None]) -> None:
+    """Run a page; any unexpected error becomes a Chinese message instead of a traceback."""
+    try:
+        main()
+    except StoreError as exc:
+        st.error(str(exc))
+    except Exception as exc:
+        st.error(f"页面出错：{type(exc).__name__}: {exc}。请刷新页面重试；如果问题持续，请联系管理员。")

@@ -1,0 +1,309 @@
+"""在线编辑: edit the white cells of a stored or just-uploaded form, rescored at every edit; draft
+missing deviation reasons; download the corrected template or a unit's forms; save a new version.
+
+The source Form stays immutable: the grid is always fed the same rows, and the edit delta kept by
+st.data_editor in st.session_state is applied to the source on each run (engineering.md).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from selfeval import fmt
+from selfeval.rules import score
+from selfeval.serialize import form_sha256
+from selfeval.template import template_filename, write_template
+from views import _ui
+from views._edit import (
+    EDITOR_COLUMNS,
+    GREY_COLUMNS,
+    apply_edits,
+    changed_rows,
+    editor_frame,
+    fill_reasons,
+    reason_drafts,
+    templates_zip,
+)
+from views._frames import indicator_table, project_label
+
+SOURCE_DB, SOURCE_UPLOAD = "数据库中的项目", "本次上传的表"
+SESSION = "edit_session"  # {"source_id", "base": Form, "gen": int}
+GRID_KEY = "edit_grid_key"  # the data_editor's current key (tests put their edit delta there)
+
+
+def main() -> None:
+    who = _ui.require_page("editor")
+    _ui.require("edit", "在线编辑")
+    profile = _ui.profile()
+    st.title("在线编辑")
+    st.caption(
+        "只有白色单元格（实际完成值、分值、得分、偏差原因）可以修改；灰色单元格由系统带出。每次修改都会立即重新评分。"
+    )
+
+    source = _pick_source()
+    if source is None:
+        return
+    source_id, source_form, label = source
+    session = _session(source_id, source_form)
+    base = session["base"]
+    key = f"edit_grid_{session['gen']}"
+    st.session_state[GRID_KEY] = key
+
+    left, right = st.columns([3, 1], gap="medium")
+    with left:
+        st.markdown(f"**{label}**　按“{profile.title}”评分")
+        st.data_editor(
+            editor_frame(base),
+            key=key,
+            hide_index=True,
+            placeholder="—",
+            num_rows="fixed",
+            width="stretch",
+            height=min(38 + 35 * len(base.indicators), 600),
+            disabled=list(GREY_COLUMNS),
+            column_order=EDITOR_COLUMNS[1:],  # 一级指标 is implied by 二级指标; room for the white columns
+            column_config={
+                "二级指标": st.column_config.TextColumn("二级指标", width=85),
+                "三级指标": st.column_config.TextColumn("三级指标", width=135),
+                "年度指标值": st.column_config.TextColumn("年度指标值", width=90),
+                "实际完成值": st.column_config.TextColumn("实际完成值", width=95),
+                "分值": st.column_config.NumberColumn(
+                    "分值", min_value=0.0, max_value=100.0, step=0.01, format="%.2f", width=52
+                ),
+                "得分": st.column_config.NumberColumn(
+                    "得分", min_value=0.0, max_value=100.0, step=0.01, format="%.2f", width=52
+                ),
+                "偏差原因分析及改进措施": st.column_config.TextColumn("偏差原因分析及改进措施", width=170),
+            },
+        )
+    form = apply_edits(base, st.session_state.get(key))
+    card = score(form, profile)
+    before = score(source_form, profile)
+    edited = changed_rows(source_form, form)
+    with right, st.container(border=True):
+        delta = _delta(card.total, before.total)
+        st.markdown(
+            f"<div style='font-size:0.9rem;color:#6B7280'>总分</div>"
+            f"<div style='font-size:2.4rem;font-weight:600;line-height:1.2'>{fmt.points(card.total)}</div>",
+            unsafe_allow_html=True,
+        )
+        st.markdown(
+            f"等级 {_ui.grade_badge(card.grade)}　已修改 **{len(edited)}** 行"
+            + (f"　较原表 **{delta}** 分" if delta else "")
+        )
+        if (
+            form.declared_total is not None
+            and card.total is not None
+            and abs(form.declared_total - card.total) >= 0.005
+        ):
+            st.caption(f"原表申报总分 {fmt.points(form.declared_total)}；导出的模板写入计算总分。")
+        _ui.issue_list(card.issues)
+
+    _drafts(card, form, session)
+    with st.expander("逐项评分结果与全部问题", icon=":material/rule:"):
+        st.dataframe(
+            indicator_table(card),
+            hide_index=True,
+            placeholder="—",
+            width="stretch",
+            column_config={
+                "分值": _ui.points_column("分值"),
+                "申报得分": _ui.points_column("申报得分"),
+                "计算得分": _ui.points_column("计算得分"),
+                "评分说明": st.column_config.TextColumn("评分说明", width="large"),
+            },
+        )
+        _ui.show_issues(card.issues, expanded=False, key="editor_all")
+    _downloads(card)
+    _save(who, card, edited)
+
+
+def _delta(now: float | None, before: float | None) -> str | None:
+    if now is None or before is None or abs(now - before) < 0.005:
+        return None
+    return f"{now - before:+.2f}"
+
+
+def _pick_source():
+    """(source_id, Form, label) of what to edit: a stored project or a form from the last upload."""
+    batch = st.session_state.get("upload_batch") or {}
+    request = st.session_state.pop("edit_request", None)
+    pending = st.session_state.pop("_edit_pending", None)  # after a save: the new stored version
+    options = [SOURCE_DB] + ([SOURCE_UPLOAD] if batch else [])
+    if request and request.get("kind") == "upload" and batch:
+        st.session_state["edit_source_kind"] = SOURCE_UPLOAD
+        st.session_state["edit_upload_pick"] = f"{request['digest']}:{request['index']}"
+    if pending is not None:
+        st.session_state["edit_source_kind"] = SOURCE_DB
+        st.session_state["edit_pick"] = pending
+    if st.session_state.get("edit_source_kind") not in options:
+        st.session_state["edit_source_kind"] = options[0]
+    kind = st.radio("编辑来源", options, key="edit_source_kind", horizontal=True)
+
+    if kind == SOURCE_UPLOAD:
+        choices = {
+            f"{digest}:{i}": f"{card.form.header.project_name or '（未命名）'}（{item['name']}）"
+            for digest, item in batch.items()
+            for i, card in enumerate(item["cards"])
+        }
+        if st.session_state.get("edit_upload_pick") not in choices:
+            st.session_state["edit_upload_pick"] = next(iter(choices))
+        pick = st.selectbox("选择上传的表", list(choices), key="edit_upload_pick", format_func=choices.get)
+        digest, index = pick.rsplit(":", 1)
+        card = batch[digest]["cards"][int(index)]
+        return f"upload:{pick}", card.form, choices[pick]
+
+    if _ui.store().is_empty():
+        _ui.empty_state()
+        return None
+    year, unit = _ui.filters()
+    projects = _ui.query("project_scores", year, unit)
+    who = _ui.principal()
+    projects = projects[projects["unit"].map(who.sees_unit)] if not projects.empty else projects
+    if projects.empty:
+        _ui.empty_state("所选年度与单位尚无项目，请调整左侧筛选，或先上传自评表。")
+        return None
+    ids = [int(i) for i in projects["submission_id"]]
+    labels = {int(r["submission_id"]): project_label(r) for _, r in projects.iterrows()}
+    if st.session_state.get("edit_pick") not in ids:
+        st.session_state["edit_pick"] = ids[0]
+    sid = st.selectbox("选择项目", ids, key="edit_pick", format_func=lambda i: labels.get(i, str(i)))
+    return f"db:{sid}", _ui.store().load_form(sid), labels[sid]
+
+
+def _session(source_id: str, source_form) -> dict:
+    """The edit session of this source; a new one (fresh grid) when the source changed."""
+    session = st.session_state.get(SESSION)
+    if session is None or session["source_id"] != source_id:
+        gen = st.session_state.get("edit_gen", 0) + 1
+        st.session_state["edit_gen"] = gen
+        session = {"source_id": source_id, "base": source_form, "gen": gen}
+        st.session_state[SESSION] = session
+    return session
+
+
+def _restart(session: dict, base, source_id: str | None = None) -> None:
+    """Fold the current edits into a new base and show a fresh grid over it."""
+    gen = st.session_state.get("edit_gen", 0) + 1
+    st.session_state["edit_gen"] = gen
+    st.session_state[SESSION] = {"source_id": source_id or session["source_id"], "base": base, "gen": gen}
+
+
+def _drafts(card, form, session) -> None:
+    drafts = reason_drafts(card)
+    if not drafts:
+        return
+    st.warning(
+        f"有 {len(drafts)} 行失分但未填写偏差原因分析及改进措施，下面是按指标值与实际完成值起草的建议，请修改后填入。",
+        icon=":material/edit:",
+    )
+    with st.expander("建议的偏差原因", expanded=True, icon=":material/lightbulb:"):
+        texts = {}
+        for row, text in drafts.items():
+            ind = card.indicators[row].indicator
+            texts[row] = st.text_area(
+                f"第 {row + 1} 行 · {ind.level2} · {ind.name}（{fmt.points(card.indicators[row].score)} / {fmt.points(ind.weight)} 分）",
+                value=text,
+                key=f"draft_{session['gen']}_{row}",
+                height=90,
+            )
+        if st.button("填入以上偏差原因", icon=":material/playlist_add_check:"):
+            _restart(session, fill_reasons(form, texts))
+            st.rerun()
+
+
+def _downloads(card) -> None:
+    if not _ui.allowed("download"):
+        return
+    st.markdown("#### 下载")
+    form = card.form
+    c1, c2 = st.columns(2, gap="large")
+    with c1:
+        st.download_button(
+            "下载更正后的导入模板（.xlsx）",
+            data=_ui.template_bytes(f"{form_sha256(form)}:{card.profile}", [card]),
+            file_name=template_filename(form),
+            mime=_ui.XLSX_MIME,
+            type="primary",
+            icon=":material/download:",
+            on_click="ignore",
+            key="download_template",
+        )
+        st.caption("写入计算得分与总分；灰色单元格锁定，白色单元格可填写。")
+    with c2:
+        unit, year = form.header.unit, form.header.year
+        if not unit:
+            st.caption("该表没有实施单位，无法打包下载本单位的表。")
+            return
+        how = st.radio(
+            "本单位全部现行表",
+            ["一个工作簿（每表一页）", "压缩包（每表一个文件）"],
+            key="bundle_kind",
+            horizontal=True,
+        )
+        as_zip = how.startswith("压缩包")
+        s = _ui.store()
+
+        def bundle() -> bytes:  # built only when clicked (deferred download)
+            cards = s.current_scorecards(year or None, unit)
+            if not cards:
+                return b""
+            return templates_zip(cards) if as_zip else write_template(cards)
+
+        st.download_button(
+            f"下载 {unit} {year or ''} 年度全部现行表" + ("（.zip）" if as_zip else "（.xlsx）"),
+            data=bundle,
+            file_name=f"{unit}_{year or '全部'}_自评表" + (".zip" if as_zip else ".xlsx"),
+            mime="application/zip" if as_zip else _ui.XLSX_MIME,
+            icon=":material/folder_zip:" if as_zip else ":material/download:",
+            on_click="ignore",
+            key="download_unit",
+        )
+        st.caption("取自数据库中的现行版本（未保存的修改不包括在内）。")
+
+
+def _save(who, card, edited: list[int]) -> None:
+    if not _ui.allowed("save"):
+        return
+    st.markdown("#### 保存")
+    unit_ok = who.sees_unit(card.form.header.unit)
+    if not unit_ok:
+        st.caption("该表不属于您负责的单位，不能保存。")
+    clicked = st.button(
+        "保存为新版本", type="primary", icon=":material/save:", disabled=not unit_ok, key="save_version"
+    )
+    for kind, text in st.session_state.pop("edit_saved", []):
+        getattr(st, kind)(text)
+    if not clicked:
+        return
+    session = st.session_state[SESSION]
+    if not edited and session["source_id"].startswith("db:"):
+        st.info("没有修改，无需保存。")
+        return
+    name = card.form.header.project_name or card.form.header.project_code
+    try:
+        saved = _ui.store().save(
+            [card],
+            source_name=f"在线编辑：{name}",
+            data=None,
+            kind="editor",
+            origin="editor",
+            submitted_by=who.name,
+        )
+    except Exception as exc:
+        st.error(f"保存失败：{exc}")
+        return
+    _ui.invalidate()
+    if saved.duplicates:
+        st.info("与已保存的版本内容完全相同，未重复保存。")
+        return
+    new_id = saved.stored[0]
+    st.session_state["edit_saved"] = [
+        ("success", f"已保存为新版本（总分 {fmt.points(card.total)}，{card.grade or '未定级'}）。")
+    ]
+    st.session_state["_edit_pending"] = new_id
+    _restart(session, card.form, f"db:{new_id}")
+    st.rerun()
+
+
+_ui.guarded(main)

@@ -1,0 +1,253 @@
+"""上传评分: drop files or paste text, see every form scored at once, save the batch in one click."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from selfeval import fmt
+from selfeval.template import template_filename
+from views import _ui
+from views._frames import indicator_table
+
+PASTE_NAME = "粘贴文本.txt"
+BATCH_KEY = (
+    "upload_batch"  # digest -> {"name", "kind", "profile", "cards"}: what the editor can continue from
+)
+
+
+def main() -> None:
+    who = _ui.require_page("upload")
+    _ui.require("upload", "上传自评表")
+    profile = _ui.profile()
+    st.title("上传评分")
+    st.caption(
+        "上传预算管理一体化系统导出的项目支出绩效自评表（.xlsx / .xls），或粘贴表格文本（.txt）。上传后立即按所选评分规则逐项计算，并列出全部问题。"
+    )
+
+    tab_files, tab_text = st.tabs(["上传文件", "粘贴文本"])
+    with tab_files:
+        files = st.file_uploader(
+            "选择或拖入文件（可多选）",
+            type=["xlsx", "xls", "txt"],
+            accept_multiple_files=True,
+            key="uploads",
+            help="单个文件不超过 20 MB。含宏、加密或超大工作表的文件会被拒绝并说明原因。",
+        )
+    with tab_text:
+        st.text_area("粘贴自评表内容（从 Excel/WPS 复制整张表，或导出的文本）", key="paste_text", height=200)
+        c1, c2 = st.columns([1, 5])
+        if c1.button("评分粘贴内容", key="score_paste", icon=":material/calculate:"):
+            text = st.session_state.get("paste_text", "").strip()
+            st.session_state["pasted"] = text or None
+            if not text:
+                st.warning("请先粘贴内容。")
+        if st.session_state.get("pasted") and c2.button("清除粘贴内容"):
+            st.session_state["pasted"] = None
+
+    inputs = [(f.name, f.getvalue()) for f in files or []]
+    if st.session_state.get("pasted"):
+        inputs.append((PASTE_NAME, st.session_state["pasted"].encode("utf-8")))
+    if not inputs:
+        st.info("请上传自评表文件或粘贴内容。", icon=":material/upload_file:")
+        _last_save()
+        return
+
+    results = _score_all(inputs, profile.name)
+    st.session_state[BATCH_KEY] = {
+        r["digest"]: {"name": r["name"], "kind": r["kind"], "profile": profile.name, "cards": r["cards"]}
+        for r in results
+        if r["cards"]
+    }
+    _summary(who, results)
+    single = sum(len(r["cards"]) for r in results) == 1
+    for r in results:
+        _file_result(r, profile.name, single=single)
+
+
+def _score_all(inputs: list[tuple[str, bytes]], profile_name: str) -> list[dict]:
+    progress = st.progress(0.0, text="正在读取与评分……")
+    results = []
+    for n, (name, data) in enumerate(inputs, start=1):
+        progress.progress((n - 1) / len(inputs), text=f"正在读取与评分：{name}（{n}/{len(inputs)}）")
+        try:
+            digest, cards, problems, kind = _ui.score_upload(data, name, profile_name)
+        except Exception as exc:  # the readers never raise for bad content; this is a last guard
+            digest, cards, kind = "", (), ""
+            problems = (_problem(name, f"读取时出错：{type(exc).__name__}: {exc}"),)
+        results.append(
+            {"name": name, "data": data, "digest": digest, "cards": cards, "problems": problems, "kind": kind}
+        )
+    progress.progress(1.0, text=f"已完成 {len(inputs)} 个文件的读取与评分。")
+    return results
+
+
+def _problem(name: str, message: str):
+    from selfeval.model import Issue
+
+    return Issue("FILE_UNREADABLE", "error", name, message)
+
+
+def _summary(who, results: list[dict]) -> None:
+    rows = []
+    for r in results:
+        if not r["cards"]:
+            rows.append(
+                {
+                    "文件": r["name"],
+                    "项目名称": "（无法读取）",
+                    "计算总分": None,
+                    "申报总分": None,
+                    "等级": "",
+                    "错误": len(r["problems"]),
+                    "警告": 0,
+                }
+            )
+        for card in r["cards"]:
+            rows.append(
+                {
+                    "文件": r["name"],
+                    "项目名称": card.form.header.project_name,
+                    "计算总分": card.total,
+                    "申报总分": card.form.declared_total,
+                    "等级": card.grade or "",
+                    "错误": card.errors,
+                    "警告": card.warnings,
+                }
+            )
+    forms = sum(len(r["cards"]) for r in results)
+    bad = [r for r in results if not r["cards"]]
+    st.markdown(
+        f"共 **{len(results)}** 个文件，识别出 **{forms}** 张自评表"
+        + (f"，**{len(bad)}** 个文件无法读取。" if bad else "。")
+    )
+    _save(who, results)
+    st.dataframe(
+        pd.DataFrame(rows),
+        height=min(38 + 35 * len(rows), 320),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        column_config={"计算总分": _ui.points_column("计算总分"), "申报总分": _ui.points_column("申报总分")},
+    )
+
+
+def _save(who, results: list[dict]) -> None:
+    savable = [r for r in results if r["cards"]]
+    can_save = _ui.allowed("save")
+    clicked = st.button(
+        "保存到数据库",
+        key="save_upload",
+        type="primary",
+        icon=":material/save:",
+        disabled=not savable or not can_save,
+        help=None if can_save else "您的角色无权保存。",
+    )
+    if clicked:
+        messages = []
+        s = _ui.store()
+        for r in savable:
+            cards = [c for c in r["cards"] if who.sees_unit(c.form.header.unit)]
+            refused = len(r["cards"]) - len(cards)
+            if refused:
+                messages.append(("warning", f"{r['name']}：{refused} 张表不属于您负责的单位，未保存。"))
+            if not cards:
+                continue
+            try:
+                saved = s.save(
+                    cards,
+                    source_name=r["name"],
+                    data=r["data"],
+                    kind=r["kind"] or "text",
+                    origin="upload",
+                    submitted_by=who.name,
+                )
+            except Exception as exc:
+                messages.append(("error", f"{r['name']}：保存失败（{exc}），该文件的表均未保存。"))
+                continue
+            parts = [f"新保存 {len(saved.stored)} 张"]
+            if saved.new_versions:
+                parts.append(f"其中 {len(saved.new_versions)} 张为已有项目的新版本")
+            if saved.duplicates:
+                names = "、".join(d.project_name or d.project_code for d in saved.duplicates)
+                parts.append(f"{len(saved.duplicates)} 张与已保存内容完全相同，未重复保存（{names}）")
+            messages.append(
+                ("success" if saved.stored else "info", f"{r['name']}：" + "；".join(parts) + "。")
+            )
+        _ui.invalidate()
+        st.session_state["last_save"] = messages
+    _last_save()
+
+
+def _last_save() -> None:
+    for kind, text in st.session_state.get("last_save") or []:
+        getattr(st, kind)(text)
+
+
+def _file_result(r: dict, profile_name: str, *, single: bool) -> None:
+    if not r["cards"]:
+        st.error(f"**{r['name']}** 无法读取，其他文件不受影响。", icon=":material/block:")
+        for p in r["problems"]:
+            st.markdown(f"- {p.message}（位置：{p.location}）")
+        return
+    if r["problems"]:
+        with st.expander(
+            f"{r['name']}：部分内容无法读取（{len(r['problems'])} 条）", icon=":material/warning:"
+        ):
+            for p in r["problems"]:
+                st.markdown(f"- {p.message}（位置：{p.location}）")
+    for i, card in enumerate(r["cards"]):
+        h = card.form.header
+        label = (
+            f"{h.project_name or '（未命名）'} — {fmt.points(card.total)} 分（{card.grade or '未定级'}）"
+            f" · 错误 {card.errors} · 警告 {card.warnings}"
+        )
+        with st.expander(label, expanded=single, icon=":material/description:"):
+            st.caption(
+                f"文件 {r['name']} · 工作表 {card.form.sheet} · 项目编码 {h.project_code or '—'} · {h.unit or '—'} · {h.year or '—'} 年度"
+            )
+            cols = st.columns(4)
+            cols[0].metric(
+                "计算总分",
+                fmt.points(card.total),
+                _ui.score_delta(card.total, card.form.declared_total),
+                delta_color="off",
+                border=True,
+            )
+            cols[1].metric("申报总分", fmt.points(card.form.declared_total), border=True)
+            cols[2].metric("等级", card.grade or "—", border=True)
+            cols[3].metric("预算执行率", fmt.pct(card.rate), border=True)
+            _ui.show_issues(card.issues, key=f"{r['digest'][:12]}_{i}")
+            st.markdown("**指标明细**")
+            st.dataframe(
+                indicator_table(card),
+                hide_index=True,
+                placeholder="—",
+                width="stretch",
+                column_config={
+                    "分值": _ui.points_column("分值"),
+                    "申报得分": _ui.points_column("申报得分"),
+                    "计算得分": _ui.points_column("计算得分"),
+                    "评分说明": st.column_config.TextColumn("评分说明", width="large"),
+                },
+                key=f"ind_{r['digest'][:12]}_{i}",
+            )
+            c1, c2 = st.columns([1, 1])
+            if _ui.allowed("download"):
+                c1.download_button(
+                    "下载导入模板（.xlsx）",
+                    data=_ui.template_bytes(f"{r['digest']}:{profile_name}:{i}", [card]),
+                    file_name=template_filename(card.form),
+                    mime=_ui.XLSX_MIME,
+                    icon=":material/download:",
+                    on_click="ignore",
+                    key=f"dl_{r['digest'][:12]}_{i}",
+                )
+            if _ui.allowed("edit") and c2.button(
+                "在线编辑", key=f"edit_{r['digest'][:12]}_{i}", icon=":material/edit_note:"
+            ):
+                st.session_state["edit_request"] = {"kind": "upload", "digest": r["digest"], "index": i}
+                st.switch_page(_ui.PAGES["editor"].path)
+
+
+_ui.guarded(main)
