@@ -10,7 +10,10 @@ from selfeval.model import Issue, Severity
 # code -> (severity, template). Templates use str.format with the parameters the emitter passes.
 ISSUES: dict[str, tuple[Severity, str]] = {
     # reading
-    "FORM_NOT_FOUND": ("error", "未识别到项目支出绩效自评表：找不到“项目编码/项目名称”“资金使用情况”或“年度绩效指标”等标签。"),
+    "FORM_NOT_FOUND": (
+        "error",
+        "未识别到项目支出绩效自评表：找不到“项目编码/项目名称”“资金使用情况”或“年度绩效指标”等标签。",
+    ),
     "FUNDS_MISSING": ("error", "缺少“资金使用情况”表（年初预算数/全年预算数/全年执行数），无法可靠评分。"),
     "INDICATORS_MISSING": ("error", "缺少“年度绩效指标”表头或指标行，无法可靠评分。"),
     "HEADER_MISSING": ("error", "缺少项目编码和项目名称，无法识别是哪个项目。"),
@@ -23,14 +26,29 @@ ISSUES: dict[str, tuple[Severity, str]] = {
     "SHEET_SKIPPED": ("info", "工作表“{sheet}”不是自评表，已跳过。"),
     "RATE_AS_FRACTION": ("info", "执行率 {value} 按小数读取为 {percent}%。"),
     # values and rules
-    "VALUE_UNPARSED": ("error", "无法识别{role}“{text}”，该指标未评分，请改为“运算符+数值+单位”或“达成/部分达成/未达成”。"),
-    "UNIT_MISMATCH": ("error", "指标值单位“{target_unit}”与实际完成值单位“{actual_unit}”不一致，无法比较，该指标未评分。"),
+    "VALUE_UNPARSED": (
+        "error",
+        "无法识别{role}“{text}”，该指标未评分，请改为“运算符+数值+单位”或“达成/部分达成/未达成”。",
+    ),
+    "UNIT_MISMATCH": (
+        "error",
+        "指标值单位“{target_unit}”与实际完成值单位“{actual_unit}”不一致，无法比较，该指标未评分。",
+    ),
     "WEIGHT_MISSING": ("error", "缺少分值，该指标无法评分。"),
-    "OVER_ACHIEVED": ("info", "实际完成值达到指标值的 {ratio:.0%}（≥ {threshold:.0%}），指标值可能设置偏低。"),
-    "OVER_REVIEW": ("warning", "实际完成值达到指标值的 {ratio:.0%}（≥ {threshold:.0%}），须人工复核指标值设置是否合理。"),
+    "OVER_ACHIEVED": (
+        "info",
+        "实际完成值达到指标值的 {ratio:.0%}（≥ {threshold:.0%}），指标值可能设置偏低。",
+    ),
+    "OVER_REVIEW": (
+        "warning",
+        "实际完成值达到指标值的 {ratio:.0%}（≥ {threshold:.0%}），须人工复核指标值设置是否合理。",
+    ),
     "DATE_LATE": ("warning", "完成时间 {actual} 晚于要求 {target}，按部分达成计分，请人工复核。"),
     "BAND_OUTSIDE": ("error", "申报得分 {declared} 不在规则允许的区间 [{low}, {high}]（{grade}）内。"),
-    "BAND_NO_DECLARED": ("warning", "规则给出区间 [{low}, {high}]（{grade}），未填写得分，暂按下限 {low} 计。"),
+    "BAND_NO_DECLARED": (
+        "warning",
+        "规则给出区间 [{low}, {high}]（{grade}），未填写得分，暂按下限 {low} 计。",
+    ),
     # checks (domain.md §4)
     "WEIGHT_LEVEL_SUM": ("error", "“{level1}”下三级指标分值合计 {actual:g}，应为 {expected:g}。"),
     "WEIGHT_TOTAL": ("error", "全部分值（含预算执行率 {budget:g} 分）合计 {actual:g}，应为 100。"),
@@ -45,15 +63,27 @@ ISSUES: dict[str, tuple[Severity, str]] = {
     "AMOUNT_NEGATIVE": ("error", "“{field}”为负数：{value:,.2f} 元。"),
     "AMOUNT_MISSING": ("error", "缺少“{field}”，无法计算预算执行率。"),
     "BUDGET_ZERO": ("warning", "全年预算数为 0，执行率按 0 计。"),
-    "FUNDS_PARTS_SUM": ("warning", "“{column}”分项合计 {parts:,.2f} 元与年度资金总额 {total:,.2f} 元不一致。"),
+    "FUNDS_PARTS_SUM": (
+        "warning",
+        "“{column}”分项合计 {parts:,.2f} 元与年度资金总额 {total:,.2f} 元不一致。",
+    ),
     "RATE_MISMATCH": ("error", "申报执行率 {declared:.2f}% 与计算执行率 {computed:.2f}% 不一致。"),
     "BUDGET_SCORE_MISMATCH": ("error", "申报预算执行得分 {declared:g} 与计算得分 {computed:g} 不一致。"),
-    "BUDGET_WEIGHT_MISMATCH": ("warning", "资金分值 {declared:g} 与规则的预算执行率分值 {expected:g} 不一致。"),
+    "BUDGET_WEIGHT_MISMATCH": (
+        "warning",
+        "资金分值 {declared:g} 与规则的预算执行率分值 {expected:g} 不一致。",
+    ),
     "TOTAL_MISMATCH": ("error", "申报总分 {declared:g} 与计算总分 {computed:g} 不一致。"),
     "TOTAL_NOT_SUM": ("warning", "申报总分 {declared:g} 不等于申报各项得分之和 {summed:g}。"),
     "TOTAL_CAPPED": ("info", "执行率 {rate:.2f}% 时总分上限为 {cap:g}，总分由 {raw:g} 调整为 {cap:g}。"),
-    "COST_MISMATCH": ("warning", "成本指标实际完成值 {actual} 与全年执行数 {executed:,.2f} 元（{wan:.2f} 万元）不一致。"),
-    "RATE_INDICATOR_MISMATCH": ("warning", "指标“{name}”的实际完成值 {actual:.2f}% 与资金执行率 {rate:.2f}% 不一致。"),
+    "COST_MISMATCH": (
+        "warning",
+        "成本指标实际完成值 {actual} 与全年执行数 {executed:,.2f} 元（{wan:.2f} 万元）不一致。",
+    ),
+    "RATE_INDICATOR_MISMATCH": (
+        "warning",
+        "指标“{name}”的实际完成值 {actual:.2f}% 与资金执行率 {rate:.2f}% 不一致。",
+    ),
     "CODE_FORMAT": ("warning", "项目编码“{code}”不是 21 位数字。"),
     "YEAR_FORMAT": ("warning", "绩效自评年度“{year}”不是四位年份。"),
     "DUPLICATE_CODE": ("warning", "同一批次中项目编码 {code} 出现多次（{count} 次）。"),
@@ -67,3 +97,64 @@ def issue(code: str, location: object, /, **params: object) -> Issue:
 
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+# preflight refusals (selfeval/readers/preflight.py): upper-case keys are codes, the rest fill them
+PREFLIGHT: dict[str, str] = {
+    "EMPTY": "文件为空，请选择填写好的自评表后重新上传。",
+    "TOO_LARGE": "文件过大（{size}），上限为 {limit}。请删除无关工作表后再上传。",
+    "IMAGE": "「{filename}」是{what}图片，不是表格文件。请上传自评表的 Excel 文件（.xlsx 或 .xls），不要上传截图或照片。",
+    "PDF": "「{filename}」是 PDF 文件，无法从中读取表格。请上传自评表的 Excel 原文件（.xlsx 或 .xls）。",
+    "NOT_WORKBOOK": "「{filename}」是{what}，不是 Excel 工作簿。请上传 Excel 格式的自评表（.xlsx 或 .xls）；"
+    "如果自评表是其他格式，请先在 Excel 或 WPS 中另存为 .xlsx。",
+    "HTML_EXPORT": "「{filename}」是网页（HTML）或 XML 格式的导出文件，并不是真正的 Excel 工作簿。"
+    "请用 Excel 或 WPS 打开它，另存为 .xlsx 后再上传。",
+    "UNKNOWN_FORMAT": "无法识别「{filename}」的格式：它既不是 Excel 工作簿，也不是纯文本。"
+    "请上传 .xlsx 或 .xls 文件，或 UTF-8/GBK 编码的文本。",
+    "CORRUPT": "文件已损坏或不完整，无法读取。请在 Excel 或 WPS 中打开确认内容无误，重新保存后再上传。",
+    "ENCRYPTED": "文件已加密（设置了打开密码），无法读取。请取消密码后另存再上传。",
+    "MACRO": "这是启用宏的工作簿（.xlsm），出于安全原因不予读取。请另存为 .xlsx 后上传。",
+    "TOO_MANY_PARTS": "文件内部包含 {count} 个部件，超过上限 {limit} 个，不像正常的自评表。"
+    "请将自评表另存为新的 .xlsx 文件后上传。",
+    "UNCOMPRESSED_TOO_LARGE": "文件解压后的内容过大（{size}），上限为 {limit}。请删除无关工作表和多余数据后再上传。",
+    "COMPRESSION_RATIO": "文件中的「{part}」压缩比异常（约 {ratio} 倍，上限 {limit} 倍），疑似压缩炸弹，不予读取。"
+    "请将自评表另存为新的 .xlsx 文件后上传。",
+    "XML_DTD": "文件内部含有 DTD 或实体声明（DOCTYPE/ENTITY），正常的 Excel 文件不会包含，出于安全原因不予读取。"
+    "请在 Excel 或 WPS 中另存为 .xlsx 后上传。",
+    "XML_UNSUPPORTED": "文件内部的 XML 不是 Excel 的常规写法（{detail}），无法安全读取。"
+    "请在 Excel 或 WPS 中另存为 .xlsx 后上传。",
+    "SHEET_TOO_LARGE": "工作表「{sheet}」的范围达到 {rows} 行 × {cols} 列，超出上限（{max_rows} 行 × {max_cols} 列）。"
+    "请删除多余的行列后上传。",
+    "SHEET_UNSUPPORTED": "工作表「{sheet}」的单元格没有标注位置且内容过多，无法安全读取。"
+    "请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传。",
+    "CELL_TOO_LONG": "{where}有单元格的内容超过 {limit} 个字符，超出 Excel 单元格的上限。请检查并缩短后再上传。",
+    "TEXT_ENCODING": "无法识别文本的编码。请将文本另存为 UTF-8 或 GBK（GB18030）编码后重新上传。",
+    "TEXT_TOO_MANY_LINES": "文本共有 {lines} 行，超出上限 {limit} 行。请只保留自评表的内容后再上传。",
+    "TEXT_LINE_TOO_LONG": "文本第 {line} 行有 {chars} 个字符，超出上限 {limit} 个。请检查是否粘贴了多余内容。",
+    # what a file really is (NOT_WORKBOOK)
+    "kind.docx": "Word 文档（.docx）",
+    "kind.pptx": "PowerPoint 演示文稿（.pptx）",
+    "kind.xlsb": "Excel 二进制工作簿（.xlsb）",
+    "kind.xlsx_incomplete": "不完整的 Excel 工作簿（缺少内容类型清单）",
+    "kind.ods": "OpenDocument 表格（.ods）",
+    "kind.odf": "OpenDocument 文档",
+    "kind.zip": "普通压缩包（.zip）",
+    "kind.doc": "Word 文档（.doc）",
+    "kind.ppt": "PowerPoint 演示文稿（.ppt）",
+    "kind.ole": "Office 复合文档（不含工作簿）",
+    "kind.rar": "RAR 压缩包",
+    "kind.7z": "7z 压缩包",
+    "kind.gzip": "gzip 压缩包",
+    "kind.xz": "xz 压缩包",
+    "kind.rtf": "RTF 文档",
+    # why the XML is not what Excel writes (XML_UNSUPPORTED)
+    "detail.encoding": "内部文件使用了 {encoding} 编码",
+    "detail.markup": "工作表中含有注释、CDATA 或处理指令",
+    "detail.tag": "标签过长",
+    "detail.ref": "单元格位置「{ref}」无法识别",
+    "detail.noise": "含有大量异常属性",
+    # where an over-long cell is (CELL_TOO_LONG), and a sheet without a readable name
+    "where.sheet": "工作表「{sheet}」中",
+    "where.file": "文件中",
+    "sheet.nth": "第{n}个工作表",
+}

@@ -69,6 +69,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from selfeval.messages import PREFLIGHT as MESSAGES  # refusal sentences, with the rest of the Chinese
+
 __all__ = ["DEFAULT_LIMITS", "MESSAGES", "Kind", "Limits", "Refused", "decode_text", "preflight"]
 
 Kind = Literal["xlsx", "xls", "text"]
@@ -98,68 +100,6 @@ class Refused(Exception):
 
     def __repr__(self) -> str:
         return f"Refused({self.code!r}, {self.message!r})"
-
-
-# Every user-facing Chinese string, in one place (to move to selfeval/messages.py). Upper-case keys
-# are the refusal codes and map to whole sentences; lower-case keys are the fragments that fill them.
-MESSAGES: dict[str, str] = {
-    "EMPTY": "文件为空，请选择填写好的自评表后重新上传。",
-    "TOO_LARGE": "文件过大（{size}），上限为 {limit}。请删除无关工作表后再上传。",
-    "IMAGE": "「{filename}」是{what}图片，不是表格文件。请上传自评表的 Excel 文件（.xlsx 或 .xls），不要上传截图或照片。",
-    "PDF": "「{filename}」是 PDF 文件，无法从中读取表格。请上传自评表的 Excel 原文件（.xlsx 或 .xls）。",
-    "NOT_WORKBOOK": "「{filename}」是{what}，不是 Excel 工作簿。请上传 Excel 格式的自评表（.xlsx 或 .xls）；"
-    "如果自评表是其他格式，请先在 Excel 或 WPS 中另存为 .xlsx。",
-    "HTML_EXPORT": "「{filename}」是网页（HTML）或 XML 格式的导出文件，并不是真正的 Excel 工作簿。"
-    "请用 Excel 或 WPS 打开它，另存为 .xlsx 后再上传。",
-    "UNKNOWN_FORMAT": "无法识别「{filename}」的格式：它既不是 Excel 工作簿，也不是纯文本。"
-    "请上传 .xlsx 或 .xls 文件，或 UTF-8/GBK 编码的文本。",
-    "CORRUPT": "文件已损坏或不完整，无法读取。请在 Excel 或 WPS 中打开确认内容无误，重新保存后再上传。",
-    "ENCRYPTED": "文件已加密（设置了打开密码），无法读取。请取消密码后另存再上传。",
-    "MACRO": "这是启用宏的工作簿（.xlsm），出于安全原因不予读取。请另存为 .xlsx 后上传。",
-    "TOO_MANY_PARTS": "文件内部包含 {count} 个部件，超过上限 {limit} 个，不像正常的自评表。"
-    "请将自评表另存为新的 .xlsx 文件后上传。",
-    "UNCOMPRESSED_TOO_LARGE": "文件解压后的内容过大（{size}），上限为 {limit}。请删除无关工作表和多余数据后再上传。",
-    "COMPRESSION_RATIO": "文件中的「{part}」压缩比异常（约 {ratio} 倍，上限 {limit} 倍），疑似压缩炸弹，不予读取。"
-    "请将自评表另存为新的 .xlsx 文件后上传。",
-    "XML_DTD": "文件内部含有 DTD 或实体声明（DOCTYPE/ENTITY），正常的 Excel 文件不会包含，出于安全原因不予读取。"
-    "请在 Excel 或 WPS 中另存为 .xlsx 后上传。",
-    "XML_UNSUPPORTED": "文件内部的 XML 不是 Excel 的常规写法（{detail}），无法安全读取。"
-    "请在 Excel 或 WPS 中另存为 .xlsx 后上传。",
-    "SHEET_TOO_LARGE": "工作表「{sheet}」的范围达到 {rows} 行 × {cols} 列，超出上限（{max_rows} 行 × {max_cols} 列）。"
-    "请删除多余的行列后上传。",
-    "SHEET_UNSUPPORTED": "工作表「{sheet}」的单元格没有标注位置且内容过多，无法安全读取。"
-    "请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传。",
-    "CELL_TOO_LONG": "{where}有单元格的内容超过 {limit} 个字符，超出 Excel 单元格的上限。请检查并缩短后再上传。",
-    "TEXT_ENCODING": "无法识别文本的编码。请将文本另存为 UTF-8 或 GBK（GB18030）编码后重新上传。",
-    "TEXT_TOO_MANY_LINES": "文本共有 {lines} 行，超出上限 {limit} 行。请只保留自评表的内容后再上传。",
-    "TEXT_LINE_TOO_LONG": "文本第 {line} 行有 {chars} 个字符，超出上限 {limit} 个。请检查是否粘贴了多余内容。",
-    # what a file really is (NOT_WORKBOOK)
-    "kind.docx": "Word 文档（.docx）",
-    "kind.pptx": "PowerPoint 演示文稿（.pptx）",
-    "kind.xlsb": "Excel 二进制工作簿（.xlsb）",
-    "kind.xlsx_incomplete": "不完整的 Excel 工作簿（缺少内容类型清单）",
-    "kind.ods": "OpenDocument 表格（.ods）",
-    "kind.odf": "OpenDocument 文档",
-    "kind.zip": "普通压缩包（.zip）",
-    "kind.doc": "Word 文档（.doc）",
-    "kind.ppt": "PowerPoint 演示文稿（.ppt）",
-    "kind.ole": "Office 复合文档（不含工作簿）",
-    "kind.rar": "RAR 压缩包",
-    "kind.7z": "7z 压缩包",
-    "kind.gzip": "gzip 压缩包",
-    "kind.xz": "xz 压缩包",
-    "kind.rtf": "RTF 文档",
-    # why the XML is not what Excel writes (XML_UNSUPPORTED)
-    "detail.encoding": "内部文件使用了 {encoding} 编码",
-    "detail.markup": "工作表中含有注释、CDATA 或处理指令",
-    "detail.tag": "标签过长",
-    "detail.ref": "单元格位置「{ref}」无法识别",
-    "detail.noise": "含有大量异常属性",
-    # where an over-long cell is (CELL_TOO_LONG), and a sheet without a readable name
-    "where.sheet": "工作表「{sheet}」中",
-    "where.file": "文件中",
-    "sheet.nth": "第{n}个工作表",
-}
 
 
 def _refuse(code: str, **fields: object) -> Refused:
