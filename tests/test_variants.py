@@ -43,6 +43,8 @@ TEXT_VARIANTS = {
     "one_cell_per_line": variants.to_dump,
     "crlf_line_ends": lambda t: t.replace("\n", "\r\n"),
     "blank_lines_in_grid": lambda t: t.replace("\t数量指标\t", "\n\n\t数量指标\t"),
+    "short_level_names": lambda t: t.replace("(50分)", "（50）").replace("数量指标\t", "数量\t").replace("社会效益指标", "社会效益"),
+    "points_with_unit": lambda t: t.replace("\t12.5\t12.5\t", "\t12.5分\t12.5分\t"),
 }
 
 
@@ -67,8 +69,9 @@ def test_encodings(baseline, encoding):
         {"wan": True},
         {"leading_cols": 2, "title_rows": 3},
         {"weight_first": True, "nature": True, "wan": True, "leading_cols": 1},
+        {"nature": True, "nature_words": True},
     ],
-    ids=["weight_before_target", "nature_column", "wan_yuan", "offset_and_titles", "all_at_once"],
+    ids=["weight_before_target", "nature_column", "wan_yuan", "offset_and_titles", "all_at_once", "nature_in_words"],
 )
 def test_other_regions_layouts(baseline, layout):
     forms = read_bytes(variants.seed_text().encode(), "seed.txt").forms

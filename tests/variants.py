@@ -94,11 +94,13 @@ def render(
     wan: bool = False,
     leading_cols: int = 0,
     title_rows: int = 0,
+    nature_words: bool = False,
 ) -> str:
     """A clean text table of a form in another region's layout.
 
     weight_first: 分值 before 年度指标值; nature: a 指标性质 column (≥ ≤ =) split off the target;
-    wan: amounts in 万元; leading_cols: blank columns before everything; title_rows: extra rows on top.
+    wan: amounts in 万元; leading_cols: blank columns before everything; title_rows: extra rows on top;
+    nature_words: the 指标性质 column says 正向指标/反向指标 instead of a symbol.
     """
     pad = "\t" * leading_cols
     h, f = form.header, form.funds
@@ -132,6 +134,8 @@ def render(
             m = re.match(r"^\s*(≥|≤|>=|<=|>|<|=)\s*(.*)$", target)
             if m:
                 op, target = m.group(1), m.group(2)
+                if nature_words:
+                    op = "正向指标" if op in (">", ">=", "≥") else "反向指标" if op in ("<", "<=", "≤") else op
         values = {
             "一级指标": ind.level1 if ind.level1 != last1 else "",
             "二级指标": ind.level2 if (ind.level1, ind.level2) != (last1, last2) else "",

@@ -257,7 +257,7 @@ class _FormReader:
     def _amount(self, cell: Cell | None, factor: float, name: str) -> float | None:
         if cell is None:
             return None
-        value = to_number(cell.text)
+        value = _points(cell.text)
         if value is None:
             if cell.text.strip() not in ("—", "-", "–", "/"):
                 self.issues.append(issue("NUMBER_UNREADABLE", self.loc(cell), field=name, text=cell.text))
@@ -323,10 +323,10 @@ class _FormReader:
                 level2 = ""
             if row_level2:
                 family = vocab.level2_family(row_level2)
-                if family != level1 and not row_level1:
+                if not row_level1 and not vocab.compatible_levels(level1, family):
                     self.issues.append(issue("LEVEL1_INFERRED", self.row_loc(row), level2=row_level2, level1=family))
                     level1 = family or level1
-                level2 = row_level2
+                level2 = vocab.level2_name(row_level2)
             if not data:
                 continue
             indicator = self._indicator(row, data, fields, level1, level2)
@@ -342,7 +342,7 @@ class _FormReader:
         found: list[float | None] = []
         for name, key in (("weight", "total_weight"), ("score", "total")):
             cell = mapped.get(name)
-            found.append(to_number(cell.text) if cell else None)
+            found.append(_points(cell.text) if cell else None)
             if cell:
                 self.locs[key] = self.loc(cell)
         return found[0], found[1]
@@ -350,8 +350,8 @@ class _FormReader:
     def _indicator(self, row: Row, data: list[Cell], fields: dict[str, int], level1: str, level2: str):
         mapped, offset = _align(data, fields, ("weight", "score"))
         weight_cell, score_cell = mapped.get("weight"), mapped.get("score")
-        weight = to_number(weight_cell.text) if weight_cell else None
-        score = to_number(score_cell.text) if score_cell else None
+        weight = _points(weight_cell.text) if weight_cell else None
+        score = _points(score_cell.text) if score_cell else None
         if weight is None and score is None:
             if len(data) >= 3:
                 text = " | ".join(c.text for c in data)[:80]
@@ -369,8 +369,9 @@ class _FormReader:
             return mapped[name].text if name in mapped else ""
 
         target, actual = text("target"), text("actual")
-        if text("nature") and not re.match(r"^\s*[<>=≤≥＜＞]", target):
-            target = text("nature") + target
+        operator = vocab.nature_operator(text("nature")) if text("nature") else None
+        if operator and not re.match(r"^\s*[<>=≤≥＜＞]", target):
+            target = operator + target
         if text("unit"):
             target = _with_unit(target, text("unit"))
             actual = _with_unit(actual, text("unit"))
@@ -386,6 +387,14 @@ class _FormReader:
             loc=self.row_loc(row),
             cells={name: self.loc(cell) for name, cell in mapped.items()},
         )
+
+
+def _points(text: str) -> float | None:
+    """A number of points or an amount: `12.5`, `12.5分`, `1,687.22`, `350000.00元`."""
+    value = to_number(text)
+    if value is None and text.rstrip().endswith(("分", "元")):
+        value = to_number(text.rstrip()[:-1])
+    return value
 
 
 def _with_unit(value: str, unit: str) -> str:

@@ -100,7 +100,7 @@ def funds_row_label(key: str) -> str | None:
         return "total"
     if "财政拨款" in key:
         return "当年财政拨款"
-    if "上年结转" in key:
+    if "上年结转" in key or "上年结余" in key:
         return "上年结转资金"
     if "其他资金" in key:
         return "其他资金"
@@ -124,21 +124,44 @@ LEVEL2_FAMILY: dict[str, str] = {
     "社会成本指标": "产出指标",
     "生态环境成本指标": "产出指标",
 }
-_LEVEL1_RE = re.compile(r"^(产出指标|效益指标|满意度指标)(?:\(?(\d+(?:\.\d+)?)分\)?)?$")
+# `产出指标 (50分)`, `产出指标（50）`, `产出指标50分`; 成本指标 is first-level in the 2021+ national
+# template only when it carries its own weight
+_LEVEL1_RE = re.compile(r"^(产出指标|效益指标|满意度指标)(?:[(\[]?(\d+(?:\.\d+)?)分?[)\]]?)?$")
+_COST_LEVEL1_RE = re.compile(r"^(成本指标)[(\[]?(\d+(?:\.\d+)?)分?[)\]]?$")
 
 
 @lru_cache(maxsize=4096)
 def level1_of(key: str) -> tuple[str, float | None] | None:
     """('产出指标', 50.0) for `产出指标 (50分)`."""
-    m = _LEVEL1_RE.match(key)
+    m = _LEVEL1_RE.match(key) or _COST_LEVEL1_RE.match(key)
     if not m:
         return None
     return m.group(1), float(m.group(2)) if m.group(2) else None
 
 
 def level2_family(key: str) -> str | None:
-    """The first-level indicator a second-level name belongs to, or None."""
-    return LEVEL2_FAMILY.get(key)
+    """The first-level indicator a second-level name belongs to, or None (`数量` reads as 数量指标)."""
+    return LEVEL2_FAMILY.get(key) or (LEVEL2_FAMILY.get(key + "指标") if len(key) >= 2 else None)
+
+
+def level2_name(key: str) -> str:
+    """The canonical second-level name: `社会效益` -> `社会效益指标`."""
+    return key if key in LEVEL2_FAMILY else key + "指标"
+
+
+def compatible_levels(level1: str, family: str | None) -> bool:
+    """A second-level slot may sit under its own first level, or cost slots under a 成本指标 level."""
+    return family == level1 or (level1 == "成本指标" and family == "产出指标")
+
+
+NATURE = {"正向": "≥", "正向指标": "≥", "≥": "≥", ">=": "≥", ">": ">", "大于": ">", "大于等于": "≥",
+          "反向": "≤", "反向指标": "≤", "≤": "≤", "<=": "≤", "<": "<", "小于": "<", "小于等于": "≤",
+          "=": "=", "等于": "=", "定性": "", "定量": ""}  # fmt: skip
+
+
+def nature_operator(text: str) -> str | None:
+    """The operator a 指标性质 cell stands for, '' for 定性/定量, None when unknown."""
+    return NATURE.get(norm(text))
 
 
 INDICATOR_HEADER_FIRST = ("年度绩效指标", "一级指标")
