@@ -91,23 +91,21 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from selfeval.ingest import ingest_file
+    from selfeval.ingest import ingest_files
     from selfeval.sample import open_seeded_store
 
     profile = load_profile(args.profile)
     store = open_seeded_store(args.db, seed=False)
     files = list(expand(args.paths))
-    stored = duplicates = unreadable = 0
-    for n, path in enumerate(files, start=1):
-        outcome = ingest_file(store, path.name, path.read_bytes() if path.is_file() else b"", profile, origin="import")
-        stored += len(outcome.stored)
-        duplicates += len(outcome.duplicates)
-        if outcome.problems:
-            unreadable += 1
-            for problem in outcome.problems:
-                print(f"\n无法读取 {path}：{problem.location}：{problem.message}", file=sys.stderr)
-        _progress(n, len(files), path.name)
-    print(f"\n已保存 {stored} 个自评表，重复 {duplicates} 个，无法读取的文件 {unreadable} 个。")
+    contents = ((path.name, path.read_bytes() if path.is_file() else b"") for path in files)
+    outcomes = ingest_files(store, contents, profile, origin="import", progress=lambda n, name: _progress(n, len(files), name))
+    stored = sum(len(o.stored) for o in outcomes)
+    duplicates = sum(len(o.duplicates) for o in outcomes)
+    unreadable = [(path, o) for path, o in zip(files, outcomes, strict=True) if o.problems]
+    for path, outcome in unreadable:
+        for problem in outcome.problems:
+            print(f"\n无法读取 {path}：{problem.location}：{problem.message}", file=sys.stderr)
+    print(f"\n已保存 {stored} 个自评表，重复 {duplicates} 个，无法读取的文件 {len(unreadable)} 个。")
     store.close()
     return 1 if unreadable else 0
 

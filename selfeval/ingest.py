@@ -1,7 +1,8 @@
-"""One upload, end to end: bytes -> forms -> scorecards -> one store transaction."""
+"""Uploads end to end: bytes -> forms -> scorecards -> store transactions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from selfeval.model import Issue, Scorecard
@@ -27,8 +28,42 @@ def score_bytes(data: bytes, name: str, profile: Profile) -> tuple[tuple[Scoreca
 
 def ingest_file(store, name: str, data: bytes, profile: Profile, *, origin: str = "upload", submitted_by: str = "") -> Outcome:
     """Read, score and store one file: all its readable forms in one transaction, or none."""
-    cards, problems, kind = score_bytes(data, name, profile)
-    if not cards:
-        return Outcome(name, (), (), (), problems)
-    saved = store.save(list(cards), source_name=name, data=data, kind=kind, origin=origin, submitted_by=submitted_by)
-    return Outcome(name, cards, tuple(saved.stored), tuple(saved.duplicates), problems)
+    return ingest_files(store, [(name, data)], profile, origin=origin, submitted_by=submitted_by)[0]
+
+
+def ingest_files(
+    store,
+    files: Iterable[tuple[str, bytes]],
+    profile: Profile,
+    *,
+    origin: str = "upload",
+    submitted_by: str = "",
+    chunk: int = 200,
+    progress: Callable[[int, str], None] | None = None,
+) -> list[Outcome]:
+    """Read, score and store many files, `chunk` files per transaction (one commit per chunk, not per
+    file). A file that cannot be read stores nothing and does not stop the others."""
+    from selfeval.store import Upload
+
+    outcomes: list[Outcome] = []
+    pending: list[tuple[str, bytes, tuple[Scorecard, ...], tuple[Issue, ...], str]] = []
+
+    def flush() -> None:
+        uploads = [Upload(cards, name, data, kind, origin, submitted_by) for name, data, cards, _, kind in pending if cards]
+        results = iter(store.save_many(uploads)) if uploads else iter(())
+        for name, _, cards, problems, _ in pending:
+            saved = next(results) if cards else None
+            outcomes.append(
+                Outcome(name, cards, saved.stored if saved else (), saved.duplicates if saved else (), problems)
+            )
+        pending.clear()
+
+    for n, (name, data) in enumerate(files, start=1):
+        cards, problems, kind = score_bytes(data, name, profile)
+        pending.append((name, data, cards, problems, kind))
+        if len(pending) >= chunk:
+            flush()
+        if progress:
+            progress(n, name)
+    flush()
+    return outcomes

@@ -15,8 +15,8 @@ import hashlib
 import itertools
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -74,6 +74,18 @@ class SaveResult:
     stored: tuple[int, ...]  # new submission ids, in the order of the scorecards given
     duplicates: tuple[Duplicate, ...]
     new_versions: tuple[int, ...] = ()  # stored ids that replaced an earlier version of their project/year
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file's scorecards and where they came from: the unit of Store.save_many."""
+
+    scorecards: tuple[Scorecard, ...]
+    source_name: str
+    data: bytes | None
+    kind: str
+    origin: Origin
+    submitted_by: str = ""
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -544,6 +556,56 @@ def _prepare(sc: Scorecard, file_sha: str | None, file_size: int | None) -> _Pre
     )
 
 
+@dataclass
+class _Batch:
+    """The rows one transaction will insert; duplicates are also recognised within the batch."""
+
+    ids: Iterator[int]
+    now: datetime
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in TABLES})
+    seen: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    project_years: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, u: Upload, prepared: list[_Prepared], existing: dict[int, int], versioned: set[int], offset: int) -> SaveResult:
+        stored: list[int] = []
+        new_versions: list[int] = []
+        duplicates: list[Duplicate] = []
+        for n, p in enumerate(prepared):
+            i = offset + n
+            h = p.sc.form.header
+            earlier = existing.get(i, self.seen.get(p.key))
+            if earlier is not None:
+                duplicates.append(Duplicate(h.project_code, h.project_name, earlier, p.sc.form.sheet))
+                continue
+            sid = next(self.ids)
+            self.seen[p.key] = sid
+            stored.append(sid)
+            if h.project_code and (i in versioned or (h.project_code, h.year) in self.project_years):
+                new_versions.append(sid)
+            if h.project_code:
+                self.project_years.add((h.project_code, h.year))
+            self.tables["submissions"].append(
+                {
+                    "id": sid,
+                    "source_name": u.source_name,
+                    "sha256": p.sha256,
+                    "size": p.size,
+                    "kind": u.kind,
+                    "sheet": p.sc.form.sheet,
+                    "submitted_at": self.now,
+                    "submitted_by": u.submitted_by,
+                    "profile": p.sc.profile,
+                    "origin": u.origin,
+                    "project_code": h.project_code,
+                    "year": h.year,
+                    "form_json": p.form_json,
+                }
+            )
+            for table, rows in p.rows.items():
+                self.tables[table].extend({"submission_id": sid, **row} for row in rows)
+        return SaveResult(tuple(stored), tuple(duplicates), tuple(new_versions))
+
+
 def _indicator_score(form: Form, row: tuple) -> IndicatorScore:
     """An IndicatorScore from a stored row; the Indicator is the form's own (with its cell locations)
     when the row matches one, else rebuilt from the row (the rules may have changed it)."""
@@ -609,6 +671,8 @@ class StoreBackend(Protocol):
     def form_indicators(self, submission_id: int) -> pd.DataFrame: ...
     def years(self) -> list[str]: ...
     def units(self) -> list[str]: ...
+    def data_version(self) -> tuple[int, int]: ...
+    def save_many(self, uploads: Sequence[Upload]) -> list[SaveResult]: ...
     def current_submission_ids(self) -> list[int]: ...
     def export_database(self, directory: str | Path) -> None: ...
     def import_database(self, directory: str | Path, *, replace: bool = False) -> None: ...
@@ -723,19 +787,29 @@ class Store:
         JSON when there are no bytes — same sheet, same project code) is reported as a duplicate and
         not written; a changed one for the same project and year becomes its new current version.
         """
-        if origin not in ORIGINS:
-            raise ValueError(f"origin must be one of {ORIGINS}, not {origin!r}")
-        file_sha = hashlib.sha256(data).hexdigest() if data is not None else None
-        prepared = [_prepare(sc, file_sha, len(data) if data is not None else None) for sc in scorecards]
-        if not prepared:
-            return SaveResult((), ())
+        return self.save_many([Upload(tuple(scorecards), source_name, data, kind, origin, submitted_by)])[0]
+
+    def save_many(self, uploads: Sequence[Upload]) -> list[SaveResult]:
+        """Store several uploads in one transaction (all of them or none): a batch import or a
+        multi-file upload pays one commit instead of one per file. One SaveResult per upload."""
+        for u in uploads:
+            if u.origin not in ORIGINS:
+                raise ValueError(f"origin must be one of {ORIGINS}, not {u.origin!r}")
+        prepared: list[list[_Prepared]] = []
+        for u in uploads:
+            file_sha = hashlib.sha256(u.data).hexdigest() if u.data is not None else None
+            size = len(u.data) if u.data is not None else None
+            prepared.append([_prepare(sc, file_sha, size) for sc in u.scorecards])
+        flat = [p for group in prepared for p in group]
+        if not flat:
+            return [SaveResult((), ()) for _ in uploads]
         keys = pa.table(
             {
-                "i": list(range(len(prepared))),
-                "sha256": [p.sha256 for p in prepared],
-                "sheet": [p.sc.form.sheet for p in prepared],
-                "project_code": [p.sc.form.header.project_code for p in prepared],
-                "year": [p.sc.form.header.year for p in prepared],
+                "i": list(range(len(flat))),
+                "sha256": [p.sha256 for p in flat],
+                "sheet": [p.sc.form.sheet for p in flat],
+                "project_code": [p.sc.form.header.project_code for p in flat],
+                "year": [p.sc.form.header.year for p in flat],
             },
             schema=pa.schema(
                 [("i", _I64), ("sha256", _STR), ("sheet", _STR), ("project_code", _STR), ("year", _STR)]
@@ -766,72 +840,21 @@ class Store:
                 cur.execute("BEGIN TRANSACTION")
                 try:
                     next_id = _one(cur, "SELECT COALESCE(MAX(id), 0) + 1 FROM submissions")[0]
-                    result = self._write(
-                        cur, prepared, existing, versioned, next_id, source_name, kind, origin, submitted_by
-                    )
+                    batch = _Batch(itertools.count(next_id), _now())
+                    offset = 0
+                    results = []
+                    for u, group in zip(uploads, prepared, strict=True):
+                        results.append(batch.add(u, group, existing, versioned, offset))
+                        offset += len(group)
+                    for table in TABLES:
+                        self._insert_rows(cur, table, batch.tables[table])
                     cur.execute("COMMIT")
                 except BaseException:
                     _rollback(cur)
                     raise
             finally:
                 cur.close()
-        return result
-
-    def _write(
-        self,
-        cur: Any,
-        prepared: list[_Prepared],
-        existing: dict[int, int],
-        versioned: set[int],
-        next_id: int,
-        source_name: str,
-        kind: str,
-        origin: str,
-        submitted_by: str,
-    ) -> SaveResult:
-        now = _now()
-        ids = itertools.count(next_id)
-        seen: dict[tuple[str, str, str], int] = {}  # duplicates inside this one call
-        stored: list[int] = []
-        new_versions: list[int] = []
-        duplicates: list[Duplicate] = []
-        tables: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
-        project_years: set[tuple[str, str]] = set()
-        for i, p in enumerate(prepared):
-            h = p.sc.form.header
-            earlier = existing.get(i, seen.get(p.key))
-            if earlier is not None:
-                duplicates.append(Duplicate(h.project_code, h.project_name, earlier, p.sc.form.sheet))
-                continue
-            sid = next(ids)
-            seen[p.key] = sid
-            stored.append(sid)
-            if h.project_code and (i in versioned or (h.project_code, h.year) in project_years):
-                new_versions.append(sid)
-            if h.project_code:
-                project_years.add((h.project_code, h.year))
-            tables["submissions"].append(
-                {
-                    "id": sid,
-                    "source_name": source_name,
-                    "sha256": p.sha256,
-                    "size": p.size,
-                    "kind": kind,
-                    "sheet": p.sc.form.sheet,
-                    "submitted_at": now,
-                    "submitted_by": submitted_by,
-                    "profile": p.sc.profile,
-                    "origin": origin,
-                    "project_code": h.project_code,
-                    "year": h.year,
-                    "form_json": p.form_json,
-                }
-            )
-            for table, rows in p.rows.items():
-                tables[table].extend({"submission_id": sid, **row} for row in rows)
-        for table in TABLES:
-            self._insert_rows(cur, table, tables[table])
-        return SaveResult(tuple(stored), tuple(duplicates), tuple(new_versions))
+        return results
 
     def restore_version(self, submission_id: int, *, submitted_by: str = "") -> int:
         """Make an earlier version current again by copying it as a new submission (origin editor).
@@ -1059,6 +1082,11 @@ class Store:
 
     def units(self) -> list[str]:
         return [r[0] for r in self._rows("SELECT DISTINCT unit FROM current_forms ORDER BY unit")]
+
+    def data_version(self) -> tuple[int, int]:
+        """(highest submission id, number of submissions): changes with every save or restore, and
+        stays two numbers however many forms are stored (a cheap cache key for the pages)."""
+        return tuple(self._rows("SELECT COALESCE(MAX(id), 0), COUNT(*) FROM submissions")[0])
 
     def current_submission_ids(self) -> list[int]:
         return [r[0] for r in self._rows("SELECT submission_id FROM current_forms ORDER BY submission_id")]

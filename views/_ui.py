@@ -102,13 +102,14 @@ def store():
     st.stop()
 
 
-def data_version() -> tuple[int, ...]:
-    """Changes whenever a save or a restore changes what is current: the cache key of queries."""
-    return tuple(store().current_submission_ids())
+def data_version() -> tuple[int, int]:
+    """Changes whenever a save or a restore changes what is current: the cache key of queries.
+    Two numbers whatever the size of the store, so hashing it costs nothing."""
+    return store().data_version()
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _cached_query(path: str, version: tuple[int, ...], method: str, args: tuple, kwargs: tuple) -> Any:
+def _cached_query(path: str, version: tuple[int, int], method: str, args: tuple, kwargs: tuple) -> Any:
     return getattr(_open_store(path), method)(*args, **dict(kwargs))
 
 

@@ -10,6 +10,7 @@ from views import _ui
 from views._frames import lowest_table, outliers_table
 
 LOWEST_KEY = "lowest_pick"
+MAX_BARS = 30
 
 
 def main() -> None:
@@ -40,10 +41,20 @@ def main() -> None:
         n = int(summary[grade].sum()) if grade in summary else 0
         col.metric(f"等级“{grade}”", f"{n} 个", border=True, help=_GRADE_HELP[grade])
 
-    st.altair_chart(charts.budget_vs_executed(projects), width="stretch")
+    many = len(projects) > MAX_BARS  # one bar per project stops being readable (and fast) beyond this
+    st.altair_chart(
+        charts.budget_vs_executed(projects.nlargest(MAX_BARS, "budget") if many else projects),
+        width="stretch",
+    )
+    if many:
+        st.caption(f"共 {fmt.count(len(projects))} 个项目，图中显示全年预算数最大的 {MAX_BARS} 个。")
     left, right = st.columns(2, gap="large")
     with left:
-        st.altair_chart(charts.execution_rate(projects), width="stretch")
+        st.altair_chart(
+            charts.execution_rate(projects.nsmallest(MAX_BARS, "rate") if many else projects), width="stretch"
+        )
+        if many:
+            st.caption(f"图中显示执行率最低的 {MAX_BARS} 个项目。")
     with right:
         st.altair_chart(charts.score_distribution(projects), width="stretch")
         st.altair_chart(charts.points_lost(_ui.query("points_lost", year, unit)), width="stretch")
