@@ -7,7 +7,7 @@ ones (what the rules give), and every value remembers where it came from (Loc).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
 
@@ -37,9 +37,8 @@ class Loc:
         return f"{self.sheet}!{column_letter(self.col)}{self.row}"
 
 
-@dataclass(frozen=True)
-class Cell:
-    """One non-empty cell of a Grid.
+class Cell(NamedTuple):
+    """One non-empty cell of a Grid (a NamedTuple: forms have hundreds, and tuples are cheap to make).
 
     A merged range gives its value to its top-left cell, and also to the left cell of every further
     row it spans (filled down, so a level name merged over rows is seen on each row); cells to the

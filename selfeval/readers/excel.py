@@ -127,6 +127,12 @@ def number_text(value: int | float, shift: int = 0) -> str:
     """Shortest decimal that reads back as the float, never in exponent form; shift=2 for percents."""
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return ""
+    if not shift and isinstance(value, float):  # fast path for the common cells: 12.5, 350000.0
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value)) if value else "0"
+        text = repr(value)
+        if "e" not in text and "E" not in text:
+            return text
     number = Decimal(repr(value) if isinstance(value, float) else value).scaleb(shift)
     text = format(number, "f")
     if "." in text:

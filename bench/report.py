@@ -1,0 +1,442 @@
+"""The results as markdown tables (stdout and bench/results/latest.md) and the targets' verdicts."""
+
+from __future__ import annotations
+
+import math
+
+TARGET_READ_VS_B = 1.0
+TARGET_READ_VS_A = 3.0
+TARGET_STORE_S = 3.0
+TARGET_STORE_FORMS = 1000
+TARGET_PAGE_S = 1.0
+TARGET_PAGE_FORMS = 10000
+MEMORY_GROWTH_LIMIT = 2.0  # a constant-size result may need at most this much more memory at the top level
+
+
+def _num(x: float | None, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{x:,.{digits}f}"
+
+
+def _ms(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    return f"{x:,.3f}" if x < 1 else f"{x:,.2f}" if x < 100 else f"{x:,.0f}"
+
+
+def _ratio(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}×"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def _levels(results: dict) -> list[str]:
+    return sorted(results.get("dashboard", {}), key=int)
+
+
+def _store_run(results: dict, forms: int, way: str) -> dict | None:
+    return next(
+        (r for r in results.get("storing", {}).get("runs", []) if r["forms"] == forms and r["way"] == way),
+        None,
+    )
+
+
+# ------------------------------------------------------------------------------------------ targets
+
+
+def targets(results: dict, config) -> list[dict]:
+    out = []
+    reading = results.get("reading")
+    if reading:
+        out.append(
+            {
+                "target": "read + recognise + score of one form faster than openpyxl merely loading it (selfeval ÷ B < 1, median)",
+                "measured": f"{reading['ratio_vs_B']:.3f}× (p95 {reading['ratio_vs_B_p95']:.3f}×)",
+                "met": reading["ratio_vs_B"] < TARGET_READ_VS_B,
+            }
+        )
+        out.append(
+            {
+                "target": "… and within 3× of python-calamine reading all cells (selfeval ÷ A ≤ 3, median)",
+                "measured": f"{reading['ratio_vs_A']:.2f}× (p95 {reading['ratio_vs_A_p95']:.2f}×)",
+                "met": reading["ratio_vs_A"] <= TARGET_READ_VS_A,
+            }
+        )
+    per_file = _store_run(results, TARGET_STORE_FORMS, "per file")
+    per_batch = _store_run(results, TARGET_STORE_FORMS, "per batch")
+    if per_file:
+        out.append(
+            {
+                "target": "1,000 forms read, scored and stored in < 3 s — as the app and the CLI save (one transaction per file)",
+                "measured": f"{per_file['total_s']:.2f} s",
+                "met": per_file["total_s"] < TARGET_STORE_S,
+            }
+        )
+    if per_batch:
+        out.append(
+            {
+                "target": "1,000 forms read, scored and stored in < 3 s — one transaction for the batch",
+                "measured": f"{per_batch['total_s']:.2f} s",
+                "met": per_batch["total_s"] < TARGET_STORE_S,
+            }
+        )
+    parallel = next(
+        (
+            r
+            for r in results.get("storing", {}).get("runs", [])
+            if r["forms"] == TARGET_STORE_FORMS and r["way"].startswith("per batch, read in")
+        ),
+        None,
+    )
+    if parallel:
+        out.append(
+            {
+                "target": f"(experiment, not selfeval today: the same with reading spread over {parallel.get('processes', '?')} processes)",
+                "measured": f"{parallel['total_s']:.2f} s",
+                "met": None,
+            }
+        )
+    page = results.get("dashboard", {}).get(str(TARGET_PAGE_FORMS), {}).get("overview")
+    if page and "data_cache_cleared" in page:
+        cleared = page["data_cache_cleared"]["median_ms"] / 1000
+        warm = page["warm"]["median_ms"] / 1000
+        out.append(
+            {
+                "target": "overview page script run < 1 s at 10,000 forms (data cache empty, as after any save)",
+                "measured": f"{cleared:.2f} s (warm cache {warm:.2f} s, first run of a process {page['first_run']['s']:.2f} s)",
+                "met": cleared < TARGET_PAGE_S and page["check"]["ok"],
+            }
+        )
+    levels = _levels(results)
+    if len(levels) >= 2:
+        lo, hi = results["dashboard"][levels[0]], results["dashboard"][levels[-1]]
+        q_lo, q_hi = lo["queries"]["portfolio_summary"], hi["queries"]["portfolio_summary"]
+        growth = (q_hi["py_peak_mb"] or 0) / max(q_lo["py_peak_mb"] or 1e-9, 1e-9)
+        rows_growth = q_hi["rows"] / max(q_lo["rows"], 1)
+        out.append(
+            {
+                "target": "memory grows with the result, not with the stored forms (portfolio_summary: result of years × units rows)",
+                "measured": (
+                    f"{int(levels[0]):,} → {int(levels[-1]):,} forms: result {q_lo['rows']} → {q_hi['rows']} rows, "
+                    f"py peak {q_lo['py_peak_mb']:.2f} → {q_hi['py_peak_mb']:.2f} MB ({growth:.1f}×), "
+                    f"RSS peak Δ {q_lo['rss_peak_mb']:.1f} → {q_hi['rss_peak_mb']:.1f} MB"
+                ),
+                "met": growth <= MEMORY_GROWTH_LIMIT * max(rows_growth, 1.0),
+            }
+        )
+        p_lo, p_hi = lo["overview"].get("data_cache_cleared"), hi["overview"].get("data_cache_cleared")
+        key_lo, key_hi = lo["queries"]["current_submission_ids"], hi["queries"]["current_submission_ids"]
+        if p_lo and p_hi:
+            key_growth = (key_hi["py_peak_mb"] or 0) / max(key_lo["py_peak_mb"] or 1e-9, 1e-9)
+            out.append(
+                {
+                    "target": "… the overview page (charts of every current project of the year; cache key of every current id)",
+                    "measured": (
+                        f"RSS peak Δ {p_lo['rss_peak_mb']:.1f} → {p_hi['rss_peak_mb']:.1f} MB while the year's projects go "
+                        f"{lo['queries']['project_scores']['rows']:,} → {hi['queries']['project_scores']['rows']:,}; "
+                        f"the cache key (`current_submission_ids`, every stored current form, whatever is shown) "
+                        f"{key_lo['py_peak_mb']:.2f} → {key_hi['py_peak_mb']:.2f} MB per call"
+                    ),
+                    # the key is built on every query call and grows with the stored forms, not with what is shown
+                    "met": key_growth <= MEMORY_GROWTH_LIMIT,
+                }
+            )
+    return out
+
+
+# ------------------------------------------------------------------------------------------ markdown
+
+
+def markdown(results: dict) -> str:
+    m = results["machine"]
+    libs = ", ".join(f"{k} {v}" for k, v in m["libraries"].items())
+    parts = [
+        "# selfeval benchmark",
+        "",
+        f"Run {m['date']} on {m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB RAM, {m['os']}; "
+        f"Python {m['python']}; {libs}. Load average at start: {m['load_at_start']}."
+        + (
+            " **Quick smoke run: sizes too small to mean anything.**"
+            if results["config"].get("quick")
+            else ""
+        ),
+        "",
+        "Rerun: `make bench` or `.venv/bin/python -m bench` (about 3–4 minutes; `--quick` for a smoke run). "
+        "Times are wall-clock on a shared machine; ratios are measured in the same run.",
+        "",
+    ]
+    parts += _reading(results)
+    parts += _storing(results)
+    parts += _dashboard(results)
+    parts += ["## Targets", ""]
+    parts.append(
+        _table(
+            ["target", "measured", "met"],
+            [
+                [t["target"], t["measured"], "yes" if t["met"] else "—" if t["met"] is None else "**no**"]
+                for t in results.get("targets", [])
+            ],
+        )
+    )
+    parts += ["", *_limits(results), f"Whole run: {results.get('elapsed_s', 0):.0f} s.", ""]
+    return "\n".join(parts)
+
+
+def _reading(results: dict) -> list[str]:
+    r = results.get("reading")
+    if not r:
+        return []
+    g = results.get("generation", {})
+    pf, by = r["per_form"], r["per_form_by_layout"]
+    mem = r["memory"]
+    layouts = sorted(by)
+    head = [
+        "per form",
+        "median ms",
+        "p95 ms",
+        *[f"{lay} median ms" for lay in layouts],
+        "selfeval ÷ this",
+        "py peak MB (one form)",
+        "RSS peak Δ MB (all)",
+    ]
+    names = {
+        "A": "baseline A: python-calamine, all cells + merged ranges",
+        "B": "baseline B: openpyxl load_workbook (normal mode)",
+        "selfeval": "**selfeval: read_bytes + score**",
+    }
+    rows = []
+    for key, label in names.items():
+        ratio = "—" if key == "selfeval" else _ratio(pf["selfeval"]["median_ms"] / pf[key]["median_ms"])
+        rows.append(
+            [
+                label,
+                _ms(pf[key]["median_ms"]),
+                _ms(pf[key]["p95_ms"]),
+                *[_ms(by[lay][key]["median_ms"]) for lay in layouts],
+                ratio,
+                _num(mem[key]["py_peak_mb_one_form"]),
+                _num(mem[key]["rss_peak_mb"], 1),
+            ]
+        )
+    for stage, s in r["stages"].items():
+        rows.append(
+            [
+                f"  ↳ {stage} (second pass)",
+                _ms(s["median_ms"]),
+                _ms(s["p95_ms"]),
+                *["" for _ in layouts],
+                "",
+                "",
+                "",
+            ]
+        )
+    return [
+        "## Reading one form",
+        "",
+        f"{r['workbooks']} generated one-form workbooks ({', '.join(f'{n} {k}' for k, n in sorted(r['layouts'].items()))}; "
+        f"{g.get('indicator_rows', {}).get('min', '?')}–{g.get('indicator_rows', {}).get('max', '?')} indicator rows, "
+        f"{g.get('mean_kb', 0):.1f} KB on average); selfeval recognised {r['forms_read']} of {r['forms_expected']} forms "
+        f"({r['indicator_rows']:,} indicator rows). "
+        f"**selfeval ÷ A = {r['ratio_vs_A']:.2f}×, selfeval ÷ B = {r['ratio_vs_B']:.3f}×** (medians; p95: "
+        f"{r['ratio_vs_A_p95']:.2f}× and {r['ratio_vs_B_p95']:.3f}×).",
+        "",
+        _table(head, rows),
+        "",
+        "py peak: tracemalloc peak of Python allocations reading the largest workbook once (calamine's Rust-side memory is "
+        "not seen). RSS peak Δ: growth of the process's resident-set high-water mark over all workbooks (VmHWM reset "
+        "before; native memory included).",
+        "",
+    ]
+
+
+def _storing(results: dict) -> list[str]:
+    s = results.get("storing")
+    if not s:
+        return []
+    rows = []
+    for r in s["runs"]:
+        rows.append(
+            [
+                f"{r['forms']:,}",
+                r["way"],
+                _num(r["total_s"]),
+                _num(r["forms_per_s"], 0),
+                _num(r["read_score_s"]),
+                _num(r["store_s"]),
+                _num(r["open_s"], 3),
+                _num(r["rss_peak_mb"], 1),
+                _num(r["py_peak_mb"]),
+            ]
+        )
+    return [
+        "## Read + recognise + score + store",
+        "",
+        "Each batch into a fresh DuckDB file, from the workbook bytes to committed rows. *per file*: one `Store.save` "
+        "(one transaction) per file, as the upload page and `selfeval import` do; *per batch*: all files read and "
+        "scored, then one `Store.save` of the whole batch; *read in N processes*: the same with reading and scoring "
+        "spread over a warm pool of one process per core (a possible batch import, not selfeval's today; RSS of the parent "
+        "process only, py peak not measured).",
+        "",
+        _table(
+            [
+                "forms",
+                "way",
+                "total s",
+                "forms/s",
+                "read + score s",
+                "store s",
+                "open file s",
+                "RSS peak Δ MB",
+                "py peak MB",
+            ],
+            rows,
+        ),
+        "",
+    ]
+
+
+def _dashboard(results: dict) -> list[str]:
+    levels = _levels(results)
+    if not levels:
+        return []
+    d = results["dashboard"]
+    head_levels = [f"{int(n):,} forms" for n in levels]
+    fill_rows = [
+        [
+            f"{int(n):,}",
+            f"{d[n]['fill']['current_forms']:,}",
+            f"{d[n]['fill']['indicator_rows']:,}",
+            _num(d[n]["fill"]["file_mb"], 1),
+            _num(d[n]["fill"]["generate_s"] + d[n]["fill"]["save_s"] + d[n]["fill"]["copy_sql_s"], 1),
+        ]
+        for n in levels
+    ]
+    names = list(d[levels[0]]["queries"])
+    q_rows = []
+    for name in names:
+        cells = []
+        for n in levels:
+            q = d[n]["queries"][name]
+            cells.append(f"{_ms(q['median_ms'])} ({q['rows']:,} rows)")
+        q_rows.append([f"`{name}`", *cells])
+    mem_rows = []
+    for name in names:
+        cells = []
+        for n in levels:
+            q = d[n]["queries"][name]
+            cells.append(f"{_num(q['py_peak_mb'])} / {_num(q['rss_peak_mb'], 1)}")
+        mem_rows.append([f"`{name}`", *cells])
+    page_rows = []
+    pages = [d[n]["overview"] for n in levels]
+    if all("first_run" in p for p in pages):
+        page_rows = [
+            ["first run of a fresh process (opens the store)", *[_num(p["first_run"]["s"]) for p in pages]],
+            [
+                "data cache cleared (as after any save), median",
+                *[_num(p["data_cache_cleared"]["median_ms"] / 1000) for p in pages],
+            ],
+            ["warm data cache, median", *[_num(p["warm"]["median_ms"] / 1000) for p in pages]],
+            ["RSS peak Δ MB, first run", *[_num(p["first_run"]["rss_peak_mb"], 1) for p in pages]],
+            [
+                "RSS peak Δ MB, data cache cleared",
+                *[_num(p["data_cache_cleared"]["rss_peak_mb"], 1) for p in pages],
+            ],
+            [
+                "py peak MB, data cache cleared",
+                *[_num(p["data_cache_cleared"].get("py_peak_mb")) for p in pages],
+            ],
+            [
+                "rendered without error",
+                *["yes" if p["check"]["ok"] else f"**no** {p['check']}" for p in pages],
+            ],
+        ]
+    labels: list[str] = []
+    for p in pages:
+        for label in p.get("breakdown_s", {}):
+            if label not in labels:
+                labels.append(label)
+    breakdown_rows = [
+        [
+            label,
+            *[
+                f"{_num(p['breakdown_s'][label]['s'])} ({p['breakdown_s'][label]['calls']}×)"
+                if label in p.get("breakdown_s", {})
+                else "—"
+                for p in pages
+            ],
+        ]
+        for label in labels
+    ]
+    method = d[levels[0]]["fill"]["method"].split(", then")[0]
+    return [
+        "## Dashboard",
+        "",
+        f"Stores filled with {method}, then copied with `INSERT … SELECT` (new ids, project codes and hashes) up to "
+        "each level; every tenth form is a second version of its project, so about 90 % of stored forms are current. "
+        "4 years, 20 units. Queries as the overview calls them (newest year, all units).",
+        "",
+        _table(["stored forms", "current", "indicator rows", "file MB", "fill s"], fill_rows),
+        "",
+        "Query time, median ms (rows returned):",
+        "",
+        _table(["query", *head_levels], q_rows),
+        "",
+        "Query memory, py peak MB / RSS peak Δ MB (one call):",
+        "",
+        _table(["query", *head_levels], mem_rows),
+        "",
+        "Overview page: `AppTest.from_file('app.py').run()` (default page 总览) with SELFEVAL_DB at the store, seconds:",
+        "",
+        _table(["run", *head_levels], page_rows) if page_rows else "(skipped)",
+        "",
+        "Where one overview run (data cache cleared) spends its time, seconds (calls); `_ui.query` includes "
+        "`data_version`, the rest is Streamlit and the page's own code:",
+        "",
+        _table(["function", *head_levels], breakdown_rows) if breakdown_rows else "(not measured)",
+        "",
+    ]
+
+
+def _limits(results: dict) -> list[str]:
+    """What the figures say limits each target, computed from this run's own numbers."""
+    notes = []
+    r = results.get("reading")
+    if r:
+        a = r["per_form"]["A"]["median_ms"]
+        st = {k: v["median_ms"] for k, v in r["stages"].items()}
+        before = st.get("preflight", 0) + st.get("workbook → grids", 0)
+        notes.append(
+            f"- Reading: of selfeval's stages (medians, second pass) preflight takes {_ms(st.get('preflight'))} ms and "
+            f"workbook → grids {_ms(st.get('workbook → grids'))} ms — together {before / a:.1f}× baseline A before "
+            f"recognition starts; recognise {_ms(st.get('recognise'))} ms, score {_ms(st.get('score'))} ms. "
+            "Baseline A parses the zip once and returns rows; selfeval also inflates and scans every part for safety "
+            "(preflight), reopens the zip for percent formats and builds a Cell per non-empty cell."
+        )
+    per_file = [x for x in results.get("storing", {}).get("runs", []) if x["way"] == "per file"]
+    if per_file:
+        big = per_file[-1]
+        notes.append(
+            f"- Storing: one `Store.save` per file costs {1000 * big['store_s'] / big['forms']:.1f} ms per file "
+            f"({big['store_s']:.1f} of {big['total_s']:.1f} s for {big['forms']:,} files); one save per batch stores "
+            "the same forms in a fraction of that, and then reading and scoring is most of the time."
+        )
+    levels = _levels(results)
+    if levels:
+        n = str(TARGET_PAGE_FORMS) if str(TARGET_PAGE_FORMS) in results["dashboard"] else levels[-1]
+        breakdown = results["dashboard"][n]["overview"].get("breakdown_s", {})
+        if breakdown:
+            whole = breakdown.get("(whole run)", {}).get("s", 0)
+            top = sorted(
+                ((k, v["s"]) for k, v in breakdown.items() if k != "(whole run)"), key=lambda kv: -kv[1]
+            )[:3]
+            notes.append(
+                f"- Overview page at {int(n):,} forms ({whole:.2f} s in the instrumented run): "
+                + "; ".join(f"{k} {v:.2f} s" for k, v in top)
+                + "."
+            )
+    return ["### What the figures say limits the targets", "", *notes, ""] if notes else []
