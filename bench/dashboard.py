@@ -9,7 +9,7 @@ this way instead of minutes of `save` calls; the rows are as realistic as the fi
 
 Queries (`queries`): each dashboard query as the overview page calls it (the newest year, all units;
 portfolio_summary also over all years, as the page does for its year-over-year chart), plus
-`current_submission_ids`, which the pages call before every cached query to build the cache key.
+`data_version`, which the pages call before every cached query to build the cache key.
 
 Overview page (`overview`): `streamlit.testing.v1.AppTest` runs app.py (whose default page is the
 overview) with SELFEVAL_DB pointing at the filled file: first run of a fresh process (opening the
@@ -32,7 +32,7 @@ QUERIES = (
     "project_scores",
     "points_lost",
     "target_outliers",
-    "current_submission_ids",
+    "data_version",
 )
 
 
@@ -138,7 +138,7 @@ def _query_calls(store, year):
         "project_scores": lambda: store.project_scores(year=year),
         "points_lost": lambda: store.points_lost(year=year),
         "target_outliers": lambda: store.target_outliers(year=year),
-        "current_submission_ids": store.current_submission_ids,
+        "data_version": store.data_version,
     }
 
 
@@ -186,7 +186,7 @@ _BREAKDOWN = (
     ("streamlit", "altair_chart", "st.altair_chart (serialising the charts)"),
     ("streamlit", "dataframe", "st.dataframe"),
     ("views._ui", "query", "_ui.query (cached store queries, incl. cache-key hashing)"),
-    ("views._ui", "data_version", "_ui.data_version (cache key: every current id)"),
+    ("views._ui", "data_version", "_ui.data_version (cache key: max id, count)"),
     ("selfeval.charts", "budget_vs_executed", "charts.budget_vs_executed"),
     ("selfeval.charts", "execution_rate", "charts.execution_rate"),
     ("selfeval.charts", "score_distribution", "charts.score_distribution"),

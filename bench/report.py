@@ -69,10 +69,19 @@ def targets(results: dict, config) -> list[dict]:
         )
     per_file = _store_run(results, TARGET_STORE_FORMS, "per file")
     per_batch = _store_run(results, TARGET_STORE_FORMS, "per batch")
+    ingest = _store_run(results, TARGET_STORE_FORMS, "ingest_files (import)")
+    if ingest:
+        out.append(
+            {
+                "target": "1,000 forms read, scored and stored in < 3 s — `selfeval import` (ingest_files, 200 files per transaction)",
+                "measured": f"{ingest['total_s']:.2f} s",
+                "met": ingest["total_s"] < TARGET_STORE_S,
+            }
+        )
     if per_file:
         out.append(
             {
-                "target": "1,000 forms read, scored and stored in < 3 s — as the app and the CLI save (one transaction per file)",
+                "target": "1,000 forms read, scored and stored in < 3 s — one transaction per file (the upload page)",
                 "measured": f"{per_file['total_s']:.2f} s",
                 "met": per_file["total_s"] < TARGET_STORE_S,
             }
@@ -130,20 +139,24 @@ def targets(results: dict, config) -> list[dict]:
             }
         )
         p_lo, p_hi = lo["overview"].get("data_cache_cleared"), hi["overview"].get("data_cache_cleared")
-        key_lo, key_hi = lo["queries"]["current_submission_ids"], hi["queries"]["current_submission_ids"]
+        key_lo, key_hi = lo["queries"]["data_version"], hi["queries"]["data_version"]
         if p_lo and p_hi:
             key_growth = (key_hi["py_peak_mb"] or 0) / max(key_lo["py_peak_mb"] or 1e-9, 1e-9)
+            projects_growth = hi["queries"]["project_scores"]["rows"] / max(
+                lo["queries"]["project_scores"]["rows"], 1
+            )
+            page_growth = (p_hi["rss_peak_mb"] or 0) / max(p_lo["rss_peak_mb"] or 1e-9, 1e-9)
             out.append(
                 {
-                    "target": "… the overview page (charts of every current project of the year; cache key of every current id)",
+                    "target": "… the overview page (its result: the year's current projects, in the tables; cache key `data_version`)",
                     "measured": (
-                        f"RSS peak Δ {p_lo['rss_peak_mb']:.1f} → {p_hi['rss_peak_mb']:.1f} MB while the year's projects go "
-                        f"{lo['queries']['project_scores']['rows']:,} → {hi['queries']['project_scores']['rows']:,}; "
-                        f"the cache key (`current_submission_ids`, every stored current form, whatever is shown) "
-                        f"{key_lo['py_peak_mb']:.2f} → {key_hi['py_peak_mb']:.2f} MB per call"
+                        f"RSS peak Δ {p_lo['rss_peak_mb']:.1f} → {p_hi['rss_peak_mb']:.1f} MB ({page_growth:.0f}×) while the year's projects go "
+                        f"{lo['queries']['project_scores']['rows']:,} → {hi['queries']['project_scores']['rows']:,} ({projects_growth:.0f}×); "
+                        f"cache key {key_lo['py_peak_mb']:.2f} → {key_hi['py_peak_mb']:.2f} MB per call"
                     ),
-                    # the key is built on every query call and grows with the stored forms, not with what is shown
-                    "met": key_growth <= MEMORY_GROWTH_LIMIT,
+                    # the key must stay flat; the page may grow only as fast as the projects it lists
+                    "met": key_growth <= MEMORY_GROWTH_LIMIT
+                    and page_growth <= MEMORY_GROWTH_LIMIT * projects_growth,
                 }
             )
     return out
@@ -277,7 +290,9 @@ def _storing(results: dict) -> list[str]:
         "## Read + recognise + score + store",
         "",
         "Each batch into a fresh DuckDB file, from the workbook bytes to committed rows. *per file*: one `Store.save` "
-        "(one transaction) per file, as the upload page and `selfeval import` do; *per batch*: all files read and "
+        "(one transaction) per file, as the upload page does; *ingest_files (import)*: what `selfeval import` does, "
+        "one `save_many` transaction per 200 files (read and store interleaved, so the whole time is under store s); "
+        "*per batch*: all files read and "
         "scored, then one `Store.save` of the whole batch; *read in N processes*: the same with reading and scoring "
         "spread over a warm pool of one process per core (a possible batch import, not selfeval's today; RSS of the parent "
         "process only, py peak not measured).",

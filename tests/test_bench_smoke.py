@@ -42,7 +42,7 @@ def test_quick_run_prints_and_writes_every_section(tmp_path, capsys):
 
     runs = results["storing"]["runs"]
     assert [(r["forms"], r["way"].split(",")[0]) for r in runs] == [
-        (n, way) for n in (2, 4) for way in ("per file", "per batch", "per batch")
+        (n, way) for n in (2, 4) for way in ("per file", "ingest_files (import)", "per batch", "per batch")
     ]
     assert all(r["stored"] == r["forms"] == r["current_forms"] for r in runs)
 
@@ -55,7 +55,7 @@ def test_quick_run_prints_and_writes_every_section(tmp_path, capsys):
             "project_scores",
             "points_lost",
             "target_outliers",
-            "current_submission_ids",
+            "data_version",
         }
         page = d["overview"]
         assert {"first_run", "data_cache_cleared", "warm", "check"} <= page.keys()
