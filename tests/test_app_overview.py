@@ -124,3 +124,31 @@ def test_empty_store_says_what_to_do(app_db, monkeypatch):
     at = run_app()
     assert any("尚无数据，请先上传自评表" in i.value for i in at.info)
     assert not at.metric
+
+
+def test_many_projects_draw_at_most_30_bars(app_db):
+    store = app_store(app_db)
+    names = [c.form.header.project_name for c in sample_cards()]
+    for i in range(20):
+        card = rescored(seed_card(names[i % len(names)]), project_code=f"4403049990115{i:08d}", project_name=f"项目{i:02d}")
+        store.save([card], source_name=f"{i}.txt", data=None, kind="text", origin="upload")
+    at = run_app()
+    assert metrics(at)["项目数"] == "33"
+    captions = [c.value for c in at.caption]
+    assert "共 33 个项目，图中显示全年预算数最大的 30 个。" in captions
+    assert "图中显示执行率最低的 30 个项目。" in captions
+    import json
+
+    import pyarrow as pa
+
+    spec = at.get("vega_lite_chart")[0].proto
+    rows = [pa.ipc.open_stream(d.data.data).read_all().num_rows for d in spec.datasets] or [
+        len(v) for v in json.loads(spec.spec).get("datasets", {}).values()
+    ]
+    assert max(rows) == 30
+
+
+def sample_cards():
+    from tests.app_support import seed_cards
+
+    return seed_cards()
