@@ -23,7 +23,7 @@ from selfeval.model import Issue, Scorecard
 from selfeval.rules import DEFAULT_PROFILE, available_profiles, load_profile
 from selfeval.store import StoreError, default_db_path
 from selfeval.template import write_template
-from views._frames import SEVERITY_ORDER, issues_by_severity, issues_table
+from views._frames import INDICATOR_COLUMNS, SEVERITY_ORDER, indicator_table, issues_by_severity, issues_table
 
 EMPTY = "尚无数据，请先上传自评表"
 ALL = "全部"
@@ -305,3 +305,27 @@ def guarded(main: Callable[[], None]) -> None:
         st.error(str(exc))
     except Exception as exc:
         st.error(f"页面出错：{type(exc).__name__}: {exc}。请刷新页面重试；如果问题持续，请联系管理员。")
+
+
+def indicator_grid(card, *, key: str) -> None:
+    """The scored indicator rows with rule and explanation: one table, the same on every page."""
+    st.dataframe(
+        indicator_table(card),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        column_order=[c for c in INDICATOR_COLUMNS if c != "位置"] + ["位置"],
+        column_config={
+            "一级指标": st.column_config.TextColumn("一级指标", width=80),
+            "二级指标": st.column_config.TextColumn("二级指标", width=110),
+            "年度指标值": st.column_config.TextColumn("年度指标值", width=110),
+            "实际完成值": st.column_config.TextColumn("实际完成值", width=110),
+            "规则": st.column_config.TextColumn("规则", width=130),
+            "分值": points_column("分值"),
+            "申报得分": points_column("申报得分", "原表填报的得分"),
+            "计算得分": points_column("计算得分", "按评分规则重新计算的得分"),
+            "评分说明": st.column_config.TextColumn("评分说明", width="large"),
+            "偏差原因分析及改进措施": st.column_config.TextColumn("偏差原因分析及改进措施", width="medium"),
+        },
+        key=f"indicators_{key}",
+    )

@@ -24,7 +24,7 @@ from views._edit import (
     reason_drafts,
     templates_zip,
 )
-from views._frames import indicator_table, project_label
+from views._frames import project_label
 
 SOURCE_DB, SOURCE_UPLOAD = "数据库中的项目", "本次上传的表"
 SESSION = "edit_session"  # {"source_id", "base": Form, "gen": int}
@@ -101,18 +101,7 @@ def main() -> None:
 
     _drafts(card, form, session)
     with st.expander("逐项评分结果与全部问题", icon=":material/rule:"):
-        st.dataframe(
-            indicator_table(card),
-            hide_index=True,
-            placeholder="—",
-            width="stretch",
-            column_config={
-                "分值": _ui.points_column("分值"),
-                "申报得分": _ui.points_column("申报得分"),
-                "计算得分": _ui.points_column("计算得分"),
-                "评分说明": st.column_config.TextColumn("评分说明", width="large"),
-            },
-        )
+        _ui.indicator_grid(card, key="editor")
         _ui.show_issues(card.issues, expanded=False, key="editor_all")
     _downloads(card)
     _save(who, card, edited)

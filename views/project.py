@@ -8,11 +8,9 @@ from selfeval import charts, fmt
 from selfeval.model import Scorecard
 from views import _ui
 from views._frames import (
-    INDICATOR_COLUMNS,
     ORIGIN_LABELS,
     funds_table,
     history_table,
-    indicator_table,
     project_label,
 )
 
@@ -122,32 +120,9 @@ def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
             with st.container(height=180, border=True):
                 st.write(text or "—")
     st.markdown("#### 绩效指标")
-    indicator_grid(card, key=key)
+    _ui.indicator_grid(card, key=key)
     st.markdown("#### 问题")
     _ui.show_issues(card.issues, key=key)
-
-
-def indicator_grid(card: Scorecard, *, key: str) -> None:
-    st.dataframe(
-        indicator_table(card),
-        hide_index=True,
-        placeholder="—",
-        width="stretch",
-        column_order=[c for c in INDICATOR_COLUMNS if c != "位置"] + ["位置"],
-        column_config={
-            "一级指标": st.column_config.TextColumn("一级指标", width=80),
-            "二级指标": st.column_config.TextColumn("二级指标", width=110),
-            "年度指标值": st.column_config.TextColumn("年度指标值", width=110),
-            "实际完成值": st.column_config.TextColumn("实际完成值", width=110),
-            "规则": st.column_config.TextColumn("规则", width=130),
-            "分值": _ui.points_column("分值"),
-            "申报得分": _ui.points_column("申报得分", "原表填报的得分"),
-            "计算得分": _ui.points_column("计算得分", "按评分规则重新计算的得分"),
-            "评分说明": st.column_config.TextColumn("评分说明", width="large"),
-            "偏差原因分析及改进措施": st.column_config.TextColumn("偏差原因分析及改进措施", width="medium"),
-        },
-        key=f"indicators_{key}",
-    )
 
 
 def _history(who, row) -> None:
@@ -183,7 +158,7 @@ def _history(who, row) -> None:
         cols[0].metric("总分", fmt.points(old.total))
         cols[1].metric("等级", old.grade or "—")
         cols[2].metric("预算执行率", fmt.pct(old.rate))
-        indicator_grid(old, key=f"old_{pick}")
+        _ui.indicator_grid(old, key=f"old_{pick}")
         _ui.show_issues(old.issues, expanded=False, key=f"old_{pick}")
         if _ui.allowed("restore"):
             if st.button("恢复为现行版本", key=f"restore_{pick}", icon=":material/restore:"):

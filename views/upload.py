@@ -8,7 +8,6 @@ import streamlit as st
 from selfeval import fmt
 from selfeval.template import template_filename
 from views import _ui
-from views._frames import indicator_table
 
 PASTE_NAME = "粘贴文本.txt"
 BATCH_KEY = (
@@ -219,19 +218,7 @@ def _file_result(r: dict, profile_name: str, *, single: bool) -> None:
             cols[3].metric("预算执行率", fmt.pct(card.rate), border=True)
             _ui.show_issues(card.issues, key=f"{r['digest'][:12]}_{i}")
             st.markdown("**指标明细**")
-            st.dataframe(
-                indicator_table(card),
-                hide_index=True,
-                placeholder="—",
-                width="stretch",
-                column_config={
-                    "分值": _ui.points_column("分值"),
-                    "申报得分": _ui.points_column("申报得分"),
-                    "计算得分": _ui.points_column("计算得分"),
-                    "评分说明": st.column_config.TextColumn("评分说明", width="large"),
-                },
-                key=f"ind_{r['digest'][:12]}_{i}",
-            )
+            _ui.indicator_grid(card, key=f"{r['digest'][:12]}_{i}")
             c1, c2 = st.columns([1, 1])
             if _ui.allowed("download"):
                 c1.download_button(
