@@ -180,6 +180,24 @@ def form_sha256(form: Form) -> str:
     return hashlib.sha256(form_to_json(form).encode("utf-8")).hexdigest()
 
 
+_NOT_CONTENT = frozenset({"source", "sheet", "loc", "locs", "cells", "issues"})
+
+
+def _content(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _content(v) for k, v in value.items() if k not in _NOT_CONTENT}
+    if isinstance(value, list):
+        return [_content(v) for v in value]
+    return value
+
+
+def content_sha256(form: Form, profile: str) -> str:
+    """What a form says, whatever file, sheet or layout it came in: the same form re-sent as .xlsx
+    after .txt has the same content hash (positions, file names and reading notes left out)."""
+    text = json.dumps([profile, _content(form_to_dict(form))], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def scorecard_to_dict(sc: Scorecard) -> dict[str, Any]:
     """The CLI's JSON for one scored form: declared beside computed, issues with codes."""
     form = sc.form

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from selfeval.model import Form, Indicator, IndicatorScore, Issue, Scorecard
-from selfeval.serialize import form_from_json, form_to_json
+from selfeval.serialize import content_sha256, form_from_json, form_to_json
 
 try:  # typed target/actual values; the store works (with null typed columns) without them
     from selfeval import values as _values
@@ -784,8 +784,10 @@ class Store:
         """Store the scorecards of one upload (or editor save, or import) in one transaction.
 
         Identical content already stored (same sha256 of the file's bytes — or of the form's canonical
-        JSON when there are no bytes — same sheet, same project code) is reported as a duplicate and
-        not written; a changed one for the same project and year becomes its new current version.
+        JSON when there are no bytes — same sheet, same project code), or a form whose content equals
+        its project's current version (the same form in another file or layout), is reported as a
+        duplicate and not written; a changed one for the same project and year becomes its new
+        current version.
         """
         return self.save_many([Upload(tuple(scorecards), source_name, data, kind, origin, submitted_by)])[0]
 
@@ -835,8 +837,22 @@ class Store:
                                WHERE k.project_code <> ''"""
                         ).fetchall()
                     }
+                    # the same form in another file (re-exported, other layout): not a new version
+                    current = cur.execute(
+                        """SELECT k.i, s.id, s.form_json, s.profile FROM _keys k JOIN submissions s
+                           ON s.project_code = k.project_code AND s.year = k.year
+                           WHERE k.project_code <> '' AND s.id = (
+                               SELECT MAX(s2.id) FROM submissions s2
+                               WHERE s2.project_code = s.project_code AND s2.year = s.year)"""
+                    ).fetchall()
                 finally:
                     cur.unregister("_keys")
+                for i, sid, form_json, profile in current:
+                    p = flat[i]
+                    if i not in existing and content_sha256(form_from_json(form_json), profile) == content_sha256(
+                        p.sc.form, p.sc.profile
+                    ):
+                        existing[i] = sid
                 cur.execute("BEGIN TRANSACTION")
                 try:
                     next_id = _one(cur, "SELECT COALESCE(MAX(id), 0) + 1 FROM submissions")[0]

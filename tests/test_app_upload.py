@@ -3,8 +3,12 @@ duplicate the second time, an unreadable file beside a good one, pasted text, an
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from selfeval.rules import load_profile, score
+from selfeval.template import write_template
 from tests.app_support import (
     SEED,
     app_store,
@@ -13,6 +17,7 @@ from tests.app_support import (
     media_spy,
     metrics,
     run_app,
+    seed_card,
     seed_workbook,
 )
 from views import _ui
@@ -53,8 +58,22 @@ def test_upload_scores_the_seed_workbook(app_db, media):
     assert back.forms[0].declared_total == 99.86
 
 
-def test_save_then_duplicate(app_db):
+def test_the_sample_workbook_is_the_current_version_already(app_db):
     at = _upload(run_app("upload"), ("劳模管理.xlsx", seed_workbook("劳模管理")))
+    at.button(key="save_upload").click().run()
+    assert any("完全相同，未重复保存（劳模管理）" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def _changed_workbook() -> bytes:
+    card = seed_card("劳模管理")
+    rows = list(card.form.indicators)
+    rows[0] = dataclasses.replace(rows[0], actual="130人次")
+    form = dataclasses.replace(card.form, indicators=tuple(rows))
+    return write_template([score(form, load_profile())])
+
+
+def test_save_then_duplicate(app_db):
+    at = _upload(run_app("upload"), ("劳模管理.xlsx", _changed_workbook()))
     before = len(app_store(app_db).project_history("440304226011500000008", "2023"))
     at.button(key="save_upload").click().run()
     assert not at.exception

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -226,7 +227,8 @@ def test_failure_in_the_middle_of_a_save_leaves_the_database_as_before(store, mo
         return original(self, cur, table, rows)
 
     monkeypatch.setattr(Store, "_insert_rows", failing)
-    cards = [make_scorecard(3, project_code=code(n), sheet=f"S{n}") for n in (1, 2, 3)]
+    # code(1) again with changed figures: a new version, not the same content
+    cards = [make_scorecard(3, project_code=code(n), sheet=f"S{n}", executed=12345) for n in (1, 2, 3)]
     with pytest.raises(RuntimeError, match="disk full"):
         store.save(cards, source_name="big.xlsx", data=b"new workbook", kind="xlsx", origin="upload")
     assert calls == ["submissions", "forms", "funds", "indicators"]  # it failed after three inserts
@@ -271,8 +273,19 @@ def test_several_forms_of_one_workbook_share_its_hash_but_are_kept_apart(store):
     )
     assert store.save(cards, source_name="wb.xlsx", data=b"wb", kind="xlsx", origin="upload").stored == ()
     # the same sheet twice in one call is one form
-    twice = store.save([cards[0], cards[0]], source_name="x", data=b"x", kind="xlsx", origin="upload")
+    fresh = make_scorecard(2, project_code=code(9), sheet="Sheet9")
+    twice = store.save([fresh, fresh], source_name="x", data=b"x", kind="xlsx", origin="upload")
     assert twice.stored == (4,) and twice.duplicates[0].existing_id == 4
+
+
+def test_the_same_form_in_another_file_is_not_a_new_version(store):
+    card = make_scorecard(3, project_code=code(5))
+    (first,) = store.save([card], source_name="a.txt", data=b"text export", kind="text", origin="upload").stored
+    moved = replace(card, form=replace(card.form, source="b.xlsx", sheet="劳模管理"))
+    again = store.save([moved], source_name="b.xlsx", data=b"a workbook", kind="xlsx", origin="upload")
+    assert again.stored == () and again.duplicates[0].existing_id == first
+    changed = make_scorecard(3, project_code=code(5), executed=777)
+    assert store.save([changed], source_name="c.xlsx", data=b"changed", kind="xlsx", origin="upload").new_versions
 
 
 def test_a_corrected_upload_becomes_a_new_version_and_the_old_one_stays_readable(store):
