@@ -44,8 +44,19 @@ TEXT_VARIANTS = {
     "crlf_line_ends": lambda t: t.replace("\n", "\r\n"),
     "blank_lines_in_grid": lambda t: t.replace("\t数量指标\t", "\n\n\t数量指标\t"),
     "short_level_names": lambda t: t.replace("(50分)", "（50）").replace("数量指标\t", "数量\t").replace("社会效益指标", "社会效益"),
+    "renamed_headers": lambda t: _rename_grid_headers(t).replace("项目编码:", "项目编码（21位）:"),
     "points_with_unit": lambda t: t.replace("\t12.5\t12.5\t", "\t12.5分\t12.5分\t"),
 }
+
+
+def _rename_grid_headers(text: str) -> str:
+    """Other units' words for the grid's columns: 目标值, 实际完成, 权重, 自评分, 未完成原因."""
+    words = {"年度指标值": "目标值", "* 实际完成值": "实际完成", "* 分值": "权重", "* 得分": "自评分", "偏差原因分析及改进措施": "未完成原因"}
+    lines = text.split("\n")
+    for n, line in enumerate(lines):
+        if "一级指标" in line:
+            lines[n] = "\t".join(words.get(c, c) for c in line.split("\t"))
+    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("name", TEXT_VARIANTS)

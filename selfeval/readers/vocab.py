@@ -36,6 +36,8 @@ HEADER_LABELS: dict[str, str] = {
     "绩效自评年度": "year",
     "自评年度": "year",
     "评价年度": "year",
+    "所属年度": "year",
+    "预算年度": "year",
     "年度": "year",
     "项目实施单位": "unit",
     "实施单位": "unit",
@@ -54,9 +56,14 @@ HEADER_FIELD_NAMES = {
 }
 
 
+_LABEL_NOTE = re.compile(r"^(项目编码|项目编号|项目代码|项目名称|[^()]{0,4}年度|[^()]{0,4}单位|主管部门)\([^()]*\)")
+
+
 @lru_cache(maxsize=4096)
 def header_label(key: str) -> tuple[str, str] | None:
-    """(field, rest) when the key starts with a header label: `项目编码440304…` -> ('project_code', '440304…')."""
+    """(field, rest) when the key starts with a header label: `项目编码440304…` -> ('project_code', '440304…').
+    A bracketed note right after the label (`项目编码（21位）`) is part of the label."""
+    key = _LABEL_NOTE.sub(r"\1", key)
     for label in _HEADER_ORDER:
         if key.startswith(label):
             rest = key[len(label) :]
@@ -174,15 +181,15 @@ def indicator_header_field(key: str) -> str | None:
         return "level1"
     if key == "二级指标":
         return "level2"
-    if key in ("三级指标", "绩效指标", "指标名称"):
+    if key in ("三级指标", "绩效指标", "指标名称", "指标内容"):
         return "name"
-    if "指标值" in key and "完成" not in key:
+    if ("指标值" in key and "完成" not in key) or key in ("目标值", "计划值", "预期值", "年度目标值"):
         return "target"
-    if "完成值" in key or key in ("实际值", "实际完成情况值"):
+    if "完成值" in key or key in ("实际值", "实际完成情况值", "实际完成", "完成情况"):
         return "actual"
-    if key in ("分值", "权重", "指标分值"):
+    if key in ("分值", "权重", "指标分值", "权重分值", "标准分值"):
         return "weight"
-    if key in ("得分", "自评得分"):
+    if key in ("得分", "自评得分", "自评分", "评分", "实际得分"):
         return "score"
     if "偏差" in key or "原因" in key or "改进措施" in key:
         return "reason"
