@@ -21,6 +21,11 @@ from views import _ui  # noqa: E402
 st.set_page_config(page_title="项目支出绩效自评", page_icon="📋", layout="wide")
 
 who = _ui.principal()
+if _ui.auth_configured() and not st.user.get("is_logged_in"):
+    st.title("项目支出绩效自评")
+    st.info("请先登录。登录后按您的角色和负责单位显示内容。", icon=":material/login:")
+    st.button("登录", type="primary", on_click=st.login, icon=":material/login:")
+    st.stop()
 pages = [
     st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=(key == "overview"))
     for key, spec in _ui.PAGES.items()
@@ -31,6 +36,8 @@ nav = st.navigation(pages)
 with st.sidebar:
     st.markdown("### 项目支出绩效自评")
     st.caption(f"当前用户：{who.name}（{ROLE_LABELS.get(who.role, who.role)}）")
+    if st.user.get("is_logged_in"):
+        st.button("退出登录", on_click=st.logout, icon=":material/logout:")
 if not who.authenticated:
     st.info(_ui.LOCAL_BANNER, icon=":material/lock_open:")
 

@@ -152,3 +152,19 @@ def sample_cards():
     from tests.app_support import seed_cards
 
     return seed_cards()
+
+
+def test_configured_sign_in_asks_to_log_in_and_shows_nothing(app_db):
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "test-secret",
+        "client_id": "x",
+        "client_secret": "y",
+        "server_metadata_url": "https://sso.example/.well-known/openid-configuration",
+    }
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["登录"]
+    assert not at.metric and not at.get("vega_lite_chart")
+    assert not any("本地模式" in i.value for i in at.info)

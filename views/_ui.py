@@ -52,11 +52,23 @@ PAGES: dict[str, PageSpec] = {
 # ------------------------------------------------------------------------------------------ who
 
 
+def auth_configured() -> bool:
+    """`[auth]` in .streamlit/secrets.toml: sign-in by st.login (OIDC) is on."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
 def principal() -> Principal:
-    """The person behind this session (st.user when signed in, else a trusted proxy header)."""
+    """The person behind this session (st.user when signed in, else a trusted proxy header).
+    With sign-in configured, nobody signed in is nobody: never the local default."""
     if "_principal" not in st.session_state:
         user = st.user.to_dict() if st.user.get("is_logged_in") else None
-        st.session_state["_principal"] = resolve_principal(user, dict(st.context.headers or {}))
+        who = resolve_principal(user, dict(st.context.headers or {}), auth_configured=auth_configured())
+        if user is None and auth_configured():
+            return who  # not kept: signing in starts a fresh session anyway
+        st.session_state["_principal"] = who
     return st.session_state["_principal"]
 
 
