@@ -133,7 +133,8 @@ def _cross_fields(card: Scorecard, rate: float | None) -> Iterable[Issue]:
         where = ind.cells.get("actual") or ind.loc
         if actual.kind != "number" or actual.value is None:
             continue
-        if ind.level2 == "成本指标" and actual.money and actual.unit == "元" and executed is not None:
+        cost_row = ind.level2 == "成本指标" or ind.level1 == "成本指标"
+        if cost_row and actual.money and actual.unit == "元" and executed is not None:
             tolerance = _printed_tolerance(ind.actual) * (10000 if "万" in ind.actual else 1)
             if abs(actual.value - executed) > tolerance + 0.01:
                 yield issue("COST_MISMATCH", where, actual=ind.actual.strip(), executed=executed, wan=executed / 10000)

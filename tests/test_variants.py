@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from selfeval.readers import read_bytes
@@ -118,3 +120,17 @@ def test_form_without_funds_is_not_scored():
     result = read_bytes("\n".join(lines).encode(), "nofunds.txt")
     assert result.forms == ()
     assert [p.code for p in result.problems] == ["FUNDS_MISSING"]
+
+
+def test_2021_template_with_cost_as_a_weighted_first_level():
+    """产出 30 + 成本 20 + 效益 30 + 满意度 10 + budget 10, amounts in 万元."""
+    data = (Path(__file__).parent / "data" / "cost-as-first-level.txt").read_bytes()
+    (form,) = read_bytes(data, "cost.txt").forms
+    card = score(form, PROFILE)
+    assert [i.level1 for i in form.indicators] == ["产出指标", "产出指标", "成本指标", "效益指标", "满意度指标"]
+    assert form.level1_weights == {"产出指标": 30, "成本指标": 20, "效益指标": 30, "满意度指标": 10}
+    assert (card.total, card.rate, form.funds.total.executed) == (99.5, 95.0, 950000.0)
+    assert [i for i in card.issues if i.severity != "info"] == []
+    wrong_cost = data.replace("95万元\t20".encode(), "80万元\t20".encode())
+    card = score(read_bytes(wrong_cost, "cost.txt").forms[0], PROFILE)
+    assert "COST_MISMATCH" in {i.code for i in card.issues}
