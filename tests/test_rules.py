@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from selfeval.model import Funds, FundsLine, Indicator
 from selfeval.rules import (
+    PROFILES,
     budget_score,
     execution_rate,
     grade_of,
     load_profile,
     round_half_up,
+    score,
     score_indicator,
 )
 
@@ -133,3 +137,42 @@ def test_grades(total, grade):
 def test_unknown_profile_is_a_clear_error():
     with pytest.raises(ValueError, match="未知的评分规则"):
         load_profile("nowhere")
+
+
+def _variant_profile(tmp_path, extra: str, replace_from: str = "", replace_to: str = ""):
+    text = (PROFILES / "shenzhen-futian-2023.toml").read_text(encoding="utf-8")
+    text = text.replace('name = "shenzhen-futian-2023"', 'name = "variant"')
+    if replace_from:
+        text = text.replace(replace_from, replace_to)
+    path = tmp_path / "variant.toml"
+    path.write_text(text + "\n" + extra, encoding="utf-8")
+    return load_profile(path)
+
+
+def _seed_form(name):
+    from selfeval.readers import read_path
+    from tests.conftest import SEED
+
+    return next(f for f in read_path(SEED).forms if f.header.project_name == name)
+
+
+def test_total_capped_by_execution_rate(tmp_path):
+    profile = _variant_profile(tmp_path, "[[total_cap]]\nbelow = 80\ncap = 89\n\n[[total_cap]]\nbelow = 60\ncap = 69\n")
+    card = score(_seed_form("疫情防控"), profile)  # 73 % executed, 96.3 uncapped
+    assert card.total == 89 and card.grade == "良"
+    assert "TOTAL_CAPPED" in {i.code for i in card.issues}
+    card = score(_seed_form("小型工程类项目（非政府投资项目）"), profile)  # 56.34 %: the stricter cap
+    assert card.total == 69
+    assert score(_seed_form("劳模管理"), profile).total == 99.86  # 98.63 %: no cap
+
+
+def test_not_applicable_rows_dropped_and_the_rest_rescaled(tmp_path):
+    profile = _variant_profile(tmp_path, "", "rescale = false", "rescale = true")
+    form = _seed_form("职工疗休养")  # weights 12.5 × 4 + 15 + 15 + 10 = 90: nothing to rescale
+    assert score(form, profile).total == 93.7
+    rows = list(form.indicators)
+    rows[5] = replace(rows[5], weight=0.0, declared_score=0.0, name="不适用", target="不适用", actual="不适用", reason="不适用")
+    card = score(replace(form, indicators=tuple(rows)), profile)  # 15 points of 效益 now 不适用
+    scaled = next(s for s in card.indicators if s.indicator.name == "提升劳模在广大职工中的影响力")
+    assert scaled.score == round(15 * 90 / 75, 2) and "不适用指标剔除后" in scaled.explanation
+    assert not any(i.code in ("WEIGHT_LEVEL_SUM", "WEIGHT_TOTAL") for i in card.issues)
