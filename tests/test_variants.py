@@ -134,3 +134,18 @@ def test_2021_template_with_cost_as_a_weighted_first_level():
     wrong_cost = data.replace("95万元\t20".encode(), "80万元\t20".encode())
     card = score(read_bytes(wrong_cost, "cost.txt").forms[0], PROFILE)
     assert "COST_MISMATCH" in {i.code for i in card.issues}
+
+
+def test_wan_in_goal_text_does_not_rescale_a_yuan_table():
+    """Only the unit labels say 万元; a goal sentence 'budget 35万元' right below a short table does not."""
+    text = variants.split_forms(variants.seed_text())[0]
+    short = "\n".join(line for line in text.split("\n") if not any(w in line for w in ("其中", "上年结转", "其他资金")))
+    (form,) = read_bytes(short.encode(), "short.txt").forms
+    assert "万元" in form.goals.achieved
+    assert (form.funds.money_unit, form.funds.total.executed) == ("元", 345202.0)
+
+
+def test_labels_without_colons():
+    text = variants.split_forms(variants.seed_text())[0].replace("项目名称:\t劳模管理", "项目名称劳模管理\t")
+    (form,) = read_bytes(text.encode(), "nocolon.txt").forms
+    assert form.header.project_name == "劳模管理"

@@ -185,8 +185,8 @@ class _FormReader:
                 value_cell = cell
                 if rest:
                     value = re.split(r"[:：]", cell.text, maxsplit=1)[-1]
-                    if value == cell.text:  # `项目编码440304…` without a colon
-                        value = re.sub(r"^\D*", "", value) if name in ("project_code", "year") else value
+                    if value == cell.text:  # `项目编码440304…` / `项目名称劳模管理` without a colon
+                        value = rest
                 elif i + 1 < len(row) and not vocab.header_label(vocab.norm(row[i + 1].text)):
                     value_cell = row[i + 1]
                     value = value_cell.text
@@ -205,18 +205,21 @@ class _FormReader:
         cols = _funds_header(header_row)
         assert cols is not None
         end = stop if stop is not None else len(self.rows)
-        area = self.rows[max(0, start - 2) : end]
-        wan = any("万元" in vocab.norm(c.text) for r in area[:8] for c in r)
+        rows: list[tuple[Row, Cell]] = []  # the funds lines and their label cells
+        for row in self.rows[start + 1 : end]:
+            label_cell = next((c for c in row if len(c.text) <= 20 and vocab.funds_row_label(vocab.norm(c.text))), None)
+            if label_cell is not None:
+                rows.append((row, label_cell))
+            elif rows and any(vocab.is_goal_label(vocab.norm(c.text)) for c in row):
+                break
+        # 万元 is said by the unit labels: 项目资金（万元）, 全年预算数（万元）, a 单位：万元 line above the table
+        labels = [c for r in self.rows[max(0, start - 2) : start + 1] for c in r] + [r[0] for r, _ in rows]
+        wan = any(len(c.text) <= 20 and "万元" in vocab.norm(c.text) for c in labels)
         factor = 10000.0 if wan else 1.0
         lines: dict[str, FundsLine] = {}
         declared: dict[str, float | None] = {}
         locs: dict[str, Loc] = {}
-        for row in self.rows[start + 1 : end]:
-            label_cell = next((c for c in row if vocab.funds_row_label(vocab.norm(c.text))), None)
-            if label_cell is None:
-                if lines and any(vocab.is_goal_label(vocab.norm(c.text)) for c in row):
-                    break
-                continue
+        for row, label_cell in rows:
             label = vocab.funds_row_label(vocab.norm(label_cell.text))
             if label in lines:
                 continue
