@@ -149,3 +149,19 @@ def test_labels_without_colons():
     text = variants.split_forms(variants.seed_text())[0].replace("项目名称:\t劳模管理", "项目名称劳模管理\t")
     (form,) = read_bytes(text.encode(), "nocolon.txt").forms
     assert form.header.project_name == "劳模管理"
+
+
+def test_header_values_under_their_labels():
+    text = variants.split_forms(variants.seed_text())[0]
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("项目编码"))
+    lines[at : at + 2] = [
+        "项目编码\t项目名称\t绩效自评年度\t实施单位\t一级预算单位",
+        "440304226011500000008\t劳模管理\t2023\t深圳市福田区总工会（本级）\t深圳市福田区总工会（本级）",
+    ]
+    (form,) = read_bytes("\n".join(lines).encode(), "vertical.txt").forms
+    h = form.header
+    assert (h.project_code, h.project_name, h.year, h.unit, h.budget_unit) == (
+        "440304226011500000008", "劳模管理", "2023", "深圳市福田区总工会（本级）", "深圳市福田区总工会（本级）",
+    )
+    assert score(form, PROFILE).total == 99.86

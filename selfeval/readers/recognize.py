@@ -174,9 +174,10 @@ class _FormReader:
     def _header(self) -> Header:
         values: dict[str, str] = {}
         locs: dict[str, Loc] = {}
-        for row in self.rows:
+        for n, row in enumerate(self.rows):
             if _funds_header(row) or _indicator_header(row):
                 break
+            below = {c.col: c for c in self.rows[n + 1]} if n + 1 < len(self.rows) else {}
             for i, cell in enumerate(row):
                 found = vocab.header_label(vocab.norm(cell.text))
                 if not found or found[0] in values:
@@ -189,6 +190,9 @@ class _FormReader:
                         value = rest
                 elif i + 1 < len(row) and not vocab.header_label(vocab.norm(row[i + 1].text)):
                     value_cell = row[i + 1]
+                    value = value_cell.text
+                elif cell.col in below and not vocab.header_label(vocab.norm(below[cell.col].text)):
+                    value_cell = below[cell.col]  # labels in one row, values in the row below
                     value = value_cell.text
                 else:
                     continue
