@@ -51,9 +51,9 @@ NOBODY = Principal("未授权用户", "viewer", ("（无）",), True)
 def load_roles(path: str | Path | None = None) -> dict[str, tuple[Role, tuple[str, ...]]]:
     """user (lower-case e-mail or account) -> (role, units). File format:
 
-        [users."zhang@example.cn"]
-        role = "editor"
-        units = ["深圳市福田区总工会（本级）"]
+    [users."zhang@example.cn"]
+    role = "editor"
+    units = ["深圳市福田区总工会（本级）"]
     """
     path = Path(path or os.environ.get("SELFEVAL_ROLES") or DEFAULT_ROLES_FILE)
     if not path.is_file():
@@ -83,10 +83,14 @@ def resolve_principal(
     but not listed gets no units at all (they see nothing). No sign-in configured: the local default.
     """
     roles = load_roles() if roles is None else roles
-    trusted_header = trusted_header if trusted_header is not None else os.environ.get("SELFEVAL_TRUSTED_HEADER", "")
+    trusted_header = (
+        trusted_header if trusted_header is not None else os.environ.get("SELFEVAL_TRUSTED_HEADER", "")
+    )
     identity = ""
     if user_info and user_info.get("is_logged_in", True):
-        identity = str(user_info.get("email") or user_info.get("preferred_username") or user_info.get("sub") or "")
+        identity = str(
+            user_info.get("email") or user_info.get("preferred_username") or user_info.get("sub") or ""
+        )
     if not identity and trusted_header and headers:
         lowered = {k.lower(): v for k, v in headers.items()}
         identity = lowered.get(trusted_header.lower(), "")

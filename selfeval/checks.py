@@ -48,7 +48,11 @@ def _funds(card: Scorecard, profile, rate: float | None) -> Iterable[Issue]:
     total = funds.total
     where = total.loc or card.form.loc
     for line in (total, *funds.parts):
-        for field, label in (("initial_budget", "年初预算数"), ("annual_budget", "全年预算数"), ("executed", "全年执行数")):
+        for field, label in (
+            ("initial_budget", "年初预算数"),
+            ("annual_budget", "全年预算数"),
+            ("executed", "全年执行数"),
+        ):
             value = getattr(line, field)
             if value is not None and value < 0:
                 yield issue("AMOUNT_NEGATIVE", line.loc or where, field=f"{line.label}·{label}", value=value)
@@ -58,23 +62,61 @@ def _funds(card: Scorecard, profile, rate: float | None) -> Iterable[Issue]:
     if total.annual_budget == 0:
         yield issue("BUDGET_ZERO", funds.locs.get("total.annual_budget", where))
     if total.annual_budget and total.executed is not None and total.executed > total.annual_budget + 0.005:
-        yield issue("OVERSPENT", funds.locs.get("total.executed", where), executed=total.executed, budget=total.annual_budget)
+        yield issue(
+            "OVERSPENT",
+            funds.locs.get("total.executed", where),
+            executed=total.executed,
+            budget=total.annual_budget,
+        )
     for field, label in (("annual_budget", "全年预算数"), ("executed", "全年执行数")):
         parts = [getattr(p, field) for p in funds.parts]
         whole = getattr(total, field)
-        if parts and whole is not None and all(p is not None for p in parts) and not _close(sum(parts), whole, 0.01):
-            yield issue("FUNDS_PARTS_SUM", funds.locs.get(f"total.{field}", where), column=label, parts=sum(parts), total=whole)
+        if (
+            parts
+            and whole is not None
+            and all(p is not None for p in parts)
+            and not _close(sum(parts), whole, 0.01)
+        ):
+            yield issue(
+                "FUNDS_PARTS_SUM",
+                funds.locs.get(f"total.{field}", where),
+                column=label,
+                parts=sum(parts),
+                total=whole,
+            )
     if funds.declared_weight is not None and not _close(funds.declared_weight, profile.budget_weight):
-        yield issue("BUDGET_WEIGHT_MISMATCH", funds.locs.get("weight", where), declared=funds.declared_weight, expected=profile.budget_weight)
+        yield issue(
+            "BUDGET_WEIGHT_MISMATCH",
+            funds.locs.get("weight", where),
+            declared=funds.declared_weight,
+            expected=profile.budget_weight,
+        )
     declared_rate = funds.declared_rate
     if declared_rate is not None and card.rate is not None:
         # a percent cell read as a fraction (0.9863 for 98.63 %) is the same value, not a mistake
-        if declared_rate <= 1.5 and _close(declared_rate * 100, card.rate, 0.01) and not _close(declared_rate, card.rate, 0.01):
-            yield issue("RATE_AS_FRACTION", funds.locs.get("rate", where), value=declared_rate, percent=card.rate)
+        if (
+            declared_rate <= 1.5
+            and _close(declared_rate * 100, card.rate, 0.01)
+            and not _close(declared_rate, card.rate, 0.01)
+        ):
+            yield issue(
+                "RATE_AS_FRACTION", funds.locs.get("rate", where), value=declared_rate, percent=card.rate
+            )
         elif not _close(declared_rate, card.rate, 0.01):
-            yield issue("RATE_MISMATCH", funds.locs.get("rate", where), declared=declared_rate, computed=card.rate)
-    if funds.declared_score is not None and card.budget_score is not None and not _close(funds.declared_score, card.budget_score):
-        yield issue("BUDGET_SCORE_MISMATCH", funds.locs.get("score", where), declared=funds.declared_score, computed=card.budget_score)
+            yield issue(
+                "RATE_MISMATCH", funds.locs.get("rate", where), declared=declared_rate, computed=card.rate
+            )
+    if (
+        funds.declared_score is not None
+        and card.budget_score is not None
+        and not _close(funds.declared_score, card.budget_score)
+    ):
+        yield issue(
+            "BUDGET_SCORE_MISMATCH",
+            funds.locs.get("score", where),
+            declared=funds.declared_score,
+            computed=card.budget_score,
+        )
 
 
 def _weights(card: Scorecard, profile) -> Iterable[Issue]:
@@ -88,12 +130,23 @@ def _weights(card: Scorecard, profile) -> Iterable[Issue]:
         for level1, expected in {**profile.level_weights, **form.level1_weights}.items():
             actual = sums.get(level1, 0.0)
             if not _close(actual, expected, 0.01):
-                yield issue("WEIGHT_LEVEL_SUM", form.locs.get(level1) or first_row.get(level1) or form.loc, level1=level1, actual=actual, expected=expected)
+                yield issue(
+                    "WEIGHT_LEVEL_SUM",
+                    form.locs.get(level1) or first_row.get(level1) or form.loc,
+                    level1=level1,
+                    actual=actual,
+                    expected=expected,
+                )
     all_weights = card.budget_weight + sum(sums.values())
     if not profile.rescale_na and not _close(all_weights, 100, 0.01):
         yield issue("WEIGHT_TOTAL", form.loc, budget=card.budget_weight, actual=round(all_weights, 2))
     if form.declared_total_weight is not None and not _close(form.declared_total_weight, all_weights, 0.01):
-        yield issue("WEIGHT_DECLARED_TOTAL", form.locs.get("total_weight", form.loc), declared=form.declared_total_weight, actual=round(all_weights, 2))
+        yield issue(
+            "WEIGHT_DECLARED_TOTAL",
+            form.locs.get("total_weight", form.loc),
+            declared=form.declared_total_weight,
+            actual=round(all_weights, 2),
+        )
 
 
 def _rows(card: Scorecard) -> Iterable[Issue]:
@@ -137,7 +190,9 @@ def _cross_fields(card: Scorecard, rate: float | None) -> Iterable[Issue]:
         if cost_row and actual.money and actual.unit == "元" and executed is not None:
             tolerance = _printed_tolerance(ind.actual) * (10000 if "万" in ind.actual else 1)
             if abs(actual.value - executed) > tolerance + 0.01:
-                yield issue("COST_MISMATCH", where, actual=ind.actual.strip(), executed=executed, wan=executed / 10000)
+                yield issue(
+                    "COST_MISMATCH", where, actual=ind.actual.strip(), executed=executed, wan=executed / 10000
+                )
         named_rate = rate is not None and actual.unit == "%" and any(n in ind.name for n in _RATE_NAMES)
         if named_rate and abs(actual.value - rate * 100) > _printed_tolerance(ind.actual) + 1e-9:
             yield issue("RATE_INDICATOR_MISMATCH", where, name=ind.name, actual=actual.value, rate=rate * 100)
@@ -155,20 +210,26 @@ def _totals(card: Scorecard) -> Iterable[Issue]:
     if form.declared_total is None:
         return
     if card.total is not None and not _close(form.declared_total, card.total):
-        yield issue("TOTAL_MISMATCH", form.locs.get("total", form.loc), declared=form.declared_total, computed=card.total)
+        yield issue(
+            "TOTAL_MISMATCH",
+            form.locs.get("total", form.loc),
+            declared=form.declared_total,
+            computed=card.total,
+        )
     declared_parts = [form.funds.declared_score, *(i.declared_score for i in form.indicators)]
     if all(p is not None for p in declared_parts):
         summed = math.fsum(declared_parts)  # type: ignore[arg-type]
         if not _close(summed, form.declared_total, 0.01):
-            yield issue("TOTAL_NOT_SUM", form.locs.get("total", form.loc), declared=form.declared_total, summed=round(summed, 2))
+            yield issue(
+                "TOTAL_NOT_SUM",
+                form.locs.get("total", form.loc),
+                declared=form.declared_total,
+                summed=round(summed, 2),
+            )
 
 
 def batch_issues(cards: Iterable[Scorecard]) -> list[Issue]:
     """Checks across a batch: the same project code twice."""
     cards = list(cards)
     counts = Counter(c.form.header.project_code for c in cards if c.form.header.project_code)
-    return [
-        issue("DUPLICATE_CODE", code, code=code, count=n)
-        for code, n in counts.items()
-        if n > 1
-    ]
+    return [issue("DUPLICATE_CODE", code, code=code, count=n) for code, n in counts.items() if n > 1]

@@ -28,7 +28,9 @@ def _read(path: Path) -> ReadResult:
     if not path.is_file():
         from selfeval.model import Issue
 
-        return ReadResult(str(path), "", (), (Issue("FILE_MISSING", "error", str(path), "文件不存在或不是普通文件。"),))
+        return ReadResult(
+            str(path), "", (), (Issue("FILE_MISSING", "error", str(path), "文件不存在或不是普通文件。"),)
+        )
     return read_path(path)
 
 
@@ -98,7 +100,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = open_seeded_store(args.db, seed=False)
     files = list(expand(args.paths))
     contents = ((path.name, path.read_bytes() if path.is_file() else b"") for path in files)
-    outcomes = ingest_files(store, contents, profile, origin="import", progress=lambda n, name: _progress(n, len(files), name))
+    outcomes = ingest_files(
+        store, contents, profile, origin="import", progress=lambda n, name: _progress(n, len(files), name)
+    )
     stored = sum(len(o.stored) for o in outcomes)
     duplicates = sum(len(o.duplicates) for o in outcomes)
     unreadable = [(path, o) for path, o in zip(files, outcomes, strict=True) if o.problems]
@@ -167,7 +171,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m selfeval", description="项目支出绩效自评：评分、导入、导出")
+    parser = argparse.ArgumentParser(
+        prog="python -m selfeval", description="项目支出绩效自评：评分、导入、导出"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("score", help="读取自评表并评分")

@@ -19,14 +19,18 @@ class Outcome:
     problems: tuple[Issue, ...]  # what could not be read, with where
 
 
-def score_bytes(data: bytes, name: str, profile: Profile) -> tuple[tuple[Scorecard, ...], tuple[Issue, ...], str]:
+def score_bytes(
+    data: bytes, name: str, profile: Profile
+) -> tuple[tuple[Scorecard, ...], tuple[Issue, ...], str]:
     """Read and score one file without storing it."""
     result = read_bytes(data, name)
     errors = tuple(p for p in result.problems if p.severity == "error")
     return tuple(score(f, profile) for f in result.forms), errors, result.kind
 
 
-def ingest_file(store, name: str, data: bytes, profile: Profile, *, origin: str = "upload", submitted_by: str = "") -> Outcome:
+def ingest_file(
+    store, name: str, data: bytes, profile: Profile, *, origin: str = "upload", submitted_by: str = ""
+) -> Outcome:
     """Read, score and store one file: all its readable forms in one transaction, or none."""
     return ingest_files(store, [(name, data)], profile, origin=origin, submitted_by=submitted_by)[0]
 
@@ -49,12 +53,18 @@ def ingest_files(
     pending: list[tuple[str, bytes, tuple[Scorecard, ...], tuple[Issue, ...], str]] = []
 
     def flush() -> None:
-        uploads = [Upload(cards, name, data, kind, origin, submitted_by) for name, data, cards, _, kind in pending if cards]
+        uploads = [
+            Upload(cards, name, data, kind, origin, submitted_by)
+            for name, data, cards, _, kind in pending
+            if cards
+        ]
         results = iter(store.save_many(uploads)) if uploads else iter(())
         for name, _, cards, problems, _ in pending:
             saved = next(results) if cards else None
             outcomes.append(
-                Outcome(name, cards, saved.stored if saved else (), saved.duplicates if saved else (), problems)
+                Outcome(
+                    name, cards, saved.stored if saved else (), saved.duplicates if saved else (), problems
+                )
             )
         pending.clear()
 

@@ -54,7 +54,9 @@ def available_profiles() -> list[str]:
 
 def load_profile(name: str | Path | None = None) -> Profile:
     """A profile by name (shipped under selfeval/profiles) or by path to a TOML file."""
-    path = Path(name) if name and str(name).endswith(".toml") else PROFILES / f"{name or DEFAULT_PROFILE}.toml"
+    path = (
+        Path(name) if name and str(name).endswith(".toml") else PROFILES / f"{name or DEFAULT_PROFILE}.toml"
+    )
     if not path.is_file():
         raise ValueError(f"未知的评分规则“{name}”，可用：{'、'.join(available_profiles())}")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -77,7 +79,9 @@ def load_profile(name: str | Path | None = None) -> Profile:
         digits=int(data.get("rounding", {}).get("digits", 2)),
         rescale_na=bool(data.get("not_applicable", {}).get("rescale", False)),
         total_caps=tuple(
-            sorted(((float(c["below"]), float(c["cap"])) for c in data.get("total_cap", [])), key=lambda c: -c[0])
+            sorted(
+                ((float(c["below"]), float(c["cap"])) for c in data.get("total_cap", [])), key=lambda c: -c[0]
+            )
         ),
     )
 
@@ -175,7 +179,12 @@ class _Scorer:
             return self._qualitative(target, actual)
         if not _same_unit(target, actual):
             self.issues.append(
-                issue("UNIT_MISMATCH", ind.cells.get("actual") or ind.loc, target_unit=target.unit, actual_unit=actual.unit)
+                issue(
+                    "UNIT_MISMATCH",
+                    ind.cells.get("actual") or ind.loc,
+                    target_unit=target.unit,
+                    actual_unit=actual.unit,
+                )
             )
             return IndicatorScore(ind, None, "unscored", "单位不一致，未评分")
         return self._quantitative(target, actual)
@@ -197,38 +206,69 @@ class _Scorer:
             met = a >= t if (op == ">=" or self.p.strict_as_inclusive) else a > t
             if not met:
                 s = w * a / t if t > 0 else 0.0
-                return self.result(s, "positive.under", f"实际 {as_} 未达指标 {ts}，按比例 {fmt(w)} × {fmt(a)}/{fmt(t)} = {fmt(round_half_up(s))}")
+                return self.result(
+                    s,
+                    "positive.under",
+                    f"实际 {as_} 未达指标 {ts}，按比例 {fmt(w)} × {fmt(a)}/{fmt(t)} = {fmt(round_half_up(s))}",
+                )
             if op in self.p.over_applies_to and t > 0 and a >= self.p.over_threshold * t:
                 ratio = a / t
                 if self.p.over_action == "deduct" and self.p.over_deduction > 0:
-                    self.issues.append(issue("OVER_ACHIEVED", self.where, ratio=ratio, threshold=self.p.over_threshold))
+                    self.issues.append(
+                        issue("OVER_ACHIEVED", self.where, ratio=ratio, threshold=self.p.over_threshold)
+                    )
                     pct = round((self.p.over_threshold - 1) * 100)
                     return self.result(
                         w - self.p.over_deduction,
                         "positive.over",
                         f"实际 {as_} ≥ 指标 {ts} × {fmt(self.p.over_threshold)}，超额 {pct}% 以上扣 {fmt(self.p.over_deduction)} 分",
                     )
-                self.issues.append(issue("OVER_REVIEW", self.where, ratio=ratio, threshold=self.p.over_threshold))
-                return self.result(w, "positive.over_review", f"实际 {as_} ≥ 指标 {ts} × {fmt(self.p.over_threshold)}，得满分，须人工复核")
+                self.issues.append(
+                    issue("OVER_REVIEW", self.where, ratio=ratio, threshold=self.p.over_threshold)
+                )
+                return self.result(
+                    w,
+                    "positive.over_review",
+                    f"实际 {as_} ≥ 指标 {ts} × {fmt(self.p.over_threshold)}，得满分，须人工复核",
+                )
             return self.result(w, "positive.full", f"实际 {as_} 达到指标 {ts}，得满分 {fmt(w)}")
         if op in ("<", "<="):
             met = a <= t if (op == "<=" or self.p.strict_as_inclusive) else a < t
             if met:
                 return self.result(w, "reverse.full", f"实际 {as_} 未超过上限 {ts}，得满分 {fmt(w)}")
             s = w * max(0.0, 2 - a / t) if t > 0 else 0.0
-            return self.result(s, "reverse.over", f"实际 {as_} 超过上限 {ts}，按超出比例扣分（两倍上限时为 0）= {fmt(round_half_up(s))}")
+            return self.result(
+                s,
+                "reverse.over",
+                f"实际 {as_} 超过上限 {ts}，按超出比例扣分（两倍上限时为 0）= {fmt(round_half_up(s))}",
+            )
         # exact
         if math.isclose(a, t, rel_tol=1e-9, abs_tol=1e-9):
             return self.result(w, "exact.full", f"实际 {as_} 等于指标 {ts}，得满分 {fmt(w)}")
         s = w * min(a, t) / max(a, t) if max(a, t) > 0 else 0.0
-        return self.result(s, "exact.under", f"实际 {as_} 与指标 {ts} 不等，按比例 {fmt(w)} × {fmt(min(a, t))}/{fmt(max(a, t))} = {fmt(round_half_up(s))}")
+        return self.result(
+            s,
+            "exact.under",
+            f"实际 {as_} 与指标 {ts} 不等，按比例 {fmt(w)} × {fmt(min(a, t))}/{fmt(max(a, t))} = {fmt(round_half_up(s))}",
+        )
 
     def _qualitative(self, target: Measure, actual: Measure) -> IndicatorScore:
         grade = _actual_grade(target, actual)
         if grade is None:
-            self.issues.append(issue("VALUE_UNPARSED", self.ind.cells.get("actual") or self.ind.loc, role="实际完成值", text=_show(actual)))
-            return IndicatorScore(self.ind, None, "unscored", f"无法判断“{_show(actual)}”是否达成指标，未评分")
-        return self._band(grade, f"定性指标：实际“{_show(actual)}”对照指标“{_show(target)}”为{grade}", "qualitative")
+            self.issues.append(
+                issue(
+                    "VALUE_UNPARSED",
+                    self.ind.cells.get("actual") or self.ind.loc,
+                    role="实际完成值",
+                    text=_show(actual),
+                )
+            )
+            return IndicatorScore(
+                self.ind, None, "unscored", f"无法判断“{_show(actual)}”是否达成指标，未评分"
+            )
+        return self._band(
+            grade, f"定性指标：实际“{_show(actual)}”对照指标“{_show(target)}”为{grade}", "qualitative"
+        )
 
     def _band(self, grade: str, why: str, rule: str) -> IndicatorScore:
         w = self.ind.weight or 0.0
@@ -240,13 +280,34 @@ class _Scorer:
         declared = self.ind.declared_score
         band = (low, high)
         if declared is not None and low - 0.005 <= declared <= high + 0.005:
-            return self.result(declared, f"{rule}.{code}", f"{why}，区间 [{fmt(low)}, {fmt(high)}]，采用申报得分 {fmt(declared)}", band)
+            return self.result(
+                declared,
+                f"{rule}.{code}",
+                f"{why}，区间 [{fmt(low)}, {fmt(high)}]，采用申报得分 {fmt(declared)}",
+                band,
+            )
         if declared is not None:
-            self.issues.append(issue("BAND_OUTSIDE", self.where, declared=fmt(declared), low=fmt(low), high=fmt(high), grade=grade))
+            self.issues.append(
+                issue(
+                    "BAND_OUTSIDE",
+                    self.where,
+                    declared=fmt(declared),
+                    low=fmt(low),
+                    high=fmt(high),
+                    grade=grade,
+                )
+            )
             near = min(max(declared, low), high)
-            return self.result(near, f"{rule}.{code}", f"{why}，区间 [{fmt(low)}, {fmt(high)}]，申报得分超出区间，取 {fmt(near)}", band)
+            return self.result(
+                near,
+                f"{rule}.{code}",
+                f"{why}，区间 [{fmt(low)}, {fmt(high)}]，申报得分超出区间，取 {fmt(near)}",
+                band,
+            )
         self.issues.append(issue("BAND_NO_DECLARED", self.where, low=fmt(low), high=fmt(high), grade=grade))
-        return self.result(low, f"{rule}.{code}", f"{why}，区间 [{fmt(low)}, {fmt(high)}]，未申报得分，暂取下限", band)
+        return self.result(
+            low, f"{rule}.{code}", f"{why}，区间 [{fmt(low)}, {fmt(high)}]，未申报得分，暂取下限", band
+        )
 
     def _date(self, target: Measure, actual: Measure) -> IndicatorScore:
         if actual.kind not in ("date", "window"):
@@ -257,15 +318,25 @@ class _Scorer:
         if done is None or deadline is None:
             return self._qualitative(target, actual)
         if target.kind == "window" and target.start and done < target.start:
-            return self.result(self.ind.weight, "date.on_time", f"完成时间 {as_} 早于时间窗 {ts}，按时完成，得满分")
+            return self.result(
+                self.ind.weight, "date.on_time", f"完成时间 {as_} 早于时间窗 {ts}，按时完成，得满分"
+            )
         if done <= deadline:
             how = "在时间窗" if target.kind == "window" else "不晚于要求"
-            return self.result(self.ind.weight, "date.on_time", f"完成时间 {as_} {how} {ts} 内，得满分 {fmt(self.ind.weight)}")
+            return self.result(
+                self.ind.weight,
+                "date.on_time",
+                f"完成时间 {as_} {how} {ts} 内，得满分 {fmt(self.ind.weight)}",
+            )
         self.issues.append(issue("DATE_LATE", self.where, actual=as_, target=ts))
-        return self._band(self.p.late_grade, f"完成时间 {as_} 晚于要求 {ts}，按{self.p.late_grade}计", "date.late")
+        return self._band(
+            self.p.late_grade, f"完成时间 {as_} 晚于要求 {ts}，按{self.p.late_grade}计", "date.late"
+        )
 
 
-def score_indicator(ind: Indicator, profile: Profile, year: int | None = None) -> tuple[IndicatorScore, list[Issue]]:
+def score_indicator(
+    ind: Indicator, profile: Profile, year: int | None = None
+) -> tuple[IndicatorScore, list[Issue]]:
     scorer = _Scorer(ind, profile, year)
     return scorer.score(), scorer.issues
 
@@ -288,7 +359,11 @@ def _rescaled(scored: list[IndicatorScore], indicator_total: float, digits: int)
     return [
         s
         if s.score is None or s.indicator.not_applicable
-        else replace(s, score=round_half_up(s.score * factor, digits), explanation=f"{s.explanation}；不适用指标剔除后 × {fmt(factor)}")
+        else replace(
+            s,
+            score=round_half_up(s.score * factor, digits),
+            explanation=f"{s.explanation}；不适用指标剔除后 × {fmt(factor)}",
+        )
         for s in scored
     ]
 

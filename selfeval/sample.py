@@ -21,7 +21,9 @@ def load_sample(store) -> None:
     profile = load_profile()
     for path in seed_files():
         if path.suffix.lower() == ".txt":
-            ingest_file(store, path.name, path.read_bytes(), profile, origin="import", submitted_by="样例数据")
+            ingest_file(
+                store, path.name, path.read_bytes(), profile, origin="import", submitted_by="样例数据"
+            )
 
 
 def open_seeded_store(path: str | Path | None = None, *, seed: bool = True):

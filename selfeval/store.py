@@ -566,7 +566,9 @@ class _Batch:
     seen: dict[tuple[str, str, str], int] = field(default_factory=dict)
     project_years: set[tuple[str, str]] = field(default_factory=set)
 
-    def add(self, u: Upload, prepared: list[_Prepared], existing: dict[int, int], versioned: set[int], offset: int) -> SaveResult:
+    def add(
+        self, u: Upload, prepared: list[_Prepared], existing: dict[int, int], versioned: set[int], offset: int
+    ) -> SaveResult:
         stored: list[int] = []
         new_versions: list[int] = []
         duplicates: list[Duplicate] = []
@@ -849,9 +851,9 @@ class Store:
                     cur.unregister("_keys")
                 for i, sid, form_json, profile in current:
                     p = flat[i]
-                    if i not in existing and content_sha256(form_from_json(form_json), profile) == content_sha256(
-                        p.sc.form, p.sc.profile
-                    ):
+                    if i not in existing and content_sha256(
+                        form_from_json(form_json), profile
+                    ) == content_sha256(p.sc.form, p.sc.profile):
                         existing[i] = sid
                 cur.execute("BEGIN TRANSACTION")
                 try:

@@ -35,8 +35,18 @@ def test_local_default_is_unauthenticated_admin():
 @pytest.mark.parametrize(
     ("email", "role", "pages", "actions"),
     [
-        ("admin@futian.gov.cn", "admin", {"overview", "project", "upload", "editor"}, {"upload", "edit", "download", "save", "restore"}),
-        ("Zhang@futian.gov.cn", "editor", {"overview", "project", "upload", "editor"}, {"upload", "edit", "download", "save", "restore"}),
+        (
+            "admin@futian.gov.cn",
+            "admin",
+            {"overview", "project", "upload", "editor"},
+            {"upload", "edit", "download", "save", "restore"},
+        ),
+        (
+            "Zhang@futian.gov.cn",
+            "editor",
+            {"overview", "project", "upload", "editor"},
+            {"upload", "edit", "download", "save", "restore"},
+        ),
         ("li@futian.gov.cn", "viewer", {"overview", "project"}, set()),
     ],
 )
@@ -50,7 +60,9 @@ def test_roles_from_oidc_user(roles, email, role, pages, actions):
 
 
 def test_trusted_header_from_sso_proxy(roles):
-    p = resolve_principal(None, {"X-Forwarded-Email": "zhang@futian.gov.cn"}, roles=roles, trusted_header="X-Forwarded-Email")
+    p = resolve_principal(
+        None, {"X-Forwarded-Email": "zhang@futian.gov.cn"}, roles=roles, trusted_header="X-Forwarded-Email"
+    )
     assert p.role == "editor" and p.authenticated
 
 

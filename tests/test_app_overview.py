@@ -130,7 +130,11 @@ def test_many_projects_draw_at_most_30_bars(app_db):
     store = app_store(app_db)
     names = [c.form.header.project_name for c in sample_cards()]
     for i in range(20):
-        card = rescored(seed_card(names[i % len(names)]), project_code=f"4403049990115{i:08d}", project_name=f"项目{i:02d}")
+        card = rescored(
+            seed_card(names[i % len(names)]),
+            project_code=f"4403049990115{i:08d}",
+            project_name=f"项目{i:02d}",
+        )
         store.save([card], source_name=f"{i}.txt", data=None, kind="text", origin="upload")
     at = run_app()
     assert metrics(at)["项目数"] == "33"

@@ -20,7 +20,9 @@ from tests.app_support import seed_workbook
 pytestmark = [
     pytest.mark.browser,
     # CI must run it (make test installs chromium); elsewhere a missing browser only skips it
-    pytest.mark.skipif(not os.path.exists(CHROMIUM) and not os.environ.get("CI"), reason=f"no chromium at {CHROMIUM}"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM) and not os.environ.get("CI"), reason=f"no chromium at {CHROMIUM}"
+    ),
 ]
 TIMEOUT_MS = 30_000
 

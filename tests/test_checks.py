@@ -122,14 +122,21 @@ def test_every_check_runs_not_just_the_first():
     text, _ = _edit(text, "预算支出总成本", "34.52万元", "30.52万元")
     text, _ = _edit(text, "项目编码", "440304226011500000008", "4403")
     card = _card(text)
-    assert {"SCORE_MISMATCH", "REASON_MISSING", "COST_MISMATCH", "CODE_FORMAT"} <= {i.code for i in card.issues}
+    assert {"SCORE_MISMATCH", "REASON_MISSING", "COST_MISMATCH", "CODE_FORMAT"} <= {
+        i.code for i in card.issues
+    }
 
 
-@pytest.mark.parametrize(("actual", "rule", "points"), [("2023年11月19日", "date.on_time", 12.5), ("2024年1月5日", "date.late.partial", 7.5)])
+@pytest.mark.parametrize(
+    ("actual", "rule", "points"),
+    [("2023年11月19日", "date.on_time", 12.5), ("2024年1月5日", "date.late.partial", 7.5)],
+)
 def test_date_rows(actual, rule, points):
     text, line = _edit(_form_text(8), "年度服务及时性", "2023年11月19日", actual)
     if rule.startswith("date.late"):
-        text, _ = _edit(text, "年度服务及时性", "12.5\t12.5\t无", "12.5\t7.5\t1. 偏差原因：延期。2. 改进措施：提前安排。")
+        text, _ = _edit(
+            text, "年度服务及时性", "12.5\t12.5\t无", "12.5\t7.5\t1. 偏差原因：延期。2. 改进措施：提前安排。"
+        )
     card = _card(text)
     row = next(s for s in card.indicators if s.indicator.name == "年度服务及时性")
     assert (row.rule, row.score) == (rule, points)

@@ -10,13 +10,50 @@ import pytest
 
 from tests.conftest import ROOT, SEED
 
-FUNDS_KEYS = {"initial_budget", "annual_budget", "executed", "weight", "rate", "score", "declared_rate", "declared_score"}
-ROW_KEYS = {"level1", "level2", "name", "target", "actual", "weight", "score", "declared_score", "rule", "explanation", "deviation_reason"}
-FORM_KEYS = {"source", "sheet", "project_code", "project_name", "year", "unit", "budget_unit", "funds", "indicators", "total", "declared_total", "grade", "issues"}
+FUNDS_KEYS = {
+    "initial_budget",
+    "annual_budget",
+    "executed",
+    "weight",
+    "rate",
+    "score",
+    "declared_rate",
+    "declared_score",
+}
+ROW_KEYS = {
+    "level1",
+    "level2",
+    "name",
+    "target",
+    "actual",
+    "weight",
+    "score",
+    "declared_score",
+    "rule",
+    "explanation",
+    "deviation_reason",
+}
+FORM_KEYS = {
+    "source",
+    "sheet",
+    "project_code",
+    "project_name",
+    "year",
+    "unit",
+    "budget_unit",
+    "funds",
+    "indicators",
+    "total",
+    "declared_total",
+    "grade",
+    "issues",
+}
 
 
 def run(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "selfeval", *args], capture_output=True, text=True, cwd=ROOT, timeout=120, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "selfeval", *args], capture_output=True, text=True, cwd=ROOT, timeout=120, **kw
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +91,15 @@ def test_lines_without_json():
     assert proc.returncode == 0
     lines = proc.stdout.strip().split("\n")
     assert len(lines) == 13
-    assert lines[0].split("\t") == ["440304226011500000008", "劳模管理", "申报 99.86", "计算 99.86", "优", "错误 0", "警告 0"]
+    assert lines[0].split("\t") == [
+        "440304226011500000008",
+        "劳模管理",
+        "申报 99.86",
+        "计算 99.86",
+        "优",
+        "错误 0",
+        "警告 0",
+    ]
 
 
 def test_profile_option_changes_scores():
@@ -82,7 +127,9 @@ def test_damaged_form_gives_no_total(tmp_path):
     assert "年度绩效指标" in proc.stderr
 
 
-@pytest.mark.parametrize("args", [[], ["score"], ["score", str(SEED), "--profile", "nowhere"], ["frobnicate"]])
+@pytest.mark.parametrize(
+    "args", [[], ["score"], ["score", str(SEED), "--profile", "nowhere"], ["frobnicate"]]
+)
 def test_usage_errors_exit_2(args):
     assert run(*args).returncode == 2
 

@@ -14,7 +14,14 @@ from tests.conftest import ROOT, SEED
 
 def run(*args: str, db) -> subprocess.CompletedProcess:
     env = {**os.environ, "SELFEVAL_DB": str(db)}
-    return subprocess.run([sys.executable, "-m", "selfeval", *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "selfeval", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=180,
+    )
 
 
 @pytest.fixture()
@@ -50,7 +57,9 @@ def test_export_from_the_store_and_backup_restore(db, tmp_path):
     files = sorted(out.glob("*.xlsx"))
     assert len(files) == 13
     totals = sorted(read_path(f).forms[0].declared_total for f in files)
-    assert totals == sorted([99.86, 100.0, 98.75, 98.0, 99.32, 94.63, 99.83, 97.85, 93.7, 96.3, 98.94, 90.19, 99.96])
+    assert totals == sorted(
+        [99.86, 100.0, 98.75, 98.0, 99.32, 94.63, 99.83, 97.85, 93.7, 96.3, 98.94, 90.19, 99.96]
+    )
     backup = tmp_path / "backup"
     assert run("backup", str(backup), db=db).returncode == 0
     restored = tmp_path / "restored.duckdb"

@@ -35,7 +35,9 @@ def _consistent(store) -> None:
     for sid, forms, indicators in rows:
         assert forms == 1, sid
         assert indicators == len(store.load_form(sid).indicators), sid
-    orphans = store._rows("SELECT COUNT(*) FROM indicators WHERE submission_id NOT IN (SELECT id FROM submissions)")
+    orphans = store._rows(
+        "SELECT COUNT(*) FROM indicators WHERE submission_id NOT IN (SELECT id FROM submissions)"
+    )
     assert orphans[0][0] == 0
 
 
@@ -48,7 +50,9 @@ def test_simultaneous_uploads_and_edits(tmp_path):
     def upload(i: int) -> None:
         try:
             ingest_file(store, f"form{i}.txt", texts[i].encode("utf-8"), PROFILE)
-            ingest_file(store, f"form{i}-again.txt", texts[i].encode("utf-8"), PROFILE)  # same bytes: not again
+            ingest_file(
+                store, f"form{i}-again.txt", texts[i].encode("utf-8"), PROFILE
+            )  # same bytes: not again
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
@@ -57,7 +61,14 @@ def test_simultaneous_uploads_and_edits(tmp_path):
             form = forms[i]
             first = replace(form.indicators[0], reason=f"编辑 {i}")
             card = score(replace(form, indicators=(first, *form.indicators[1:])), PROFILE)
-            store.save([card], source_name="在线编辑", data=None, kind="editor", origin="editor", submitted_by=f"u{i}")
+            store.save(
+                [card],
+                source_name="在线编辑",
+                data=None,
+                kind="editor",
+                origin="editor",
+                submitted_by=f"u{i}",
+            )
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -99,7 +110,9 @@ WRITER = textwrap.dedent(
 def test_killed_writer_leaves_only_whole_submissions(tmp_path):
     db = tmp_path / "killed.duckdb"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(2.5)  # let it write for a while, then kill it mid-stream

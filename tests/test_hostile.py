@@ -29,7 +29,14 @@ from tests.conftest import SEED
 PROFILE = load_profile()
 KINDS = {"xlsx", "xls", "text"}
 NOT_A_FORM = {"FORM_NOT_FOUND", "FUNDS_MISSING", "INDICATORS_MISSING", "HEADER_MISSING"}
-HOSTILE = ["=1+1", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A2)", "\t=HYPERLINK(\"http://x\")", "=cmd|'/c calc'!A1"]
+HOSTILE = [
+    "=1+1",
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A2)",
+    '\t=HYPERLINK("http://x")',
+    "=cmd|'/c calc'!A1",
+]
 
 
 @pytest.fixture()
@@ -61,7 +68,12 @@ def test_corpus_through_the_upload_path(store, make, expected):
 
 
 def test_a_batch_with_bad_files_still_stores_the_good_ones(store):
-    files = [badfiles.zip_bomb(), ("seed.txt", SEED.read_bytes()), badfiles.encrypted_ooxml(), badfiles.png_as_xlsx()]
+    files = [
+        badfiles.zip_bomb(),
+        ("seed.txt", SEED.read_bytes()),
+        badfiles.encrypted_ooxml(),
+        badfiles.png_as_xlsx(),
+    ]
     outcomes = [ingest_file(store, name, data, PROFILE) for name, data in files]
     assert [len(o.stored) for o in outcomes] == [0, 13, 0, 0]
     assert [bool(o.problems) for o in outcomes] == [True, False, True, True]
@@ -80,14 +92,18 @@ def _hostile_form():
         rows[i] = replace(ind, reason=text, actual=ind.actual if i else text)
     rows[6] = replace(rows[6], reason="很长的原因" * 2000)  # a 10,000-character cell
     rows[7] = replace(rows[7], reason="控制\x07字符\x1b与\x00空字节")
-    header = replace(form.header, project_name="=HYPERLINK(\"http://evil\",\"劳模管理\")")
+    header = replace(form.header, project_name='=HYPERLINK("http://evil","劳模管理")')
     goals = replace(form.goals, achieved="@achieved " + form.goals.achieved)
     return replace(form, indicators=tuple(rows), header=header, goals=goals)
 
 
 def _formula_cells(xlsx: bytes) -> list[str]:
     with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
-        return [n for n in z.namelist() if n.startswith("xl/worksheets/") and b"<f>" in z.read(n) or b"<f " in z.read(n)]
+        return [
+            n
+            for n in z.namelist()
+            if n.startswith("xl/worksheets/") and b"<f>" in z.read(n) or b"<f " in z.read(n)
+        ]
 
 
 def test_exported_template_holds_no_formula_from_user_text():
@@ -142,7 +158,9 @@ def test_negative_and_missing_amounts():
 
 
 def test_non_numeric_amount_in_a_text_file():
-    text = variants.split_forms(variants.seed_text())[0].replace("350000.00\t345202.00", "350000.00\t三十四万", 1)
+    text = variants.split_forms(variants.seed_text())[0].replace(
+        "350000.00\t345202.00", "350000.00\t三十四万", 1
+    )
     result = read_bytes(text.encode("utf-8"), "bad-amount.txt")
     card = score(result.forms[0], PROFILE)
     codes = {i.code for i in card.issues}
@@ -163,7 +181,11 @@ def test_workbook_with_a_form_missing_its_grid_is_refused_with_where():
     ws = wb.active
     for row in ws.iter_rows():
         for cell in row:
-            if isinstance(cell.value, str) and cell.value.replace("*", "").strip() in ("一级指标", "三级指标", "年度指标值"):
+            if isinstance(cell.value, str) and cell.value.replace("*", "").strip() in (
+                "一级指标",
+                "三级指标",
+                "年度指标值",
+            ):
                 cell.value = None
     out = io.BytesIO()
     wb.save(out)

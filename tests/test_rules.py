@@ -98,7 +98,12 @@ def test_mof_achieved_is_a_band_and_over_achievement_only_flags():
 
 @pytest.mark.parametrize(
     ("target", "actual", "code"),
-    [(">90%", "详见附件", "VALUE_UNPARSED"), (">90%", "", "VALUE_UNPARSED"), (">10人", "20万元", "UNIT_MISMATCH"), ("好好干", "还行吧", "VALUE_UNPARSED")],
+    [
+        (">90%", "详见附件", "VALUE_UNPARSED"),
+        (">90%", "", "VALUE_UNPARSED"),
+        (">10人", "20万元", "UNIT_MISMATCH"),
+        ("好好干", "还行吧", "VALUE_UNPARSED"),
+    ],
 )
 def test_unscorable_rows_say_why_and_give_no_score(target, actual, code):
     result, issues = score_indicator(row(target, actual), FUTIAN, 2023)
@@ -115,7 +120,13 @@ def test_money_in_wan_and_yuan_compare_after_conversion():
 
 @pytest.mark.parametrize(
     ("budget", "executed", "rate", "points"),
-    [(350000, 345202, 0.98629, 9.86), (30000, 3576, 0.1192, 1.19), (100, 120, 1.2, 10.0), (0, 0, 0.0, 0.0), (370000, 358820, 0.969784, 9.7)],
+    [
+        (350000, 345202, 0.98629, 9.86),
+        (30000, 3576, 0.1192, 1.19),
+        (100, 120, 1.2, 10.0),
+        (0, 0, 0.0, 0.0),
+        (370000, 358820, 0.969784, 9.7),
+    ],
 )
 def test_budget_execution(budget, executed, rate, points):
     funds = Funds(FundsLine("年度资金总额", budget, budget, executed))
@@ -124,12 +135,16 @@ def test_budget_execution(budget, executed, rate, points):
     assert budget_score(got, FUTIAN) == points
 
 
-@pytest.mark.parametrize(("x", "expected"), [(9.865, 9.87), (9.8649, 9.86), (2.675, 2.68), (0.005, 0.01), (-1.005, -1.01)])
+@pytest.mark.parametrize(
+    ("x", "expected"), [(9.865, 9.87), (9.8649, 9.86), (2.675, 2.68), (0.005, 0.01), (-1.005, -1.01)]
+)
 def test_round_half_up(x, expected):
     assert round_half_up(x) == expected
 
 
-@pytest.mark.parametrize(("total", "grade"), [(90, "优"), (89.99, "良"), (80, "良"), (60, "中"), (59.99, "差"), (None, None)])
+@pytest.mark.parametrize(
+    ("total", "grade"), [(90, "优"), (89.99, "良"), (80, "良"), (60, "中"), (59.99, "差"), (None, None)]
+)
 def test_grades(total, grade):
     assert grade_of(total, FUTIAN) == grade
 
@@ -157,7 +172,9 @@ def _seed_form(name):
 
 
 def test_total_capped_by_execution_rate(tmp_path):
-    profile = _variant_profile(tmp_path, "[[total_cap]]\nbelow = 80\ncap = 89\n\n[[total_cap]]\nbelow = 60\ncap = 69\n")
+    profile = _variant_profile(
+        tmp_path, "[[total_cap]]\nbelow = 80\ncap = 89\n\n[[total_cap]]\nbelow = 60\ncap = 69\n"
+    )
     card = score(_seed_form("疫情防控"), profile)  # 73 % executed, 96.3 uncapped
     assert card.total == 89 and card.grade == "良"
     assert "TOTAL_CAPPED" in {i.code for i in card.issues}
@@ -171,7 +188,15 @@ def test_not_applicable_rows_dropped_and_the_rest_rescaled(tmp_path):
     form = _seed_form("职工疗休养")  # weights 12.5 × 4 + 15 + 15 + 10 = 90: nothing to rescale
     assert score(form, profile).total == 93.7
     rows = list(form.indicators)
-    rows[5] = replace(rows[5], weight=0.0, declared_score=0.0, name="不适用", target="不适用", actual="不适用", reason="不适用")
+    rows[5] = replace(
+        rows[5],
+        weight=0.0,
+        declared_score=0.0,
+        name="不适用",
+        target="不适用",
+        actual="不适用",
+        reason="不适用",
+    )
     card = score(replace(form, indicators=tuple(rows)), profile)  # 15 points of 效益 now 不适用
     scaled = next(s for s in card.indicators if s.indicator.name == "提升劳模在广大职工中的影响力")
     assert scaled.score == round(15 * 90 / 75, 2) and "不适用指标剔除后" in scaled.explanation

@@ -39,7 +39,9 @@ def cards():
 
 
 def test_thirteen_forms_in_document_order(cards):
-    assert [(c.form.header.project_code, c.form.header.project_name) for c in cards] == [e[:2] for e in EXPECTED]
+    assert [(c.form.header.project_code, c.form.header.project_name) for c in cards] == [
+        e[:2] for e in EXPECTED
+    ]
 
 
 @pytest.mark.parametrize("index", range(13))
@@ -47,7 +49,11 @@ def test_every_field_read(cards, index):
     code, name, rows, budget, executed, _ = EXPECTED[index]
     form = cards[index].form
     h = form.header
-    assert (h.year, h.unit, h.budget_unit) == ("2023", "深圳市福田区总工会（本级）", "深圳市福田区总工会（本级）")
+    assert (h.year, h.unit, h.budget_unit) == (
+        "2023",
+        "深圳市福田区总工会（本级）",
+        "深圳市福田区总工会（本级）",
+    )
     assert len(form.indicators) == rows
     assert form.funds.total.annual_budget == budget
     assert form.funds.total.executed == executed
@@ -69,14 +75,20 @@ def test_every_field_read(cards, index):
 
 def test_budget_scores_equal_published(cards):
     for card in cards:
-        assert card.rate == pytest.approx(card.form.funds.declared_rate, abs=1e-9), card.form.header.project_name
+        assert card.rate == pytest.approx(card.form.funds.declared_rate, abs=1e-9), (
+            card.form.header.project_name
+        )
         assert card.budget_score == pytest.approx(card.form.funds.declared_score, abs=1e-9)
 
 
 def test_all_91_scored_rows_equal_published(cards):
     scored = [s for c in cards for s in c.indicators if not s.indicator.not_applicable]
     assert len(scored) == 91
-    mismatched = [(s.indicator.name, s.score, s.indicator.declared_score) for s in scored if s.score != s.indicator.declared_score]
+    mismatched = [
+        (s.indicator.name, s.score, s.indicator.declared_score)
+        for s in scored
+        if s.score != s.indicator.declared_score
+    ]
     assert mismatched == []
 
 
@@ -89,12 +101,19 @@ def test_totals_equal_published_and_no_errors(cards):
 
 
 def test_the_one_missing_reason_is_reported_not_invented(cards):
-    notes = [(c.form.header.project_name, i.location) for c in cards for i in c.issues if i.code == "REASON_EMPTY"]
+    notes = [
+        (c.form.header.project_name, i.location) for c in cards for i in c.issues if i.code == "REASON_EMPTY"
+    ]
     assert notes == [("小型工程类项目（非政府投资项目）", "文本!第175行")]
 
 
 def test_over_achievement_rows_use_the_deduction_rule(cards):
-    over = {(s.indicator.name, s.indicator.actual) for c in cards for s in c.indicators if s.rule == "positive.over"}
+    over = {
+        (s.indicator.name, s.indicator.actual)
+        for c in cards
+        for s in c.indicators
+        if s.rule == "positive.over"
+    }
     assert over == {
         ("职工大比武活动举办项目类型", "3个"),
         ("委托业务完成数量", "47次"),

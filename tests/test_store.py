@@ -280,12 +280,16 @@ def test_several_forms_of_one_workbook_share_its_hash_but_are_kept_apart(store):
 
 def test_the_same_form_in_another_file_is_not_a_new_version(store):
     card = make_scorecard(3, project_code=code(5))
-    (first,) = store.save([card], source_name="a.txt", data=b"text export", kind="text", origin="upload").stored
+    (first,) = store.save(
+        [card], source_name="a.txt", data=b"text export", kind="text", origin="upload"
+    ).stored
     moved = replace(card, form=replace(card.form, source="b.xlsx", sheet="劳模管理"))
     again = store.save([moved], source_name="b.xlsx", data=b"a workbook", kind="xlsx", origin="upload")
     assert again.stored == () and again.duplicates[0].existing_id == first
     changed = make_scorecard(3, project_code=code(5), executed=777)
-    assert store.save([changed], source_name="c.xlsx", data=b"changed", kind="xlsx", origin="upload").new_versions
+    assert store.save(
+        [changed], source_name="c.xlsx", data=b"changed", kind="xlsx", origin="upload"
+    ).new_versions
 
 
 def test_a_corrected_upload_becomes_a_new_version_and_the_old_one_stays_readable(store):

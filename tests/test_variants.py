@@ -45,7 +45,9 @@ TEXT_VARIANTS = {
     "one_cell_per_line": variants.to_dump,
     "crlf_line_ends": lambda t: t.replace("\n", "\r\n"),
     "blank_lines_in_grid": lambda t: t.replace("\t数量指标\t", "\n\n\t数量指标\t"),
-    "short_level_names": lambda t: t.replace("(50分)", "（50）").replace("数量指标\t", "数量\t").replace("社会效益指标", "社会效益"),
+    "short_level_names": lambda t: (
+        t.replace("(50分)", "（50）").replace("数量指标\t", "数量\t").replace("社会效益指标", "社会效益")
+    ),
     "renamed_headers": lambda t: _rename_grid_headers(t).replace("项目编码:", "项目编码（21位）:"),
     "points_with_unit": lambda t: t.replace("\t12.5\t12.5\t", "\t12.5分\t12.5分\t"),
 }
@@ -53,7 +55,13 @@ TEXT_VARIANTS = {
 
 def _rename_grid_headers(text: str) -> str:
     """Other units' words for the grid's columns: 目标值, 实际完成, 权重, 自评分, 未完成原因."""
-    words = {"年度指标值": "目标值", "* 实际完成值": "实际完成", "* 分值": "权重", "* 得分": "自评分", "偏差原因分析及改进措施": "未完成原因"}
+    words = {
+        "年度指标值": "目标值",
+        "* 实际完成值": "实际完成",
+        "* 分值": "权重",
+        "* 得分": "自评分",
+        "偏差原因分析及改进措施": "未完成原因",
+    }
     lines = text.split("\n")
     for n, line in enumerate(lines):
         if "一级指标" in line:
@@ -69,7 +77,11 @@ def test_text_variant_scores_like_the_seed(baseline, name):
 
 @pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8-sig", "utf-16"])
 def test_encodings(baseline, encoding):
-    data = variants.seed_text().replace("\u2014", "-").encode(encoding, errors="strict") if encoding == "gbk" else variants.seed_text().encode(encoding)
+    data = (
+        variants.seed_text().replace("\u2014", "-").encode(encoding, errors="strict")
+        if encoding == "gbk"
+        else variants.seed_text().encode(encoding)
+    )
     got = _scores(data)
     assert got == baseline
 
@@ -84,7 +96,14 @@ def test_encodings(baseline, encoding):
         {"weight_first": True, "nature": True, "wan": True, "leading_cols": 1},
         {"nature": True, "nature_words": True},
     ],
-    ids=["weight_before_target", "nature_column", "wan_yuan", "offset_and_titles", "all_at_once", "nature_in_words"],
+    ids=[
+        "weight_before_target",
+        "nature_column",
+        "wan_yuan",
+        "offset_and_titles",
+        "all_at_once",
+        "nature_in_words",
+    ],
 )
 def test_other_regions_layouts(baseline, layout):
     forms = read_bytes(variants.seed_text().encode(), "seed.txt").forms
@@ -127,7 +146,13 @@ def test_2021_template_with_cost_as_a_weighted_first_level():
     data = (Path(__file__).parent / "data" / "cost-as-first-level.txt").read_bytes()
     (form,) = read_bytes(data, "cost.txt").forms
     card = score(form, PROFILE)
-    assert [i.level1 for i in form.indicators] == ["产出指标", "产出指标", "成本指标", "效益指标", "满意度指标"]
+    assert [i.level1 for i in form.indicators] == [
+        "产出指标",
+        "产出指标",
+        "成本指标",
+        "效益指标",
+        "满意度指标",
+    ]
     assert form.level1_weights == {"产出指标": 30, "成本指标": 20, "效益指标": 30, "满意度指标": 10}
     assert (card.total, card.rate, form.funds.total.executed) == (99.5, 95.0, 950000.0)
     assert [i for i in card.issues if i.severity != "info"] == []
@@ -139,7 +164,9 @@ def test_2021_template_with_cost_as_a_weighted_first_level():
 def test_wan_in_goal_text_does_not_rescale_a_yuan_table():
     """Only the unit labels say 万元; a goal sentence 'budget 35万元' right below a short table does not."""
     text = variants.split_forms(variants.seed_text())[0]
-    short = "\n".join(line for line in text.split("\n") if not any(w in line for w in ("其中", "上年结转", "其他资金")))
+    short = "\n".join(
+        line for line in text.split("\n") if not any(w in line for w in ("其中", "上年结转", "其他资金"))
+    )
     (form,) = read_bytes(short.encode(), "short.txt").forms
     assert "万元" in form.goals.achieved
     assert (form.funds.money_unit, form.funds.total.executed) == ("元", 345202.0)
@@ -162,6 +189,10 @@ def test_header_values_under_their_labels():
     (form,) = read_bytes("\n".join(lines).encode(), "vertical.txt").forms
     h = form.header
     assert (h.project_code, h.project_name, h.year, h.unit, h.budget_unit) == (
-        "440304226011500000008", "劳模管理", "2023", "深圳市福田区总工会（本级）", "深圳市福田区总工会（本级）",
+        "440304226011500000008",
+        "劳模管理",
+        "2023",
+        "深圳市福田区总工会（本级）",
+        "深圳市福田区总工会（本级）",
     )
     assert score(form, PROFILE).total == 99.86

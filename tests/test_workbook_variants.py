@@ -24,7 +24,17 @@ LAYOUTS = {
     "rate_and_actuals_as_fractions": Layout(fraction_rate=True, percent_actuals=True),
     "weight_before_target": Layout(weight_first=True),
     "slipped_rows": Layout(slipped_rows=(1, 4, 9)),
-    "everything": Layout(title_rows=2, spacer=True, name_span=2, reason_span=2, wan=True, fraction_rate=True, percent_actuals=True, weight_first=True, merge_levels=True),
+    "everything": Layout(
+        title_rows=2,
+        spacer=True,
+        name_span=2,
+        reason_span=2,
+        wan=True,
+        fraction_rate=True,
+        percent_actuals=True,
+        weight_first=True,
+        merge_levels=True,
+    ),
 }
 
 
@@ -33,13 +43,23 @@ def _outcome(data: bytes, name: str):
     assert [p for p in result.problems if p.severity == "error"] == []
     cards = [score(f, PROFILE) for f in result.forms]
     return [
-        (c.form.header.project_code, c.total, c.rate, tuple((s.indicator.name, s.score, s.indicator.declared_score) for s in c.indicators))
+        (
+            c.form.header.project_code,
+            c.total,
+            c.rate,
+            tuple((s.indicator.name, s.score, s.indicator.declared_score) for s in c.indicators),
+        )
         for c in cards
     ]
 
 
 BASELINE = [
-    (c.form.header.project_code, c.total, c.rate, tuple((s.indicator.name, s.score, s.indicator.declared_score) for s in c.indicators))
+    (
+        c.form.header.project_code,
+        c.total,
+        c.rate,
+        tuple((s.indicator.name, s.score, s.indicator.declared_score) for s in c.indicators),
+    )
     for c in (score(f, PROFILE) for f in FORMS)
 ]
 
@@ -68,14 +88,23 @@ def test_xls_written_by_xlwt():
     book = xlwt.Workbook(encoding="utf-8")
     import openpyxl
 
-    source = openpyxl.load_workbook(io.BytesIO(write_layout(FORMS[:3], Layout(name_span=2, merge_levels=True))))
+    source = openpyxl.load_workbook(
+        io.BytesIO(write_layout(FORMS[:3], Layout(name_span=2, merge_levels=True)))
+    )
     for ws in source.worksheets:
         sheet = book.add_sheet(ws.title)
         merged = {(m.min_row, m.min_col): m for m in ws.merged_cells.ranges}
-        covered = {(r, c) for m in ws.merged_cells.ranges for r in range(m.min_row, m.max_row + 1) for c in range(m.min_col, m.max_col + 1)}
+        covered = {
+            (r, c)
+            for m in ws.merged_cells.ranges
+            for r in range(m.min_row, m.max_row + 1)
+            for c in range(m.min_col, m.max_col + 1)
+        }
         for row in ws.iter_rows():
             for cell in row:
-                if cell.value is None or ((cell.row, cell.column) in covered and (cell.row, cell.column) not in merged):
+                if cell.value is None or (
+                    (cell.row, cell.column) in covered and (cell.row, cell.column) not in merged
+                ):
                     continue
                 m = merged.get((cell.row, cell.column))
                 if m:

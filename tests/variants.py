@@ -114,8 +114,15 @@ def render(
         f"{pad}\t\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率（%）\t得分",
     ]
     for line in (f.total, *f.parts):
-        amounts = "\t".join(f"{(v or 0) / factor:.6f}" if wan else f"{v or 0:.2f}" for v in (line.initial_budget, line.annual_budget, line.executed))
-        tail = f"{_num(f.declared_weight)}\t{_num(f.declared_rate)}\t{_num(f.declared_score)}" if line is f.total else "—\t—\t—"
+        amounts = "\t".join(
+            f"{(v or 0) / factor:.6f}" if wan else f"{v or 0:.2f}"
+            for v in (line.initial_budget, line.annual_budget, line.executed)
+        )
+        tail = (
+            f"{_num(f.declared_weight)}\t{_num(f.declared_rate)}\t{_num(f.declared_score)}"
+            if line is f.total
+            else "—\t—\t—"
+        )
         lines.append(f"{pad}\t{line.label}\t{amounts}\t{tail}")
     lines += [
         f"{pad}项目目标完成情况",
@@ -123,7 +130,7 @@ def render(
         f"{pad}\t{form.goals.expected}\t{form.goals.achieved}",
     ]
     columns = ["一级指标", "二级指标", "三级指标"]
-    columns += (["指标性质"] if nature else [])
+    columns += ["指标性质"] if nature else []
     columns += ["分值", "年度指标值"] if weight_first else ["年度指标值", "分值"]
     columns += ["实际完成值", "得分", "偏差原因分析及改进措施"]
     lines.append(pad + "\t".join(columns))
@@ -135,7 +142,9 @@ def render(
             if m:
                 op, target = m.group(1), m.group(2)
                 if nature_words:
-                    op = "正向指标" if op in (">", ">=", "≥") else "反向指标" if op in ("<", "<=", "≤") else op
+                    op = (
+                        "正向指标" if op in (">", ">=", "≥") else "反向指标" if op in ("<", "<=", "≤") else op
+                    )
         values = {
             "一级指标": ind.level1 if ind.level1 != last1 else "",
             "二级指标": ind.level2 if (ind.level1, ind.level2) != (last1, last2) else "",

@@ -43,7 +43,9 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
         raise
     except BaseException as exc:  # a parser failing on a file preflight let through (calamine panics are
         # BaseException): refuse it, never crash
-        message = f"文件无法读取（{type(exc).__name__}），可能已损坏。请用 Excel/WPS 打开后另存为 .xlsx 再上传。"
+        message = (
+            f"文件无法读取（{type(exc).__name__}），可能已损坏。请用 Excel/WPS 打开后另存为 .xlsx 再上传。"
+        )
         return ReadResult(name, "", (), (Issue("FILE_UNREADABLE", "error", name, message),))
 
     forms: list[Form] = []

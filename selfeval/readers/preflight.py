@@ -80,7 +80,9 @@ Kind = Literal["xlsx", "xls", "text"]
 class Limits:
     max_bytes: int = 20 * 1024 * 1024  # upload size
     max_zip_entries: int = 2000
-    max_uncompressed: int = 50 * 1024 * 1024  # sum of entry sizes (forms are < 1 MB; keeps the worst scan < 1 s)
+    max_uncompressed: int = (
+        50 * 1024 * 1024
+    )  # sum of entry sizes (forms are < 1 MB; keeps the worst scan < 1 s)
     max_ratio: float = 200.0  # per entry uncompressed/compressed (only for entries > 1 MiB uncompressed)
     max_sheet_rows: int = 20000
     max_sheet_cols: int = 200

@@ -52,8 +52,10 @@ def _segments(rows: Sequence[Row]) -> list[_Segment]:
         keys = [vocab.norm(c.text) for c in row]
         labels = {h[0] for k in keys if (h := vocab.header_label(k))}
         title = any(vocab.is_title(k) for k in keys)
-        starts = title or ("project_code" in labels and current.has_code) or (
-            "project_name" in labels and current.has_name
+        starts = (
+            title
+            or ("project_code" in labels and current.has_code)
+            or ("project_name" in labels and current.has_name)
         )
         if starts and current.has_code | current.has_name:
             segments.append(current)
@@ -93,7 +95,9 @@ def _funds_header(row: Row) -> dict[str, int] | None:
     return None
 
 
-def _align(cells: Sequence[Cell], header: dict[str, int], numeric: Sequence[str]) -> tuple[dict[str, Cell], int]:
+def _align(
+    cells: Sequence[Cell], header: dict[str, int], numeric: Sequence[str]
+) -> tuple[dict[str, Cell], int]:
     """Map a row's cells to header fields under the column offset that explains them best."""
     by_col = {col: name for name, col in header.items()}
     # a numeric field holding a number earns 1.5, holding anything else costs 2 (checked once per cell)
@@ -211,7 +215,9 @@ class _FormReader:
         end = stop if stop is not None else len(self.rows)
         rows: list[tuple[Row, Cell]] = []  # the funds lines and their label cells
         for row in self.rows[start + 1 : end]:
-            label_cell = next((c for c in row if len(c.text) <= 20 and vocab.funds_row_label(vocab.norm(c.text))), None)
+            label_cell = next(
+                (c for c in row if len(c.text) <= 20 and vocab.funds_row_label(vocab.norm(c.text))), None
+            )
             if label_cell is not None:
                 rows.append((row, label_cell))
             elif rows and any(vocab.is_goal_label(vocab.norm(c.text)) for c in row):
@@ -276,8 +282,12 @@ class _FormReader:
         """年度总体目标: texts under 预期目标 and 实际完成情况, by column when the labels give them."""
         end = grid_at if grid_at is not None else len(self.rows)
         begin = funds_at + 1 if funds_at is not None else 0
-        rows = [r for r in self.rows[begin:end] if not any(vocab.funds_row_label(vocab.norm(c.text)) for c in r)]
-        start = next((i for i, r in enumerate(rows) if any(vocab.is_goal_label(vocab.norm(c.text)) for c in r)), None)
+        rows = [
+            r for r in self.rows[begin:end] if not any(vocab.funds_row_label(vocab.norm(c.text)) for c in r)
+        ]
+        start = next(
+            (i for i, r in enumerate(rows) if any(vocab.is_goal_label(vocab.norm(c.text)) for c in r)), None
+        )
         if start is None:
             return Goals()
         columns: dict[str, int] = {}
@@ -291,7 +301,10 @@ class _FormReader:
                     texts.append(cell)
         if len(columns) == 2:
             mapped, _ = _align(texts, columns, ())
-            return Goals(mapped["expected"].text if "expected" in mapped else "", mapped["achieved"].text if "achieved" in mapped else "")
+            return Goals(
+                mapped["expected"].text if "expected" in mapped else "",
+                mapped["achieved"].text if "achieved" in mapped else "",
+            )
         unique = list(dict.fromkeys(c.text for c in texts))
         return Goals(*(unique + ["", ""])[:2])
 
@@ -331,7 +344,9 @@ class _FormReader:
             if row_level2:
                 family = vocab.level2_family(row_level2)
                 if not row_level1 and not vocab.compatible_levels(level1, family):
-                    self.issues.append(issue("LEVEL1_INFERRED", self.row_loc(row), level2=row_level2, level1=family))
+                    self.issues.append(
+                        issue("LEVEL1_INFERRED", self.row_loc(row), level2=row_level2, level1=family)
+                    )
                     level1 = family or level1
                 level2 = vocab.level2_name(row_level2)
             if not data:
@@ -370,7 +385,9 @@ class _FormReader:
         if not level2:
             self.issues.append(issue("LEVEL2_UNKNOWN", self.row_loc(row)))
         if score_cell and score is None and score_cell.text.strip() not in ("", "—", "-"):
-            self.issues.append(issue("NUMBER_UNREADABLE", self.loc(score_cell), field="得分", text=score_cell.text))
+            self.issues.append(
+                issue("NUMBER_UNREADABLE", self.loc(score_cell), field="得分", text=score_cell.text)
+            )
 
         def text(name: str) -> str:
             return mapped[name].text if name in mapped else ""

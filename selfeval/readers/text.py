@@ -43,9 +43,7 @@ def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
         if parts is None:
             continue
         cells = tuple(
-            Cell(clean, number, col)
-            for col, raw in enumerate(parts, start=1)
-            if (clean := clean_cell(raw))
+            Cell(clean, number, col) for col, raw in enumerate(parts, start=1) if (clean := clean_cell(raw))
         )
         if cells:
             rows.append(cells)

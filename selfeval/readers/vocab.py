@@ -56,7 +56,9 @@ HEADER_FIELD_NAMES = {
 }
 
 
-_LABEL_NOTE = re.compile(r"^(项目编码|项目编号|项目代码|项目名称|[^()]{0,4}年度|[^()]{0,4}单位|主管部门)\([^()]*\)")
+_LABEL_NOTE = re.compile(
+    r"^(项目编码|项目编号|项目代码|项目名称|[^()]{0,4}年度|[^()]{0,4}单位|主管部门)\([^()]*\)"
+)
 
 
 @lru_cache(maxsize=4096)
@@ -221,7 +223,8 @@ def is_goal_label(key: str) -> str | None:
 def starts_row(key: str) -> bool:
     """Labels that begin a row in a one-cell-per-line dump (outside the indicator grid)."""
     return bool(
-        header_label(key) and key in HEADER_LABELS
+        header_label(key)
+        and key in HEADER_LABELS
         or funds_row_label(key)
         or key.startswith("项目资金")
         or key == "年初预算数"
