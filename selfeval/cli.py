@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -100,8 +101,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = open_seeded_store(args.db, seed=False)
     files = list(expand(args.paths))
     contents = ((path.name, path.read_bytes() if path.is_file() else b"") for path in files)
+    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1) if len(files) >= 100 else 1
     outcomes = ingest_files(
-        store, contents, profile, origin="import", progress=lambda n, name: _progress(n, len(files), name)
+        store,
+        contents,
+        profile,
+        origin="import",
+        jobs=jobs,
+        progress=lambda n, name: _progress(n, len(files), name),
     )
     stored = sum(len(o.stored) for o in outcomes)
     duplicates = sum(len(o.duplicates) for o in outcomes)
@@ -194,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="读取文件并存入数据库")
     p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "--jobs", type=int, default=None, help="读取评分的进程数（默认：100 个文件以上用全部 CPU）"
+    )
     p.add_argument("--db", default=None, help=db_help)
     p.add_argument("--profile", default=None)
     p.set_defaults(func=cmd_import)

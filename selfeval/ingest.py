@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import multiprocessing
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 from selfeval.model import Issue, Scorecard
 from selfeval.readers import read_bytes
@@ -28,6 +30,27 @@ def score_bytes(
     return tuple(score(f, profile) for f in result.forms), errors, result.kind
 
 
+def _score_task(task: tuple[str, bytes, Profile]):
+    name, data, profile = task
+    return score_bytes(data, name, profile)
+
+
+def _scored(files: Iterable[tuple[str, bytes]], profile: Profile, jobs: int, window: int) -> Iterator[tuple]:
+    """(name, data, cards, problems, kind) per file, in order; with jobs > 1 the reading and scoring
+    of each window of files is spread over worker processes (fork: they start with our imports and
+    never touch the database)."""
+    if jobs <= 1:
+        for name, data in files:
+            yield (name, data, *score_bytes(data, name, profile))
+        return
+    files = iter(files)
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        while batch := list(islice(files, window)):
+            results = pool.map(_score_task, [(name, data, profile) for name, data in batch], chunksize=8)
+            for (name, data), result in zip(batch, results, strict=True):
+                yield (name, data, *result)
+
+
 def ingest_file(
     store, name: str, data: bytes, profile: Profile, *, origin: str = "upload", submitted_by: str = ""
 ) -> Outcome:
@@ -44,9 +67,11 @@ def ingest_files(
     submitted_by: str = "",
     chunk: int = 200,
     progress: Callable[[int, str], None] | None = None,
+    jobs: int = 1,
 ) -> list[Outcome]:
     """Read, score and store many files, `chunk` files per transaction (one commit per chunk, not per
-    file). A file that cannot be read stores nothing and does not stop the others."""
+    file); `jobs` worker processes read and score. A file that cannot be read stores nothing and does
+    not stop the others."""
     from selfeval.store import Upload
 
     outcomes: list[Outcome] = []
@@ -68,8 +93,7 @@ def ingest_files(
             )
         pending.clear()
 
-    for n, (name, data) in enumerate(files, start=1):
-        cards, problems, kind = score_bytes(data, name, profile)
+    for n, (name, data, cards, problems, kind) in enumerate(_scored(files, profile, jobs, chunk), start=1):
         pending.append((name, data, cards, problems, kind))
         if len(pending) >= chunk:
             flush()
