@@ -18,6 +18,10 @@ ISSUES: dict[str, tuple[Severity, str]] = {
     "INDICATORS_MISSING": ("error", "缺少“年度绩效指标”表头或指标行，无法可靠评分。"),
     "HEADER_MISSING": ("error", "缺少项目编码和项目名称，无法识别是哪个项目。"),
     "FIELD_MISSING": ("warning", "缺少“{field}”。"),
+    "CODE_AS_NUMBER": (
+        "error",
+        "项目编码“{code}”以数字格式保存，Excel 只保留 15 位有效数字，编码已失真。请把该单元格设为文本格式后重新填写 21 位编码。",
+    ),
     "ROW_SHIFTED": ("info", "该行单元格错位 {offset:+d} 列，已按表头对齐读取。"),
     "ROW_UNREADABLE": ("error", "无法确定该行各列含义（分值、得分不是数字）：{text}"),
     "NUMBER_UNREADABLE": ("error", "“{field}”不是数字：{text}"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import openpyxl
 import pytest
 
 from selfeval.readers import read_bytes
@@ -115,3 +116,18 @@ def test_xls_written_by_xlwt():
     book.save(out)
     got = _outcome(out.getvalue(), "three.xls")
     assert got == BASELINE[:3]
+
+
+def test_project_code_typed_as_a_number_is_reported_not_trusted():
+    wb = openpyxl.load_workbook(io.BytesIO(write_layout(FORMS[:1], Layout())))
+    ws = wb.active
+    cell = next(c for row in ws.iter_rows() for c in row if c.value == "440304226011500000008")
+    cell.value = 440304226011500000008  # what Excel keeps of it: 15 significant digits
+    out = io.BytesIO()
+    wb.save(out)
+    (form,) = read_bytes(out.getvalue(), "number-code.xlsx").forms
+    assert form.header.project_code == "4.403042260115E+20"
+    card = score(form, PROFILE)
+    problem = next(i for i in card.issues if i.code == "CODE_AS_NUMBER")
+    assert problem.severity == "error" and problem.location == f"{ws.title}!{cell.coordinate}"
+    assert "CODE_FORMAT" not in {i.code for i in card.issues}

@@ -124,9 +124,16 @@ def cell_text(value: object, *, percent: bool = False) -> str:
 
 
 def number_text(value: int | float, shift: int = 0) -> str:
-    """Shortest decimal that reads back as the float, never in exponent form; shift=2 for percents."""
+    """Shortest decimal that reads back as the float, never in exponent form; shift=2 for percents.
+
+    Whole numbers of 16 digits or more are the exception: Excel keeps only 15 significant digits, so
+    such a cell (typically a 21-digit 项目编码 typed as a number) has already lost digits. It is shown as
+    Excel shows it (`4.403042260115E+20`), never as a plausible but wrong string of digits.
+    """
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return ""
+    if not shift and isinstance(value, float) and value.is_integer() and abs(value) >= 1e15:
+        return f"{value:.15G}"
     if not shift and isinstance(value, float):  # fast path for the common cells: 12.5, 350000.0
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value)) if value else "0"
