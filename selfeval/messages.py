@@ -102,6 +102,9 @@ def issue(code: str, location: object, /, **params: object) -> Issue:
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
+# the cell comment the template writer puts where a rule could not compute and the declared value stands
+TEMPLATE_DECLARED_COMMENT = "规则未能计算此项，此处为原表填报值，请核对。"
+
 
 # preflight refusals (selfeval/readers/preflight.py): upper-case keys are codes, the rest fill them
 PREFLIGHT: dict[str, str] = {

@@ -24,6 +24,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
+from selfeval.messages import TEMPLATE_DECLARED_COMMENT as COMMENT_DECLARED
 from selfeval.model import Form, FundsLine, IndicatorScore, Scorecard
 
 TITLE = "项目支出绩效自评表"
@@ -37,7 +38,6 @@ AMOUNT_FORMAT = "#,##0.00"
 POINTS_FORMAT = "0.00"
 TEXT_FORMAT = "@"
 COMMENT_AUTHOR = "selfeval"
-COMMENT_DECLARED = "规则未能计算此项，此处为原表填报值，请核对。"
 # column widths A..I, in Excel character units
 WIDTHS = (15, 22, 16, 22, 16, 16, 9, 9, 44)
 LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
