@@ -44,6 +44,7 @@ TEXT_VARIANTS = {
     "pipe_table": variants.to_pipes,
     "one_cell_per_line": variants.to_dump,
     "crlf_line_ends": lambda t: t.replace("\n", "\r\n"),
+    "csv": variants.to_csv,
     "blank_lines_in_grid": lambda t: t.replace("\t数量指标\t", "\n\n\t数量指标\t"),
     "short_level_names": lambda t: (
         t.replace("(50分)", "（50）").replace("数量指标\t", "数量\t").replace("社会效益指标", "社会效益")

@@ -74,6 +74,23 @@ def to_pipes(text: str) -> str:
     return "\n".join(out)
 
 
+def to_csv(text: str) -> str:
+    """Excel's 另存为 CSV: commas, quotes where a cell holds a comma, quote or line break."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    broke = False
+    for line in text.split("\n"):
+        cells = line.split("\t")
+        if not broke and any("。" in c for c in cells):  # one cell with a line break inside its quotes
+            cells = [c.replace("。", "。\n", 1) if "。" in c else c for c in cells]
+            broke = True
+        writer.writerow(cells)
+    return out.getvalue()
+
+
 def to_dump(text: str) -> str:
     """One cell per line, empty cells dropped (what copying a table out of a PDF gives)."""
     out = []

@@ -28,7 +28,7 @@ def main() -> None:
     with tab_files:
         files = st.file_uploader(
             "选择或拖入文件（可多选）",
-            type=["xlsx", "xls", "txt"],
+            type=["xlsx", "xls", "txt", "csv", "md"],
             accept_multiple_files=True,
             key="uploads",
             help="单个文件不超过 20 MB。含宏、加密或超大工作表的文件会被拒绝并说明原因。",

@@ -1,12 +1,14 @@
 """Text exports of published forms -> Grid.
 
-Accepts tab-separated lines (the seed), pipe tables (`| a | b |`) and one-cell-per-line dumps, with the
+Accepts tab-separated lines (the seed), CSV, pipe tables (`| a | b |`) and one-cell-per-line dumps, with the
 markup that published documents carry (`<b>`, `<p>`, `**`, `###`). Every line keeps its line number,
 so Issues point at the line the person can find.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 from selfeval.model import Cell, Grid
@@ -34,14 +36,36 @@ def _split(line: str) -> list[str] | None:
     return line.split("\t")
 
 
-def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
-    """One Grid for the whole text; one-cell-per-line dumps are regrouped into rows first."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    rows: list[tuple[Cell, ...]] = []
+def _is_csv(lines: list[str]) -> bool:
+    """Comma-separated (Excel's 另存为 CSV): no tabs or pipe tables, and commas on most lines.
+    Chinese prose uses the full-width ，, so ASCII commas are the separator."""
+    content = [line for line in lines if line.strip()]
+    if not content or any("\t" in line or line.lstrip().startswith("|") for line in content):
+        return False
+    return sum("," in line for line in content) >= 0.5 * len(content)
+
+
+def _records(text: str, lines: list[str]):
+    """(line number, raw cells) per row: CSV records (quoted cells may span lines) or text lines."""
+    if _is_csv(lines):
+        reader = csv.reader(io.StringIO(text))
+        start = 1
+        for record in reader:
+            yield start, record
+            start = reader.line_num + 1
+        return
     for number, line in enumerate(lines, start=1):
         parts = _split(line)
-        if parts is None:
-            continue
+        if parts is not None:
+            yield number, parts
+
+
+def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
+    """One Grid for the whole text; one-cell-per-line dumps are regrouped into rows first."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    rows: list[tuple[Cell, ...]] = []
+    for number, parts in _records(text, lines):
         cells = tuple(
             Cell(clean, number, col) for col, raw in enumerate(parts, start=1) if (clean := clean_cell(raw))
         )
