@@ -112,6 +112,14 @@ def test_other_regions_layouts(baseline, layout):
     assert _scores(text.encode("utf-8")) == baseline
 
 
+def test_reason_and_measures_in_two_columns_are_joined():
+    forms = read_bytes(variants.seed_text().encode(), "seed.txt").forms
+    again = read_bytes(variants.render(forms[8], split_reason=True).encode(), "split.txt").forms[0]
+    lost = again.indicators[0]  # 服务干部人数: 偏差原因 … ；2. 改进措施 …
+    assert lost.reason.startswith("1. 偏差原因") and "；2. 改进措施" in lost.reason
+    assert again.indicators[1].reason == "无"
+
+
 def test_wan_amounts_convert_to_yuan():
     form = read_bytes(variants.seed_text().encode(), "seed.txt").forms[12]
     again = read_bytes(variants.render(form, wan=True).encode(), "wan.txt").forms[0]

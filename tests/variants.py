@@ -112,12 +112,14 @@ def render(
     leading_cols: int = 0,
     title_rows: int = 0,
     nature_words: bool = False,
+    split_reason: bool = False,
 ) -> str:
     """A clean text table of a form in another region's layout.
 
     weight_first: 分值 before 年度指标值; nature: a 指标性质 column (≥ ≤ =) split off the target;
     wan: amounts in 万元; leading_cols: blank columns before everything; title_rows: extra rows on top;
-    nature_words: the 指标性质 column says 正向指标/反向指标 instead of a symbol.
+    nature_words: the 指标性质 column says 正向指标/反向指标 instead of a symbol;
+    split_reason: 偏差原因 and 改进措施 in two columns.
     """
     pad = "\t" * leading_cols
     h, f = form.header, form.funds
@@ -149,7 +151,9 @@ def render(
     columns = ["一级指标", "二级指标", "三级指标"]
     columns += ["指标性质"] if nature else []
     columns += ["分值", "年度指标值"] if weight_first else ["年度指标值", "分值"]
-    columns += ["实际完成值", "得分", "偏差原因分析及改进措施"]
+    columns += ["实际完成值", "得分"] + (
+        ["偏差原因", "改进措施"] if split_reason else ["偏差原因分析及改进措施"]
+    )
     lines.append(pad + "\t".join(columns))
     last1 = last2 = None
     for ind in form.indicators:
@@ -172,6 +176,8 @@ def render(
             "实际完成值": ind.actual,
             "得分": _num(ind.declared_score),
             "偏差原因分析及改进措施": ind.reason,
+            "偏差原因": ind.reason.split("2.")[0].strip() if "2." in ind.reason else ind.reason,
+            "改进措施": "2." + ind.reason.split("2.", 1)[1] if "2." in ind.reason else ind.reason,
         }
         last1, last2 = ind.level1, ind.level2
         lines.append(pad + "\t".join(values[c] for c in columns))

@@ -77,6 +77,8 @@ def _indicator_header(row: Row) -> dict[str, int] | None:
     cols: dict[str, int] = {}
     for cell in row:
         name = vocab.indicator_header_field(vocab.norm(cell.text))
+        if name == "reason" and "reason" in cols:
+            name = "measures"  # 偏差原因 and 改进措施 in two columns
         if name and name not in cols:
             cols[name] = cell.col
     if {"name", "target"} <= cols.keys() and ({"weight", "score"} & cols.keys()):
@@ -409,10 +411,16 @@ class _FormReader:
             actual=actual,
             weight=weight,
             declared_score=score,
-            reason=text("reason"),
+            reason=_joined_reason(text("reason"), text("measures")),
             loc=self.row_loc(row),
             cells={name: self.loc(cell) for name, cell in mapped.items()},
         )
+
+
+def _joined_reason(reason: str, measures: str) -> str:
+    """偏差原因 and 改进措施 from two columns as one text; placeholders like 无 only when both are."""
+    parts = [t for t in (reason, measures) if t and t not in ("无", "—", "-", "/")]
+    return "；".join(parts) if parts else reason or measures
 
 
 def _points(text: str) -> float | None:
