@@ -9,8 +9,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from selfeval.readers import ReadResult, read_path
-from selfeval.rules import available_profiles, load_profile, score
+from selfeval.model import Issue
+from selfeval.rules import available_profiles, load_profile
 
 ACCEPTED = {".xlsx", ".xls", ".txt", ".md", ".tsv", ".csv", ".text"}
 
@@ -25,37 +25,34 @@ def expand(paths: Sequence[str]) -> Iterator[Path]:
             yield path
 
 
-def _read(path: Path) -> ReadResult:
-    if not path.is_file():
-        from selfeval.model import Issue
-
-        return ReadResult(
-            str(path), "", (), (Issue("FILE_MISSING", "error", str(path), "文件不存在或不是普通文件。"),)
-        )
-    return read_path(path)
+def _report_problems(problems, path: Path, prefix: str = "") -> bool:
+    """Print a file's reading errors to stderr; True when there were any."""
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in errors:
+        print(f"{prefix}无法读取 {path}：{problem.location}：{problem.message}", file=sys.stderr)
+    return bool(errors)
 
 
-def _report_problems(result: ReadResult, path: Path) -> bool:
-    """Print a file's problems to stderr; True when any of them means something could not be read."""
-    failed = False
-    for problem in result.problems:
-        if problem.severity == "error":
-            failed = True
-            print(f"无法读取 {path}：{problem.location}：{problem.message}", file=sys.stderr)
-    return failed
+def _score_paths(paths: Sequence[str], profile) -> tuple[list, bool]:
+    """Read and score every file (folders expanded); (scorecards, whether any file failed)."""
+    from selfeval.ingest import score_bytes
+
+    cards, failed = [], False
+    for path in expand(paths):
+        if path.is_file():
+            found, problems, _ = score_bytes(path.read_bytes(), path.name, profile)
+        else:
+            found, problems = (), (Issue("FILE_MISSING", "error", str(path), "文件不存在或不是普通文件。"),)
+        failed |= _report_problems(problems, path)
+        cards.extend(found)
+    return cards, failed
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     from selfeval.checks import batch_issues
     from selfeval.serialize import scorecard_to_dict
 
-    profile = load_profile(args.profile)
-    failed = False
-    cards = []
-    for path in expand(args.paths):
-        result = _read(path)
-        failed |= _report_problems(result, path)
-        cards.extend(score(form, profile) for form in result.forms)
+    cards, failed = _score_paths(args.paths, load_profile(args.profile))
     for problem in batch_issues(cards):
         print(f"提示：{problem.message}", file=sys.stderr)
     if args.csv:
@@ -114,8 +111,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     duplicates = sum(len(o.duplicates) for o in outcomes)
     unreadable = [(path, o) for path, o in zip(files, outcomes, strict=True) if o.problems]
     for path, outcome in unreadable:
-        for problem in outcome.problems:
-            print(f"\n无法读取 {path}：{problem.location}：{problem.message}", file=sys.stderr)
+        _report_problems(outcome.problems, path, prefix="\n")
     print(f"\n已保存 {stored} 个自评表，重复 {duplicates} 个，无法读取的文件 {len(unreadable)} 个。")
     store.close()
     return 1 if unreadable else 0
@@ -135,12 +131,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     failed = False
     if args.paths:
-        profile = load_profile(args.profile)
-        cards = []
-        for path in expand(args.paths):
-            result = _read(path)
-            failed |= _report_problems(result, path)
-            cards.extend(score(f, profile) for f in result.forms)
+        cards, failed = _score_paths(args.paths, load_profile(args.profile))
     else:
         from selfeval.sample import open_seeded_store
 
