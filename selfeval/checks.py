@@ -37,8 +37,11 @@ def _close(a: float, b: float, tol: float = TOLERANCE) -> bool:
 
 def _header(form: Form) -> Iterable[Issue]:
     h = form.header
-    if h.project_code and not re.fullmatch(r"\d{21}", h.project_code) and "E+" not in h.project_code:
-        yield issue("CODE_FORMAT", h.locs.get("project_code", form.loc), code=h.project_code)
+    where = h.locs.get("project_code", form.loc)
+    if re.fullmatch(r"\d(\.\d+)?E\+\d+", h.project_code):  # a number cell: Excel kept 15 digits
+        yield issue("CODE_AS_NUMBER", where, code=h.project_code)
+    elif h.project_code and not re.fullmatch(r"\d{21}", h.project_code):
+        yield issue("CODE_FORMAT", where, code=h.project_code)
     if h.year and not re.fullmatch(r"(19|20)\d{2}", h.year):
         yield issue("YEAR_FORMAT", h.locs.get("year", form.loc), year=h.year)
 

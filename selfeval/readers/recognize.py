@@ -204,8 +204,6 @@ class _FormReader:
                     continue
                 values[name] = _clean_header_value(name, value)
                 locs[name] = self.loc(value_cell)
-        if re.fullmatch(r"\d(\.\d+)?E\+\d+", values.get("project_code", "")):
-            self.issues.append(issue("CODE_AS_NUMBER", locs["project_code"], code=values["project_code"]))
         for name, label in vocab.HEADER_FIELD_NAMES.items():
             if not values.get(name):
                 self.issues.append(issue("FIELD_MISSING", self.row_loc(self.rows[0]), field=label))
