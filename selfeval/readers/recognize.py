@@ -143,9 +143,9 @@ class _FormReader:
         return Loc(self.grid.sheet, row[0].row)
 
     def read(self) -> Form:
-        header = self._header()
         funds_at = next((i for i, r in enumerate(self.rows) if _funds_header(r)), None)
         grid_at = next((i for i, r in enumerate(self.rows) if _indicator_header(r)), None)
+        header = self._header(min(i for i in (funds_at, grid_at, len(self.rows)) if i is not None))
         first = self.row_loc(self.rows[0])
         if not (header.project_code or header.project_name):
             self.issues.append(issue("HEADER_MISSING", first))
@@ -177,13 +177,12 @@ class _FormReader:
         )
 
     # header block -------------------------------------------------------------------------------
-    def _header(self) -> Header:
+    def _header(self, stop: int) -> Header:
+        """Labels and values above the first table (rows[:stop])."""
         values: dict[str, str] = {}
         locs: dict[str, Loc] = {}
-        for n, row in enumerate(self.rows):
-            if _funds_header(row) or _indicator_header(row):
-                break
-            below = {c.col: c for c in self.rows[n + 1]} if n + 1 < len(self.rows) else {}
+        for n, row in enumerate(self.rows[:stop]):
+            below = {c.col: c for c in self.rows[n + 1]} if n + 1 < stop else {}
             for i, cell in enumerate(row):
                 found = vocab.header_label(vocab.norm(cell.text))
                 if not found or found[0] in values:
