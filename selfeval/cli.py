@@ -91,15 +91,24 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from selfeval.ingest import ingest_files
+    """Import files and folders: keeps counts and the unreadable files' problems, never the
+    scorecards, so memory is bounded by one transaction's chunk, not by the number of files."""
+    import gc
+
+    from selfeval.ingest import iter_ingest
     from selfeval.sample import open_seeded_store
 
     profile = load_profile(args.profile)
     store = open_seeded_store(args.db, seed=False)
-    files = list(expand(args.paths))
-    contents = ((path.name, path.read_bytes() if path.is_file() else b"") for path in files)
+    files = [os.fspath(path) for path in expand(args.paths)]  # strings: ~100 bytes a file
+    contents = ((Path(f).name, Path(f).read_bytes() if Path(f).is_file() else b"") for f in files)
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1) if len(files) >= 100 else 1
-    outcomes = ingest_files(
+    # the modules' objects never die: out of the cycle collector's sight, its rescans stay small
+    gc.collect()
+    gc.freeze()
+    stored = duplicates = 0
+    unreadable: list[tuple[str, tuple]] = []
+    outcomes = iter_ingest(
         store,
         contents,
         profile,
@@ -107,11 +116,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         jobs=jobs,
         progress=lambda n, name: _progress(n, len(files), name),
     )
-    stored = sum(len(o.stored) for o in outcomes)
-    duplicates = sum(len(o.duplicates) for o in outcomes)
-    unreadable = [(path, o) for path, o in zip(files, outcomes, strict=True) if o.problems]
-    for path, outcome in unreadable:
-        _report_problems(outcome.problems, path, prefix="\n")
+    for path, outcome in zip(files, outcomes, strict=True):
+        stored += len(outcome.stored)
+        duplicates += len(outcome.duplicates)
+        if outcome.problems:
+            unreadable.append((path, outcome.problems))
+    for path, problems in unreadable:
+        _report_problems(problems, Path(path), prefix="\n")
     print(f"\n已保存 {stored} 个自评表，重复 {duplicates} 个，无法读取的文件 {len(unreadable)} 个。")
     store.close()
     return 1 if unreadable else 0
