@@ -7,7 +7,7 @@ import re
 import pytest
 from python_calamine import CalamineWorkbook
 
-from selfeval.readers import preflight as preflight_module
+from selfeval.readers import zipxml
 from selfeval.readers.preflight import (
     DEFAULT_LIMITS,
     MESSAGES,
@@ -102,7 +102,7 @@ BIG = {
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 13, 64, 1000])
 def test_chunk_boundaries_change_nothing(monkeypatch, chunk):
     """Parts are streamed in chunks: tags, values and <!DOCTYPE split anywhere must still be seen."""
-    monkeypatch.setattr(preflight_module, "_CHUNK", chunk)
+    monkeypatch.setattr(zipxml, "_CHUNK", chunk)
     checked = 0
     for generator, expected in badfiles.CORPUS:
         if generator in BIG or generator is badfiles.too_large:

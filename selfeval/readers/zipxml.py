@@ -1,0 +1,393 @@
+"""The .xlsx gate: the zip container, its structure parts, and a scan of every part by the exact name
+a parser will open.
+
+Zip bombs: entry count, total declared size and per-entry ratio come from the central directory, and
+every entry we read is inflated by our own loop, which refuses a stream that yields more or less than
+its declared size or a wrong CRC. In total we never inflate more than ``max_uncompressed``.
+
+Which parts are worksheets: every relationship target of ``xl/workbook.xml`` (as OPC resolves it and
+as calamine builds it, ``"xl/" + target`` as written), every worksheet content-type override, and
+anything under ``xl/worksheets/``. Names are compared with ``.``/``..`` segments folded and case
+ignored, so ``xl/./worksheets/sheet1.xml`` is scanned as the sheet calamine opens, and two entries that
+fold to one name are refused (readers could pick different ones).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import struct
+import zipfile
+import zlib
+from collections.abc import Iterator
+
+from selfeval.readers.limits import Limits, Refused
+from selfeval.readers.limits import phrase as _text
+from selfeval.readers.limits import refuse as _refuse
+from selfeval.readers.limits import size_text as _size
+from selfeval.readers.xmlscan import _PFX, _XML_WS, _Markup, _SheetScan, _TextRuns
+
+_CHUNK = 1024 * 1024  # parts are inflated and scanned in chunks of this size
+
+
+def _norm(name: str) -> str:
+    return name.replace("\\", "/").lstrip("/").lower()
+
+
+_ATTR = re.compile(rb"""([^\s=<>/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_SHEET_EL = re.compile(rb"<(?:" + _PFX + rb":)?sheet\s([^>]*)>")
+_REL_EL = re.compile(rb"<(?:" + _PFX + rb":)?Relationship\s([^>]*)>")
+_OVERRIDE_EL = re.compile(rb"<(?:" + _PFX + rb":)?Override\s([^>]*)>")
+_XML_DECL_ENCODING = re.compile(rb"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
+_XML_OK_ENCODINGS = {
+    "utf-8",
+    "utf8",
+    "us-ascii",
+    "ascii",
+    "iso-8859-1",
+    "latin-1",
+    "latin1",
+    "gbk",
+    "gb2312",
+    "gb18030",
+}
+_XML_ENTITIES = re.compile(rb"&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
+
+
+def _attrs(raw: bytes) -> dict[str, str]:
+    out = {}
+    for m in _ATTR.finditer(raw):
+        value = m.group(2) if m.group(2) is not None else m.group(3)
+        out[m.group(1).decode("utf-8", "replace")] = _unescape(value)
+    return out
+
+
+def _unescape(value: bytes) -> str:
+    def one(m: re.Match[bytes]) -> bytes:
+        ent = m.group(0)[1:-1]
+        named = {b"amp": b"&", b"lt": b"<", b"gt": b">", b"quot": b'"', b"apos": b"'"}
+        if ent in named:
+            return named[ent]
+        try:
+            code = int(ent[2:], 16) if ent[:2] in (b"#x", b"#X") else int(ent[1:])
+            return chr(code).encode("utf-8")
+        except (ValueError, OverflowError):
+            return m.group(0)
+
+    return _XML_ENTITIES.sub(one, value).decode("utf-8", "replace")
+
+
+def _resolve(base_dir: str, target: str) -> set[str]:
+    """Every name a reader might use for a relationship target (OPC rules and calamine's shortcut)."""
+    target = target.replace("\\", "/")
+    names = set()
+    if target.startswith("/"):
+        names.add(target)
+    else:
+        parts: list[str] = []
+        for piece in (base_dir + "/" + target).split("/"):
+            if piece in ("", "."):
+                continue
+            if piece == "..":
+                if parts:
+                    parts.pop()
+            else:
+                parts.append(piece)
+        names.add("/".join(parts))
+        names.add(target)  # calamine treats "xl/..." as rooted
+    return {_norm(n) for n in names}
+
+
+class _Zip:
+    """A zip read through the central directory, with each entry inflated by our own bounded loop."""
+
+    def __init__(self, data: bytes, limits: Limits):
+        self.data = data
+        self.view = memoryview(data)
+        self.limits = limits
+        self.inflated = 0
+        approx = data.count(b"PK\x01\x02")
+        if approx > limits.max_zip_entries:
+            raise _refuse("TOO_MANY_PARTS", count=approx, limit=limits.max_zip_entries)
+        if data[-(65535 + 22) :].count(b"PK\x05\x06") > 1:
+            raise _refuse("CORRUPT")  # two end records: readers could disagree on the contents
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:  # any error becomes CORRUPT in preflight()
+            self.infos = zf.infolist()
+        if len(self.infos) > limits.max_zip_entries:
+            raise _refuse("TOO_MANY_PARTS", count=len(self.infos), limit=limits.max_zip_entries)
+        self.by_norm: dict[str, zipfile.ZipInfo] = {}
+        for info in self.infos:
+            key = _norm(info.filename)
+            if key in self.by_norm:
+                raise _refuse("CORRUPT")  # duplicate names: readers could pick different ones
+            self.by_norm[key] = info
+
+    def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """Inflate one entry in chunks; refuses an entry whose stream disagrees with its header."""
+        if info.flag_bits & 0x1:
+            raise _refuse("ENCRYPTED")
+        data = self.data
+        start = info.header_offset
+        if start < 0 or start + 30 > len(data) or data[start : start + 4] != b"PK\x03\x04":
+            raise _refuse("CORRUPT")
+        name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
+        begin = start + 30 + name_len + extra_len
+        end = begin + info.compress_size
+        if end > len(data):
+            raise _refuse("CORRUPT")
+        compressed = self.view[begin:end]
+        produced = 0
+        crc = 0
+        if info.compress_type == zipfile.ZIP_STORED:
+            if info.compress_size != info.file_size:
+                raise _refuse("CORRUPT")
+            for pos in range(0, len(compressed), _CHUNK):
+                piece = bytes(compressed[pos : pos + _CHUNK])
+                produced += len(piece)
+                crc = zlib.crc32(piece, crc)
+                self._count(len(piece))
+                yield piece
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-15)
+            pos = 0
+            try:
+                while not inflater.eof:
+                    if inflater.unconsumed_tail:
+                        piece = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+                    elif pos < len(compressed):
+                        piece = inflater.decompress(compressed[pos : pos + 256 * 1024], _CHUNK)
+                        pos += 256 * 1024
+                    else:
+                        piece = inflater.decompress(b"", _CHUNK)
+                        if not piece:
+                            break
+                    if piece:
+                        produced += len(piece)
+                        if produced > info.file_size:
+                            raise _refuse("CORRUPT")  # the stream is longer than the directory says
+                        crc = zlib.crc32(piece, crc)
+                        self._count(len(piece))
+                        yield piece
+            except zlib.error:
+                raise _refuse("CORRUPT") from None
+            if not inflater.eof:
+                raise _refuse("CORRUPT")
+        else:
+            raise _refuse("CORRUPT")  # compression methods Excel never writes
+        if produced != info.file_size or crc != info.CRC:
+            raise _refuse("CORRUPT")
+
+    def _count(self, n: int) -> None:
+        self.inflated += n
+        if self.inflated > self.limits.max_uncompressed:
+            raise _refuse(
+                "UNCOMPRESSED_TOO_LARGE", size=_size(self.inflated), limit=_size(self.limits.max_uncompressed)
+            )
+
+    def read_small(self, info: zipfile.ZipInfo, cap: int = 16 * 1024 * 1024) -> bytes:
+        if info.file_size > cap:
+            raise _refuse("CORRUPT")
+        return b"".join(self.chunks(info))
+
+
+def _sniff(first: bytes) -> str:
+    """'xml', 'wide' (UTF-16/32 XML, which a byte search cannot check) or 'other'."""
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or first[:4] in (
+        b"<\x00?\x00",
+        b"\x00<\x00?",
+        b"<\x00\x00\x00",
+        b"\x00\x00\x00<",
+    ):
+        return "wide"
+    if first.startswith(codecs.BOM_UTF8):
+        first = first[3:]
+    first = first.lstrip(_XML_WS)
+    if first.startswith((b"<\x00", b"\x00<")):
+        return "wide"
+    return "xml" if first.startswith(b"<") else "other"
+
+
+def _check_encoding(first: bytes) -> None:
+    if first.startswith(codecs.BOM_UTF8):
+        first = first[3:]
+    m = _XML_DECL_ENCODING.match(first[:512])
+    if m:
+        encoding = m.group(1).decode("ascii", "replace").strip().lower()
+        if encoding not in _XML_OK_ENCODINGS:
+            raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding=encoding[:20]))
+
+
+def _check_xlsx(data: bytes, filename: str, limits: Limits) -> None:
+    z = _Zip(data, limits)
+    names = z.by_norm
+    if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
+        raise _refuse("NOT_WORKBOOK", filename=filename, what=_what_zip(z))
+    for key in names:
+        if key.endswith("vbaproject.bin") or key.startswith("xl/macrosheets/"):
+            raise _refuse("MACRO")
+    if any(info.flag_bits & 0x1 for info in z.infos):
+        raise _refuse("ENCRYPTED")
+    total = sum(info.file_size for info in z.infos)
+    if total > limits.max_uncompressed:
+        raise _refuse("UNCOMPRESSED_TOO_LARGE", size=_size(total), limit=_size(limits.max_uncompressed))
+    for info in z.infos:
+        if info.file_size > 1024 * 1024 and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise _refuse(
+                "COMPRESSION_RATIO",
+                part=info.filename,
+                ratio=int(info.file_size / max(info.compress_size, 1)),
+                limit=int(limits.max_ratio),
+            )
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _refuse("CORRUPT")
+
+    # The parts that say which entries are worksheets. Read whole (they are small) after the DTD check.
+    structure: dict[str, bytes] = {}
+    for key in ("[content_types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+        if key in names:
+            raw = z.read_small(names[key])
+            _check_xml_part(raw, strict=False)
+            structure[key] = raw
+    content_types = structure["[content_types].xml"]
+    lowered = content_types.lower()
+    if b"macroenabled" in lowered or b"vbaproject" in lowered or b"macrosheet" in lowered:
+        raise _refuse("MACRO")
+
+    sheets: dict[str, str] = {}  # normalised part name -> sheet name for messages
+    shared: set[str] = {"xl/sharedstrings.xml"}
+    rels: dict[str, tuple[str, str]] = {}
+    for m in _REL_EL.finditer(structure.get("xl/_rels/workbook.xml.rels", b"")):
+        a = _attrs(m.group(1))
+        if a.get("TargetMode", "").lower() == "external":
+            continue
+        rels[a.get("Id", "")] = (a.get("Type", ""), a.get("Target", ""))
+    labels: dict[str, str] = {}
+    for m in _SHEET_EL.finditer(structure["xl/workbook.xml"]):
+        a = _attrs(m.group(1))
+        rid = next((v for k, v in a.items() if k == "id" or k.endswith(":id")), "")
+        if rid:
+            labels[rid] = a.get("name", "")
+    for rid, (rel_type, target) in rels.items():
+        kind = rel_type.rsplit("/", 1)[-1].lower()
+        if kind in ("worksheet", "dialogsheet"):
+            for part in _resolve("xl", target):
+                sheets[part] = labels.get(rid) or target
+        elif kind == "sharedstrings":
+            shared |= _resolve("xl", target)
+        elif kind in ("xlmacrosheet", "xlintlmacrosheet"):
+            raise _refuse("MACRO")
+    for m in _OVERRIDE_EL.finditer(content_types):
+        a = _attrs(m.group(1))
+        ctype = a.get("ContentType", "").lower()
+        if "worksheet+xml" in ctype or "dialogsheet+xml" in ctype:
+            part = _norm(a.get("PartName", ""))
+            sheets.setdefault(part, part)
+    for key in names:
+        if key.startswith("xl/worksheets/") and key.endswith(".xml") and "/_rels/" not in key:
+            sheets.setdefault(key, key.rsplit("/", 1)[-1])
+
+    for info in z.infos:
+        key = _norm(info.filename)
+        if key in structure or key.endswith("/"):
+            continue
+        if key in sheets:
+            _scan_sheet(z, info, sheets[key], limits)
+        else:
+            _scan_part(z, info, limits, shared=key in shared)
+
+
+def _check_xml_part(raw: bytes, strict: bool) -> None:
+    kind = _sniff(raw[:64])
+    if kind == "wide":
+        raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding="UTF-16"))
+    if kind == "xml":
+        _check_encoding(raw)
+        markup = _Markup(strict)
+        markup.feed(raw)
+        markup.finish()
+
+
+def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> None:
+    """Any part other than a worksheet: refuse DTDs (and over-long shared strings); skip binaries."""
+    chunks = z.chunks(info)
+    try:
+        first = _head(chunks)
+        kind = _sniff(first)
+        if kind == "wide":
+            raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding="UTF-16"))
+        if kind != "xml":
+            if shared and info.file_size:
+                raise _refuse("CORRUPT")
+            return  # images, printer settings, embedded objects: no XML parser reads them
+        _check_encoding(first)
+        markup = _Markup(strict=False)
+        text = _TextRuns(limits.max_cell_chars, _text("where.file")) if shared else None
+        for chunk in _chain(first, chunks):
+            markup.feed(chunk)
+            if text:
+                text.feed(chunk)
+        markup.finish()
+        if text:
+            text.finish()
+    finally:
+        chunks.close()
+
+
+def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> None:
+    chunks = z.chunks(info)
+    try:
+        first = _head(chunks)
+        kind = _sniff(first)
+        if kind == "wide":
+            raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding="UTF-16"))
+        if kind != "xml":
+            raise _refuse("CORRUPT")
+        _check_encoding(first)
+        scan = _SheetScan(sheet, limits, info.file_size)
+        for chunk in _chain(first, chunks):
+            if not scan.feed(chunk):
+                break
+        scan.finish()
+    finally:
+        chunks.close()
+
+
+def _head(chunks: Iterator[bytes], size: int = 512) -> bytes:
+    """At least the first size bytes (fewer only at the end), to recognise the part."""
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= size:
+            break
+    return head
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    if first:
+        yield first
+    yield from rest
+
+
+def _what_zip(z: _Zip) -> str:
+    names = z.by_norm
+    if "word/document.xml" in names:
+        return _text("kind.docx")
+    if "ppt/presentation.xml" in names:
+        return _text("kind.pptx")
+    if "xl/workbook.bin" in names:
+        return _text("kind.xlsb")
+    if "xl/workbook.xml" in names:
+        return _text("kind.xlsx_incomplete")
+    if "mimetype" in names:
+        info = names["mimetype"]
+        mime = b""
+        if info.file_size <= 200:
+            try:
+                mime = z.read_small(info)
+            except Refused:
+                mime = b""
+        if b"spreadsheet" in mime:
+            return _text("kind.ods")
+        return _text("kind.odf")
+    return _text("kind.zip")
