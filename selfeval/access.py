@@ -16,19 +16,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-Role = Literal["viewer", "editor", "admin"]
-ROLES: tuple[Role, ...] = ("viewer", "editor", "admin")
-ROLE_LABELS = {"viewer": "查看者", "editor": "填报人", "admin": "管理员"}
+Role = Literal["viewer", "editor", "reviewer", "admin"]
+ROLES: tuple[Role, ...] = ("viewer", "editor", "reviewer", "admin")
+ROLE_LABELS = {"viewer": "查看者", "editor": "填报人", "reviewer": "审核人", "admin": "管理员"}
 
+# reviewer (审核人: leadership or the finance office) approves and returns its units' forms, edits nothing
 PAGES_BY_ROLE: dict[str, tuple[str, ...]] = {
     "viewer": ("overview", "project"),
     "editor": ("overview", "project", "upload", "editor"),
-    "admin": ("overview", "project", "upload", "editor"),
+    "reviewer": ("overview", "project", "review"),
+    "admin": ("overview", "project", "upload", "editor", "review"),
 }
 ACTIONS_BY_ROLE: dict[str, frozenset[str]] = {
     "viewer": frozenset(),
-    "editor": frozenset({"upload", "edit", "download", "save", "restore"}),
-    "admin": frozenset({"upload", "edit", "download", "save", "restore", "all_units"}),
+    "editor": frozenset({"upload", "edit", "download", "save", "restore", "submit"}),
+    "reviewer": frozenset({"download", "approve", "return"}),
+    "admin": frozenset(
+        {
+            "upload",
+            "edit",
+            "download",
+            "save",
+            "restore",
+            "submit",
+            "approve",
+            "return",
+            "transfer",
+            "all_units",
+        }
+    ),
 }
 DEFAULT_ROLES_FILE = Path(__file__).resolve().parent.parent / "data" / "roles.toml"
 
@@ -63,7 +79,9 @@ def load_roles(path: str | Path | None = None) -> dict[str, tuple[Role, tuple[st
     for user, entry in data.get("users", {}).items():
         role = entry.get("role", "viewer")
         if role not in ROLES:
-            raise ValueError(f"角色文件 {path} 中用户 {user} 的角色“{role}”无效，应为 viewer/editor/admin")
+            raise ValueError(
+                f"角色文件 {path} 中用户 {user} 的角色“{role}”无效，应为 viewer/editor/reviewer/admin"
+            )
         units = () if role == "admin" else tuple(entry.get("units", ()))
         roles[user.strip().lower()] = (role, units)
     return roles

@@ -165,3 +165,36 @@ PREFLIGHT: dict[str, str] = {
     "where.file": "文件中",
     "sheet.nth": "第{n}个工作表",
 }
+
+
+# the review workflow (selfeval/workflow.py): state and action labels, and why a step is refused
+REVIEW: dict[str, str] = {
+    "state.draft": "草稿",
+    "state.submitted": "已送审",
+    "state.approved": "已通过",
+    "state.returned": "已退回",
+    "action.upload": "上传",
+    "action.import": "导入",
+    "action.edit": "在线编辑",
+    "action.revise": "修改",
+    "action.submit": "送审",
+    "action.approve": "通过",
+    "action.return": "退回",
+    "action.restore": "恢复版本",
+    "action.transfer": "转移单位",
+    "ROLE": "您的角色（{role}）不能{action}。",
+    "UNIT": "您不负责“{unit}”，不能{action}该单位的项目。",
+    "STATE.submit.submitted": "该表已送审，正在等待审核，无需再次送审。",
+    "STATE.submit.approved": "该版本已通过审核并锁定，无需再次送审；如需修改，请提交新版本。",
+    "STATE.approve.draft": "该表尚未送审，不能审核通过。",
+    "STATE.approve.approved": "该版本已通过审核。",
+    "STATE.approve.returned": "该表已退回填报人，须重新送审后才能审核。",
+    "STATE.return.draft": "该表尚未送审，不能退回。",
+    "STATE.return.approved": "该版本已通过审核并锁定，不能退回；如需修改，请填报人提交新版本重新送审。",
+    "STATE.return.returned": "该表已退回，正在等待填报人修改。",
+    "NOT_CURRENT": "该版本已不是现行版本（项目已有更新的版本），请刷新后处理现行版本。",
+    "EXPLANATION_REQUIRED": "该表有 {errors} 处错误，送审时必须填写说明，供审核人查看。",
+    "RESUBMIT_EXPLANATION_REQUIRED": "该表被退回后未作修改，重新送审时必须填写说明，回应审核意见。",
+    "COMMENT_REQUIRED": "退回时必须填写退回意见，说明需要修改什么。",
+    "TARGET_UNIT_REQUIRED": "请选择要转入的单位。",
+}
