@@ -123,31 +123,50 @@ def _funds(card: Scorecard, profile, rate: float | None) -> Iterable[Issue]:
 
 
 def _weights(card: Scorecard, profile) -> Iterable[Issue]:
+    """Third-level weights sum to their first level; everything sums to 100. A level whose rows print no
+    分值 (weights only in `产出指标(60分)`) is checked by its declared scores instead."""
+    from selfeval.rules import sane_weight, weight_sum
+
     form = card.form
     sums: Counter[str] = Counter()
+    scores: Counter[str] = Counter()
+    weightless: set[str] = set()
     first_row: dict[str, Loc | None] = {}
     for ind in form.indicators:
-        sums[ind.level1] += ind.weight or 0.0
+        if ind.weight is None and not ind.not_applicable:
+            weightless.add(ind.level1)
+        elif sane_weight(ind.weight):
+            sums[ind.level1] += ind.weight  # type: ignore[operator]
+        if ind.declared_score is not None and math.isfinite(ind.declared_score):
+            scores[ind.level1] += ind.declared_score
         first_row.setdefault(ind.level1, ind.loc)
     if not profile.rescale_na:
         for level1, expected in {**profile.level_weights, **form.level1_weights}.items():
+            where = form.locs.get(level1) or first_row.get(level1) or form.loc
+            if level1 in weightless:
+                if level1 in form.level1_weights and scores[level1] > expected + TOLERANCE:
+                    yield issue(
+                        "LEVEL_SCORE_SUM",
+                        where,
+                        level1=level1,
+                        actual=round(scores[level1], 2),
+                        expected=expected,
+                    )
+                continue
             actual = sums.get(level1, 0.0)
             if not _close(actual, expected, 0.01):
-                yield issue(
-                    "WEIGHT_LEVEL_SUM",
-                    form.locs.get(level1) or first_row.get(level1) or form.loc,
-                    level1=level1,
-                    actual=actual,
-                    expected=expected,
-                )
-    all_weights = card.budget_weight + sum(sums.values())
+                yield issue("WEIGHT_LEVEL_SUM", where, level1=level1, actual=actual, expected=expected)
+    all_weights = weight_sum(form, card.budget_weight)
+    if all_weights is None:
+        all_weights = card.budget_weight + math.fsum(sums.values())
     if not profile.rescale_na and not _close(all_weights, 100, 0.01):
         yield issue("WEIGHT_TOTAL", form.loc, budget=card.budget_weight, actual=round(all_weights, 2))
-    if form.declared_total_weight is not None and not _close(form.declared_total_weight, all_weights, 0.01):
+    declared_weight = form.declared_total_weight
+    if declared_weight is not None and not _close(declared_weight, all_weights, 0.01):
         yield issue(
             "WEIGHT_DECLARED_TOTAL",
             form.locs.get("total_weight", form.loc),
-            declared=form.declared_total_weight,
+            declared=declared_weight,
             actual=round(all_weights, 2),
         )
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from selfeval.model import Issue
-from selfeval.rules import available_profiles, load_profile
+from selfeval.rules import available_profiles, load_profile, profile_for
 
 ACCEPTED = {".xlsx", ".xls", ".txt", ".md", ".tsv", ".csv", ".text"}
 
@@ -52,7 +52,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     from selfeval.checks import batch_issues
     from selfeval.serialize import scorecard_to_dict
 
-    cards, failed = _score_paths(args.paths, load_profile(args.profile))
+    cards, failed = _score_paths(args.paths, profile_for(args.profile))
     for problem in batch_issues(cards):
         print(f"提示：{problem.message}", file=sys.stderr)
     if args.csv:
@@ -70,7 +70,7 @@ def cmd_score(args: argparse.Namespace) -> int:
             total = "—" if c.total is None else f"{c.total:.2f}"
             print(
                 f"{h.project_code or '（无编码）'}\t{h.project_name}\t申报 {declared}\t计算 {total}\t"
-                f"{c.grade or '—'}\t错误 {c.errors}\t警告 {c.warnings}"
+                f"{c.grade or '—'}\t错误 {c.errors}\t警告 {c.warnings}\t{c.verification_label}\t规则 {c.profile}"
             )
     return 1 if failed else 0
 
@@ -98,7 +98,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from selfeval.ingest import iter_ingest
     from selfeval.sample import open_seeded_store
 
-    profile = load_profile(args.profile)
+    profile = profile_for(args.profile)
     store = open_seeded_store(args.db, seed=False)
     files = [os.fspath(path) for path in expand(args.paths)]  # strings: ~100 bytes a file
     contents = ((Path(f).name, Path(f).read_bytes() if Path(f).is_file() else b"") for f in files)
@@ -142,7 +142,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     failed = False
     if args.paths:
-        cards, failed = _score_paths(args.paths, load_profile(args.profile))
+        cards, failed = _score_paths(args.paths, profile_for(args.profile))
     else:
         from selfeval.sample import open_seeded_store
 
@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("score", help="读取自评表并评分")
     p.add_argument("paths", nargs="+", metavar="PATH", help="文件或文件夹（.xlsx .xls .txt）")
-    p.add_argument("--profile", default=None, help="评分规则（默认 shenzhen-futian-2023）")
+    p.add_argument("--profile", default="auto", help="评分规则（默认 auto：按表内分值选用）")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="输出 JSON 数组")
     fmt.add_argument("--csv", action="store_true", help="输出 CSV（每个指标一行，防公式注入）")
@@ -207,7 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=None, help="读取评分的进程数（默认：100 个文件以上用全部 CPU）"
     )
     p.add_argument("--db", default=None, help=db_help)
-    p.add_argument("--profile", default=None)
+    p.add_argument("--profile", default="auto")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="导出导入模板（.xlsx）")
@@ -215,7 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="输出文件夹")
     p.add_argument("--one-workbook", action="store_true", help="所有表放进一个工作簿")
     p.add_argument("--db", default=None, help=db_help)
-    p.add_argument("--profile", default=None)
+    p.add_argument("--profile", default="auto")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("backup", help="备份数据库（EXPORT DATABASE）")

@@ -28,6 +28,25 @@ ISSUES: dict[str, tuple[Severity, str]] = {
     "LEVEL2_UNKNOWN": ("warning", "该行缺少二级指标名称。"),
     "LEVEL1_INFERRED": ("info", "一级指标由二级指标“{level2}”推定为“{level1}”。"),
     "SHEET_SKIPPED": ("info", "工作表“{sheet}”不是自评表，已跳过。"),
+    "SHEET_SKIPPED_KIND": ("info", "工作表“{sheet}”是{kind}，不是自评表，已跳过。"),
+    "HALF_FORM": (
+        "error",
+        "工作表“{sheet}”像是自评表的一部分（有{found}，缺少{missing}），无法可靠评分。",
+    ),
+    "ROW_AMBIGUOUS": (
+        "error",
+        "该行单元格与表头对不上，且按内容也无法唯一确定各列含义，未采用：{text}",
+    ),
+    "ROW_ALIGNED": ("info", "该行单元格与表头列位不一致，已按单元格内容（金额、百分比、分值、得分）唯一对齐：{fields}。"),
+    "VALUE_RANGE": ("error", "“{field}”的值 {text} 超出合理范围（{bounds}），未采用。"),
+    "LEVEL1_NAME_INFERRED": ("info", "一级指标名称未列出（只见“{printed}”），按二级指标“{level2}”推定为“{level1}”。"),
+    "TEMPLATE_LEFTOVER": ("info", "模板遗留的空行“{text}”已忽略。"),
+    "FUNDS_FROM_PART": (
+        "warning",
+        "年度资金总额行{why}，金额取自“{part}”行（{amounts}）。",
+    ),
+    "FUNDS_TWO_AMOUNTS": ("info", "资金表只列出{printed}，未列{missing}。"),
+    "TARGET_IN_NAME": ("info", "该行没有指标值列，指标值“{target}”写在指标名称中；该行无实际完成值，无法核验。"),
     "RATE_AS_FRACTION": ("info", "执行率 {value} 按小数读取为 {percent}%。"),
     # values and rules
     "VALUE_UNPARSED": (
@@ -38,7 +57,14 @@ ISSUES: dict[str, tuple[Severity, str]] = {
         "error",
         "指标值单位“{target_unit}”与实际完成值单位“{actual_unit}”不一致，无法比较，该指标未评分。",
     ),
-    "WEIGHT_MISSING": ("error", "缺少分值，该指标无法评分。"),
+    "WEIGHT_MISSING": ("error", "缺少分值，该指标无法核验，保留申报得分（未核验）。"),
+    "WEIGHT_RANGE": ("error", "分值 {weight} 超出 0 至 100 的范围，该指标无法核验。"),
+    "LEVEL_WEIGHTS_ONLY": (
+        "info",
+        "“{levels}”的三级指标未列分值，分值只见于一级指标：各行保留申报得分（未核验），只核对一级指标得分合计。",
+    ),
+    "LEVEL_SCORE_SUM": ("error", "“{level1}”各行申报得分合计 {actual:g} 超过一级指标分值 {expected:g}。"),
+    "TOTAL_UNVERIFIED": ("error", "分值合计 {weights}，不等于 100：总分 {total} 不予核验，也不评定等级。"),
     "OVER_ACHIEVED": (
         "info",
         "实际完成值达到指标值的 {ratio:.0%}（≥ {threshold:.0%}），指标值可能设置偏低。",

@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 Severity = Literal["error", "warning", "info"]
+# verified: every part recomputed by the rules; partial: some parts keep their declared score (未核验);
+# unverified: the total could not be checked (weights that do not add up, nothing recomputable)
+Verification = Literal["verified", "partial", "unverified"]
+VERIFICATION_LABELS = {"verified": "已核验", "partial": "部分核验", "unverified": "未核验"}
 
 NOT_APPLICABLE = "不适用"
 
@@ -157,6 +161,10 @@ class IndicatorScore:
     rule: str  # rule code, e.g. "positive.over" (see rules.py)
     explanation: str  # one line of Chinese
     band: tuple[float, float] | None = None  # allowed points when the rule yields a band
+    # False: the rules could not check this row (no 分值, no target, an unreadable value); `score` is then
+    # the declared score, kept as the document states it (未核验), and `unverified_reason` says why
+    verified: bool = True
+    unverified_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,9 +177,18 @@ class Scorecard:
     budget_weight: float
     budget_score: float | None
     indicators: tuple[IndicatorScore, ...]
-    total: float | None  # None when any part could not be scored
-    grade: str | None  # 优 / 良 / 中 / 差
+    total: float | None  # None when any part could not be scored, or the weights do not add up
+    grade: str | None  # 优 / 良 / 中 / 差; None when the total is not verified
     issues: tuple[Issue, ...]
+    verification: Verification = "verified"
+    verification_reasons: tuple[str, ...] = ()  # Chinese, one per unverified part
+    budget_verified: bool = True  # False: budget_score is the declared one (the rate could not be computed)
+    profile_auto: bool = False  # True: the profile was selected by the form's declared weights
+
+    @property
+    def verification_label(self) -> str:
+        """已核验 / 部分核验 / 未核验."""
+        return VERIFICATION_LABELS[self.verification]
 
     @property
     def errors(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import tomllib
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from selfeval import values
@@ -87,26 +88,46 @@ def load_profile(name: str | Path | None = None) -> Profile:
 
 
 def round_half_up(x: float, digits: int = 2) -> float:
-    """Round half away from zero at `digits` decimals, robust to binary noise (9.865 -> 9.87)."""
+    """Round half away from zero at `digits` decimals, robust to binary noise (9.865 -> 9.87).
+
+    Never raises: NaN and ±inf come back unchanged, and so does anything beyond 1e15 (a float has no
+    decimals left to round there; `math.floor` of an infinite product raised OverflowError)."""
+    if not isinstance(x, int | float) or not math.isfinite(x) or abs(x) >= 1e15:
+        return x
     scale = 10**digits
     return math.floor(abs(x) * scale + 0.5 + 1e-9) / scale * (1 if x >= 0 else -1)
 
 
 def fmt(x: float | None) -> str:
-    """A number as people print it: 12.5, 100, 6.5, 98.63."""
+    """A number as people print it: 12.5, 100, 6.5, 98.63 (absurd values in scientific notation)."""
     if x is None:
         return "—"
+    if not isinstance(x, int | float) or not math.isfinite(x) or abs(x) >= 1e15:
+        return f"{x:g}" if isinstance(x, int | float) else str(x)
     text = f"{x:.2f}".rstrip("0").rstrip(".")
     return text if text != "-0" else "0"
+
+
+# bounds of the numbers a form may hold (issue 11): beyond them a value is an error at its cell
+MAX_AMOUNT = 1e12  # 元
+MAX_WEIGHT = 100.0
+
+
+def sane_weight(x: float | None) -> bool:
+    return x is not None and math.isfinite(x) and 0 <= x <= MAX_WEIGHT
+
+
+def sane_amount(x: float | None) -> bool:
+    return x is not None and math.isfinite(x) and abs(x) <= MAX_AMOUNT
 
 
 # budget execution ---------------------------------------------------------------------------------
 def execution_rate(funds: Funds) -> float | None:
     """全年执行数 / 全年预算数 as a fraction (the adjusted budget, not 年初预算数); 0 for a zero budget."""
     budget, executed = funds.total.annual_budget, funds.total.executed
-    if budget is None or executed is None:
-        return None
-    return executed / budget if budget > 0 else 0.0
+    if not (sane_amount(budget) and sane_amount(executed)):
+        return None  # missing, or absurd (the reader and the checks say which)
+    return executed / budget if budget > 0 else 0.0  # type: ignore[operator]
 
 
 def budget_score(rate: float | None, profile: Profile) -> float | None:
@@ -165,7 +186,10 @@ class _Scorer:
             return self.result(0.0, "na", "不适用，分值 0、得分 0")
         if w is None:
             self.issues.append(issue("WEIGHT_MISSING", ind.cells.get("weight") or ind.loc))
-            return IndicatorScore(ind, None, "unscored", "缺少分值，未评分")
+            return IndicatorScore(ind, None, "unscored", "缺少分值，无法核验")
+        if not sane_weight(w):
+            self.issues.append(issue("WEIGHT_RANGE", ind.cells.get("weight") or ind.loc, weight=fmt(w)))
+            return IndicatorScore(ind, None, "unscored", f"分值 {fmt(w)} 超出 0–100，无法核验")
         target = values.parse(ind.target, "target", self.year)
         actual = values.parse(ind.actual, "actual", self.year)
         for m, role, field in ((target, "指标值", "target"), (actual, "实际完成值", "actual")):
@@ -368,30 +392,104 @@ def _rescaled(scored: list[IndicatorScore], indicator_total: float, digits: int)
     ]
 
 
+def _keep_declared(s: IndicatorScore) -> IndicatorScore:
+    """A row the rules could not check keeps the score the document declares, marked 未核验 (issue 10):
+    never a number the form does not print. A declared score outside 0..分值 (or absurd) is not kept."""
+    ind = s.indicator
+    declared = ind.declared_score
+    limit = ind.weight if sane_weight(ind.weight) else MAX_WEIGHT
+    why = s.explanation or "规则无法核验"
+    if declared is None or not math.isfinite(declared) or not 0 <= declared <= limit + 0.005:
+        return replace(s, verified=False, unverified_reason=f"{why}，且无可用的申报得分")
+    return replace(
+        s,
+        score=declared,
+        rule="declared",
+        explanation=f"未核验：{why}，保留申报得分 {fmt(declared)}",
+        verified=False,
+        unverified_reason=why,
+    )
+
+
+def weight_sum(form: Form, budget_weight: float) -> float | None:
+    """Budget weight plus every third-level weight; a level whose rows print no 分值 counts with its declared
+    first-level weight (`产出指标(60分)`). None when a level has neither, or a weight is absurd."""
+    by_level: dict[str, list[float | None]] = {}
+    for ind in form.indicators:
+        by_level.setdefault(ind.level1, []).append(ind.weight)
+    total = budget_weight
+    for level1, weights in by_level.items():
+        known = [w for w in weights if w is not None]
+        if any(not sane_weight(w) for w in known):
+            return None
+        if len(known) == len(weights):
+            total += math.fsum(known)
+        elif not known and sane_weight(form.level1_weights.get(level1)):
+            total += form.level1_weights[level1]
+        else:
+            return None
+    return total
+
+
 def score(form: Form, profile: Profile | None = None) -> Scorecard:
-    """Score a form: budget execution, every indicator, total and grade, and every Issue (all of them)."""
+    """Score a form: budget execution, every indicator, total and grade, and every Issue (all of them).
+
+    With no profile, the form's declared weights choose one (`select_profile`). Rows the rules cannot
+    check keep their declared score, marked 未核验; weights that do not add up to 100 leave the total
+    unverified and ungraded. Never raises on absurd numbers: they are errors at their cell."""
     from selfeval.checks import check
 
-    profile = profile or load_profile()
-    year = int(form.header.year) if form.header.year.isdigit() else None
+    auto = profile is None
+    profile = profile or select_profile(form)
+    year = int(form.header.year) if form.header.year.isdigit() and len(form.header.year) == 4 else None
     issues: list[Issue] = list(form.issues)
     rate = execution_rate(form.funds)
     b_score = budget_score(rate, profile)
     scored: list[IndicatorScore] = []
+    level_only: set[str] = set()
     for ind in form.indicators:
+        if ind.weight is None and not ind.not_applicable and ind.level1 in form.level1_weights:
+            level_only.add(ind.level1)  # this family prints 分值 only per 一级指标: nothing to check per row
+            why = f"本行未列分值（分值仅见于一级指标“{ind.level1}（{fmt(form.level1_weights[ind.level1])}分）”）"
+            scored.append(IndicatorScore(ind, None, "unscored", why))
+            continue
         result, found = score_indicator(ind, profile, year)
         scored.append(result)
         issues.extend(found)
+    if level_only:
+        issues.append(issue("LEVEL_WEIGHTS_ONLY", form.loc, levels="、".join(sorted(level_only))))
     if profile.rescale_na:
         scored = _rescaled(scored, 100 - profile.budget_weight, profile.digits)
+    scored = [s if s.score is not None or s.indicator.not_applicable else _keep_declared(s) for s in scored]
+    reasons: list[str] = []
+    if b_score is None:
+        reasons.append("预算执行率无法计算（缺少或无法识别全年预算数、全年执行数）")
+    for s in scored:
+        if not s.verified:
+            reasons.append(f"{s.indicator.name or s.indicator.level2 or '指标'}：{s.unverified_reason}")
     parts = [b_score, *(s.score for s in scored)]
     total = None
     if all(p is not None for p in parts):
-        total = round_half_up(sum(parts), profile.digits)  # type: ignore[arg-type]
+        total = round_half_up(math.fsum(parts), profile.digits)  # type: ignore[arg-type]
         for below, cap in profile.total_caps:
             if rate is not None and rate * 100 < below and total > cap:
                 issues.append(issue("TOTAL_CAPPED", form.loc, rate=rate * 100, cap=cap, raw=total))
                 total = cap
+    weights = weight_sum(form, profile.budget_weight)
+    weights_add_up = profile.rescale_na or (weights is not None and abs(weights - 100) <= 0.01)
+    if not weights_add_up:
+        shown = "无法合计" if weights is None else fmt(round_half_up(weights, 2))
+        reasons.append(f"分值合计 {shown}，不等于 100，总分不予核验和评级")
+        if total is not None:
+            issues.append(issue("TOTAL_UNVERIFIED", form.loc, weights=shown, total=fmt(total)))
+        total = None
+    verified_parts = (b_score is not None) + sum(1 for s in scored if s.verified)
+    if total is None or not weights_add_up or not verified_parts:
+        verification = "unverified"
+    elif reasons:
+        verification = "partial"
+    else:
+        verification = "verified"
     card = Scorecard(
         form=form,
         profile=profile.name,
@@ -402,6 +500,85 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
         total=total,
         grade=grade_of(total, profile),
         issues=(),
+        verification=verification,  # type: ignore[arg-type]
+        verification_reasons=tuple(reasons),
+        budget_verified=b_score is not None,
+        profile_auto=auto,
     )
     issues.extend(check(card, profile, unrounded_rate=rate))
     return replace(card, issues=tuple(issues))
+
+
+# profile selection ----------------------------------------------------------------------------------
+# Ties go to the first: 福田 2023 reproduces every seed figure and its weights (10/50/30/10) are the
+# national ones, so a national-looking form is scored like the seed; mof-2020 only when chosen.
+PREFERENCE = ("shenzhen-futian-2023", "mof-2020", "yunnan-20-80", "sichuan-10-90")
+AUTO = "auto"
+
+
+def declared_weights(form: Form) -> tuple[float | None, dict[str, float]]:
+    """What the form itself says of its weights: the budget's 分值 and each 一级指标's points (printed in
+    the level header, or else the sum of its rows' 分值 when every row prints one). Absurd values ignored."""
+    budget = form.funds.declared_weight if sane_weight(form.funds.declared_weight) else None
+    levels = {k: v for k, v in form.level1_weights.items() if sane_weight(v)}
+    sums: dict[str, list[float | None]] = {}
+    for ind in form.indicators:
+        if not ind.not_applicable:
+            sums.setdefault(ind.level1, []).append(ind.weight)
+    for level1, weights in sums.items():
+        if level1 and level1 not in levels and weights and all(sane_weight(w) for w in weights):
+            levels[level1] = round_half_up(math.fsum(weights), 2)  # type: ignore[arg-type]
+    return budget, levels
+
+
+def profile_fit(form: Form, profile: Profile) -> tuple[int, int]:
+    """(conflicts, agreements) between the form's declared weights and a profile's."""
+    budget, levels = declared_weights(form)
+    conflicts = agreements = 0
+    if budget is not None:
+        if abs(budget - profile.budget_weight) <= 0.01:
+            agreements += 2
+        else:
+            conflicts += 2
+    if levels:
+        if abs(math.fsum(levels.values()) - (100 - profile.budget_weight)) <= 0.01:
+            agreements += 1
+        else:
+            conflicts += 1
+    for level1, weight in levels.items():
+        if level1 in profile.level_weights:
+            if abs(weight - profile.level_weights[level1]) <= 0.01:
+                agreements += 1
+            else:
+                conflicts += 1
+    return conflicts, agreements
+
+
+def select_profile(form: Form, names: tuple[str, ...] | None = None) -> Profile:
+    """The shipped profile whose weights the form declares (budget 10 or 20, the 一级 weights): fewest
+    conflicts, then most agreements, then PREFERENCE order. A form that declares nothing gets the default."""
+    names = names or tuple(dict.fromkeys((*PREFERENCE, *available_profiles())))
+    best: tuple[tuple[int, int, int], Profile] | None = None
+    for n, name in enumerate(names):
+        try:
+            profile = cached_profile(name)
+        except ValueError:
+            continue
+        conflicts, agreements = profile_fit(form, profile)
+        key = (conflicts, -agreements, n)
+        if best is None or key < best[0]:
+            best = (key, profile)
+    return best[1] if best is not None else cached_profile(DEFAULT_PROFILE)
+
+
+@lru_cache(maxsize=64)
+def cached_profile(name: str) -> Profile:
+    """A shipped profile by name, loaded once."""
+    return load_profile(name)
+
+
+def profile_for(name: str | None) -> Profile | None:
+    """What `--profile NAME` means: None for `auto` (or nothing), so that each form selects its own."""
+    if name is None or name == "" or name == AUTO:
+        return None
+    return load_profile(name)

@@ -219,6 +219,7 @@ def scorecard_to_dict(sc: Scorecard) -> dict[str, Any]:
             "score": sc.budget_score,
             "declared_rate": f.declared_rate,
             "declared_score": f.declared_score,
+            "verified": sc.budget_verified,
         },
         "indicators": [
             {
@@ -235,6 +236,8 @@ def scorecard_to_dict(sc: Scorecard) -> dict[str, Any]:
                 "deviation_reason": s.indicator.reason,
                 "band": list(s.band) if s.band is not None else None,
                 "location": str(s.indicator.loc) if s.indicator.loc is not None else "",
+                "verified": s.verified,
+                "unverified_reason": s.unverified_reason,
             }
             for s in sc.indicators
         ],
@@ -242,6 +245,11 @@ def scorecard_to_dict(sc: Scorecard) -> dict[str, Any]:
         "declared_total": form.declared_total,
         "grade": sc.grade,
         "issues": [issue_to_dict(i) for i in sc.issues],
+        "profile": sc.profile,
+        "profile_auto": sc.profile_auto,
+        "verification": sc.verification,
+        "verification_label": sc.verification_label,
+        "verification_reasons": list(sc.verification_reasons),
     }
 
 
@@ -262,6 +270,10 @@ CSV_COLUMNS = (
     "规则",
     "说明",
     "偏差原因分析及改进措施",
+    "核验",  # 已核验 / 未核验 (the row keeps its declared score)
+    "未核验原因",
+    "全表核验状态",  # 已核验 / 部分核验 / 未核验
+    "评分规则",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -301,6 +313,10 @@ def scorecards_to_csv(cards: list[Scorecard]) -> bytes:
                 s.rule,
                 s.explanation,
                 ind.reason,
+                "已核验" if s.verified else "未核验",
+                s.unverified_reason,
+                sc.verification_label,
+                sc.profile,
             )
             writer.writerow([csv_safe(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -107,7 +107,12 @@ def test_unknown_wording_is_not_guessed():
     text, line = _edit(_form_text(0), "落实关爱劳模", "100%有效落实\t30", "详见附件\t30")
     card = _card(text)
     assert ("VALUE_UNPARSED", f"文本!F{line}") in _codes(card, "error")
-    assert card.total is None and card.grade is None
+    # the row keeps what the document declares, marked 未核验; the form is 部分核验 (issue 10)
+    row = next(s for s in card.indicators if s.indicator.name == "落实关爱劳模")
+    assert (row.verified, row.rule, row.score) == (False, "declared", row.indicator.declared_score)
+    assert "详见附件" in row.unverified_reason
+    assert card.verification == "partial" and card.verification_label == "部分核验"
+    assert card.total == 99.86 and card.verification_reasons == (f"落实关爱劳模：{row.unverified_reason}",)
 
 
 def test_not_applicable_row_with_points():

@@ -99,6 +99,8 @@ def test_lines_without_json():
         "优",
         "错误 0",
         "警告 0",
+        "已核验",
+        "规则 shenzhen-futian-2023",  # selected by the form's weights (10/50/30/10), ties to 福田
     ]
 
 

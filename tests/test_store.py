@@ -159,7 +159,8 @@ def test_scorecard_to_dict_has_the_cli_shape():
     d = scorecard_to_dict(make_scorecard(2, budget=350000, executed=345202))
     assert list(d) == [
         "source", "sheet", "project_code", "project_name", "year", "unit", "budget_unit", "funds",
-        "indicators", "total", "declared_total", "grade", "issues",
+        "indicators", "total", "declared_total", "grade", "issues", "profile", "profile_auto",
+        "verification", "verification_label", "verification_reasons",
     ]  # fmt: skip
     assert d["funds"] == {
         "initial_budget": 350000,
@@ -170,10 +171,11 @@ def test_scorecard_to_dict_has_the_cli_shape():
         "score": 9.86,
         "declared_rate": 98.63,
         "declared_score": None,
+        "verified": True,
     }
     assert set(d["indicators"][0]) == {
         "level1", "level2", "name", "target", "actual", "weight", "score", "declared_score", "rule",
-        "explanation", "deviation_reason", "band", "location",
+        "explanation", "deviation_reason", "band", "location", "verified", "unverified_reason",
     }  # fmt: skip
     assert d["indicators"][0]["location"] == "Sheet1!D20"
     json.dumps(d, ensure_ascii=False)
