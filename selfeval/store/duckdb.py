@@ -1,0 +1,203 @@
+"""The embedded backend: one DuckDB file, one writer per file (a lock shared by every Store of this
+process on it), a fresh cursor per read so Streamlit's script threads never share a busy one."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from selfeval.store.errors import StoreError, StoreLocked
+from selfeval.store.queries import Queries
+from selfeval.store.schema import COLUMNS, SCHEMAS, TABLES, migrate
+from selfeval.store.sqlutil import sql_string
+from selfeval.store.writes import Writes
+
+
+class DuckDb:
+    """A DuckDB cursor as a `Db`: `?` placeholders as they are, staging by registering Arrow tables."""
+
+    dialect = "duckdb"
+
+    def __init__(self, cur: Any):
+        self.cur = cur
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        # fetch everything: duckdb 2.0 results own the connection until fully fetched
+        return self.cur.execute(sql, list(params)).fetchall()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.cur.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            self.cur.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):  # a failing rollback must not hide the cause
+                self.cur.execute("ROLLBACK")
+            raise
+
+    @contextlib.contextmanager
+    def stage(self, name: str, table: pa.Table) -> Iterator[None]:
+        self.cur.register(name, table)
+        try:
+            yield
+        finally:
+            self.cur.unregister(name)
+
+
+# one writer lock per database file, shared by every Store of this process on that file
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(path: str) -> threading.Lock:
+    if path == ":memory:":
+        return threading.Lock()
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(path, threading.Lock())
+
+
+def _connect(path: str) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(path)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StoreLocked(path) from exc
+        raise StoreError(f"无法打开数据库文件 {path}：文件已损坏或不是 DuckDB 数据库（{exc}）。") from exc
+    except duckdb.Error as exc:
+        raise StoreError(f"无法打开数据库文件 {path}：文件已损坏或不是 DuckDB 数据库（{exc}）。") from exc
+
+
+class Store(Writes, Queries):
+    """The embedded store (DuckDB): one file, one writer, a cursor per read. Acts as `who`
+    (default: the local administrator, as the CLI does); `scoped(who)` gives the same store acting
+    as someone else."""
+
+    backend = "duckdb"
+
+    def __init__(self, path: str | Path = ":memory:", *, who: Any = None):
+        from selfeval.access import LOCAL
+
+        self.who = who or LOCAL
+        self.path = str(path) if str(path) == ":memory:" else str(Path(path).resolve())
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._con = _connect(self.path)
+        self._owner = True
+        self._lock = _write_lock(self.path)
+        try:
+            with self._lock:
+                cur = self._con.cursor()
+                try:
+                    self.version = migrate(DuckDb(cur))
+                finally:
+                    cur.close()
+        except duckdb.Error as exc:
+            self._con.close()
+            raise StoreError(f"无法读取数据库文件 {self.path}：文件已损坏（{exc}）。") from exc
+
+    # -- plumbing ------------------------------------------------------------------------------------
+    def scoped(self, who: Any) -> Store:
+        """This store acting as `who`: same connection, every read and write filtered by their units."""
+        other = copy.copy(self)
+        other.who = who
+        other._owner = False
+        return other
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owner:
+            self._con.close()
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """A query on its own cursor, as a DataFrame (via Arrow: three times faster than .df() on
+        wide results with many strings, same dtypes)."""
+        cur = self._con.cursor()
+        try:
+            return cur.sql(sql, params=list(params) or None).to_arrow_table().to_pandas()
+        finally:
+            cur.close()
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        cur = self._con.cursor()
+        try:
+            return cur.execute(sql, list(params)).fetchall()
+        finally:
+            cur.close()
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[DuckDb]:
+        """The one writer of this file: the lock, a cursor, one transaction."""
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                db = DuckDb(cur)
+                with db.transaction():
+                    yield db
+            finally:
+                cur.close()
+
+    def _insert_rows(self, db: DuckDb, table: str, rows: list[dict[str, Any]]) -> None:
+        """One bulk INSERT of many rows (an Arrow table), never a statement per row."""
+        if not rows:
+            return
+        staged = pa.Table.from_pylist(rows, schema=SCHEMAS[table])
+        cols = ", ".join(c for c, _ in COLUMNS[table])
+        with db.stage(f"_staged_{table}", staged):
+            db.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _staged_{table}")
+
+    # -- backups -------------------------------------------------------------------------------------
+    def export_database(self, directory: str | Path) -> None:
+        """Write every table (schema + Parquet files) to a directory with DuckDB's EXPORT DATABASE."""
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute(f"EXPORT DATABASE {sql_string(str(directory))} (FORMAT parquet)")
+            finally:
+                cur.close()
+
+    def import_database(self, directory: str | Path, *, replace: bool = False) -> None:
+        """Load a backup written by `export_database` (then upgrade it if it is older). Refuses to
+        overwrite stored submissions unless `replace` is true."""
+        directory = Path(directory)
+        if not (directory / "schema.sql").is_file() or not (directory / "load.sql").is_file():
+            raise StoreError(f"“{directory}”不是 selfeval 数据库备份目录（缺少 schema.sql 或 load.sql）。")
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                if not replace and cur.execute("SELECT COUNT(*) FROM submissions").fetchall()[0][0]:
+                    raise StoreError("数据库中已有数据；要用备份覆盖，请指定 replace=True。")
+                db = DuckDb(cur)
+                with db.transaction():
+                    cur.execute("DROP VIEW IF EXISTS current_forms")
+                    for table in (*reversed(TABLES), "schema_version"):
+                        cur.execute(f"DROP TABLE IF EXISTS {table}")
+                    cur.execute(f"IMPORT DATABASE {sql_string(str(directory))}")
+                self.version = migrate(db)
+            finally:
+                cur.close()
+
+    @classmethod
+    def restore(cls, directory: str | Path, path: str | Path | None = None) -> None:
+        """Replace the database at `path` (default: `default_db_path()`) with a backup directory
+        written by `export_database` (the CLI's `restore`)."""
+        from selfeval.store import default_db_path
+
+        store = cls(path if path is not None else default_db_path())
+        try:
+            store.import_database(directory, replace=True)
+        finally:
+            store.close()

@@ -1,0 +1,283 @@
+"""Every read of the store, written once for both backends and always filtered by the acting
+principal's units in SQL (`self.who`): a page of an editor of unit A never receives a row of unit B.
+
+A backend provides `_rows(sql, params)` (tuples) and `_query(sql, params)` (a DataFrame).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from selfeval.model import Form, Issue, Scorecard
+from selfeval.serialize import form_from_json
+from selfeval.store.errors import AccessDenied, NotFound
+from selfeval.store.records import BUDGET_LEVEL1, BUDGET_LEVEL2, GRADES
+from selfeval.store.rows import _indicator_score
+from selfeval.store.schema import TABLES
+from selfeval.store.sqlutil import filters, unit_clause
+
+NOT_FOUND = "没有编号为 {id} 的自评表，或您无权查看它。"
+
+
+class Queries:
+    """Read methods shared by the backends (mixed into each Store class)."""
+
+    who: Any  # selfeval.access.Principal
+
+    # -- the principal's reach ------------------------------------------------------------------------
+    @property
+    def _units(self) -> tuple[str, ...]:
+        """The units the acting principal may see; () means every unit (admin, local)."""
+        return tuple(self.who.units)
+
+    def _visible(self, alias: str = "s") -> tuple[str, list[Any]]:
+        """SQL true for submissions (any version) of projects whose current version belongs to one
+        of the principal's units: a project belongs to the unit of its current version."""
+        if not self._units:
+            return "TRUE", []
+        clause, params = unit_clause(self._units, "c.unit")
+        return (
+            f"""EXISTS (SELECT 1 FROM current_forms c WHERE {clause} AND (c.submission_id = {alias}.id
+                OR ({alias}.project_code <> '' AND c.project_code = {alias}.project_code
+                    AND c.year = {alias}.year)))""",
+            params,
+        )
+
+    def _require_unrestricted(self, what: str) -> None:
+        if self._units:
+            raise AccessDenied(f"只有可查看全部单位的管理员才能{what}。")
+
+    # -- reads ---------------------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        where, params = filters(None, None, self._units)
+        return self._rows(f"SELECT COUNT(*) FROM current_forms f WHERE {where}", params)[0][0] == 0
+
+    def load_form(self, submission_id: int) -> Form:
+        """The Form exactly as it was submitted (any version, current or not)."""
+        visible, params = self._visible()
+        rows = self._rows(
+            f"SELECT form_json FROM submissions s WHERE s.id = ? AND {visible}", [int(submission_id), *params]
+        )
+        if not rows:
+            raise NotFound(NOT_FOUND.format(id=submission_id))
+        return form_from_json(rows[0][0])
+
+    def load_scorecard(self, submission_id: int) -> Scorecard:
+        """The Scorecard as stored (scores, rules, explanations, issues), without rescoring."""
+        cards = self._scorecards("s.id = ?", [int(submission_id)])
+        if not cards:
+            raise NotFound(NOT_FOUND.format(id=submission_id))
+        return cards[0]
+
+    def current_scorecards(self, year: str | int | None = None, unit: str | None = None) -> list[Scorecard]:
+        """The stored Scorecards of the current forms, by year, unit and project code."""
+        where, params = filters(year, unit, self._units)
+        return self._scorecards(
+            f"s.id IN (SELECT f.submission_id FROM current_forms f WHERE {where})", params
+        )
+
+    def _scorecards(self, where: str, params: list[Any]) -> list[Scorecard]:
+        visible, vparams = self._visible()
+        where, params = f"({where}) AND {visible}", [*params, *vparams]
+        heads = self._rows(
+            f"""SELECT s.id, s.form_json, s.profile, f.rate, f.budget_weight, f.budget_score, f.total, f.grade
+                FROM submissions s JOIN forms f ON f.submission_id = s.id WHERE {where}
+                ORDER BY f.year, f.unit, f.project_code, s.id""",
+            params,
+        )
+        if not heads:
+            return []
+        chosen = f"SELECT s.id FROM submissions s WHERE {where}"
+        ind_cols = (
+            "submission_id, level1, level2, name, target, actual, weight, declared_score, reason, score, "
+            "rule, explanation, band_low, band_high"
+        )
+        inds = self._rows(
+            f"SELECT {ind_cols} FROM indicators WHERE submission_id IN ({chosen}) ORDER BY submission_id, position",
+            params,
+        )
+        issues = self._rows(
+            f"""SELECT submission_id, code, severity, location, message FROM issues
+                WHERE submission_id IN ({chosen}) ORDER BY submission_id, position""",
+            params,
+        )
+        by_id_inds: dict[int, list[tuple]] = {}
+        for row in inds:
+            by_id_inds.setdefault(row[0], []).append(row[1:])
+        by_id_issues: dict[int, list[Issue]] = {}
+        for sid, *fields in issues:
+            by_id_issues.setdefault(sid, []).append(Issue(*fields))
+        cards = []
+        for sid, form_json, profile, rate, budget_weight, budget_score, total, grade in heads:
+            form = form_from_json(form_json)
+            scores = tuple(_indicator_score(form, row) for row in by_id_inds.get(sid, ()))
+            cards.append(
+                Scorecard(
+                    form=form,
+                    profile=profile or "",
+                    rate=rate,
+                    budget_weight=budget_weight,
+                    budget_score=budget_score,
+                    indicators=scores,
+                    total=total,
+                    grade=grade,
+                    issues=tuple(by_id_issues.get(sid, ())),
+                )
+            )
+        return cards
+
+    def portfolio_summary(self, year: str | int | None = None, unit: str | None = None) -> pd.DataFrame:
+        """Current forms by year and unit: count, budget, executed (元), execution rate (%), mean
+        total score, and how many forms got each grade."""
+        where, params = filters(year, unit, self._units)
+        grades = ", ".join(f"COUNT(CASE WHEN f.grade = '{g}' THEN 1 END) AS \"{g}\"" for g in GRADES)
+        df = self._query(
+            f"""SELECT f.year, f.unit, COUNT(*) AS forms,
+                       SUM(f.budget) AS budget, SUM(f.executed) AS executed,
+                       100.0 * SUM(f.executed) / NULLIF(SUM(f.budget), 0) AS rate,
+                       AVG(f.total) AS mean_score, {grades}
+                FROM current_forms f WHERE {where}
+                GROUP BY f.year, f.unit ORDER BY f.year, f.unit""",
+            params,
+        )
+        return df.round({"budget": 2, "executed": 2, "rate": 2, "mean_score": 2})
+
+    def project_scores(self, year: str | int | None = None, unit: str | None = None) -> pd.DataFrame:
+        """One row per current form: its figures, declared and computed total, grade, issue counts
+        and how many versions were submitted."""
+        where, params = filters(year, unit, self._units)
+        return self._query(
+            f"""SELECT f.submission_id, f.project_code, f.project_name, f.year, f.unit, f.budget_unit,
+                       f.budget, f.executed, f.rate, f.budget_score, f.total, f.declared_total, f.grade,
+                       f.errors, f.warnings, f.submitted_at, f.submitted_by, f.origin, f.source_name,
+                       f.profile, COALESCE(v.versions, 1) AS versions
+                FROM current_forms f
+                LEFT JOIN (SELECT project_code, year, COUNT(*) AS versions FROM submissions
+                           WHERE project_code <> '' GROUP BY project_code, year) v
+                  ON v.project_code = f.project_code AND v.year = f.year
+                WHERE {where}
+                ORDER BY f.year, f.unit, f.project_code, f.submission_id""",
+            params,
+        )
+
+    def points_lost(self, year: str | int | None = None, unit: str | None = None) -> pd.DataFrame:
+        """Where current forms lose points: weight, score and lost by first- and second-level
+        indicator (scored rows with a weight), plus one row for budget execution
+        (level1 预算执行). Summed over all rows, lost = Σ(100 − total) when weights sum to 100."""
+        where, params = filters(year, unit, self._units)
+        df = self._query(
+            f"""SELECT i.level1, i.level2, COUNT(*) AS rows, COUNT(DISTINCT i.submission_id) AS forms,
+                       SUM(i.weight) AS weight, SUM(i.score) AS score,
+                       SUM(i.weight) - SUM(i.score) AS lost
+                FROM indicators i JOIN current_forms f ON f.submission_id = i.submission_id
+                WHERE i.score IS NOT NULL AND i.weight > 0 AND {where}
+                GROUP BY i.level1, i.level2
+                UNION ALL
+                SELECT CAST('{BUDGET_LEVEL1}' AS VARCHAR), CAST('{BUDGET_LEVEL2}' AS VARCHAR), COUNT(*),
+                       COUNT(*), SUM(f.budget_weight), SUM(f.budget_score),
+                       SUM(f.budget_weight) - SUM(f.budget_score)
+                FROM current_forms f
+                WHERE f.budget_score IS NOT NULL AND {where}
+                HAVING COUNT(*) > 0""",
+            params + params,
+        )
+        df = df.round({"weight": 2, "score": 2, "lost": 2})
+        return df.sort_values(["lost", "level1", "level2"], ascending=[False, True, True], ignore_index=True)
+
+    def target_outliers(
+        self, year: str | int | None = None, unit: str | None = None, over: float = 1.5
+    ) -> pd.DataFrame:
+        """Positive quantitative rows of current forms whose actual ≥ over × target (status "over",
+        the target was probably set too low) or below the target (status "missed")."""
+        where, params = filters(year, unit, self._units)
+        return self._query(
+            f"""SELECT f.submission_id, f.project_code, f.project_name, f.year, f.unit,
+                       i.position, i.level1, i.level2, i.name, i.target, i.actual,
+                       i.target_value, i.actual_value, i.achievement, i.weight, i.score, i.rule,
+                       i.location,
+                       CASE WHEN i.achievement >= ? THEN 'over' ELSE 'missed' END AS status
+                FROM indicators i JOIN current_forms f ON f.submission_id = i.submission_id
+                WHERE i.achievement IS NOT NULL AND (i.achievement >= ? OR i.achievement < 1)
+                  AND {where}
+                ORDER BY i.achievement DESC, f.project_code, i.position""",
+            [over, over, *params],
+        )
+
+    def project_history(self, project_code: str, year: str | int) -> pd.DataFrame:
+        """Every submission of one project and year, oldest first, with its version number; the
+        last one is current. Empty for a project of a unit the principal does not see."""
+        visible, vparams = self._visible()
+        df = self._query(
+            f"""SELECT s.id AS submission_id, s.submitted_at, s.submitted_by, s.origin, s.kind,
+                      s.source_name, s.sheet, s.sha256, s.size, s.profile,
+                      f.project_name, f.total, f.declared_total, f.grade, f.rate, f.errors, f.warnings
+               FROM submissions s JOIN forms f ON f.submission_id = s.id
+               WHERE s.project_code = ? AND s.year = ? AND {visible}
+               ORDER BY s.id""",
+            [project_code, str(year), *vparams],
+        )
+        df.insert(1, "version", range(1, len(df) + 1))
+        df["current"] = df["submission_id"] == df["submission_id"].max() if len(df) else []
+        return df
+
+    def form_indicators(self, submission_id: int) -> pd.DataFrame:
+        """The stored indicator rows of one submission, declared beside computed."""
+        visible, vparams = self._visible()
+        return self._query(
+            f"""SELECT * FROM indicators WHERE submission_id = ?
+                AND submission_id IN (SELECT s.id FROM submissions s WHERE {visible}) ORDER BY position""",
+            [int(submission_id), *vparams],
+        )
+
+    def form_issues(self, submission_id: int) -> pd.DataFrame:
+        visible, vparams = self._visible()
+        return self._query(
+            f"""SELECT code, severity, location, message FROM issues WHERE submission_id = ?
+                AND submission_id IN (SELECT s.id FROM submissions s WHERE {visible}) ORDER BY position""",
+            [int(submission_id), *vparams],
+        )
+
+    def years(self) -> list[str]:
+        where, params = filters(None, None, self._units)
+        return [
+            r[0]
+            for r in self._rows(
+                f"SELECT DISTINCT year FROM current_forms f WHERE {where} ORDER BY year", params
+            )
+        ]
+
+    def units(self) -> list[str]:
+        where, params = filters(None, None, self._units)
+        return [
+            r[0]
+            for r in self._rows(
+                f"SELECT DISTINCT unit FROM current_forms f WHERE {where} ORDER BY unit", params
+            )
+        ]
+
+    def data_version(self) -> tuple[int, int]:
+        """(highest submission id, number of submissions): changes with every save or restore, and
+        stays two numbers however many forms are stored (a cheap cache key for the pages)."""
+        return tuple(self._rows("SELECT COALESCE(MAX(id), 0), COUNT(*) FROM submissions")[0])
+
+    def current_submission_ids(self) -> list[int]:
+        where, params = filters(None, None, self._units)
+        return [
+            r[0]
+            for r in self._rows(
+                f"SELECT submission_id FROM current_forms f WHERE {where} ORDER BY submission_id", params
+            )
+        ]
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows per table (a whole-store figure: administrators only)."""
+        self._require_unrestricted("查看全库统计")
+        return {
+            t: self._rows(f"SELECT COUNT(*) FROM {t}")[0][0] for t in (*self.all_tables(), "schema_version")
+        }
+
+    def all_tables(self) -> tuple[str, ...]:
+        """The data tables of this schema version (what backups and migrations copy)."""
+        return TABLES

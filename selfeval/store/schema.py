@@ -1,0 +1,296 @@
+"""The schema, written once for both backends, and its migrations (append only).
+
+A migration is a list of steps: SQL both backends accept, `PerBackend` SQL where they differ, or a
+Python function given the open `Db` (for backfills). `migrate` applies the missing ones in order,
+each in one transaction, and records them in `schema_version`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from selfeval.store.errors import StoreError
+from selfeval.store.sqlutil import Db, as_db, now
+
+SCHEMA_VERSION_DDL = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER NOT NULL,
+    description VARCHAR NOT NULL,
+    applied_at TIMESTAMP NOT NULL
+)"""
+
+# The current form of a project and year is its latest submission (highest id). A form without a
+# project code is its own project, so unreadable headers never hide each other.
+CURRENT_FORMS_VIEW = """
+CREATE VIEW current_forms AS
+SELECT f.*, fu.annual_budget AS budget, fu.executed AS executed,
+       s.submitted_at, s.submitted_by, s.origin, s.source_name, s.kind, s.profile
+FROM forms f
+JOIN submissions s ON s.id = f.submission_id
+LEFT JOIN funds fu ON fu.submission_id = f.submission_id AND fu.line_no = 0
+WHERE s.id IN (
+    SELECT MAX(id) FROM submissions
+    GROUP BY CASE WHEN project_code = '' THEN CAST(id AS VARCHAR) ELSE project_code END, year
+)"""
+
+
+@dataclass(frozen=True)
+class PerBackend:
+    """One step written per backend where their SQL differs (None: nothing to do there)."""
+
+    duckdb: str | None = None
+    postgres: str | None = None
+
+
+Step = str | PerBackend | Callable[[Any], None]
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    steps: tuple[Step, ...]
+
+
+_V1 = (
+    """
+    CREATE TABLE submissions (
+        id BIGINT PRIMARY KEY,
+        source_name VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        size BIGINT,
+        kind VARCHAR,
+        sheet VARCHAR NOT NULL,
+        submitted_at TIMESTAMP NOT NULL,
+        submitted_by VARCHAR NOT NULL,
+        profile VARCHAR,
+        origin VARCHAR NOT NULL CHECK (origin IN ('upload', 'editor', 'import')),
+        project_code VARCHAR NOT NULL,
+        year VARCHAR NOT NULL,
+        form_json VARCHAR NOT NULL
+    )""",
+    """
+    CREATE TABLE forms (
+        submission_id BIGINT NOT NULL,
+        source VARCHAR,
+        sheet VARCHAR,
+        project_code VARCHAR,
+        project_name VARCHAR,
+        year VARCHAR,
+        unit VARCHAR,
+        budget_unit VARCHAR,
+        goal_expected VARCHAR,
+        goal_achieved VARCHAR,
+        declared_total_weight DOUBLE PRECISION,
+        declared_total DOUBLE PRECISION,
+        total DOUBLE PRECISION,
+        grade VARCHAR,
+        rate DOUBLE PRECISION,
+        budget_weight DOUBLE PRECISION,
+        budget_score DOUBLE PRECISION,
+        errors INTEGER,
+        warnings INTEGER
+    )""",
+    """
+    CREATE TABLE funds (
+        submission_id BIGINT NOT NULL,
+        line_no INTEGER NOT NULL,
+        label VARCHAR,
+        money_unit VARCHAR,
+        initial_budget DOUBLE PRECISION,
+        annual_budget DOUBLE PRECISION,
+        executed DOUBLE PRECISION,
+        declared_weight DOUBLE PRECISION,
+        declared_rate DOUBLE PRECISION,
+        declared_score DOUBLE PRECISION,
+        weight DOUBLE PRECISION,
+        rate DOUBLE PRECISION,
+        score DOUBLE PRECISION
+    )""",
+    """
+    CREATE TABLE indicators (
+        submission_id BIGINT NOT NULL,
+        position INTEGER NOT NULL,
+        level1 VARCHAR,
+        level2 VARCHAR,
+        name VARCHAR,
+        target VARCHAR,
+        actual VARCHAR,
+        weight DOUBLE PRECISION,
+        declared_score DOUBLE PRECISION,
+        score DOUBLE PRECISION,
+        rule VARCHAR,
+        explanation VARCHAR,
+        reason VARCHAR,
+        band_low DOUBLE PRECISION,
+        band_high DOUBLE PRECISION,
+        location VARCHAR
+    )""",
+    """
+    CREATE TABLE issues (
+        submission_id BIGINT NOT NULL,
+        position INTEGER NOT NULL,
+        code VARCHAR NOT NULL,
+        severity VARCHAR NOT NULL,
+        location VARCHAR,
+        message VARCHAR
+    )""",
+    CURRENT_FORMS_VIEW,
+)
+
+
+def _backfill_typed_values(db: Db) -> None:
+    from selfeval.store.typed import refresh_typed_values
+
+    refresh_typed_values(db)
+
+
+_V2 = (
+    "ALTER TABLE indicators ADD COLUMN target_value DOUBLE PRECISION",
+    "ALTER TABLE indicators ADD COLUMN actual_value DOUBLE PRECISION",
+    "ALTER TABLE indicators ADD COLUMN achievement DOUBLE PRECISION",
+    _backfill_typed_values,
+)
+
+# Append only: never edit a migration that has shipped; add the next one.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "submissions, forms, funds, indicators, issues; view current_forms", _V1),
+    Migration(2, "indicators: typed target_value, actual_value, achievement", _V2),
+)
+
+
+def latest_version() -> int:
+    return MIGRATIONS[-1].version
+
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+# Columns the code writes today (after every migration), with their Arrow types.
+F64, I64, I32, STR, TS = pa.float64(), pa.int64(), pa.int32(), pa.string(), pa.timestamp("us")
+COLUMNS: dict[str, tuple[tuple[str, pa.DataType], ...]] = {
+    "submissions": (
+        ("id", I64),
+        ("source_name", STR),
+        ("sha256", STR),
+        ("size", I64),
+        ("kind", STR),
+        ("sheet", STR),
+        ("submitted_at", TS),
+        ("submitted_by", STR),
+        ("profile", STR),
+        ("origin", STR),
+        ("project_code", STR),
+        ("year", STR),
+        ("form_json", STR),
+    ),
+    "forms": (
+        ("submission_id", I64),
+        ("source", STR),
+        ("sheet", STR),
+        ("project_code", STR),
+        ("project_name", STR),
+        ("year", STR),
+        ("unit", STR),
+        ("budget_unit", STR),
+        ("goal_expected", STR),
+        ("goal_achieved", STR),
+        ("declared_total_weight", F64),
+        ("declared_total", F64),
+        ("total", F64),
+        ("grade", STR),
+        ("rate", F64),
+        ("budget_weight", F64),
+        ("budget_score", F64),
+        ("errors", I32),
+        ("warnings", I32),
+    ),
+    "funds": (
+        ("submission_id", I64),
+        ("line_no", I32),
+        ("label", STR),
+        ("money_unit", STR),
+        ("initial_budget", F64),
+        ("annual_budget", F64),
+        ("executed", F64),
+        ("declared_weight", F64),
+        ("declared_rate", F64),
+        ("declared_score", F64),
+        ("weight", F64),
+        ("rate", F64),
+        ("score", F64),
+    ),
+    "indicators": (
+        ("submission_id", I64),
+        ("position", I32),
+        ("level1", STR),
+        ("level2", STR),
+        ("name", STR),
+        ("target", STR),
+        ("actual", STR),
+        ("weight", F64),
+        ("declared_score", F64),
+        ("score", F64),
+        ("rule", STR),
+        ("explanation", STR),
+        ("reason", STR),
+        ("band_low", F64),
+        ("band_high", F64),
+        ("location", STR),
+        ("target_value", F64),
+        ("actual_value", F64),
+        ("achievement", F64),
+    ),
+    "issues": (
+        ("submission_id", I64),
+        ("position", I32),
+        ("code", STR),
+        ("severity", STR),
+        ("location", STR),
+        ("message", STR),
+    ),
+}
+TABLES: tuple[str, ...] = tuple(COLUMNS)  # in insert order
+SCHEMAS = {t: pa.schema(list(cols)) for t, cols in COLUMNS.items()}
+
+
+def schema_version(con: Any) -> int:
+    """The version recorded in the database (0 for a new one)."""
+    db = as_db(con)
+    db.execute(SCHEMA_VERSION_DDL)
+    return db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")[0][0]
+
+
+def _run_step(db: Db, step: Step) -> None:
+    if isinstance(step, PerBackend):
+        sql = getattr(step, db.dialect)
+        if sql:
+            db.execute(sql)
+    elif isinstance(step, str):
+        db.execute(step)
+    else:
+        step(db)
+
+
+def migrate(con: Any, upto: int | None = None) -> int:
+    """Apply the missing migrations in order, each in its own transaction; return the version reached."""
+    db = as_db(con)
+    current = schema_version(db)
+    latest = MIGRATIONS[-1].version
+    if current > latest:
+        raise StoreError(f"数据库结构版本 {current} 比本程序支持的 {latest} 新，请升级 selfeval。")
+    for m in MIGRATIONS:
+        if m.version <= current or (upto is not None and m.version > upto):
+            continue
+        with db.transaction():
+            for step in m.steps:
+                _run_step(db, step)
+            db.execute(
+                "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
+                [m.version, m.description, now()],
+            )
+        current = m.version
+    return current

@@ -1,0 +1,79 @@
+"""The little both backends share below the queries: the `Db` a statement runs on, UTC time, and
+the acting principal's unit filter as SQL.
+
+SQL in this package is written with `?` placeholders; each backend's `Db` translates them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+
+class Db(Protocol):
+    """One open cursor of a backend: what migrations, writes and backups run statements on."""
+
+    dialect: str  # "duckdb" or "postgres"
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]: ...
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def stage(self, name: str, table: pa.Table) -> AbstractContextManager[None]:
+        """Make `table` readable as the relation `name` for the duration (bulk keys, updates)."""
+        ...
+
+
+def as_db(con: Any) -> Db:
+    """A `Db` as is; a bare DuckDB connection or cursor wrapped (tests and tools pass those)."""
+    if hasattr(con, "dialect"):
+        return con
+    from selfeval.store.duckdb import DuckDb
+
+    return DuckDb(con)
+
+
+def now() -> datetime:
+    """UTC, without a zone (TIMESTAMP): the store keeps UTC; pages convert for display."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def unit_clause(units: Sequence[str], column: str) -> tuple[str, list[Any]]:
+    """`column IN (...)` for a principal bound to units; TRUE for one who sees every unit."""
+    if not units:
+        return "TRUE", []
+    return f"{column} IN ({', '.join('?' for _ in units)})", list(units)
+
+
+def filters(
+    year: str | int | None, unit: str | None, units: Sequence[str] = (), alias: str = "f"
+) -> tuple[str, list[Any]]:
+    """The WHERE clause of a page query on current forms: year, unit, and always the principal's units."""
+    clauses, params = [], []
+    if year is not None:
+        clauses.append(f"{alias}.year = ?")
+        params.append(str(year))
+    if unit is not None:
+        clauses.append(f"{alias}.unit = ?")
+        params.append(unit)
+    if units:
+        clause, more = unit_clause(units, f"{alias}.unit")
+        clauses.append(clause)
+        params += more
+    return (" AND ".join(clauses) or "TRUE"), params
+
+
+ARROW_SQL_TYPES = {
+    pa.int64(): "BIGINT",
+    pa.int32(): "INTEGER",
+    pa.float64(): "DOUBLE PRECISION",
+    pa.string(): "VARCHAR",
+    pa.timestamp("us"): "TIMESTAMP",
+}
