@@ -1,0 +1,184 @@
+"""What a report may say about a scorecard: the rows that met, missed, lost points or could not be
+scored, read from the rules' own verdicts (IndicatorScore.rule), never from the form's prose.
+
+Kept apart from the document builders so the wording can be checked against the same facts.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from selfeval.model import IndicatorScore, Scorecard
+from selfeval.rules import round_half_up
+
+LEVEL1_ORDER = ("产出指标", "效益指标", "满意度指标")
+EPS = 0.005
+
+# rules whose verdict is "the target was met" (an over-achievement deduction still met its target)
+MET_RULES = {
+    "positive.full",
+    "positive.over",
+    "positive.over_review",
+    "reverse.full",
+    "exact.full",
+    "qualitative.achieved",
+    "date.on_time",
+}
+
+
+def is_unverified(s: IndicatorScore) -> bool:
+    """A row the rules could not verify and that keeps its declared score (issue 10's 未核验)."""
+    flag = getattr(s, "verified", None)
+    if flag is False:
+        return True
+    status = str(getattr(s, "status", "") or getattr(s, "verification", "") or "")
+    return "未核验" in status or s.rule.startswith("unverified")
+
+
+def form_status(card: Scorecard) -> str | None:
+    """The form's verification status (已核验 / 部分核验) when the scorecard carries one."""
+    for name in ("verification", "status", "verification_status"):
+        value = getattr(card, name, None)
+        if isinstance(value, str) and "核验" in value:
+            return value
+    return None
+
+
+def cause_of(s: IndicatorScore) -> str:
+    """The family of why a row lost points (wording.CAUSES keys)."""
+    if is_unverified(s):
+        return "unverified"
+    if s.score is None:
+        return "unscored"
+    if s.rule.startswith("positive.over"):
+        return "over"
+    if s.rule.startswith("date.late"):
+        return "late"
+    if s.rule == "qualitative.achieved":
+        return "achieved"
+    return "under"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One applicable third-level row with its verdict."""
+
+    s: IndicatorScore
+    met: bool
+    lost: float | None  # weight - score, None when unscored
+
+    @property
+    def unscored(self) -> bool:
+        return self.s.score is None and not is_unverified(self.s)
+
+    @property
+    def unverified(self) -> bool:
+        return is_unverified(self.s)
+
+
+@dataclass(frozen=True)
+class Group:
+    level1: str
+    weight: float
+    score: float | None
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Facts:
+    card: Scorecard
+    rows: tuple[Row, ...]  # applicable rows only
+    not_applicable: int
+    groups: tuple[Group, ...]
+    budget_lost: float | None
+
+    @property
+    def met(self) -> int:
+        return sum(1 for r in self.rows if r.met)
+
+    @property
+    def missed(self) -> int:
+        return sum(1 for r in self.rows if not r.met and not r.unscored and not r.unverified)
+
+    @property
+    def unscored(self) -> int:
+        return sum(1 for r in self.rows if r.unscored)
+
+    @property
+    def unverified(self) -> int:
+        return sum(1 for r in self.rows if r.unverified)
+
+    @property
+    def over(self) -> int:
+        return sum(1 for r in self.rows if r.s.rule == "positive.over" and (r.lost or 0) > EPS)
+
+    @property
+    def all_met(self) -> bool:
+        """Every applicable row met its target, nothing unscored or unverified, the total exists."""
+        return (
+            bool(self.rows)
+            and self.met == len(self.rows)
+            and self.card.total is not None
+            and form_status(self.card) in (None, "已核验")
+        )
+
+    @property
+    def lost_rows(self) -> tuple[Row, ...]:
+        """Rows that lost points or could not be scored, in form order."""
+        return tuple(r for r in self.rows if r.lost is None or r.lost > EPS)
+
+    @property
+    def lost_total(self) -> float:
+        parts = [self.budget_lost or 0.0, *(r.lost or 0.0 for r in self.rows if not r.unverified)]
+        return round_half_up(sum(parts), 2)
+
+
+def _lost(weight: float | None, score: float | None) -> float | None:
+    if weight is None or score is None:
+        return None
+    return round_half_up(max(weight - score, 0.0), 2)
+
+
+def facts(card: Scorecard) -> Facts:
+    rows: list[Row] = []
+    na = 0
+    for s in card.indicators:
+        if s.indicator.not_applicable or s.rule == "na":
+            na += 1
+            continue
+        met = s.rule in MET_RULES and s.score is not None and not is_unverified(s)
+        rows.append(Row(s, met, None if is_unverified(s) else _lost(s.indicator.weight, s.score)))
+    order = [lv for lv in LEVEL1_ORDER if any(r.s.indicator.level1 == lv for r in rows)]
+    order += sorted({r.s.indicator.level1 for r in rows} - set(order))
+    groups = []
+    for level1 in order:
+        mine = tuple(r for r in rows if r.s.indicator.level1 == level1)
+        weight = round_half_up(sum(r.s.indicator.weight or 0.0 for r in mine), 2)
+        scores = [r.s.score for r in mine]
+        score = round_half_up(sum(scores), 2) if all(x is not None for x in scores) else None  # type: ignore[arg-type]
+        groups.append(Group(level1, weight, score, mine))
+    return Facts(card, tuple(rows), na, tuple(groups), _lost(card.budget_weight, card.budget_score))
+
+
+_ITEM_NUMBER = re.compile(r"[\s　]*(?:\d{1,2}[.、．]|[（(]\d{1,2}[）)])?[\s　]*$")
+_REASON_HEAD = re.compile(
+    r"^[\s　]*(?:\d{1,2}[.、．]|[（(]\d{1,2}[）)])?[\s　]*(?:偏差原因(?:分析)?[:：]?)?[\s　]*"
+)
+
+
+def split_reason(reason: str) -> tuple[str, str]:
+    """The form's 偏差原因分析及改进措施 split at "改进措施" into (reason, measure) when it has both;
+    the item numbers ("1. 偏差原因：", "2. 改进措施：") are dropped, the words kept as written."""
+    text = reason.strip()
+    at = text.find("改进措施")
+    if at <= 0:
+        return text, ""
+    head = _ITEM_NUMBER.sub("", text[:at])
+    head = _REASON_HEAD.sub("", head, count=1)
+    return head.strip(), text[at + len("改进措施") :].lstrip(" 　:：").strip()
+
+
+def has_reason(text: str) -> bool:
+    """A reason that says something (not empty, 无, 不适用 or a dash)."""
+    return text.strip().strip("。.") not in ("", "无", "不适用", "—", "-", "/", "／")
