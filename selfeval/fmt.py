@@ -1,13 +1,19 @@
 """Numbers as people read them on screen: 元 with thousands separators, 万元, rates and points with
-2 decimals, "—" where there is no value. Pure functions; rounding is half-up like the rules."""
+2 decimals, "—" where there is no value; and form text made safe to show as Markdown. Pure
+functions that never raise on stored data (NaN, inf, 1e308 included); rounding is half-up like
+the rules."""
 
 from __future__ import annotations
 
 import math
+import re
 
 from selfeval.rules import round_half_up
 
 DASH = "—"
+# beyond this a number is shown in scientific notation: half-up rounding of it would overflow,
+# and no real amount, weight or score comes near it (issue 11: a stored budget of 1e308)
+HUGE = 1e15
 
 
 def _missing(x: object) -> bool:
@@ -15,15 +21,20 @@ def _missing(x: object) -> bool:
         return True
     try:
         return math.isnan(float(x))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return True
 
 
 def number(x: float | None, digits: int = 2) -> str:
-    """1234567.891 -> "1,234,567.89"."""
+    """1234567.891 -> "1,234,567.89"; inf -> "∞"; 1e308 -> "1.00e+308"."""
     if _missing(x):
         return DASH
-    value = round_half_up(float(x), digits)  # type: ignore[arg-type]
+    value = float(x)  # type: ignore[arg-type]
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if abs(value) >= HUGE:
+        return f"{value:.{digits}e}"
+    value = round_half_up(value, digits)
     text = f"{value:,.{digits}f}"
     return "0.00" if text == "-0.00" and digits == 2 else text
 
@@ -38,6 +49,11 @@ def wan(x: float | None) -> str:
     return DASH if _missing(x) else f"{number(float(x) / 10_000)} 万元"  # type: ignore[arg-type]
 
 
+def wan_number(x: float | None) -> str:
+    """An amount in 元 as a 万元 figure without the unit (the label carries it): "1,687.22"."""
+    return DASH if _missing(x) else number(float(x) / 10_000)  # type: ignore[arg-type]
+
+
 def pct(x: float | None) -> str:
     """A rate already in percent: 98.63 -> "98.63%"."""
     return DASH if _missing(x) else f"{number(x)}%"
@@ -50,4 +66,24 @@ def points(x: float | None) -> str:
 
 def count(x: int | float | None) -> str:
     """A count: 13 -> "13"."""
-    return DASH if _missing(x) else f"{int(x):,d}"  # type: ignore[arg-type]
+    if _missing(x) or math.isinf(float(x)):  # type: ignore[arg-type]
+        return DASH
+    if abs(float(x)) >= HUGE:  # type: ignore[arg-type]
+        return f"{float(x):.2e}"  # type: ignore[arg-type]
+    return f"{int(x):,d}"  # type: ignore[arg-type]
+
+
+# Markdown (CommonMark + GFM) punctuation, Streamlit's :color[...] / :material/...: directives,
+# $ for LaTeX and < > for HTML: a backslash before each makes it a literal character
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
+
+
+def plain(text: object) -> str:
+    """Form text (a project name, a reason) made safe for st.markdown, captions, titles, metric
+    and expander labels: every Markdown, HTML and Streamlit directive character is escaped, so a
+    name like `[点此重新登录](http://x)` or `<img src=x>` is shown as typed, never as a link or an
+    image. Line breaks become spaces (a label is one line)."""
+    if text is None:
+        return ""
+    one_line = " ".join(str(text).split())
+    return _MD_SPECIAL.sub(r"\\\1", one_line)

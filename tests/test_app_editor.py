@@ -1,6 +1,8 @@
-"""在线编辑 under AppTest: an edit delta put into the data_editor's session state rescored at once
-(total and issues), a drafted reason filled in, the corrected template downloaded and read back,
-and the edit saved as a new version."""
+"""在线编辑 under AppTest: an edit delta put into the data_editor's session state rescores like a
+spreadsheet (the row's 得分, the total, the draft and the issue list change together), a typed
+score the rules disagree with is one click from the computed one, a blank actual keeps the rest
+of the score, a drafted reason is filled in, the corrected template downloaded and read back, and
+a version with errors is saved only after the page asked."""
 
 from __future__ import annotations
 
@@ -25,7 +27,8 @@ def total(at) -> str:
 
 
 def issue_lines(at) -> list[str]:
-    return [m.value for m in at.markdown if "-badge[" in m.value and "\n" in m.value]
+    """The issue list under the grid: "…-badge[错误] **第 1 行 · 实际完成值**：message"."""
+    return [m.value for m in at.markdown if "-badge[" in m.value and "**" in m.value]
 
 
 @pytest.fixture
@@ -47,24 +50,67 @@ def edit(at, changes: dict) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_an_edit_changes_total_and_issues(editor):
-    at = editor
-    assert not any("得分 6.5 低于分值 12.5" in i for i in issue_lines(at))  # the seed row has its reason
-    edit(at, {ROW: {"实际完成值": "120人次"}})
-    assert total(at) == "99.70"
-    assert any("已修改 **1** 行" in m.value and "+6.00" in m.value for m in at.markdown)
-    lines = issue_lines(at)
-    # the target is met now: the declared 得分 left at 6.5 is reported, the declared total is not
-    # (总分 is grey: the corrected template carries the computed one)
-    assert any("申报得分 6.5 与规则计算得分 12.5 不一致" in i for i in lines), lines
-    assert not any("申报总分" in i for i in lines), lines
-    edit(at, {ROW: {"实际完成值": "120人次", "得分": 12.5}})
-    assert not any("申报得分" in i for i in issue_lines(at))
+def grid_score(at, row: int) -> float | None:
+    """The 得分 the grid shows for a row (the frame handed to st.data_editor)."""
+    frames = [d for d in at.get("data_editor") if "计算得分" in d.value.columns]
+    assert frames, "no grid"
+    value = frames[0].value["得分"].iloc[row]
+    return None if value != value else float(value)
 
+
+def test_an_actual_rescores_the_row_total_draft_and_issues_together(editor):
+    at = editor
+    assert grid_score(at, ROW) == 6.5
     edit(at, {ROW: {"实际完成值": "30人次", "偏差原因分析及改进措施": ""}})
-    assert total(at) == "90.95"  # 93.70 − 6.50 + 12.5 × 30/100
+    assert grid_score(at, ROW) == 3.75  # the row's 得分 follows the rules at once: 12.5 × 30/100
+    assert total(at) == "90.95"  # 93.70 − 6.50 + 3.75
+    assert any("已修改 **1** 行" in m.value and "-2.75" in m.value for m in at.markdown)
     lines = issue_lines(at)
-    assert any("低于分值 12.5，必须填写偏差原因分析及改进措施" in i for i in lines), lines
+    assert any("第 1 行 · 偏差原因分析及改进措施" in i and "必须填写偏差原因" in i for i in lines), lines
+    assert not any("不一致" in i for i in lines), lines  # no "申报得分 6.5 ≠ 3.75" dead end
+    assert any("有 1 行失分但未填写偏差原因" in w.value for w in at.warning)
+    assert "得 3.75 分" in at.text_area[0].label and "30人次" in at.text_area[0].value
+
+    edit(at, {ROW: {"实际完成值": "120人次", "偏差原因分析及改进措施": ""}})
+    assert grid_score(at, ROW) == 12.5
+    assert total(at) == "99.70"
+    assert not any("必须填写偏差原因" in i for i in issue_lines(at))
+    assert not any("失分但未填写" in w.value for w in at.warning)  # the draft followed the score
+
+
+def test_a_typed_score_stays_as_a_difference_until_adopted(editor):
+    at = editor
+    edit(at, {ROW: {"实际完成值": "120人次", "得分": 6.5}})
+    assert grid_score(at, ROW) == 6.5  # what the person typed stays
+    assert any("有 1 行得分与规则计算不一致" in w.value and "计算 12.50" in w.value for w in at.warning)
+    assert any("第 1 行 · 得分" in i and "不一致" in i for i in issue_lines(at))
+    at.button(key="adopt_computed").click().run()
+    assert not at.exception
+    assert grid_score(at, ROW) == 12.5
+    assert not any("不一致" in w.value for w in at.warning)
+    assert total(at) == "99.70"
+    assert at.session_state["edit_session"]["base"].indicators[ROW].declared_score == 12.5
+
+
+def test_one_blank_actual_does_not_blank_the_score(editor):
+    at = editor
+    edit(at, {ROW: {"实际完成值": ""}})
+    assert total(at) == "93.70"  # the row keeps its declared 6.5 (未核验), the rest is scored
+    notes = [i.value for i in at.info if "核验状态" in i.value]
+    assert notes and "第 1 行「服务干部人数」" in notes[0], notes
+    assert "无法识别实际完成值“（空）”，未评分" in notes[0]  # the whole reason, not cut off
+
+
+def test_a_version_with_errors_is_saved_only_after_asking(editor, app_db):
+    at = editor
+    edit(at, {1: {"分值": 3}})  # 产出指标's rows no longer sum to 50
+    at.button(key="save_version").click().run()
+    assert any("该表还有" in w.value and "个错误" in w.value for w in at.warning)
+    assert any("分值合计" in m.value for m in at.markdown if m.value.startswith("- "))
+    assert app_store(app_db).project_history(CODE, "2023")["origin"].tolist() == ["import"]
+    at.button(key="save_anyway").click().run()
+    assert not at.exception
+    assert app_store(app_db).project_history(CODE, "2023")["origin"].tolist() == ["import", "editor"]
 
 
 def test_drafted_reason_is_offered_and_filled_in(editor):

@@ -159,3 +159,54 @@ def test_templates_zip_holds_one_readable_workbook_per_form():
         for name, card in zip(names, cards, strict=True):
             back = read_bytes(zf.read(name), name)
             assert [f.header.project_code for f in back.forms] == [card.form.header.project_code]
+
+
+def test_corrected_file_is_named_as_corrected():
+    from datetime import date
+
+    card = seed_card("职工疗休养")
+    name = _edit.corrected_filename(card.form, date(2026, 11, 29))
+    assert name == "440304236011500105002_职工疗休养_更正_20261129.xlsx"
+
+
+def test_rescore_makes_an_edited_row_follow_the_rules_and_keeps_a_typed_score():
+    card = seed_card("职工疗休养")
+    profile = load_profile()
+    followed = _edit.rescore(card.form, {"edited_rows": {0: {"实际完成值": "80人次"}}}, profile)
+    assert followed.followed == (0,)
+    assert followed.form.indicators[0].declared_score == 10.0  # 12.5 × 80/100
+    assert followed.card.total == pytest.approx(97.2)
+    assert not followed.differences
+    typed = _edit.rescore(card.form, {"edited_rows": {0: {"实际完成值": "80人次", "得分": 12.5}}}, profile)
+    assert typed.followed == () and typed.differences == {0: (12.5, 10.0)}
+    adopted = score(_edit.adopt_computed(typed.form, typed.card), profile)
+    assert adopted.indicators[0].indicator.declared_score == 10.0
+    assert _edit.score_differences(adopted) == {}
+
+
+@pytest.mark.parametrize(
+    "value", [1e308, -1e308, 1e300, float("inf"), float("-inf"), float("nan"), 10**400, "x", None]
+)
+@pytest.mark.parametrize(
+    "fn", [fmt.yuan, fmt.wan, fmt.pct, fmt.points, fmt.count, fmt.number, fmt.wan_number]
+)
+def test_fmt_never_raises_on_absurd_values(fn, value):
+    text = fn(value)
+    assert isinstance(text, str) and text and len(text) < 40
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "[点此重新登录](http://x)",
+        "![](http://x)",
+        "<img src=x>",
+        ":red[假通知] :material/home:",
+        "# 标题",
+        "$x^2$",
+    ],
+)
+def test_plain_escapes_every_markdown_and_html_character(name):
+    escaped = fmt.plain(name)
+    for ch in "[]()<>!:#$":
+        assert ch not in escaped.replace("\\" + ch, "")  # every special character carries a backslash

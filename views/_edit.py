@@ -10,12 +10,14 @@ import io
 import math
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from selfeval.model import Form, IndicatorScore, Scorecard
+from selfeval.model import Form, IndicatorScore, Issue, Scorecard
+from selfeval.rules import Profile, score
 from selfeval.template import template_filename, write_template
 
 # data_editor column -> Indicator field, for the white (editable) columns
@@ -27,6 +29,10 @@ WHITE_COLUMNS: dict[str, str] = {
 }
 GREY_COLUMNS = ("一级指标", "二级指标", "三级指标", "年度指标值")
 EDITOR_COLUMNS = (*GREY_COLUMNS, *WHITE_COLUMNS)
+# shown beside the white columns, never edited: the row number issues refer to, what the rules give
+ROW_COLUMN, COMPUTED_COLUMN = "行", "计算得分"
+# editing one of these makes the row's 得分 follow the computed score (unless 得分 itself was typed)
+RESCORING = ("实际完成值", "分值")
 NUMERIC = {"weight", "declared_score"}
 NO_REASON = ("", "无", "/", "—", "-", "——")
 TOLERANCE = 0.005
@@ -147,6 +153,103 @@ def fill_reasons(form: Form, drafts: Mapping[int, str]) -> Form:
         if 0 <= row < len(indicators):
             indicators[row] = replace(indicators[row], reason=text)
     return replace(form, indicators=tuple(indicators))
+
+
+@dataclass(frozen=True)
+class Rescored:
+    """One run of the grid: the form as edited, its scorecard, the rows whose 得分 followed the
+    computed score, and the rows whose typed 得分 the rules disagree with (row -> (typed, computed))."""
+
+    form: Form
+    card: Scorecard
+    followed: tuple[int, ...]
+    differences: dict[int, tuple[float, float]]
+
+
+def rescore(base: Form, state: Mapping[str, Any] | None, profile: Profile) -> Rescored:
+    """Apply the grid's delta and rescore like a spreadsheet: a row whose 实际完成值 or 分值 was
+    edited (and whose 得分 was not typed) takes the computed score as its 得分, so the drafts and
+    the checks read what the rules give; a typed 得分 stays and is reported as a difference."""
+    form = apply_edits(base, state)
+    card = score(form, profile)
+    edited = (state or {}).get("edited_rows") or {}
+    follow = [
+        int(k)
+        for k, changes in edited.items()
+        if 0 <= int(k) < len(form.indicators)
+        and any(c in changes for c in RESCORING)
+        and "得分" not in changes
+    ]
+    if follow:
+        indicators = list(form.indicators)
+        for row in follow:
+            indicators[row] = replace(indicators[row], declared_score=card.indicators[row].score)
+        if tuple(indicators) != form.indicators:
+            form = replace(form, indicators=tuple(indicators))
+            card = score(form, profile)
+    return Rescored(form, card, tuple(follow), score_differences(card))
+
+
+def score_differences(card: Scorecard) -> dict[int, tuple[float, float]]:
+    """Rows whose declared 得分 differs from the computed score: row -> (declared, computed)."""
+    out = {}
+    for i, s in enumerate(card.indicators):
+        declared = s.indicator.declared_score
+        if declared is None or s.score is None or not math.isfinite(declared):
+            continue
+        if s.band is not None and s.band[0] - TOLERANCE <= declared <= s.band[1] + TOLERANCE:
+            continue  # a band rule accepts a declared score inside it
+        if abs(declared - s.score) >= TOLERANCE:
+            out[i] = (declared, s.score)
+    return out
+
+
+def adopt_computed(form: Form, card: Scorecard, rows: Sequence[int] | None = None) -> Form:
+    """The form with the computed score written into 得分 of the given rows (all that differ)."""
+    rows = list(score_differences(card)) if rows is None else list(rows)
+    indicators = list(form.indicators)
+    for row in rows:
+        if 0 <= row < len(indicators) and card.indicators[row].score is not None:
+            indicators[row] = replace(indicators[row], declared_score=card.indicators[row].score)
+    return replace(form, indicators=tuple(indicators))
+
+
+def grid_frame(form: Form, card: Scorecard) -> pd.DataFrame:
+    """editor_frame plus the row number (what issues name) and the computed score, both grey."""
+    df = editor_frame(form)
+    df.insert(0, ROW_COLUMN, range(1, len(df) + 1))
+    df[COMPUTED_COLUMN] = pd.Series(
+        [s.score if s.score is not None and math.isfinite(s.score) else None for s in card.indicators],
+        dtype="float64",
+    )
+    return df
+
+
+def partial_total(card: Scorecard) -> tuple[float, list[int]]:
+    """The budget score plus every scored row, and the rows the rules could not score: what the
+    total is so far when one blank 实际完成值 leaves the form without a total."""
+    parts = [card.budget_score] + [s.score for s in card.indicators]
+    got = sum(p for p in parts if p is not None and math.isfinite(p))
+    missing = [i for i, s in enumerate(card.indicators) if s.score is None and not s.indicator.not_applicable]
+    return round(got, 2), missing
+
+
+def grid_issues(card: Scorecard) -> list[tuple[Issue, int | None, str]]:
+    """Each issue with the grid row (0-based) and column it concerns, None for form-wide ones."""
+    from views._insights import cell_places
+
+    places = cell_places(card)
+    out = []
+    for issue in card.issues:
+        row, column = places.get(issue.location, (None, ""))
+        out.append((issue, row, column))
+    return out
+
+
+def corrected_filename(form: Form, today: date | None = None) -> str:
+    """The corrected template's name: "<编码>_<名称>_更正_20261129.xlsx" (never the upload's name)."""
+    stem = template_filename(form)[: -len(".xlsx")]
+    return f"{stem}_更正_{(today or date.today()):%Y%m%d}.xlsx"
 
 
 def templates_zip(cards: Sequence[Scorecard]) -> bytes:

@@ -10,21 +10,29 @@ from __future__ import annotations
 import streamlit as st
 
 from selfeval import fmt
+from selfeval.messages import SEVERITY_LABELS
 from selfeval.rules import score
 from selfeval.serialize import form_sha256
-from selfeval.template import template_filename, write_template
+from selfeval.template import write_template
 from views import _ui
 from views._edit import (
+    COMPUTED_COLUMN,
     EDITOR_COLUMNS,
     GREY_COLUMNS,
-    apply_edits,
+    ROW_COLUMN,
+    adopt_computed,
     changed_rows,
-    editor_frame,
+    corrected_filename,
     fill_reasons,
+    grid_frame,
+    grid_issues,
+    partial_total,
     reason_drafts,
+    rescore,
     templates_zip,
 )
-from views._frames import project_label
+from views._insights import project_labels
+from views._picker import pick_project
 
 SOURCE_DB, SOURCE_UPLOAD = "数据库中的项目", "本次上传的表"
 SESSION = "edit_session"  # {"source_id", "base": Form, "gen": int}
@@ -37,7 +45,8 @@ def main() -> None:
     profile = _ui.profile()
     st.title("在线编辑")
     st.caption(
-        "只有白色单元格（实际完成值、分值、得分、偏差原因）可以修改；灰色单元格由系统带出。每次修改都会立即重新评分。"
+        "灰色列由系统带出，不能修改；白色列（实际完成值、分值、得分、偏差原因）可以修改。"
+        "改动实际完成值或分值后，该行得分立即按规则重新计算。"
     )
 
     source = _pick_source()
@@ -49,62 +58,150 @@ def main() -> None:
     key = f"edit_grid_{session['gen']}"
     st.session_state[GRID_KEY] = key
 
-    left, right = st.columns([3, 1], gap="medium")
-    with left:
-        st.markdown(f"**{label}**　按“{profile.title}”评分")
-        st.data_editor(
-            editor_frame(base),
-            key=key,
-            hide_index=True,
-            placeholder="—",
-            num_rows="fixed",
-            width="stretch",
-            height=min(38 + 35 * len(base.indicators), 600),
-            disabled=list(GREY_COLUMNS),
-            column_order=EDITOR_COLUMNS[1:],  # 一级指标 is implied by 二级指标; room for the white columns
-            column_config={
-                "二级指标": st.column_config.TextColumn("二级指标", width=85),
-                "三级指标": st.column_config.TextColumn("三级指标", width=135),
-                "年度指标值": st.column_config.TextColumn("年度指标值", width=90),
-                "实际完成值": st.column_config.TextColumn("实际完成值", width=95),
-                "分值": st.column_config.NumberColumn(
-                    "分值", min_value=0.0, max_value=100.0, step=0.01, format="%.2f", width=52
-                ),
-                "得分": st.column_config.NumberColumn(
-                    "得分", min_value=0.0, max_value=100.0, step=0.01, format="%.2f", width=52
-                ),
-                "偏差原因分析及改进措施": st.column_config.TextColumn("偏差原因分析及改进措施", width=170),
-            },
-        )
-    form = apply_edits(base, st.session_state.get(key))
-    card = score(form, profile)
+    result = rescore(base, st.session_state.get(key), profile)
+    form, card = result.form, result.card
     before = score(source_form, profile)
     edited = changed_rows(source_form, form)
-    with right, st.container(border=True):
-        delta = _delta(card.total, before.total)
-        st.markdown(
-            f"<div style='font-size:0.9rem;color:#6B7280'>总分</div>"
-            f"<div style='font-size:2.4rem;font-weight:600;line-height:1.2'>{fmt.points(card.total)}</div>",
-            unsafe_allow_html=True,
-        )
-        st.markdown(
-            f"等级 {_ui.grade_badge(card.grade)}　已修改 **{len(edited)}** 行"
-            + (f"　较原表 **{delta}** 分" if delta else "")
-        )
-        if (
-            form.declared_total is not None
-            and card.total is not None
-            and abs(form.declared_total - card.total) >= 0.005
-        ):
-            st.caption(f"原表申报总分 {fmt.points(form.declared_total)}；导出的模板写入计算总分。")
-        _ui.issue_list(card.issues)
-
+    st.markdown(f"**{fmt.plain(label)}**　按“{fmt.plain(profile.title)}”评分")
+    _headline(card, before, edited)
+    _grid(form, card, key)
+    _differences(result, session)
+    _grid_issue_list(card)
     _drafts(card, form, session)
     with st.expander("逐项评分结果与全部问题", icon=":material/rule:"):
         _ui.indicator_grid(card, key="editor")
         _ui.show_issues(card.issues, expanded=False, key="editor_all")
     _downloads(card)
     _save(who, card, edited)
+
+
+def _headline(card, before, edited: list[int]) -> None:
+    """总分 (or what is scored so far), grade, how many rows changed and by how much."""
+    cols = st.columns([1.2, 1, 1, 1.4])
+    with cols[0]:
+        st.markdown(
+            f"<div style='font-size:0.9rem;color:#6B7280'>总分</div>"
+            f"<div style='font-size:2.4rem;font-weight:600;line-height:1.2'>{fmt.points(card.total)}</div>",
+            unsafe_allow_html=True,
+        )
+    cols[1].markdown(f"等级<br>{_ui.grade_badge(card.grade)}", unsafe_allow_html=True)
+    delta = _delta(card.total, before.total)
+    cols[2].markdown(
+        f"已修改 **{len(edited)}** 行" + (f"<br>较原表 **{delta}** 分" if delta else ""),
+        unsafe_allow_html=True,
+    )
+    errors = sum(1 for i in card.issues if i.severity == "error")
+    cols[3].markdown(f"错误 **{errors}** 条 · 警告 **{card.warnings}** 条")
+    unverified = [
+        f"第 {i + 1} 行「{fmt.plain(s.indicator.name)}」：{fmt.plain(getattr(s, 'unverified_reason', '') or '未核验')}"
+        for i, s in enumerate(card.indicators)
+        if not getattr(s, "verified", True)
+    ]
+    if unverified:
+        label = getattr(card, "verification_label", "部分核验")
+        st.info(
+            f"核验状态：**{label}**。以下各行无法按规则核验，暂保留原表申报得分：\n\n"
+            + "\n".join(f"- {u}" for u in unverified),
+            icon=":material/help:",
+        )
+    if card.total is None:
+        got, missing = partial_total(card)
+        names = "、".join(
+            f"第 {r + 1} 行「{fmt.plain(card.indicators[r].indicator.name)}」" for r in missing[:5]
+        ) + (f" 等 {len(missing)} 行" if len(missing) > 5 else "")
+        st.warning(
+            f"{names}未能评分（多为实际完成值为空或无法识别），总分暂缺；其余部分合计 **{fmt.points(got)}** 分。"
+            "补全后总分随即算出。"
+            if missing
+            else f"分值不合规，总分暂缺；已评分部分合计 **{fmt.points(got)}** 分。",
+            icon=":material/pending:",
+        )
+
+
+def _grid(form, card, key: str) -> None:
+    """The spreadsheet: grey columns locked and shaded, white ones editable, text wrapped."""
+    frame = grid_frame(form, card)
+    locked = [ROW_COLUMN, *GREY_COLUMNS, COMPUTED_COLUMN]
+    styled = frame.style.set_properties(
+        subset=[c for c in locked if c in frame.columns],
+        **{"background-color": "#EEF0F3", "color": "#4B5563"},
+    )
+    st.data_editor(
+        styled,
+        key=key,
+        hide_index=True,
+        placeholder="—",
+        num_rows="fixed",
+        width="stretch",
+        row_height=56,
+        height=min(40 + 57 * len(form.indicators), 640),
+        disabled=locked,
+        column_order=[ROW_COLUMN, *EDITOR_COLUMNS[1:], COMPUTED_COLUMN],
+        column_config={
+            ROW_COLUMN: st.column_config.NumberColumn("行", width=40, pinned=True),
+            "二级指标": st.column_config.TextColumn("二级指标", width=100),
+            "三级指标": st.column_config.TextColumn("三级指标", width="medium", pinned=True),
+            "年度指标值": st.column_config.TextColumn("年度指标值", width=110),
+            "实际完成值": st.column_config.TextColumn("实际完成值", width=120),
+            "分值": st.column_config.NumberColumn(
+                "分值", min_value=0.0, max_value=100.0, step=0.01, format="%.2f", width=70
+            ),
+            "得分": st.column_config.NumberColumn(
+                "得分",
+                min_value=0.0,
+                max_value=100.0,
+                step=0.01,
+                format="%.2f",
+                width=70,
+                help="改动实际完成值或分值后自动取计算得分；手工填写的得分保留，并在下方提示差异。",
+            ),
+            COMPUTED_COLUMN: st.column_config.NumberColumn(
+                COMPUTED_COLUMN, format="%.2f", width=80, help="按评分规则计算的得分"
+            ),
+            "偏差原因分析及改进措施": st.column_config.TextColumn("偏差原因分析及改进措施", width="large"),
+        },
+    )
+
+
+def _differences(result, session) -> None:
+    """Typed 得分 the rules disagree with, and the one click that takes the computed scores."""
+    if not result.differences:
+        return
+    card = result.card
+    lines = "；".join(
+        f"第 {r + 1} 行「{fmt.plain(card.indicators[r].indicator.name)}」填报 {fmt.points(d)}，计算 {fmt.points(c)}"
+        for r, (d, c) in list(result.differences.items())[:6]
+    )
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    left.warning(
+        f"有 {len(result.differences)} 行得分与规则计算不一致：{lines}。", icon=":material/difference:"
+    )
+    if right.button(
+        "采用计算得分", key="adopt_computed", icon=":material/published_with_changes:", width="stretch"
+    ):
+        _restart(session, adopt_computed(result.form, card))
+        st.rerun()
+
+
+def _grid_issue_list(card) -> None:
+    """Every issue with the grid row and column it concerns, in full (never cut off)."""
+    found = grid_issues(card)
+    shown = [(i, r, c) for i, r, c in found if i.severity != "info"]
+    if not shown:
+        st.success("未发现错误或警告。", icon=":material/check_circle:")
+        return
+    colors = {"error": "red", "warning": "orange"}
+    order = {"error": 0, "warning": 1}
+    with st.container(border=True):
+        st.markdown(f"**问题清单**（{len(shown)} 条，按表格行号）")
+        for issue, row, column in sorted(
+            shown, key=lambda t: (order.get(t[0].severity, 2), t[1] is None, t[1] or 0)
+        ):
+            where = f"第 {row + 1} 行 · {column}" if row is not None else "整张表"
+            st.markdown(
+                f":{colors.get(issue.severity, 'gray')}-badge[{SEVERITY_LABELS[issue.severity]}] "
+                f"**{where}**：{fmt.plain(issue.message)}"
+            )
 
 
 def _delta(now: float | None, before: float | None) -> str | None:
@@ -152,11 +249,8 @@ def _pick_source():
     if projects.empty:
         _ui.empty_state("所选年度与单位尚无项目，请调整左侧筛选，或先上传自评表。")
         return None
-    ids = [int(i) for i in projects["submission_id"]]
-    labels = {int(r["submission_id"]): project_label(r) for _, r in projects.iterrows()}
-    if st.session_state.get("edit_pick") not in ids:
-        st.session_state["edit_pick"] = ids[0]
-    sid = st.selectbox("选择项目", ids, key="edit_pick", format_func=lambda i: labels.get(i, str(i)))
+    sid = pick_project(projects, "edit_pick")
+    labels = project_labels(projects[projects["submission_id"] == sid])
     return f"db:{sid}", _ui.store().load_form(sid), labels[sid]
 
 
@@ -191,7 +285,8 @@ def _drafts(card, form, session) -> None:
         for row, text in drafts.items():
             ind = card.indicators[row].indicator
             texts[row] = st.text_area(
-                f"第 {row + 1} 行 · {ind.level2} · {ind.name}（{fmt.points(card.indicators[row].score)} / {fmt.points(ind.weight)} 分）",
+                f"第 {row + 1} 行 · {fmt.plain(ind.level2)} · {fmt.plain(ind.name)}"
+                f"（得 {fmt.points(card.indicators[row].score)} 分，分值 {fmt.points(ind.weight)}）",
                 value=text,
                 key=f"draft_{session['gen']}_{row}",
                 height=90,
@@ -211,7 +306,7 @@ def _downloads(card) -> None:
         st.download_button(
             "下载更正后的导入模板（.xlsx）",
             data=_ui.template_bytes(f"{form_sha256(form)}:{card.profile}", [card]),
-            file_name=template_filename(form),
+            file_name=corrected_filename(form),
             mime=_ui.XLSX_MIME,
             type="primary",
             icon=":material/download:",
@@ -240,7 +335,7 @@ def _downloads(card) -> None:
             return templates_zip(cards) if as_zip else write_template(cards)
 
         st.download_button(
-            f"下载 {unit} {year or ''} 年度全部现行表" + ("（.zip）" if as_zip else "（.xlsx）"),
+            f"下载 {fmt.plain(unit)} {year or ''} 年度全部现行表" + ("（.zip）" if as_zip else "（.xlsx）"),
             data=bundle,
             file_name=f"{unit}_{year or '全部'}_自评表" + (".zip" if as_zip else ".xlsx"),
             mime="application/zip" if as_zip else _ui.XLSX_MIME,
@@ -263,11 +358,37 @@ def _save(who, card, edited: list[int]) -> None:
     )
     for kind, text in st.session_state.pop("edit_saved", []):
         getattr(st, kind)(text)
-    if not clicked:
-        return
     session = st.session_state[SESSION]
-    if not edited and session["source_id"].startswith("db:"):
-        st.info("没有修改，无需保存。")
+    errors = [i for i in card.issues if i.severity == "error"]
+    if clicked:
+        if not edited and session["source_id"].startswith("db:"):
+            st.info("没有修改，无需保存。")
+            return
+        if errors:  # ask first: a version with errors becomes the current one
+            st.session_state["edit_confirm"] = form_sha256(card.form)
+            clicked = False
+    if not clicked and st.session_state.get("edit_confirm"):
+        if st.session_state["edit_confirm"] != form_sha256(card.form) or not errors:
+            st.session_state.pop("edit_confirm", None)  # edited since: ask again on the next click
+            return
+        with st.container(border=True):
+            st.warning(
+                f"该表还有 {len(errors)} 个错误，保存后将成为现行版本，总览和项目详情会显示这些错误：",
+                icon=":material/report:",
+            )
+            for issue in errors[:8]:
+                st.markdown(f"- {fmt.plain(issue.message)}")
+            if len(errors) > 8:
+                st.caption(f"另有 {len(errors) - 8} 个错误，见上方问题清单。")
+            c1, c2 = st.columns(2)
+            confirmed = c1.button("仍然保存", key="save_anyway", type="primary", icon=":material/save:")
+            if c2.button("返回修改", key="save_cancel"):
+                st.session_state.pop("edit_confirm", None)
+                st.rerun()
+        if not confirmed:
+            return
+        st.session_state.pop("edit_confirm", None)
+    elif not clicked:
         return
     name = card.form.header.project_name or card.form.header.project_code
     try:

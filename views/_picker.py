@@ -1,0 +1,47 @@
+"""A project picker that searches instead of listing everything: a search box (code, name or
+unit) over the current projects, and a selectbox of at most LIMIT matches (issue 12: 20,000
+options in one selectbox, built row by row, made pages slow at scale)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from views._insights import project_labels, search_projects
+
+LIMIT = 50
+
+
+def pick_project(projects: pd.DataFrame, key: str, label: str = "选择项目") -> int:
+    """The chosen submission id (kept in st.session_state[key]); the current choice stays among
+    the options even when the search no longer matches it."""
+    many = len(projects) > 8
+    text = ""
+    if many:
+        text = st.text_input(
+            "搜索项目",
+            key=f"{key}_search",
+            placeholder="输入项目编码、名称或实施单位中的文字",
+            help=f"最多列出 {LIMIT} 个匹配的项目。",
+        )
+    found = search_projects(projects, text, LIMIT)
+    ids = [int(i) for i in found["submission_id"]] if not found.empty else []
+    chosen = st.session_state.get(key)
+    all_ids = projects["submission_id"]
+    if chosen is not None and chosen not in ids and (all_ids == chosen).any():
+        ids = [int(chosen), *ids]
+        found = pd.concat([projects[all_ids == chosen], found])
+    if not ids:
+        st.caption("没有匹配的项目，请换个关键字。")
+        ids = [int(all_ids.iloc[0])]
+        found = projects.head(1)
+    if st.session_state.get(key) not in ids:
+        st.session_state[key] = ids[0]
+    labels = project_labels(found)
+    if many:
+        shown = min(len(found), LIMIT)
+        st.caption(
+            f"共 {len(projects):,d} 个项目，"
+            + ("列出全部。" if text == "" and shown == len(projects) else f"列出 {shown} 个。")
+        )
+    return st.selectbox(label, ids, key=key, format_func=lambda i: labels.get(i, str(i)))
