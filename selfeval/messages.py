@@ -27,6 +27,23 @@ ISSUES: dict[str, tuple[Severity, str]] = {
     "NUMBER_UNREADABLE": ("error", "“{field}”不是数字：{text}"),
     "LEVEL2_UNKNOWN": ("warning", "该行缺少二级指标名称。"),
     "LEVEL1_INFERRED": ("info", "一级指标由二级指标“{level2}”推定为“{level1}”。"),
+    "TEXT_SEPARATORS_LOST": (
+        "error",
+        "文本丢失了单元格之间的分隔（如“{text}”），数值粘连在一起，无法确定各数值属于哪一列，该表未读取。"
+        "请提供原表（Excel）或保留分隔符（制表符、“|”或逐格换行）的文本。",
+    ),
+    "TEXT_ORDER_LOST": (
+        "error",
+        "文本中单元格的顺序已打乱（{why}），无法可靠还原各行，该表未读取：{text}",
+    ),
+    "TEXT_AMBIGUOUS": (
+        "error",
+        "文本中的单元格可以有不止一种分行或对应表头的方式（{why}），为免读错，该表未读取：{text}",
+    ),
+    "TEXT_COLUMNS_UNCLEAR": (
+        "error",
+        "按空格对齐的文本中，单元格“{text}”的位置对不上表头的列（{why}），无法确定所属列，该表未读取。",
+    ),
     "SHEET_SKIPPED": ("info", "工作表“{sheet}”不是自评表，已跳过。"),
     "SHEET_SKIPPED_KIND": ("info", "工作表“{sheet}”是{kind}，不是自评表，已跳过。"),
     "HALF_FORM": (

@@ -61,6 +61,9 @@ class Grid:
     source: str
     sheet: str
     rows: tuple[tuple[Cell, ...], ...]  # each row holds its non-empty cells, left to right
+    # what the reader could not put in rows with confidence (a text whose cell order was lost):
+    # those rows are left out and said here, so recognising never sees a guess
+    problems: tuple[Issue, ...] = ()
 
     def loc(self, cell: Cell) -> Loc:
         return Loc(self.sheet, cell.row, cell.col)

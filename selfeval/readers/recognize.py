@@ -33,7 +33,7 @@ class _Segment:
 def recognize(grid: Grid) -> tuple[list[Form], list[Issue]]:
     """Every form in the grid, and the problems of parts that could not be read with confidence."""
     forms: list[Form] = []
-    problems: list[Issue] = []
+    problems: list[Issue] = list(grid.problems)  # what the reader left out, and why
     for segment in _segments(grid.rows):
         form = _FormReader(grid, segment.rows).read()
         fatal = [i for i in form.issues if i.code in FATAL]

@@ -1,8 +1,11 @@
 """Text exports of published forms -> Grid.
 
-Accepts tab-separated lines (the seed), CSV, pipe tables (`| a | b |`) and one-cell-per-line dumps, with the
-markup that published documents carry (`<b>`, `<p>`, `**`, `###`). Every line keeps its line number,
-so Issues point at the line the person can find.
+Accepts tab-separated lines (the seed), CSV, pipe tables (`| a | b |`), one-cell-per-line dumps (also
+with `|` after each cell and `||||` lines for merged rows), pipe tables whose merged cells were
+flattened out of order, and whitespace-aligned layouts (pdftotext -layout), with the markup that
+published documents carry (`<b>`, `<p>`, `**`, `###`). Every line keeps its line number, so Issues
+point at the line the person can find. A form whose rows cannot be rebuilt from the text's own
+evidence is left out of the Grid and said in Grid.problems, never guessed.
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import csv
 import io
 import re
 
-from selfeval.model import Cell, Grid
-from selfeval.readers import vocab
+from selfeval.messages import issue
+from selfeval.model import Cell, Grid, Issue, Loc
+from selfeval.readers import text_columns, vocab
+from selfeval.readers.text_stream import StreamRefused, regroup
 
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -26,12 +31,14 @@ def clean_cell(text: str) -> str:
 
 
 def _split(line: str) -> list[str] | None:
-    """Cells of one line, or None for a line that is layout only (a pipe table's separator)."""
+    """Cells of one line, or None for a line that is layout only (a pipe table's separator, or a
+    line of pipes only: a merged or blank row of a web table)."""
     stripped = line.strip()
-    if stripped.startswith("|"):
-        if _PIPE_SEPARATOR.match(stripped):
+    if "\t" not in line and "|" in stripped:
+        if _PIPE_SEPARATOR.match(stripped) or not stripped.replace("|", "").strip():
             return None
-        inner = stripped[1:-1] if stripped.endswith("|") and len(stripped) > 1 else stripped[1:]
+        inner = stripped[1:] if stripped.startswith("|") else stripped
+        inner = inner[:-1] if inner.endswith("|") else inner
         return inner.split("|")
     return line.split("\t")
 
@@ -60,89 +67,104 @@ def _records(text: str, lines: list[str]):
             yield number, parts
 
 
+Row = tuple[Cell, ...]
+
+
 def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
-    """One Grid for the whole text; one-cell-per-line dumps are regrouped into rows first."""
+    """One Grid for the whole text. Rows are the text's own rows where it kept them; where it did not
+    (a dump, a flattened table) they are rebuilt by evidence, form by form."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
-    rows: list[tuple[Cell, ...]] = []
+    if text_columns.is_column_layout(lines):
+        rows, problems = text_columns.read(lines, sheet)
+        return [Grid(source, sheet, tuple(rows), tuple(problems))]
+    rows = []
     for number, parts in _records(text, lines):
         cells = tuple(
             Cell(clean, number, col) for col, raw in enumerate(parts, start=1) if (clean := clean_cell(raw))
         )
         if cells:
             rows.append(cells)
-    if _is_dump(rows):
-        rows = _regroup_dump(rows)
-    return [Grid(source, sheet, tuple(rows))]
-
-
-def _is_dump(rows: list[tuple[Cell, ...]]) -> bool:
-    """A dump has one cell per line throughout, and the indicator header spread over several lines."""
-    if not rows or any(len(r) > 1 for r in rows):
-        return False
-    keys = [vocab.norm(r[0].text) for r in rows]
-    return "一级指标" in keys and "三级指标" in keys
-
-
-def _regroup_dump(rows: list[tuple[Cell, ...]]) -> list[tuple[Cell, ...]]:
-    """Rebuild table rows from a one-cell-per-line dump, using the form's fixed vocabulary.
-
-    A row starts at a known row label (header labels, funds rows, level names, 总分, 备注); an
-    indicator row is a level-3 name followed by as many cells as the indicator header has after it.
-    Each rebuilt cell keeps its own line number; its column is its position in the rebuilt row.
-    """
-    cells = [r[0] for r in rows]
-    out: list[list[Cell]] = []
-    current: list[Cell] = []
-    indicator_fields = 0  # cells per indicator row after the level names, known once the header is seen
-    in_header = False
-    in_grid = False
-
-    def flush() -> None:
-        nonlocal current
-        if current:
-            out.append(current)
-        current = []
-
-    for cell in cells:
-        key = vocab.norm(cell.text)
-        if key in vocab.INDICATOR_HEADER_FIRST and not in_grid:
-            flush()
-            in_header, in_grid = True, True
-            indicator_fields = 0
-            current.append(cell)
+    out: list[Row] = []
+    problems: list[Issue] = []
+    for chunk in _forms(rows):
+        glued = _glued_cell(chunk)
+        if glued is not None:
+            problems.append(issue("TEXT_SEPARATORS_LOST", Loc(sheet, glued.row), text=glued.text[:40]))
             continue
-        if in_header:
-            field = vocab.indicator_header_field(key)
-            if field is not None:
-                current.append(cell)
-                indicator_fields += field not in ("level1", "level2")
-                continue
-            in_header = False
-            flush()
-        if in_grid:
-            if vocab.is_total_label(key) or vocab.is_remark_label(key) or vocab.is_form_start(key):
-                in_grid = False
-                flush()
-                current.append(cell)
-                continue
-            if vocab.level1_of(key) or vocab.level2_family(key):
-                if current and not (len(current) == 1 and vocab.level1_of(vocab.norm(current[0].text))):
-                    flush()
-                current.append(cell)
-                continue
-            non_level = [c for c in current if not _is_level(c)]
-            if len(non_level) >= indicator_fields:
-                flush()
-            current.append(cell)
+        if not _needs_regroup(chunk):
+            out.extend(chunk)
             continue
-        if vocab.starts_row(key):
-            flush()
-        current.append(cell)
-    flush()
-    return [tuple(Cell(c.text, c.row, col) for col, c in enumerate(row, start=1)) for row in out]
+        try:
+            out.extend(regroup([c for r in chunk for c in r]))
+        except StreamRefused as refused:
+            problems.append(issue(refused.code, Loc(sheet, refused.line), why=refused.why, text=refused.text))
+    return [Grid(source, sheet, tuple(out), tuple(problems))]
 
 
-def _is_level(cell: Cell) -> bool:
-    key = vocab.norm(cell.text)
-    return bool(vocab.level1_of(key) or vocab.level2_family(key))
+def _forms(rows: list[Row]) -> list[list[Row]]:
+    """Rows split where a form starts (its title, or a second 项目编码), so one form's damage stays its
+    own. A title inside a row (a flattened table) starts the form there."""
+    chunks: list[list[Row]] = [[]]
+    has_code = False
+    for row in rows:
+        keys = [vocab.norm(c.text) for c in row]
+        at = next(
+            (k for k, key in enumerate(keys) if vocab.is_title(key) or (has_code and _is_code(key))), None
+        )
+        if at is not None:
+            if at:
+                chunks[-1].append(row[:at])
+                row, keys = row[at:], keys[at:]
+            if chunks[-1]:
+                chunks.append([])
+            has_code = False
+        has_code |= any(_is_code(k) for k in keys)
+        chunks[-1].append(row)
+    return [c for c in chunks if c]
+
+
+def _is_code(key: str) -> bool:
+    return (vocab.header_label(key) or ("",))[0] == "project_code"
+
+
+def _needs_regroup(chunk: list[Row]) -> bool:
+    """The text's rows are not the table's rows: the indicator header is spread over several lines
+    (a dump), or a line holds a header together with data (a flattened table)."""
+    has_grid_word = False
+    whole_header = False
+    for row in chunk:
+        keys = [vocab.norm(c.text) for c in row]
+        grid_fields = {f for k in keys if (f := vocab.indicator_header_field(k))}
+        funds_fields = {f for k in keys if (f := vocab.funds_header_field(k))}
+        has_grid_word |= bool(grid_fields & {"level1", "name"})
+        if {"name", "target"} <= grid_fields:
+            whole_header = True
+            if any(vocab.level1_of(k) or vocab.level2_family(k) for k in keys):
+                return True  # the header and the first indicator on one line
+        if {"annual_budget", "executed"} <= funds_fields and any(
+            vocab.funds_row_label(k) for k in keys if len(k) <= 20
+        ):
+            return True  # the funds header and a funds row on one line
+        if sum(bool(vocab.funds_row_label(k)) for k in keys if len(k) <= 20) > 1:
+            return True  # two funds rows on one line
+    return has_grid_word and not whole_header
+
+
+_GLUED_NUMBERS = re.compile(r"%\d|\d\.\d+\.\d")
+
+
+def _glued_cell(chunk: list[Row]) -> Cell | None:
+    """A cell where the separators between cells were lost: `年度资金总额:202010100.00%10`."""
+    for row in chunk:
+        for cell in row:
+            key = vocab.norm(cell.text)
+            label = next((w for w in ("年度资金总额", "资金总额", "当年财政拨款") if key.startswith(w)), None)
+            if label and re.search(r"\d", key[len(label) :]):
+                return cell
+            if len(key) <= 60 and _GLUED_NUMBERS.search(key) and not re.search(r"[\u4e00-\u9fff]{4}", key):
+                return cell
+            words = [w for w in ("一级指标", "二级指标", "三级指标", "年初预算数", "全年预算数") if w in key]
+            if len(words) > 1:
+                return cell
+    return None
