@@ -1,11 +1,232 @@
-"""Whitespace-aligned text (pdftotext -layout) -> rows, by the columns its header lines give."""
+"""Whitespace-aligned text (pdftotext -layout) -> rows, by the columns its own header lines give.
+
+Cells are runs of text separated by two or more spaces. Each table's header line (the funds header,
+预期目标/实际完成情况, the indicator header) gives the columns; a cell below belongs to the column it
+overlaps: that is where the document printed it, not a guess. A cell that overlaps two columns about
+equally is refused (TEXT_COLUMNS_UNCLEAR) with its line. Wrapped text (a line whose cells sit only in
+text columns, the numeric ones empty) continues the row above and is joined to it.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from selfeval.messages import issue
+from selfeval.model import Cell, Issue, Loc
+from selfeval.readers import vocab
+from selfeval.values import to_number
+
+_CELL = re.compile(r"\S+(?:[ \u3000]\S+)*")
+_LEFT = 3  # columns 1..3 hold labels printed left of a table's first column; table columns follow
+
+
+@dataclass
+class _Span:
+    start: float
+    end: float
+    text: str
+    line: int
+
+
+class _Unclear(Exception):
+    def __init__(self, span: _Span, why: str):
+        super().__init__(why)
+        self.span, self.why = span, why
+
+
+def _spans(line: str, number: int, wide: bool) -> list[_Span]:
+    """Cells of a line with their horizontal extent (characters, or display columns when wide)."""
+    positions = []
+    x = 0
+    for ch in line:
+        positions.append(x)
+        x += 2 if wide and unicodedata.east_asian_width(ch) in "WF" else 1
+    positions.append(x)
+    return [
+        _Span(positions[m.start()], positions[m.end()], _clean(m.group(0)), number)
+        for m in _CELL.finditer(line.replace("\u3000", " "))
+    ]
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"</?[a-zA-Z][^>]*>", "", text).replace("**", "")
+    return re.sub(r"^#{1,6}\s*", "", text).strip()
+
+
+def _grid_fields(spans: list[_Span]) -> set[str]:
+    return {f for s in spans if (f := vocab.indicator_header_field(vocab.norm(s.text)))}
+
 
 def is_column_layout(lines: list[str]) -> bool:
+    """No tabs or pipes, and an indicator header line that splits into its columns at wide gaps."""
+    if any("\t" in line or "|" in line for line in lines):
+        return False
+    for n, line in enumerate(lines, start=1):
+        if re.search(r"\S {2,}\S", line):
+            fields = _grid_fields(_spans(line, n, False))
+            if {"name", "target"} <= fields and len(fields) >= 4:
+                return True
     return False
 
 
-def read(lines: list[str], sheet: str):
-    return [], []
+def read(lines: list[str], sheet: str) -> tuple[list[tuple[Cell, ...]], list[Issue]]:
+    """Rows of the whole text, by character positions, else by display width (CJK counted double)."""
+    first_error: _Unclear | None = None
+    for wide in (False, True):
+        try:
+            return _read(lines, wide), []
+        except _Unclear as unclear:
+            first_error = first_error or unclear
+    assert first_error is not None
+    span = first_error.span
+    return [], [
+        issue("TEXT_COLUMNS_UNCLEAR", Loc(sheet, span.line), text=span.text[:40], why=first_error.why)
+    ]
+
+
+class _Table:
+    """A header line's columns, and the rows under it."""
+
+    def __init__(self, kind: str, header: list[_Span]):
+        self.kind = kind
+        self.columns = sorted(header, key=lambda s: s.start)
+        self.rows: list[dict[int, list[_Span]]] = []
+
+    def place(self, spans: list[_Span]) -> dict[int, list[_Span]]:
+        """Column index (-1 for left labels) -> spans, by overlap with each column's territory."""
+        cols = self.columns
+        bounds = [cols[0].start - 1.0]
+        bounds += [(cols[k].end + cols[k + 1].start) / 2 for k in range(len(cols) - 1)]
+        placed: dict[int, list[_Span]] = {}
+        for span in spans:
+            overlaps = []
+            for k in range(-1, len(cols)):
+                lo = bounds[k] if k >= 0 else float("-inf")
+                hi = bounds[k + 1] if k + 1 < len(bounds) else float("inf")
+                overlaps.append((max(0.0, min(hi, span.end) - max(lo, span.start)), k))
+            overlaps.sort(reverse=True)
+            (best, k), (second, _) = overlaps[0], overlaps[1]
+            if best <= 0 or second * 2 > best:
+                raise _Unclear(span, "跨越两列")
+            placed.setdefault(k, []).append(span)
+        return placed
+
+
+def _joined(texts: list[str]) -> str:
+    out = ""
+    for t in texts:
+        if out and re.match(r"[\x00-\x7f]", out[-1]) and re.match(r"[\x00-\x7f]", t[0]):
+            out += " "
+        out += t
+    return out
+
+
+def _read(lines: list[str], wide: bool) -> list[tuple[Cell, ...]]:
+    rows: list[tuple[Cell, ...]] = []
+    table: _Table | None = None
+    pending: dict[int, list[_Span]] | None = None
+
+    def emit_table_row(placed: dict[int, list[_Span]]) -> None:
+        cells = []
+        for k, spans in sorted(placed.items()):
+            if k < 0:
+                cells += [
+                    Cell(s.text, s.line, n)
+                    for n, s in enumerate(spans[-_LEFT:], start=_LEFT - len(spans[-_LEFT:]) + 1)
+                ]
+            else:
+                cells.append(Cell(_joined([s.text for s in spans]), spans[0].line, _LEFT + 1 + k))
+        if cells:
+            rows.append(tuple(cells))
+
+    def close() -> None:
+        nonlocal pending
+        if pending is not None:
+            emit_table_row(pending)
+        pending = None
+
+    for number, line in enumerate(lines, start=1):
+        spans = _spans(line, number, wide)
+        if not spans:
+            continue
+        keys = [vocab.norm(s.text) for s in spans]
+        kind = _header_kind(keys)
+        if kind == "header_continuation" and table is not None and pending is None and table.kind != "goals":
+            # a wrapped header cell (偏差原因分析 / 及改进措施): joined to its column's header text
+            for k, found in table.place(spans).items():
+                if k >= 0:
+                    col = table.columns[k]
+                    col.text = _joined([col.text] + [s.text for s in found])
+            rows[-1] = tuple(
+                Cell(table.columns[c.col - _LEFT - 1].text, c.row, c.col) if c.col > _LEFT else c
+                for c in rows[-1]
+            )
+            continue
+        if kind in ("funds", "goals", "grid"):
+            close()
+            table = _Table(kind, spans)
+            emit_table_row({k: [s] for k, s in enumerate(table.columns)})
+            continue
+        if any(vocab.is_title(k) or vocab.is_remark_label(k) for k in keys) or (
+            table is not None
+            and table.kind == "funds"
+            and any(vocab.is_goal_label(k) == "label" for k in keys)
+        ):
+            close()
+            table = None
+        if table is None:
+            rows.append(tuple(Cell(s.text, s.line, n) for n, s in enumerate(spans, start=1)))
+            continue
+        placed = table.place(spans)
+        if pending is not None and _continues(table, placed, keys):
+            for k, found in placed.items():
+                pending.setdefault(k, []).extend(found)
+            continue
+        close()
+        pending = placed
+        if table.kind == "grid" and any(vocab.is_total_label(k) for k in keys):
+            close()
+            table = None
+    close()
+    return rows
+
+
+def _header_kind(keys: list[str]) -> str | None:
+    funds = {f for k in keys if (f := vocab.funds_header_field(k))}
+    grid = {f for k in keys if (f := vocab.indicator_header_field(k))}
+    goals = {g for k in keys if (g := vocab.is_goal_label(k))}
+    if {"name", "target"} <= grid and grid & {"weight", "score"}:
+        return "grid"
+    if {"annual_budget", "executed"} <= funds and not any(vocab.funds_row_label(k) for k in keys):
+        return "funds"
+    if {"expected", "achieved"} <= goals:
+        return "goals"
+    plain = all(to_number(k) is None and not vocab.level1_of(k) and not vocab.level2_family(k) for k in keys)
+    wrapped = any(vocab.indicator_header_field(k) or k.startswith(("及", "措施", "（", "(")) for k in keys)
+    if keys and plain and wrapped and all(len(k) <= 8 for k in keys):
+        return "header_continuation"
+    return None
+
+
+def _continues(table: _Table, placed: dict[int, list[_Span]], keys: list[str]) -> bool:
+    """Wrapped text: nothing that starts a row (a funds label, a level name, a number where weights and
+    scores go, a 指标1: prefix, 总分), only text in columns of text."""
+    if table.kind == "goals":
+        return True
+    if any(vocab.is_total_label(k) or vocab.level1_of(k) or vocab.level2_family(k) for k in keys):
+        return False
+    if table.kind == "funds":
+        return not any(len(k) <= 20 and vocab.funds_row_label(k) for k in keys) and all(
+            to_number(k.rstrip("%")) is None for k in keys
+        )
+    for k, spans in placed.items():
+        if k < 0:
+            return False
+        field = vocab.indicator_header_field(vocab.norm(table.columns[k].text))
+        if field in ("weight", "score", "level1", "level2"):
+            return False
+        if field == "name" and any(re.match(r"^指标\d", vocab.norm(s.text)) for s in spans):
+            return False
+    return True
