@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
 
 from selfeval.model import Issue, Scorecard
-from selfeval.readers import read_bytes
+from selfeval.readers import read_bytes_in_process
 from selfeval.rules import Profile, score
 
 
@@ -28,31 +26,46 @@ class Outcome:
 def score_bytes(
     data: bytes, name: str, profile: Profile
 ) -> tuple[tuple[Scorecard, ...], tuple[Issue, ...], str]:
-    """Read and score one file without storing it."""
-    result = read_bytes(data, name)
+    """Read and score one file without storing it, in a sandboxed worker (selfeval.readers.sandbox):
+    (scorecards, errors, kind). A file that kills or stalls its reader gives one error, never an
+    exception."""
+    from selfeval.readers import sandbox
+
+    try:
+        return sandbox.call(score_bytes_in_process, bytes(data), name, profile)
+    except sandbox.WorkerFailed as failed:
+        return (), (Issue(failed.code, "error", name, failed.message),), ""
+
+
+def score_bytes_in_process(
+    data: bytes, name: str, profile: Profile
+) -> tuple[tuple[Scorecard, ...], tuple[Issue, ...], str]:
+    """score_bytes in this process: what the sandbox's worker runs (never on untrusted bytes in a
+    process that must survive them). A form that scoring cannot handle makes the file an error."""
+    from selfeval.messages import READING
+
+    result = read_bytes_in_process(data, name)
     errors = tuple(p for p in result.problems if p.severity == "error")
-    return tuple(score(f, profile) for f in result.forms), errors, result.kind
-
-
-def _score_task(task: tuple[str, bytes, Profile]):
-    name, data, profile = task
-    return score_bytes(data, name, profile)
+    try:
+        cards = tuple(score(f, profile) for f in result.forms)
+    except Exception as exc:  # scoring must not raise on read data; if it does, this file only fails
+        message = READING["FILE_UNREADABLE"].format(error=type(exc).__name__)
+        return (), (*errors, Issue("FILE_UNREADABLE", "error", name, message)), result.kind
+    return cards, errors, result.kind
 
 
 def _scored(files: Iterable[tuple[str, bytes]], profile: Profile, jobs: int, window: int) -> Iterator[tuple]:
-    """(name, data, cards, problems, kind) per file, in order; with jobs > 1 the reading and scoring
-    of each window of files is spread over worker processes (fork: they start with our imports and
-    never touch the database)."""
-    if jobs <= 1:
-        for name, data in files:
-            yield (name, data, *score_bytes(data, name, profile))
-        return
-    files = iter(files)
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        while batch := list(islice(files, window)):
-            results = pool.map(_score_task, [(name, data, profile) for name, data in batch], chunksize=8)
-            for (name, data), result in zip(batch, results, strict=True):
-                yield (name, data, *result)
+    """(name, data, cards, problems, kind) per file, in order, read and scored in the sandbox's warm
+    workers. Up to 2 x jobs files are in flight ahead of the caller, so the workers keep reading while
+    the caller stores (the cores stay busy); a file whose worker dies is an error of that file only."""
+    from selfeval.readers import sandbox
+
+    tasks = ((bytes(data), name, profile) for name, data in files)
+    in_flight = 2 * max(1, jobs)
+    for (data, name, _), result in sandbox.map_ordered(score_bytes_in_process, tasks, in_flight=in_flight):
+        if isinstance(result, sandbox.WorkerFailed):
+            result = (), (Issue(result.code, "error", name, result.message),), ""
+        yield (name, data, *result)
 
 
 def ingest_file(

@@ -181,6 +181,10 @@ PREFLIGHT: dict[str, str] = {
     "TEXT_ENCODING": "无法识别文本的编码。请将文本另存为 UTF-8 或 GBK（GB18030）编码后重新上传。",
     "TEXT_TOO_MANY_LINES": "文本共有 {lines} 行，超出上限 {limit} 行。请只保留自评表的内容后再上传。",
     "TEXT_LINE_TOO_LONG": "文本第 {line} 行有 {chars} 个字符，超出上限 {limit} 个。请检查是否粘贴了多余内容。",
+    "TEXT_TOO_MANY_COLUMNS": "文本第 {line} 行有 {cols} 列，超出上限 {limit} 列。请只保留自评表的内容后再上传。",
+    "TEXT_TOO_MANY_CELLS": "文本中的单元格多于 {limit} 个，超出上限。请只保留自评表的内容，或分成几个文件上传。",
+    "STYLES_TOO_LARGE": "文件中的单元格格式过多（{what}），超出上限（{limit}），不像正常的自评表，无法安全读取。"
+    "请在 Excel 或 WPS 中把自评表复制到新工作簿，另存为 .xlsx 后上传。",
     # what a file really is (NOT_WORKBOOK)
     "kind.docx": "Word 文档（.docx）",
     "kind.pptx": "PowerPoint 演示文稿（.pptx）",
@@ -203,6 +207,7 @@ PREFLIGHT: dict[str, str] = {
     "detail.tag": "标签过长",
     "detail.ref": "单元格位置「{ref}」无法识别",
     "detail.noise": "含有大量异常属性",
+    "detail.styles": "{count} 种",
     # where an over-long cell is (CELL_TOO_LONG), and a sheet without a readable name
     "where.sheet": "工作表「{sheet}」中",
     "where.file": "文件中",
@@ -240,4 +245,15 @@ REVIEW: dict[str, str] = {
     "RESUBMIT_EXPLANATION_REQUIRED": "该表被退回后未作修改，重新送审时必须填写说明，回应审核意见。",
     "COMMENT_REQUIRED": "退回时必须填写退回意见，说明需要修改什么。",
     "TARGET_UNIT_REQUIRED": "请选择要转入的单位。",
+}
+
+
+# reading in the sandbox (selfeval/readers/sandbox.py): a parser that died, overran or failed
+READING: dict[str, str] = {
+    "READ_MEMORY": "读取该文件所需的内存超出上限，已停止读取（文件可能已损坏，或工作表范围异常大）。"
+    "请在 Excel 或 WPS 中打开确认内容无误，删除多余的行列后另存为 .xlsx 再上传。",
+    "READ_TIMEOUT": "读取该文件超出时间上限，已停止读取（文件可能已损坏或内容异常多）。"
+    "请在 Excel 或 WPS 中打开确认内容无误，另存为 .xlsx 后再上传。",
+    "READ_CRASHED": "读取该文件时读取程序意外终止，文件可能已损坏。请在 Excel 或 WPS 中打开确认内容无误，另存为 .xlsx 后再上传。",
+    "FILE_UNREADABLE": "文件无法读取（{error}），可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。",
 }

@@ -505,6 +505,15 @@ def text_line_too_long() -> tuple[str, bytes]:
     return "长行.txt", ("说明\t" + "很" * 40000 + "\n").encode()
 
 
+def text_too_many_cells() -> tuple[str, bytes]:
+    """19.5 MB of one-letter tab-separated cells (9.6 M cells) took 25-30 s and 1.3 GB to read."""
+    return "单元格.txt", ("\t".join("a" * 150) + "\n").encode() * 19000
+
+
+def text_too_many_columns() -> tuple[str, bytes]:
+    return "宽文本.txt", ("项目名称\t某某\n" + "\t".join("a" * 16000) + "\n").encode()
+
+
 # ---------------------------------------------------------------------------------------------
 # Broken or hostile workbooks
 
@@ -671,6 +680,86 @@ def cells_without_r_huge() -> tuple[str, bytes]:
     )
 
 
+def _rewired(entry: str, target: str, xml: bytes) -> bytes:
+    """A one-sheet package whose sheet sits at zip entry `entry`, named by a relationship `target`,
+    with no content-type override for it (so only the relationship says it is a sheet)."""
+    data = _one_sheet(_sheet_xml(""))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in src.namelist():
+            body = src.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                continue
+            if name == "[Content_Types].xml":
+                body = body.replace(
+                    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_WS_CT}"/>'.encode(), b""
+                )
+            if name == "xl/_rels/workbook.xml.rels":
+                body = body.replace(b'Target="worksheets/sheet1.xml"', f'Target="{target}"'.encode())
+            z.writestr(name, body)
+        z.writestr(entry, xml)
+    return out.getvalue()
+
+
+_KILLER_ROWS = '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+
+
+def dot_segment_sheet() -> tuple[str, bytes]:
+    """The 5 KB server killer: calamine opens "xl/./worksheets/sheet1.xml" as written and meets a
+    cell at XFD1048576; a check that folds "./" scanned another name (or none)."""
+    return "点.xlsx", _rewired(
+        "xl/./worksheets/sheet1.xml", "./worksheets/sheet1.xml", _sheet_xml(_KILLER_ROWS)
+    )
+
+
+def dot_dot_segment_sheet() -> tuple[str, bytes]:
+    return "点点.xlsx", _rewired(
+        "xl/x/../worksheets/sheet1.xml", "x/../worksheets/sheet1.xml", _sheet_xml(_KILLER_ROWS)
+    )
+
+
+def sheet_behind_other_type() -> tuple[str, bytes]:
+    """A <sheet> whose relationship claims to be an image: calamine opens it as a sheet all the same."""
+    data = _rewired("xl/media/pic.xml", "media/pic.xml", _sheet_xml(_KILLER_ROWS))
+    return "图.xlsx", _replace_part(
+        data, "xl/_rels/workbook.xml.rels", _WS_TYPE.encode(), (_REL_NS + "/image").encode()
+    )
+
+
+def folded_duplicate_sheet() -> tuple[str, bytes]:
+    """Two entries that fold to one name: a harmless sheet and a killer beside it."""
+    data = _rewired("xl/./worksheets/sheet1.xml", "worksheets/sheet1.xml", _sheet_xml(_KILLER_ROWS))
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in src.namelist():
+            z.writestr(name, src.read(name))
+        z.writestr("xl/worksheets/sheet1.xml", _sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row>'))
+    return "双.xlsx", out.getvalue()
+
+
+def _replace_part(data: bytes, part: str, old: bytes, new: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in src.namelist():
+            body = src.read(name)
+            z.writestr(name, body.replace(old, new) if name == part else body)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=1)
+def styles_too_many() -> tuple[str, bytes]:
+    """70,000 cell formats (Excel stops at 64,000): a 40 MB styles.xml of 480 k took readers 4-6 s.
+    Attribute values vary so that the part compresses like a real one (no ratio refusal first)."""
+    rng = random.Random(11)
+    xfs = "".join(
+        f'<xf numFmtId="{rng.randrange(200)}" fontId="{rng.randrange(900)}" fillId="{rng.randrange(90)}" xfId="0"/>'
+        for _ in range(70_000)
+    )
+    styles = f'{_DECL}<styleSheet xmlns="{_NS}"><cellXfs count="70000">{xfs}</cellXfs></styleSheet>'.encode()
+    rows = '<row r="1"><c r="A1"><v>1</v></c></row>'
+    return "格式.xlsx", _one_sheet(_sheet_xml(rows), extra_parts={"xl/styles.xml": styles})
+
+
 def long_shared_string() -> tuple[str, bytes]:
     sst = f'{_DECL}<sst xmlns="{_NS}" count="1" uniqueCount="1"><si><t>{"长" * 40000}</t></si></sst>'.encode()
     rows = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
@@ -831,4 +920,11 @@ CORPUS: list[tuple[Generator, str]] = [
     (ole_huge_stream_size, "CORRUPT"),
     (ole_difat_loop, "CORRUPT"),
     (truncated_ole, "CORRUPT"),
+    (text_too_many_cells, "TEXT_TOO_MANY_CELLS"),
+    (text_too_many_columns, "TEXT_TOO_MANY_COLUMNS"),
+    (dot_segment_sheet, "SHEET_TOO_LARGE"),
+    (dot_dot_segment_sheet, "SHEET_TOO_LARGE"),
+    (sheet_behind_other_type, "SHEET_TOO_LARGE"),
+    (folded_duplicate_sheet, "CORRUPT"),
+    (styles_too_many, "STYLES_TOO_LARGE"),
 ]

@@ -96,6 +96,7 @@ BIG = {
     badfiles.rows_100k,
     badfiles.cells_without_r_huge,
     badfiles.size_lie,
+    badfiles.styles_too_many,
 }
 
 

@@ -24,7 +24,28 @@ class ReadResult:
 
 
 def read_bytes(data: bytes, name: str) -> ReadResult:
-    """Read every form in an uploaded file. Never raises for bad content: problems say what and where."""
+    """Read every form in an uploaded file, in a sandboxed worker process (selfeval.readers.sandbox).
+
+    Never raises for bad content and never lets a parser take this process down: a worker that dies,
+    runs out of memory or time becomes a refusal with a Chinese reason. Problems say what and where.
+    """
+    from selfeval.readers import sandbox
+
+    try:
+        return sandbox.call(read_bytes_in_process, bytes(data), name)
+    except sandbox.WorkerFailed as failed:
+        return refused(name, failed.code, failed.message)
+
+
+def refused(name: str, code: str, message: str) -> ReadResult:
+    """A file that gave nothing: one error naming the file."""
+    return ReadResult(name, "", (), (Issue(code, "error", name, message),))
+
+
+def read_bytes_in_process(data: bytes, name: str) -> ReadResult:
+    """read_bytes in this process: what the sandbox's worker runs. Never call it on untrusted bytes
+    in a process that must survive them (a server, a CLI batch)."""
+    from selfeval.messages import READING
     from selfeval.readers.preflight import Refused, decode_text, preflight
     from selfeval.readers.recognize import recognize
     from selfeval.readers.text import text_to_grids
@@ -37,16 +58,15 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
             from selfeval.readers.excel import workbook_to_grids
 
             grids = workbook_to_grids(data, kind, name)
-    except Refused as refused:
-        return ReadResult(name, "", (), (Issue(refused.code, "error", name, refused.message),))
+    except Refused as refusal:
+        return refused(name, refusal.code, refusal.message)
     except (KeyboardInterrupt, SystemExit):
         raise
+    except MemoryError:
+        return refused(name, "READ_MEMORY", READING["READ_MEMORY"])
     except BaseException as exc:  # a parser failing on a file preflight let through (calamine panics are
         # BaseException): refuse it, never crash
-        message = (
-            f"文件无法读取（{type(exc).__name__}），可能已损坏。请用 Excel/WPS 打开后另存为 .xlsx 再上传。"
-        )
-        return ReadResult(name, "", (), (Issue("FILE_UNREADABLE", "error", name, message),))
+        return refused(name, "FILE_UNREADABLE", READING["FILE_UNREADABLE"].format(error=type(exc).__name__))
 
     forms: list[Form] = []
     problems: list[Issue] = []
@@ -62,5 +82,6 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
 
 
 def read_path(path: str | Path) -> ReadResult:
+    """read_bytes of a file on disk (sandboxed like every read)."""
     path = Path(path)
     return read_bytes(path.read_bytes(), path.name)

@@ -9,6 +9,8 @@ and 1.3 GB to read).
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 import re
 
 from selfeval.readers.limits import Limits
@@ -74,9 +76,51 @@ def _check_text(data: bytes, filename: str, limits: Limits) -> None:
     head = text[:4096]
     if _HTML_START.match(head) or (head.lstrip().startswith("<?xml") and _XML_SPREADSHEET.search(head)):
         raise _refuse("HTML_EXPORT", filename=filename)
-    lines = text.splitlines()
-    if len(lines) > limits.max_sheet_rows:
-        raise _refuse("TEXT_TOO_MANY_LINES", lines=len(lines), limit=limits.max_sheet_rows)
+    _check_bounds(text, limits)
+
+
+def _check_bounds(text: str, limits: Limits) -> None:
+    """Lines, characters per line, cells per line and cells in all, as the text reader will split them
+    (tabs, pipe tables or CSV), counted in C before any Grid exists. A CSV whose comma count is over a
+    bound is parsed (C-level csv, stopping at the bound) so quoted commas are not counted as cells."""
+    newlines = text.count("\n") + text.count("\r") - text.count("\r\n")
+    if newlines + 1 > limits.max_sheet_rows:
+        raise _refuse("TEXT_TOO_MANY_LINES", lines=newlines + 1, limit=limits.max_sheet_rows)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    longest = max(lines, key=len)
+    if len(longest) > limits.max_cell_chars:
+        number = next(i for i, line in enumerate(lines, 1) if len(line) > limits.max_cell_chars)
+        raise _refuse(
+            "TEXT_LINE_TOO_LONG", line=number, chars=len(lines[number - 1]), limit=limits.max_cell_chars
+        )
+    tabbed = "\t" in text or any(line.lstrip().startswith("|") for line in lines)
+    max_cols, max_cells = limits.max_sheet_cols, limits.max_text_cells
+    cells = 0
+    over: tuple[int, int] | None = None  # (line, columns) of the first line over the column bound
     for number, line in enumerate(lines, 1):
-        if len(line) > limits.max_cell_chars:
-            raise _refuse("TEXT_LINE_TOO_LONG", line=number, chars=len(line), limit=limits.max_cell_chars)
+        if tabbed:
+            n = line.count("|") - 1 if line.lstrip().startswith("|") else line.count("\t") + 1
+        else:
+            n = line.count(",") + 1
+        cells += n
+        if over is None and n > max_cols:
+            over = (number, n)
+    if tabbed or (over is None and cells <= max_cells):
+        _refuse_counts(over, cells, limits)
+        return
+    cells, over = 0, None
+    reader = csv.reader(io.StringIO(text))
+    for record in reader:
+        cells += len(record)
+        if over is None and len(record) > max_cols:
+            over = (reader.line_num, len(record))
+        if over or cells > max_cells:
+            break
+    _refuse_counts(over, cells, limits)
+
+
+def _refuse_counts(over: tuple[int, int] | None, cells: int, limits: Limits) -> None:
+    if over is not None:
+        raise _refuse("TEXT_TOO_MANY_COLUMNS", line=over[0], cols=over[1], limit=limits.max_sheet_cols)
+    if cells > limits.max_text_cells:
+        raise _refuse("TEXT_TOO_MANY_CELLS", cells=cells, limit=limits.max_text_cells)

@@ -32,7 +32,18 @@ _CHUNK = 1024 * 1024  # parts are inflated and scanned in chunks of this size
 
 
 def _norm(name: str) -> str:
-    return name.replace("\\", "/").lstrip("/").lower()
+    """A part name folded for comparison: separators, case, and "."/".." segments, so that
+    "xl/./worksheets/Sheet1.xml" and "xl/worksheets/x/../sheet1.xml" are the sheet they name."""
+    parts: list[str] = []
+    for piece in name.replace("\\", "/").lower().split("/"):
+        if piece in ("", "."):
+            continue
+        if piece == "..":
+            if parts:
+                parts.pop()
+        else:
+            parts.append(piece)
+    return "/".join(parts)
 
 
 _ATTR = re.compile(rb"""([^\s=<>/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -79,23 +90,15 @@ def _unescape(value: bytes) -> str:
 
 
 def _resolve(base_dir: str, target: str) -> set[str]:
-    """Every name a reader might use for a relationship target (OPC rules and calamine's shortcut)."""
+    """Every name a reader might open for a relationship target, folded by _norm: as OPC resolves it
+    (relative to base_dir, or rooted), and as calamine builds it ("xl/" + target as written, unless it
+    starts with "xl/" or "/xl/")."""
     target = target.replace("\\", "/")
-    names = set()
-    if target.startswith("/"):
-        names.add(target)
-    else:
-        parts: list[str] = []
-        for piece in (base_dir + "/" + target).split("/"):
-            if piece in ("", "."):
-                continue
-            if piece == "..":
-                if parts:
-                    parts.pop()
-            else:
-                parts.append(piece)
-        names.add("/".join(parts))
-        names.add(target)  # calamine treats "xl/..." as rooted
+    names = {target, base_dir + "/" + target}
+    if target.startswith("/xl/"):
+        names.add(target[1:])
+    elif not target.startswith("xl/"):
+        names.add("xl/" + target)
     return {_norm(n) for n in names}
 
 
@@ -270,7 +273,7 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits) -> None:
             labels[rid] = a.get("name", "")
     for rid, (rel_type, target) in rels.items():
         kind = rel_type.rsplit("/", 1)[-1].lower()
-        if kind in ("worksheet", "dialogsheet"):
+        if kind in ("worksheet", "dialogsheet") or rid in labels:  # calamine opens what a <sheet> names
             for part in _resolve("xl", target):
                 sheets[part] = labels.get(rid) or target
         elif kind == "sharedstrings":
@@ -289,10 +292,12 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits) -> None:
 
     for info in z.infos:
         key = _norm(info.filename)
-        if key in structure or key.endswith("/"):
+        if key in structure or (info.filename.endswith("/") and not info.file_size):
             continue
         if key in sheets:
             _scan_sheet(z, info, sheets[key], limits)
+        elif key.endswith("styles.xml"):
+            _scan_styles(z, info, limits)
         else:
             _scan_part(z, info, limits, shared=key in shared)
 
@@ -330,6 +335,34 @@ def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> 
         markup.finish()
         if text:
             text.finish()
+    finally:
+        chunks.close()
+
+
+_XF = re.compile(rb"<(?:" + _PFX + rb":)?xf[\s/>]")
+
+
+def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> None:
+    """xl/styles.xml: bounded by size and by the number of cell formats (<xf>), counted by a bytes
+    regex as it is inflated; then the usual DTD check."""
+    if info.file_size > limits.max_styles_bytes:
+        raise _refuse("STYLES_TOO_LARGE", what=_size(info.file_size), limit=_size(limits.max_styles_bytes))
+    chunks = z.chunks(info)
+    try:
+        markup = _Markup(strict=False)
+        count, tail = 0, b""
+        for chunk in chunks:
+            markup.feed(chunk)
+            buf = tail + chunk
+            count += len(_XF.findall(buf))
+            tail = buf[-8:] if _XF.search(buf[-8:]) is None else b""  # a tag split by the boundary
+            if count > limits.max_styles:
+                raise _refuse(
+                    "STYLES_TOO_LARGE",
+                    what=_text("detail.styles", count=f"{count:,}"),
+                    limit=_text("detail.styles", count=f"{limits.max_styles:,}"),
+                )
+        markup.finish()
     finally:
         chunks.close()
 

@@ -1,0 +1,349 @@
+"""Parse untrusted bytes in worker processes with memory, CPU and wall-clock limits.
+
+Preflight is the fast first gate; this is the one that holds whatever slips past it. python-calamine
+aborts the whole process on some files (a 512 GiB allocation for a cell at XFD1048576, loops in a
+damaged .xls), and a slow parse would stall a Streamlit server thread. So every read of an uploaded or
+imported file runs here:
+
+* a warm ``ProcessPoolExecutor`` (module-level, created on first use, replaced when broken or when
+  this process is a fork of the one that made it) whose workers start from a ``forkserver`` (a clean
+  single-threaded process, safe from Streamlit's threads) with the readers already imported;
+* each worker's address space is capped (``RLIMIT_AS``: what it holds after start-up plus
+  ``memory_bytes``), and each task gets a CPU budget (``RLIMIT_CPU`` soft limit, moved up before every
+  task because CPU time accumulates over the worker's life) and a wall-clock alarm (``SIGALRM``, whose
+  default action kills the worker even inside Rust code that never returns to Python);
+* when a worker dies, ``concurrent.futures`` breaks the whole pool and fails every task in flight. The
+  pool is replaced, and each failed task is run again alone in a one-off process with the same limits:
+  innocent files are read, the culprit dies again and becomes ``WorkerFailed`` with a Chinese reason
+  chosen from how it died. The caller - the server, the CLI, the other files of a batch - carries on.
+
+Measured (engineering.md): a warm round trip costs about a millisecond over the in-process read;
+``bench/sandbox.py`` measures it in every benchmark run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import resource
+import signal
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import context as mp_context
+from multiprocessing import popen_forkserver, spawn
+from typing import Any
+
+from selfeval.messages import READING
+
+MIB = 1024 * 1024
+
+# imported once in the fork server, so every worker starts with the readers loaded
+PRELOAD = (
+    "python_calamine",
+    "selfeval.readers",
+    "selfeval.readers.preflight",
+    "selfeval.readers.excel",
+    "selfeval.readers.text",
+    "selfeval.readers.recognize",
+    "selfeval.rules",
+)
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    memory_bytes: int = 1024 * MIB  # address space a task may add to a started worker
+    cpu_seconds: int = 20  # CPU time per task
+    wall_seconds: float = 60.0  # wall-clock time per task (the machine may be busy: generous)
+    workers: int = 0  # 0: one per core
+
+
+DEFAULT = SandboxLimits()
+
+
+class WorkerFailed(Exception):
+    """A task whose worker died or hit a limit; .code is stable, .message a Chinese sentence."""
+
+    def __init__(self, code: str, detail: str = ""):
+        self.code = code
+        self.detail = detail
+        self.message = READING[code]
+        super().__init__(self.message)
+
+    def __reduce__(self):
+        return (WorkerFailed, (self.code, self.detail))
+
+
+# ------------------------------------------------------------------------------------ worker side
+
+
+def _address_space() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        return 0
+
+
+def _worker_init(memory_bytes: int) -> None:
+    """Runs once in each worker: cap the address space, leave Ctrl-C to the parent, warm the imports.
+
+    A parser dying of its limits writes to stderr ("memory allocation of … failed" and a Rust
+    backtrace); the caller reports it in Chinese, so the worker's stderr is silenced unless
+    SELFEVAL_WORKER_STDERR is set."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not os.environ.get("SELFEVAL_WORKER_STDERR"):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    for name in PRELOAD:
+        __import__(name)
+    if memory_bytes:
+        limit = _address_space() + memory_bytes
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _run_task(fn: Callable[..., Any], args: tuple, cpu_seconds: int, wall_seconds: float) -> Any:
+    """Runs in the worker: one task under its own CPU budget and wall-clock alarm."""
+    if cpu_seconds:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        used = int(usage.ru_utime + usage.ru_stime) + 1
+        _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = used + cpu_seconds
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    if wall_seconds:
+        signal.alarm(max(1, int(wall_seconds + 0.999)))
+    try:
+        return fn(*args)
+    except MemoryError:
+        raise WorkerFailed("READ_MEMORY", "MemoryError") from None
+    finally:
+        if wall_seconds:
+            signal.alarm(0)
+
+
+def _solo_main(conn, fn, args, limits: SandboxLimits) -> None:
+    _worker_init(limits.memory_bytes)
+    try:
+        result = ("ok", _run_task(fn, args, limits.cpu_seconds, limits.wall_seconds))
+    except BaseException as exc:  # sent back as it is: the parent decides
+        result = ("raised", exc)
+    try:
+        conn.send(result)
+    except Exception as exc:  # an unpicklable exception: its name is enough
+        conn.send(("raised", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    conn.close()
+
+
+# ------------------------------------------------------------------------------------ parent side
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pool_pid = 0
+_pool_limits: SandboxLimits | None = None
+
+
+class _Popen(popen_forkserver.Popen):
+    """The fork server's Popen, minus the main module: a worker never re-runs the caller's script
+    (``python foo.py`` without a ``__main__`` guard, Streamlit's launcher) - it needs only our
+    module-level functions, which it imports by name."""
+
+    def _launch(self, process_obj):
+        prep_data = spawn.get_preparation_data(process_obj._name)
+        prep_data.pop("init_main_from_path", None)
+        prep_data.pop("init_main_from_name", None)
+        buf = io.BytesIO()
+        popen_forkserver.set_spawning_popen(self)
+        try:
+            popen_forkserver.reduction.dump(prep_data, buf)
+            popen_forkserver.reduction.dump(process_obj, buf)
+        finally:
+            popen_forkserver.set_spawning_popen(None)
+        self.sentinel, w = popen_forkserver.forkserver.connect_to_new_process(self._fds)
+        parent_w = os.dup(w)  # as the stdlib: the child watches it to know the parent lives
+        self.finalizer = popen_forkserver.util.Finalize(
+            self, popen_forkserver.util.close_fds, (parent_w, self.sentinel)
+        )
+        with open(w, "wb", closefd=True) as f:
+            f.write(buf.getbuffer())
+        self.pid = popen_forkserver.forkserver.read_signed(self.sentinel)
+
+
+class _Process(mp_context.ForkServerProcess):
+    @staticmethod
+    def _Popen(process_obj):
+        return _Popen(process_obj)
+
+
+class _Context(mp_context.ForkServerContext):
+    Process = _Process
+
+
+_CONTEXT = _Context()
+
+
+def _context() -> _Context:
+    # the fork server imports these once, so every worker starts with the readers loaded (ignored
+    # once the fork server runs)
+    _CONTEXT.set_forkserver_preload(list(PRELOAD))
+    return _CONTEXT
+
+
+def _workers(limits: SandboxLimits) -> int:
+    return limits.workers or max(1, os.cpu_count() or 1)
+
+
+def _get_pool(limits: SandboxLimits) -> ProcessPoolExecutor:
+    """The warm pool; a new one after a fork, after a break or for other limits."""
+    global _pool, _pool_pid, _pool_limits
+    with _lock:
+        pool = _pool
+        if (
+            pool is None
+            or _pool_pid != os.getpid()
+            or getattr(pool, "_broken", False)
+            or _pool_limits != limits
+        ):
+            if pool is not None and _pool_pid == os.getpid():
+                pool.shutdown(wait=False, cancel_futures=True)
+            pool = ProcessPoolExecutor(
+                _workers(limits),
+                mp_context=_context(),
+                initializer=_worker_init,
+                initargs=(limits.memory_bytes,),
+            )
+            _pool, _pool_pid, _pool_limits = pool, os.getpid(), limits
+        return pool
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Kill a pool's workers (a task overran its wall clock) so that the next call gets a new pool."""
+    global _pool
+    with _lock:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(Exception):
+                process.kill()
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _after_fork_in_child() -> None:
+    global _pool, _lock
+    _pool = None
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def shutdown() -> None:
+    """Stop the warm pool (tests, benchmarks); the next call starts a new one."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None and _pool_pid == os.getpid():
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _failure_from_exit(exitcode: int | None) -> WorkerFailed:
+    if exitcode in (-signal.SIGXCPU, -signal.SIGALRM, None):
+        return WorkerFailed("READ_TIMEOUT", f"exit {exitcode}")
+    if exitcode in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGBUS):
+        return WorkerFailed("READ_MEMORY", f"exit {exitcode}")  # allocation failures abort
+    return WorkerFailed("READ_CRASHED", f"exit {exitcode}")
+
+
+def run_alone(fn: Callable[..., Any], args: tuple, limits: SandboxLimits = DEFAULT) -> Any:
+    """Run one task in a one-off process with the limits; WorkerFailed says how it died."""
+    ctx = _context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_solo_main, args=(sender, fn, args, limits), daemon=True)
+    process.start()
+    sender.close()
+    try:
+        if receiver.poll(limits.wall_seconds + 10):
+            try:
+                status, value = receiver.recv()
+            except (EOFError, OSError):
+                status, value = "died", None
+        else:
+            status, value = "hung", None
+    finally:
+        receiver.close()
+    if status == "hung":
+        process.kill()
+    process.join(5)
+    if process.is_alive():
+        process.kill()
+        process.join()
+    if status == "ok":
+        return value
+    if status == "raised":
+        raise value
+    raise _failure_from_exit(None if status == "hung" else process.exitcode)
+
+
+def _settle(pool: ProcessPoolExecutor, future: Future, fn, args, limits: SandboxLimits) -> Any:
+    """The result of a pooled task; a broken pool or an overrun means: again, alone."""
+    try:
+        return future.result(timeout=limits.wall_seconds + 10)
+    except FutureTimeout:
+        _discard(pool)  # its SIGALRM should have fired: the worker is stuck beyond signals
+    except BrokenProcessPool:
+        pass
+    return run_alone(fn, args, limits)
+
+
+def call(fn: Callable[..., Any], *args: Any, limits: SandboxLimits = DEFAULT) -> Any:
+    """fn(*args) in a warm sandboxed worker; raises WorkerFailed when the worker dies or overruns,
+    and whatever fn raises (pickled back) otherwise. fn must be a module-level function."""
+    pool = _get_pool(limits)
+    try:
+        future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds)
+    except (BrokenProcessPool, RuntimeError):  # broken or shut down by another thread just now
+        pool = _get_pool(limits)
+        future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds)
+    return _settle(pool, future, fn, args, limits)
+
+
+def map_ordered(
+    fn: Callable[..., Any],
+    tasks: Iterable[tuple],
+    *,
+    in_flight: int = 0,
+    limits: SandboxLimits = DEFAULT,
+) -> Iterator[tuple[tuple, Any]]:
+    """(args, result or WorkerFailed) per task, in order, with up to in_flight tasks running ahead of
+    the consumer: the workers keep reading while the caller stores what it has been given."""
+    in_flight = in_flight or 4 * _workers(limits)
+    window: deque[tuple[tuple, ProcessPoolExecutor, Future]] = deque()
+
+    def settle(args, pool, future):
+        try:
+            return args, _settle(pool, future, fn, args, limits)
+        except WorkerFailed as failed:
+            return args, failed
+
+    for args in tasks:
+        pool = _get_pool(limits)
+        try:
+            future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds)
+        except (BrokenProcessPool, RuntimeError):
+            pool = _get_pool(limits)
+            future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds)
+        window.append((args, pool, future))
+        if len(window) >= in_flight:
+            yield settle(*window.popleft())
+    while window:
+        yield settle(*window.popleft())
