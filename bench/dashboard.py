@@ -33,7 +33,14 @@ QUERIES = (
     "points_lost",
     "target_outliers",
     "data_version",
+    "project_history",
+    "load_scorecard",
+    "form_indicators",
 )
+
+
+CODE_OFFSET = 10_000_000  # stored forms' project codes start here; generated workbooks' at 0
+COPIES_PER_STATEMENT = 50  # one INSERT … SELECT copies the base this many times (bounded memory)
 
 
 def _base_cards(n: int, seed: int = 7):
@@ -42,6 +49,12 @@ def _base_cards(n: int, seed: int = 7):
     from bench.workbooks import make_scorecards
 
     cards = make_scorecards(n, seed)
+    for i, card in enumerate(cards):  # codes above the imported batches' (bench.workbooks: 0, 1, …)
+        code = card.form.header.project_code
+        shifted = f"{code[:13]}{int(code[13:]) + CODE_OFFSET:08d}"
+        cards[i] = replace(
+            card, form=replace(card.form, header=replace(card.form.header, project_code=shifted))
+        )
     for i in range(9, n, 10):  # a corrected version of the previous project (same code and year)
         previous = cards[i - 1].form.header
         form = cards[i].form
@@ -67,8 +80,10 @@ def _copy_sql(table: str, columns: list[str], base: int) -> str:
             exprs.append(f"t.{col} + r.k * {base}")
         elif col == "project_code":
             exprs.append(code.format(c="t.project_code", b=base))
-        elif col == "sha256":
-            exprs.append("sha256(t.sha256 || CAST(r.k AS VARCHAR))")
+        elif col == "sha256" or "hash" in col:  # every copy its own content
+            exprs.append(
+                f"CASE WHEN t.{col} IS NULL THEN NULL ELSE sha256(t.{col} || CAST(r.k AS VARCHAR)) END"
+            )
         elif col == "form_json":
             exprs.append(f"replace(t.form_json, t.project_code, {code.format(c='t.project_code', b=base)})")
         else:
@@ -76,7 +91,7 @@ def _copy_sql(table: str, columns: list[str], base: int) -> str:
     key = "id" if table == "submissions" else "submission_id"
     cols = ", ".join(columns)
     return (
-        f"INSERT INTO {table} ({cols}) SELECT {', '.join(exprs)} FROM {table} t, range(1, ?) r(k) "
+        f"INSERT INTO {table} ({cols}) SELECT {', '.join(exprs)} FROM {table} t, range(?, ?) r(k) "
         f"WHERE t.{key} <= {base}"
     )
 
@@ -104,10 +119,13 @@ def fill(path: str, n: int, base: int = 1000) -> dict:
         con = duckdb.connect(path)
         try:
             con.execute("SET enable_progress_bar = false")
-            con.execute("BEGIN TRANSACTION")
-            for table in TABLES:
-                con.execute(_copy_sql(table, [c for c, _ in COLUMNS[table]], base), [copies])
-            con.execute("COMMIT")
+            con.execute("SET memory_limit = '3GB'")
+            for start in range(1, copies, COPIES_PER_STATEMENT):
+                stop = min(copies, start + COPIES_PER_STATEMENT)
+                con.execute("BEGIN TRANSACTION")
+                for table in TABLES:
+                    con.execute(_copy_sql(table, [c for c, _ in COLUMNS[table]], base), [start, stop])
+                con.execute("COMMIT")
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -142,14 +160,26 @@ def _query_calls(store, year):
     }
 
 
-def queries(path: str, repeats: int = 5, trace: bool = True) -> dict:
-    from selfeval.store import Store
+def _point_calls(store, year) -> dict:
+    """One project's pages: its history and its stored scorecard (the newest current form)."""
+    first = store.project_scores(year=year).iloc[0]
+    code, sid = first["project_code"], int(first["submission_id"])
+    return {
+        "project_history": lambda: store.project_history(code, year),
+        "load_scorecard": lambda: [store.load_scorecard(sid)],
+        "form_indicators": lambda: store.form_indicators(sid),
+    }
 
-    store = Store(path)
+
+def queries(path: str, repeats: int = 5, trace: bool = True) -> dict:
+    from bench.stores import open_db
+
+    store = open_db(path)
     try:
         year = max(store.years())
         out: dict = {"year": year, "queries": {}}
-        for name, call in _query_calls(store, year).items():
+        calls = {**_query_calls(store, year), **_point_calls(store, year)}
+        for name, call in calls.items():
             times = repeat(call, repeats)
             rss, result = rss_peak(call)
             py_mb = py_peak(call)[0] if trace else None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
+from bench import report_scale
+
 TARGET_READ_VS_B = 1.0
 TARGET_READ_VS_A = 3.0
 TARGET_STORE_S = 3.0
 TARGET_STORE_FORMS = 1000
-TARGET_PAGE_S = 1.0
-TARGET_PAGE_FORMS = 10000
 MEMORY_GROWTH_LIMIT = 2.0  # a constant-size result may need at most this much more memory at the top level
 
 
@@ -110,55 +110,25 @@ def targets(results: dict, config) -> list[dict]:
                 "met": None,
             }
         )
-    page = results.get("dashboard", {}).get(str(TARGET_PAGE_FORMS), {}).get("overview")
-    if page and "data_cache_cleared" in page:
-        cleared = page["data_cache_cleared"]["median_ms"] / 1000
-        warm = page["warm"]["median_ms"] / 1000
-        out.append(
-            {
-                "target": "overview page script run < 1 s at 10,000 forms (data cache empty, as after any save)",
-                "measured": f"{cleared:.2f} s (warm cache {warm:.2f} s, first run of a process {page['first_run']['s']:.2f} s)",
-                "met": cleared < TARGET_PAGE_S and page["check"]["ok"],
-            }
-        )
     levels = _levels(results)
     if len(levels) >= 2:
         lo, hi = results["dashboard"][levels[0]], results["dashboard"][levels[-1]]
-        q_lo, q_hi = lo["queries"]["portfolio_summary"], hi["queries"]["portfolio_summary"]
-        growth = (q_hi["py_peak_mb"] or 0) / max(q_lo["py_peak_mb"] or 1e-9, 1e-9)
-        rows_growth = q_hi["rows"] / max(q_lo["rows"], 1)
-        out.append(
-            {
-                "target": "memory grows with the result, not with the stored forms (portfolio_summary: result of years × units rows)",
-                "measured": (
-                    f"{int(levels[0]):,} → {int(levels[-1]):,} forms: result {q_lo['rows']} → {q_hi['rows']} rows, "
-                    f"py peak {q_lo['py_peak_mb']:.2f} → {q_hi['py_peak_mb']:.2f} MB ({growth:.1f}×), "
-                    f"RSS peak Δ {q_lo['rss_peak_mb']:.1f} → {q_hi['rss_peak_mb']:.1f} MB"
-                ),
-                "met": growth <= MEMORY_GROWTH_LIMIT * max(rows_growth, 1.0),
-            }
-        )
-        p_lo, p_hi = lo["overview"].get("data_cache_cleared"), hi["overview"].get("data_cache_cleared")
-        key_lo, key_hi = lo["queries"]["data_version"], hi["queries"]["data_version"]
-        if p_lo and p_hi:
-            key_growth = (key_hi["py_peak_mb"] or 0) / max(key_lo["py_peak_mb"] or 1e-9, 1e-9)
-            projects_growth = hi["queries"]["project_scores"]["rows"] / max(
-                lo["queries"]["project_scores"]["rows"], 1
-            )
-            page_growth = (p_hi["rss_peak_mb"] or 0) / max(p_lo["rss_peak_mb"] or 1e-9, 1e-9)
+        q_lo, q_hi = lo["queries"].get("portfolio_summary"), hi["queries"].get("portfolio_summary")
+        if q_lo and q_hi and q_lo.get("py_peak_mb") and q_hi.get("py_peak_mb") is not None:
+            growth = (q_hi["py_peak_mb"] or 0) / max(q_lo["py_peak_mb"] or 1e-9, 1e-9)
+            rows_growth = q_hi["rows"] / max(q_lo["rows"], 1)
             out.append(
                 {
-                    "target": "… the overview page (its result: the year's current projects, in the tables; cache key `data_version`)",
+                    "target": "memory grows with the result, not with the stored forms (portfolio_summary: result of years × units rows)",
                     "measured": (
-                        f"RSS peak Δ {p_lo['rss_peak_mb']:.1f} → {p_hi['rss_peak_mb']:.1f} MB ({page_growth:.0f}×) while the year's projects go "
-                        f"{lo['queries']['project_scores']['rows']:,} → {hi['queries']['project_scores']['rows']:,} ({projects_growth:.0f}×); "
-                        f"cache key {key_lo['py_peak_mb']:.2f} → {key_hi['py_peak_mb']:.2f} MB per call"
+                        f"{int(levels[0]):,} → {int(levels[-1]):,} forms: result {q_lo['rows']} → {q_hi['rows']} rows, "
+                        f"py peak {q_lo['py_peak_mb']:.2f} → {q_hi['py_peak_mb']:.2f} MB ({growth:.1f}×), "
+                        f"RSS peak Δ {q_lo['rss_peak_mb']:.1f} → {q_hi['rss_peak_mb']:.1f} MB"
                     ),
-                    # the key must stay flat; the page may grow only as fast as the projects it lists
-                    "met": key_growth <= MEMORY_GROWTH_LIMIT
-                    and page_growth <= MEMORY_GROWTH_LIMIT * projects_growth,
+                    "met": growth <= MEMORY_GROWTH_LIMIT * max(rows_growth, 1.0),
                 }
             )
+    out += report_scale.targets(results)
     return out
 
 
@@ -179,13 +149,14 @@ def markdown(results: dict) -> str:
             else ""
         ),
         "",
-        "Rerun: `make bench` or `.venv/bin/python -m bench` (about 3–4 minutes; `--quick` for a smoke run). "
+        "Rerun: `make bench` or `.venv/bin/python -m bench` (about 30 minutes with the 1,000,000-form store; `--quick` for a smoke run). "
         "Times are wall-clock on a shared machine; ratios are measured in the same run.",
         "",
     ]
     parts += _reading(results)
     parts += _storing(results)
     parts += _dashboard(results)
+    parts += report_scale.sections(results)
     parts += ["## Targets", ""]
     parts.append(
         _table(
@@ -331,7 +302,7 @@ def _dashboard(results: dict) -> list[str]:
         ]
         for n in levels
     ]
-    names = list(d[levels[0]]["queries"])
+    names = [q for q in d[levels[-1]].get("queries", {}) if all(q in d[n].get("queries", {}) for n in levels)]
     q_rows = []
     for name in names:
         cells = []
@@ -346,41 +317,18 @@ def _dashboard(results: dict) -> list[str]:
             q = d[n]["queries"][name]
             cells.append(f"{_num(q['py_peak_mb'])} / {_num(q['rss_peak_mb'], 1)}")
         mem_rows.append([f"`{name}`", *cells])
-    page_rows = []
-    pages = [d[n]["overview"] for n in levels]
-    if all("first_run" in p for p in pages):
-        page_rows = [
-            ["first run of a fresh process (opens the store)", *[_num(p["first_run"]["s"]) for p in pages]],
-            [
-                "data cache cleared (as after any save), median",
-                *[_num(p["data_cache_cleared"]["median_ms"] / 1000) for p in pages],
-            ],
-            ["warm data cache, median", *[_num(p["warm"]["median_ms"] / 1000) for p in pages]],
-            ["RSS peak Δ MB, first run", *[_num(p["first_run"]["rss_peak_mb"], 1) for p in pages]],
-            [
-                "RSS peak Δ MB, data cache cleared",
-                *[_num(p["data_cache_cleared"]["rss_peak_mb"], 1) for p in pages],
-            ],
-            [
-                "py peak MB, data cache cleared",
-                *[_num(p["data_cache_cleared"].get("py_peak_mb")) for p in pages],
-            ],
-            [
-                "rendered without error",
-                *["yes" if p["check"]["ok"] else f"**no** {p['check']}" for p in pages],
-            ],
-        ]
+    pages = [d[n].get("pages", {}) for n in levels]
     labels: list[str] = []
     for p in pages:
-        for label in p.get("breakdown_s", {}):
+        for label in p.get("overview_breakdown_s", {}):
             if label not in labels:
                 labels.append(label)
     breakdown_rows = [
         [
             label,
             *[
-                f"{_num(p['breakdown_s'][label]['s'])} ({p['breakdown_s'][label]['calls']}×)"
-                if label in p.get("breakdown_s", {})
+                f"{_num(p['overview_breakdown_s'][label]['s'])} ({p['overview_breakdown_s'][label]['calls']}×)"
+                if label in p.get("overview_breakdown_s", {})
                 else "—"
                 for p in pages
             ],
@@ -404,10 +352,6 @@ def _dashboard(results: dict) -> list[str]:
         "Query memory, py peak MB / RSS peak Δ MB (one call):",
         "",
         _table(["query", *head_levels], mem_rows),
-        "",
-        "Overview page: `AppTest.from_file('app.py').run()` (default page 总览) with SELFEVAL_DB at the store, seconds:",
-        "",
-        _table(["run", *head_levels], page_rows) if page_rows else "(skipped)",
         "",
         "Where one overview run (data cache cleared) spends its time, seconds (calls); `_ui.query` includes "
         "`data_version`, the rest is Streamlit and the page's own code:",
@@ -442,8 +386,8 @@ def _limits(results: dict) -> list[str]:
         )
     levels = _levels(results)
     if levels:
-        n = str(TARGET_PAGE_FORMS) if str(TARGET_PAGE_FORMS) in results["dashboard"] else levels[-1]
-        breakdown = results["dashboard"][n]["overview"].get("breakdown_s", {})
+        n = levels[-1]
+        breakdown = results["dashboard"][n].get("pages", {}).get("overview_breakdown_s", {})
         if breakdown:
             whole = breakdown.get("(whole run)", {}).get("s", 0)
             top = sorted(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -23,11 +24,14 @@ RESULTS = Path(__file__).resolve().parent / "results"
 class Config:
     workbooks: int = 200  # read per form by each of A, B and selfeval
     store_batches: tuple[int, ...] = (100, 1000)
-    levels: tuple[int, ...] = (1000, 10000, 100000)  # stored forms for the dashboard
+    levels: tuple[int, ...] = (1000, 10000, 100000, 1000000)  # stored forms: queries, pages, import
+    pg_levels: tuple[int, ...] = (10000, 100000)  # the same on PostgreSQL, side by side
+    import_files: int = 1000  # the fixed batch imported into a store of each level
     query_repeats: int = 5
     page_repeats: int = 3
-    big_level: int = 50000  # at and above: fewer repetitions, no tracemalloc of the page run
+    big_level: int = 50000  # at and above: fewer repetitions, no tracemalloc
     isolate: bool = True  # each measurement in its own process
+    task_timeout: float = 1800.0  # seconds for one measurement process
     quick: bool = False
     out: Path | None = field(default_factory=lambda: RESULTS)
 
@@ -37,6 +41,8 @@ class Config:
             workbooks=6,
             store_batches=(4, 8),
             levels=(20, 40),
+            pg_levels=(40,),
+            import_files=6,
             query_repeats=2,
             page_repeats=1,
             isolate=False,
@@ -45,22 +51,35 @@ class Config:
         )
 
 
-def _isolated(task: str, args: dict, isolate: bool) -> dict:
-    """Run a measurement in a fresh interpreter (or in this one when isolate is False)."""
-    if not isolate:
+def _isolated(task: str, args: dict, config: Config) -> dict:
+    """Run a measurement in a fresh interpreter (or in this one when config.isolate is False)."""
+    if not config.isolate:
         return run_task(task, args)
     env = {**os.environ, "STREAMLIT_LOGGER_LEVEL": "error", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.worker", task, json.dumps(args)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.worker", task, json.dumps(args)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=config.task_timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"bench task {task} took longer than {config.task_timeout:.0f} s") from None
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARK):
             return json.loads(line[len(RESULT_MARK) :])
     raise RuntimeError(f"bench task {task} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
+
+
+def _attempt(task: str, args: dict, config: Config) -> dict:
+    """A measurement whose failure is recorded, not fatal: the other sizes still get measured."""
+    try:
+        return _isolated(task, args, config)
+    except Exception as exc:  # recorded in the results and shown in the report
+        _say(f"  {task} failed: {str(exc)[-600:]}")
+        return {"error": str(exc)[-2000:]}
 
 
 def _say(message: str) -> None:
@@ -69,6 +88,7 @@ def _say(message: str) -> None:
 
 def run(config: Config) -> dict:
     """Every measurement of the benchmark; returns the results (also written when config.out is set)."""
+    from bench import pg
     from bench.workbooks import generate
 
     started = time.perf_counter()
@@ -76,17 +96,19 @@ def run(config: Config) -> dict:
     results["machine"] = machine.describe()
     with tempfile.TemporaryDirectory(prefix="selfeval-bench-") as tmp:
         tmp_path = Path(tmp)
-        needed = max(config.workbooks, *config.store_batches)
+        needed = max(config.workbooks, *config.store_batches, config.import_files)
         _say(f"generating {needed} workbooks …")
         t = time.perf_counter()
         books = generate(needed)
-        reading_dir, storing_dir = tmp_path / "reading", tmp_path / "storing"
-        reading_dir.mkdir()
-        storing_dir.mkdir()
+        reading_dir, storing_dir, import_dir = tmp_path / "reading", tmp_path / "storing", tmp_path / "import"
+        for d in (reading_dir, storing_dir, import_dir):
+            d.mkdir()
         for i, book in enumerate(books):
             (storing_dir / book.name).write_bytes(book.data)
             if i < config.workbooks:
                 (reading_dir / book.name).write_bytes(book.data)
+            if i < config.import_files:
+                (import_dir / book.name).write_bytes(book.data)
         results["generation"] = {
             "workbooks": len(books),
             "seconds": time.perf_counter() - t,
@@ -102,37 +124,70 @@ def run(config: Config) -> dict:
         del books
 
         _say(f"reading {config.workbooks} workbooks: baseline A, baseline B, selfeval …")
-        results["reading"] = _isolated("reading", {"directory": str(reading_dir)}, config.isolate)
+        results["reading"] = _isolated("reading", {"directory": str(reading_dir)}, config)
 
         _say(f"storing batches of {', '.join(map(str, config.store_batches))} forms …")
         results["storing"] = _isolated(
-            "storing", {"directory": str(storing_dir), "batches": list(config.store_batches)}, config.isolate
+            "storing", {"directory": str(storing_dir), "batches": list(config.store_batches)}, config
         )
 
-        results["dashboard"] = {}
-        for level in config.levels:
-            db = tmp_path / f"store{level}.duckdb"
-            big = level >= config.big_level
-            _say(f"dashboard at {level:,} stored forms: filling …")
-            fill = _isolated("fill", {"path": str(db), "n": level}, config.isolate)
-            _say("  queries …")
-            reps = max(1, config.query_repeats - 2) if big else config.query_repeats
-            q = _isolated("queries", {"path": str(db), "repeats": reps}, config.isolate)
-            _say("  overview page (AppTest) …")
-            reps = max(1, config.page_repeats - 1) if big else config.page_repeats
-            page = _isolated("overview", {"path": str(db), "repeats": reps, "trace": not big}, config.isolate)
-            results["dashboard"][str(level)] = {"fill": fill, **q, "overview": page}
+        results["dashboard"], results["postgres"] = {}, {}
+        pg_missing = pg.available() if config.pg_levels else "not asked for"
+        results["postgres_skipped"] = pg_missing
+        with contextlib.ExitStack() as stack:
+            pg_server = stack.enter_context(pg.server()) if pg_missing is None else None
+            for level in config.levels:
+                db = tmp_path / f"store{level}.duckdb"
+                _say(f"{level:,} stored forms: filling …")
+                fill = _isolated("fill", {"path": str(db), "n": level}, config)
+                entry = results["dashboard"][str(level)] = {"fill": fill}
+                entry.update(_measure(str(db), level, import_dir, config))
+                if pg_server and level in config.pg_levels:
+                    _say(f"  PostgreSQL at {level:,} forms: copying …")
+                    url = pg.create_database(pg_server, f"bench{level}")
+                    copy = _attempt("pg_copy", {"duckdb_path": str(db), "url": url}, config)
+                    results["postgres"][str(level)] = {"fill": copy}
+                    if "error" not in copy:
+                        results["postgres"][str(level)].update(_measure(url, level, import_dir, config))
+                db.unlink(missing_ok=True)
+                Path(f"{db}.wal").unlink(missing_ok=True)
     results["targets"] = report.targets(results, config)
     results["elapsed_s"] = time.perf_counter() - started
     return results
 
 
-def write(results: dict, out: Path) -> tuple[Path, Path]:
+def _measure(db: str, level: int, import_dir: Path, config: Config) -> dict:
+    """Queries, pages, then the import of the fixed batch (it adds forms, so it comes last)."""
+    big = level >= config.big_level
+    _say("  queries …")
+    reps = max(1, config.query_repeats - 2) if big else config.query_repeats
+    out = {
+        "queries": _attempt("queries", {"path": db, "repeats": reps, "trace": not big}, config).get(
+            "queries", {}
+        )
+    }
+    _say("  pages (AppTest) …")
+    reps = max(1, config.page_repeats - 1) if big else config.page_repeats
+    out["pages"] = _attempt("pages", {"path": db, "repeats": reps}, config)
+    _say(f"  importing {config.import_files:,} files …")
+    out["import"] = _attempt(
+        "import", {"db": db, "directory": str(import_dir), "files": config.import_files}, config
+    )
+    return out
+
+
+def write(results: dict, out: Path) -> tuple[Path, Path, str]:
+    """latest.md, latest.json and curves.png in `out`; returns the paths and the markdown."""
+    from bench.chart import draw
+
     out.mkdir(parents=True, exist_ok=True)
     md, js = out / "latest.md", out / "latest.json"
-    md.write_text(report.markdown(results), encoding="utf-8")
+    png = draw(results, out / "curves.png")
+    results["chart"] = png.name if png else None
+    text = report.markdown(results)
+    md.write_text(text, encoding="utf-8")
     js.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
-    return md, js
+    return md, js, text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,9 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workbooks", type=int, help="workbooks read per form (default 200)")
     parser.add_argument(
-        "--levels", help="stored-form levels for the dashboard, comma-separated (default 1000,10000,100000)"
+        "--levels", help="stored-form levels, comma-separated (default 1000,10000,100000,1000000)"
     )
     parser.add_argument("--batches", help="store batch sizes, comma-separated (default 100,1000)")
+    parser.add_argument(
+        "--pg-levels", help="levels also measured on PostgreSQL (default 10000,100000; empty: none)"
+    )
+    parser.add_argument("--import-files", type=int, help="files imported into each store (default 1000)")
     parser.add_argument(
         "--in-process", action="store_true", help="do not run each measurement in its own process"
     )
@@ -160,11 +219,17 @@ def main(argv: list[str] | None = None) -> int:
         config.levels = tuple(int(x) for x in args.levels.split(","))
     if args.batches:
         config.store_batches = tuple(int(x) for x in args.batches.split(","))
+    if args.pg_levels is not None:
+        config.pg_levels = tuple(int(x) for x in args.pg_levels.split(",") if x)
+    if args.import_files:
+        config.import_files = args.import_files
     if args.in_process:
         config.isolate = False
     results = run(config)
-    print(report.markdown(results))
-    if config.out is not None:
-        md, js = write(results, config.out)
-        _say(f"written: {md.relative_to(ROOT) if md.is_relative_to(ROOT) else md}, {js.name}")
+    if config.out is None:
+        print(report.markdown(results))
+        return 0
+    md, js, text = write(results, config.out)
+    print(text)
+    _say(f"written: {md.relative_to(ROOT) if md.is_relative_to(ROOT) else md}, {js.name}, {results['chart']}")
     return 0

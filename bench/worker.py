@@ -16,7 +16,7 @@ RESULT_MARK = "BENCH-RESULT "
 
 
 def tasks() -> dict[str, Callable[..., dict]]:
-    from bench import dashboard, reading, storing
+    from bench import dashboard, importing, pages, pg, reading, storing
 
     return {
         "reading": reading.run,
@@ -24,6 +24,9 @@ def tasks() -> dict[str, Callable[..., dict]]:
         "fill": dashboard.fill,
         "queries": dashboard.queries,
         "overview": dashboard.overview,
+        "pages": pages.run,
+        "import": importing.run,
+        "pg_copy": pg.copy_store,
     }
 
 

@@ -116,11 +116,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         jobs=jobs,
         progress=lambda n, name: _progress(n, len(files), name),
     )
-    for path, outcome in zip(files, outcomes, strict=True):
-        stored += len(outcome.stored)
-        duplicates += len(outcome.duplicates)
-        if outcome.problems:
-            unreadable.append((path, outcome.problems))
+    try:
+        for path, outcome in zip(files, outcomes, strict=True):
+            stored += len(outcome.stored)
+            duplicates += len(outcome.duplicates)
+            if outcome.problems:
+                unreadable.append((path, outcome.problems))
+    finally:
+        gc.unfreeze()
     for path, problems in unreadable:
         _report_problems(problems, Path(path), prefix="\n")
     print(f"\n已保存 {stored} 个自评表，重复 {duplicates} 个，无法读取的文件 {len(unreadable)} 个。")

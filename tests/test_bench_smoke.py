@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import json
 
+from bench.dashboard import QUERIES
+from bench.pages import PAGES
 from bench.run import main
 
 
 def test_quick_run_prints_and_writes_every_section(tmp_path, capsys):
     code = main(
-        ["--quick", "--out", str(tmp_path), "--workbooks", "4", "--batches", "2,4", "--levels", "10,20"]
+        [
+            "--quick",
+            "--out",
+            str(tmp_path),
+            "--workbooks",
+            "4",
+            "--batches",
+            "2,4",
+            "--levels",
+            "10,20",
+            "--pg-levels",
+            "20",
+            "--import-files",
+            "4",
+        ]
     )
     assert code == 0
     printed = capsys.readouterr().out
@@ -20,6 +36,9 @@ def test_quick_run_prints_and_writes_every_section(tmp_path, capsys):
         "## Reading one form",
         "## Read + recognise + score + store",
         "## Dashboard",
+        "## Import into a store of N forms",
+        "## Every page at N forms",
+        "## PostgreSQL beside DuckDB",
         "## Targets",
     ):
         assert heading in written
@@ -49,17 +68,33 @@ def test_quick_run_prints_and_writes_every_section(tmp_path, capsys):
     assert set(results["dashboard"]) == {"10", "20"}
     for level, d in results["dashboard"].items():
         assert d["fill"]["forms"] == int(level)
-        assert set(d["queries"]) == {
-            "portfolio_summary",
-            "portfolio_summary (all years)",
-            "project_scores",
-            "points_lost",
-            "target_outliers",
-            "data_version",
-        }
-        page = d["overview"]
-        assert {"first_run", "data_cache_cleared", "warm", "check"} <= page.keys()
-        assert page["check"]["ok"], page["check"]
+        assert set(d["queries"]) == set(QUERIES)
+        assert set(d["pages"]["pages"]) == set(PAGES)  # every page of the app, each rendered cleanly
+        for title, page in d["pages"]["pages"].items():
+            assert {"first_s", "cleared", "warm", "check"} <= page.keys()
+            assert page["check"]["ok"], (title, page["check"])
+        imported = d["import"]
+        assert imported["stored_before"] == int(level)
+        assert imported["new"]["forms"] == imported["files"] == 4  # every generated file a new form
+        assert imported["new"]["exit"] == 0 and imported["repeat"]["stored"] == 0  # the repeat: duplicates
+        assert imported["peak_rss_mb"] > 0
 
+    if results["postgres_skipped"] is None:  # a PostgreSQL server could be started here
+        pg = results["postgres"]["20"]
+        assert pg["fill"]["rows"]["submissions"] == 20
+        assert set(pg["queries"]) == set(QUERIES)
+        assert all(p["check"]["ok"] for p in pg["pages"]["pages"].values())
+        assert "## PostgreSQL beside DuckDB" in written and "(comparison) PostgreSQL" in written
+    else:
+        assert f"Not measured: {results['postgres_skipped']}" in written
+
+    assert results["chart"] == "curves.png" and (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    assert "![curves](curves.png)" in written
     assert all({"target", "measured", "met"} <= t.keys() for t in results["targets"])
-    assert len(results["targets"]) >= 3
+    verdicts = {t["target"].split(" (")[0]: t["met"] for t in results["targets"]}
+    for prefix in (
+        "`selfeval import` ≥ 1,000 forms/s",
+        "import peak memory < 500 MB",
+        "every page's warm rerun",
+    ):
+        assert any(k.startswith(prefix) and v in (True, False) for k, v in verdicts.items()), prefix
