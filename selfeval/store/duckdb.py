@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from selfeval.store.errors import StoreError, StoreLocked
 from selfeval.store.queries import Queries
+from selfeval.store.review import REVIEW_TABLES, REVIEW_VIEWS, Review
 from selfeval.store.schema import COLUMNS, SCHEMAS, TABLES, migrate
 from selfeval.store.sqlutil import sql_string
 from selfeval.store.writes import Writes
@@ -76,7 +77,7 @@ def _connect(path: str) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"无法打开数据库文件 {path}：文件已损坏或不是 DuckDB 数据库（{exc}）。") from exc
 
 
-class Store(Writes, Queries):
+class Store(Review, Writes, Queries):
     """The embedded store (DuckDB): one file, one writer, a cursor per read. Acts as `who`
     (default: the local administrator, as the CLI does); `scoped(who)` gives the same store acting
     as someone else."""
@@ -182,8 +183,9 @@ class Store(Writes, Queries):
                     raise StoreError("数据库中已有数据；要用备份覆盖，请指定 replace=True。")
                 db = DuckDb(cur)
                 with db.transaction():
-                    cur.execute("DROP VIEW IF EXISTS current_forms")
-                    for table in (*reversed(TABLES), "schema_version"):
+                    for view in ("current_forms", *REVIEW_VIEWS):
+                        cur.execute(f"DROP VIEW IF EXISTS {view}")
+                    for table in (*reversed(TABLES), *REVIEW_TABLES, "schema_version"):
                         cur.execute(f"DROP TABLE IF EXISTS {table}")
                     cur.execute(f"IMPORT DATABASE {sql_string(str(directory))}")
                 self.version = migrate(db)

@@ -14,6 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from selfeval.store.errors import StoreError
+from selfeval.store.review import REVIEW_DDL
 from selfeval.store.sqlutil import Db, as_db, now
 
 SCHEMA_VERSION_DDL = """
@@ -160,6 +161,7 @@ _V2 = (
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "submissions, forms, funds, indicators, issues; view current_forms", _V1),
     Migration(2, "indicators: typed target_value, actual_value, achievement", _V2),
+    Migration(3, "review: review_states, audit_events, review_deadlines; view approved_forms", REVIEW_DDL),
 )
 
 

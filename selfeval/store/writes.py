@@ -18,6 +18,7 @@ import pyarrow as pa
 from selfeval.model import Scorecard
 from selfeval.serialize import content_sha256, form_from_json
 from selfeval.store.records import ORIGINS, Origin, SaveResult, Upload
+from selfeval.store.review import record_versions
 from selfeval.store.rows import _Batch, _prepare, _Prepared
 from selfeval.store.schema import COLUMNS, I64, STR, TABLES
 from selfeval.store.sqlutil import now
@@ -113,6 +114,7 @@ class Writes:
                 offset += len(group)
             for table in TABLES:
                 self._insert_rows(db, table, batch.tables[table])
+            record_versions(db, self.who, next_id)
         return results
 
     def restore_version(self, submission_id: int, *, submitted_by: str = "") -> int:
@@ -139,4 +141,7 @@ class Writes:
                     f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {table} WHERE {key} = ?",
                     [*params, submission_id],
                 )
+            record_versions(
+                db, self.who, new_id, action="restore", comment=f"恢复自编号 {submission_id} 的版本"
+            )
             return new_id

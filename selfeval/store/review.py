@@ -1,0 +1,381 @@
+"""The review loop in the store: the state of each stored version, the append-only audit trail, and
+the reads the 审核 page, 总览's organisation view and `selfeval status` need.
+
+A version's state lives in `review_states` (no row: 草稿). Every step goes through
+`selfeval.workflow.require` inside the write transaction, with the acting principal (`self.who`)
+and the unit of the project's current version, so a page cannot skip a check. `audit_events` is
+only ever inserted into: uploads, edits, imports and restores record themselves through
+`record_versions`, called from the store's write path in the same transaction; submit, approve,
+return and transfers through `record_event`. SQL both backends accept.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from selfeval.access import can
+from selfeval.store.errors import AccessDenied, NotFound
+from selfeval.store.sqlutil import Db, filters, now, unit_clause
+from selfeval.workflow import STATES, Refused, require
+
+REVIEW_TABLES: tuple[str, ...] = ("review_states", "audit_events", "review_deadlines")
+REVIEW_VIEWS: tuple[str, ...] = ("approved_forms",)
+
+# The latest approved version of each project and year: the figures leaders count as final.
+APPROVED_FORMS_VIEW = """
+CREATE VIEW approved_forms AS
+SELECT f.*, fu.annual_budget AS budget, fu.executed AS executed,
+       s.submitted_at, s.submitted_by, s.origin, s.source_name, s.kind, s.profile
+FROM forms f
+JOIN submissions s ON s.id = f.submission_id
+LEFT JOIN funds fu ON fu.submission_id = f.submission_id AND fu.line_no = 0
+WHERE s.id IN (
+    SELECT MAX(s2.id) FROM submissions s2 JOIN review_states r ON r.submission_id = s2.id
+    WHERE r.state = 'approved'
+    GROUP BY CASE WHEN s2.project_code = '' THEN CAST(s2.id AS VARCHAR) ELSE s2.project_code END, s2.year
+)"""
+
+REVIEW_DDL: tuple[str, ...] = (
+    """
+    CREATE TABLE review_states (
+        submission_id BIGINT PRIMARY KEY,
+        state VARCHAR NOT NULL CHECK (state IN ('draft', 'submitted', 'approved', 'returned')),
+        explanation VARCHAR NOT NULL,
+        comment VARCHAR NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        updated_by VARCHAR NOT NULL
+    )""",
+    """
+    CREATE TABLE audit_events (
+        id BIGINT PRIMARY KEY,
+        happened_at TIMESTAMP NOT NULL,
+        actor VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        project_code VARCHAR NOT NULL,
+        year VARCHAR NOT NULL,
+        submission_id BIGINT,
+        unit VARCHAR NOT NULL,
+        state VARCHAR,
+        comment VARCHAR NOT NULL
+    )""",
+    """
+    CREATE TABLE review_deadlines (
+        year VARCHAR PRIMARY KEY,
+        deadline DATE NOT NULL,
+        set_by VARCHAR NOT NULL,
+        set_at TIMESTAMP NOT NULL
+    )""",
+    APPROVED_FORMS_VIEW,
+)
+
+ORIGIN_ACTION = {"upload": "upload", "editor": "edit", "import": "import"}
+STATE_SQL = "COALESCE(r.state, 'draft')"
+
+
+class ReviewRefused(AccessDenied):
+    """A review step the workflow refuses; the message is the Chinese reason, `code` says which check."""
+
+    def __init__(self, refused: Refused):
+        self.code = refused.code
+        super().__init__(str(refused))
+
+
+# ---------------------------------------------------------------------------------- write-path hooks
+
+
+def _next_event_id(db: Db) -> int:
+    return db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM audit_events")[0][0]
+
+
+def record_versions(db: Db, who: Any, first_id: int, *, action: str | None = None, comment: str = "") -> None:
+    """Audit every submission stored in this transaction (ids ≥ first_id): uploaded, edited or
+    imported by its origin, or `action` (restore). One statement however many forms an import holds."""
+    base = _next_event_id(db) - 1
+    kind = (
+        "CASE s.origin WHEN 'editor' THEN 'edit' WHEN 'import' THEN 'import' ELSE 'upload' END"
+        if action is None
+        else "?"
+    )
+    params: list[Any] = [base, now(), who.name, who.role] + ([] if action is None else [action])
+    db.execute(
+        f"""INSERT INTO audit_events
+                (id, happened_at, actor, role, action, project_code, year, submission_id, unit, state, comment)
+            SELECT ? + ROW_NUMBER() OVER (ORDER BY s.id), ?, ?, ?, {kind}, s.project_code, s.year, s.id,
+                   COALESCE(f.unit, ''), 'draft', ?
+            FROM submissions s LEFT JOIN forms f ON f.submission_id = s.id
+            WHERE s.id >= ?""",
+        [*params, comment, int(first_id)],
+    )
+
+
+def record_event(
+    db: Db,
+    who: Any,
+    action: str,
+    *,
+    project_code: str,
+    year: str,
+    submission_id: int | None,
+    unit: str,
+    state: str | None = None,
+    comment: str = "",
+) -> None:
+    """Append one event (a review step, a transfer) to the audit trail."""
+    db.execute(
+        """INSERT INTO audit_events
+               (id, happened_at, actor, role, action, project_code, year, submission_id, unit, state, comment)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            _next_event_id(db),
+            now(),
+            who.name,
+            who.role,
+            action,
+            project_code,
+            str(year),
+            submission_id,
+            unit,
+            state,
+            comment,
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------- the mixin
+
+
+class Review:
+    """Review steps and reads, mixed into each Store class beside Writes and Queries."""
+
+    who: Any
+
+    # -- steps ---------------------------------------------------------------------------------------
+    def submit(self, submission_id: int, explanation: str = "") -> str:
+        """送审: the editor sends the current version to review; a form with errors needs an explanation."""
+        return self._step("submit", submission_id, explanation=explanation)
+
+    def approve(self, submission_id: int, comment: str = "") -> str:
+        """通过: the version becomes the project's approved (and locked) one."""
+        return self._step("approve", submission_id, comment=comment)
+
+    def return_(self, submission_id: int, comment: str) -> str:
+        """退回 with a required comment, which the editor sees in 在线编辑."""
+        return self._step("return", submission_id, comment=comment)
+
+    def _step(self, action: str, submission_id: int, *, explanation: str = "", comment: str = "") -> str:
+        with self._writing() as db:
+            row = self._version_for_step(db, int(submission_id))
+            sid, code, year, unit, errors, state, is_current, old_explanation = row
+            try:
+                after = require(
+                    self.who,
+                    action,  # type: ignore[arg-type]
+                    state,
+                    unit=unit,
+                    errors=int(errors or 0),
+                    explanation=explanation,
+                    comment=comment,
+                    current=bool(is_current),
+                )
+            except Refused as refused:
+                raise ReviewRefused(refused) from None
+            kept = explanation.strip() if action == "submit" else (old_explanation or "")
+            db.execute("DELETE FROM review_states WHERE submission_id = ?", [sid])
+            db.execute(
+                """INSERT INTO review_states (submission_id, state, explanation, comment, updated_at, updated_by)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [sid, after, kept, comment.strip(), now(), self.who.name],
+            )
+            record_event(
+                db,
+                self.who,
+                action,
+                project_code=code,
+                year=year,
+                submission_id=sid,
+                unit=unit,
+                state=after,
+                comment=(explanation if action == "submit" else comment).strip(),
+            )
+        return after
+
+    def _version_for_step(self, db: Db, submission_id: int) -> tuple:
+        """(id, project code, year, unit of the project's current version, errors, state, is current,
+        explanation) of a version the principal may see; NotFound otherwise (absent and hidden alike)."""
+        rows = db.execute(
+            f"""SELECT s.id, s.project_code, s.year,
+                       COALESCE((SELECT c.unit FROM current_forms c
+                                 WHERE c.project_code = s.project_code AND c.year = s.year
+                                   AND s.project_code <> ''), f.unit, ''),
+                       f.errors, {STATE_SQL},
+                       (SELECT COUNT(*) FROM current_forms c WHERE c.submission_id = s.id),
+                       r.explanation
+                FROM submissions s JOIN forms f ON f.submission_id = s.id
+                LEFT JOIN review_states r ON r.submission_id = s.id
+                WHERE s.id = ?""",
+            [submission_id],
+        )
+        if not rows or not self.who.sees_unit(rows[0][3]):
+            raise NotFound(f"没有编号为 {submission_id} 的自评表，或您无权查看它。")
+        return rows[0]
+
+    def set_deadline(self, year: str | int, deadline: date | None) -> None:
+        """The date by which every project of `year` should be approved (None removes it). Only an
+        administrator of every unit sets it: it is the organisation's, not one unit's."""
+        if not can(self.who, "all_units") or self.who.units:
+            raise AccessDenied("只有管理员可以设置审核截止日期。")
+        with self._writing() as db:
+            db.execute("DELETE FROM review_deadlines WHERE year = ?", [str(year)])
+            if deadline is not None:
+                db.execute(
+                    "INSERT INTO review_deadlines (year, deadline, set_by, set_at) VALUES (?, ?, ?, ?)",
+                    [str(year), deadline, self.who.name, now()],
+                )
+
+    # -- reads ---------------------------------------------------------------------------------------
+    def deadline(self, year: str | int | None) -> date | None:
+        if year is None:
+            return None
+        rows = self._rows("SELECT deadline FROM review_deadlines WHERE year = ?", [str(year)])
+        return rows[0][0] if rows else None
+
+    def review_state(self, submission_id: int) -> dict[str, Any]:
+        """One version's review: state, the editor's explanation, the reviewer's comment, who and when,
+        and whether it is the current version."""
+        visible, vparams = self._visible()
+        rows = self._rows(
+            f"""SELECT s.id, {STATE_SQL}, COALESCE(r.explanation, ''), COALESCE(r.comment, ''),
+                       r.updated_at, COALESCE(r.updated_by, ''),
+                       (SELECT COUNT(*) FROM current_forms c WHERE c.submission_id = s.id)
+                FROM submissions s LEFT JOIN review_states r ON r.submission_id = s.id
+                WHERE s.id = ? AND {visible}""",
+            [int(submission_id), *vparams],
+        )
+        if not rows:
+            raise NotFound(f"没有编号为 {submission_id} 的自评表，或您无权查看它。")
+        sid, state, explanation, comment, at, by, current = rows[0]
+        return {
+            "submission_id": sid,
+            "state": state,
+            "explanation": explanation,
+            "comment": comment,
+            "updated_at": at,
+            "updated_by": by,
+            "current": bool(current),
+        }
+
+    def last_return(self, project_code: str, year: str | int) -> dict[str, Any] | None:
+        """The latest 退回 of a project and year (comment, who, when, which version), for the editor
+        fixing it; None when it was never returned or the principal does not see it."""
+        trail = self.audit_trail(project_code, year)
+        returns = trail[trail["action"] == "return"]
+        return None if returns.empty else returns.iloc[-1].to_dict()
+
+    def project_states(self, year: str | int | None = None, unit: str | None = None) -> pd.DataFrame:
+        """Every current form with its review state (and the returned comment), in the principal's units."""
+        where, params = filters(year, unit, self._units)
+        return self._query(
+            f"""SELECT f.submission_id, f.project_code, f.project_name, f.year, f.unit, f.total, f.grade,
+                       f.errors, f.warnings, f.rate, {STATE_SQL} AS state,
+                       COALESCE(r.explanation, '') AS explanation, COALESCE(r.comment, '') AS comment,
+                       r.updated_at, COALESCE(r.updated_by, '') AS updated_by
+                FROM current_forms f LEFT JOIN review_states r ON r.submission_id = f.submission_id
+                WHERE {where}
+                ORDER BY f.year, f.unit, f.project_code, f.submission_id""",
+            params,
+        )
+
+    def review_queue(self, unit: str | None = None, year: str | int | None = None) -> pd.DataFrame:
+        """The current versions waiting for review (已送审) in the principal's units, oldest first."""
+        df = self.project_states(year, unit)
+        df = df[df["state"] == "submitted"]
+        return df.sort_values(["updated_at", "submission_id"], ignore_index=True)
+
+    def audit_trail(self, project_code: str, year: str | int) -> pd.DataFrame:
+        """Who did what and when to one project and year, oldest first, with the version each event
+        concerns. Empty for a project the principal does not see."""
+        rows = self._rows(
+            "SELECT unit FROM current_forms WHERE project_code = ? AND year = ? AND project_code <> ''",
+            [project_code, str(year)],
+        )
+        if not rows or not self.who.sees_unit(rows[0][0]):
+            return pd.DataFrame(
+                columns=[
+                    "id",
+                    "happened_at",
+                    "actor",
+                    "role",
+                    "action",
+                    "submission_id",
+                    "version",
+                    "unit",
+                    "state",
+                    "comment",
+                ]
+            )
+        return self._query(
+            """SELECT e.id, e.happened_at, e.actor, e.role, e.action, e.submission_id,
+                      (SELECT COUNT(*) FROM submissions s2 WHERE s2.project_code = e.project_code
+                          AND s2.year = e.year AND s2.id <= e.submission_id) AS version,
+                      e.unit, e.state, e.comment
+               FROM audit_events e WHERE e.project_code = ? AND e.year = ?
+               ORDER BY e.id""",
+            [project_code, str(year)],
+        )
+
+    def state_counts(self, year: str | int | None = None, unit: str | None = None) -> pd.DataFrame:
+        """Per year and unit: projects and how many current versions are in each state."""
+        where, params = filters(year, unit, self._units)
+        counts = ", ".join(f"SUM(CASE WHEN {STATE_SQL} = '{s}' THEN 1 ELSE 0 END) AS {s}" for s in STATES)
+        df = self._query(
+            f"""SELECT f.year, f.unit, COUNT(*) AS projects, {counts}
+                FROM current_forms f LEFT JOIN review_states r ON r.submission_id = f.submission_id
+                WHERE {where} GROUP BY f.year, f.unit ORDER BY f.year, f.unit""",
+            params,
+        )
+        for c in ("projects", *STATES):
+            df[c] = df[c].astype("int64")
+        return df
+
+    def organisation(self, year: str | int | None = None, basis: str = "latest") -> pd.DataFrame:
+        """Per unit: projects, 未提交/已送审/已通过/已退回, average score and execution rate — of the
+        latest versions (`basis="latest"`) or of the approved ones only (`"approved"`; units with
+        nothing approved show no figures)."""
+        counts = self.state_counts(year).drop(columns="year").groupby("unit", as_index=False).sum()
+        view = {"latest": "current_forms", "approved": "approved_forms"}[basis]
+        where, params = filters(year, None, self._units)
+        figures = self._query(
+            f"""SELECT f.unit, COUNT(*) AS counted, AVG(f.total) AS mean_score,
+                       100.0 * SUM(f.executed) / NULLIF(SUM(f.budget), 0) AS rate
+                FROM {view} f WHERE {where} GROUP BY f.unit""",
+            params,
+        )
+        df = counts.merge(figures, on="unit", how="left")
+        df["counted"] = df["counted"].fillna(0).astype("int64")
+        return df.round({"mean_score": 2, "rate": 2}).sort_values("unit", ignore_index=True)
+
+    def approved_scorecards(self, year: str | int | None = None, unit: str | None = None) -> list:
+        """The scorecards of the latest approved version of each project (what `export --approved-only` writes)."""
+        where, params = filters(year, unit, self._units)
+        return self._scorecards(
+            f"s.id IN (SELECT f.submission_id FROM approved_forms f WHERE {where})", params
+        )
+
+    def data_version(self) -> tuple[int, ...]:
+        """The queries' cache key, plus the audit trail's length: a review step changes what pages show."""
+        base = tuple(super().data_version())  # type: ignore[misc]
+        return (*base, self._rows("SELECT COALESCE(MAX(id), 0) FROM audit_events")[0][0])
+
+    def review_units(self) -> list[str]:
+        """Units the principal may review in (every unit with current forms they see)."""
+        clause, params = unit_clause(self._units, "f.unit")
+        return [
+            r[0]
+            for r in self._rows(
+                f"SELECT DISTINCT unit FROM current_forms f WHERE {clause} ORDER BY 1", params
+            )
+        ]
