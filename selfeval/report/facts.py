@@ -28,29 +28,27 @@ MET_RULES = {
 
 
 def is_unverified(s: IndicatorScore) -> bool:
-    """A row the rules could not verify and that keeps its declared score (issue 10's 未核验)."""
-    flag = getattr(s, "verified", None)
-    if flag is False:
-        return True
-    status = str(getattr(s, "status", "") or getattr(s, "verification", "") or "")
-    return "未核验" in status or s.rule.startswith("unverified")
+    """A row the rules could not check (未核验): it keeps the declared score, or has none."""
+    return getattr(s, "verified", True) is False or s.rule.startswith("unverified")
 
 
 def form_status(card: Scorecard) -> str | None:
-    """The form's verification status (已核验 / 部分核验) when the scorecard carries one."""
-    for name in ("verification", "status", "verification_status"):
-        value = getattr(card, name, None)
-        if isinstance(value, str) and "核验" in value:
-            return value
-    return None
+    """The form's verification status (已核验 / 部分核验 / 未核验) when the scorecard carries one."""
+    label = getattr(card, "verification_label", None)
+    return label if isinstance(label, str) and label else None
+
+
+def status_reasons(card: Scorecard) -> tuple[str, ...]:
+    """Why the form is not fully verified, as the rules said it (Chinese)."""
+    return tuple(getattr(card, "verification_reasons", ()) or ())
 
 
 def cause_of(s: IndicatorScore) -> str:
     """The family of why a row lost points (wording.CAUSES keys)."""
-    if is_unverified(s):
-        return "unverified"
     if s.score is None:
         return "unscored"
+    if is_unverified(s):
+        return "unverified"
     if s.rule.startswith("positive.over"):
         return "over"
     if s.rule.startswith("date.late"):
@@ -70,11 +68,13 @@ class Row:
 
     @property
     def unscored(self) -> bool:
-        return self.s.score is None and not is_unverified(self.s)
+        """No score at all (not computed, none declared)."""
+        return self.s.score is None
 
     @property
     def unverified(self) -> bool:
-        return is_unverified(self.s)
+        """Not checked by the rules, the declared score kept."""
+        return is_unverified(self.s) and self.s.score is not None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from selfeval.report.facts import (
     has_reason,
     is_unverified,
     split_reason,
+    status_reasons,
 )
 from selfeval.rules import load_profile, round_half_up
 
@@ -133,24 +134,31 @@ def _basic(doc: Writer, card: Scorecard, f: Facts) -> None:
 def _results(doc: Writer, card: Scorecard, f: Facts) -> None:
     doc.h1(w.H1[1])
     doc.h2(w.H2_RESULT[0])
-    status = form_status(card)
-    if status and status != "已核验":
-        doc.para(w.FORM_PARTLY_VERIFIED.format(status=status))
+    status, reasons = form_status(card), "；".join(status_reasons(card))
     if card.total is None:
-        if card.budget_score is None:
+        if reasons:
+            doc.para(w.CONCLUSION_NO_TOTAL_REASONS.format(reasons=reasons))
+        elif card.budget_score is None:
             doc.para(w.CONCLUSION_NO_TOTAL_BUDGET)
         else:
             doc.para(w.CONCLUSION_NO_TOTAL.format(count=f.unscored + f.unverified))
     else:
+        if status and status != "已核验":
+            doc.para(w.FORM_PARTLY_VERIFIED.format(status=status, reasons=reasons or "—"))
         groups = "；".join(_group_phrase(g) for g in f.groups)
+        conclusion = (
+            w.CONCLUSION.format(total=w.total(card.total), grade=card.grade)
+            if card.grade
+            else w.CONCLUSION_NO_GRADE.format(total=w.total(card.total))
+        )
         doc.para(
-            w.CONCLUSION.format(total=w.total(card.total), grade=card.grade or "—"),
+            conclusion,
             w.CONCLUSION_PARTS.format(
                 budget_score=w.total(card.budget_score),
                 budget_weight=w.pts(card.budget_weight),
                 groups=groups,
             )
-            if groups
+            if groups and card.budget_score is not None
             else "",
         )
     declared = card.form.declared_total
@@ -207,10 +215,10 @@ def _group_phrase(g) -> str:
 
 def _row_phrase(r: Row) -> str:
     ind = r.s.indicator
-    if r.unverified:
-        result = w.ROW_UNVERIFIED.format(declared=w.pts(ind.declared_score))
-    elif r.s.score is None:
+    if r.s.score is None:
         result = w.ROW_UNSCORED
+    elif r.unverified:
+        result = w.ROW_UNVERIFIED.format(declared=w.pts(r.s.score))
     elif (r.lost or 0) <= 0.005:
         result = w.ROW_FULL.format(weight=w.pts(ind.weight))
     else:
@@ -240,7 +248,7 @@ def _indicator_rows(card: Scorecard, f: Facts) -> list[tuple[str, ...]]:
     for r in f.rows:
         ind = r.s.indicator
         if r.unverified:
-            score = f"{w.pts(ind.declared_score)}（{w.TABLE_UNVERIFIED}）"
+            score = f"{w.pts(r.s.score)}（{w.TABLE_UNVERIFIED}）"
         else:
             score = w.pts(r.s.score) if r.s.score is not None else w.TABLE_UNSCORED
         lost = r.lost is None or r.lost > 0.005
@@ -291,15 +299,23 @@ def _deviations(doc: Writer, card: Scorecard, f: Facts) -> None:
             "actual": w.quote(ind.actual),
         }
         if r.unverified:
-            doc.para(w.DEV_ROW_UNVERIFIED.format(declared=w.pts(ind.declared_score), **names), _reason(r))
+            doc.para(
+                w.DEV_ROW_UNVERIFIED.format(declared=w.pts(r.s.score), **names),
+                w.DEV_UNVERIFIED_WHY.format(why=_why(r)),
+                _reason(r),
+            )
         elif r.s.score is None:
-            doc.para(w.DEV_ROW_UNSCORED.format(**names), w.DEV_RULE.format(explanation=r.s.explanation))
+            doc.para(w.DEV_ROW_UNSCORED.format(**names), w.DEV_RULE.format(explanation=_why(r)))
         else:
             doc.para(
                 w.DEV_ROW.format(lost=w.pts(r.lost), **names),
                 w.DEV_RULE.format(explanation=r.s.explanation.rstrip("。")),
                 _reason(r),
             )
+
+
+def _why(r: Row) -> str:
+    return (getattr(r.s, "unverified_reason", "") or r.s.explanation).rstrip("。")
 
 
 def _reason(r: Row) -> str:

@@ -113,9 +113,11 @@ INDICATOR_SETUP_NONE = "项目未设置可评价的三级绩效指标（均为�
 # -------------------------------------------------------------------------------------- 自评结论
 
 CONCLUSION = "经自评，本项目总得分 {total} 分，自评等级为“{grade}”。"
+CONCLUSION_NO_GRADE = "经自评，本项目总得分 {total} 分，未评定等级。"
 CONCLUSION_NO_TOTAL = (
     "本项目有 {count} 个指标未能按评分规则计算得分，总分无法计算，暂不评定等级；请先补正自评表后再下结论。"
 )
+CONCLUSION_NO_TOTAL_REASONS = "本项目总分无法核验（{reasons}），暂不评定等级；请先补正自评表后再下结论。"
 CONCLUSION_NO_TOTAL_BUDGET = (
     "本项目预算执行率无法计算，总分无法计算，暂不评定等级；请先补正自评表后再下结论。"
 )
@@ -127,7 +129,7 @@ ALL_MET = "项目设置的 {count} 个三级指标均达到年度指标值。"
 SOME_MISSED = "项目设置的 {count} 个三级指标中，{met} 个达到年度指标值，{missed} 个未达到。"
 SOME_UNSCORED = "另有 {count} 个指标未能按评分规则评分，是否达成无法判断。"
 SOME_UNVERIFIED = "另有 {count} 个指标未核验（原表缺少分值或指标值等），保留原表申报得分，须人工核实。"
-FORM_PARTLY_VERIFIED = "本表核验状态为“{status}”，以下结论仅对已核验部分成立。"
+FORM_PARTLY_VERIFIED = "本表核验状态为“{status}”（{reasons}），总分中未核验部分采用原表申报得分，须人工核实。"
 OVER_NOTE = "其中 {count} 个指标实际完成值超过年度指标值较多，按规则扣分（指标值设置偏低）。"
 ISSUES_NOTE = "自评表检查发现错误 {errors} 项、警告 {warnings} 项（见附），相关数字请核对后定稿。"
 ACHIEVED_CONFLICT = (
@@ -170,7 +172,10 @@ DEV_BUDGET = "预算执行率：全年预算数{budget}，全年执行数{execut
 DEV_BUDGET_REASON = f"偏差原因：年度资金未全部支出，结余{{left}}，具体原因{TO_FILL}"
 DEV_ROW = "{level2}“{name}”：年度指标值{target}，实际完成值{actual}，失分 {lost} 分。"
 DEV_ROW_UNSCORED = "{level2}“{name}”：年度指标值{target}，实际完成值{actual}，未能按评分规则评分。"
-DEV_ROW_UNVERIFIED = "{level2}“{name}”：未核验，原表申报得分 {declared} 分。"
+DEV_ROW_UNVERIFIED = (
+    "{level2}“{name}”：年度指标值{target}，实际完成值{actual}，未核验，保留原表申报得分 {declared} 分。"
+)
+DEV_UNVERIFIED_WHY = "未核验原因：{why}。"
 DEV_RULE = "评分依据：{explanation}。"
 DEV_REASON = "偏差原因（原表填报）：{reason}"
 DEV_REASON_DRAFT = f"偏差原因：{{reason}}{TO_CONFIRM}"
