@@ -163,6 +163,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from selfeval.report.cli import cmd_report as draft  # python-docx only when reports are drafted
+
+    return draft(args)
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from selfeval.sample import open_seeded_store
 
@@ -220,6 +226,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=None, help=db_help)
     p.add_argument("--profile", default="auto")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("report", help="起草项目支出绩效自评报告（.docx）")
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH", help="自评表文件或文件夹；省略时从数据库起草，并附单位汇总"
+    )
+    p.add_argument("--out", required=True, help="输出文件夹（已有的文件不会被覆盖）")
+    p.add_argument("--db", default=None, help=db_help)
+    p.add_argument("--unit", default=None, help="实施单位（仅数据库模式；省略时每个单位各一份汇总）")
+    p.add_argument("--year", default=None, help="绩效自评年度（仅数据库模式；省略时每个年度各一份汇总）")
+    p.add_argument("--profile", default="auto", help="评分规则（仅文件模式，默认 auto：按表内分值选用）")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("backup", help="备份数据库（EXPORT DATABASE）")
     p.add_argument("dir")
