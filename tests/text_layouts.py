@@ -21,7 +21,8 @@ def _sections(lines: list[str]) -> list[tuple[str, list[str]]]:
         if any(re.search(r"预算数|执行数", c) for c in short) and not any("资金总额" in c for c in cells):
             kind = "funds"
         elif any(c in ("年度总体目标", "项目目标完成情况") or "预期目标" in c for c in cells):
-            kind = "goals" if any("预期目标" in c for c in cells) else "plain"
+            if not (kind == "goals" and "年度总体目标" in cells):
+                kind = "goals" if any("预期目标" in c for c in cells) else "plain"
         elif any(c in ("一级指标", "三级指标") for c in cells):
             kind = "grid"
         elif kind == "grid" and any(c in ("总分", "合计") for c in cells):
@@ -43,7 +44,9 @@ def _wrap(text: str, width: int) -> list[str]:
     return [text[i : i + width] for i in range(0, len(text), width)]
 
 
-def to_layout(text: str, name_width: int = 9, goal_width: int = 22, header_width: int = 6) -> str:
+def to_layout(
+    text: str, name_width: int = 9, goal_width: int = 22, header_width: int = 6, gap: int = 3
+) -> str:
     """pdftotext -layout: cells padded to columns per table, long cells wrapped onto further lines
     with the other columns empty, the indicator header wrapped too (偏差原因分析 / 及改进措施)."""
     lines = [line.replace("<b>", "").replace("</b>", "") for line in text.split("\n")]
@@ -74,7 +77,7 @@ def to_layout(text: str, name_width: int = 9, goal_width: int = 22, header_width
         widths = [max(len(part) for row in wrapped for part in row[i]) for i in range(ncols)]
         starts = [0]
         for w in widths[:-1]:
-            starts.append(starts[-1] + w + 3)
+            starts.append(starts[-1] + w + gap)
         for row in wrapped:
             for k in range(max(len(c) for c in row)):
                 line = ""

@@ -72,58 +72,157 @@ def is_column_layout(lines: list[str]) -> bool:
 
 
 def read(lines: list[str], sheet: str) -> tuple[list[tuple[Cell, ...]], list[Issue]]:
-    """Rows of the whole text, by character positions, else by display width (CJK counted double)."""
-    first_error: _Unclear | None = None
-    for wide in (False, True):
-        try:
-            return _read(lines, wide), []
-        except _Unclear as unclear:
-            first_error = first_error or unclear
-    assert first_error is not None
-    span = first_error.span
-    return [], [
-        issue("TEXT_COLUMNS_UNCLEAR", Loc(sheet, span.line), text=span.text[:40], why=first_error.why)
-    ]
+    """Rows of the whole text, form by form (a refused form leaves the others readable): by character
+    positions, else by display width (CJK counted double), else refused at the line that is unclear."""
+    rows: list[tuple[Cell, ...]] = []
+    problems: list[Issue] = []
+    for chunk in _forms(lines):
+        first_error: _Unclear | None = None
+        for wide in (False, True):
+            try:
+                rows += _read(chunk, wide)
+                break
+            except _Unclear as unclear:
+                first_error = first_error or unclear
+        else:
+            assert first_error is not None
+            span = first_error.span
+            problems.append(
+                issue("TEXT_COLUMNS_UNCLEAR", Loc(sheet, span.line), text=span.text[:40], why=first_error.why)
+            )
+    return rows, problems
+
+
+def _forms(lines: list[str]) -> list[list[tuple[int, str]]]:
+    """(line number, line) runs, a new one at each form title."""
+    chunks: list[list[tuple[int, str]]] = [[]]
+    for number, line in enumerate(lines, start=1):
+        if vocab.is_title(vocab.norm(line)) and any(line.strip() for _, line in chunks[-1]):
+            chunks.append([])
+        chunks[-1].append((number, line))
+    return chunks
 
 
 class _Table:
-    """A header line's columns, and the rows under it."""
+    """A header line's columns, and the rows under it. Header cells that name no field of this table
+    and stand left of its first field (项目资金（元）, 年度绩效指标) are row labels, not columns.
 
-    def __init__(self, kind: str, header: list[_Span]):
+    The table's lines give its gutters: positions blank on every line (header, data and wrapped text
+    alike). Between two gutters lies one slot; a cell belongs to the header column in its slot. Only
+    where a slot holds several header columns (a line overflowed) is a cell placed by its overlap with
+    each column, and refused when that is not clear."""
+
+    def __init__(self, kind: str, header: list[_Span], lines: list[list[_Span]]):
         self.kind = kind
-        self.columns = sorted(header, key=lambda s: s.start)
-        self.rows: list[dict[int, list[_Span]]] = []
+        spans = sorted(header, key=lambda s: s.start)
+        first = next((k for k, s in enumerate(spans) if _names_field(kind, s.text)), 0)
+        self.labels = spans[:first]
+        self.columns = spans[first:]
+        self.slots = _slots([s for line in lines for s in line])
+
+    def slot(self, span: _Span) -> int:
+        middle = (span.start + span.end) / 2
+        return next((k for k, (lo, hi) in enumerate(self.slots) if lo <= middle < hi), -1)
 
     def place(self, spans: list[_Span]) -> dict[int, list[_Span]]:
-        """Column index (-1 for left labels) -> spans, by overlap with each column's territory."""
+        """Column index (-1 for left labels) -> spans."""
+        placed: dict[int, list[_Span]] = {}
+        for span in spans:
+            placed.setdefault(self._column(span), []).append(span)
+        for k, found in placed.items():
+            if k >= 0 and len(found) > 1 and (self.numeric(k) or any(_is_number(s.text) for s in found)):
+                raise _Unclear(found[1], "与同一行的另一数值落在同一列")
+        return placed
+
+    def _column(self, span: _Span) -> int:
+        slot = self.slot(span)
+        here = [k for k, c in enumerate(self.columns) if self.slot(c) == slot]
+        if len(here) == 1:
+            return here[0]
+        if not here:
+            if any(self.slot(label) == slot for label in self.labels) or span.end <= self.columns[0].start:
+                return -1
+            raise _Unclear(span, "不在任何表头列之下")
+        return self._by_overlap(span, here)
+
+    def _by_overlap(self, span: _Span, candidates: list[int]) -> int:
         cols = self.columns
         bounds = [cols[0].start - 1.0]
         bounds += [(cols[k].end + cols[k + 1].start) / 2 for k in range(len(cols) - 1)]
-        placed: dict[int, list[_Span]] = {}
-        for span in spans:
-            overlaps = []
-            for k in range(-1, len(cols)):
-                lo = bounds[k] if k >= 0 else float("-inf")
-                hi = bounds[k + 1] if k + 1 < len(bounds) else float("inf")
-                overlaps.append((max(0.0, min(hi, span.end) - max(lo, span.start)), k))
-            overlaps.sort(reverse=True)
-            (best, k), (second, _) = overlaps[0], overlaps[1]
-            if best <= 0 or second * 2 > best:
-                raise _Unclear(span, "跨越两列")
-            placed.setdefault(k, []).append(span)
-        return placed
+        overlaps = []
+        for k in candidates:
+            lo = bounds[k] if k > 0 else float("-inf")
+            hi = bounds[k + 1] if k + 1 < len(bounds) else float("inf")
+            overlaps.append((max(0.0, min(hi, span.end) - max(lo, span.start)), k))
+        overlaps.sort(reverse=True)
+        (best, k), (second, _) = overlaps[0], overlaps[1]
+        if best <= 0 or second * 2 > best:
+            raise _Unclear(span, "跨越两列")
+        return k
+
+    def numeric(self, k: int) -> bool:
+        key = vocab.norm(self.columns[k].text)
+        if self.kind == "funds":
+            return vocab.funds_header_field(key) is not None
+        return self.kind == "grid" and vocab.indicator_header_field(key) in ("weight", "score")
+
+
+def _slots(spans: list[_Span]) -> list[tuple[float, float]]:
+    """Horizontal intervals covered by some cell, split where every line leaves 2+ blank positions."""
+    slots: list[list[float]] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if slots and span.start < slots[-1][1] + 2:
+            slots[-1][1] = max(slots[-1][1], span.end)
+        else:
+            slots.append([span.start, span.end])
+    return [(lo, hi) for lo, hi in slots]
+
+
+def _is_number(text: str) -> bool:
+    return to_number(text.rstrip("%％分")) is not None
 
 
 def _joined(texts: list[str]) -> str:
+    """Wrapped pieces of one cell: joined as written, a space only between two Latin words."""
     out = ""
     for t in texts:
-        if out and re.match(r"[\x00-\x7f]", out[-1]) and re.match(r"[\x00-\x7f]", t[0]):
+        if out and re.match(r"[A-Za-z]", out[-1]) and re.match(r"[A-Za-z]", t[0]):
             out += " "
         out += t
     return out
 
 
-def _read(lines: list[str], wide: bool) -> list[tuple[Cell, ...]]:
+def _table_ends(all_spans: list[list[_Span]]) -> dict[int, int]:
+    """Header line index -> index after the table's last line, by the same marks _read uses."""
+    ends: dict[int, int] = {}
+    start: int | None = None
+    kind = None
+    for n, spans in enumerate(all_spans):
+        keys = [vocab.norm(s.text) for s in spans]
+        found = _header_kind(keys) if spans else None
+        if found in ("funds", "goals", "grid"):
+            if start is not None:
+                ends[start] = n
+            start, kind = n, found
+            continue
+        if start is None or not spans:
+            continue
+        if any(vocab.is_title(k) or vocab.is_remark_label(k) for k in keys) or (
+            kind == "funds" and any(vocab.is_goal_label(k) == "label" for k in keys)
+        ):
+            ends[start] = n
+            start = None
+        elif kind == "grid" and any(vocab.is_total_label(k) for k in keys):
+            ends[start] = n + 1
+            start = None
+    if start is not None:
+        ends[start] = len(all_spans)
+    return ends
+
+
+def _read(lines: list[tuple[int, str]], wide: bool) -> list[tuple[Cell, ...]]:
+    all_spans = [_spans(line, number, wide) for number, line in lines]
+    ends = _table_ends(all_spans)
     rows: list[tuple[Cell, ...]] = []
     table: _Table | None = None
     pending: dict[int, list[_Span]] | None = None
@@ -147,8 +246,7 @@ def _read(lines: list[str], wide: bool) -> list[tuple[Cell, ...]]:
             emit_table_row(pending)
         pending = None
 
-    for number, line in enumerate(lines, start=1):
-        spans = _spans(line, number, wide)
+    for index, spans in enumerate(all_spans):
         if not spans:
             continue
         keys = [vocab.norm(s.text) for s in spans]
@@ -166,8 +264,11 @@ def _read(lines: list[str], wide: bool) -> list[tuple[Cell, ...]]:
             continue
         if kind in ("funds", "goals", "grid"):
             close()
-            table = _Table(kind, spans)
-            emit_table_row({k: [s] for k, s in enumerate(table.columns)})
+            table = _Table(kind, spans, all_spans[index : ends.get(index, index + 1)])
+            header_row = {k: [s] for k, s in enumerate(table.columns)}
+            if table.labels:
+                header_row[-1] = table.labels
+            emit_table_row(header_row)
             continue
         if any(vocab.is_title(k) or vocab.is_remark_label(k) for k in keys) or (
             table is not None
@@ -191,6 +292,15 @@ def _read(lines: list[str], wide: bool) -> list[tuple[Cell, ...]]:
             table = None
     close()
     return rows
+
+
+def _names_field(kind: str, text: str) -> bool:
+    key = vocab.norm(text)
+    if kind == "funds":
+        return vocab.funds_header_field(key) is not None
+    if kind == "goals":
+        return vocab.is_goal_label(key) in ("expected", "achieved")
+    return vocab.indicator_header_field(key) is not None
 
 
 def _header_kind(keys: list[str]) -> str | None:

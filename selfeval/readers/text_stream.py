@@ -52,8 +52,16 @@ def _is_placeholder(text: str) -> bool:
     return text.strip() in PLACEHOLDERS
 
 
+_BARE_LEVEL1 = re.compile(
+    r"^[(（]\d+(?:\.\d+)?分[)）]$"
+)  # `(50分)`: a level-1 cell whose name was not printed
+_LEFTOVER = re.compile(
+    r"^(指标\d+[:：]?|[….·。]+)$"
+)  # an empty `指标2：` row and its `……` (template leftovers)
+
+
 def _is_level(key: str) -> bool:
-    return bool(vocab.level1_of(key) or vocab.level2_family(key))
+    return bool(vocab.level1_of(key) or vocab.level2_family(key) or _BARE_LEVEL1.match(key))
 
 
 def _snippet(cells: list[Cell], limit: int = 60) -> str:
@@ -134,9 +142,74 @@ def resolve_funds(
 # 年度绩效指标: a run of cells split into indicator rows, each cell on a header field
 
 
+# units a 度量单位 column holds (domain.md §2, and other regions' forms): never a name or a reason
+UNITS = frozenset(
+    [
+        "人次",
+        "人",
+        "名",
+        "个",
+        "次",
+        "项",
+        "台",
+        "份",
+        "件",
+        "起",
+        "岗",
+        "年",
+        "月",
+        "日",
+        "天",
+        "%",
+        "％",
+        "元",
+        "万元",
+        "亿元",
+        "元/人",
+        "处",
+        "户",
+        "所",
+        "家",
+        "公里",
+        "千米",
+        "米",
+        "平方米",
+        "亩",
+        "吨",
+        "辆",
+        "套",
+        "场",
+        "期",
+        "批",
+        "篇",
+        "本",
+        "册",
+        "课时",
+        "小时",
+    ]
+)
+
+
+def _is_unit(text: str) -> bool:
+    return vocab.norm(text) in UNITS
+
+
+def _is_operator(text: str) -> bool:
+    op = vocab.nature_operator(text)
+    return op is not None and op != ""
+
+
 def _name_fits(text: str) -> bool:
     t = text.strip()
-    return bool(t) and t not in ("无", "—", "-") and not _VALUE_START.match(vocab.norm(t) or t)
+    if t in ("/", "／", "不适用"):
+        return True
+    return (
+        len(t) >= 2
+        and t not in ("无", "—", "-")
+        and not _is_unit(t)
+        and not _is_operator(t)
+        and not _VALUE_START.match(vocab.norm(t) or t)
+    )
 
 
 def _indicator_fits(field: str, text: str, placed: dict[str, str]) -> bool:
@@ -154,7 +227,9 @@ def _indicator_fits(field: str, text: str, placed: dict[str, str]) -> bool:
         weight = _points(placed["weight"]) if "weight" in placed else None
         return value is not None and 0 <= value <= (weight if weight is not None else 100) + 1e-9
     if field in ("reason", "measures"):
-        return to_number(text) is None
+        return to_number(text) is None and not _is_unit(text) and not _is_operator(text)
+    if field in ("target", "actual"):
+        return not _is_operator(text) and not _is_unit(text)
     if field == "nature":
         return vocab.nature_operator(text) is not None
     if field == "unit":
@@ -382,6 +457,10 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
         field = vocab.indicator_header_field(key)
         if not _is_level(key) and (field in ("level1", "level2", "name") or key in ("分值", "得分")):
             raise StreamRefused("TEXT_ORDER_LOST", cell.row, cell.text, "表头出现在指标行之间")
+        if _LEFTOVER.match(key):
+            groups.append(([], [cell]))  # its own row, never glued to a neighbour
+            groups.append(([], []))
+            continue
         if _is_level(key):
             if groups and not groups[-1][1] and _level_order_ok(groups[-1][0], key):
                 groups[-1][0].append(cell)
@@ -393,6 +472,10 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
             groups[-1][1].append(cell)
     all_records: list[dict[str, Cell]] = []
     for levels, data in groups:
+        if all(_LEFTOVER.match(_key(c)) for c in data) and data:
+            leftover = [Cell(c.text, c.row, cols.get("name", 1) + k) for k, c in enumerate(data)]
+            b.emit(leftover)
+            continue
         records = split_records(data_fields, data, name_optional=bool(levels)) if data else []
         all_records += records
         first = True
@@ -400,7 +483,7 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
             row = []
             if first:
                 for lv in levels:
-                    f = "level1" if vocab.level1_of(_key(lv)) else "level2"
+                    f = "level2" if vocab.level2_family(_key(lv)) else "level1"
                     row.append(Cell(lv.text, lv.row, cols.get(f, 1)))
                 first = False
             row += [Cell(c.text, c.row, cols[f]) for f, c in record.items()]
@@ -413,7 +496,7 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
 
 def _level_order_ok(previous: list[Cell], key: str) -> bool:
     """A level-2 name may follow its level-1 name in one group; two level-1 names may not."""
-    return bool(vocab.level2_family(key)) and all(vocab.level1_of(_key(c)) for c in previous)
+    return bool(vocab.level2_family(key)) and not any(vocab.level2_family(_key(c)) for c in previous)
 
 
 def _ends_grid(key: str) -> bool:
