@@ -6,7 +6,7 @@ import streamlit as st
 
 from selfeval import charts, fmt
 from selfeval.store import GRADES
-from views import _ui
+from views import _report, _ui
 from views._frames import lowest_table, outliers_table
 
 LOWEST_KEY = "lowest_pick"
@@ -26,6 +26,7 @@ def main() -> None:
         return
     summary = _ui.query("portfolio_summary", year, unit)
     st.caption(f"年度：{year or '全部'} · 实施单位：{unit or '全部'} · 每个项目取最新提交的现行版本")
+    _report.unit_download(year, unit)
 
     budget, executed = summary["budget"].sum(), summary["executed"].sum()
     rate = 100 * executed / budget if budget else None

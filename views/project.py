@@ -6,7 +6,7 @@ import streamlit as st
 
 from selfeval import charts, fmt
 from selfeval.model import Scorecard
-from views import _ui
+from views import _report, _ui
 from views._frames import (
     ORIGIN_LABELS,
     funds_table,
@@ -40,6 +40,7 @@ def main() -> None:
     row = projects[projects["submission_id"] == sid].iloc[0]
     st.query_params.update({"code": row["project_code"], "year": row["year"]})
     card = _ui.store().load_scorecard(int(sid))
+    _report.project_download(card, int(sid))
     _show_card(card, row)
     _history(who, row)
 

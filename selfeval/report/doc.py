@@ -18,6 +18,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.table import _Cell
 
 from selfeval.report.wording import MARKERS
 
@@ -131,10 +132,11 @@ class Writer:
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         _repeat_header(table.rows[0])
-        for r, values in enumerate([head, *rows]):
+        for r, (row, values) in enumerate(zip(table.rows, [head, *rows], strict=True)):
             bold = r == 0 or (bold_last and r == len(rows))
+            cells = [_Cell(tc, table) for tc in row._tr.tc_lst]  # table.cell() rescans the table: quadratic
             for c, value in enumerate(values):
-                cell = table.cell(r, c)
+                cell = cells[c]
                 cell.width = Cm(widths[c])
                 p = cell.paragraphs[0]
                 p.paragraph_format.first_line_indent = None
