@@ -137,7 +137,11 @@ def iter_ingest(
                     len(cards),
                     saved.stored if saved else (),
                     saved.duplicates if saved else (),
-                    problems,
+                    # a file the store refused (another unit's project) is reported like one it
+                    # could not read: nothing of it stored, the reason said at the file
+                    problems + tuple(Issue("UNIT_REFUSED", "error", name, r) for r in saved.refused)
+                    if saved
+                    else problems,
                 )
             )
         pending.clear()

@@ -72,14 +72,13 @@ def upload(store: Store, sc, name: str, data: bytes | None = None, origin="uploa
 
 
 def snapshot(store: Store) -> dict[str, list[tuple]]:
-    """Every row of every table, in a stable order."""
-    con = store._con.cursor()
-    try:
-        return {
-            t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in (*TABLES, "schema_version")
-        }
-    finally:
-        con.close()
+    """Every row of every table (the review trail and transfers included), in a stable order;
+    schema_version without its timestamps."""
+    tables, _ = store.relations()
+    assert set(TABLES) <= set(tables)
+    out = {t: sorted(store._rows(f"SELECT * FROM {t}"), key=repr) for t in tables if t != "schema_version"}
+    out["schema_version"] = store._rows("SELECT version, description FROM schema_version ORDER BY version")
+    return out
 
 
 @pytest.fixture
@@ -578,8 +577,10 @@ def test_a_file_held_by_another_process_gives_a_clear_message(tmp_path):
 
 def test_export_and_import_round_trip(known, tmp_path):
     backup = tmp_path / "backup"
-    known.export_database(backup)
-    assert (backup / "schema.sql").is_file() and (backup / "load.sql").is_file()
+    counts = known.export_database(backup)
+    assert counts["submissions"] == 6 and counts["indicators"] == 18 and "transfers" in counts
+    assert (backup / "selfeval-backup.json").is_file() and (backup / "submissions.parquet").is_file()
+    assert not list(backup.glob("*.sql"))
     with open_store(tmp_path / "restored.duckdb") as copy:
         copy.import_database(backup)
         assert snapshot(copy) == snapshot(known)
@@ -591,7 +592,9 @@ def test_export_and_import_round_trip(known, tmp_path):
         copy.import_database(backup, replace=True)
         assert snapshot(copy) == snapshot(known)
     with pytest.raises(StoreError, match="不是 selfeval 数据库备份"):
-        known.import_database(tmp_path)
+        known.import_database(tmp_path / "nowhere")
+    with pytest.raises(StoreError, match="不是空的"):
+        known.export_database(backup)
     # the CLI's restore: a backup replaces the file at a path
     target = tmp_path / "cli.duckdb"
     with open_store(target) as other:
@@ -646,3 +649,115 @@ def test_any_form_round_trips_through_json_and_the_store(form):
     with Store(":memory:") as s:
         (sid,) = s.save([sc], source_name="x", data=None, kind="editor", origin="editor").stored
         assert form_to_dict(s.load_form(sid)) == d
+
+
+# --- one batch, one version per form; backups that are data only; damaged files -----------------------
+
+SAMPLES = ROOT / "data" / "samples"
+
+
+def test_one_form_in_three_file_kinds_of_one_batch_is_stored_once(store):
+    from selfeval.ingest import ingest_files
+    from selfeval.rules import load_profile
+
+    paths = [
+        SAMPLES / "futian-2023.xlsx",
+        SAMPLES / "futian-2023.xls",
+        ROOT / "data" / "seed" / "futian-2023.txt",
+    ]
+    files = [(p.name, p.read_bytes()) for p in paths]
+    outcomes = ingest_files(store, files, load_profile(), origin="import")
+    assert [len(o.stored) for o in outcomes] == [13, 0, 0]
+    assert [len(o.duplicates) for o in outcomes] == [0, 13, 13]
+    assert store.table_counts()["submissions"] == 13
+    # the duplicates point at the versions the first file stored, in the same transaction
+    assert {d.existing_id for d in outcomes[1].duplicates} == set(outcomes[0].stored)
+    again = ingest_files(store, files, load_profile(), origin="import")
+    assert sum(len(o.stored) for o in again) == 0 and sum(len(o.duplicates) for o in again) == 39
+
+
+def test_a_changed_form_and_its_copy_in_one_batch_make_one_new_version(store):
+    first = make_scorecard(3, project_code=code(8), executed=100)
+    changed = make_scorecard(3, project_code=code(8), executed=200)
+    moved = replace(changed, form=replace(changed.form, source="b.xlsx", sheet="另一页"))
+    from selfeval.store import Upload
+
+    results = store.save_many(
+        [
+            Upload((first,), "a.txt", b"a", "text", "upload"),
+            Upload((changed,), "b.txt", b"b", "text", "upload"),
+            Upload((moved,), "b.xlsx", b"c", "xlsx", "upload"),
+        ]
+    )
+    assert [r.stored for r in results] == [(1,), (2,), ()]
+    assert results[1].new_versions == (2,) and results[2].duplicates[0].existing_id == 2
+    assert store.current_submission_ids() == [2]
+
+
+def test_a_crafted_backup_folder_executes_nothing(known, tmp_path):
+    """The old restore ran the folder's load.sql (IMPORT DATABASE); one that wrote a file proved it."""
+    backup = tmp_path / "backup"
+    known.export_database(backup)
+    target = tmp_path / "pwned.txt"
+    for name in ("schema.sql", "load.sql"):
+        (backup / name).write_text(f"COPY (SELECT 'x') TO '{target}';\n", encoding="utf-8")
+    with open_store(tmp_path / "copy.duckdb") as copy:
+        copy.import_database(backup)
+        assert not target.exists()
+        assert snapshot(copy)["submissions"] == snapshot(known)["submissions"]
+    # a manifest naming a table we never write, or a path, is refused before anything changes
+    manifest = json.loads((backup / "selfeval-backup.json").read_text(encoding="utf-8"))
+    for bad in ({"../../etc/passwd": 1}, {"evil": 0}):
+        tampered = {**manifest, "tables": {**manifest["tables"], **bad}}
+        (backup / "selfeval-backup.json").write_text(json.dumps(tampered), encoding="utf-8")
+        if "evil" in bad:
+            (backup / "evil.parquet").write_bytes((backup / "transfers.parquet").read_bytes())
+        with open_store(tmp_path / "copy2.duckdb") as copy:
+            upload(copy, make_scorecard(1, project_code=code(90)), "mine.xlsx")
+            before = snapshot(copy)
+            with pytest.raises(StoreError):
+                copy.import_database(backup, replace=True)
+            assert snapshot(copy) == before
+    # a damaged data file: a Chinese message, nothing changed
+    (backup / "selfeval-backup.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (backup / "indicators.parquet").write_bytes(b"PAR1 not parquet")
+    with open_store(tmp_path / "copy3.duckdb") as copy:
+        with pytest.raises(StoreError, match="无法读取"):
+            copy.import_database(backup)
+        assert copy.is_empty()
+
+
+def test_an_old_export_database_folder_is_read_as_data_only(tmp_path):
+    """Backups written before this version (DuckDB's EXPORT DATABASE) restore from their Parquet."""
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    migrate(con, upto=2)
+    sc = make_scorecard(2, project_code=code(3))
+    con.execute(V1_SUBMISSION, [code(3), form_to_json(sc.form)])
+    con.execute(
+        "INSERT INTO forms (submission_id, project_code, project_name, year, unit) VALUES (1, ?, '旧', '2023', ?)",
+        [code(3), A],
+    )
+    folder = tmp_path / "legacy"
+    con.execute(f"EXPORT DATABASE '{folder}' (FORMAT parquet)")
+    con.close()
+    (folder / "load.sql").write_text(f"COPY (SELECT 1) TO '{tmp_path / 'ran.txt'}';", encoding="utf-8")
+    with open_store(tmp_path / "new.duckdb") as s:
+        s.import_database(folder)
+        assert not (tmp_path / "ran.txt").exists()
+        assert s.version == LATEST_VERSION and s.load_form(1) == sc.form
+        assert s._rows("SELECT content_hash IS NOT NULL FROM submissions") == [(True,)]
+
+
+def test_a_damaged_database_file_gives_a_chinese_message(tmp_path):
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(b"this is not a database" * 500)
+    with pytest.raises(StoreError, match="无法"):
+        open_store(broken)
+    cli = subprocess.run(
+        [sys.executable, "-m", "selfeval", "init", "--db", str(broken)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 1 and "无法" in cli.stderr and "Traceback" not in cli.stderr

@@ -8,6 +8,7 @@ DataFrames — on an embedded DuckDB file (default) or a shared PostgreSQL serve
     typed.py     numbers parsed from indicator text (target_value, actual_value, achievement)
     writes.py    save / save_many / restore_version: SQL written once
     queries.py   every read, always filtered by the acting principal's units
+    backup.py    backups as Parquet files + a manifest; restore executes nothing from the folder
     sqlutil.py   the `Db` protocol both backends implement, unit filters
     duckdb.py    the embedded backend (`Store`)
 
@@ -82,6 +83,7 @@ __all__ = [
     "migrate",
     "open_store",
     "refresh_typed_values",
+    "restore",
     "schema_version",
     "typed_values",
 ]
@@ -93,6 +95,16 @@ def default_db_path() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parent.parent.parent / "data" / "selfeval.duckdb"
+
+
+def restore(directory: str | Path, target: str | Path | None = None) -> None:
+    """Replace the store at `target` (a path or URL; default `default_db_path()`) with a backup
+    folder written by `export_database` (the CLI's `restore`, as the local administrator)."""
+    store = open_store(target, seed_if_empty=False)
+    try:
+        store.import_database(directory, replace=True)
+    finally:
+        store.close()
 
 
 def open_store(

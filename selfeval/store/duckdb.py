@@ -14,10 +14,11 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from selfeval.store.backup import Backups
 from selfeval.store.errors import StoreError, StoreLocked
 from selfeval.store.queries import Queries
-from selfeval.store.review import REVIEW_TABLES, REVIEW_VIEWS, Review
-from selfeval.store.schema import COLUMNS, SCHEMAS, TABLES, migrate
+from selfeval.store.review import Review
+from selfeval.store.schema import COLUMNS, SCHEMAS, migrate
 from selfeval.store.sqlutil import sql_string
 from selfeval.store.writes import Writes
 
@@ -77,7 +78,7 @@ def _connect(path: str) -> duckdb.DuckDBPyConnection:
         raise StoreError(f"无法打开数据库文件 {path}：文件已损坏或不是 DuckDB 数据库（{exc}）。") from exc
 
 
-class Store(Review, Writes, Queries):
+class Store(Review, Writes, Queries, Backups):
     """The embedded store (DuckDB): one file, one writer, a cursor per read. Acts as `who`
     (default: the local administrator, as the CLI does); `scoped(who)` gives the same store acting
     as someone else."""
@@ -160,46 +161,25 @@ class Store(Review, Writes, Queries):
         with db.stage(f"_staged_{table}", staged):
             db.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _staged_{table}")
 
-    # -- backups -------------------------------------------------------------------------------------
-    def export_database(self, directory: str | Path) -> None:
-        """Write every table (schema + Parquet files) to a directory with DuckDB's EXPORT DATABASE."""
-        with self._lock:
-            cur = self._con.cursor()
-            try:
-                cur.execute(f"EXPORT DATABASE {sql_string(str(directory))} (FORMAT parquet)")
-            finally:
-                cur.close()
+    # -- backups (see backup.py) ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _snapshot(self) -> Iterator[DuckDb]:
+        """One read transaction: every table as of one moment."""
+        cur = self._con.cursor()
+        try:
+            db = DuckDb(cur)
+            with db.transaction():
+                yield db
+        finally:
+            cur.close()
 
-    def import_database(self, directory: str | Path, *, replace: bool = False) -> None:
-        """Load a backup written by `export_database` (then upgrade it if it is older). Refuses to
-        overwrite stored submissions unless `replace` is true."""
-        directory = Path(directory)
-        if not (directory / "schema.sql").is_file() or not (directory / "load.sql").is_file():
-            raise StoreError(f"“{directory}”不是 selfeval 数据库备份目录（缺少 schema.sql 或 load.sql）。")
-        with self._lock:
-            cur = self._con.cursor()
-            try:
-                if not replace and cur.execute("SELECT COUNT(*) FROM submissions").fetchall()[0][0]:
-                    raise StoreError("数据库中已有数据；要用备份覆盖，请指定 replace=True。")
-                db = DuckDb(cur)
-                with db.transaction():
-                    for view in ("current_forms", *REVIEW_VIEWS):
-                        cur.execute(f"DROP VIEW IF EXISTS {view}")
-                    for table in (*reversed(TABLES), *REVIEW_TABLES, "schema_version"):
-                        cur.execute(f"DROP TABLE IF EXISTS {table}")
-                    cur.execute(f"IMPORT DATABASE {sql_string(str(directory))}")
-                self.version = migrate(db)
-            finally:
-                cur.close()
+    def _dump_table(self, db: DuckDb, table: str, path: Path) -> None:
+        db.execute(f"COPY (SELECT * FROM {table}) TO {sql_string(str(path))} (FORMAT parquet)")
 
     @classmethod
     def restore(cls, directory: str | Path, path: str | Path | None = None) -> None:
         """Replace the database at `path` (default: `default_db_path()`) with a backup directory
         written by `export_database` (the CLI's `restore`)."""
-        from selfeval.store import default_db_path
+        from selfeval.store import restore
 
-        store = cls(path if path is not None else default_db_path())
-        try:
-            store.import_database(directory, replace=True)
-        finally:
-            store.close()
+        restore(directory, path)

@@ -16,7 +16,7 @@ from selfeval.store.errors import AccessDenied, NotFound
 from selfeval.store.records import BUDGET_LEVEL1, BUDGET_LEVEL2, GRADES
 from selfeval.store.rows import _indicator_score
 from selfeval.store.schema import TABLES
-from selfeval.store.sqlutil import filters, unit_clause
+from selfeval.store.sqlutil import RELATIONS_SQL, filters, split_relations, unit_clause
 
 NOT_FOUND = "没有编号为 {id} 的自评表，或您无权查看它。"
 
@@ -274,10 +274,8 @@ class Queries:
     def table_counts(self) -> dict[str, int]:
         """Rows per table (a whole-store figure: administrators only)."""
         self._require_unrestricted("查看全库统计")
-        return {
-            t: self._rows(f"SELECT COUNT(*) FROM {t}")[0][0] for t in (*self.all_tables(), "schema_version")
-        }
+        return {t: self._rows(f"SELECT COUNT(*) FROM {t}")[0][0] for t in (*TABLES, "schema_version")}
 
-    def all_tables(self) -> tuple[str, ...]:
-        """The data tables of this schema version (what backups and migrations copy)."""
-        return TABLES
+    def relations(self) -> tuple[list[str], list[str]]:
+        """(tables, views) of the store's schema: what backups and `migrate` copy."""
+        return split_relations(self._rows(RELATIONS_SQL))

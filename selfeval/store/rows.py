@@ -4,15 +4,16 @@ one transaction inserts, and stored rows turned back into IndicatorScores."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from selfeval.model import Form, Indicator, IndicatorScore, Scorecard
-from selfeval.serialize import form_to_json
+from selfeval.serialize import content_sha256, form_to_json
+from selfeval.store.errors import TRANSFERRED
 from selfeval.store.records import Duplicate, SaveResult, Upload
-from selfeval.store.schema import TABLES
+from selfeval.store.schema import ALL_WRITTEN
 from selfeval.store.typed import _year_int, typed_values
 
 
@@ -24,6 +25,7 @@ class _Prepared:
     sha256: str
     size: int
     form_json: str
+    content_hash: str  # what the form declares, whatever file kind or layout it came in
     rows: dict[str, list[dict[str, Any]]]
 
     @property
@@ -128,40 +130,81 @@ def _prepare(sc: Scorecard, file_sha: str | None, file_size: int | None) -> _Pre
         sha,
         size,
         form_json,
+        content_sha256(form, sc.profile),
         {"forms": [form_row], "funds": funds_rows, "indicators": indicator_rows, "issues": issue_rows},
     )
 
 
 @dataclass
+class Head:
+    """The current version of one project and year, as the batch sees it (stored or in the batch)."""
+
+    submission_id: int
+    content_hash: str | None
+    unit: str
+
+
+@dataclass
 class _Batch:
-    """The rows one transaction will insert; duplicates are also recognised within the batch."""
+    """The rows one transaction will insert. Duplicates are recognised within the batch exactly as
+    against the store: the same file key seen, or the same content as the project's current version
+    (`heads`, updated as the batch stores new versions). `check(form, head)` says why the acting
+    principal may not store a form (None: may), and whether storing it transfers the project."""
 
     ids: Iterator[int]
     now: datetime
-    tables: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in TABLES})
+    heads: dict[tuple[str, str], Head]
+    check: Callable[[Any, Head | None], tuple[str | None, bool]]
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in ALL_WRITTEN})
     seen: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    project_years: set[tuple[str, str]] = field(default_factory=set)
 
-    def add(
-        self, u: Upload, prepared: list[_Prepared], existing: dict[int, int], versioned: set[int], offset: int
-    ) -> SaveResult:
+    def add(self, u: Upload, prepared: list[_Prepared], existing: dict[int, int], offset: int) -> SaveResult:
+        refused = []
+        for p in prepared:
+            h = p.sc.form.header
+            reason, _ = self.check(
+                p.sc.form, self.heads.get((h.project_code, h.year)) if h.project_code else None
+            )
+            if reason:
+                refused.append(reason)
+        if refused:  # one file, one decision: nothing of it is stored
+            return SaveResult((), (), (), tuple(dict.fromkeys(refused)))
         stored: list[int] = []
         new_versions: list[int] = []
         duplicates: list[Duplicate] = []
+        transfers: list[str] = []
         for n, p in enumerate(prepared):
             i = offset + n
             h = p.sc.form.header
+            head = self.heads.get((h.project_code, h.year)) if h.project_code else None
             earlier = existing.get(i, self.seen.get(p.key))
+            if earlier is None and head is not None and head.content_hash == p.content_hash:
+                earlier = head.submission_id  # the same form in another file or layout
             if earlier is not None:
                 duplicates.append(Duplicate(h.project_code, h.project_name, earlier, p.sc.form.sheet))
                 continue
             sid = next(self.ids)
             self.seen[p.key] = sid
             stored.append(sid)
-            if h.project_code and (i in versioned or (h.project_code, h.year) in self.project_years):
+            if head is not None:
                 new_versions.append(sid)
+                if head.unit != h.unit:
+                    transfers.append(
+                        TRANSFERRED.format(code=h.project_code, year=h.year, old=head.unit, new=h.unit)
+                    )
+                    self.tables["transfers"].append(
+                        {
+                            "submission_id": sid,
+                            "project_code": h.project_code,
+                            "year": h.year,
+                            "from_unit": head.unit,
+                            "to_unit": h.unit,
+                            "transferred_by": u.submitted_by,
+                            "transferred_at": self.now,
+                        }
+                    )
             if h.project_code:
-                self.project_years.add((h.project_code, h.year))
+                self.heads[(h.project_code, h.year)] = Head(sid, p.content_hash, h.unit)
             self.tables["submissions"].append(
                 {
                     "id": sid,
@@ -177,11 +220,12 @@ class _Batch:
                     "project_code": h.project_code,
                     "year": h.year,
                     "form_json": p.form_json,
+                    "content_hash": p.content_hash,
                 }
             )
             for table, rows in p.rows.items():
                 self.tables[table].extend({"submission_id": sid, **row} for row in rows)
-        return SaveResult(tuple(stored), tuple(duplicates), tuple(new_versions))
+        return SaveResult(tuple(stored), tuple(duplicates), tuple(new_versions), (), tuple(transfers))
 
 
 def _indicator_score(form: Form, row: tuple) -> IndicatorScore:

@@ -7,6 +7,7 @@ each in one transaction, and records them in `schema_version`.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -157,11 +158,50 @@ _V2 = (
     _backfill_typed_values,
 )
 
+
+def _backfill_content_hash(db: Db) -> None:
+    """content_hash of every stored submission, from its form and profile (as writes compute it)."""
+    from selfeval.serialize import content_sha256, form_from_json
+
+    rows = db.execute("SELECT id, form_json, profile FROM submissions WHERE content_hash IS NULL")
+    if not rows:
+        return
+    hashes = pa.table(
+        {"id": [r[0] for r in rows], "h": [content_sha256(form_from_json(r[1]), r[2] or "") for r in rows]},
+        schema=pa.schema([("id", pa.int64()), ("h", pa.string())]),
+    )
+    with db.stage("_hashes", hashes):
+        db.execute("UPDATE submissions SET content_hash = v.h FROM _hashes v WHERE submissions.id = v.id")
+
+
+_V4 = (
+    "ALTER TABLE submissions ADD COLUMN content_hash VARCHAR",
+    _backfill_content_hash,
+    """
+    CREATE TABLE transfers (
+        submission_id BIGINT NOT NULL,
+        project_code VARCHAR NOT NULL,
+        year VARCHAR NOT NULL,
+        from_unit VARCHAR,
+        to_unit VARCHAR,
+        transferred_by VARCHAR NOT NULL,
+        transferred_at TIMESTAMP NOT NULL
+    )""",
+    # PostgreSQL plans on indexes; DuckDB scans columns fast and its indexes slow bulk inserts down
+    PerBackend(postgres="CREATE INDEX submissions_project ON submissions (project_code, year, id)"),
+    PerBackend(postgres="CREATE INDEX submissions_file ON submissions (sha256, sheet, project_code)"),
+    PerBackend(postgres="CREATE INDEX forms_submission ON forms (submission_id)"),
+    PerBackend(postgres="CREATE INDEX funds_submission ON funds (submission_id, line_no)"),
+    PerBackend(postgres="CREATE INDEX indicators_submission ON indicators (submission_id, position)"),
+    PerBackend(postgres="CREATE INDEX issues_submission ON issues (submission_id, position)"),
+)
+
 # Append only: never edit a migration that has shipped; add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "submissions, forms, funds, indicators, issues; view current_forms", _V1),
     Migration(2, "indicators: typed target_value, actual_value, achievement", _V2),
     Migration(3, "review: review_states, audit_events, review_deadlines; view approved_forms", REVIEW_DDL),
+    Migration(4, "submissions.content_hash; transfers (project moved to another unit); indexes", _V4),
 )
 
 
@@ -188,6 +228,7 @@ COLUMNS: dict[str, tuple[tuple[str, pa.DataType], ...]] = {
         ("project_code", STR),
         ("year", STR),
         ("form_json", STR),
+        ("content_hash", STR),
     ),
     "forms": (
         ("submission_id", I64),
@@ -254,8 +295,19 @@ COLUMNS: dict[str, tuple[tuple[str, pa.DataType], ...]] = {
         ("location", STR),
         ("message", STR),
     ),
+    "transfers": (
+        ("submission_id", I64),
+        ("project_code", STR),
+        ("year", STR),
+        ("from_unit", STR),
+        ("to_unit", STR),
+        ("transferred_by", STR),
+        ("transferred_at", TS),
+    ),
 }
-TABLES: tuple[str, ...] = tuple(COLUMNS)  # in insert order
+# the tables of one submission, in insert order (restore_version copies these)
+TABLES: tuple[str, ...] = ("submissions", "forms", "funds", "indicators", "issues")
+ALL_WRITTEN: tuple[str, ...] = (*TABLES, "transfers")  # every table a save may write
 SCHEMAS = {t: pa.schema(list(cols)) for t, cols in COLUMNS.items()}
 
 
@@ -277,8 +329,9 @@ def _run_step(db: Db, step: Step) -> None:
         step(db)
 
 
-def migrate(con: Any, upto: int | None = None) -> int:
-    """Apply the missing migrations in order, each in its own transaction; return the version reached."""
+def migrate(con: Any, upto: int | None = None, *, nested: bool = False) -> int:
+    """Apply the missing migrations in order, each in its own transaction (or all inside the
+    caller's when `nested`, as a restore does); return the version reached."""
     db = as_db(con)
     current = schema_version(db)
     latest = MIGRATIONS[-1].version
@@ -287,7 +340,7 @@ def migrate(con: Any, upto: int | None = None) -> int:
     for m in MIGRATIONS:
         if m.version <= current or (upto is not None and m.version > upto):
             continue
-        with db.transaction():
+        with contextlib.nullcontext() if nested else db.transaction():
             for step in m.steps:
                 _run_step(db, step)
             db.execute(

@@ -70,6 +70,16 @@ def filters(
     return (" AND ".join(clauses) or "TRUE"), params
 
 
+# the store's own tables and views (not temporary or staged relations), on both backends
+RELATIONS_SQL = """SELECT table_name, table_type FROM information_schema.tables
+    WHERE table_schema = current_schema() AND table_catalog = current_database() ORDER BY table_name"""
+
+
+def split_relations(rows: list[tuple]) -> tuple[list[str], list[str]]:
+    """(base tables, views) from RELATIONS_SQL's rows."""
+    return [n for n, t in rows if t == "BASE TABLE"], [n for n, t in rows if t == "VIEW"]
+
+
 ARROW_SQL_TYPES = {
     pa.int64(): "BIGINT",
     pa.int32(): "INTEGER",

@@ -15,12 +15,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from selfeval.model import Scorecard
-from selfeval.serialize import content_sha256, form_from_json
+from selfeval.model import Form, Scorecard
+from selfeval.serialize import form_from_json
+from selfeval.store.errors import NOT_YOUR_UNIT, OWNED_BY_OTHER, ROLE_CANNOT, AccessDenied, NotFound
+from selfeval.store.queries import NOT_FOUND
 from selfeval.store.records import ORIGINS, Origin, SaveResult, Upload
-from selfeval.store.review import record_versions
-from selfeval.store.rows import _Batch, _prepare, _Prepared
-from selfeval.store.schema import COLUMNS, I64, STR, TABLES
+from selfeval.store.review import record_event, record_versions
+from selfeval.store.rows import Head, _Batch, _prepare, _Prepared
+from selfeval.store.schema import ALL_WRITTEN, COLUMNS, I64, STR, TABLES
 from selfeval.store.sqlutil import now
 
 _KEYS_SCHEMA = pa.schema([("i", I64), ("sha256", STR), ("sheet", STR), ("project_code", STR), ("year", STR)])
@@ -47,16 +49,28 @@ class Writes:
         JSON when there are no bytes — same sheet, same project code), or a form whose content equals
         its project's current version (the same form in another file or layout), is reported as a
         duplicate and not written; a changed one for the same project and year becomes its new
-        current version.
+        current version. Raises AccessDenied (naming the owner unit) when the principal may not
+        store it; use save_many to get refusals as results instead.
         """
-        return self.save_many([Upload(tuple(scorecards), source_name, data, kind, origin, submitted_by)])[0]
+        result = self.save_many([Upload(tuple(scorecards), source_name, data, kind, origin, submitted_by)])[0]
+        if result.refused:
+            raise AccessDenied("；".join(result.refused))
+        return result
 
     def save_many(self, uploads: Sequence[Upload]) -> list[SaveResult]:
-        """Store several uploads in one transaction (all of them or none): a batch import or a
-        multi-file upload pays one commit instead of one per file. One SaveResult per upload."""
+        """Store several uploads in one transaction: a batch import or a multi-file upload pays one
+        commit instead of one per file. One SaveResult per upload.
+
+        Duplicates are recognised in SQL by keys, never by comparing stored JSON: the same file key
+        (sha256 of the bytes, sheet, project code) anywhere in the history, or the same content hash
+        as the project's current version — within the batch exactly as against the store, so one
+        form sent as .txt, .xlsx and .xls in one batch is stored once. An upload with a form the
+        acting principal may not store (another unit's project, a unit not theirs) stores nothing
+        and says why in `refused`; the other uploads of the batch are stored."""
         for u in uploads:
             if u.origin not in ORIGINS:
                 raise ValueError(f"origin must be one of {ORIGINS}, not {u.origin!r}")
+        self._require("save", "保存自评表")
         prepared: list[list[_Prepared]] = []
         for u in uploads:
             file_sha = hashlib.sha256(u.data).hexdigest() if u.data is not None else None
@@ -84,48 +98,101 @@ class Writes:
                            GROUP BY k.i"""
                     )
                 )
-                versioned = {
-                    i
-                    for (i,) in db.execute(
-                        """SELECT DISTINCT k.i FROM _keys k JOIN submissions s
-                           ON s.project_code = k.project_code AND s.year = k.year
-                           WHERE k.project_code <> ''"""
-                    )
-                }
-                current = db.execute(
-                    """SELECT k.i, s.id, s.form_json, s.profile FROM _keys k JOIN submissions s
-                       ON s.project_code = k.project_code AND s.year = k.year
-                       WHERE k.project_code <> '' AND s.id = (
-                           SELECT MAX(s2.id) FROM submissions s2
-                           WHERE s2.project_code = s.project_code AND s2.year = s.year)"""
+                heads = self._heads(
+                    db, "SELECT DISTINCT project_code, year FROM _keys WHERE project_code <> ''"
                 )
-            for i, sid, form_json, profile in current:
-                p = flat[i]
-                if i not in existing and content_sha256(form_from_json(form_json), profile) == content_sha256(
-                    p.sc.form, p.sc.profile
-                ):
-                    existing[i] = sid
             next_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions")[0][0]
-            batch = _Batch(itertools.count(next_id), now())
+            batch = _Batch(itertools.count(next_id), now(), heads, self._may_store)
             offset = 0
             results = []
             for u, group in zip(uploads, prepared, strict=True):
-                results.append(batch.add(u, group, existing, versioned, offset))
+                results.append(batch.add(u, group, existing, offset))
                 offset += len(group)
-            for table in TABLES:
+            for table in ALL_WRITTEN:
                 self._insert_rows(db, table, batch.tables[table])
-            record_versions(db, self.who, next_id)
+            if batch.tables["submissions"]:
+                record_versions(db, self.who, next_id)
+            for t in batch.tables["transfers"]:
+                self._audit_transfer(db, t)
         return results
+
+    def _audit_transfer(self, db: Any, t: dict[str, Any]) -> None:
+        record_event(
+            db,
+            self.who,
+            "transfer",
+            project_code=t["project_code"],
+            year=t["year"],
+            submission_id=t["submission_id"],
+            unit=t["to_unit"],
+            comment=f"{t['from_unit']} → {t['to_unit']}",
+        )
+
+    @staticmethod
+    def _heads(db: Any, wanted: str, params: Sequence[Any] = ()) -> dict[tuple[str, str], Head]:
+        """The current version (id, content hash, unit) of the projects and years `wanted` selects:
+        the highest id of each, found by key columns only."""
+        rows = db.execute(
+            f"""SELECT s.project_code, s.year, s.id, s.content_hash, f.unit
+                FROM submissions s JOIN forms f ON f.submission_id = s.id
+                WHERE s.id IN (SELECT MAX(s2.id) FROM submissions s2
+                               JOIN ({wanted}) k ON s2.project_code = k.project_code AND s2.year = k.year
+                               GROUP BY s2.project_code, s2.year)""",
+            params,
+        )
+        return {(code, year): Head(sid, content, unit or "") for code, year, sid, content, unit in rows}
+
+    # -- who may store what --------------------------------------------------------------------------
+    def _require(self, action: str, what: str) -> None:
+        from selfeval.access import ROLE_LABELS, can
+
+        if not can(self.who, action):
+            raise AccessDenied(
+                ROLE_CANNOT.format(role=ROLE_LABELS.get(self.who.role, self.who.role), what=what)
+            )
+
+    def _may_store(self, form: Form, head: Head | None) -> tuple[str | None, bool]:
+        """(why not, transfer): a form must name one of the principal's units, and a project
+        belongs to the unit of its current version — only an administrator may move it."""
+        from selfeval.access import can
+
+        h = form.header
+        units = tuple(self.who.units)
+        if units and h.unit not in units:
+            return NOT_YOUR_UNIT.format(unit=h.unit or "（未填写实施单位）", units="、".join(units)), False
+        if head is None or head.unit == h.unit:
+            return None, False
+        if can(self.who, "transfer") and not units:
+            return None, True
+        return OWNED_BY_OTHER.format(code=h.project_code, year=h.year, owner=head.unit, unit=h.unit), False
 
     def restore_version(self, submission_id: int, *, submitted_by: str = "") -> int:
         """Make an earlier version current again by copying it as a new submission (origin editor).
-        Returns the new id, or the same id when it is already current."""
+        Returns the new id, or the same id when it is already current. Only versions of projects
+        the principal sees, and only into a unit they may store for."""
+        self._require("restore", "恢复历史版本")
         with self._writing() as db:
-            row = db.execute("SELECT project_code, year FROM submissions WHERE id = ?", [submission_id])
+            visible, vparams = self._visible()
+            row = db.execute(
+                f"""SELECT s.project_code, s.year, f.unit, s.form_json FROM submissions s
+                    JOIN forms f ON f.submission_id = s.id WHERE s.id = ? AND {visible}""",
+                [int(submission_id), *vparams],
+            )
             if not row:
-                raise KeyError(submission_id)
+                raise NotFound(NOT_FOUND.format(id=submission_id))
+            code, year, unit, form_json = row[0]
             if db.execute("SELECT submission_id FROM current_forms WHERE submission_id = ?", [submission_id]):
                 return submission_id
+            head = (
+                self._heads(
+                    db, "SELECT CAST(? AS VARCHAR) AS project_code, CAST(? AS VARCHAR) AS year", [code, year]
+                ).get((code, year))
+                if code
+                else None
+            )
+            reason, transfer = self._may_store(form_from_json(form_json), head)
+            if reason:
+                raise AccessDenied(reason)
             new_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions")[0][0]
             stamp = now()
             for table in TABLES:
@@ -141,7 +208,17 @@ class Writes:
                     f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {table} WHERE {key} = ?",
                     [*params, submission_id],
                 )
-            record_versions(
-                db, self.who, new_id, action="restore", comment=f"恢复自编号 {submission_id} 的版本"
-            )
+            record_versions(db, self.who, new_id, action="restore")
+            if transfer:
+                moved = {
+                    "submission_id": new_id,
+                    "project_code": code,
+                    "year": year,
+                    "from_unit": head.unit,
+                    "to_unit": unit,
+                    "transferred_by": submitted_by,
+                    "transferred_at": stamp,
+                }
+                self._insert_rows(db, "transfers", [moved])
+                self._audit_transfer(db, moved)
             return new_id
