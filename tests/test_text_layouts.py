@@ -318,3 +318,85 @@ def test_two_numbers_in_one_column_are_refused_not_joined():
     result = read_bytes("\n".join(lines).encode(), "layout.txt")
     assert result.forms == ()
     assert [p.code for p in result.problems if p.severity == "error"] == ["TEXT_COLUMNS_UNCLEAR"]
+
+
+# ---------------------------------------------------------------------------------------------
+# evidence that settles what a count could not
+
+
+def test_sub_rows_without_dashes_follow_the_total_rows_columns(seed_figures):
+    """Sub-rows printed without their — cells, and the 年初预算数 blank everywhere: the total row's
+    printed 执行率 says which amount is missing; the sub-rows leave the same column empty."""
+    text = text_layouts.to_bar_dump(variants.seed_text(), drop_initial=True).replace("—|\n", "")
+    result = read_bytes(text.encode(), "seed.txt")
+    assert [p for p in result.problems if p.severity == "error"] == []
+    assert {f.header.project_code: _seed_declared(f) for f in result.forms} == seed_figures
+    funds = result.forms[0].funds
+    assert (funds.total.initial_budget, funds.total.annual_budget, funds.total.executed) == (
+        None,
+        350000.0,
+        345202.0,
+    )
+    part = funds.parts[0]
+    assert (part.label, part.initial_budget, part.annual_budget, part.executed) == (
+        "当年财政拨款",
+        None,
+        350000.0,
+        345202.0,
+    )
+
+
+def test_funds_row_missing_a_cell_without_a_rate_to_tell_is_refused():
+    """预算数 and 执行数 with the 执行率 blank: nothing says which of the three amounts is missing."""
+    text = text_layouts.to_bar_dump(CENTRAL).replace(
+        "500.00|\n520.00|\n512.88|\n10|\n98.63%|", "520.00|\n512.88|\n10|", 1
+    )
+    result = read_bytes(text.encode(), "funds.txt")
+    assert result.forms == ()
+    (problem,) = [p for p in result.problems if p.severity == "error"]
+    assert problem.code == "TEXT_AMBIGUOUS" and "资金" in problem.message
+
+
+def test_list_numbers_in_names_and_dotted_dates_are_read():
+    text = CENTRAL.replace("\t救助人次\t", "\t1、救助人次\t").replace(
+        "\t90%\t15\t12\t", "\t2023.12.31\t15\t12\t"
+    )
+    for layout in ("tabs", "bar_dump", "aligned"):
+        result = read_bytes(LAYOUTS[layout](text).encode(), "names.txt")
+        assert [p for p in result.problems if p.severity == "error"] == [], layout
+        (form,) = result.forms
+        assert form.indicators[0].name == "1、救助人次"
+        assert form.indicators[2].actual == "2023.12.31"
+        assert _declared(form)[-1] == [20, 15, 12, 30, 10]
+
+
+def test_goal_prose_naming_budget_columns_is_not_taken_for_lost_separators():
+    text = CENTRAL.replace(
+        "为困难群众提供医疗救助", "年初预算数500万元，全年预算数520万元，为困难群众提供医疗救助"
+    )
+    result = read_bytes(text.encode(), "prose.txt")
+    assert [p.code for p in result.problems if p.severity == "error"] == []
+    assert len(result.forms) == 1
+
+
+def test_one_unclear_form_in_an_aligned_text_leaves_the_others_read(seed_figures):
+    forms = variants.split_forms(variants.seed_text())
+    damaged = text_layouts.to_layout(forms[0], gap=7).split("\n")
+    header = next(line for line in damaged if "一级指标" in line)
+    weight_col, score_col = header.index("* 分值") + 2, header.index("* 得分") + 2
+    at = next(i for i, line in enumerate(damaged) if "服务劳模人数" in line)
+    row = damaged[at]
+    middle = (weight_col + 4 + score_col) // 2
+    damaged[at] = (
+        row[:weight_col]
+        + " " * (middle - 2 - weight_col)
+        + "12.5"
+        + " " * (score_col - middle - 2)
+        + row[score_col:]
+    )
+    text = "\n".join(damaged) + text_layouts.to_layout("\n".join(forms[1:]), gap=7)
+    result = read_bytes(text.encode(), "seed.txt")
+    assert [p.code for p in result.problems if p.severity == "error"] == ["TEXT_COLUMNS_UNCLEAR"]
+    got = {f.header.project_code: _seed_declared(f) for f in result.forms}
+    assert len(got) == 12 and all(got[k] == seed_figures[k] for k in got)
+    assert "440304226011500000008" not in got

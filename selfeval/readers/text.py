@@ -151,20 +151,25 @@ def _needs_regroup(chunk: list[Row]) -> bool:
     return has_grid_word and not whole_header
 
 
-_GLUED_NUMBERS = re.compile(r"%\d|\d\.\d+\.\d")
+# amounts run together (`500.00520.00`), a percentage run into the next number (`98.63%9.86`)
+_GLUED_NUMBERS = re.compile(r"\d\.\d{2}\d+\.\d{2}|\d%\d")
+_GLUED_LABELS = ("年度资金总额", "资金总额", "当年财政拨款")
+_GLUED_HEADERS = ("一级指标", "二级指标", "三级指标", "年初预算数", "全年预算数", "全年执行数")
 
 
 def _glued_cell(chunk: list[Row]) -> Cell | None:
-    """A cell where the separators between cells were lost: `年度资金总额:202010100.00%10`."""
+    """A cell where the separators between cells were lost: `年度资金总额:202010100.00%10`, or a
+    header run together (`一级指标二级指标三级指标`). Prose (goals, reasons) is not looked at."""
     for row in chunk:
         for cell in row:
             key = vocab.norm(cell.text)
-            label = next((w for w in ("年度资金总额", "资金总额", "当年财政拨款") if key.startswith(w)), None)
+            if len(key) > 40 or "，" in key or "。" in key:
+                continue
+            label = next((w for w in _GLUED_LABELS if key.startswith(w)), None)
             if label and re.search(r"\d", key[len(label) :]):
                 return cell
-            if len(key) <= 60 and _GLUED_NUMBERS.search(key) and not re.search(r"[\u4e00-\u9fff]{4}", key):
+            if _GLUED_NUMBERS.search(key) and not re.search(r"[\u4e00-\u9fff]{4}", key):
                 return cell
-            words = [w for w in ("一级指标", "二级指标", "三级指标", "年初预算数", "全年预算数") if w in key]
-            if len(words) > 1:
+            if sum(w in key for w in _GLUED_HEADERS) > 1:
                 return cell
     return None

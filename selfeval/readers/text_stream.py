@@ -19,7 +19,8 @@ from selfeval.values import to_number
 
 Row = tuple[Cell, ...]
 PLACEHOLDERS = {"—", "-", "–", "/", "／", "——", "－"}
-_VALUE_START = re.compile(r"^\s*([<>=≤≥＜＞＝≧≦═]|\d)")
+# a value, not a name: starts with an operator, or with a number that is not a list number (`1、服务人次`)
+_VALUE_START = re.compile(r"^\s*([<>=≤≥＜＞＝≧≦═]|\d+(?:\.\d+)?(?![、.．)）]\D))")
 _FUNDS_COL0 = 3  # funds header fields start here: col 1 holds 项目资金（元）, col 2 the row label
 _GRID_COL0 = 2  # indicator header fields start here: col 1 holds 年度绩效指标
 
@@ -118,11 +119,15 @@ def funds_mappings(fields: list[str], values: list[Cell]) -> list[dict[str, Cell
     return found
 
 
+AMOUNTS = frozenset({"initial_budget", "annual_budget", "executed"})
+
+
 def resolve_funds(
     fields: list[str], values: list[Cell], line: int, like: frozenset[str] | None
 ) -> dict[str, Cell]:
-    """The one placement the cells allow; else the one the printed 执行率 confirms; else the one the
-    total row used (a sub-row of the same table leaves the same columns empty); else refused."""
+    """The one placement the cells allow; else the one the printed 执行率 confirms; else, for a
+    sub-row (`like`: the amount columns the total row filled), the one that fills the same amount
+    columns and nothing but placeholders elsewhere (a sub-row has no 分值/执行率/得分); else refused."""
     options = funds_mappings(fields, values)
     if len(options) == 1:
         return options[0]
@@ -132,7 +137,12 @@ def resolve_funds(
     if len(verified) == 1:
         return verified[0]
     if like is not None:
-        same = [m for m in options if frozenset(m) == like]
+        same = [
+            m
+            for m in options
+            if frozenset(f for f, c in m.items() if not _is_placeholder(c.text)) == like
+            and all(f in AMOUNTS or _is_placeholder(c.text) for f, c in m.items())
+        ]
         if len(same) == 1:
             return same[0]
     raise StreamRefused("TEXT_AMBIGUOUS", line, _snippet(values), "资金表缺少单元格，无法确定缺的是哪一列")
@@ -365,9 +375,13 @@ def regroup(cells: list[Cell]) -> list[Row]:
             while j < n and not _ends_funds_row(_key(cells[j])):
                 j += 1
             values = cells[i + 1 : j]
-            mapping = resolve_funds(b.funds_fields, values, cell.row, b.total_like)
+            mapping = resolve_funds(
+                b.funds_fields, values, cell.row, None if label == "total" else b.total_like
+            )
             if label == "total":
-                b.total_like = frozenset(mapping)
+                b.total_like = frozenset(
+                    f for f, c in mapping.items() if f in AMOUNTS and not _is_placeholder(c.text)
+                )
                 b.total_funds = mapping
             row = [Cell(cell.text, cell.row, 2)]
             if b.funds_prefix is not None:
