@@ -133,6 +133,8 @@ def test_budget_weight_20_and_unverified_rows():
     text = "\n".join(blocks(project_report(unverified_row())))
     assert "本表核验状态为“部分核验”" in text
     assert "另有 1 个指标未核验" in text and "未核验，原表申报得分 12.5 分" in text
+    assert "未核验原因：无法识别实际完成值“很多”" in text
+    assert w.DRAFT_REASON_OTHER not in text  # declared at full weight: nothing to explain but the check
 
 
 def test_missing_amounts_and_not_applicable():
@@ -144,7 +146,7 @@ def test_missing_amounts_and_not_applicable():
 
 def test_to_fill_markers_only_where_the_form_cannot_know():
     text = "\n".join(blocks(project_report(seed("劳模管理"))))
-    # the draft note, background, 结果应用 ×2, and the next step of a project that lost no indicator point
+    # the draft note, background, the budget leftover's cause (35.00 budgeted, 34.52 spent), 结果应用 ×2
     assert text.count(w.TO_FILL) == 5
     assert "项目立项背景、政策依据、主要内容及实施情况：" + w.TO_FILL in text
 

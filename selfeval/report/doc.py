@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -28,6 +28,7 @@ LATIN_FONT = "Times New Roman"
 BODY_SIZE = Pt(14)  # 四号
 TABLE_SIZE = Pt(10.5)  # 五号
 TITLE_SIZE = Pt(18)  # 小二
+KEEP_TOGETHER = 20  # rows
 
 # XML 1.0 refuses C0 controls except tab/newline/CR, lone surrogates and U+FFFE/U+FFFF; the bidi
 # overrides are legal but let text display in another order than it is stored, so they go too
@@ -59,6 +60,11 @@ def _fonts(run_or_style, east_asian: str, size: Pt | None = None, bold: bool | N
     fonts.set(qn("w:eastAsia"), east_asian)
     fonts.set(qn("w:ascii"), LATIN_FONT)
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:eastAsia"), "zh-CN")  # Chinese text laid out and substituted as Chinese
 
 
 class Writer:
@@ -138,12 +144,15 @@ class Writer:
             for c, value in enumerate(values):
                 cell = cells[c]
                 cell.width = Cm(widths[c])
+                cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
                 p = cell.paragraphs[0]
                 p.paragraph_format.first_line_indent = None
                 p.paragraph_format.line_spacing = 1.0
                 p.paragraph_format.space_after = Pt(0)
                 if r == 0 or _numeric(value):
                     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                # a table that fits a page stays on one page (each row keeps with the next)
+                p.paragraph_format.keep_with_next = r < len(rows) and len(rows) <= KEEP_TOGETHER
                 _fonts(p.add_run(safe(value)), HEADING_FONT if r == 0 else BODY_FONT, TABLE_SIZE, bold)
         for c, width in enumerate(widths):
             table.columns[c].width = Cm(width)

@@ -23,7 +23,7 @@ from selfeval.report.facts import (
 )
 from selfeval.rules import load_profile, round_half_up
 
-INDICATOR_WIDTHS = (1.9, 2.0, 2.8, 2.0, 2.0, 1.2, 1.3, 2.2)
+INDICATOR_WIDTHS = (2.3, 2.0, 2.5, 2.0, 2.0, 1.2, 1.3, 2.1)
 
 
 def project_report(card: Scorecard) -> bytes:
@@ -168,7 +168,9 @@ def _results(doc: Writer, card: Scorecard, f: Facts) -> None:
         doc.para(
             w.ALL_MET.format(count=len(f.rows))
             if f.all_met
-            else w.SOME_MISSED.format(count=len(f.rows), met=f.met, missed=f.missed),
+            else w.SOME_MISSED.format(count=len(f.rows), met=f.met, missed=f.missed)
+            if f.missed
+            else w.SOME_MET.format(count=len(f.rows), met=f.met),
             w.SOME_UNSCORED.format(count=f.unscored) if f.unscored else "",
             w.SOME_UNVERIFIED.format(count=f.unverified) if f.unverified else "",
             w.OVER_NOTE.format(count=f.over) if f.over else "",
@@ -248,7 +250,7 @@ def _indicator_rows(card: Scorecard, f: Facts) -> list[tuple[str, ...]]:
     for r in f.rows:
         ind = r.s.indicator
         if r.unverified:
-            score = f"{w.pts(r.s.score)}（{w.TABLE_UNVERIFIED}）"
+            score = f"{w.pts(r.s.score)}\n（{w.TABLE_UNVERIFIED}）"
         else:
             score = w.pts(r.s.score) if r.s.score is not None else w.TABLE_UNSCORED
         lost = r.lost is None or r.lost > 0.005
@@ -323,6 +325,8 @@ def _reason(r: Row) -> str:
     reason, _ = split_reason(ind.reason)
     if has_reason(reason):
         return w.DEV_REASON.format(reason=reason)
+    if r.unverified and (r.s.score or 0) >= (ind.weight or 0) - 0.005:
+        return ""  # the declared score is the full weight: nothing deviates, only the check is missing
     template = w.DRAFT_REASON.get("unscored" if r.s.score is None else r.s.rule, w.DRAFT_REASON_OTHER)
     drafted = template.format(target=w.quote(ind.target), actual=w.quote(ind.actual))
     return w.DEV_REASON_DRAFT.format(reason=drafted)

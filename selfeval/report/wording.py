@@ -127,6 +127,7 @@ CONCLUSION_GROUP_UNSCORED = "{level1}有指标未能评分（分值 {weight} 分
 DECLARED_DIFFERS = "原表申报总分 {declared} 分，与按评分规则计算的 {computed} 分不一致，请核对。"
 ALL_MET = "项目设置的 {count} 个三级指标均达到年度指标值。"
 SOME_MISSED = "项目设置的 {count} 个三级指标中，{met} 个达到年度指标值，{missed} 个未达到。"
+SOME_MET = "项目设置的 {count} 个三级指标中，{met} 个达到年度指标值。"
 SOME_UNSCORED = "另有 {count} 个指标未能按评分规则评分，是否达成无法判断。"
 SOME_UNVERIFIED = "另有 {count} 个指标未核验（原表缺少分值或指标值等），保留原表申报得分，须人工核实。"
 FORM_PARTLY_VERIFIED = "本表核验状态为“{status}”（{reasons}），总分中未核验部分采用原表申报得分，须人工核实。"
@@ -167,7 +168,9 @@ TABLE_UNVERIFIED = "未核验"
 
 NO_DEVIATION = "本项目预算执行率和各项绩效指标均得满分，无偏差。"
 DEVIATION_INTRO = "本项目共失分 {lost} 分，逐项说明如下。"
-DEVIATION_INTRO_UNSCORED = "本项目已评分部分失分 {lost} 分；另有 {count} 个指标未能评分。逐项说明如下。"
+DEVIATION_INTRO_UNSCORED = (
+    "本项目经规则核验的部分失分 {lost} 分；另有 {count} 个指标未核验或未能评分。逐项说明如下。"
+)
 DEV_BUDGET = "预算执行率：全年预算数{budget}，全年执行数{executed}，执行率 {rate}，失分 {lost} 分。"
 DEV_BUDGET_REASON = f"偏差原因：年度资金未全部支出，结余{{left}}，具体原因{TO_FILL}"
 DEV_ROW = "{level2}“{name}”：年度指标值{target}，实际完成值{actual}，失分 {lost} 分。"
