@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from selfeval.access import PAGES_BY_ROLE, ROLE_LABELS  # noqa: E402
-from views import _ui  # noqa: E402
+from views import _review_ui, _ui  # noqa: E402
 
 st.set_page_config(page_title="项目支出绩效自评", page_icon="📋", layout="wide")
 
@@ -42,4 +42,5 @@ if not who.authenticated:
     st.info(_ui.LOCAL_BANNER, icon=":material/lock_open:")
 
 _ui.guarded(lambda: _ui.sidebar_filters(who))
+_review_ui.reset_basis()
 nav.run()

@@ -29,7 +29,8 @@ def test_dashboard_on_the_sample(app_db):
     for label, value in SEED_METRICS.items():
         assert shown[label] == value, label
     assert any("本地模式：未启用登录，仅限本机访问" in i.value for i in at.info)
-    assert len(at.get("vega_lite_chart")) == 4  # one year stored: no year-over-year chart
+    # one year stored: no year-over-year chart; the organisation view adds its review-progress chart
+    assert len(at.get("vega_lite_chart")) == 5
 
 
 def _add_other_year_and_unit(path):

@@ -273,3 +273,20 @@ def test_backup_keeps_states_and_the_audit_trail(store, tmp_path):
         # and a backup over a store that already has review rows replaces them
         other.import_database(tmp_path / "backup", replace=True)
         assert len(other.audit_trail(code(1), "2023")) == len(events)
+
+
+def test_with_basis_approved_reads_every_figure_query_on_approved_versions(store):
+    first = save(store, EDITOR_A, card(1, executed=90000.0), "a.xlsx")
+    save(store, EDITOR_A, card(2, executed=80000.0), "b.xlsx")  # never submitted
+    store.scoped(EDITOR_A).submit(first)
+    store.scoped(REVIEWER_A).approve(first)
+    save(store, EDITOR_A, card(1, executed=50000.0), "a2.xlsx")  # a new draft after approval
+    approved = store.scoped(VIEWER_A).with_basis("approved")
+    assert approved.project_scores("2023")["rate"].tolist() == [90.0]
+    assert approved.portfolio_summary("2023")["forms"].tolist() == [1]
+    assert sorted(store.project_scores("2023")["rate"].tolist()) == [50.0, 80.0]
+    assert store.with_basis("latest") is store
+    approved.close()  # closing the view leaves the store open
+    assert not store.is_empty()
+    with pytest.raises(ValueError):
+        store.with_basis("final")

@@ -46,6 +46,7 @@ PAGES: dict[str, PageSpec] = {
     "project": PageSpec("project", "views/project.py", "项目详情", ":material/description:", "project"),
     "upload": PageSpec("upload", "views/upload.py", "上传评分", ":material/upload_file:", "upload"),
     "editor": PageSpec("editor", "views/editor.py", "在线编辑", ":material/edit_note:", "editor"),
+    "review": PageSpec("review", "views/review.py", "审核", ":material/fact_check:", "review"),
 }
 
 
@@ -121,8 +122,11 @@ def data_version() -> tuple[int, int]:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _cached_query(path: str, version: tuple[int, int], method: str, args: tuple, kwargs: tuple) -> Any:
-    return getattr(_open_store(path), method)(*args, **dict(kwargs))
+def _cached_query(
+    path: str, version: tuple[int, ...], method: str, args: tuple, kwargs: tuple, basis: str = "latest"
+) -> Any:
+    # basis: 总览's "仅已通过 / 最新版本" switch (views/_review_ui.py), "latest" on every other page
+    return getattr(_open_store(path).with_basis(basis), method)(*args, **dict(kwargs))
 
 
 def query(method: str, *args: Any, **kwargs: Any) -> Any:
@@ -134,6 +138,7 @@ def query(method: str, *args: Any, **kwargs: Any) -> Any:
         method,
         args,
         tuple(sorted(kwargs.items())),
+        st.session_state.get("_figures_basis", "latest"),
     )
 
 

@@ -14,7 +14,7 @@ from selfeval.messages import SEVERITY_LABELS
 from selfeval.rules import score
 from selfeval.serialize import form_sha256
 from selfeval.template import write_template
-from views import _ui
+from views import _review_ui, _ui
 from views._edit import (
     COMPUTED_COLUMN,
     EDITOR_COLUMNS,
@@ -63,6 +63,7 @@ def main() -> None:
     before = score(source_form, profile)
     edited = changed_rows(source_form, form)
     st.markdown(f"**{fmt.plain(label)}**　按“{fmt.plain(profile.title)}”评分")
+    _review_ui.editor_status(source_id)
     _headline(card, before, edited)
     _grid(form, card, key)
     _differences(result, session)
@@ -73,6 +74,7 @@ def main() -> None:
         _ui.show_issues(card.issues, expanded=False, key="editor_all")
     _downloads(card)
     _save(who, card, edited)
+    _review_ui.editor_submit(source_id, edited)
 
 
 def _headline(card, before, edited: list[int]) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from selfeval import charts, fmt
 from selfeval.store import GRADES
-from views import _report, _ui
+from views import _report, _review_ui, _ui
 from views._frames import lowest_table, outliers_table
 
 LOWEST_KEY = "lowest_pick"
@@ -16,6 +16,7 @@ MAX_BARS = 30
 def main() -> None:
     _ui.require_page("overview")
     st.title("总览")
+    _review_ui.figures_basis()
     year, unit = _ui.filters()
     if _ui.store().is_empty():
         _ui.empty_state()
@@ -158,3 +159,4 @@ def _lowest(table) -> None:
 
 
 _ui.guarded(main)
+_ui.guarded(lambda: _review_ui.organisation_view(*_ui.filters()))

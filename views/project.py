@@ -6,7 +6,7 @@ import streamlit as st
 
 from selfeval import charts, fmt
 from selfeval.model import Scorecard
-from views import _report, _ui
+from views import _report, _review_ui, _ui
 from views._frames import (
     ORIGIN_LABELS,
     funds_table,
@@ -42,6 +42,7 @@ def main() -> None:
     card = _ui.store().load_scorecard(int(sid))
     _report.project_download(card, int(sid))
     _show_card(card, row)
+    _review_ui.project_review(int(sid), row["project_code"], row["year"])
     _history(who, row)
 
 

@@ -11,6 +11,7 @@ return and transfers through `record_event`. SQL both backends accept.
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import Any
 
@@ -152,6 +153,7 @@ class Review:
     """Review steps and reads, mixed into each Store class beside Writes and Queries."""
 
     who: Any
+    basis = "latest"  # which versions the figure queries read (see with_basis)
 
     # -- steps ---------------------------------------------------------------------------------------
     def submit(self, submission_id: int, explanation: str = "") -> str:
@@ -237,6 +239,26 @@ class Review:
                 )
 
     # -- reads ---------------------------------------------------------------------------------------
+    def with_basis(self, basis: str) -> Any:
+        """This store reading the approved figures (`"approved"`: every query runs on approved_forms,
+        the latest approved version of each project, which has current_forms' columns) or the latest
+        ones (`"latest"`, the store itself): the leaders' "仅已通过 / 最新" switch for every chart."""
+        if basis == "latest":
+            return self
+        if basis != "approved":
+            raise ValueError(f"basis must be 'latest' or 'approved', not {basis!r}")
+        other = copy.copy(self)
+        other._owner = False  # the connection stays the original's to close
+        query, rows = self._query, self._rows
+
+        def approved(sql: str) -> str:
+            return sql.replace("current_forms", "approved_forms")
+
+        other._query = lambda sql, params=(): query(approved(sql), params)
+        other._rows = lambda sql, params=(): rows(approved(sql), params)
+        other.basis = "approved"
+        return other
+
     def deadline(self, year: str | int | None) -> date | None:
         if year is None:
             return None

@@ -208,7 +208,9 @@ class Writes:
                     f"INSERT INTO {table} ({', '.join(cols)}) SELECT {select} FROM {table} WHERE {key} = ?",
                     [*params, submission_id],
                 )
-            record_versions(db, self.who, new_id, action="restore")
+            record_versions(
+                db, self.who, new_id, action="restore", comment=f"恢复自编号 {submission_id} 的版本"
+            )
             if transfer:
                 moved = {
                     "submission_id": new_id,

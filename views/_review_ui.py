@@ -1,0 +1,347 @@
+"""The review loop on the pages: state badges, the returned comment and 送审 in 在线编辑, the timeline
+on 项目详情, the organisation view and the "仅已通过 / 最新" switch on 总览.
+
+Each page calls these with one line; the library (selfeval.store.review, selfeval.workflow) decides
+everything, acting as the signed-in principal. Reads are cached on the store's data version, which
+changes with every save and every review step.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from selfeval import charts, fmt
+from selfeval.access import ROLE_LABELS, can
+from selfeval.store import StoreError
+from selfeval.store.review import ReviewRefused
+from selfeval.workflow import action_label, available, state_label
+from views import _ui
+
+BASIS_KEY = "_figures_basis"  # what _ui.query reads: "latest" unless 总览's switch says otherwise
+BASIS_LABELS = {"latest": "最新版本", "approved": "仅已通过"}
+BADGE_COLORS = {"draft": "gray", "submitted": "orange", "approved": "green", "returned": "red"}
+ACTION_ICONS = {
+    "upload": ":material/upload_file:",
+    "import": ":material/upload_file:",
+    "edit": ":material/edit_note:",
+    "submit": ":material/send:",
+    "approve": ":material/check_circle:",
+    "return": ":material/undo:",
+    "restore": ":material/history:",
+    "transfer": ":material/swap_horiz:",
+}
+BEIJING = timezone(timedelta(hours=8))
+
+
+# ------------------------------------------------------------------------------------------ plumbing
+
+
+def scoped():
+    """The store acting as the signed-in person."""
+    return _ui.store().scoped(_ui.principal())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached(path: str, version: tuple, who: Any, method: str, args: tuple) -> Any:
+    return getattr(_ui._open_store(path).scoped(who), method)(*args)
+
+
+def read(method: str, *args: Any) -> Any:
+    """store.scoped(principal).<method>(*args), cached on the data version (review steps included)."""
+    s = _ui.store()
+    return _cached(s.path, tuple(s.data_version()), _ui.principal(), method, args)
+
+
+def local_time(ts: Any) -> str:
+    """A stored UTC timestamp as Beijing time, minutes."""
+    if ts is None or pd.isna(ts):
+        return "—"
+    return pd.Timestamp(ts).to_pydatetime().replace(tzinfo=UTC).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def badge(state: str | None) -> str:
+    """A Markdown badge: :green-badge[已通过] and so on."""
+    return f":{BADGE_COLORS.get(state or 'draft', 'gray')}-badge[{state_label(state)}]"
+
+
+def _states_by_id(year: str | None = None, unit: str | None = None) -> dict[int, str]:
+    df = read("project_states", year, unit)
+    return dict(zip(df["submission_id"].astype(int), df["state"], strict=True)) if not df.empty else {}
+
+
+# ------------------------------------------------------------------------------------------ 总览
+
+
+def reset_basis() -> None:
+    """Every script run starts on the latest figures; only 总览's switch changes that (app.py)."""
+    st.session_state[BASIS_KEY] = "latest"
+
+
+def current_basis() -> str:
+    return st.session_state.get(BASIS_KEY, "latest")
+
+
+def figures_basis() -> str:
+    """The switch at the top of 总览: every chart and table below reads the latest versions or only
+    the approved ones (the latest approved version of each project)."""
+    choice = st.segmented_control(
+        "图表口径",
+        list(BASIS_LABELS),
+        format_func=BASIS_LABELS.get,
+        default="latest",
+        key="figures_basis_choice",
+        help="“最新版本”按每个项目最新提交的版本统计；“仅已通过”只统计审核通过的版本（每个项目取最近一次通过的版本）。",
+    )
+    basis = choice or "latest"
+    st.session_state[BASIS_KEY] = basis
+    if basis == "approved":
+        st.caption("以下图表只统计审核已通过的版本；未通过的项目不计入。")
+    return basis
+
+
+def organisation_view(year: str | None, unit: str | None = None) -> None:
+    """Per unit: projects, 未提交 / 已退回 / 已送审 / 已通过, average score and execution rate (on
+    the chosen basis), as a sortable table and a chart; the deadline and what is still missing."""
+    st.subheader("各单位审核进度", anchor="review-progress")
+    if year is None:
+        st.info("请在左侧选择一个年度，查看该年度各单位的填报与审核进度。", icon=":material/event:")
+        return
+    basis = current_basis()
+    org = read("organisation", year, basis)
+    if unit is not None:
+        org = org[org["unit"] == unit]
+    if org.empty:
+        st.info("所选年度尚无项目。", icon=":material/inbox:")
+        return
+    st.markdown(
+        "　".join(
+            f":{BADGE_COLORS[state]}-badge[{label} {int(org[state].sum())}]"
+            for state, label in (
+                ("draft", "未提交"),
+                ("returned", "已退回"),
+                ("submitted", "已送审"),
+                ("approved", "已通过"),
+            )
+        )
+    )
+    _deadline_line(year, org)
+    table = pd.DataFrame(
+        {
+            "实施单位": org["unit"],
+            "项目数": org["projects"],
+            "未提交": org["draft"],
+            "已退回": org["returned"],
+            "已送审": org["submitted"],
+            "已通过": org["approved"],
+            "通过率": 100 * org["approved"] / org["projects"].where(org["projects"] > 0),
+            "平均得分": org["mean_score"],
+            "预算执行率": org["rate"],
+        }
+    )
+    figures = "已通过版本" if basis == "approved" else "最新版本"
+    left, right = st.columns([1.25, 1], gap="large")
+    with left:
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            placeholder="—",
+            key="org_table",
+            column_config={
+                "实施单位": st.column_config.TextColumn("实施单位", width="medium"),
+                "通过率": st.column_config.ProgressColumn(
+                    "通过率", format="%.0f%%", min_value=0, max_value=100
+                ),
+                "平均得分": _ui.points_column("平均得分", f"按{figures}计算"),
+                "预算执行率": st.column_config.NumberColumn(
+                    "预算执行率", format="%.2f%%", help=f"按{figures}计算：全年执行数合计 ÷ 全年预算数合计"
+                ),
+            },
+        )
+        st.caption(f"点击列标题可排序。平均得分与预算执行率按{figures}计算。")
+    with right:
+        st.altair_chart(charts.review_progress(org), width="stretch")
+    _missing(year, unit)
+
+
+def _deadline_line(year: str, org: pd.DataFrame) -> None:
+    """The deadline, days left, and how many projects are not approved yet; an administrator sets it."""
+    deadline = read("deadline", year)
+    pending = int(org["projects"].sum() - org["approved"].sum())
+    who = _ui.principal()
+    cols = st.columns([3, 1])
+    with cols[0]:
+        if deadline is None:
+            st.markdown(f"尚未设置 {year} 年度的审核截止日期。还有 **{pending}** 个项目未通过审核。")
+        else:
+            days = (deadline - _today()).days
+            when = f"还有 **{days}** 天" if days >= 0 else f":red[已逾期 **{-days}** 天]"
+            st.markdown(
+                f"审核截止日期 **{deadline:%Y年%m月%d日}**，{when}；还有 **{pending}** 个项目未通过审核。"
+            )
+    if can(who, "all_units") and not who.units:
+        with cols[1].popover("设置截止日期", icon=":material/event:"):
+            chosen = st.date_input(
+                "截止日期", value=deadline or date(int(year) + 1, 3, 31), key="deadline_pick"
+            )
+            if st.button("保存截止日期", key="deadline_save", type="primary"):
+                scoped().set_deadline(year, chosen)
+                st.rerun()
+            if deadline is not None and st.button("清除截止日期", key="deadline_clear"):
+                scoped().set_deadline(year, None)
+                st.rerun()
+
+
+def _today() -> date:
+    return datetime.now(BEIJING).date()
+
+
+def _missing(year: str, unit: str | None) -> None:
+    states = read("project_states", year, unit)
+    todo = states[states["state"] != "approved"]
+    with st.expander(f"尚未通过审核的项目（{len(todo)}）", icon=":material/pending_actions:"):
+        if todo.empty:
+            st.success("全部项目均已通过审核。", icon=":material/check_circle:")
+            return
+        order = {"draft": 0, "returned": 1, "submitted": 2}
+        todo = todo.assign(_o=todo["state"].map(order)).sort_values(["unit", "_o", "project_code"])
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "实施单位": todo["unit"],
+                    "项目": todo["project_name"],
+                    "项目编码": todo["project_code"],
+                    "状态": todo["state"].map(state_label),
+                    "退回意见": todo["comment"].where(todo["state"] == "returned", ""),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            placeholder="—",
+            key="org_missing",
+        )
+
+
+# ------------------------------------------------------------------------------------------ 项目详情
+
+
+def project_review(submission_id: int, project_code: str, year: str) -> None:
+    """The current version's state (with the editor's explanation and the reviewer's comment) and the
+    audit trail of the project as a timeline."""
+    try:
+        review = read("review_state", int(submission_id))
+    except StoreError:
+        return
+    st.markdown(f"#### 审核状态　{badge(review['state'])}")
+    _review_notes(review)
+    trail = read("audit_trail", project_code, str(year))
+    with st.expander(f"审核记录（{len(trail)} 条）", expanded=True, icon=":material/timeline:"):
+        timeline(trail)
+
+
+def _review_notes(review: dict) -> None:
+    if review["explanation"]:
+        st.markdown(f"**送审说明**：{fmt.plain(review['explanation'])}")
+    if review["state"] == "returned" and review["comment"]:
+        st.error(
+            f"**退回意见**（{fmt.plain(review['updated_by'])}，{local_time(review['updated_at'])}）：{fmt.plain(review['comment'])}",
+            icon=":material/undo:",
+        )
+    elif review["comment"]:
+        st.markdown(f"**审核意见**：{fmt.plain(review['comment'])}")
+
+
+def timeline(trail: pd.DataFrame) -> None:
+    """One line per event, oldest first: when (北京时间), who in which role, what, on which version,
+    and the comment."""
+    if trail.empty:
+        st.caption("暂无记录。")
+        return
+    for _, e in trail.iterrows():
+        role = ROLE_LABELS.get(e["role"], e["role"])
+        version = f"第 {int(e['version'])} 版" if pd.notna(e["version"]) and e["version"] else ""
+        head = (
+            f"{ACTION_ICONS.get(e['action'], '')} **{action_label(e['action'])}**　{version}　"
+            f":gray[{local_time(e['happened_at'])} · {fmt.plain(e['actor'])}（{role}）]"
+        )
+        if e["state"]:
+            head += f"　{badge(e['state'])}"
+        st.markdown(head)
+        if e["comment"]:
+            st.markdown(f"> {fmt.plain(e['comment'])}")
+
+
+# ------------------------------------------------------------------------------------------ 在线编辑
+
+
+def _stored_id(source_id: str) -> int | None:
+    return int(source_id[3:]) if source_id.startswith("db:") else None
+
+
+def editor_status(source_id: str) -> None:
+    """Above the grid: the state of the stored version being edited and, when it was returned, the
+    reviewer's comment — the fix happens right here."""
+    sid = _stored_id(source_id)
+    if sid is None:
+        return
+    try:
+        review = read("review_state", sid)
+    except StoreError:
+        return
+    st.markdown(f"审核状态：{badge(review['state'])}")
+    if review["state"] == "returned":
+        st.error(
+            f"**已退回，请按意见修改后保存，再重新送审。** 退回意见（{fmt.plain(review['updated_by'])}，"
+            f"{local_time(review['updated_at'])}）：{fmt.plain(review['comment'])}",
+            icon=":material/undo:",
+        )
+    elif review["state"] == "approved":
+        st.info("该版本已通过审核并锁定；保存修改将生成新版本，需重新送审。", icon=":material/lock:")
+    elif review["state"] == "submitted":
+        st.info(
+            "该版本已送审，等待审核；保存修改将生成新版本并撤回本次送审。", icon=":material/hourglass_top:"
+        )
+
+
+def editor_submit(source_id: str, edited: list[int]) -> None:
+    """送审 of the stored version: an explanation box (required when the form has errors), then one
+    button. Unsaved edits must be saved first: what is reviewed is a stored version."""
+    sid = _stored_id(source_id)
+    who = _ui.principal()
+    if sid is None or not can(who, "submit"):
+        return
+    try:
+        review = read("review_state", sid)
+        card = _ui.store().scoped(who).load_scorecard(sid)
+    except StoreError:
+        return
+    st.markdown("#### 送审")
+    for kind, text in st.session_state.pop("review_flash", []):
+        getattr(st, kind)(text)
+    if "submit" not in available(who, review["state"], unit=card.form.header.unit):
+        st.caption(f"当前状态为“{state_label(review['state'])}”，不能送审。")
+        return
+    if edited:
+        st.caption("有未保存的修改：请先保存为新版本，再送审。")
+        return
+    errors = sum(1 for i in card.issues if i.severity == "error")
+    needs = errors > 0 or review["state"] == "returned"
+    explanation = st.text_area(
+        "送审说明" + ("（必填）" if needs else "（可选）"),
+        key=f"submit_explanation_{sid}",
+        placeholder="说明表中仍存在的问题及原因，或对退回意见的回应；审核人可以看到。",
+        help=f"该表有 {errors} 处错误，送审时必须说明原因。" if errors else None,
+    )
+    if st.button("送审", type="primary", icon=":material/send:", key=f"submit_{sid}"):
+        try:
+            scoped().submit(sid, explanation)
+        except ReviewRefused as exc:
+            st.error(str(exc))
+            return
+        st.session_state["review_flash"] = [("success", "已送审，等待审核人审核。")]
+        _ui.invalidate()
+        st.rerun()

@@ -1,0 +1,161 @@
+"""审核: the forms waiting for this reviewer (filter by unit), each opened beside its computed scores,
+the differences from what it declares and its issues, approved or returned in one step."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from selfeval import fmt
+from selfeval.store.review import ReviewRefused
+from views import _review_ui as review
+from views import _ui
+
+ALL = "全部单位"
+PICK = "review_pick"
+
+
+def main() -> None:
+    who = _ui.require_page("review")
+    st.title("审核")
+    for kind, text in st.session_state.pop("review_done", []):
+        getattr(st, kind)(text)
+    year, _ = _ui.filters()
+    queue = review.read("review_queue", None, year)
+    units = sorted(set(queue["unit"])) if not queue.empty else []
+    if len(units) > 1:
+        chosen = st.segmented_control(
+            "实施单位", [ALL, *units], default=ALL, key="review_unit", help="只看某个单位送审的表。"
+        )
+        if chosen not in (None, ALL):
+            queue = queue[queue["unit"] == chosen]
+    if queue.empty:
+        st.success(
+            "没有等待审核的自评表。" + (f"（{year} 年度）" if year else ""), icon=":material/task_alt:"
+        )
+        return
+    st.caption(f"等待审核 {len(queue)} 份（{who.name}）。先送审的排在前面。")
+    left, right = st.columns([1, 2.4], gap="large")
+    with left:
+        sid = _queue(queue)
+    with right:
+        _open(int(sid), queue[queue["submission_id"] == sid].iloc[0])
+
+
+def _queue(queue: pd.DataFrame) -> int:
+    """The waiting forms as a list to pick from: name, unit, score, errors, when submitted."""
+    ids = [int(i) for i in queue["submission_id"]]
+    if st.session_state.get(PICK) not in ids:
+        st.session_state[PICK] = ids[0]
+    labels = {
+        int(r.submission_id): (
+            f"{r.project_name or r.project_code}\n\n"
+            f"{r.unit} · {fmt.points(r.total)} 分"
+            + (f" · {int(r.errors)} 处错误" if r.errors else "")
+            + f" · {review.local_time(r.updated_at)} 送审"
+        )
+        for r in queue.itertuples()
+    }
+    return st.radio("待审核", ids, key=PICK, format_func=labels.get, label_visibility="collapsed")
+
+
+def _open(sid: int, row: pd.Series) -> None:
+    card = _ui.store().scoped(_ui.principal()).load_scorecard(sid)
+    form = card.form
+    st.subheader(fmt.plain(form.header.project_name) or "（未命名项目）")
+    st.markdown(
+        f"项目编码 `{form.header.project_code or '—'}` · {fmt.plain(form.header.unit) or '—'} · "
+        f"{form.header.year or '—'} 年度　{review.badge(row['state'])}　{_ui.grade_badge(card.grade)}"
+    )
+    cols = st.columns(4)
+    cols[0].metric(
+        "总分（计算）",
+        fmt.points(card.total),
+        _ui.score_delta(card.total, form.declared_total),
+        border=True,
+        delta_color="off",
+    )
+    cols[1].metric("等级", card.grade or "—", border=True)
+    cols[2].metric("预算执行率", fmt.pct(card.rate), border=True)
+    errors = sum(1 for i in card.issues if i.severity == "error")
+    cols[3].metric(
+        "错误 / 警告", f"{errors} / {sum(1 for i in card.issues if i.severity == 'warning')}", border=True
+    )
+    if row["explanation"]:
+        st.info(f"**送审说明**：{fmt.plain(row['explanation'])}", icon=":material/chat:")
+    _decide(sid)
+    diff = _differences(card)
+    tabs = st.tabs(
+        [f"与申报不一致（{len(diff)}）", f"问题清单（{len(card.issues)}）", "逐项评分", "审核记录"]
+    )
+    with tabs[0]:
+        if diff.empty:
+            st.success("申报得分与规则计算一致。", icon=":material/check_circle:")
+        else:
+            st.dataframe(diff, hide_index=True, width="stretch", placeholder="—", key=f"review_diff_{sid}")
+    with tabs[1]:
+        _ui.show_issues(card.issues, key=f"review_{sid}")
+    with tabs[2]:
+        _ui.indicator_grid(card, key=f"review_{sid}")
+    with tabs[3]:
+        review.timeline(review.read("audit_trail", form.header.project_code, form.header.year))
+
+
+def _differences(card) -> pd.DataFrame:
+    """Where what the form declares and what the rules compute differ: the total, the budget score
+    and each indicator row."""
+    rows = []
+    form = card.form
+
+    def add(what: str, declared, computed) -> None:
+        if declared is None or computed is None or abs(declared - computed) >= 0.005:
+            if declared is None and computed is None:
+                return
+            rows.append({"项目": what, "申报": declared, "计算": computed})
+
+    add("总分", form.declared_total, card.total)
+    add("预算执行得分", form.funds.declared_score, card.budget_score)
+    for s in card.indicators:
+        ind = s.indicator
+        if ind.not_applicable or (ind.declared_score is None and s.score is None):
+            continue
+        add(f"{ind.level2}｜{ind.name}", ind.declared_score, s.score)
+    df = pd.DataFrame(rows, columns=["项目", "申报", "计算"])
+    df["差额"] = df["计算"] - df["申报"]
+    return df.round(2)
+
+
+def _decide(sid: int) -> None:
+    """Approve or return in one step: a comment box (required to return) and two buttons."""
+    with st.container(border=True):
+        comment = st.text_area(
+            "审核意见",
+            key=f"review_comment_{sid}",
+            placeholder="退回时必填：写明需要修改的内容；通过时可选。",
+            height=80,
+        )
+        c1, c2, _ = st.columns([1, 1, 2])
+        approve = c1.button(
+            "通过", type="primary", icon=":material/check:", key=f"approve_{sid}", width="stretch"
+        )
+        back = c2.button("退回", icon=":material/undo:", key=f"return_{sid}", width="stretch")
+    if not (approve or back):
+        return
+    store = review.scoped()
+    try:
+        if approve:
+            store.approve(sid, comment)
+            done = "已通过审核。"
+        else:
+            store.return_(sid, comment)
+            done = "已退回，填报人将在“在线编辑”中看到退回意见。"
+    except ReviewRefused as exc:
+        st.error(str(exc), icon=":material/block:")
+        return
+    st.session_state.pop(f"review_comment_{sid}", None)
+    st.session_state["review_done"] = [("success", done)]
+    _ui.invalidate()
+    st.rerun()
+
+
+_ui.guarded(main)
