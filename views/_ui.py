@@ -8,6 +8,7 @@ arguments; scoring an upload is keyed on the sha256 of its bytes plus the profil
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from selfeval.ingest import score_bytes
 from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
 from selfeval.rules import DEFAULT_PROFILE, available_profiles, load_profile
-from selfeval.store import StoreError, default_db_path
+from selfeval.store import StoreError, default_db
 from selfeval.template import write_template
 from views._frames import INDICATOR_COLUMNS, SEVERITY_ORDER, indicator_table, issues_by_severity, issues_table
 
@@ -103,15 +104,16 @@ def _open_store(path: str):
 
 
 def store():
-    """The process's one Store on $SELFEVAL_DB (or data/selfeval.duckdb); stops the page with a
-    Chinese message when it cannot be opened (e.g. the CLI holds the file)."""
-    path = str(default_db_path())
+    """The process's one store on $SELFEVAL_DB (a DuckDB file, data/selfeval.duckdb by default, or
+    a postgresql:// URL), acting as this session's principal: every read and write is filtered by
+    their units in the library. Stops the page with a Chinese message when it cannot be opened."""
+    location = default_db()
     try:
-        return _open_store(path)
+        return _open_store(location).scoped(principal())
     except StoreError as exc:
         st.error(str(exc))
     except Exception as exc:  # a broken file: say which and why, never a traceback
-        st.error(f"无法打开数据库 {path}：{type(exc).__name__}: {exc}")
+        st.error(f"无法打开数据库 {location}：{type(exc).__name__}: {exc}")
     st.stop()
 
 
@@ -123,17 +125,18 @@ def data_version() -> tuple[int, int]:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _cached_query(
-    path: str, version: tuple[int, ...], method: str, args: tuple, kwargs: tuple, basis: str = "latest"
+    location: str, who: tuple, version: tuple[int, int], method: str, args: tuple, kwargs: tuple
 ) -> Any:
-    # basis: 总览's "仅已通过 / 最新版本" switch (views/_review_ui.py), "latest" on every other page
-    return getattr(_open_store(path).with_basis(basis), method)(*args, **dict(kwargs))
+    return getattr(_open_store(location).scoped(Principal(*who)), method)(*args, **dict(kwargs))
 
 
 def query(method: str, *args: Any, **kwargs: Any) -> Any:
-    """store().<method>(*args) through the data cache (DataFrames, lists)."""
+    """store().<method>(*args) through the data cache (DataFrames, lists), keyed on the principal
+    (name, role, units) too: two people never share an entry."""
     s = store()
     return _cached_query(
-        s.path if s.path != ":memory:" else str(default_db_path()),
+        default_db(),
+        dataclasses.astuple(s.who),
         data_version(),
         method,
         args,

@@ -11,6 +11,8 @@ DataFrames — on an embedded DuckDB file (default) or a shared PostgreSQL serve
     backup.py    backups as Parquet files + a manifest; restore executes nothing from the folder
     sqlutil.py   the `Db` protocol both backends implement, unit filters
     duckdb.py    the embedded backend (`Store`)
+    postgres.py  the shared backend (`PgStore`): a connection pool, writers serialised by an
+                 advisory lock, so many app processes and imports store each form exactly once
 
 Every Store acts as a principal (`store.who`; the CLI and scripts are the local administrator);
 `store.scoped(who)` is the same store acting as a page's signed-in user.
@@ -79,7 +81,10 @@ __all__ = [
     "Upload",
     "Writes",
     "_values",
+    "connect",
+    "default_db",
     "default_db_path",
+    "is_url",
     "migrate",
     "open_store",
     "refresh_typed_values",
@@ -89,12 +94,32 @@ __all__ = [
 ]
 
 
+def default_db() -> str:
+    """Where the store is: $SELFEVAL_DB (a DuckDB file or a postgresql:// URL), else
+    data/selfeval.duckdb in the repository."""
+    return os.environ.get("SELFEVAL_DB") or str(
+        Path(__file__).resolve().parent.parent.parent / "data" / "selfeval.duckdb"
+    )
+
+
 def default_db_path() -> Path:
-    """$SELFEVAL_DB, else data/selfeval.duckdb in the repository."""
-    env = os.environ.get("SELFEVAL_DB")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent.parent / "data" / "selfeval.duckdb"
+    """default_db() as a Path (for a DuckDB file)."""
+    return Path(default_db())
+
+
+def is_url(location: str | Path | None) -> bool:
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def connect(location: str | Path | None = None, *, who=None):
+    """The store at `location` (default `default_db()`): PostgreSQL for a postgresql:// URL, else
+    the DuckDB file at that path. Acts as `who` (default: the local administrator)."""
+    location = location if location is not None else default_db()
+    if is_url(str(location)):
+        from selfeval.store.postgres import PgStore
+
+        return PgStore(str(location), who=who)
+    return Store(location, who=who)
 
 
 def restore(directory: str | Path, target: str | Path | None = None) -> None:
@@ -117,7 +142,7 @@ def open_store(
 
     Raises StoreLocked when another process holds the file.
     """
-    store = Store(path if path is not None else default_db_path())
+    store = connect(path)
     if seed_if_empty and seed is not None and store.is_empty():
         try:
             seed(store)

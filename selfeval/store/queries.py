@@ -51,8 +51,9 @@ class Queries:
 
     # -- reads ---------------------------------------------------------------------------------------
     def is_empty(self) -> bool:
-        where, params = filters(None, None, self._units)
-        return self._rows(f"SELECT COUNT(*) FROM current_forms f WHERE {where}", params)[0][0] == 0
+        """Nothing stored at all (whoever asks: one bit about the whole store, which pages need
+        to tell "upload something first" from "nothing of your units this year")."""
+        return self._rows("SELECT COUNT(*) FROM submissions")[0][0] == 0
 
     def load_form(self, submission_id: int) -> Form:
         """The Form exactly as it was submitted (any version, current or not)."""

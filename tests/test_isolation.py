@@ -1,0 +1,154 @@
+"""Units isolated in the library: every read and write of the store acts as a principal, and an
+editor of unit A can neither take over, read, restore nor download unit B's projects — whatever the
+page does. The attacks of issue 11, one by one, at the store."""
+
+from __future__ import annotations
+
+import pytest
+
+from selfeval.access import NOBODY, Principal
+from selfeval.store import AccessDenied, NotFound, StoreError, Upload, open_store
+from tests.factories import make_scorecard
+
+A, B = "甲单位", "乙单位"
+CODE_A, CODE_B = "440304226011500000001", "440304226011500000002"
+EDITOR_A = Principal("a@example.cn", "editor", (A,), True)
+EDITOR_B = Principal("b@example.cn", "editor", (B,), True)
+VIEWER_A = Principal("va@example.cn", "viewer", (A,), True)
+ADMIN = Principal("admin@example.cn", "admin", (), True)
+
+
+def form(code: str, unit: str, executed: float = 50000.0, **kw):
+    return make_scorecard(3, project_code=code, unit=unit, executed=executed, **kw)
+
+
+def save(store, card, name="x.xlsx"):
+    return store.save(
+        [card], source_name=name, data=None, kind="xlsx", origin="upload", submitted_by=store.who.name
+    )
+
+
+@pytest.fixture
+def two_units(tmp_path):
+    """B's project in two versions, A's project in one — stored by their own editors."""
+    root = open_store(tmp_path / "iso.duckdb")
+    a, b = root.scoped(EDITOR_A), root.scoped(EDITOR_B)
+    (b1,) = save(b, form(CODE_B, B, 40000), "b1.xlsx").stored
+    (b2,) = save(b, form(CODE_B, B, 45000), "b2.xlsx").stored
+    (a1,) = save(a, form(CODE_A, A), "a1.xlsx").stored
+    yield root, a, b, {"b1": b1, "b2": b2, "a1": a1}
+    root.close()
+
+
+def test_an_editor_cannot_take_over_another_units_project(two_units):
+    root, a, b, ids = two_units
+    before = root.project_history(CODE_B, 2023)
+    # the same code and year, A's unit name: refused, naming the owner
+    with pytest.raises(AccessDenied, match=f"属于“{B}”") as caught:
+        save(a, form(CODE_B, A, 1.0))
+    assert CODE_B in str(caught.value)
+    # a decoy naming B as the unit: refused too (not A's unit)
+    with pytest.raises(AccessDenied, match=f"“{B}”不在您负责的单位"):
+        save(a, form(CODE_B, B, 2.0))
+    # in a batch: that file stores nothing, says why; the others are stored
+    results = a.save_many(
+        [
+            Upload((form(CODE_B, A, 3.0),), "attack.xlsx", b"attack", "xlsx", "upload"),
+            Upload((form(CODE_A, A, 60000),), "mine.xlsx", b"mine", "xlsx", "upload"),
+        ]
+    )
+    assert results[0].stored == () and B in results[0].refused[0]
+    assert results[1].stored and results[1].new_versions
+    after = root.project_history(CODE_B, 2023)
+    assert after["submission_id"].tolist() == before["submission_id"].tolist() == [ids["b1"], ids["b2"]]
+    assert b.project_scores()["project_code"].tolist() == [CODE_B]  # B still sees its project, as it was
+    assert b.load_form(ids["b2"]).funds.total.executed == 45000
+
+
+def test_an_editor_cannot_read_restore_or_download_another_units_forms(two_units):
+    _, a, _, ids = two_units
+    for sid in (ids["b1"], ids["b2"]):
+        with pytest.raises(NotFound):
+            a.load_form(sid)
+        with pytest.raises(KeyError):  # NotFound is a KeyError too
+            a.load_scorecard(sid)
+        assert a.form_indicators(sid).empty and a.form_issues(sid).empty
+        with pytest.raises(NotFound):
+            a.restore_version(sid, submitted_by="a")
+    assert a.project_history(CODE_B, 2023).empty
+    # "download all current forms of unit B" (the editor page's bundle) and every page query
+    assert a.current_scorecards(2023, B) == []
+    assert [c.form.header.unit for c in a.current_scorecards()] == [A]
+    assert a.project_scores(None, B).empty and a.portfolio_summary(None, B).empty
+    assert a.project_scores()["unit"].tolist() == [A]
+    assert a.units() == [A] and a.current_submission_ids() == [ids["a1"]]
+    assert set(a.points_lost()["forms"]) == {1}
+    # whole-store operations are the administrator's
+    for call in (a.table_counts, lambda: a.export_database("/tmp/never")):
+        with pytest.raises(AccessDenied):
+            call()
+
+
+def test_an_editor_restores_versions_of_its_own_projects(two_units):
+    root, _, b, ids = two_units
+    restored = b.restore_version(ids["b1"], submitted_by="b")
+    assert b.current_submission_ids() == [restored]
+    assert root.project_history(CODE_B, 2023)["origin"].tolist()[-1] == "editor"
+
+
+def test_a_viewer_reads_its_units_and_writes_nothing(two_units):
+    root, _, _, ids = two_units
+    viewer = root.scoped(VIEWER_A)
+    assert viewer.units() == [A]
+    with pytest.raises(AccessDenied, match="查看者"):
+        save(viewer, form(CODE_A, A, 1.0))
+    with pytest.raises(AccessDenied):
+        viewer.restore_version(ids["a1"])
+    with pytest.raises(NotFound):
+        viewer.load_form(ids["b2"])
+
+
+def test_nobody_sees_nothing_and_writes_nothing(two_units):
+    root, _, _, ids = two_units
+    nobody = root.scoped(NOBODY)
+    assert not nobody.is_empty() and nobody.years() == [] and nobody.units() == []
+    assert nobody.project_scores().empty and nobody.current_scorecards() == []
+    for sid in ids.values():
+        with pytest.raises(NotFound):
+            nobody.load_scorecard(sid)
+    with pytest.raises(AccessDenied):
+        save(nobody, form(CODE_A, A, 1.0))
+
+
+def test_an_administrator_transfers_a_project_and_it_is_recorded(two_units):
+    root, a, b, ids = two_units
+    admin = root.scoped(ADMIN)
+    result = save(admin, form(CODE_B, A, 47000), "transfer.xlsx")
+    (moved,) = result.stored
+    assert result.new_versions == (moved,) and f"由“{B}”转到“{A}”" in result.transfers[0]
+    assert root._rows("SELECT project_code, from_unit, to_unit, transferred_by FROM transfers") == [
+        (CODE_B, B, A, "admin@example.cn")
+    ]
+    # the project belongs to the unit of its current version: now A's, history and all
+    assert a.project_history(CODE_B, 2023)["submission_id"].tolist() == [ids["b1"], ids["b2"], moved]
+    assert b.project_history(CODE_B, 2023).empty
+    with pytest.raises(NotFound):
+        b.load_form(ids["b1"])
+    # and B can no longer add versions to it
+    with pytest.raises(AccessDenied, match=f"属于“{A}”"):
+        save(b, form(CODE_B, B, 1.0))
+
+
+def test_the_cli_acts_as_the_local_administrator(tmp_path):
+    with open_store(tmp_path / "cli.duckdb") as s:
+        assert s.who.role == "admin" and s.who.units == ()
+        save(s, form(CODE_B, B))
+        assert save(s, form(CODE_B, A, 1.0)).transfers  # moving a project is allowed and said
+        assert isinstance(s.table_counts(), dict)
+
+
+def test_store_errors_are_chinese(two_units):
+    _, a, _, ids = two_units
+    with pytest.raises(StoreError) as caught:
+        a.load_form(ids["b1"])
+    assert str(caught.value) == f"没有编号为 {ids['b1']} 的自评表，或您无权查看它。"
