@@ -9,9 +9,12 @@ import zipfile
 
 import pytest
 from docx import Document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from selfeval.report import project_report, project_reports_zip, report_filename, unique_names
+from selfeval.report import project_report, project_reports_zip, report_filename, unique_names, unit_report
 from selfeval.report import wording as w
+from selfeval.report.doc import safe
 from tests.test_report_support import (
     all_not_applicable,
     blocks,
@@ -194,3 +197,42 @@ def test_zip_of_a_units_reports():
         assert (
             Document(io.BytesIO(archive.read(names[1]))).paragraphs[0].text.endswith("项目支出绩效自评报告")
         )
+
+
+def test_absurd_numbers_never_raise_nor_print():
+    card = seed("职工疗休养")
+    funds = card.form.funds
+    total = dataclasses.replace(funds.total, annual_budget=float("inf"), executed=float("nan"))
+    rows = tuple(
+        dataclasses.replace(
+            s, score=float("nan"), indicator=dataclasses.replace(s.indicator, weight=float("inf"))
+        )
+        for s in card.indicators[:2]
+    )
+    absurd = dataclasses.replace(
+        card,
+        form=dataclasses.replace(card.form, funds=dataclasses.replace(funds, total=total)),
+        indicators=rows + card.indicators[2:],
+        rate=float("nan"),
+        total=float("inf"),
+    )
+    text = "\n".join(blocks(project_report(absurd))).lower()
+    assert "nan" not in text and "inf" not in text
+    text = "\n".join(blocks(unit_report([absurd, card], "单位", 2023))).lower()
+    assert "nan" not in text and "inf" not in text
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=60))
+def test_any_form_text_is_written_as_literal_text(text):
+    card = seed("劳模管理")
+    changed = dataclasses.replace(
+        card,
+        form=dataclasses.replace(
+            card.form,
+            header=dataclasses.replace(card.form.header, project_name=text),
+            goals=dataclasses.replace(card.form.goals, expected=text),
+        ),
+    )
+    doc_text = "\n".join(blocks(project_report(changed)))
+    assert safe(text).strip() in doc_text

@@ -6,11 +6,18 @@ Kept apart from the document builders so the wording can be checked against the 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 from selfeval.model import IndicatorScore, Scorecard
 from selfeval.rules import round_half_up
+
+
+def r2(x: float) -> float:
+    """Half-up to 2 decimals; NaN for what is not a finite number (printed as "—", never raising)."""
+    return round_half_up(x, 2) if math.isfinite(x) else math.nan
+
 
 LEVEL1_ORDER = ("产出指标", "效益指标", "满意度指标")
 EPS = 0.005
@@ -131,13 +138,13 @@ class Facts:
     @property
     def lost_total(self) -> float:
         parts = [self.budget_lost or 0.0, *(r.lost or 0.0 for r in self.rows if not r.unverified)]
-        return round_half_up(sum(parts), 2)
+        return r2(sum(parts))
 
 
 def _lost(weight: float | None, score: float | None) -> float | None:
     if weight is None or score is None:
         return None
-    return round_half_up(max(weight - score, 0.0), 2)
+    return r2(max(weight - score, 0.0))
 
 
 def facts(card: Scorecard) -> Facts:
@@ -154,9 +161,9 @@ def facts(card: Scorecard) -> Facts:
     groups = []
     for level1 in order:
         mine = tuple(r for r in rows if r.s.indicator.level1 == level1)
-        weight = round_half_up(sum(r.s.indicator.weight or 0.0 for r in mine), 2)
+        weight = r2(sum(r.s.indicator.weight or 0.0 for r in mine))
         scores = [r.s.score for r in mine]
-        score = round_half_up(sum(scores), 2) if all(x is not None for x in scores) else None  # type: ignore[arg-type]
+        score = r2(sum(scores)) if all(x is not None for x in scores) else None  # type: ignore[arg-type]
         groups.append(Group(level1, weight, score, mine))
     return Facts(card, tuple(rows), na, tuple(groups), _lost(card.budget_weight, card.budget_score))
 

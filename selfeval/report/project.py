@@ -18,10 +18,11 @@ from selfeval.report.facts import (
     form_status,
     has_reason,
     is_unverified,
+    r2,
     split_reason,
     status_reasons,
 )
-from selfeval.rules import load_profile, round_half_up
+from selfeval.rules import load_profile
 
 INDICATOR_WIDTHS = (2.3, 2.0, 2.5, 2.0, 2.0, 1.2, 1.3, 2.1)
 
@@ -258,7 +259,7 @@ def _indicator_rows(card: Scorecard, f: Facts) -> list[tuple[str, ...]]:
         rows.append(
             (ind.level1, ind.level2, ind.name, ind.target, ind.actual, w.pts(ind.weight), score, reason)
         )
-    weights = round_half_up(card.budget_weight + sum(r.s.indicator.weight or 0.0 for r in f.rows), 2)
+    weights = r2(card.budget_weight + sum(r.s.indicator.weight or 0.0 for r in f.rows))
     rows.append((w.TABLE_TOTAL, "", "", "", "", w.pts(weights), w.total(card.total), ""))
     return rows
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from selfeval.model import Scorecard
 from selfeval.report import wording as w
 from selfeval.report.doc import Writer
-from selfeval.report.facts import EPS, cause_of, facts
+from selfeval.report.facts import EPS, cause_of, facts, r2
 from selfeval.report.project import money, profile_title, year_text
-from selfeval.rules import round_half_up
 
 GRADES = ("优", "良", "中", "差")
 WEAKEST = 3
@@ -48,7 +47,7 @@ def unit_totals(cards: Sequence[Scorecard]) -> tuple[float, float, float | None,
     ]
     budget = sum(c.form.funds.total.annual_budget for c in both)  # type: ignore[misc]
     executed = sum(c.form.funds.total.executed for c in both)  # type: ignore[misc]
-    rate = round_half_up(100 * executed / budget, 2) if budget > 0 else None
+    rate = r2(100 * executed / budget) if budget > 0 else None
     return budget, executed, rate, len(cards) - len(both)
 
 
@@ -71,7 +70,7 @@ def causes(cards: Sequence[Scorecard]) -> dict[str, Cause]:
             c.projects.add(i)
             c.rows += 1
             if lost is not None:
-                c.lost = round_half_up(c.lost + lost, 2)
+                c.lost = r2(c.lost + lost)
                 c.measurable = True
     return dict(sorted(found.items(), key=lambda kv: (-kv[1].lost, -kv[1].rows, kv[0])))
 
@@ -114,7 +113,7 @@ def _results(doc: Writer, cards: Sequence[Scorecard]) -> None:
     counts = {g: sum(1 for c in cards if c.grade == g) for g in GRADES}
     totals = [c.total for c in cards if c.total is not None]
     ungraded = len(cards) - len(totals)
-    mean = round_half_up(sum(totals) / len(totals), 2) if totals else None
+    mean = r2(sum(totals) / len(totals)) if totals else None
     doc.para(
         w.UNIT_GRADES.format(a=counts["优"], b=counts["良"], c=counts["中"], d=counts["差"]),
         w.UNIT_UNGRADED.format(count=ungraded) if ungraded else "",

@@ -10,6 +10,8 @@ only when every applicable row met its target, nothing is unscored or unverified
 
 from __future__ import annotations
 
+import math
+
 from selfeval.rules import fmt as _short
 from selfeval.rules import round_half_up
 
@@ -25,26 +27,37 @@ FULL_PHRASES = ("圆满完成", "全面完成", "全部达成", "全部完成", 
 # -------------------------------------------------------------------------------------- numbers
 
 
+def _number(x: object) -> float | None:
+    """A finite number or None: NaN, infinities and non-numbers are never printed (nor raise)."""
+    try:
+        value = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
 def wan(amount_yuan: float | None) -> str:
     """An amount stored in 元 written in 万元, two decimals, no separators: 345202 -> "34.52"."""
-    if amount_yuan is None:
-        return MISSING
-    return f"{round_half_up(amount_yuan / 10_000, 2):.2f}"
+    value = _number(amount_yuan)
+    return MISSING if value is None else f"{round_half_up(value / 10_000, 2):.2f}"
 
 
 def pct(rate: float | None) -> str:
     """A rate already in percent: 98.63 -> "98.63%"."""
-    return MISSING if rate is None else f"{round_half_up(rate, 2):.2f}%"
+    value = _number(rate)
+    return MISSING if value is None else f"{round_half_up(value, 2):.2f}%"
 
 
 def total(points: float | None) -> str:
     """A total or a budget score, two decimals as the forms print it: 98.75."""
-    return "—" if points is None else f"{round_half_up(points, 2):.2f}"
+    value = _number(points)
+    return "—" if value is None else f"{round_half_up(value, 2):.2f}"
 
 
 def pts(points: float | None) -> str:
     """A weight or an indicator's score as the form prints it: 12.5, 10, 8.3."""
-    return "—" if points is None else _short(round_half_up(points, 2))
+    value = _number(points)
+    return "—" if value is None else _short(round_half_up(value, 2))
 
 
 def quote(text: str) -> str:
