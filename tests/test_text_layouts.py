@@ -100,6 +100,34 @@ LEFTOVERS = """项目支出绩效自评表
 总分\t\t\t\t\t100\t99.70\t
 """
 
+# a 四川 部门预算项目支出绩效自评表 as its web pages print it: the label column headed 年度预算数(万元),
+# 权重 in the funds table, a 原因 column, sub-rows 其中:财政资金 / 财政专户管理资金 / 单位资金, 合计
+SICHUAN_WEB = """报表编号:510000_0013zp\t\t\t\t\t
+部门预算项目支出绩效自评表(2023年度)\t\t\t\t\t\t\t\t\t\t
+项目名称\t51142123R000000012345-乡镇污水处理设施运维\t\t\t\t\t\t\t\t\t
+主管部门\t某县住房和城乡建设局\t\t\t实施单位 (盖章)\t某县城乡污水处理中心\t\t\t\t\t
+项目基本情况\t1.项目年度目标完成情况\t项目年度目标\t\t\t\t年度目标完成情况\t\t\t\t
+\t\t保障全县12座乡镇污水处理站正常运行。\t\t\t\t12座污水处理站全年正常运行。\t\t\t\t
+\t2.项目实施内容及过程概述\t委托专业公司运维，按月考核。\t\t\t\t\t\t\t\t
+预算执行情况(10分)\t年度预算数(万元)\t年初预算\t调整后预算数\t预算执行数\t预算执行率\t权重\t得分\t原因\t\t
+\t总额\t120.00\t115.00\t109.25\t95.00%\t10\t9.50\t年中调减预算5万元。\t\t
+\t其中:财政资金\t120.00\t115.00\t109.25\t95.00%\t/\t/\t\t\t
+\t财政专户管理资金\t0.00\t0.00\t0.00\t0.00%\t/\t/\t\t\t
+\t单位资金\t0.00\t0.00\t0.00\t0.00%\t/\t/\t\t\t
+\t其他资金\t\t\t\t\t/\t/\t\t\t
+绩效指标(90分)\t一级指标\t二级指标\t三级指标\t指标性质\t指标值\t度量单位\t完成值\t权重\t得分\t未完成原因分析
+\t产出指标\t数量指标\t运维污水处理站数量\t≥\t12\t座\t12\t30\t30\t
+\t\t质量指标\t出水水质达标率\t≥\t95\t%\t93\t20\t19\t个别站点设备老化
+\t\t时效指标\t运维费用按月支付率\t=\t100\t%\t100\t10\t10\t
+\t效益指标\t生态效益指标\t化学需氧量削减量\t≥\t300\t吨\t310\t20\t20\t
+\t满意度指标\t服务对象满意度指标\t周边群众满意度\t≥\t90\t%\t92\t10\t10\t
+合计\t100\t98.50\t\t\t\t\t\t\t\t
+评价结论\t项目总体完成较好，自评得分98.50分。\t\t\t\t\t\t\t\t\t
+存在问题\t个别站点设备老化。\t\t\t\t\t\t\t\t\t
+改进措施\t加快设备更新。\t\t\t\t\t\t\t\t\t
+项目负责人:张三\t\t\t财务负责人:李四\t\t\t\t\t\t\t
+"""
+
 # what each form declares: total, budget score, 全年预算数 and 全年执行数 in 元, each row's declared score
 EXPECTED = {
     "central": (CENTRAL, 96.86, 9.86, 5200000.0, 5128800.0, [20, 15, 12, 30, 10]),
@@ -107,6 +135,7 @@ EXPECTED = {
     "nature_columns": (NATURE_COLUMNS, 98.5, 9.5, 3000000.0, 2850000.0, [20, 20, 10, 30, 9]),
     "sichuan_10_90": (SICHUAN_10_90, 99.5, 9.5, 800000.0, 760000.0, [30, 20, 20, 20]),
     "leftovers": (LEFTOVERS, 99.7, 9.7, 600000.0, 582000.0, [20, 15, 15, 30, 0, 10]),
+    "sichuan_web": (SICHUAN_WEB, 98.5, 9.5, 1150000.0, 1092500.0, [30, 19, 10, 20, 10]),
 }
 
 LAYOUTS = {
@@ -114,6 +143,7 @@ LAYOUTS = {
     "bar_dump": text_layouts.to_bar_dump,
     "aligned": text_layouts.to_layout,
     "flattened_pipes": text_layouts.to_flattened_pipes,
+    "cell_bars": text_layouts.to_cell_bars,
 }
 
 # (family, layout) pairs whose text does not say which column a cell is in: refused, never guessed
@@ -135,8 +165,23 @@ def _declared(form):
     )
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("family", EXPECTED)
+# where the Grid is right but the recogniser (selfeval/readers/recognize.py, owned elsewhere) does not
+# read it yet: shown, not hidden
+RECOGNISER_GAPS = {
+    ("sichuan_web", "tabs"): "the recogniser maps 年度预算数(万元), the label column's header, to 全年预算数 "
+    "and has no column for 原因: the 总额 row is reported ROW_AMBIGUOUS and its amounts are not read",
+}
+
+
+def _family_layouts():
+    for family in EXPECTED:
+        for layout in LAYOUTS:
+            gap = RECOGNISER_GAPS.get((family, layout))
+            marks = [pytest.mark.xfail(strict=False, reason=gap)] if gap else []
+            yield pytest.param(family, layout, marks=marks, id=f"{family}-{layout}")
+
+
+@pytest.mark.parametrize(("family", "layout"), list(_family_layouts()))
 def test_other_regions_in_every_text_layout(family, layout):
     text, total, budget, annual, executed, scores = EXPECTED[family]
     result = read_bytes(LAYOUTS[layout](text).encode(), f"{family}.txt")
@@ -160,7 +205,7 @@ def _table_rows(grid):
     return [tuple(t for t in r if t not in ("年度绩效指标",)) for r in texts[start + 1 : end]]
 
 
-@pytest.mark.parametrize("layout", ["bar_dump", "flattened_pipes"])
+@pytest.mark.parametrize("layout", ["bar_dump", "flattened_pipes", "cell_bars"])
 @pytest.mark.parametrize("family", [f for f in EXPECTED if f != "leftovers"])
 def test_regrouped_rows_are_the_published_rows(family, layout):
     """The Grid rebuilt from a dump holds the table's own rows, cell by cell, each on its header column."""
@@ -203,6 +248,7 @@ SEED_LAYOUTS = {
     "bar_dump_blank_initial_budget": lambda t: text_layouts.to_bar_dump(t, drop_initial=True),
     "aligned": text_layouts.to_layout,
     "flattened_pipes": text_layouts.to_flattened_pipes,
+    "cell_bars": text_layouts.to_cell_bars,
 }
 
 

@@ -32,8 +32,11 @@ def clean_cell(text: str) -> str:
 
 def _split(line: str) -> list[str] | None:
     """Cells of one line, or None for a line that is layout only (a pipe table's separator, or a
-    line of pipes only: a merged or blank row of a web table)."""
+    line of pipes only: a merged or blank row of a web table). A lone `|` is one empty cell of a
+    dump that ends every cell with `|` (its position is evidence: see text_stream)."""
     stripped = line.strip()
+    if stripped == "|":
+        return [""]
     if "\t" not in line and "|" in stripped:
         if _PIPE_SEPARATOR.match(stripped) or not stripped.replace("|", "").strip():
             return None
@@ -85,6 +88,8 @@ def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
         )
         if cells:
             rows.append(cells)
+        elif parts == [""] and lines[number - 1].strip() == "|":
+            rows.append((Cell("", number, 1),))  # an empty cell, kept for the dump's regrouping
     out: list[Row] = []
     problems: list[Issue] = []
     for chunk in _forms(rows):
@@ -93,7 +98,7 @@ def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
             problems.append(issue("TEXT_SEPARATORS_LOST", Loc(sheet, glued.row), text=glued.text[:40]))
             continue
         if not _needs_regroup(chunk):
-            out.extend(chunk)
+            out.extend(row for row in chunk if row[0].text)
             continue
         try:
             out.extend(regroup([c for r in chunk for c in r]))

@@ -116,9 +116,18 @@ class _Table:
         self.kind = kind
         spans = sorted(header, key=lambda s: s.start)
         first = next((k for k, s in enumerate(spans) if _names_field(kind, s.text)), 0)
+        if kind == "funds" and first + 1 < len(spans):
+            # 四川's 年度预算数(万元) over the row-label column, before 年初预算/调整后预算数/预算执行数
+            fields = [vocab.funds_header_field(vocab.norm(s.text)) for s in spans[first:]]
+            if fields[0] in fields[1:]:
+                first += 1
         self.labels = spans[:first]
         self.columns = spans[first:]
         self.slots = _slots([s for line in lines for s in line])
+
+    def ignored(self, k: int) -> bool:
+        """A funds column of words beside the figures (原因): not part of the Form, left out."""
+        return self.kind == "funds" and not _names_field("funds", self.columns[k].text)
 
     def slot(self, span: _Span) -> int:
         middle = (span.start + span.end) / 2
@@ -235,7 +244,7 @@ def _read(lines: list[tuple[int, str]], wide: bool) -> list[tuple[Cell, ...]]:
                     Cell(s.text, s.line, n)
                     for n, s in enumerate(spans[-_LEFT:], start=_LEFT - len(spans[-_LEFT:]) + 1)
                 ]
-            else:
+            elif table is None or not table.ignored(k):
                 cells.append(Cell(_joined([s.text for s in spans]), spans[0].line, _LEFT + 1 + k))
         if cells:
             rows.append(tuple(cells))
@@ -266,7 +275,11 @@ def _read(lines: list[tuple[int, str]], wide: bool) -> list[tuple[Cell, ...]]:
             close()
             table = _Table(kind, spans, all_spans[index : ends.get(index, index + 1)])
             header_row = {k: [s] for k, s in enumerate(table.columns)}
-            if table.labels:
+            if table.labels and kind == "funds":
+                # labels beside the funds header (预算执行情况(10分), 年度预算数(万元)) go on their own
+                # row above it: they name no figure, and their 万元 stays next to the table
+                rows.append(tuple(Cell(s.text, s.line, n) for n, s in enumerate(table.labels, start=1)))
+            elif table.labels:
                 header_row[-1] = table.labels
             emit_table_row(header_row)
             continue

@@ -50,7 +50,11 @@ def _percent(text: str) -> float | None:
 
 
 def _is_placeholder(text: str) -> bool:
-    return text.strip() in PLACEHOLDERS
+    return text.strip() in PLACEHOLDERS or not text.strip()
+
+
+def _without_empties(cells: list[Cell]) -> list[Cell]:
+    return [c for c in cells if c.text.strip()]
 
 
 _BARE_LEVEL1 = re.compile(
@@ -76,6 +80,8 @@ def _snippet(cells: list[Cell], limit: int = 60) -> str:
 def _funds_fits(field: str, text: str, placed: dict[str, str]) -> bool:
     if _is_placeholder(text):
         return True
+    if field == "other":
+        return True  # a column the funds table has beyond ours (原因): any text
     if field in ("initial_budget", "annual_budget", "executed"):
         value = _points(text)
         return value is not None and value >= 0
@@ -125,10 +131,29 @@ AMOUNTS = frozenset({"initial_budget", "annual_budget", "executed"})
 def resolve_funds(
     fields: list[str], values: list[Cell], line: int, like: frozenset[str] | None
 ) -> dict[str, Cell]:
-    """The one placement the cells allow; else the one the printed 执行率 confirms; else, for a
-    sub-row (`like`: the amount columns the total row filled), the one that fills the same amount
-    columns and nothing but placeholders elsewhere (a sub-row has no 分值/执行率/得分); else refused."""
-    options = funds_mappings(fields, values)
+    """Where a funds row's cells go. Empty cells the text kept are tried first, then left out."""
+    if all(_is_placeholder(c.text) for c in values):
+        return {}  # nothing printed but dashes and blanks
+    try:
+        return _resolve_funds(fields, values, line, like)
+    except StreamRefused as refused:
+        solid = _without_empties(values)
+        if refused.code != "TEXT_ORDER_LOST" or len(solid) == len(values):
+            raise
+        return _resolve_funds(fields, solid, line, like)
+
+
+def _printed(mapping: dict[str, Cell]) -> frozenset[tuple[str, str, int]]:
+    return frozenset((f, c.text, c.row) for f, c in mapping.items() if not _is_placeholder(c.text))
+
+
+def _resolve_funds(
+    fields: list[str], values: list[Cell], line: int, like: frozenset[str] | None
+) -> dict[str, Cell]:
+    """The one placement the cells allow (placements differing only in where a dash or a blank goes
+    are one); else the one the printed 执行率 confirms; else, for a sub-row (`like`: the amount columns
+    the total row filled), the one that fills the same amount columns and nothing else; else refused."""
+    options = list({_printed(m): m for m in funds_mappings(fields, values)}.values())
     if len(options) == 1:
         return options[0]
     if not options:
@@ -140,8 +165,8 @@ def resolve_funds(
         same = [
             m
             for m in options
-            if frozenset(f for f, c in m.items() if not _is_placeholder(c.text)) == like
-            and all(f in AMOUNTS or _is_placeholder(c.text) for f, c in m.items())
+            if frozenset(f for f, c in m.items() if not _is_placeholder(c.text) and f in AMOUNTS) == like
+            and all(f in AMOUNTS or f == "rate" or _is_placeholder(c.text) for f, c in m.items())
         ]
         if len(same) == 1:
             return same[0]
@@ -223,6 +248,8 @@ def _name_fits(text: str) -> bool:
 
 
 def _indicator_fits(field: str, text: str, placed: dict[str, str]) -> bool:
+    if not text.strip():
+        return True  # an empty cell the text kept (a lone `|` line): this field is blank
     if field == "name":
         return _name_fits(text)
     if field == "weight":
@@ -274,7 +301,20 @@ def _records(fields: list[str], cells: list[Cell], name_optional: bool) -> list[
 
 
 def split_records(fields: list[str], cells: list[Cell], name_optional: bool) -> list[dict[str, Cell]]:
-    """The one way to cut `cells` into indicator rows; refused when there is none or more than one."""
+    """The one way to cut `cells` into indicator rows; refused when there is none or more than one.
+
+    Empty cells the text kept are evidence of position and are tried first; when they do not fit
+    (blank merged cells also leave them), the reading is made from the non-empty cells alone."""
+    try:
+        return _split_records(fields, cells, name_optional)
+    except StreamRefused as refused:
+        solid = _without_empties(cells)
+        if refused.code != "TEXT_ORDER_LOST" or len(solid) == len(cells) or not solid:
+            raise
+        return _split_records(fields, solid, name_optional)
+
+
+def _split_records(fields: list[str], cells: list[Cell], name_optional: bool) -> list[dict[str, Cell]]:
     n = len(cells)
     # parses[i]: up to two readings of cells[i:], each a list of rows
     parses: list[list[list[dict[str, Cell]]]] = [[] for _ in range(n + 1)]
@@ -335,7 +375,9 @@ class _Builder:
 
     def emit(self, cells: list[Cell]) -> None:
         self.flush()
-        self.rows.append(cells)
+        cells = [c for c in cells if c.text.strip()]
+        if cells:
+            self.rows.append(cells)
 
 
 def regroup(cells: list[Cell]) -> list[Row]:
@@ -348,16 +390,21 @@ def regroup(cells: list[Cell]) -> list[Row]:
         if key in ("其中", "其中:"):
             i += 1
             continue
+        if not cell.text.strip():
+            i += 1  # an empty cell outside a table row: a blank of a merged title or label
+            continue
         # the funds header: a run of funds column words
         if b.phase in ("top", "goals") and _funds_header_word(key) and not b.funds_fields:
-            j = i
-            fields: list[str] = []
-            while j < n and (f := vocab.funds_header_field(_key(cells[j]))) and f not in fields:
-                fields.append(f)
-                j += 1
-            if {"annual_budget", "executed"} <= set(fields):
+            header = _funds_header(cells, i)
+            if header is not None:
+                run, fields, j = header
                 b.flush()
-                b.emit([Cell(c.text, c.row, _FUNDS_COL0 + k) for k, c in enumerate(cells[i:j])])
+                # the label column's header goes on its own row above: it names no figure, and its
+                # 万元 stays beside the table where the unit is looked for
+                b.emit([Cell(c.text, c.row, 2) for c, f, _ in run if f == "label"])
+                b.emit(
+                    [Cell(c.text, c.row, _FUNDS_COL0 + k) for c, f, k in run if f not in ("label", "other")]
+                )
                 b.funds_fields = fields
                 b.phase = "funds"
                 i = j
@@ -368,6 +415,8 @@ def regroup(cells: list[Cell]) -> list[Row]:
             i += 1
             continue
         label = vocab.funds_row_label(key) if len(key) <= 20 else None
+        if label is None and b.phase == "funds" and _unknown_funds_label(key):
+            label = "unknown"
         if label is not None and b.phase != "grid":
             if b.phase != "funds":
                 raise StreamRefused("TEXT_ORDER_LOST", cell.row, cell.text, "资金行出现在资金表头之前")
@@ -375,6 +424,12 @@ def regroup(cells: list[Cell]) -> list[Row]:
             while j < n and not _ends_funds_row(_key(cells[j])):
                 j += 1
             values = cells[i + 1 : j]
+            if label == "unknown":  # a sub-row we have no name for (财政专户管理资金): kept as printed
+                b.emit(
+                    [Cell(c.text, c.row, k) for k, c in enumerate([cell, *_without_empties(values)], start=1)]
+                )
+                i = j
+                continue
             mapping = resolve_funds(
                 b.funds_fields, values, cell.row, None if label == "total" else b.total_like
             )
@@ -388,7 +443,9 @@ def regroup(cells: list[Cell]) -> list[Row]:
                 row.insert(0, Cell(b.funds_prefix.text, b.funds_prefix.row, 1))
                 b.funds_prefix = None
             cols = {f: _FUNDS_COL0 + k for k, f in enumerate(b.funds_fields)}
-            row += sorted((Cell(c.text, c.row, cols[f]) for f, c in mapping.items()), key=lambda c: c.col)
+            # a column of words beside the figures (原因) has no place in the Form: left out
+            placed = (Cell(c.text, c.row, cols[f]) for f, c in mapping.items() if f != "other")
+            row += sorted(placed, key=lambda c: c.col)
             b.emit(row)
             i = j
             continue
@@ -414,6 +471,44 @@ def _numbered(row: list[Cell]):
     return [Cell(c.text, c.row, k) for k, c in enumerate(row, start=1)]
 
 
+def _funds_header(cells: list[Cell], i: int):
+    """The funds header starting at cells[i]: (cells with their field and column index, fields, end).
+
+    Blank cells inside it are skipped; a first word that a later one repeats (四川's 年度预算数(万元)
+    over the row-label column, before 年初预算 / 调整后预算数 / 预算执行数) heads the label column;
+    a 原因 column after the figures is kept as a text column."""
+    n = len(cells)
+    found: list[tuple[Cell, str]] = []
+    j = i
+    while j < n:
+        key = _key(cells[j])
+        if not cells[j].text.strip():
+            j += 1
+            continue
+        f = vocab.funds_header_field(key)
+        if f is None and found and ("原因" in key or key in ("备注", "说明")):
+            f = "other"
+        if f is None or (f in [g for _, g in found[1:]] and f != "other"):
+            break
+        found.append((cells[j], f))
+        j += 1
+    if len(found) > 1 and found[0][1] in [f for _, f in found[1:]]:
+        found[0] = (found[0][0], "label")
+    fields = [f for _, f in found if f != "label"]
+    if not {"annual_budget", "executed"} <= set(fields) or len(set(fields)) != len(fields):
+        return None
+    run, k = [], 0
+    for c, f in found:
+        run.append((c, f, k))
+        k += f != "label"
+    return run, fields, j
+
+
+def _unknown_funds_label(key: str) -> bool:
+    """A funds sub-row label the vocabulary does not name: 其中:财政资金, 单位资金, 财政专户管理资金."""
+    return 2 <= len(key) <= 12 and (key.endswith("资金") or key.startswith("其中")) and to_number(key) is None
+
+
 def _funds_header_word(key: str) -> bool:
     return vocab.funds_header_field(key) in ("initial_budget", "annual_budget", "executed")
 
@@ -421,6 +516,9 @@ def _funds_header_word(key: str) -> bool:
 def _ends_funds_row(key: str) -> bool:
     return bool(
         (len(key) <= 20 and vocab.funds_row_label(key))
+        or _unknown_funds_label(key)
+        or (len(key) <= 20 and vocab.indicator_header_field(key) is not None and not key.startswith("原因"))
+        or key.startswith(("年度绩效", "绩效指标", "绩效目标"))
         or key.startswith("项目资金")
         or vocab.is_goal_label(key)
         or key in vocab.INDICATOR_HEADER_FIRST
@@ -434,19 +532,23 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
     n = len(cells)
     head = [cells[i]]
     j = i + 1
-    fields: list[str] = []
+    run: list[tuple[Cell, str]] = []
     if vocab.indicator_header_field(_key(cells[i])) == "level1":
         head, j = [], i
     while j < n:
+        if not cells[j].text.strip():
+            j += 1
+            continue
         f = vocab.indicator_header_field(_key(cells[j]))
         if f is None:
             break
-        if f == "reason" and "reason" in fields:
+        if f == "reason" and "reason" in [g for _, g in run]:
             f = "measures"
-        if f in fields:
+        if f in [g for _, g in run]:
             break
-        fields.append(f)
+        run.append((cells[j], f))
         j += 1
+    fields = [f for _, f in run]
     if head and not fields:  # 年度绩效指标 as a section title, the header further on
         b.flush()
         b.current.append(cells[i])
@@ -455,10 +557,7 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
         raise StreamRefused("TEXT_ORDER_LOST", cells[i].row, _snippet(cells[i : j + 1]), "指标表头不完整")
     cols = {f: _GRID_COL0 + k for k, f in enumerate(fields)}
     b.flush()
-    b.emit(
-        [Cell(c.text, c.row, 1) for c in head]
-        + [Cell(c.text, c.row, cols[f]) for c, f in zip(cells[j - len(fields) : j], fields, strict=True)]
-    )
+    b.emit([Cell(c.text, c.row, 1) for c in head] + [Cell(c.text, c.row, cols[f]) for c, f in run])
     b.phase = "grid"
     data_fields = [f for f in fields if f not in ("level1", "level2")]
     # groups: level cells, then the data cells up to the next level name
@@ -486,6 +585,8 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
             groups[-1][1].append(cell)
     all_records: list[dict[str, Cell]] = []
     for levels, data in groups:
+        if not _without_empties(data):
+            data = []
         if all(_LEFTOVER.match(_key(c)) for c in data) and data:
             leftover = [Cell(c.text, c.row, cols.get("name", 1) + k) for k, c in enumerate(data)]
             b.emit(leftover)
@@ -500,7 +601,7 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
                     f = "level2" if vocab.level2_family(_key(lv)) else "level1"
                     row.append(Cell(lv.text, lv.row, cols.get(f, 1)))
                 first = False
-            row += [Cell(c.text, c.row, cols[f]) for f, c in record.items()]
+            row += [Cell(c.text, c.row, cols[f]) for f, c in record.items() if c.text.strip()]
             if row:
                 b.emit(sorted(row, key=lambda c: c.col))
     if end < n and vocab.is_total_label(_key(cells[end])):
@@ -524,29 +625,43 @@ def _total(
     one whose numbers equal the form's own sums (weights or scores of the rows plus the funds')."""
     n = len(cells)
     j = i + 1
-    while j < n and not _ends_grid(_key(cells[j])) and len(cells[j].text) <= 20:
+    while (
+        j < n
+        and not _ends_grid(_key(cells[j]))
+        and (_is_placeholder(cells[j].text) or _points(cells[j].text) is not None)
+    ):
         j += 1
-    values = cells[i + 1 : j]
     fields = [f for f in ("weight", "score", "reason") if f in cols]
-    options = []
-    if len(values) <= len(fields):
-        for chosen in combinations(fields, len(values)):
-            mapping = dict(zip(chosen, values, strict=True))
-            if all(_total_fits(f, c.text) for f, c in mapping.items()):
-                options.append(mapping)
+    options = _total_options(fields, cells[i + 1 : j])
+    if not options:
+        options = _total_options(fields, _without_empties(cells[i + 1 : j]))
     if len(options) > 1:
         sums = _sums(b, records)
         options = [
             m
             for m in options
-            if all(f == "reason" or _near(_points(c.text), sums.get(f)) for f, c in m.items())
+            if all(
+                f == "reason" or _is_placeholder(c.text) or _near(_points(c.text), sums.get(f))
+                for f, c in m.items()
+            )
         ]
     if len(options) != 1:
         why = "总分行的数值无法确定是分值还是得分"
         raise StreamRefused("TEXT_AMBIGUOUS", cells[i].row, _snippet(cells[i:j]), why)
-    placed = [Cell(c.text, c.row, cols[f]) for f, c in options[0].items()]
+    placed = [Cell(c.text, c.row, cols[f]) for f, c in options[0].items() if c.text.strip()]
     b.emit([Cell(cells[i].text, cells[i].row, 1), *sorted(placed, key=lambda c: c.col)])
     return j
+
+
+def _total_options(fields: list[str], values: list[Cell]) -> list[dict[str, Cell]]:
+    """Placements of the 总分 row's cells; those differing only in where a blank or dash goes are one."""
+    options: dict[frozenset, dict[str, Cell]] = {}
+    if len(values) <= len(fields):
+        for chosen in combinations(fields, len(values)):
+            mapping = dict(zip(chosen, values, strict=True))
+            if all(_total_fits(f, c.text) for f, c in mapping.items()):
+                options.setdefault(_printed(mapping), mapping)
+    return list(options.values())
 
 
 def _total_fits(field: str, text: str) -> bool:
