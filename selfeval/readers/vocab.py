@@ -95,7 +95,7 @@ def funds_header_field(key: str) -> str | None:
         return "executed"
     if "预算数" in key or key in ("全年预算", "调整后预算"):
         return "annual_budget"
-    if key == "分值":
+    if key in ("分值", "权重"):  # 四川: 预算执行情况(10分) … 权重 / 得分
         return "weight"
     if key == "得分":
         return "score"
@@ -105,7 +105,7 @@ def funds_header_field(key: str) -> str | None:
 @lru_cache(maxsize=4096)
 def funds_row_label(key: str) -> str | None:
     """Which line of 资金使用情况 a label names."""
-    if "年度资金总额" in key or key in ("资金总额", "合计", "项目资金合计"):
+    if "年度资金总额" in key or key in ("资金总额", "总额", "合计", "项目资金合计"):  # 四川: 总额
         return "total"
     if "财政拨款" in key:
         return "当年财政拨款"
