@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from selfeval import cli_review
 from selfeval.model import Issue
 from selfeval.rules import available_profiles, load_profile, profile_for
 
@@ -141,6 +142,7 @@ def _progress(done: int, total: int, name: str) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from selfeval.template import template_filename, write_template
 
+    cli_review.check_export_args(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     failed = False
@@ -150,9 +152,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         from selfeval.sample import open_seeded_store
 
         store = open_seeded_store(args.db, seed=False)
-        cards = store.current_scorecards()
+        cards = cli_review.stored_cards(store, args)  # current versions, or the approved ones
         store.close()
-    if args.one_workbook:
+    if args.per_unit:
+        cli_review.export_per_unit(cards, out, args.one_workbook)
+    elif args.one_workbook:
         target = out / "自评表汇总.xlsx"
         target.write_bytes(write_template(cards))
         print(f"已导出 {len(cards)} 个自评表到 {target}")
@@ -223,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="要导出的文件；省略时导出数据库中的当前版本")
     p.add_argument("--out", required=True, help="输出文件夹")
     p.add_argument("--one-workbook", action="store_true", help="所有表放进一个工作簿")
+    cli_review.add_export_arguments(p)
     p.add_argument("--db", default=None, help=db_help)
     p.add_argument("--profile", default="auto")
     p.set_defaults(func=cmd_export)
@@ -237,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", default=None, help="绩效自评年度（仅数据库模式；省略时每个年度各一份汇总）")
     p.add_argument("--profile", default="auto", help="评分规则（仅文件模式，默认 auto：按表内分值选用）")
     p.set_defaults(func=cmd_report)
+
+    cli_review.add_status_parser(sub, db_help)
 
     p = sub.add_parser("backup", help="备份数据库（EXPORT DATABASE）")
     p.add_argument("dir")

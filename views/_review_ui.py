@@ -46,14 +46,16 @@ def scoped():
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _cached(path: str, version: tuple, who: Any, method: str, args: tuple) -> Any:
-    return getattr(_ui._open_store(path).scoped(who), method)(*args)
+def _cached(location: str, version: tuple, who: Any, method: str, args: tuple, _store: Any) -> Any:
+    return getattr(_store, method)(*args)
 
 
 def read(method: str, *args: Any) -> Any:
-    """store.scoped(principal).<method>(*args), cached on the data version (review steps included)."""
-    s = _ui.store()
-    return _cached(s.path, tuple(s.data_version()), _ui.principal(), method, args)
+    """store.scoped(principal).<method>(*args), cached on the data version (review steps included)
+    and on the principal: two people never share an entry."""
+    s = scoped()
+    location = str(getattr(s, "path", "") or type(s).__name__)
+    return _cached(location, tuple(s.data_version()), s.who, method, args, s)
 
 
 def local_time(ts: Any) -> str:

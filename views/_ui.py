@@ -125,9 +125,17 @@ def data_version() -> tuple[int, int]:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _cached_query(
-    location: str, who: tuple, version: tuple[int, int], method: str, args: tuple, kwargs: tuple
+    location: str,
+    who: tuple,
+    version: tuple[int, ...],
+    method: str,
+    args: tuple,
+    kwargs: tuple,
+    basis: str = "latest",
 ) -> Any:
-    return getattr(_open_store(location).scoped(Principal(*who)), method)(*args, **dict(kwargs))
+    # basis: 总览's "仅已通过 / 最新版本" switch (views/_review_ui.py), "latest" on every other page
+    store = _open_store(location).scoped(Principal(*who)).with_basis(basis)
+    return getattr(store, method)(*args, **dict(kwargs))
 
 
 def query(method: str, *args: Any, **kwargs: Any) -> Any:
