@@ -1,8 +1,10 @@
 """The 自评报告 download buttons: one project's draft on 项目详情, the unit summary (and a zip of the
 unit's project drafts) on 总览. Each page calls one function; the documents come from selfeval.report
-and are cached on the store's data version, so a rerun does not rebuild them."""
+and are cached on the principal and the store's data version, so a rerun does not rebuild them."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import streamlit as st
 
@@ -26,8 +28,14 @@ HELP_ZIP = "所选年度、实施单位每个项目的自评报告草稿，连�
 CHOOSE = "选择一个年度（必要时再选一个实施单位）后，可下载该单位的自评报告汇总。"
 
 
+def _who() -> tuple:
+    """The cache key of the acting principal: two people never share a document."""
+    who = getattr(_ui.store(), "who", None)
+    return dataclasses.astuple(who) if dataclasses.is_dataclass(who) else (str(who),)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def _project_bytes(version: tuple[int, int], submission_id: int, _card: Scorecard) -> bytes:
+def _project_bytes(who: tuple, version: tuple[int, int], submission_id: int, _card: Scorecard) -> bytes:
     return project_report(_card)
 
 
@@ -36,7 +44,7 @@ def project_download(card: Scorecard, submission_id: int | None = None) -> None:
     if not _ui.allowed("download"):
         return
     data = (
-        _project_bytes(_ui.data_version(), submission_id, card)
+        _project_bytes(_who(), _ui.data_version(), submission_id, card)
         if submission_id is not None
         else project_report(card)
     )
@@ -53,7 +61,7 @@ def project_download(card: Scorecard, submission_id: int | None = None) -> None:
 
 
 @st.cache_data(max_entries=16, show_spinner="正在起草汇总报告……")
-def _unit_bytes(version: tuple[int, int], year: str, unit: str) -> bytes:
+def _unit_bytes(who: tuple, version: tuple[int, int], year: str, unit: str) -> bytes:
     return unit_report(_ui.store().current_scorecards(year=year, unit=unit), unit, year)
 
 
@@ -70,7 +78,7 @@ def unit_download(year: str | None, unit: str | None) -> None:
         st.caption(CHOOSE)
         return
     version = _ui.data_version()
-    summary = _unit_bytes(version, year, unit)
+    summary = _unit_bytes(_who(), version, year, unit)
     name = unit_report_filename(unit, year)
     left, right = st.columns(2)
     left.download_button(
