@@ -1,6 +1,7 @@
 """Every Chinese sentence selfeval shows: Issue messages by code, and UI labels.
 
 The core emits codes and parameters; this module turns them into text, so wording lives in one place.
+The sentences of the 自评报告 drafts sit beside it, in selfeval/report/wording.py.
 """
 
 from __future__ import annotations
