@@ -29,9 +29,10 @@ def save(store, card, name="x.xlsx"):
 
 
 @pytest.fixture
-def two_units(tmp_path):
-    """B's project in two versions, A's project in one — stored by their own editors."""
-    root = open_store(tmp_path / "iso.duckdb")
+def two_units(store_location):
+    """B's project in two versions, A's project in one — stored by their own editors (on DuckDB
+    and on PostgreSQL)."""
+    root = open_store(store_location)
     a, b = root.scoped(EDITOR_A), root.scoped(EDITOR_B)
     (b1,) = save(b, form(CODE_B, B, 40000), "b1.xlsx").stored
     (b2,) = save(b, form(CODE_B, B, 45000), "b2.xlsx").stored
@@ -139,8 +140,8 @@ def test_an_administrator_transfers_a_project_and_it_is_recorded(two_units):
         save(b, form(CODE_B, B, 1.0))
 
 
-def test_the_cli_acts_as_the_local_administrator(tmp_path):
-    with open_store(tmp_path / "cli.duckdb") as s:
+def test_the_cli_acts_as_the_local_administrator(store_location):
+    with open_store(store_location) as s:
         assert s.who.role == "admin" and s.who.units == ()
         save(s, form(CODE_B, B))
         assert save(s, form(CODE_B, A, 1.0)).transfers  # moving a project is allowed and said

@@ -25,6 +25,7 @@ from selfeval.store import (
     Store,
     StoreError,
     StoreLocked,
+    connect,
     default_db_path,
     migrate,
     open_store,
@@ -82,8 +83,9 @@ def snapshot(store: Store) -> dict[str, list[tuple]]:
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(tmp_path / "t.duckdb")
+def store(store_location):
+    """A new store on each backend: a DuckDB file, and a fresh database on a real PostgreSQL server."""
+    s = open_store(store_location)
     yield s
     s.close()
 
@@ -218,7 +220,8 @@ def test_reading_issues_are_stored_beside_rule_issues(store):
 def test_failure_in_the_middle_of_a_save_leaves_the_database_as_before(store, monkeypatch):
     upload(store, make_scorecard(3, project_code=code(1)), "before.xlsx")
     before = snapshot(store)
-    original = Store._insert_rows
+    backend = type(store)
+    original = backend._insert_rows
     calls = []
 
     def failing(self, cur, table, rows):
@@ -227,7 +230,7 @@ def test_failure_in_the_middle_of_a_save_leaves_the_database_as_before(store, mo
             raise RuntimeError("disk full")
         return original(self, cur, table, rows)
 
-    monkeypatch.setattr(Store, "_insert_rows", failing)
+    monkeypatch.setattr(backend, "_insert_rows", failing)
     # code(1) again with changed figures: a new version, not the same content
     cards = [make_scorecard(3, project_code=code(n), sheet=f"S{n}", executed=12345) for n in (1, 2, 3)]
     with pytest.raises(RuntimeError, match="disk full"):
@@ -333,9 +336,10 @@ def test_forms_without_a_project_code_do_not_hide_each_other(store):
     assert store.current_submission_ids() == [1, 2]
 
 
-def test_concurrent_writers_lose_nothing_and_duplicate_nothing(tmp_path):
-    path = tmp_path / "c.duckdb"
-    first, second = open_store(path), Store(path)  # two Store objects on one file share one writer lock
+def test_concurrent_writers_lose_nothing_and_duplicate_nothing(store_location):
+    path = store_location
+    # two store objects on one database: one writer lock per file (DuckDB), an advisory lock (PostgreSQL)
+    first, second = open_store(path), connect(path)
     threads, per_thread = 8, 25
     results, errors = [], []
     stop = threading.Event()
