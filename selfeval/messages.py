@@ -64,7 +64,10 @@ ISSUES: dict[str, tuple[Severity, str]] = {
         "年度资金总额行{why}，金额取自“{part}”行（{amounts}）。",
     ),
     "FUNDS_TWO_AMOUNTS": ("info", "资金表只列出{printed}，未列{missing}。"),
-    "TARGET_IN_NAME": ("info", "该行没有指标值列，指标值“{target}”写在指标名称中；该行无实际完成值，无法核验。"),
+    "TARGET_IN_NAME": (
+        "info",
+        "指标表没有“指标值”列（指标值写在指标名称中，如“{target}”）：各行无法核验，保留申报得分。",
+    ),
     "RATE_AS_FRACTION": ("info", "执行率 {value} 按小数读取为 {percent}%。"),
     # values and rules
     "VALUE_UNPARSED": (

@@ -155,3 +155,17 @@ def to_cell_bars(text: str) -> str:
         start = next((k for k, c in enumerate(cells) if c), len(cells))
         out.extend(f"{c} |" if c else "|" for c in cells[start:])
     return "\n".join(out) + "\n"
+
+
+def to_row_pipes(text: str) -> str:
+    """A web table saved as text one row per line, `a | b | c |`, without a leading pipe: a cell merged
+    down from the row above is absent from the rows below (so they start one cell further left)."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        cells = [c.strip() for c in line.split("\t")]
+        while cells and not cells[-1]:
+            cells.pop()
+        start = next((k for k, c in enumerate(cells) if c), len(cells))
+        if cells[start:]:
+            out.append(" | ".join(cells[start:]) + " |")
+    return "\n".join(out) + "\n"
