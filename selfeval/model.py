@@ -16,6 +16,7 @@ Verification = Literal["verified", "partial", "unverified"]
 VERIFICATION_LABELS = {"verified": "已核验", "partial": "部分核验", "unverified": "未核验"}
 
 NOT_APPLICABLE = "不适用"
+_NOT_APPLICABLE_NAMES = frozenset({NOT_APPLICABLE, "/", "／"})  # `/` in the name: 不适用 (安徽 and others)
 
 
 def column_letter(col: int) -> str:
@@ -64,6 +65,10 @@ class Grid:
     # what the reader could not put in rows with confidence (a text whose cell order was lost):
     # those rows are left out and said here, so recognising never sees a guess
     problems: tuple[Issue, ...] = ()
+    # True: a cell's column is where the document put it (workbooks, tab/pipe/CSV text that keeps empty
+    # cells), so a cell belongs to the label above it. False: the layout lost empty cells or column
+    # positions (whitespace layouts): rows are placed only by what their cells hold, or refused.
+    exact_columns: bool = True
 
     def loc(self, cell: Cell) -> Loc:
         return Loc(self.sheet, cell.row, cell.col)
@@ -134,7 +139,7 @@ class Indicator:
 
     @property
     def not_applicable(self) -> bool:
-        return self.name.replace(" ", "") == NOT_APPLICABLE
+        return self.name.replace(" ", "") in _NOT_APPLICABLE_NAMES
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,11 @@ class _Scorer:
         if not sane_weight(w):
             self.issues.append(issue("WEIGHT_RANGE", ind.cells.get("weight") or ind.loc, weight=fmt(w)))
             return IndicatorScore(ind, None, "unscored", f"分值 {fmt(w)} 超出 0–100，无法核验")
+        if ind.cells and not ind.target.strip() and "target" not in ind.cells:
+            # the family that prints only 分值 and 得分 (the target written into the name): nothing to check
+            return IndicatorScore(ind, None, "unscored", "表中没有指标值列，无法核验")
+        if ind.cells and not ind.actual.strip() and "actual" not in ind.cells and "target" in ind.cells:
+            return IndicatorScore(ind, None, "unscored", "表中没有实际完成值，无法核验")
         target = values.parse(ind.target, "target", self.year)
         actual = values.parse(ind.actual, "actual", self.year)
         for m, role, field in ((target, "指标值", "target"), (actual, "实际完成值", "actual")):

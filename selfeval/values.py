@@ -174,7 +174,7 @@ _UNDECIDABLE_RE = re.compile(r"(?:未|没有)(?:发生|出现|收到|接到|造�
 _WORD_STARTS = set("".join(w[0] for w in (*_POSITIVE, *_PARTIAL, *_NEGATIVE)))
 _WORD_STARTS |= set("为以及之约余多共累全每较比超高低和或与且的至到即等内前后上下中左右占达得有不没无")
 
-_NA = {"不适用", "N/A", "NA", "N.A", "#N/A"}
+_NA = {"不适用", "N/A", "NA", "N.A", "#N/A", "/"}
 _STRIP = " ,.;:、，。；：!！?？'\"“”‘’()（）[]【】"
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

@@ -347,7 +347,7 @@ EXTRA = [
     ("3-5次", "target", None, {"kind": "unparsed", "words": "3-5次"}),
     ("1,2次", "target", None, {"kind": "unparsed", "words": "1,2次"}),
     ("—", "actual", None, {"kind": "unparsed", "words": "—"}),
-    ("/", "target", None, {"kind": "unparsed", "words": "/"}),
+    ("/", "target", None, {"kind": "na"}),  # `/` for 不适用 (domain.md §6, template leftovers)
     # not applicable, empty
     ("N/A", "target", None, NA),
     ("n/a", "actual", None, NA),

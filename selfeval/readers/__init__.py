@@ -72,6 +72,8 @@ def read_bytes_in_process(data: bytes, name: str) -> ReadResult:
     problems: list[Issue] = []
     for grid in grids:
         found, failed = recognize(grid)
+        if kind == "text":  # one grid per text: "skipped" says nothing FORM_NOT_FOUND does not
+            failed = [p for p in failed if p.code != "SHEET_SKIPPED_KIND"]
         forms.extend(found)
         problems.extend(failed)
         if not found and not failed and kind != "text":

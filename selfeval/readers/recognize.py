@@ -1,13 +1,16 @@
 """Grid -> Forms: find each 项目支出绩效自评表 in a Grid by its labels and vocabulary.
 
 Nothing here depends on fixed positions: a form starts at its title or 项目编码 label, each part is
-found by its header row, and every data row is aligned to its header by the offset that explains the
-row best (published exports shift cells left or right where merged cells were dropped). Whatever was
-guessed is said in an Issue with the cell it concerns.
+found by its header row, and every data row is placed on its header's columns by evidence (align.py):
+a cell belongs to the label above it, an empty cell is empty, and a row whose cells do not sit under
+the labels is placed by what the cells hold only when one placement fits; otherwise it is reported
+and not used. The indicator table is read in indicators.py. Whatever was inferred is said in an Issue
+with the cell it concerns.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,12 +18,30 @@ from dataclasses import dataclass, field
 from selfeval.messages import issue
 from selfeval.model import Cell, Form, Funds, FundsLine, Goals, Grid, Header, Indicator, Issue, Loc
 from selfeval.readers import vocab
-from selfeval.values import to_number
+from selfeval.readers.align import Aligned, align, bands, by_columns, number, percent, placeholder
 
 Row = tuple[Cell, ...]
-OFFSETS = (0, -1, 1, -2, 2, -3, 3)
 FATAL = {"FUNDS_MISSING", "INDICATORS_MISSING", "HEADER_MISSING"}
-_SKIP_LABELS = {"年度绩效指标", "项目目标完成情况", "年度总体目标", "资金使用情况", "绩效指标"}
+MAX_AMOUNT = 1e12  # 元 (issue 11: every number bounded where it is read)
+FUNDS_KINDS = {
+    "initial_budget": "amount",
+    "annual_budget": "amount",
+    "executed": "amount",
+    "weight": "weight",
+    "rate": "rate",
+    "score": "score",
+}
+FUNDS_FIELD_LABELS = {
+    "initial_budget": "年初预算数",
+    "annual_budget": "全年预算数",
+    "executed": "全年执行数",
+    "weight": "分值",
+    "rate": "执行率",
+    "score": "得分",
+}
+_POINTS_IN_LABEL = re.compile(r"[(（]\s*(\d{1,3}(?:\.\d+)?)\s*分")
+_YEAR_ROW = re.compile(r"^\(?((?:19|20)\d{2})年度?\)?$")
+_YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})年")
 
 
 @dataclass
@@ -31,17 +52,42 @@ class _Segment:
 
 
 def recognize(grid: Grid) -> tuple[list[Form], list[Issue]]:
-    """Every form in the grid, and the problems of parts that could not be read with confidence."""
+    """Every form in the grid, and the problems of parts that could not be read with confidence.
+
+    A part with neither a funds table nor an indicator table (a cover, an instruction sheet, a project
+    list) is not a form: when the grid holds no form it is noted (info) by what it looks like. A part
+    with one table and not the other is half a form: an error."""
     forms: list[Form] = []
-    problems: list[Issue] = list(grid.problems)  # what the reader left out, and why
+    problems: list[Issue] = list(grid.problems)  # what the reader left out, and why (Grid.problems)
+    skipped: list[_Segment] = []
     for segment in _segments(grid.rows):
-        form = _FormReader(grid, segment.rows).read()
+        funds_at = next((i for i, r in enumerate(segment.rows) if _funds_header(r)), None)
+        grid_at = next((i for i, r in enumerate(segment.rows) if _indicator_header(r)), None)
+        if funds_at is None and grid_at is None:
+            skipped.append(segment)
+            continue
+        form = _FormReader(grid, segment.rows, funds_at, grid_at).read()
         fatal = [i for i in form.issues if i.code in FATAL]
         if fatal:
             problems.extend(fatal)
         else:
             forms.append(form)
+    if not forms and not problems and grid.rows:
+        problems.append(
+            issue("SHEET_SKIPPED_KIND", Loc(grid.sheet, 1), sheet=grid.sheet, kind=_kind(grid.rows))
+        )
     return forms, problems
+
+
+def _kind(rows: Sequence[Row]) -> str:
+    """What a sheet that is not a form looks like: 说明, 项目清单 or 封面 (for the note that names it)."""
+    keys = [vocab.norm(c.text) for r in rows for c in r]
+    if any("说明" in k or "填报要求" in k or "填表" in k for k in keys):
+        return "说明页"
+    labelled = [r for r in rows if sum(1 for c in r if vocab.header_label(vocab.norm(c.text))) >= 1]
+    if labelled and len(rows) >= 3 and any(len(r) >= 3 for r in rows):
+        return "项目清单"
+    return "封面或其他内容"
 
 
 def _segments(rows: Sequence[Row]) -> list[_Segment]:
@@ -65,23 +111,44 @@ def _segments(rows: Sequence[Row]) -> list[_Segment]:
         current.has_name |= "project_name" in labels
     if current.rows:
         segments.append(current)
-    return [s for s in segments if s.has_code or s.has_name or _has_grid(s.rows)]
+    return [s for s in segments if s.has_code or s.has_name or _has_grid(s.rows) or _has_funds(s.rows)]
 
 
 def _has_grid(rows: Sequence[Row]) -> bool:
     return any(_indicator_header(r) for r in rows)
 
 
+def _has_funds(rows: Sequence[Row]) -> bool:
+    return any(_funds_header(r) for r in rows)
+
+
+_NAME_RANK = {"三级指标": 0, "指标名称": 1, "指标内容": 1, "绩效指标": 2}
+
+
 def _indicator_header(row: Row) -> dict[str, int] | None:
-    """Field -> column for an indicator header row, else None."""
+    """Field -> column for an indicator header row, else None. 三级指标 names the rows; 绩效指标 does only
+    when nothing better is there and it is not the block's label left of 一级指标."""
     cols: dict[str, int] = {}
+    name_rank = 9
     for cell in row:
-        name = vocab.indicator_header_field(vocab.norm(cell.text))
+        key = vocab.norm(cell.text)
+        name = vocab.indicator_header_field(key)
+        if name == "name":
+            rank = _NAME_RANK.get(vocab.unbracketed(key), 1)
+            if rank < name_rank:
+                cols["name"], name_rank = cell.col, rank
+            continue
         if name == "reason" and "reason" in cols:
             name = "measures"  # 偏差原因 and 改进措施 in two columns
         if name and name not in cols:
             cols[name] = cell.col
-    if {"name", "target"} <= cols.keys() and ({"weight", "score"} & cols.keys()):
+    if name_rank == 2 and "level1" in cols and cols["name"] < cols["level1"]:
+        del cols["name"]
+    if (
+        "name" in cols
+        and ({"weight", "score"} & cols.keys())
+        and ({"target", "level1", "level2"} & cols.keys())
+    ):
         return cols
     return None
 
@@ -97,44 +164,32 @@ def _funds_header(row: Row) -> dict[str, int] | None:
     return None
 
 
-def _align(
-    cells: Sequence[Cell], header: dict[str, int], numeric: Sequence[str]
-) -> tuple[dict[str, Cell], int]:
-    """Map a row's cells to header fields under the column offset that explains them best."""
-    by_col = {col: name for name, col in header.items()}
-    # a numeric field holding a number earns 1.5, holding anything else costs 2 (checked once per cell)
-    fit = [(cell, 1.5 if to_number(cell.text) is not None else -2.0) for cell in cells]
-    best_bonus = 1.5 * sum(1 for n in numeric if n in header)
-    best: tuple[float, int, dict[str, Cell]] | None = None
-    for offset in OFFSETS:
-        mapped: dict[str, Cell] = {}
-        lost = 0
-        bonus = 0.0
-        for cell, number_fit in fit:
-            name = by_col.get(cell.col - offset)
-            if name and name not in mapped:
-                mapped[name] = cell
-                if name in numeric:
-                    bonus += number_fit
-            else:
-                lost += 1
-        quality = 2 * len(mapped) - 3 * lost + bonus - 0.01 * abs(offset)
-        if best is None or quality > best[0]:
-            best = (quality, offset, mapped)
-        if offset == 0 and lost == 0 and bonus == best_bonus:
-            break  # every cell placed, every numeric field a number: no other offset can do better
-    assert best is not None
-    return best[2], best[1]
+def _rate_fits(placed: dict[str, Cell]) -> int:
+    """Evidence for placing a funds row by content: 2 when a printed 执行率 equals 执行数 / 预算数, 0 when it
+    contradicts them, 1 when it cannot be checked."""
+    cells = [placed.get(n) for n in ("annual_budget", "executed", "rate")]
+    if any(c is None or placeholder(c.text) for c in cells):
+        return 1
+    budget, executed = number(cells[0].text), number(cells[1].text)  # type: ignore[union-attr]
+    rate = percent(cells[2].text)  # type: ignore[union-attr]
+    rate = rate if rate is not None else number(cells[2].text)  # type: ignore[union-attr]
+    if budget is None or executed is None or rate is None or budget <= 0:
+        return 1
+    computed = executed / budget * 100
+    return 2 if abs(rate - computed) <= 0.6 or abs(rate * 100 - computed) <= 0.6 else 0
 
 
 class _FormReader:
     """Reads one form's rows. Used once per segment."""
 
-    def __init__(self, grid: Grid, rows: list[Row]):
+    def __init__(self, grid: Grid, rows: list[Row], funds_at: int | None, grid_at: int | None):
         self.grid = grid
         self.rows = rows
+        self.funds_at = funds_at
+        self.grid_at = grid_at
         self.issues: list[Issue] = []
         self.locs: dict[str, Loc] = {}
+        self.trouble_rows: set[int] = set()  # rows with a cell that could not be read
 
     def loc(self, cell: Cell) -> Loc:
         return Loc(self.grid.sheet, cell.row, cell.col)
@@ -143,8 +198,9 @@ class _FormReader:
         return Loc(self.grid.sheet, row[0].row)
 
     def read(self) -> Form:
-        funds_at = next((i for i, r in enumerate(self.rows) if _funds_header(r)), None)
-        grid_at = next((i for i, r in enumerate(self.rows) if _indicator_header(r)), None)
+        from selfeval.readers.indicators import read_indicators
+
+        funds_at, grid_at = self.funds_at, self.grid_at
         header = self._header(min(i for i in (funds_at, grid_at, len(self.rows)) if i is not None))
         first = self.row_loc(self.rows[0])
         if not (header.project_code or header.project_name):
@@ -158,7 +214,9 @@ class _FormReader:
         level1_weights: dict[str, float] = {}
         total_weight = total = None
         if grid_at is not None:
-            indicators, level1_weights, total_weight, total = self._indicators(grid_at)
+            table = read_indicators(self, grid_at)
+            indicators, level1_weights = table.indicators, table.level1_weights
+            total_weight, total = table.total_weight, table.total
         if not indicators:
             self.issues.append(issue("INDICATORS_MISSING", first))
         return Form(
@@ -175,6 +233,28 @@ class _FormReader:
             loc=first,
             locs=self.locs,
         )
+
+    # numbers, bounded where they are read ---------------------------------------------------------
+    def bounded(
+        self, cell: Cell | None, what: str, low: float, high: float, factor: float = 1.0
+    ) -> float | None:
+        """The number in a cell, or None (reported at the cell) when it is not a number or out of range."""
+        if cell is None or placeholder(cell.text):
+            return None
+        value = number(cell.text)
+        if value is None:
+            self.trouble_rows.add(cell.row)
+            self.issues.append(issue("NUMBER_UNREADABLE", self.loc(cell), field=what, text=cell.text[:40]))
+            return None
+        value = value * factor
+        if not math.isfinite(value) or not low <= value <= high:
+            self.trouble_rows.add(cell.row)
+            bounds = f"{low:g} 至 {high:g}"
+            self.issues.append(
+                issue("VALUE_RANGE", self.loc(cell), field=what, text=cell.text[:40], bounds=bounds)
+            )
+            return None
+        return round(value, 2) if factor != 1.0 else value
 
     # header block -------------------------------------------------------------------------------
     def _header(self, stop: int) -> Header:
@@ -203,6 +283,13 @@ class _FormReader:
                     continue
                 values[name] = _clean_header_value(name, value)
                 locs[name] = self.loc(value_cell)
+        if not values.get("year"):  # the national table: a `（2023年度）` row under the title
+            for row in self.rows[:stop]:
+                for cell in row:
+                    key = vocab.norm(cell.text)
+                    m = _YEAR_ROW.match(key) or (vocab.is_title(key) and _YEAR_IN_TITLE.search(key))
+                    if m and "year" not in values:
+                        values["year"], locs["year"] = m.group(1), self.loc(cell)
         for name, label in vocab.HEADER_FIELD_NAMES.items():
             if not values.get(name):
                 self.issues.append(issue("FIELD_MISSING", self.row_loc(self.rows[0]), field=label))
@@ -213,15 +300,20 @@ class _FormReader:
         header_row = self.rows[start]
         cols = _funds_header(header_row)
         assert cols is not None
+        layout = bands(cols, FUNDS_KINDS, [c.col for c in header_row])
+        first_band = min(cols.values())
         end = stop if stop is not None else len(self.rows)
-        rows: list[tuple[Row, Cell]] = []  # the funds lines and their label cells
+        rows: list[tuple[Row, Cell | None]] = []  # the funds lines and their label cells
         for row in self.rows[start + 1 : end]:
             label_cell = next(
                 (c for c in row if len(c.text) <= 20 and vocab.funds_row_label(vocab.norm(c.text))), None
             )
             if label_cell is not None:
                 rows.append((row, label_cell))
-            elif rows and any(vocab.is_goal_label(vocab.norm(c.text)) for c in row):
+            elif any(vocab.is_goal_label(vocab.norm(c.text)) for c in row):
+                break
+            elif not rows and sum(1 for c in row if c.col >= first_band and number(c.text) is not None) >= 2:
+                rows.append((row, None))  # `预算执行情况（20分）` tables: one unlabelled row of amounts
                 break
         # 万元 is said by the unit labels: 项目资金（万元）, 全年预算数（万元）, a 单位：万元 line above the table
         labels = [c for r in self.rows[max(0, start - 2) : start + 1] for c in r] + [r[0] for r, _ in rows]
@@ -231,18 +323,26 @@ class _FormReader:
         declared: dict[str, float | None] = {}
         locs: dict[str, Loc] = {}
         for row, label_cell in rows:
-            label = vocab.funds_row_label(vocab.norm(label_cell.text))
+            label = vocab.funds_row_label(vocab.norm(label_cell.text)) if label_cell else "total"
             if label in lines:
                 continue
-            values = [c for c in row if c.col > label_cell.col]
-            mapped, offset = _align(values, cols, ("annual_budget", "executed", "initial_budget"))
-            if offset:
-                self.issues.append(issue("ROW_SHIFTED", self.row_loc(row), offset=offset))
+            if label_cell is not None:
+                values = [c for c in row if c.col > label_cell.col]
+            else:
+                values = [c for c in row if c.col >= first_band or number(c.text) is not None]
+            if label != "total":  # sub-rows: only amounts count; their 分值/执行率/得分 are "—"
+                values = [c for c in values if not placeholder(c.text)]
+            placed = align(values, layout, _rate_fits, exact=self.grid.exact_columns)
+            if not self._placed_ok(placed, row, values):
+                if label == "total":
+                    lines[label] = FundsLine("年度资金总额", None, None, None, self.row_loc(row))
+                continue
             amounts = {}
             for name in ("initial_budget", "annual_budget", "executed"):
-                amounts[name] = self._amount(mapped.get(name), factor, name)
-                if name in mapped:
-                    locs[f"{label}.{name}"] = self.loc(mapped[name])
+                cell = placed.first(name)
+                amounts[name] = self.bounded(cell, FUNDS_FIELD_LABELS[name], -MAX_AMOUNT, MAX_AMOUNT, factor)
+                if cell is not None:
+                    locs[f"{label}.{name}"] = self.loc(cell)
             lines[label] = FundsLine(
                 "年度资金总额" if label == "total" else label,
                 amounts["initial_budget"],
@@ -251,15 +351,25 @@ class _FormReader:
                 self.row_loc(row),
             )
             if label == "total":
-                for name in ("weight", "rate", "score"):
-                    cell = mapped.get(name)
-                    declared[name] = to_number(cell.text.rstrip("%％")) if cell else None
-                    if cell:
+                for name, high in (("weight", 100.0), ("rate", 1000.0), ("score", 100.0)):
+                    cell = placed.first(name)
+                    if cell is not None and name == "rate" and percent(cell.text) is not None:
+                        cell = cell._replace(text=cell.text.strip()[:-1])
+                    declared[name] = self.bounded(cell, FUNDS_FIELD_LABELS[name], 0.0, high)
+                    if cell is not None:
                         locs[name] = self.loc(cell)
         if "total" not in lines:
             return None
+        if declared.get("weight") is None:  # `预算执行情况（万元）（20分）`, `得分(20分*执行率)`
+            for cell in (*header_row, *(c for r, _ in rows[:1] for c in r if c.col < first_band)):
+                m = _POINTS_IN_LABEL.search(vocab.norm(cell.text))
+                if m and float(m.group(1)) <= 100:
+                    declared["weight"] = float(m.group(1))
+                    locs.setdefault("weight", self.loc(cell))
+                    break
+        total = self._total_from_parts(lines, locs)
         return Funds(
-            total=lines.pop("total"),
+            total=total,
             parts=tuple(lines.values()),
             money_unit="万元" if wan else "元",
             declared_weight=declared.get("weight"),
@@ -268,15 +378,52 @@ class _FormReader:
             locs=locs,
         )
 
-    def _amount(self, cell: Cell | None, factor: float, name: str) -> float | None:
-        if cell is None:
-            return None
-        value = _points(cell.text)
-        if value is None:
-            if cell.text.strip() not in ("—", "-", "–", "/"):
-                self.issues.append(issue("NUMBER_UNREADABLE", self.loc(cell), field=name, text=cell.text))
-            return None
-        return round(value * factor, 2)
+    def _placed_ok(self, placed: Aligned, row: Row, values: list[Cell]) -> bool:
+        """Report how a row was placed; False when it could not be (reported at the row, not used)."""
+        if placed.how == "ambiguous":
+            self.trouble_rows.add(row[0].row)
+            text = " | ".join(c.text for c in values)[:80]
+            self.issues.append(
+                issue("ROW_AMBIGUOUS", self.loc(values[0]) if values else self.row_loc(row), text=text)
+            )
+            return False
+        if placed.noteworthy:
+            fields = "、".join(f"{FUNDS_FIELD_LABELS.get(f, f)}={c[0].text}" for f, c in placed.cells.items())
+            self.issues.append(issue("ROW_ALIGNED", self.row_loc(row), fields=fields[:120]))
+        return True
+
+    def _total_from_parts(self, lines: dict[str, FundsLine], locs: dict[str, Loc]) -> FundsLine:
+        """The 年度资金总额 line; when it is all zero (or empty) while sub-rows carry the amounts, their sum,
+        said so (published forms do this: the amounts sit on 当年财政拨款)."""
+        total = lines.pop("total")
+        amounts = (total.annual_budget, total.executed)
+        if total.loc is not None and total.loc.row in self.trouble_rows:
+            return total  # the total row could not be read: never replaced by the sub-rows
+        parts = [p for p in lines.values() if (p.annual_budget or 0) > 0]
+        if any(a not in (None, 0) for a in amounts) or not parts:
+            return total
+        if any(p.annual_budget is None or p.executed is None for p in parts):
+            return total
+        annual = round(math.fsum(p.annual_budget for p in parts), 2)  # type: ignore[misc]
+        executed = round(math.fsum(p.executed for p in parts), 2)  # type: ignore[misc]
+        initial = None
+        if all(p.initial_budget is not None for p in parts):
+            initial = round(math.fsum(p.initial_budget for p in parts), 2)  # type: ignore[misc]
+        why = "为空" if amounts == (None, None) else "全为 0"
+        self.issues.append(
+            issue(
+                "FUNDS_FROM_PART",
+                total.loc or self.row_loc(self.rows[0]),
+                why=why,
+                part="、".join(p.label for p in parts),
+                amounts=f"全年预算数 {annual:,.2f} 元，全年执行数 {executed:,.2f} 元",
+            )
+        )
+        for name in ("annual_budget", "executed", "initial_budget"):
+            locs.pop(f"total.{name}", None)
+            if len(parts) == 1 and f"{parts[0].label}.{name}" in locs:
+                locs[f"total.{name}"] = locs[f"{parts[0].label}.{name}"]
+        return FundsLine("年度资金总额", initial, annual, executed, total.loc)
 
     # 项目目标完成情况 ---------------------------------------------------------------------------------
     def _goals(self, funds_at: int | None, grid_at: int | None) -> Goals:
@@ -298,139 +445,17 @@ class _FormReader:
                 label = vocab.is_goal_label(vocab.norm(cell.text))
                 if label in ("expected", "achieved"):
                     columns.setdefault(label, cell.col)
-                elif not label and vocab.norm(cell.text) not in _SKIP_LABELS:
+                elif not label and not vocab.is_block_label(vocab.norm(cell.text)):
                     texts.append(cell)
         if len(columns) == 2:
-            mapped, _ = _align(texts, columns, ())
-            return Goals(
-                mapped["expected"].text if "expected" in mapped else "",
-                mapped["achieved"].text if "achieved" in mapped else "",
-            )
+            placed = by_columns(texts, bands(columns, {}, ()))
+            if placed is not None:
+                return Goals(
+                    " ".join(c.text for c in placed.get("expected", ())),
+                    " ".join(c.text for c in placed.get("achieved", ())),
+                )
         unique = list(dict.fromkeys(c.text for c in texts))
         return Goals(*(unique + ["", ""])[:2])
-
-    # 年度绩效指标 -------------------------------------------------------------------------------------
-    def _indicators(self, start: int):
-        header = _indicator_header(self.rows[start])
-        assert header is not None
-        fields = {k: v for k, v in header.items() if k not in ("level1", "level2")}
-        level1 = level2 = ""
-        level1_weights: dict[str, float] = {}
-        indicators: list[Indicator] = []
-        total_weight = total = None
-        for row in self.rows[start + 1 :]:
-            keys = [vocab.norm(c.text) for c in row]
-            if any(vocab.is_total_label(k) for k in keys):
-                total_weight, total = self._total(row, keys, header)
-                break
-            if any(vocab.is_remark_label(k) for k in keys) or any(vocab.is_title(k) for k in keys):
-                break
-            data: list[Cell] = []
-            row_level1 = row_level2 = None
-            for cell, key in zip(row, keys, strict=True):
-                if key in _SKIP_LABELS:
-                    continue
-                if (l1 := vocab.level1_of(key)) and not data:
-                    row_level1 = l1
-                elif vocab.level2_family(key) and not data:
-                    row_level2 = key
-                else:
-                    data.append(cell)
-            if row_level1:
-                level1 = row_level1[0]
-                if row_level1[1] is not None:
-                    level1_weights.setdefault(level1, row_level1[1])
-                    self.locs.setdefault(level1, self.row_loc(row))
-                level2 = ""
-            if row_level2:
-                family = vocab.level2_family(row_level2)
-                if not row_level1 and not vocab.compatible_levels(level1, family):
-                    self.issues.append(
-                        issue("LEVEL1_INFERRED", self.row_loc(row), level2=row_level2, level1=family)
-                    )
-                    level1 = family or level1
-                level2 = vocab.level2_name(row_level2)
-            if not data:
-                continue
-            indicator = self._indicator(row, data, fields, level1, level2)
-            if indicator is not None:
-                indicators.append(indicator)
-        return indicators, level1_weights, total_weight, total
-
-    def _total(self, row: Row, keys: list[str], header: dict[str, int]) -> tuple[float | None, float | None]:
-        """The 总分 row's 分值 and 得分, by the indicator header's columns (either may be blank)."""
-        cells = [c for c, k in zip(row, keys, strict=True) if not vocab.is_total_label(k)]
-        columns = {k: v for k, v in header.items() if k in ("weight", "score", "reason")}
-        mapped, _ = _align(cells, columns, ("weight", "score"))
-        found: list[float | None] = []
-        for name, key in (("weight", "total_weight"), ("score", "total")):
-            cell = mapped.get(name)
-            found.append(_points(cell.text) if cell else None)
-            if cell:
-                self.locs[key] = self.loc(cell)
-        return found[0], found[1]
-
-    def _indicator(self, row: Row, data: list[Cell], fields: dict[str, int], level1: str, level2: str):
-        mapped, offset = _align(data, fields, ("weight", "score"))
-        weight_cell, score_cell = mapped.get("weight"), mapped.get("score")
-        weight = _points(weight_cell.text) if weight_cell else None
-        score = _points(score_cell.text) if score_cell else None
-        if weight is None and score is None:
-            if len(data) >= 3:
-                text = " | ".join(c.text for c in data)[:80]
-                self.issues.append(issue("ROW_UNREADABLE", self.row_loc(row), text=text))
-            else:
-                return None
-        elif offset:
-            self.issues.append(issue("ROW_SHIFTED", self.row_loc(row), offset=offset))
-        if not level2:
-            self.issues.append(issue("LEVEL2_UNKNOWN", self.row_loc(row)))
-        if score_cell and score is None and score_cell.text.strip() not in ("", "—", "-"):
-            self.issues.append(
-                issue("NUMBER_UNREADABLE", self.loc(score_cell), field="得分", text=score_cell.text)
-            )
-
-        def text(name: str) -> str:
-            return mapped[name].text if name in mapped else ""
-
-        target, actual = text("target"), text("actual")
-        operator = vocab.nature_operator(text("nature")) if text("nature") else None
-        if operator and not re.match(r"^\s*[<>=≤≥＜＞]", target):
-            target = operator + target
-        if text("unit"):
-            target = _with_unit(target, text("unit"))
-            actual = _with_unit(actual, text("unit"))
-        return Indicator(
-            level1=level1,
-            level2=level2,
-            name=text("name"),
-            target=target,
-            actual=actual,
-            weight=weight,
-            declared_score=score,
-            reason=_joined_reason(text("reason"), text("measures")),
-            loc=self.row_loc(row),
-            cells={name: self.loc(cell) for name, cell in mapped.items()},
-        )
-
-
-def _joined_reason(reason: str, measures: str) -> str:
-    """偏差原因 and 改进措施 from two columns as one text; placeholders like 无 only when both are."""
-    parts = [t for t in (reason, measures) if t and t not in ("无", "—", "-", "/")]
-    return "；".join(parts) if parts else reason or measures
-
-
-def _points(text: str) -> float | None:
-    """A number of points or an amount: `12.5`, `12.5分`, `1,687.22`, `350000.00元`."""
-    value = to_number(text)
-    if value is None and text.rstrip().endswith(("分", "元")):
-        value = to_number(text.rstrip()[:-1])
-    return value
-
-
-def _with_unit(value: str, unit: str) -> str:
-    """Append a 度量单位 column's unit to a bare number."""
-    return value + unit if to_number(value) is not None else value
 
 
 def _clean_header_value(name: str, value: str) -> str:

@@ -163,9 +163,9 @@ def compatible_levels(level1: str, family: str | None) -> bool:
     return family == level1 or (level1 == "成本指标" and family == "产出指标")
 
 
-NATURE = {"正向": "≥", "正向指标": "≥", "≥": "≥", ">=": "≥", ">": ">", "大于": ">", "大于等于": "≥",
+NATURE = {"≧": "≥", "≦": "≤", "═": "=", "正向": "≥", "正向指标": "≥", "≥": "≥", ">=": "≥", ">": ">", "大于": ">", "大于等于": "≥",
           "反向": "≤", "反向指标": "≤", "≤": "≤", "<=": "≤", "<": "<", "小于": "<", "小于等于": "≤",
-          "=": "=", "等于": "=", "定性": "", "定量": ""}  # fmt: skip
+          "=": "=", "等于": "=", "定性": "", "定量": "", "定性指标": "", "定量指标": ""}  # fmt: skip
 
 
 def nature_operator(text: str) -> str | None:
@@ -174,6 +174,22 @@ def nature_operator(text: str) -> str | None:
 
 
 INDICATOR_HEADER_FIRST = ("年度绩效指标", "一级指标")
+
+# labels of whole blocks, merged down the left column (and so seen on every row of the block)
+BLOCK_LABELS = {
+    "年度绩效指标", "项目目标完成情况", "年度总体目标", "资金使用情况", "绩效指标", "年度绩效目标", "项目资金",
+    "预算执行情况", "项目绩效指标", "年度绩效目标完成情况", "绩效目标",
+}  # fmt: skip
+
+
+def unbracketed(key: str) -> str:
+    """A key without its bracketed notes: `预算数(A)` -> `预算数`, `年度绩效目标(80分)` -> `年度绩效目标`."""
+    return _BRACKETED.sub("", key)
+
+
+@lru_cache(maxsize=4096)
+def is_block_label(key: str) -> bool:
+    return unbracketed(key) in BLOCK_LABELS
 
 
 @lru_cache(maxsize=4096)
@@ -185,7 +201,7 @@ def indicator_header_field(key: str) -> str | None:
         return "level2"
     if key in ("三级指标", "绩效指标", "指标名称", "指标内容"):
         return "name"
-    if ("指标值" in key and "完成" not in key) or key in ("目标值", "计划值", "预期值", "年度目标值"):
+    if ("指标值" in key or "目标值" in key) and "完成" not in key or key in ("计划值", "预期值"):
         return "target"
     if "完成值" in key or key in ("实际值", "实际完成情况值", "实际完成", "完成情况"):
         return "actual"

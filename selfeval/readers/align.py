@@ -1,0 +1,226 @@
+"""Align a row's cells to its header's fields by evidence, never by a shift (issue 10).
+
+A header row gives each field a band of columns: from its label to the column before the next label
+(a label merged over D:E owns D and E). A data cell belongs to the field whose band holds its column,
+and an empty cell is simply empty: a funds row with a blank 年初预算数 keeps 全年预算数 where it is.
+
+Only when the cells do not sit in the bands (a row slipped a column, a text copy that lost its empty
+cells) are they placed by what they hold: the cells, in their order, are given to the fields, in
+theirs, in every way that fits (an amount in an amount column, a percentage only under 执行率, a weight
+of 0–100, a score no larger than its weight, a name or a reason that is not a bare number, …). One way
+that fits is used and said; several that disagree on a number mean the row is ambiguous and the
+caller reports it and does not use it. Text fields on which the fitting ways disagree are left empty.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from selfeval.model import Cell
+from selfeval.readers import vocab
+from selfeval.values import to_number
+
+PLACEHOLDERS = frozenset({"—", "-", "–", "/", "／", "——", "－", "不适用", "无"})
+NUMERIC = frozenset({"amount", "weight", "score", "rate"})
+LAST_BAND = 3  # columns a last label may own to its right (偏差原因 merged over J:K, and a spare)
+MAX_PLACEMENTS = 5000  # order-preserving placements tried at most (10 fields, 10 cells: 1 way; 12/6: 924)
+
+
+@dataclass(frozen=True)
+class Band:
+    field: str
+    kind: str  # amount / weight / score / rate / name / text / reason / nature / unit
+    start: int
+    end: int  # inclusive
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """A row placed on its fields. `how`: "columns" (by the header's bands), "content" (by what the cells
+    hold, one way only) or "ambiguous" (several ways disagree on a number: not to be used)."""
+
+    cells: dict[str, list[Cell]]
+    how: str
+    dropped: tuple[str, ...] = ()  # text fields the fitting ways disagreed on, left empty
+    gaps: bool = False  # content: some field before the last placed one was left empty
+
+    @property
+    def noteworthy(self) -> bool:
+        """Worth an info note: cells moved off their columns, or (columns untrusted) a field skipped."""
+        return self.how == "content" and (self.gaps or self.exact)
+
+    exact: bool = True
+
+    def text(self, name: str, sep: str = " ") -> str:
+        return sep.join(c.text for c in self.cells.get(name, ()))
+
+    def first(self, name: str) -> Cell | None:
+        found = self.cells.get(name)
+        return found[0] if found else None
+
+
+def bands(header: dict[str, int], kinds: dict[str, str], all_columns: Sequence[int] = ()) -> list[Band]:
+    """Each field of `header` (field -> label column) owns the columns up to the next label; `all_columns`
+    adds the columns of labels that are not aligned here (一级/二级指标), which also end bands."""
+    starts = sorted({*header.values(), *all_columns})
+    out = []
+    for name, col in sorted(header.items(), key=lambda kv: kv[1]):
+        later = [c for c in starts if c > col]
+        end = later[0] - 1 if later else col + LAST_BAND
+        out.append(Band(name, kinds.get(name, "text"), col, end))
+    return out
+
+
+def number(text: str) -> float | None:
+    """A plain number, a number of points or an amount (`12.5分`, `350000.00元`), a percentage's number."""
+    t = text.strip()
+    value = to_number(t)
+    if value is None and t.endswith(("分", "元")):
+        value = to_number(t[:-1])
+    return value
+
+
+def percent(text: str) -> float | None:
+    t = text.strip()
+    if t.endswith(("%", "％")):
+        return to_number(t[:-1])
+    return None
+
+
+def placeholder(text: str) -> bool:
+    return text.strip() in PLACEHOLDERS or not text.strip()
+
+
+def _loose(kind: str, text: str) -> bool:
+    """Can this cell sit in a band of this kind at all? (The header's own columns: only clear misfits fail.)"""
+    if kind in ("amount", "weight", "score"):
+        return placeholder(text) or number(text) is not None
+    if kind == "rate":
+        return placeholder(text) or number(text) is not None or percent(text) is not None
+    if kind in ("name", "reason"):
+        return number(text) is None or placeholder(text)
+    return True
+
+
+def _strict(kind: str, text: str) -> bool:
+    """Does the cell's content fit this kind well enough to place it there without its column's word?"""
+    if placeholder(text):
+        return kind not in ("name",) or text.strip() in ("/", "／", "不适用")
+    if kind == "amount":
+        v = number(text)
+        return v is not None and math.isfinite(v) and 0 <= v <= 1e12
+    if kind == "weight":
+        v = number(text)
+        return v is not None and 0 <= v <= 100
+    if kind == "score":
+        v = number(text)
+        return v is not None and 0 <= v <= 100
+    if kind == "rate":
+        v = percent(text)
+        if v is None:
+            v = number(text)
+        return v is not None and 0 <= v <= 1000
+    if kind in ("name", "reason"):
+        return number(text) is None and percent(text) is None
+    if kind == "nature":
+        return vocab.nature_operator(text) is not None
+    if kind == "unit":
+        return len(text.strip()) <= 6 and number(text) is None and not re.search(r"\d", text)
+    return True
+
+
+def by_columns(
+    cells: Sequence[Cell], layout: Sequence[Band], *, kinds_must_fit: bool = True
+) -> dict[str, list[Cell]] | None:
+    """Cells placed by the header's bands, or None when a cell lies outside every band, two cells share a
+    numeric band, or (kinds_must_fit) a cell plainly cannot be what its band holds (text under 分值)."""
+    placed: dict[str, list[Cell]] = {}
+    for cell in cells:
+        band = next((b for b in layout if b.start <= cell.col <= b.end), None)
+        if band is None or (kinds_must_fit and not _loose(band.kind, cell.text)):
+            return None
+        if band.kind in NUMERIC and band.field in placed:
+            return None
+        placed.setdefault(band.field, []).append(cell)
+    return placed
+
+
+def _evidence(placed: dict[str, Cell], kinds: dict[str, str], check) -> int:
+    """0: the placement contradicts the cells (a score above its weight, a rate that is not 执行数/预算数);
+    otherwise 1, plus what `check` confirmed (2: a printed rate equals the placed amounts' ratio)."""
+    weight = next((number(c.text) for f, c in placed.items() if kinds.get(f) == "weight"), None)
+    score = next((number(c.text) for f, c in placed.items() if kinds.get(f) == "score"), None)
+    if weight is not None and score is not None and score > weight + 1e-9:
+        return 0
+    return int(check(placed)) if check else 1
+
+
+def by_content(
+    cells: Sequence[Cell], layout: Sequence[Band], check=None
+) -> tuple[dict[str, list[Cell]], tuple[str, ...]] | None:
+    """Cells placed by what they hold, in order; None when no way or several disagreeing ways fit.
+    `check(placed)` adds the caller's evidence: 0 for a contradiction, 1 when it cannot tell, 2 when the
+    cells confirm the placement (a printed rate equal to 执行数/预算数); the best-confirmed ways compete."""
+    fields = [b.field for b in layout]
+    kinds = {b.field: b.kind for b in layout}
+    n, k = len(fields), len(cells)
+    if k == 0 or k > n or math.comb(n, k) > MAX_PLACEMENTS:
+        return None
+    scored: list[tuple[int, dict[str, Cell]]] = []
+    for chosen in itertools.combinations(range(n), k):
+        placed = {fields[i]: cell for i, cell in zip(chosen, cells, strict=True)}
+        if all(_strict(kinds[f], c.text) for f, c in placed.items()):
+            evidence = _evidence(placed, kinds, check)
+            if evidence:
+                scored.append((evidence, placed))
+    if not scored:
+        return None
+    best = max(e for e, _ in scored)
+    ways = [w for e, w in scored if e == best]  # only the placements the cells confirm most
+    agreed: dict[str, list[Cell]] = {}
+    dropped: list[str] = []
+    for field in fields:
+        seen = {id(w.get(field)) for w in ways}
+        if len(seen) == 1:
+            if ways[0].get(field) is not None:
+                agreed[field] = [ways[0][field]]
+        elif kinds[field] in NUMERIC:
+            return None  # the ways disagree on a number: never guess it
+        else:
+            dropped.append(field)
+    # a cell every way places, but in different text fields, is not kept anywhere: said by `dropped`
+    return agreed, tuple(dropped)
+
+
+def _gaps(cells: dict[str, list[Cell]], layout: Sequence[Band]) -> bool:
+    order = [b.field for b in layout]
+    placed = [order.index(f) for f in cells]
+    return bool(placed) and len(placed) <= max(placed)
+
+
+def align(cells: Sequence[Cell], layout: Sequence[Band], check=None, *, exact: bool = True) -> Aligned:
+    """Place a row's cells on the header's fields: by column when they sit in the bands, else by content.
+    With `exact` False (a grid whose columns cannot be trusted) only by content."""
+    if not exact:
+        found = by_content(cells, layout, check)
+        if found is None:
+            return Aligned({}, "ambiguous", exact=False)
+        return Aligned(found[0], "content", found[1], _gaps(found[0], layout), exact=False)
+    placed = by_columns(cells, layout)
+    if placed is not None:
+        # the header's columns decide; what the document got wrong there (a score above its weight, a
+        # rate that is not 执行数/预算数) is reported by the checks, never "fixed" by moving cells
+        return Aligned(placed, "columns")
+    found = by_content(cells, layout, check)
+    if found is None:
+        placed = by_columns(cells, layout, kinds_must_fit=False)
+        if placed is not None:
+            # every cell sits under a label, one of them is not what the label wants (`三十四万` under
+            # 全年执行数): it stays where it is, and the caller reports it as unreadable at its cell
+            return Aligned(placed, "columns")
+        return Aligned({}, "ambiguous")
+    return Aligned(found[0], "content", found[1], _gaps(found[0], layout))

@@ -1,0 +1,252 @@
+"""The 年度绩效指标 table of one form: level names, third-level rows, the 总分 row.
+
+Rows are placed on the header's columns by evidence (align.py). The template families of domain.md §6
+are read here: weights per row, or only in the 一级 header (`产出指标(60分)`), or as 权重; 指标性质 /
+指标值 / 度量单位 joined into one target; rows with only 分值 and 得分; 一级 names missing (only `(50分)`
+printed) inferred from the 二级 vocabulary; template leftovers (`指标1:` prefixes, empty `指标2:` rows,
+`……`) ignored and said so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from selfeval.messages import issue
+from selfeval.model import Cell, Indicator
+from selfeval.readers import vocab
+from selfeval.readers.align import align, bands, number, placeholder
+
+if TYPE_CHECKING:
+    from selfeval.readers.recognize import _FormReader
+
+KINDS = {
+    "name": "name",
+    "target": "text",
+    "actual": "text",
+    "weight": "weight",
+    "score": "score",
+    "reason": "reason",
+    "measures": "reason",
+    "nature": "nature",
+    "unit": "unit",
+}
+FIELD_LABELS = {
+    "name": "三级指标",
+    "target": "指标值",
+    "actual": "实际完成值",
+    "weight": "分值",
+    "score": "得分",
+    "reason": "偏差原因",
+    "measures": "改进措施",
+    "nature": "指标性质",
+    "unit": "度量单位",
+}
+_LEFTOVER_PREFIX = re.compile(r"^\s*指标\s*\d+\s*[:：．.、]\s*")
+_ELLIPSIS = re.compile(r"^[.。…·\s]*$")
+_BARE_POINTS = re.compile(r"^\(?(\d{1,3}(?:\.\d+)?)分?\)?$")
+_OPERATOR_START = re.compile(r"^\s*[<>=≤≥＜＞≦≧]")
+
+
+@dataclass
+class Table:
+    indicators: list[Indicator] = field(default_factory=list)
+    level1_weights: dict[str, float] = field(default_factory=dict)
+    total_weight: float | None = None
+    total: float | None = None
+
+
+def read_indicators(reader: _FormReader, start: int) -> Table:
+    """Every third-level row under the header at rows[start], up to the 总分 row or the 备注."""
+    header_row = reader.rows[start]
+    header = _header_of(header_row)
+    fields = {k: v for k, v in header.items() if k not in ("level1", "level2")}
+    layout = bands(fields, KINDS, [c.col for c in header_row])
+    name_start = fields.get("name", min(fields.values()))
+    level1_col = header.get("level1")
+    table = Table()
+    level1 = level2 = ""
+    unnamed: tuple[str, float | None] | None = None  # `(50分)` printed where the 一级 name belongs
+    no_target_column = "target" not in fields
+    last_points: tuple[int, str] | None = None
+    example = ""
+    for row in reader.rows[start + 1 :]:
+        keys = [vocab.norm(c.text) for c in row]
+        if any(vocab.is_total_label(k) for k in keys):
+            table.total_weight, table.total = _total(reader, row, keys, layout)
+            break
+        if any(vocab.is_remark_label(k) for k in keys) or any(vocab.is_title(k) for k in keys):
+            break
+        data: list[Cell] = []
+        row_level1: tuple[str, float | None] | None = None
+        row_level2 = None
+        points_cell = None
+        for cell, key in zip(row, keys, strict=True):
+            if vocab.is_block_label(key) or vocab.indicator_header_field(key) in ("level1", "level2"):
+                continue
+            if data:
+                data.append(cell)
+            elif l1 := vocab.level1_of(key):
+                row_level1 = l1
+            elif vocab.level2_family(key):
+                row_level2 = key
+            elif (
+                (m := _BARE_POINTS.match(key))
+                and cell.col < name_start
+                and (level1_col is None or cell.col <= level1_col + 1)
+            ):
+                if (cell.col, cell.text) != last_points:  # a merged `(50分)` is seen on every row it spans
+                    points_cell, unnamed = cell, (cell.text, float(m.group(1)))
+                    last_points = (cell.col, cell.text)
+            else:
+                data.append(cell)
+        if row_level1:
+            if row_level1[0] != level1:
+                level2 = ""  # a merged 一级 cell repeats on every row: only a new one ends the 二级 slot
+            level1, unnamed, last_points = row_level1[0], None, None
+            _level_weight(reader, table, level1, row_level1[1], row)
+        elif points_cell is not None:
+            level1, level2 = "", ""
+        if row_level2:
+            family = vocab.level2_family(row_level2)
+            if unnamed is not None and not row_level1 and family:
+                level1 = family
+                reader.issues.append(
+                    issue(
+                        "LEVEL1_NAME_INFERRED",
+                        reader.row_loc(row),
+                        printed=unnamed[0],
+                        level2=row_level2,
+                        level1=family,
+                    )
+                )
+                _level_weight(reader, table, family, unnamed[1], row)
+                unnamed = None
+            elif not row_level1 and not vocab.compatible_levels(level1, family):
+                reader.issues.append(
+                    issue("LEVEL1_INFERRED", reader.row_loc(row), level2=row_level2, level1=family)
+                )
+                level1 = family or level1
+            level2 = vocab.level2_name(row_level2)
+        if not data:
+            continue
+        if _leftover(reader, row, data):
+            continue
+        indicator = _indicator(reader, row, data, layout, level1, level2)
+        if indicator is not None:
+            table.indicators.append(indicator)
+            if no_target_column and not example and re.search(r"\d", indicator.name):
+                example = indicator.name
+    if no_target_column and table.indicators:
+        reader.issues.append(issue("TARGET_IN_NAME", reader.row_loc(header_row), target=example or "—"))
+    return table
+
+
+def _header_of(row) -> dict[str, int]:
+    from selfeval.readers.recognize import _indicator_header
+
+    found = _indicator_header(row)
+    assert found is not None
+    return found
+
+
+def _level_weight(reader: _FormReader, table: Table, level1: str, points: float | None, row) -> None:
+    if points is None:
+        return
+    if not 0 <= points <= 100:
+        reader.issues.append(
+            issue("VALUE_RANGE", reader.row_loc(row), field=level1, text=f"{points:g}分", bounds="0 至 100")
+        )
+        return
+    table.level1_weights.setdefault(level1, points)
+    reader.locs.setdefault(level1, reader.row_loc(row))
+
+
+def _leftover(reader: _FormReader, row, data: list[Cell]) -> bool:
+    """An unfilled template line (`指标2：` with nothing else, `……`): ignored, and said so."""
+    texts = [_LEFTOVER_PREFIX.sub("", c.text).strip() for c in data]
+    filled = [t for t in texts if t and not _ELLIPSIS.match(t) and not placeholder(t)]
+    zero = all(number(t) == 0 for t in filled)
+    had_prefix = any(_LEFTOVER_PREFIX.match(c.text) for c in data)
+    only_dots = all(not t or _ELLIPSIS.match(t) for t in texts)
+    if only_dots or (had_prefix and (not filled or zero)):
+        shown = " ".join(c.text for c in data)[:40]
+        reader.issues.append(issue("TEMPLATE_LEFTOVER", reader.row_loc(row), text=shown))
+        return True
+    return False
+
+
+def _indicator(
+    reader: _FormReader, row, data: list[Cell], layout, level1: str, level2: str
+) -> Indicator | None:
+    placed = align(data, layout, exact=reader.grid.exact_columns)
+    if placed.how == "ambiguous":
+        if len(data) >= 2 or any(number(c.text) is not None for c in data):
+            text = " | ".join(c.text for c in data)[:80]
+            reader.issues.append(issue("ROW_AMBIGUOUS", reader.loc(data[0]), text=text))
+        return None
+    if placed.noteworthy:
+        shown = "、".join(f"{FIELD_LABELS.get(f, f)}={c[0].text[:12]}" for f, c in placed.cells.items())
+        reader.issues.append(issue("ROW_ALIGNED", reader.row_loc(row), fields=shown[:120]))
+    weight_cell, score_cell = placed.first("weight"), placed.first("score")
+    weight = reader.bounded(weight_cell, "分值", 0.0, 100.0)
+    score = reader.bounded(score_cell, "得分", 0.0, 100.0)
+    name = _LEFTOVER_PREFIX.sub("", placed.text("name", "")).strip()
+    if weight_cell is None and score_cell is None:
+        if len(data) < 3:
+            return None  # a stray note in the table, not a row
+        reader.issues.append(
+            issue("ROW_UNREADABLE", reader.row_loc(row), text=" | ".join(c.text for c in data)[:80])
+        )
+    if not level2:
+        reader.issues.append(issue("LEVEL2_UNKNOWN", reader.row_loc(row)))
+    target, actual = placed.text("target"), placed.text("actual")
+    nature = placed.text("nature")
+    unit = placed.text("unit")
+    if unit:
+        target = _with_unit(target, unit)
+        actual = _with_unit(actual, unit)
+    operator = vocab.nature_operator(nature) if nature else None
+    if operator and target and not _OPERATOR_START.match(target):
+        target = operator + target
+    return Indicator(
+        level1=level1,
+        level2=level2,
+        name=name,
+        target=target,
+        actual=actual,
+        weight=weight,
+        declared_score=score,
+        reason=_joined_reason(placed.text("reason", "；"), placed.text("measures", "；")),
+        loc=reader.row_loc(row),
+        cells={f: reader.loc(cs[0]) for f, cs in placed.cells.items()},
+    )
+
+
+def _total(reader: _FormReader, row, keys: list[str], layout) -> tuple[float | None, float | None]:
+    """The 总分 row's 分值 and 得分, by the indicator header's columns (either may be blank)."""
+    cells = [
+        c for c, k in zip(row, keys, strict=True) if not vocab.is_total_label(k) and not placeholder(c.text)
+    ]
+    numbers = [c for c in cells if number(c.text) is not None]
+    wanted = [b for b in layout if b.field in ("weight", "score")]
+    placed = align(numbers, wanted, exact=reader.grid.exact_columns) if numbers and wanted else None
+    found: list[float | None] = []
+    for name, key in (("weight", "total_weight"), ("score", "total")):
+        cell = placed.first(name) if placed is not None and placed.how != "ambiguous" else None
+        found.append(reader.bounded(cell, "总分", 0.0, 1000.0) if cell else None)
+        if cell:
+            reader.locs[key] = reader.loc(cell)
+    return found[0], found[1]
+
+
+def _joined_reason(reason: str, measures: str) -> str:
+    """偏差原因 and 改进措施 from two columns as one text; placeholders like 无 only when both are."""
+    parts = [t for t in (reason, measures) if t and t not in ("无", "—", "-", "/")]
+    return "；".join(parts) if parts else reason or measures
+
+
+def _with_unit(value: str, unit: str) -> str:
+    """Append a 度量单位 column's unit to a bare number."""
+    return value + unit if number(value) is not None and not value.strip().endswith(unit) else value
