@@ -57,6 +57,8 @@ def _fonts(run_or_style, east_asian: str, size: Pt | None = None, bold: bool | N
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
         rpr.insert(0, fonts)
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)  # a theme font would win over the named one in Word
     fonts.set(qn("w:eastAsia"), east_asian)
     fonts.set(qn("w:ascii"), LATIN_FONT)
     fonts.set(qn("w:hAnsi"), LATIN_FONT)
