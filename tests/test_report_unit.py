@@ -62,6 +62,7 @@ def unit_figures(cards) -> set[float]:
     figures |= {float(sum(1 for c in cards if c.grade == g)) for g in "优良中差"}
     figures |= {float(sum(c.errors for c in cards)), float(sum(c.warnings for c in cards))}
     figures.add(float(sum(1 for c in cards if c.errors or c.warnings)))
+    figures.add(float(sum(1 for c in cards if c.total is not None and c.verification == "partial")))
     causes: dict[str, list] = {}
     for i, c in enumerate(cards):
         t = c.form.funds.total
@@ -120,6 +121,7 @@ def test_no_fully_achieved_phrase_and_ungraded_projects_said():
     assert sum(c.total is None for c in cards) == 2  # no_total, missing_amounts
     assert "另有 2 个项目总分无法计算，未评定等级。" in text
     assert "其中 1 个项目的全年预算数或全年执行数未填报，未计入合计。" in text
+    assert "其中 1 个项目核验状态为“部分核验”" in text  # unverified_row keeps its declared 12.5
 
 
 def test_empty_unit_and_file_name():

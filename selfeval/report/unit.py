@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from selfeval.model import Scorecard
 from selfeval.report import wording as w
 from selfeval.report.doc import Writer
-from selfeval.report.facts import EPS, cause_of, facts, r2
+from selfeval.report.facts import EPS, cause_of, facts, form_status, r2
 from selfeval.report.project import money, profile_title, year_text
 
 GRADES = ("优", "良", "中", "差")
@@ -114,10 +114,12 @@ def _results(doc: Writer, cards: Sequence[Scorecard]) -> None:
     totals = [c.total for c in cards if c.total is not None]
     ungraded = len(cards) - len(totals)
     mean = r2(sum(totals) / len(totals)) if totals else None
+    partial = sum(1 for c in cards if c.total is not None and form_status(c) == "部分核验")
     doc.para(
         w.UNIT_GRADES.format(a=counts["优"], b=counts["良"], c=counts["中"], d=counts["差"]),
         w.UNIT_UNGRADED.format(count=ungraded) if ungraded else "",
         w.UNIT_MEAN.format(count=len(totals), mean=w.total(mean)) if totals else "",
+        w.UNIT_PARTIAL.format(count=partial) if partial else "",
     )
     errors = sum(c.errors for c in cards)
     warnings = sum(c.warnings for c in cards)

@@ -243,6 +243,7 @@ UNIT_FUNDS_MISSING = "其中 {count} 个项目的全年预算数或全年执行�
 UNIT_GRADES = "自评等级为“优”的 {a} 个，“良”的 {b} 个，“中”的 {c} 个，“差”的 {d} 个。"
 UNIT_UNGRADED = "另有 {count} 个项目总分无法计算，未评定等级。"
 UNIT_MEAN = "已计算总分的 {count} 个项目平均得分 {mean} 分。"
+UNIT_PARTIAL = "其中 {count} 个项目核验状态为“部分核验”，总分含未核验指标的原表申报得分，须人工核实。"
 UNIT_NO_MEASURE = f"各项目均无失分项。下一步继续做好项目实施和绩效跟踪管理。{TO_FILL}"
 UNIT_TABLE_HEAD = ("项目名称", "全年预算数（万元）", "全年执行数（万元）", "执行率", "得分", "等级")
 UNIT_WEAKEST = "得分最低的 {count} 个项目如下："
