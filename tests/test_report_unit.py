@@ -129,3 +129,9 @@ def test_empty_unit_and_file_name():
     assert w.UNIT_EMPTY in text
     assert unit_report_filename(UNIT, 2023) == f"2023_{UNIT}_自评报告汇总.docx"
     assert unit_report_filename("", None) == "全部单位_自评报告汇总.docx"
+
+
+def test_a_summary_of_approved_versions_says_so():
+    text = "\n".join(blocks(unit_report(seed_cards(), UNIT, 2023, approved_only=True)))
+    assert w.UNIT_APPROVED_ONLY in text
+    assert w.UNIT_APPROVED_ONLY not in "\n".join(blocks(unit_report(seed_cards(), UNIT, 2023)))

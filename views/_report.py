@@ -25,6 +25,7 @@ ZIP_KEY = "report_zip"
 HELP_PROJECT = "按本项目的自评表和评分结果起草项目支出绩效自评报告（Word），须补充和确认的地方已标注。"
 HELP_UNIT = "所选年度、实施单位全部项目的自评报告汇总（Word）。"
 HELP_ZIP = "所选年度、实施单位每个项目的自评报告草稿，连同汇总报告，打包下载。"
+BASIS_KEY = "_figures_basis"  # 总览's 图表口径 switch (views/_review_ui.py)
 CHOOSE = "选择一个年度（必要时再选一个实施单位）后，可下载该单位的自评报告汇总。"
 
 
@@ -60,9 +61,16 @@ def project_download(card: Scorecard, submission_id: int | None = None) -> None:
     )
 
 
+def _store(basis: str):
+    """The page's store on the figures basis 总览 shows (latest, or only approved versions)."""
+    store = _ui.store()
+    return store.with_basis(basis) if basis != "latest" and hasattr(store, "with_basis") else store
+
+
 @st.cache_data(max_entries=16, show_spinner="正在起草汇总报告……")
-def _unit_bytes(who: tuple, version: tuple[int, int], year: str, unit: str) -> bytes:
-    return unit_report(_ui.store().current_scorecards(year=year, unit=unit), unit, year)
+def _unit_bytes(who: tuple, version: tuple[int, int], year: str, unit: str, basis: str) -> bytes:
+    cards = _store(basis).current_scorecards(year=year, unit=unit)
+    return unit_report(cards, unit, year, approved_only=basis == "approved")
 
 
 def unit_download(year: str | None, unit: str | None) -> None:
@@ -78,7 +86,8 @@ def unit_download(year: str | None, unit: str | None) -> None:
         st.caption(CHOOSE)
         return
     version = _ui.data_version()
-    summary = _unit_bytes(_who(), version, year, unit)
+    basis = st.session_state.get(BASIS_KEY, "latest")
+    summary = _unit_bytes(_who(), version, year, unit, basis)
     name = unit_report_filename(unit, year)
     left, right = st.columns(2)
     left.download_button(
@@ -92,7 +101,7 @@ def unit_download(year: str | None, unit: str | None) -> None:
         on_click="ignore",
     )
 
-    store = _ui.store()
+    store = _store(basis)
 
     def zipped() -> bytes:  # built on click, in another thread: every project of the unit is a document
         cards = store.current_scorecards(year=year, unit=unit)

@@ -75,8 +75,11 @@ def causes(cards: Sequence[Scorecard]) -> dict[str, Cause]:
     return dict(sorted(found.items(), key=lambda kv: (-kv[1].lost, -kv[1].rows, kv[0])))
 
 
-def unit_report(cards: Sequence[Scorecard], unit: str, year: str | int | None) -> bytes:
-    """The unit summary as .docx bytes (cards: the unit's current scorecards of the year)."""
+def unit_report(
+    cards: Sequence[Scorecard], unit: str, year: str | int | None, *, approved_only: bool = False
+) -> bytes:
+    """The unit summary as .docx bytes (cards: the unit's current scorecards of the year, or the
+    latest approved ones, which the summary then says)."""
     year_str = str(year or "").strip()
     cards = sorted(cards, key=lambda c: (c.form.header.project_code, c.form.header.project_name))
     profiles = sorted({profile_title(c.profile) for c in cards})
@@ -90,6 +93,8 @@ def unit_report(cards: Sequence[Scorecard], unit: str, year: str | int | None) -
         doc.para(w.UNIT_EMPTY)
         return doc.to_bytes()
     doc.para(w.UNIT_INTRO.format(year=year_text(year_str), unit=unit or "全部单位", count=len(cards)))
+    if approved_only:
+        doc.para(w.UNIT_APPROVED_ONLY)
     doc.para(w.UNIT_DUTIES)
     _results(doc, cards)
     _problems(doc, cards)

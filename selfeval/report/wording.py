@@ -237,6 +237,7 @@ ISSUE_LINE = "{severity}（{location}）：{message}"
 
 UNIT_INTRO = "{year}，{unit}共对 {count} 个项目开展绩效自评。"
 UNIT_DUTIES = f"单位职能、自评工作组织情况：{TO_FILL}"
+UNIT_APPROVED_ONLY = "本汇总只统计审核已通过的版本（各项目最新一次通过审核的版本），未通过审核的项目不计入。"
 UNIT_FUNDS = "上述项目全年预算数合计{budget}，全年执行数合计{executed}，预算执行率 {rate}。"
 UNIT_FUNDS_NO_RATE = "上述项目全年预算数合计{budget}，全年执行数合计{executed}，预算执行率无法计算。"
 UNIT_FUNDS_MISSING = "其中 {count} 个项目的全年预算数或全年执行数未填报，未计入合计。"
