@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from selfeval import cli_review
+from selfeval import cli_review, cli_store
 from selfeval.model import Issue
 from selfeval.rules import available_profiles, load_profile, profile_for
 
@@ -173,25 +173,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return draft(args)
 
 
-def cmd_backup(args: argparse.Namespace) -> int:
-    from selfeval.sample import open_seeded_store
-
-    store = open_seeded_store(args.db, seed=False)
-    store.export_database(args.dir)
-    store.close()
-    print(f"已备份到 {args.dir}")
-    return 0
-
-
-def cmd_restore(args: argparse.Namespace) -> int:
-    from selfeval.store import Store
-
-    target = Path(args.db) if args.db else None
-    Store.restore(args.dir, target)
-    print(f"已从 {args.dir} 恢复")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m selfeval", description="项目支出绩效自评：评分、导入、导出"
@@ -209,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("profiles", help="列出评分规则")
     p.set_defaults(func=cmd_profiles)
 
-    db_help = "DuckDB 文件（默认环境变量 SELFEVAL_DB 或 data/selfeval.duckdb）"
+    db_help = cli_store.DB_HELP
     p = sub.add_parser("init", help="创建数据库并载入样例数据")
     p.add_argument("--db", default=None, help=db_help)
     p.set_defaults(func=cmd_init)
@@ -245,15 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_review.add_status_parser(sub, db_help)
 
-    p = sub.add_parser("backup", help="备份数据库（EXPORT DATABASE）")
-    p.add_argument("dir")
-    p.add_argument("--db", default=None, help=db_help)
-    p.set_defaults(func=cmd_backup)
-
-    p = sub.add_parser("restore", help="从备份恢复数据库（IMPORT DATABASE）")
-    p.add_argument("dir")
-    p.add_argument("--db", default=None, help=db_help)
-    p.set_defaults(func=cmd_restore)
+    cli_store.add_parsers(sub, db_help)
     return parser
 
 

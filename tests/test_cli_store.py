@@ -1,4 +1,5 @@
-"""CLI against the store: init, import (folders, duplicates, unreadable), export, backup and restore."""
+"""CLI against the store, on DuckDB and on PostgreSQL: init, import (folders, duplicates, unreadable,
+one form in three file kinds), export, backup and restore, and a damaged database."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ def run(*args: str, db) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture()
-def db(tmp_path):
-    return tmp_path / "store.duckdb"
+def db(store_location):
+    """A DuckDB file, and a fresh database on a real PostgreSQL server (SELFEVAL_DB=postgresql://…)."""
+    return store_location
 
 
 def test_init_creates_and_fills_the_database_once(db):
@@ -73,3 +75,33 @@ def test_one_workbook_export(tmp_path, db):
     assert proc.returncode == 0
     result = read_path(tmp_path / "自评表汇总.xlsx")
     assert len(result.forms) == 13
+
+
+def test_one_form_in_three_file_kinds_in_one_command_is_stored_once(db):
+    samples = ROOT / "data" / "samples"
+    files = [
+        samples / "futian-2023.xlsx",
+        samples / "futian-2023.xls",
+        ROOT / "data" / "seed" / "futian-2023.txt",
+    ]
+    proc = run("import", *map(str, files), db=db)
+    assert proc.returncode == 0, proc.stderr
+    assert "已保存 13 个自评表，重复 26 个" in proc.stdout
+    again = run("import", *map(str, files), db=db)
+    assert "已保存 0 个自评表，重复 39 个" in again.stdout
+
+
+def test_a_crafted_backup_runs_nothing_through_the_cli(db, tmp_path):
+    assert run("import", str(SEED), db=db).returncode == 0
+    backup = tmp_path / "backup"
+    assert run("backup", str(backup), db=db).returncode == 0
+    marker = tmp_path / "written-by-backup-sql.txt"
+    (backup / "load.sql").write_text(f"COPY (SELECT 42) TO '{marker}';", encoding="utf-8")
+    restored = tmp_path / "r.duckdb"
+    proc = run("restore", str(backup), "--db", str(restored), db=restored)
+    assert proc.returncode == 0 and not marker.exists()
+    (backup / "submissions.parquet").write_bytes(b"garbage")
+    broken = run("restore", str(backup), "--db", str(restored), db=restored)
+    assert (
+        broken.returncode == 1 and "submissions.parquet" in broken.stderr and "Traceback" not in broken.stderr
+    )
