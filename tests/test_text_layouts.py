@@ -446,3 +446,57 @@ def test_one_unclear_form_in_an_aligned_text_leaves_the_others_read(seed_figures
     got = {f.header.project_code: _seed_declared(f) for f in result.forms}
     assert len(got) == 12 and all(got[k] == seed_figures[k] for k in got)
     assert "440304226011500000008" not in got
+
+
+# ---------------------------------------------------------------------------------------------
+# never a confident wrong number: cells taken out of a dump are missing or refused, never misplaced
+
+
+def _numbers(form):
+    f = form.funds
+    funds = (f.total.initial_budget, f.total.annual_budget, f.total.executed)
+    funds += (f.declared_weight, f.declared_rate, f.declared_score)
+    rows = [(i.name.replace(" ", ""), i.weight, i.declared_score) for i in form.indicators]
+    return funds, (form.declared_total_weight, form.declared_total), rows
+
+
+def _consistent(got, truth) -> bool:
+    """Every number read is the published one, or missing (the cell is gone); a lost row is fine."""
+    for part in (0, 1):
+        if any(a is not None and a != b for a, b in zip(got[part], truth[part], strict=True)):
+            return False
+    if len(got[2]) == len(truth[2]):
+        pairs = zip(got[2], truth[2], strict=True)
+        return all(a is None or a == b for g, t in pairs for a, b in zip(g[1:], t[1:], strict=True))
+    return all(row in truth[2] for row in got[2])
+
+
+@pytest.mark.parametrize("layout", ["bar_dump", "cell_bars", "flattened_pipes"])
+def test_cells_taken_out_of_a_dump_are_never_misplaced(layout):
+    import random
+
+    rng = random.Random(20261129)
+    sources = [EXPECTED[f][0] for f in EXPECTED if f != "sichuan_web"] + variants.split_forms(
+        variants.seed_text()
+    )
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(60):
+        text = rng.choice(sources)
+        (original,) = read_bytes(text.encode(), "t.txt").forms
+        lines = LAYOUTS[layout](text).split("\n")
+        for _ in range(rng.choice([1, 2, 3])):
+            # any line with a cell, except the only place a 万元 unit is said
+            candidates = [i for i, line in enumerate(lines) if line.strip(" |") and "万元" not in line]
+            at = rng.choice(candidates)
+            if layout == "cell_bars" and rng.random() < 0.5:
+                lines[at] = "|"  # the cell left empty
+            else:
+                del lines[at]
+        result = read_bytes("\n".join(lines).encode(), "t.txt")
+        if not result.forms:
+            assert [p for p in result.problems if p.severity == "error"], "a form vanished without a reason"
+            outcomes["refused"] += 1
+            continue
+        assert _consistent(_numbers(result.forms[0]), _numbers(original)), "\n".join(lines)
+        outcomes["read"] += 1
+    assert outcomes["read"] and outcomes["refused"]  # both happen: the test exercises both ways

@@ -81,9 +81,9 @@ def _funds_fits(field: str, text: str, placed: dict[str, str]) -> bool:
     if field in ("initial_budget", "annual_budget", "executed"):
         value = points(text)
         return value is not None and value >= 0
-    if field == "weight":
+    if field == "weight":  # the budget block's weight: 10 or 20 (domain.md §6), a whole number
         value = points(text)
-        return value is not None and 0 < value <= 100
+        return value is not None and 0 < value <= 30 and value == int(value)
     if field == "rate":
         return _percent(text) is not None
     if field == "score":
