@@ -60,9 +60,12 @@ def unique_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
 
 
 def write_new(directory: Path, name: str, data: bytes) -> Path:
-    """Write data under a name not yet in the directory (never overwrites, even racing another writer)."""
-    taken = {p.name for p in directory.iterdir()} if directory.is_dir() else set()
-    candidate = unique_names([name], taken)[0]
+    """Write data under `name`, or `name` with （2）, （3）… when taken: never overwrites, even racing
+    another writer (the file is created exclusively), and costs one open per name tried."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    candidate, n = name, 1
     while True:
         path = directory / candidate
         try:
@@ -70,8 +73,8 @@ def write_new(directory: Path, name: str, data: bytes) -> Path:
                 handle.write(data)
             return path
         except FileExistsError:
-            taken.add(candidate)
-            candidate = unique_names([name], taken)[0]
+            n += 1
+            candidate = f"{stem}（{n}）{dot}{suffix}"
 
 
 def project_reports_zip(cards: Sequence[Scorecard], summary: tuple[str, bytes] | None = None) -> bytes:
