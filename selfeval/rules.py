@@ -485,8 +485,7 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
     if not weights_add_up:
         shown = "无法合计" if weights is None else fmt(round_half_up(weights, 2))
         reasons.append(f"分值合计 {shown}，不等于 100，总分不予核验和评级")
-        if total is not None:
-            issues.append(issue("TOTAL_UNVERIFIED", form.loc, weights=shown, total=fmt(total)))
+        issues.append(issue("TOTAL_UNVERIFIED", form.loc, weights=shown, total=fmt(total)))
         total = None
     verified_parts = (b_score is not None) + sum(1 for s in scored if s.verified)
     if total is None or not weights_add_up or not verified_parts:

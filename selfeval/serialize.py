@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from typing import Any
 
 from selfeval.model import Form, Funds, FundsLine, Goals, Header, Indicator, Issue, Loc, Scorecard
@@ -99,8 +100,24 @@ def _indicator_from_dict(d: dict[str, Any]) -> Indicator:
     )
 
 
+def finite(value: Any) -> Any:
+    """The same structure with NaN and ±inf as None: strict JSON (and PostgreSQL) holds no such number,
+    and a stored form must never make a page or an export raise (issue 11)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
+
+
 def form_to_dict(form: Form) -> dict[str, Any]:
-    """Everything a Form holds, as JSON-safe dicts, lists, strings and numbers."""
+    """Everything a Form holds, as JSON-safe dicts, lists, strings and finite numbers."""
+    return finite(_form_dict(form))
+
+
+def _form_dict(form: Form) -> dict[str, Any]:
     h, f = form.header, form.funds
     return {
         "format": FORM_FORMAT,
@@ -199,7 +216,11 @@ def content_sha256(form: Form, profile: str) -> str:
 
 
 def scorecard_to_dict(sc: Scorecard) -> dict[str, Any]:
-    """The CLI's JSON for one scored form: declared beside computed, issues with codes."""
+    """The CLI's JSON for one scored form: declared beside computed, issues with codes (finite numbers)."""
+    return finite(_scorecard_dict(sc))
+
+
+def _scorecard_dict(sc: Scorecard) -> dict[str, Any]:
     form = sc.form
     h, f = form.header, form.funds
     return {

@@ -138,9 +138,21 @@ def _clean_text(text: str) -> str:
 
 
 def _points(x: float) -> str:
-    """50.0 -> "50", 12.5 -> "12.5": for the 一级指标 labels."""
+    """50.0 -> "50", 12.5 -> "12.5": for the 一级指标 labels (absurd values as written, never an error)."""
+    if not isinstance(x, int | float) or not math.isfinite(x) or abs(x) >= 1e15:
+        return f"{x:g}" if isinstance(x, int | float) else str(x)
     x = round(x, 2)
     return str(int(x)) if x == int(x) else f"{x:g}"
+
+
+def _storable(value: object) -> object:
+    """A number Excel can hold: NaN, ±inf and magnitudes beyond 1e15 (no decimals left) go in as text,
+    so a stored absurd value is shown as it is instead of breaking the workbook (issue 11)."""
+    if isinstance(value, float) and (not math.isfinite(value) or abs(value) >= 1e15):
+        return f"{value:g}"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return str(value)
+    return value
 
 
 def _text_units(text: str) -> float:
@@ -194,7 +206,7 @@ class _SheetWriter:
                 if spot.number_format:
                     cell.number_format = spot.number_format
         cell = self.ws.cell(row=row, column=col)
-        value = spot.value
+        value = _storable(spot.value)
         if isinstance(value, str):
             value = _clean_text(value)
             if value:
@@ -362,6 +374,8 @@ class _SheetWriter:
     def _indicator_row(self, r: int, item: IndicatorScore) -> None:
         ind = item.indicator
         score, note = _computed_or_declared(item.score, ind.declared_score)
+        if not item.verified and score is not None:
+            note = COMMENT_DECLARED  # 未核验: the declared score is kept, not a computed one
         self.put(r, 4, _Spot(ind.name, align=_LEFT))
         self.put(r, 5, _Spot(ind.target))
         self.put(r, 6, _Spot(ind.actual, white=True, number_format=TEXT_FORMAT))
@@ -371,7 +385,9 @@ class _SheetWriter:
 
     def _total(self, row: int) -> int:
         card = self.card
-        weights = card.budget_weight + sum(s.indicator.weight or 0.0 for s in card.indicators)
+        weights = card.budget_weight + math.fsum(
+            s.indicator.weight for s in card.indicators if s.indicator.weight is not None
+        )
         total, note = _computed_or_declared(card.total, self.form.declared_total)
         self.label(row, 1, "总分", to_col=6)
         self.grey(row, 7, round(weights, 2), POINTS_FORMAT)

@@ -104,8 +104,8 @@ def read_indicators(reader: _FormReader, start: int) -> Table:
         if row_level1:
             if row_level1[0] != level1:
                 level2 = ""  # a merged 一级 cell repeats on every row: only a new one ends the 二级 slot
+                _level_weight(reader, table, row_level1[0], row_level1[1], row)
             level1, unnamed, last_points = row_level1[0], None, None
-            _level_weight(reader, table, level1, row_level1[1], row)
         elif points_cell is not None:
             level1, level2 = "", ""
         if row_level2:
