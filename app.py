@@ -16,9 +16,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from selfeval.access import PAGES_BY_ROLE, ROLE_LABELS  # noqa: E402
-from views import _review_ui, _ui  # noqa: E402
+from views import _review_ui, _style, _ui  # noqa: E402
 
 st.set_page_config(page_title="项目支出绩效自评", page_icon="📋", layout="wide")
+_style.inject()  # the upload widget in Chinese, the phone layout
 
 who = _ui.principal()
 if _ui.auth_configured() and not st.user.get("is_logged_in"):

@@ -28,12 +28,12 @@ LEVEL_COLORS = {
     "满意度指标": "#2E7D32",
 }
 RATE_RULES = (90.0, 100.0)  # reference lines on the execution-rate chart
+RATE_AXIS_MAX = 200.0  # an absurd rate (1e308 %) is drawn at the edge, not on an axis to 1e308
 BUDGET_COLOR, EXECUTED_COLOR = "#B0BEC5", "#B22222"
 WEIGHT_COLOR = "#E0E0E0"
-BREAKDOWN_WIDTH = 520  # facet charts do not stretch to the container: a fixed plot width
 ROW_HEIGHT = 26  # pixels per bar row on horizontal bar charts
 CHROME = 140  # pixels for a chart's title, top legend and x axis
-SERIES_BUDGET, SERIES_EXECUTED = "全年预算数", "全年执行数"
+SERIES_BUDGET, SERIES_EXECUTED = "预算数", "执行数"
 
 
 def _configured(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -72,21 +72,40 @@ def _round2(s: pd.Series) -> pd.Series:
 # ------------------------------------------------------------------------------------------ portfolio
 
 
-def budget_vs_executed(projects: pd.DataFrame, title: str = "各项目预算数与执行数（万元）") -> alt.LayerChart:
+def dominated(values: pd.Series, factor: float = 10.0) -> bool:
+    """True when the largest value is more than `factor` times the median of the positive ones:
+    on a linear axis every other bar would be a sliver."""
+    v = pd.to_numeric(values, errors="coerce")
+    v = v[(v > 0) & v.map(math.isfinite)]
+    return len(v) > 2 and float(v.max()) > factor * float(v.median())
+
+
+def budget_vs_executed(
+    projects: pd.DataFrame, title: str = "各项目预算数与执行数（万元）", log: bool | None = None
+) -> alt.LayerChart:
     """A bullet bar per project, largest budget first: 全年预算数 as a wide grey bar, 全年执行数 as a
-    narrow red bar over it, both in 万元, with "执行数 / 预算数" printed at the end.
+    narrow red bar over it, both in 万元, with "执行 x / 预算 y" printed at the end. When one project
+    dwarfs the rest (`log` None: decided by `dominated`) the axis is logarithmic (symlog, so that 0
+    still draws), and says so.
 
     `projects` has project_name, budget and executed (元), one row per project.
     """
     if projects.empty:
         return _empty(title)
     df = projects[["project_name", "budget", "executed"]].copy()
-    df["budget"] = pd.to_numeric(df["budget"], errors="coerce").fillna(0.0)
-    df["executed"] = pd.to_numeric(df["executed"], errors="coerce").fillna(0.0)
+    df["project_name"] = df["project_name"].fillna("").astype(str).replace("", "（未命名）")
+    for col in ("budget", "executed"):
+        values = pd.to_numeric(df[col], errors="coerce").astype(float)
+        df[col] = values.where(values.map(math.isfinite), 0.0).fillna(0.0)
     df = df.sort_values(["budget", "project_name"], ascending=[False, True], ignore_index=True)
     df["budget_wan"] = _round2(df["budget"] / 10_000)
     df["executed_wan"] = _round2(df["executed"] / 10_000)
-    df["label"] = [f"{e:,.2f} / {b:,.2f}" for e, b in zip(df["executed_wan"], df["budget_wan"], strict=True)]
+    df["label"] = [
+        f"执行 {_wan_text(e)} / 预算 {_wan_text(b)}"
+        for e, b in zip(df["executed_wan"], df["budget_wan"], strict=True)
+    ]
+    if log is None:
+        log = dominated(df["budget_wan"])
     df = df.drop(columns=["budget", "executed"])
     order = df["project_name"].tolist()
     series = [SERIES_BUDGET, SERIES_EXECUTED]
@@ -96,26 +115,32 @@ def budget_vs_executed(projects: pd.DataFrame, title: str = "各项目预算数�
         alt.Tooltip("budget_wan:Q", title="全年预算数（万元）", format=",.2f"),
         alt.Tooltip("executed_wan:Q", title="全年执行数（万元）", format=",.2f"),
     ]
+    scale = alt.Scale(type="symlog", constant=1) if log else alt.Scale()
+    axis_title = "万元（对数刻度：相差悬殊的金额都能看清）" if log else "万元"
     base = alt.Chart(df).encode(y=alt.Y("project_name:N", sort=order, title=None), tooltip=tooltip)
     budget = (
         base.transform_calculate(series=f"'{SERIES_BUDGET}'")
         .mark_bar(size=18)
         .encode(
-            x=alt.X("budget_wan:Q", title="万元", axis=alt.Axis(format=",.0f")),
+            x=alt.X("budget_wan:Q", title=axis_title, scale=scale, axis=alt.Axis(format=",.0f", tickCount=5)),
             color=alt.Color("series:N", scale=color, title=None),
         )
     )
     executed = (
         base.transform_calculate(series=f"'{SERIES_EXECUTED}'")
         .mark_bar(size=8)
-        .encode(x="executed_wan:Q", color=alt.Color("series:N", scale=color, title=None))
+        .encode(x=alt.X("executed_wan:Q", scale=scale), color=alt.Color("series:N", scale=color, title=None))
     )
     # amounts span 0.3 to 1,687 万元: print them, or the small bars say nothing
     text = base.mark_text(align="left", dx=4, fontSize=11, color="#374151").encode(
-        x="budget_wan:Q", text="label:N"
+        x=alt.X("budget_wan:Q", scale=scale), text="label:N"
     )
     chart = alt.layer(budget, executed, text, title=title).properties(height=_height(len(order)))
     return _configured(chart)
+
+
+def _wan_text(x: float) -> str:
+    return "—" if x is None or not math.isfinite(x) else (f"{x:,.2f}" if abs(x) < 1e15 else f"{x:.2e}")
 
 
 def execution_rate(
@@ -126,7 +151,9 @@ def execution_rate(
     if projects.empty:
         return _empty(title)
     df = projects[["project_name", "rate"]].copy()
+    df["project_name"] = df["project_name"].fillna("").astype(str).replace("", "（未命名）")
     df["rate"] = _round2(df["rate"])
+    df["rate"] = df["rate"].where(df["rate"].map(lambda r: pd.isna(r) or math.isfinite(r)))
     df = df.sort_values(
         ["rate", "project_name"], ascending=[True, True], ignore_index=True, na_position="first"
     )
@@ -135,13 +162,13 @@ def execution_rate(
     low = rules[0] if rules else 0.0
     df["band"] = df["rate"].map(lambda r: f"低于{low:g}%" if pd.notna(r) and r < low else f"不低于{low:g}%")
     bands = [f"低于{low:g}%", f"不低于{low:g}%"]
-    top = max(110.0, float(df["rate"].max() or 0) + 5)
+    top = min(max(110.0, float(df["rate"].max() if df["rate"].notna().any() else 0) + 5), RATE_AXIS_MAX)
     bars = (
         alt.Chart(df)
         .mark_bar(cornerRadiusEnd=2)
         .encode(
             y=alt.Y("project_name:N", sort=order, title=None),
-            x=alt.X("rate:Q", title="执行率（%）", scale=alt.Scale(domain=[0, top])),
+            x=alt.X("rate:Q", title="执行率（%）", scale=alt.Scale(domain=[0, top], clamp=True)),
             color=alt.Color(
                 "band:N", scale=alt.Scale(domain=bands, range=["#C62828", "#90A4AE"]), title=None
             ),
@@ -180,7 +207,9 @@ def execution_rate(
 
 def score_bins(totals: pd.Series, step: float = 2.0, low: float | None = None) -> pd.DataFrame:
     """Histogram rows: bin_start, bin_end, grade (of the bin start), count; the last bin holds 100."""
-    values = pd.to_numeric(totals, errors="coerce").dropna().astype(float)
+    values = pd.to_numeric(totals, errors="coerce").astype(float)
+    # an absurd stored total (1e308, inf, 609.96 from weights of 1000) lands in an edge bin
+    values = values[values.map(math.isfinite)].clip(lower=0.0, upper=100.0)
     if low is None:
         low = min(60.0, math.floor((values.min() if len(values) else 60.0) / 10) * 10)
     rows = []
@@ -206,6 +235,7 @@ def score_distribution(
 ) -> alt.LayerChart:
     """Histogram of total scores over the grade bands 差 < 60 ≤ 中 < 80 ≤ 良 < 90 ≤ 优."""
     totals = pd.to_numeric(projects.get("total", pd.Series(dtype=float)), errors="coerce").dropna()
+    totals = totals[totals.map(math.isfinite)]
     if totals.empty:
         return _empty(title)
     bins = score_bins(totals, step)
@@ -387,37 +417,55 @@ def breakdown_frame(card) -> pd.DataFrame:
     return df
 
 
-def score_breakdown(parts: pd.DataFrame, title: str = "得分构成：各指标得分与分值") -> alt.Chart:
-    """Each part's score drawn over its weight (grey), grouped by first-level indicator.
+def part_label(level2: object, name: object) -> str:
+    """ "二级｜三级", or just the name when both say the same (预算执行率, not 预算执行率｜预算执行率)."""
+    a, b = str(level2 or "").strip(), str(name or "").strip()
+    if not a or a == b or b.startswith(a):
+        return b or a or "（未命名）"
+    return f"{a}｜{b}"
+
+
+def score_breakdown(parts: pd.DataFrame, title: str = "得分构成：得分 / 分值") -> alt.Chart:
+    """Each part's score drawn over its weight (grey), coloured by first-level indicator, in the
+    order of the form; "得分 / 分值" printed beside each name. One plain layer (no facets), so that it
+    takes the container's width on a phone; the axis ends at the largest weight.
     `parts` is `breakdown_frame(card)`: order, level1, level2, name, weight, score."""
     if parts.empty:
         return _empty(title)
     df = parts.copy()
-    df["label"] = df["level2"].astype(str) + "｜" + df["name"].astype(str)
-    df["score_text"] = df.apply(
-        lambda r: (
-            f"{r['score']:.2f} / {r['weight']:.2f}" if pd.notna(r["score"]) else f"未评分 / {r['weight']:.2f}"
-        ),
-        axis=1,
-    )
+    for col in ("weight", "score"):
+        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
+        df[col] = df[col].where(df[col].map(lambda v: pd.isna(v) or math.isfinite(v)))
+    df["score_text"] = [
+        f"{_num_text(s)} / {_num_text(w)}" if pd.notna(s) else f"未评分 / {_num_text(w)}"
+        for s, w in zip(df["score"], df["weight"], strict=True)
+    ]
+    df["label"] = [
+        f"{part_label(l2, n)}  {t}"
+        for l2, n, t in zip(df["level2"], df["name"], df["score_text"], strict=True)
+    ]
     df = df.sort_values("order", ignore_index=True)
+    # two parts with the same name and figures stay two bars
+    df["label"] = df["label"] + df.groupby("label").cumcount().map(lambda n: "" if n == 0 else " " * n)
     order = df["label"].tolist()
     levels = [lv for lv in LEVEL_COLORS if lv in set(df["level1"])] + sorted(
         set(df["level1"]) - set(LEVEL_COLORS)
     )
-    top = float(df["weight"].max() or 0) * 1.35 or 1.0
-    base = alt.Chart(df).encode(y=alt.Y("label:N", sort=order, title=None))
+    top = float(df["weight"].max()) if df["weight"].notna().any() else 0.0
+    top = top if top > 0 else 1.0
+    scale = alt.Scale(domain=[0, top], nice=False, clamp=True)
+    base = alt.Chart(df).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360)))
     weight = base.mark_bar(color=WEIGHT_COLOR).encode(
-        x=alt.X("weight:Q", title="分", scale=alt.Scale(domain=[0, top])),
+        x=alt.X("weight:Q", title="分", scale=scale),
         tooltip=[alt.Tooltip("name:N", title="指标"), alt.Tooltip("weight:Q", title="分值", format=".2f")],
     )
     score = base.mark_bar(height=12).encode(
-        x="score:Q",
+        x=alt.X("score:Q", scale=scale),
         color=alt.Color(
             "level1:N",
             sort=levels,
             scale=alt.Scale(domain=levels, range=[LEVEL_COLORS.get(lv, "#757575") for lv in levels]),
-            legend=None,  # the facet headers name the levels
+            title=None,
         ),
         tooltip=[
             alt.Tooltip("level1:N", title="一级指标"),
@@ -427,30 +475,14 @@ def score_breakdown(parts: pd.DataFrame, title: str = "得分构成：各指标�
             alt.Tooltip("weight:Q", title="分值", format=".2f"),
         ],
     )
-    text = base.mark_text(align="left", dx=4, fontSize=11, color="#374151").encode(
-        x="weight:Q", text="score_text:N"
-    )
-    chart = (
-        alt.layer(weight, score, text)
-        .properties(height=alt.Step(ROW_HEIGHT), width=BREAKDOWN_WIDTH)
-        .facet(
-            row=alt.Row(
-                "level1:N",
-                sort=levels,
-                title=None,
-                header=alt.Header(
-                    labelAngle=0,
-                    labelAlign="left",
-                    labelAnchor="start",
-                    labelOrient="top",
-                    labelFontWeight="bold",
-                ),
-            ),
-            title=title,
-        )
-        .resolve_scale(y="independent")
-    )
+    chart = alt.layer(weight, score, title=title).properties(height=_height(len(order)))
     return _configured(chart)
+
+
+def _num_text(x: float) -> str:
+    if x is None or pd.isna(x):
+        return "—"
+    return f"{x:.2f}" if abs(x) < 1e15 else f"{x:.2e}"
 
 
 # ------------------------------------------------------------------------------------------ review

@@ -73,9 +73,11 @@ def count(x: int | float | None) -> str:
     return f"{int(x):,d}"  # type: ignore[arg-type]
 
 
-# Markdown (CommonMark + GFM) punctuation, Streamlit's :color[...] / :material/...: directives,
-# $ for LaTeX and < > for HTML: a backslash before each makes it a literal character
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&])")
+# Markdown (CommonMark + GFM) inline punctuation, Streamlit's :color[...] / :material/...:
+# directives, $ for LaTeX and < > & for HTML: a backslash before each makes it a literal character
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>!|~:$&])")
+# what only means something at the start of a line: headings, lists, quotes, rules
+_MD_LEADING = re.compile(r"^(\s*)([#+\-=>]|\d+(?=[.)]))")
 
 
 def plain(text: object) -> str:
@@ -86,4 +88,9 @@ def plain(text: object) -> str:
     if text is None:
         return ""
     one_line = " ".join(str(text).split())
-    return _MD_SPECIAL.sub(r"\\\1", one_line)
+    escaped = _MD_SPECIAL.sub(r"\\\1", one_line)
+    match = _MD_LEADING.match(escaped)
+    if match and match.group(2)[0].isdigit():  # "1. 名称" would become a list item
+        end = match.end()
+        return escaped[:end] + "\\" + escaped[end:]
+    return _MD_LEADING.sub(r"\1\\\2", escaped, count=1)

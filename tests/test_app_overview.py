@@ -19,7 +19,7 @@ SEED_METRICS = {
     "预算执行率": "98.46%",
     "平均得分": "97.49",
     "等级“优”": "13 个",
-    "等级“差”": "0 个",
+    "执行率低于 60% 却评优良": "2 个",  # 党组织建设 11.92 %, 小型工程类项目 56.34 %
 }
 
 
@@ -28,6 +28,12 @@ def test_dashboard_on_the_sample(app_db):
     shown = metrics(at)
     for label, value in SEED_METRICS.items():
         assert shown[label] == value, label
+    assert not [label for label in shown if label.startswith("等级") and shown[label] == "0 个"]
+    conclusion = next(m.value for m in at.markdown if m.value.startswith("**结论**")).replace("\\", "")
+    assert "共 13 个项目：优 13 个" in conclusion
+    assert "预算执行率低于 90% 的 3 个（最低：党组织建设 11.92%" in conclusion
+    assert "其中 2 个执行率低于 60% 却评为优或良，需复核" in conclusion
+    assert "得分最低的是党组织建设（90.19 分：预算执行率 11.92%，失 8.81 分）" in conclusion
     assert any("本地模式：未启用登录，仅限本机访问" in i.value for i in at.info)
     # one year stored: no year-over-year chart; the organisation view adds its review-progress chart
     assert len(at.get("vega_lite_chart")) == 5
@@ -93,6 +99,13 @@ def test_lowest_projects_link_to_their_detail(app_db):
     at = run_app()
     table = at.dataframe[0].value
     assert table["项目名称"].tolist()[:3] == ["党组织建设", "职工疗休养", "小型工程类项目（非政府投资项目）"]
+    first = table.iloc[0]
+    assert first["主要失分原因"] == "预算执行率 11.92%，失 8.81 分"
+    assert first["需复核"] == "⚠ 执行率低于 60%"
+    assert first["全年预算数（万元）"] == pytest.approx(3.0)  # 30,000 元 shown in 万元
+    second = table.iloc[1]
+    assert second["主要失分原因"] == "“服务干部人数”未达标：实际 52人次、指标 >100人次，失 6.00 分"
+    assert second["需复核"] == ""
     links = at.get("page_link")
     assert links[0].proto.label.startswith("党组织建设 — 90.19 分（优）")
     assert links[0].proto.page == "project"
@@ -104,6 +117,14 @@ def test_lowest_projects_link_to_their_detail(app_db):
     wanted = scores.loc[scores["project_code"] == "440304226011500000005", "submission_id"].item()
     assert detail.selectbox(key="project_pick").value == wanted
     assert [h.value for h in detail.subheader][0] == "党组织建设"
+
+
+def test_one_click_on_a_name_opens_the_project(app_db):
+    at = run_app()
+    at.session_state["lowest_pick_0"] = {"selection": {"rows": [], "columns": [], "cells": [[1, "项目名称"]]}}
+    at.run()
+    assert not at.exception
+    assert [h.value for h in at.subheader][0] == "职工疗休养"  # 项目详情 of the second row
 
 
 def test_target_setting_panel_lists_over_and_missed(app_db):

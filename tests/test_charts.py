@@ -40,7 +40,7 @@ def assert_cjk_font(s: dict) -> None:
 
 
 def test_budget_vs_executed_sorts_by_budget_and_draws_wan():
-    s = spec(charts.budget_vs_executed(PROJECTS))
+    s = spec(charts.budget_vs_executed(PROJECTS, log=False))
     assert_cjk_font(s)
     budget, executed, text = s["layer"]
     assert budget["encoding"]["y"]["field"] == "project_name"
@@ -54,12 +54,12 @@ def test_budget_vs_executed_sorts_by_budget_and_draws_wan():
     assert budget["encoding"]["x"]["title"] == "万元"
     assert executed["encoding"]["x"]["field"] == "executed_wan"
     assert budget["mark"]["size"] > executed["mark"]["size"]  # a bullet: executed drawn inside budget
-    assert budget["encoding"]["color"]["scale"]["domain"] == ["全年预算数", "全年执行数"]
+    assert budget["encoding"]["color"]["scale"]["domain"] == ["预算数", "执行数"]
     assert text["encoding"]["text"]["field"] == "label"
     data = {r["project_name"]: r for r in rows(s)}
     assert data["劳模管理"]["budget_wan"] == 35.0
     assert data["劳模管理"]["executed_wan"] == 34.52
-    assert data["全区行政事业单位工会经费"]["label"] == "1,687.22 / 1,687.22"
+    assert data["全区行政事业单位工会经费"]["label"] == "执行 1,687.22 / 预算 1,687.22"
     assert data["党组织建设"]["executed_wan"] == 0.36
 
 
@@ -192,20 +192,45 @@ def test_breakdown_frame_budget_first_and_no_na_rows():
     assert (row["weight"], row["score"], row["lost"]) == (12.5, 6.5, 6.0)
 
 
-def test_score_breakdown_groups_by_level_and_draws_score_over_weight():
+def test_score_breakdown_stretches_and_its_axis_ends_at_the_largest_weight():
     card = seed_card("职工疗休养")
-    s = spec(charts.score_breakdown(charts.breakdown_frame(card)))
+    frame = charts.breakdown_frame(card)
+    s = spec(charts.score_breakdown(frame))
     assert_cjk_font(s)
-    assert s["facet"]["row"]["field"] == "level1"
-    assert s["facet"]["row"]["sort"] == ["预算执行", "产出指标", "效益指标", "满意度指标"]
-    assert s["resolve"]["scale"]["y"] == "independent"
-    weight, points, text = s["spec"]["layer"]
+    assert "facet" not in s and "width" not in s  # a plain layer: the page's width, phones included
+    weight, points = s["layer"]
     assert weight["encoding"]["x"]["field"] == "weight"
+    assert frame["weight"].max() == 15.0
+    assert weight["encoding"]["x"]["scale"]["domain"] == [0, 15.0]  # not 45 for weights of 30
     assert points["encoding"]["x"]["field"] == "score"
     assert points["encoding"]["color"]["field"] == "level1"
-    labels = {r["name"]: r["score_text"] for r in s["datasets"][s["data"]["name"]]}
-    assert labels["服务干部人数"] == "6.50 / 12.50"
-    assert text["encoding"]["text"]["field"] == "score_text"
+    assert points["encoding"]["color"]["sort"] == ["预算执行", "产出指标", "效益指标", "满意度指标"]
+    labels = {r["name"]: r["label"] for r in s["datasets"][s["data"]["name"]]}
+    assert labels["服务干部人数"] == "数量指标｜服务干部人数  6.50 / 12.50"
+    assert labels["预算执行率"] == "预算执行率  9.70 / 10.00"  # never 预算执行率｜预算执行率
+
+
+def test_one_project_that_dwarfs_the_rest_gets_a_log_axis():
+    assert charts.dominated(PROJECTS["budget"])  # 1,687 万 against a median of 19.5 万
+    s = spec(charts.budget_vs_executed(PROJECTS))
+    budget = s["layer"][0]
+    assert budget["encoding"]["x"]["scale"]["type"] == "symlog"
+    assert "对数" in budget["encoding"]["x"]["title"]
+    even = PROJECTS.assign(budget=[350000.0, 300000.0, 400000.0, 380000.0])
+    assert "type" not in spec(charts.budget_vs_executed(even))["layer"][0]["encoding"]["x"].get("scale", {})
+
+
+@pytest.mark.parametrize("value", [1e308, float("inf"), float("nan"), -1e300])
+def test_absurd_stored_numbers_never_raise(value):
+    absurd = PROJECTS.assign(budget=value, executed=value, rate=value, total=value)
+    for chart in (
+        charts.budget_vs_executed(absurd),
+        charts.execution_rate(absurd),
+        charts.score_distribution(absurd),
+    ):
+        assert chart.to_dict()
+    parts = charts.breakdown_frame(seed_card("职工疗休养")).assign(weight=value, score=value)
+    assert charts.score_breakdown(parts).to_dict()
 
 
 @pytest.mark.parametrize(

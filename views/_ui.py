@@ -179,6 +179,29 @@ def sidebar_filters(who: Principal) -> None:
         unit_options = ([ALL, *units] if not who.units else units or list(who.units[:1])) or [ALL]
         _keep_choice("filter_unit", unit_options)
         st.selectbox("实施单位", unit_options, key="filter_unit")
+    _phone_filters(year_options, unit_options)
+
+
+def _copy_choice(source: str, target: str) -> None:
+    st.session_state[target] = st.session_state[source]
+
+
+def _phone_filters(year_options: list[str], unit_options: list[str]) -> None:
+    """The same two filters at the top of the page, shown on phones only (views/_style.py), where
+    the sidebar hides behind »: mirrors of the sidebar's widgets, each copying its choice back."""
+    year = st.session_state.get("filter_year", year_options[0])
+    unit = st.session_state.get("filter_unit", unit_options[0])
+    with (
+        st.container(key="phone_filters"),
+        st.expander(f"筛选：{year} · {fmt.plain(unit)}", icon=":material/filter_list:"),
+    ):
+        for name, label, options in (
+            ("filter_year", "年度", year_options),
+            ("filter_unit", "实施单位", unit_options),
+        ):
+            mirror = f"{name}_phone"
+            st.session_state[mirror] = st.session_state.get(name, options[0])
+            st.selectbox(label, options, key=mirror, on_change=_copy_choice, args=(mirror, name))
 
 
 def filters() -> tuple[str | None, str | None]:

@@ -1,16 +1,23 @@
-"""总览: the leadership dashboard over the current forms of the chosen year and unit."""
+"""总览: the leadership dashboard over the current forms of the chosen year and unit — one sentence
+that answers "how are we doing", the headline figures, the charts, the weakest projects with their
+main reason for lost points (one click opens a project), the target-setting check and exports."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from selfeval import charts, fmt
+from selfeval.rules import DEFAULT_PROFILE, load_profile
 from selfeval.store import GRADES
 from views import _report, _review_ui, _ui
 from views._frames import lowest_table, outliers_table
+from views._insights import execution_flags, flag_threshold, main_reason, portfolio_sentence
 
 LOWEST_KEY = "lowest_pick"
 MAX_BARS = 30
+FLAG_KEY = "flag_rate"
+_GRADE_HELP = {"优": "总分 ≥ 90", "良": "80 ≤ 总分 < 90", "中": "60 ≤ 总分 < 80", "差": "总分 < 60"}
 
 
 def main() -> None:
@@ -26,47 +33,23 @@ def main() -> None:
         _ui.empty_state("所选年度与单位尚无数据，请调整左侧筛选，或先上传自评表。")
         return
     summary = _ui.query("portfolio_summary", year, unit)
-    st.caption(f"年度：{year or '全部'} · 实施单位：{unit or '全部'} · 每个项目取最新提交的现行版本")
-    _report.unit_download(year, unit)
-
-    budget, executed = summary["budget"].sum(), summary["executed"].sum()
-    rate = 100 * executed / budget if budget else None
-    mean = projects["total"].mean()
-    cols = st.columns(5)
-    cols[0].metric("项目数", fmt.count(len(projects)), border=True)
-    cols[1].metric("全年预算数（万元）", fmt.number(budget / 10_000), border=True, help=fmt.yuan(budget))
-    cols[2].metric("全年执行数（万元）", fmt.number(executed / 10_000), border=True, help=fmt.yuan(executed))
-    cols[3].metric("预算执行率", fmt.pct(rate), border=True)
-    cols[4].metric("平均得分", fmt.points(mean), border=True)
-    grade_cols = st.columns(4)
-    for col, grade in zip(grade_cols, GRADES, strict=True):
-        n = int(summary[grade].sum()) if grade in summary else 0
-        col.metric(f"等级“{grade}”", f"{n} 个", border=True, help=_GRADE_HELP[grade])
-
-    many = len(projects) > MAX_BARS  # one bar per project stops being readable (and fast) beyond this
-    st.altair_chart(
-        charts.budget_vs_executed(projects.nlargest(MAX_BARS, "budget") if many else projects),
-        width="stretch",
+    threshold = _threshold()
+    lowest = lowest_table(projects)
+    reasons = _reasons(lowest)
+    sentence = portfolio_sentence(projects, reasons, flag_rate=threshold)
+    st.caption(
+        f"年度：{year or '全部'} · 实施单位：{fmt.plain(unit or '全部')} · 每个项目取最新提交的现行版本"
     )
-    if many:
-        st.caption(f"共 {fmt.count(len(projects))} 个项目，图中显示全年预算数最大的 {MAX_BARS} 个。")
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.altair_chart(
-            charts.execution_rate(projects.nsmallest(MAX_BARS, "rate") if many else projects), width="stretch"
-        )
-        if many:
-            st.caption(f"图中显示执行率最低的 {MAX_BARS} 个项目。")
-    with right:
-        st.altair_chart(charts.score_distribution(projects), width="stretch")
-        st.altair_chart(charts.points_lost(_ui.query("points_lost", year, unit)), width="stretch")
-    all_years = _ui.query("portfolio_summary", None, unit)
-    if all_years["year"].nunique() > 1:
-        st.altair_chart(charts.year_over_year(all_years), width="stretch")
+    with st.container(border=True, key="overview_summary"):
+        st.markdown(f"**结论**　{fmt.plain(sentence)}")
+    flags = execution_flags(projects, threshold)
+    _figures(projects, summary, int(flags.sum()), threshold)
+    _charts(projects, year, unit)
 
     st.subheader("得分最低的项目")
-    st.caption("点击一行查看项目详情。")
-    _lowest(lowest_table(projects))
+    st.caption("点击项目名称或任一单元格，打开该项目的详情。")
+    table = _lowest_frame(lowest, reasons, threshold)
+    _lowest(lowest, table)
 
     st.subheader("指标值设置检查")
     st.caption(
@@ -91,71 +74,236 @@ def main() -> None:
                 "得分": _ui.points_column("得分"),
             },
         )
+    _exports(year, unit, sentence, projects, summary, table, outliers)
 
 
-_GRADE_HELP = {"优": "总分 ≥ 90", "良": "80 ≤ 总分 < 90", "中": "60 ≤ 总分 < 80", "差": "总分 < 60"}
+def _threshold() -> float:
+    """The execution rate under which a 优/良 grade is flagged: the profile's (if it caps totals by
+    execution), adjustable on the page."""
+    profile_name = st.session_state.get("profile_name", DEFAULT_PROFILE)
+    try:
+        default = flag_threshold(load_profile(profile_name))
+    except Exception:
+        default = flag_threshold(None)
+    st.session_state.setdefault(FLAG_KEY, float(default))
+    return float(st.session_state[FLAG_KEY])
 
 
-def _lowest(table) -> None:
-    """The lowest-scoring projects; selecting a row opens its detail page."""
-    generation = st.session_state.get("lowest_gen", 0)
-    shown = table.drop(columns=["submission_id"]).rename(
-        columns={
-            "project_code": "项目编码",
-            "year": "年度",
-            "project_name": "项目名称",
-            "unit": "实施单位",
-            "total": "总分",
-            "grade": "等级",
-            "rate": "执行率",
-            "budget": "全年预算数（元）",
-            "executed": "全年执行数（元）",
-            "errors": "错误",
-            "warnings": "警告",
-        }
-    )
-    event = st.dataframe(
-        shown,
-        hide_index=True,
-        placeholder="—",
+def _reasons(lowest: pd.DataFrame) -> dict[int, str]:
+    """Main reason for lost points of the projects shown (their scorecards loaded one by one: a
+    fixed handful, whatever the size of the store)."""
+    reasons = {}
+    for sid in lowest["submission_id"].astype(int):
+        try:
+            reasons[sid] = main_reason(_ui.query("load_scorecard", sid))
+        except Exception:
+            reasons[sid] = "—"
+    return reasons
+
+
+def _figures(projects: pd.DataFrame, summary: pd.DataFrame, flagged: int, threshold: float) -> None:
+    budget, executed = summary["budget"].sum(), summary["executed"].sum()
+    rate = 100 * executed / budget if budget else None
+    with st.container(key="overview_figures"):
+        cols = st.columns(5)
+        cols[0].metric("项目数", fmt.count(len(projects)), border=True)
+        cols[1].metric("平均得分", fmt.points(projects["total"].mean()), border=True)
+        cols[2].metric("预算执行率", fmt.pct(rate), border=True)
+        cols[3].metric("全年预算数（万元）", fmt.wan_number(budget), border=True, help=fmt.yuan(budget))
+        cols[4].metric("全年执行数（万元）", fmt.wan_number(executed), border=True, help=fmt.yuan(executed))
+        # only the grades that occur (no row of "0 个"), the ungraded, and the auditor's flag
+        tiles = [
+            (f"等级“{g}”", f"{int(summary[g].sum())} 个", _GRADE_HELP[g])
+            for g in GRADES
+            if g in summary and int(summary[g].sum())
+        ]
+        ungraded = int(projects["grade"].isna().sum())
+        if ungraded:
+            tiles.append(("未定级", f"{ungraded} 个", "有未评分的指标，或分值合计不合规，总分未核验"))
+        tiles.append(
+            (
+                f"执行率低于 {threshold:g}% 却评优良",
+                f"{flagged} 个",
+                "预算执行率低但等级为优或良：审计首先会问的项目。预警线可在页面底部“设置”中调整。",
+            )
+        )
+        cols = st.columns(max(len(tiles), 3))
+        for col, (label, value, help_text) in zip(cols, tiles, strict=False):
+            col.metric(label, value, border=True, help=help_text)
+
+
+def _charts(projects: pd.DataFrame, year, unit) -> None:
+    many = len(projects) > MAX_BARS  # one bar per project stops being readable (and fast) beyond this
+    st.altair_chart(
+        charts.budget_vs_executed(projects.nlargest(MAX_BARS, "budget") if many else projects),
         width="stretch",
-        on_select="rerun",
-        selection_mode="single-row",
-        key=f"{LOWEST_KEY}_{generation}",
-        column_order=[
-            "项目名称",
-            "总分",
-            "等级",
-            "执行率",
-            "全年预算数（元）",
-            "全年执行数（元）",
-            "错误",
-            "警告",
-            "项目编码",
-            "年度",
-        ],
-        column_config={
-            "总分": _ui.points_column("总分"),
-            "执行率": _ui.rate_column(),
-            "全年预算数（元）": _ui.money_column("全年预算数（元）"),
-            "全年执行数（元）": _ui.money_column("全年执行数（元）"),
-        },
     )
-    rows = event.selection.rows if event is not None and hasattr(event, "selection") else []
+    if many:
+        st.caption(f"共 {fmt.count(len(projects))} 个项目，图中显示全年预算数最大的 {MAX_BARS} 个。")
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.altair_chart(
+            charts.execution_rate(projects.nsmallest(MAX_BARS, "rate") if many else projects), width="stretch"
+        )
+        if many:
+            st.caption(f"图中显示执行率最低的 {MAX_BARS} 个项目。")
+    with right:
+        st.altair_chart(charts.score_distribution(projects), width="stretch")
+        st.altair_chart(charts.points_lost(_ui.query("points_lost", year, unit)), width="stretch")
+    all_years = _ui.query("portfolio_summary", None, unit)
+    if all_years["year"].nunique() > 1:
+        st.altair_chart(charts.year_over_year(all_years), width="stretch")
+
+
+def _lowest_frame(lowest: pd.DataFrame, reasons: dict[int, str], threshold: float) -> pd.DataFrame:
+    """The lowest-scoring projects as leaders read them: 万元, the main reason, the flag."""
+    flags = execution_flags(lowest, threshold) if not lowest.empty else pd.Series(dtype=bool)
+    return pd.DataFrame(
+        {
+            "项目名称": lowest["project_name"],
+            "总分": lowest["total"],
+            "等级": lowest["grade"].fillna("未定级"),
+            "执行率": lowest["rate"],
+            "主要失分原因": [reasons.get(int(s), "—") for s in lowest["submission_id"]],
+            "需复核": flags.map({True: f"⚠ 执行率低于 {threshold:g}%", False: ""}),
+            "全年预算数（万元）": pd.to_numeric(lowest["budget"], errors="coerce") / 10_000,
+            "全年执行数（万元）": pd.to_numeric(lowest["executed"], errors="coerce") / 10_000,
+            "错误": lowest["errors"],
+            "警告": lowest["warnings"],
+            "项目编码": lowest["project_code"],
+            "年度": lowest["year"],
+        }
+    ).reset_index(drop=True)
+
+
+def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
+    """A table on wide screens, a list of links on phones; one click opens the project."""
+    generation = st.session_state.get("lowest_gen", 0)
+    with st.container(key="lowest_table"):
+        event = st.dataframe(
+            table,
+            hide_index=True,
+            placeholder="—",
+            width="stretch",
+            on_select="rerun",
+            selection_mode=["single-row", "single-cell"],
+            key=f"{LOWEST_KEY}_{generation}",
+            column_config={
+                "项目名称": st.column_config.TextColumn("项目名称", width="medium", pinned=True),
+                "总分": _ui.points_column("总分"),
+                "执行率": _ui.rate_column(),
+                "主要失分原因": st.column_config.TextColumn("主要失分原因", width="large"),
+                "全年预算数（万元）": _ui.money_column("全年预算数（万元）"),
+                "全年执行数（万元）": _ui.money_column("全年执行数（万元）"),
+            },
+        )
+    selection = getattr(event, "selection", None) if event is not None else None
+    rows = list(getattr(selection, "rows", []) or []) + [
+        c[0] for c in (getattr(selection, "cells", []) or [])
+    ]
     if rows:
-        picked = table.iloc[rows[0]]
+        picked = lowest.iloc[int(rows[0])]
         st.session_state["lowest_gen"] = generation + 1
         st.switch_page(
             _ui.PAGES["project"].path, query_params={"code": picked["project_code"], "year": picked["year"]}
         )
-    with st.expander("快速跳转", icon=":material/link:"):
-        for _, row in table.head(5).iterrows():
+    with st.container(key="lowest_list"):
+        for (_, row), reason in zip(lowest.iterrows(), table["主要失分原因"], strict=True):
+            flag = " ⚠" if table.loc[table["项目编码"] == row["project_code"], "需复核"].any() else ""
             st.page_link(
                 _ui.PAGES["project"].path,
-                label=f"{row['project_name']} — {fmt.points(row['total'])} 分（{row['grade'] or '未定级'}）",
+                label=f"{fmt.plain(row['project_name'])} — {fmt.points(row['total'])} 分"
+                f"（{row['grade'] or '未定级'}）{flag}",
                 query_params={"code": row["project_code"], "year": row["year"]},
                 icon=":material/arrow_forward:",
+                help=reason,
             )
+
+
+def _exports(year, unit, sentence, projects, summary, table, outliers) -> None:
+    """PDF of the page for a meeting, the tables as Excel, and the flag threshold."""
+    from selfeval import exports
+
+    st.subheader("导出与设置")
+    c1, c2, c3 = st.columns([1, 1, 1.2], vertical_alignment="bottom")
+    scope = f"{year or '全部年度'}_{unit or '全部单位'}"
+    all_rows = _all_projects_frame(projects)
+
+    def pdf() -> bytes:
+        budget, executed = summary["budget"].sum(), summary["executed"].sum()
+        page = exports.PdfPage(
+            title="项目支出绩效自评总览",
+            subtitle=f"年度：{year or '全部'} · 实施单位：{unit or '全部'}",
+            summary=sentence,
+            figures=[
+                ("项目数", fmt.count(len(projects))),
+                ("平均得分", fmt.points(projects["total"].mean())),
+                ("预算执行率", fmt.pct(100 * executed / budget if budget else None)),
+                ("全年预算数（万元）", fmt.wan_number(budget)),
+            ],
+            charts=[
+                charts.budget_vs_executed(projects.nlargest(MAX_BARS, "budget")),
+                charts.execution_rate(projects.nsmallest(MAX_BARS, "rate")),
+            ],
+            tables=exports.frames_for_print(
+                [
+                    ("得分最低的项目", table.drop(columns=["项目编码", "错误", "警告"])),
+                    ("指标值设置检查", outliers),
+                ]
+            ),
+        )
+        return exports.page_pdf(page)
+
+    c1.download_button(
+        "导出 PDF（A4，供会议打印）",
+        data=pdf,
+        file_name=f"自评总览_{scope}.pdf",
+        mime=exports.PDF_MIME,
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+        key="export_overview_pdf",
+        width="stretch",
+    )
+    c2.download_button(
+        "导出表格（Excel）",
+        data=lambda: exports.tables_xlsx(
+            {"全部项目": all_rows, "得分最低的项目": table, "指标值设置检查": outliers}
+        ),
+        file_name=f"自评总览_{scope}.xlsx",
+        mime=exports.XLSX_MIME,
+        icon=":material/table_view:",
+        on_click="ignore",
+        key="export_overview_xlsx",
+        width="stretch",
+    )
+    _report.unit_download(year, unit)
+    with c3.expander("设置", icon=":material/tune:"):
+        st.number_input(
+            "执行率预警线（%）",
+            min_value=0.0,
+            max_value=100.0,
+            step=5.0,
+            key=FLAG_KEY,
+            help="预算执行率低于此值、等级却为优或良的项目标记为“需复核”。按执行率限制总分的评分规则取其最宽的一档。",
+        )
+
+
+def _all_projects_frame(projects: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "项目编码": projects["project_code"],
+            "项目名称": projects["project_name"],
+            "年度": projects["year"],
+            "实施单位": projects["unit"],
+            "总分": projects["total"],
+            "等级": projects["grade"],
+            "预算执行率（%）": projects["rate"],
+            "全年预算数（万元）": pd.to_numeric(projects["budget"], errors="coerce") / 10_000,
+            "全年执行数（万元）": pd.to_numeric(projects["executed"], errors="coerce") / 10_000,
+            "错误": projects["errors"],
+            "警告": projects["warnings"],
+        }
+    )
 
 
 _ui.guarded(main)

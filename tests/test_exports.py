@@ -1,0 +1,69 @@
+"""Print and export (selfeval/exports.py): the Excel tables keep text as text (no formulas) and
+numbers as numbers; the A4 PDF carries Chinese text and the charts, and never fails on an absurd
+number or a chart that cannot be drawn."""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from selfeval import charts, exports
+
+PROJECTS = pd.DataFrame(
+    {
+        "project_name": ['=HYPERLINK("http://x")', "党组织建设", "+1+1"],
+        "budget": [350000.0, 30000.0, 1e308],
+        "executed": [345202.0, 3576.0, math.inf],
+        "rate": [98.63, 11.92, math.nan],
+    }
+)
+
+
+def test_tables_xlsx_never_writes_a_formula_and_keeps_numbers():
+    data = exports.tables_xlsx({"全部项目": PROJECTS, "全部项目/2": PROJECTS.head(1)})
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["全部项目", "全部项目2"]
+    ws = wb["全部项目"]
+    assert [c.value for c in ws[1]] == ["project_name", "budget", "executed", "rate"]
+    assert ws["A2"].data_type == "s" and ws["A2"].value == '=HYPERLINK("http://x")'
+    assert ws["A4"].data_type == "s" and ws["A4"].quotePrefix
+    assert ws["B2"].value == 350000.0 and ws["B2"].number_format == "#,##0.00"
+    assert ws["C4"].value is None and ws["D4"].value is None  # inf and NaN: empty, not an error
+
+
+def test_page_pdf_is_a4_with_chinese_and_charts():
+    page = exports.PdfPage(
+        title="项目支出绩效自评总览",
+        subtitle="年度：2023 · 实施单位：全部",
+        summary="共 3 个项目：优 3 个。",
+        figures=[("项目数", "3"), ("平均得分", "97.49")],
+        charts=[charts.budget_vs_executed(PROJECTS), charts.execution_rate(PROJECTS)],
+        tables=[("全部项目", PROJECTS)],
+    )
+    data = exports.page_pdf(page)
+    assert data.startswith(b"%PDF") and b"STSong-Light" in data
+    assert b"/Image" in data or b"/XObject" in data  # the charts are pictures in the PDF
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True).stdout.decode()
+        assert "595.276 x 841.89 pts (A4)" in info
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout
+        assert "项目支出绩效自评总览" in text.decode()
+
+
+def test_a_chart_that_cannot_be_drawn_is_said_not_raised():
+    assert exports.chart_png({"mark": "nonsense"}) is None
+    data = exports.page_pdf(exports.PdfPage(title="总览", charts=[{"mark": "nonsense"}]))
+    assert data.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("value", [1e308, math.inf, math.nan, None, "文字"])
+def test_absurd_cells_print(value):
+    df = pd.DataFrame({"金额": [value], "名称": ["<b>粗体</b> & [链接](http://x)"]})
+    assert exports.page_pdf(exports.PdfPage(title="表", tables=[("表", df)])).startswith(b"%PDF")
