@@ -500,3 +500,23 @@ def test_cells_taken_out_of_a_dump_are_never_misplaced(layout):
         assert _consistent(_numbers(result.forms[0]), _numbers(original)), "\n".join(lines)
         outcomes["read"] += 1
     assert outcomes["read"] and outcomes["refused"]  # both happen: the test exercises both ways
+
+
+@pytest.mark.parametrize("one_line", [False, True], ids=["rows", "one_line"])
+@pytest.mark.parametrize("family", EXPECTED)
+def test_cells_parted_by_single_spaces_are_refused(family, one_line):
+    """A document converted to text with single spaces between cells (and inside them): which words
+    make one cell is lost, so the figures' columns are too."""
+    text = EXPECTED[family][0]
+    rows = [" ".join(c.strip() for c in line.split("\t") if c.strip()) for line in text.split("\n")]
+    spaced = " ".join(rows) if one_line else "\n".join(rows)
+    result = read_bytes(spaced.encode(), "spaced.txt")
+    assert result.forms == ()
+    assert [p.code for p in result.problems if p.severity == "error"] == ["TEXT_SEPARATORS_LOST"]
+
+
+def test_levels_run_into_names_are_refused():
+    text = "项目支出绩效自评表\n产出指标数量指标足额保障率=100% 22.5\n时效指标按时发放率=100% 22.5\n合计100\n"
+    result = read_bytes(text.encode(), "glued.txt")
+    assert result.forms == ()
+    assert [p.code for p in result.problems if p.severity == "error"] == ["TEXT_SEPARATORS_LOST"]

@@ -162,12 +162,24 @@ _GLUED_LABELS = ("年度资金总额", "资金总额", "当年财政拨款")
 _GLUED_HEADERS = ("一级指标", "二级指标", "三级指标", "年初预算数", "全年预算数", "全年执行数")
 
 
+# neighbouring cells run together, at any length (spaces do not count: norm drops them, and a text
+# whose cells are parted by single spaces, like names inside cells, has lost its separators too)
+_GLUED_WORDS = re.compile(
+    r"一级指标二级指标|二级指标三级指标|年初预算数?全年预算数?|全年预算数?全年执行数?"
+    r"|(?:产出指标|效益指标|满意度指标)(?:\(\d+分?\))?(?:数量|质量|时效|成本|经济效益|社会效益|生态效益"
+    r"|可持续影响|服务对象满意度)指标"
+)
+
+
 def _glued_cell(chunk: list[Row]) -> Cell | None:
     """A cell where the separators between cells were lost: `年度资金总额:202010100.00%10`, or a
-    header run together (`一级指标二级指标三级指标`). Prose (goals, reasons) is not looked at."""
+    header run together (`一级指标二级指标三级指标`). Prose (goals, reasons) is not looked at,
+    except for words that never meet in prose (a header's column names, a level-1 and level-2 name)."""
     for row in chunk:
         for cell in row:
             key = vocab.norm(cell.text)
+            if _GLUED_WORDS.search(key):
+                return cell
             if len(key) > 40 or "，" in key or "。" in key:
                 continue
             label = next((w for w in _GLUED_LABELS if key.startswith(w)), None)
