@@ -1,4 +1,5 @@
-"""Uploads and edits at once, and a process killed mid-write: every submission whole, exactly once."""
+"""Uploads and edits at once, a process killed mid-write, and (PostgreSQL) two processes importing at
+once: every submission whole, exactly once — on DuckDB and on a real PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ def _consistent(store) -> None:
     assert orphans[0][0] == 0
 
 
-def test_simultaneous_uploads_and_edits(tmp_path):
-    store = open_store(tmp_path / "c.duckdb", seed=None)
+def test_simultaneous_uploads_and_edits(store_location):
+    store = open_store(store_location, seed=None)
     forms = read_bytes(SEED.read_bytes(), "seed.txt").forms
     texts = variants.split_forms(variants.seed_text())
     errors: list[BaseException] = []
@@ -107,8 +108,8 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_killed_writer_leaves_only_whole_submissions(tmp_path):
-    db = tmp_path / "killed.duckdb"
+def test_killed_writer_leaves_only_whole_submissions(store_location):
+    db = store_location
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(db)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
@@ -124,3 +125,82 @@ def test_killed_writer_leaves_only_whole_submissions(tmp_path):
     assert stored > 0
     _consistent(store)
     store.close()
+
+
+def _import(db: str, *paths) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SELFEVAL_DB": db}
+    return subprocess.Popen(
+        [sys.executable, "-m", "selfeval", "import", *map(str, paths)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_processes_importing_at_once_into_postgresql(pg_url, tmp_path):
+    """Two `selfeval import` processes on one PostgreSQL database at the same time with the same 13
+    forms in files of different bytes: each form stored exactly once whichever process gets there
+    first, the other sees a duplicate by content; a repeat is all duplicates."""
+    texts = variants.split_forms(variants.seed_text())
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder in (first, second):
+        folder.mkdir()
+    for i, text in enumerate(texts):
+        # different bytes (a trailing line the reader ignores), the same declared content
+        (first / f"f{i}.txt").write_text(text + "\n甲\n", encoding="utf-8")
+        (second / f"g{i}.txt").write_text(text + "\n乙\n", encoding="utf-8")
+    store = open_store(pg_url, seed=None)  # schema created before the race, as the app would
+    procs = [_import(pg_url, first), _import(pg_url, second)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    stored = [int(out.split("已保存 ")[1].split(" ")[0]) for out, _ in outs]
+    duplicates = [int(out.split("重复 ")[1].split(" ")[0]) for out, _ in outs]
+    assert sum(stored) == 13 and sum(duplicates) == 13
+    assert sum(stored) == store._rows("SELECT COUNT(*) FROM submissions")[0][0]
+    assert len(store.current_submission_ids()) == 13 == len(store.project_scores())
+    ids = [r[0] for r in store._rows("SELECT id FROM submissions ORDER BY id")]
+    assert ids == list(range(1, len(ids) + 1))
+    _consistent(store)
+    again = [_import(pg_url, first), _import(pg_url, second)]
+    outs = [p.communicate(timeout=300) for p in again]
+    assert all("已保存 0 个自评表" in out for out, _ in outs), outs
+    assert store._rows("SELECT COUNT(*) FROM submissions")[0][0] == sum(stored)
+    store.close()
+
+
+def test_two_processes_importing_distinct_forms_into_postgresql(pg_url, tmp_path):
+    """Each process brings its own projects: every one of them stored, exactly once."""
+    texts = variants.split_forms(variants.seed_text())
+    folders = []
+    for k in range(2):
+        folder = tmp_path / f"p{k}"
+        folder.mkdir()
+        for i, text in enumerate(texts):
+            (folder / f"{k}-{i}.txt").write_text(_recode(text, k), encoding="utf-8")
+        folders.append(folder)
+    store = open_store(pg_url, seed=None)
+    procs = [_import(pg_url, f) for f in folders]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert all("已保存 13 个自评表，重复 0 个" in out for out, _ in outs), outs
+    assert len(store.current_submission_ids()) == 26
+    assert store.portfolio_summary()["forms"].sum() == 26
+    _consistent(store)
+    repeat = [_import(pg_url, f) for f in folders]
+    outs = [p.communicate(timeout=300) for p in repeat]
+    assert all("已保存 0 个自评表，重复 13 个" in out for out, _ in outs), outs
+    store.close()
+
+
+def _recode(text: str, k: int) -> str:
+    """The form with its 21-digit project code's last digit block changed: another project."""
+    import re
+
+    return re.sub(
+        r"(\d{17})(\d{4})",
+        lambda m: m.group(1) + f"{(int(m.group(2)) + 5000 * (k + 1)) % 10000:04d}",
+        text,
+        count=1,
+    )
