@@ -1,24 +1,38 @@
 #!/usr/bin/env bash
-# One-time (idempotent) setup: a venv with the project and its test tools, and Debian's chromium
-# plus a CJK font for the browser test and screenshots. Safe to run again: it skips what is there.
+# One-time (idempotent) setup. Safe to run again: it skips what is there.
+#   bash scripts/setup.sh         what the app needs: a venv with the project (make run)
+#   bash scripts/setup.sh --dev   and the test tools, Debian's chromium + a CJK font (browser test,
+#                                 screenshots) and PostgreSQL (the store tests start a server) (make test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
+DEV=0
+[ "${1:-}" = "--dev" ] && DEV=1
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-stamp=.venv/.selfeval-installed
+if [ "$DEV" = 1 ]; then stamp=.venv/.selfeval-dev; extras=".[dev]"; else stamp=.venv/.selfeval-app; extras="."; fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  .venv/bin/python -m pip install -q -e "$extras"
   touch "$stamp"
+  [ "$DEV" = 1 ] && touch .venv/.selfeval-app  # the dev install includes the app's
 fi
+[ "$DEV" = 1 ] || exit 0
+
+missing=()
 if [ "${SELFEVAL_SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then
+  missing+=(chromium fonts-noto-cjk)
+fi
+if [ -z "${SELFEVAL_TEST_PG:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  missing+=(postgresql)
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   if command -v apt-get >/dev/null 2>&1; then
     $SUDO apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}" >/dev/null
   else
-    echo "提示：未找到 apt-get，浏览器测试需要 Debian 的 chromium。" >&2
+    echo "提示：未找到 apt-get，请安装：${missing[*]}（浏览器测试需要 chromium，存储测试需要 PostgreSQL）。" >&2
   fi
 fi
