@@ -13,7 +13,7 @@ import pytest
 from selfeval.model import Cell, Grid
 from selfeval.readers import read_bytes
 from selfeval.readers.recognize import recognize
-from selfeval.rules import score
+from selfeval.rules import available_profiles, load_profile, profile_for, score, select_profile
 from selfeval.serialize import scorecard_to_dict, scorecards_to_csv
 from tests import family_forms as ff
 from tests.conftest import SEED
@@ -384,3 +384,34 @@ def test_random_layouts_read_the_declared_numbers_exactly_or_refuse():
                 i.code in ("ROW_ALIGNED",) for i in form.issues
             )
     assert seen_read > 30  # most layouts are read, not refused
+
+
+# --- profiles follow the form ---------------------------------------------------------------------------
+def test_the_seed_selects_futian_and_scores_exactly_as_before():
+    futian = load_profile("shenzhen-futian-2023")
+    for form in _seed_forms():
+        auto, chosen = score(form), score(form, futian)
+        assert (auto.profile, auto.profile_auto, chosen.profile_auto) == ("shenzhen-futian-2023", True, False)
+        assert (auto.total, auto.grade, auto.rate, auto.budget_score) == (
+            chosen.total, chosen.grade, chosen.rate, chosen.budget_score,
+        )  # fmt: skip
+        assert [s.score for s in auto.indicators] == [s.score for s in chosen.indicators]
+        assert auto.issues == chosen.issues and auto.verification == "verified"
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [(ff.central, "shenzhen-futian-2023"), (ff.yunnan, "yunnan-20-80"), (ff.sichuan, "sichuan-10-90"),
+     (ff.leftovers, "shenzhen-futian-2023")],
+)  # fmt: skip
+def test_profile_selected_by_the_declared_weights(build, expected):
+    (form,) = read_bytes(build(), "x.xlsx").forms
+    assert select_profile(form).name == expected
+
+
+def test_profile_names():
+    assert profile_for("auto") is None and profile_for(None) is None
+    assert profile_for("mof-2020").name == "mof-2020"
+    with pytest.raises(ValueError):
+        profile_for("no-such-profile")
+    assert {"mof-2020", "shenzhen-futian-2023", "yunnan-20-80", "sichuan-10-90"} <= set(available_profiles())
