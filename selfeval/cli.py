@@ -157,14 +157,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.per_unit:
         cli_review.export_per_unit(cards, out, args.one_workbook)
     elif args.one_workbook:
-        target = out / "自评表汇总.xlsx"
+        target = _new_file(out / "自评表汇总.xlsx")
         target.write_bytes(write_template(cards))
         print(f"已导出 {len(cards)} 个自评表到 {target}")
     else:
+        written = 0
         for card in cards:
-            (out / template_filename(card.form)).write_bytes(write_template([card]))
-        print(f"已导出 {len(cards)} 个导入模板到 {out}")
+            _new_file(out / template_filename(card.form)).write_bytes(write_template([card]))
+            written += 1
+        print(f"已导出 {written} 个导入模板到 {out}")
     return 1 if failed else 0
+
+
+def _new_file(path: Path) -> Path:
+    """path, or path with （2）, （3）… before the suffix: an export never overwrites a file (two years of
+    one project have one template name; a second export keeps the first)."""
+    candidate, n = path, 1
+    while True:
+        try:
+            candidate.touch(exist_ok=False)  # claims the name atomically
+            return candidate
+        except FileExistsError:
+            n += 1
+            candidate = path.with_name(f"{path.stem}（{n}）{path.suffix}")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -239,9 +254,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except Exception as exc:
-        from selfeval.store import StoreLocked
+        import duckdb
 
-        if isinstance(exc, StoreLocked):
+        from selfeval.messages import DATABASE_FAILED
+        from selfeval.store import StoreError
+
+        if isinstance(exc, StoreError):  # locked, damaged, refused: its message is Chinese already
             print(exc, file=sys.stderr)
+            return 1
+        if isinstance(exc, duckdb.Error):  # a database damaged past what opening it could tell
+            print(DATABASE_FAILED.format(error=type(exc).__name__), file=sys.stderr)
             return 1
         raise

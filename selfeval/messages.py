@@ -261,3 +261,6 @@ READING: dict[str, str] = {
     "READ_CRASHED": "读取该文件时读取程序意外终止，文件可能已损坏。请在 Excel 或 WPS 中打开确认内容无误，另存为 .xlsx 后再上传。",
     "FILE_UNREADABLE": "文件无法读取（{error}），可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。",
 }
+
+# the CLI, when the database fails past what opening it could tell (a damaged file)
+DATABASE_FAILED = "数据库读写出错（{error}），数据库文件可能已损坏。请从备份恢复（selfeval restore），或用 --db 指定另一个文件。"

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from selfeval import fmt
+from selfeval.readers.limits import UPLOAD_MB
 from selfeval.template import template_filename
 from views import _ui
 
@@ -31,7 +32,7 @@ def main() -> None:
             type=["xlsx", "xls", "txt", "csv", "md"],
             accept_multiple_files=True,
             key="uploads",
-            help="单个文件不超过 20 MB。含宏、加密或超大工作表的文件会被拒绝并说明原因。",
+            help=f"单个文件不超过 {UPLOAD_MB} MB。含宏、加密或超大工作表的文件会被拒绝并说明原因。",
         )
     with tab_text:
         st.text_area("粘贴自评表内容（从 Excel/WPS 复制整张表，或导出的文本）", key="paste_text", height=200)

@@ -11,16 +11,22 @@ from dataclasses import dataclass
 from selfeval.messages import PREFLIGHT as MESSAGES  # refusal sentences, with the rest of the Chinese
 
 MIB = 1024 * 1024
+MB = 1000 * 1000
+
+# The upload limit in MB, one number for the browser and for preflight: `.streamlit/config.toml`
+# server.maxUploadSize must be this number (tests/test_sandbox.py checks it). The browser counts
+# 1 MB = 1,000,000 bytes (1,048,576 on Windows) and Streamlit's server 1,048,576, so preflight takes
+# the smallest, 20,000,000 bytes: a file the browser lets through but that is over the limit gets
+# preflight's Chinese refusal, never a silent pass (20.0-20.97 MB used to get English from the browser).
+UPLOAD_MB = 20
 
 
 @dataclass(frozen=True)
 class Limits:
-    # Upload size: the same number as the browser's (`.streamlit/config.toml` server.maxUploadSize is
-    # in MB = MiB for Streamlit, which multiplies by 1024 * 1024).
-    max_bytes: int = 20 * MIB
+    max_bytes: int = UPLOAD_MB * MB  # upload size
     max_zip_entries: int = 2000
     # sum of entry sizes (forms are < 1 MB; keeps the worst scan < 1 s)
-    max_uncompressed: int = 50 * MIB
+    max_uncompressed: int = 50 * MB
     max_ratio: float = 200.0  # per entry uncompressed/compressed (only for entries > 1 MiB uncompressed)
     max_sheet_rows: int = 20000
     max_sheet_cols: int = 200
@@ -28,7 +34,7 @@ class Limits:
     # xl/styles.xml: Excel itself stops at 64,000 cell formats; a styles part beyond that (or beyond
     # its size bound) only slows every reader down (480k styles in 40 MB took 4-6 s)
     max_styles: int = 65_000
-    max_styles_bytes: int = 16 * MIB
+    max_styles_bytes: int = 16 * MB
     # text: cells over the whole text (tab, pipe or CSV separated), checked before any Grid is built
     max_text_cells: int = 400_000
 
@@ -61,7 +67,8 @@ def phrase(key: str, **fields: object) -> str:
 
 
 def size_text(n: float) -> str:
-    mb = n / MIB
+    """Bytes as people and the browser count them (1 MB = 1,000,000 bytes)."""
+    mb = n / MB
     if mb >= 1:
         return f"{mb:.0f} MB" if mb == int(mb) else f"{mb:.1f} MB"
     return f"{max(n / 1024, 0.1):.1f} KB"

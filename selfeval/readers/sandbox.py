@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import contextlib
 import io
+import multiprocessing
+import multiprocessing.connection
 import os
 import resource
 import signal
@@ -36,7 +38,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import context as mp_context
-from multiprocessing import popen_forkserver, spawn
+from multiprocessing import forkserver, popen_forkserver, spawn
 from typing import Any
 
 from selfeval.messages import READING
@@ -66,6 +68,22 @@ class SandboxLimits:
 DEFAULT = SandboxLimits()
 
 
+def configured() -> SandboxLimits:
+    """DEFAULT, with any of SELFEVAL_READ_MEMORY_MB, SELFEVAL_READ_CPU_SECONDS and
+    SELFEVAL_READ_WALL_SECONDS from the environment (a deployment's own bounds; tests)."""
+    env = os.environ
+    if not any(
+        k in env
+        for k in ("SELFEVAL_READ_MEMORY_MB", "SELFEVAL_READ_CPU_SECONDS", "SELFEVAL_READ_WALL_SECONDS")
+    ):
+        return DEFAULT
+    return SandboxLimits(
+        memory_bytes=int(float(env.get("SELFEVAL_READ_MEMORY_MB", DEFAULT.memory_bytes / MIB)) * MIB),
+        cpu_seconds=int(env.get("SELFEVAL_READ_CPU_SECONDS", DEFAULT.cpu_seconds)),
+        wall_seconds=float(env.get("SELFEVAL_READ_WALL_SECONDS", DEFAULT.wall_seconds)),
+    )
+
+
 class WorkerFailed(Exception):
     """A task whose worker died or hit a limit; .code is stable, .message a Chinese sentence."""
 
@@ -90,6 +108,21 @@ def _address_space() -> int:
         return 0
 
 
+def _exit_with_parent() -> None:
+    """A pool worker holds both ends of its task queue (and the fork server's lifeline), so it would
+    wait forever if the process that owns the pool died without shutting it down (killed, os._exit in
+    a forked child): watch the parent's sentinel and leave with it."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="selfeval-parent-watch", daemon=True).start()
+
+
 def _worker_init(memory_bytes: int) -> None:
     """Runs once in each worker: cap the address space, leave Ctrl-C to the parent, warm the imports.
 
@@ -97,6 +130,7 @@ def _worker_init(memory_bytes: int) -> None:
     backtrace); the caller reports it in Chinese, so the worker's stderr is silenced unless
     SELFEVAL_WORKER_STDERR is set."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
     if not os.environ.get("SELFEVAL_WORKER_STDERR"):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
@@ -239,9 +273,19 @@ def _discard(pool: ProcessPoolExecutor) -> None:
 
 
 def _after_fork_in_child() -> None:
+    """A forked child owns neither the pool nor the fork server (it is not their parent): forget both,
+    so that its first read starts its own."""
     global _pool, _lock
     _pool = None
     _lock = threading.Lock()
+    server = forkserver._forkserver
+    if server._forkserver_pid is not None:
+        with contextlib.suppress(OSError, TypeError):
+            os.close(server._forkserver_alive_fd)
+        server._forkserver_address = None
+        server._forkserver_alive_fd = None
+        server._forkserver_pid = None
+        server._lock = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -264,8 +308,9 @@ def _failure_from_exit(exitcode: int | None) -> WorkerFailed:
     return WorkerFailed("READ_CRASHED", f"exit {exitcode}")
 
 
-def run_alone(fn: Callable[..., Any], args: tuple, limits: SandboxLimits = DEFAULT) -> Any:
+def run_alone(fn: Callable[..., Any], args: tuple, limits: SandboxLimits | None = None) -> Any:
     """Run one task in a one-off process with the limits; WorkerFailed says how it died."""
+    limits = limits or configured()
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_solo_main, args=(sender, fn, args, limits), daemon=True)
@@ -305,9 +350,10 @@ def _settle(pool: ProcessPoolExecutor, future: Future, fn, args, limits: Sandbox
     return run_alone(fn, args, limits)
 
 
-def call(fn: Callable[..., Any], *args: Any, limits: SandboxLimits = DEFAULT) -> Any:
+def call(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | None = None) -> Any:
     """fn(*args) in a warm sandboxed worker; raises WorkerFailed when the worker dies or overruns,
     and whatever fn raises (pickled back) otherwise. fn must be a module-level function."""
+    limits = limits or configured()
     pool = _get_pool(limits)
     try:
         future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds)
@@ -322,10 +368,11 @@ def map_ordered(
     tasks: Iterable[tuple],
     *,
     in_flight: int = 0,
-    limits: SandboxLimits = DEFAULT,
+    limits: SandboxLimits | None = None,
 ) -> Iterator[tuple[tuple, Any]]:
     """(args, result or WorkerFailed) per task, in order, with up to in_flight tasks running ahead of
     the consumer: the workers keep reading while the caller stores what it has been given."""
+    limits = limits or configured()
     in_flight = in_flight or 4 * _workers(limits)
     window: deque[tuple[tuple, ProcessPoolExecutor, Future]] = deque()
 

@@ -1,0 +1,297 @@
+"""The reading sandbox: files that kill, starve or stall a parser cost a refusal, never the caller.
+
+Each attack goes through the library (read_bytes, score_bytes, ingest), the CLI (`python -m selfeval`
+in a subprocess) and the upload page (AppTest). Killers are real: a1_and_xfd handed straight to
+calamine makes it ask for 512 GiB and abort the process it runs in, and `corner_within_bounds` passes
+preflight but needs ~200 MB, more than the memory budget the tests give the workers.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+
+import pytest
+
+from selfeval.ingest import ingest_files, score_bytes
+from selfeval.readers import read_bytes, sandbox
+from selfeval.readers.excel import workbook_to_grids
+from selfeval.readers.limits import DEFAULT_LIMITS, MB, UPLOAD_MB
+from selfeval.readers.preflight import preflight
+from selfeval.rules import load_profile
+from selfeval.store import open_store
+from tests import badfiles
+from tests.conftest import ROOT, SEED
+
+PROFILE = load_profile()
+CJK = "\u4e00-\u9fff"
+SMALL = sandbox.SandboxLimits(memory_bytes=64 * 1024 * 1024, cpu_seconds=2, wall_seconds=3)
+KILLERS = [
+    badfiles.a1_and_xfd,
+    badfiles.dot_segment_sheet,
+    badfiles.dot_dot_segment_sheet,
+    badfiles.sheet_behind_other_type,
+    badfiles.folded_duplicate_sheet,
+    badfiles.xls_inverted_dimensions,
+    badfiles.ole_difat_loop,
+]
+
+
+def corner_within_bounds() -> tuple[str, bytes]:
+    """Inside preflight's bounds (GR20000 = 200 columns x 20,000 rows), but calamine reserves the
+    whole range: ~200 MB, over a 64 MB budget."""
+    rows = '<row r="1"><c r="A1"><v>1</v></c></row><row r="20000"><c r="GR20000"><v>1</v></c></row>'
+    return "角.xlsx", badfiles._one_sheet(badfiles._sheet_xml(rows, "A1:GR20000"))
+
+
+def spin(seconds: float) -> int:
+    end = time.process_time() + seconds
+    n = 0
+    while time.process_time() < end:
+        n += 1
+    return n
+
+
+def sleep(seconds: float) -> str:
+    time.sleep(seconds)
+    return "woke"
+
+
+def die() -> None:
+    os.abort()
+
+
+def echo(value):
+    return value
+
+
+def _is_refusal(result, code: str | None = None) -> bool:
+    problems = [p for p in result.problems if p.severity == "error"]
+    return (
+        not result.forms
+        and len(problems) == 1
+        and (code is None or problems[0].code == code)
+        and any("\u4e00" <= ch <= "\u9fff" for ch in problems[0].message)
+    )
+
+
+# ------------------------------------------------------------------------------ the sandbox itself
+
+
+def test_calamine_abort_is_contained_and_the_pool_recovers():
+    """The 512 GiB request, handed to calamine with no preflight at all, dies in the worker only."""
+    _name, data = badfiles.a1_and_xfd()
+    with pytest.raises(sandbox.WorkerFailed) as failed:
+        sandbox.call(workbook_to_grids, data, "xlsx", "杀手.xlsx")
+    assert failed.value.code == "READ_MEMORY"
+    assert sandbox.call(echo, 41) == 41  # a new pool took over
+    assert len(read_bytes(SEED.read_bytes(), SEED.name).forms) == 13
+
+
+def test_cpu_limit_and_wall_clock():
+    with pytest.raises(sandbox.WorkerFailed) as cpu:
+        sandbox.call(spin, 60.0, limits=SMALL)
+    assert cpu.value.code == "READ_TIMEOUT"
+    with pytest.raises(sandbox.WorkerFailed) as wall:
+        sandbox.call(sleep, 60.0, limits=SMALL)
+    assert wall.value.code == "READ_TIMEOUT"
+    assert sandbox.call(sleep, 0.01, limits=SMALL) == "woke"
+
+
+def test_a_dying_worker_is_a_refusal_and_exceptions_come_back_as_they_are():
+    with pytest.raises(sandbox.WorkerFailed) as failed:
+        sandbox.call(die)
+    assert failed.value.code in ("READ_MEMORY", "READ_CRASHED")
+    with pytest.raises(ZeroDivisionError):
+        sandbox.call(divmod, 1, 0)
+
+
+def test_innocent_files_in_flight_with_a_killer_are_read():
+    """A killer breaks the whole pool; the other files in flight are read again, alone, and succeed."""
+    _name, killer = badfiles.a1_and_xfd()
+    seed_xlsx = badfiles.valid_xlsx()[1]
+    tasks = [
+        (seed_xlsx, "xlsx", "a"),
+        (killer, "xlsx", "k"),
+        (seed_xlsx, "xlsx", "b"),
+        (seed_xlsx, "xlsx", "c"),
+    ]
+    results = [r for _args, r in sandbox.map_ordered(workbook_to_grids, tasks, in_flight=4)]
+    assert isinstance(results[1], sandbox.WorkerFailed) and results[1].code == "READ_MEMORY"
+    assert [len(r) for i, r in enumerate(results) if i != 1] == [1, 1, 1]
+
+
+def test_threads_share_the_pool_and_a_killer_costs_only_its_own_read():
+    """As Streamlit's script threads do: one thread's killer, the others' forms."""
+    seed = SEED.read_bytes()
+    killer = badfiles.a1_and_xfd()[1]
+    out: dict[int, object] = {}
+
+    def work(i: int) -> None:
+        if i == 2:
+            out[i] = _killer_read(killer)
+        else:
+            out[i] = read_bytes(seed, f"seed{i}.txt")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out[2] == "READ_MEMORY"
+    assert all(len(out[i].forms) == 13 for i in (0, 1, 3, 4))
+
+
+def _killer_read(data: bytes) -> str:
+    try:
+        sandbox.call(workbook_to_grids, data, "xlsx", "k")
+    except sandbox.WorkerFailed as failed:
+        return failed.code
+    return "read"
+
+
+def test_reading_works_in_a_forked_child():
+    """A process forked after the pool exists (a fork-based server or worker) gets its own pool."""
+    read_bytes(SEED.read_bytes(), SEED.name)  # the parent's pool is warm
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        code = 1
+        try:
+            code = 0 if len(read_bytes(SEED.read_bytes(), SEED.name).forms) == 13 else 2
+            sandbox.shutdown()
+        finally:
+            os.write(w, bytes([code]))
+            os._exit(0)
+    os.close(w)
+    status = os.read(r, 1)
+    os.close(r)
+    os.waitpid(pid, 0)
+    assert status == b"\x00"
+
+
+# ------------------------------------------------------------------------------ through the library
+
+
+@pytest.mark.parametrize("make", KILLERS, ids=[m.__name__ for m in KILLERS])
+def test_killers_are_refused_through_read_bytes(make):
+    name, data = make()
+    result = read_bytes(data, name)
+    assert _is_refusal(result)
+
+
+def test_a_file_over_the_memory_budget_is_refused_in_chinese(monkeypatch):
+    name, data = corner_within_bounds()
+    assert preflight(data, name) == "xlsx"  # preflight lets it through: only the sandbox holds it
+    monkeypatch.setenv("SELFEVAL_READ_MEMORY_MB", "64")
+    result = read_bytes(data, name)
+    assert _is_refusal(result, "READ_MEMORY")
+    cards, errors, kind = score_bytes(data, name, PROFILE)
+    assert (cards, kind, [e.code for e in errors]) == ((), "", ["READ_MEMORY"])
+
+
+def test_import_stores_every_good_file_around_killers(tmp_path, monkeypatch):
+    monkeypatch.setenv("SELFEVAL_READ_MEMORY_MB", "64")
+    seed = SEED.read_bytes()
+    files = [
+        ("a.txt", seed),
+        corner_within_bounds(),
+        badfiles.dot_segment_sheet(),
+        ("b.xlsx", badfiles.valid_xlsx()[1]),
+    ]
+    store = open_store(tmp_path / "s.duckdb", seed=None)
+    try:
+        outcomes = ingest_files(store, files, PROFILE, jobs=2)
+        assert [o.source for o in outcomes] == [name for name, _ in files]
+        assert [len(o.stored) for o in outcomes][:3] == [13, 0, 0]
+        assert [p.code for p in outcomes[1].problems] == ["READ_MEMORY"]
+        assert [p.code for p in outcomes[2].problems] == ["SHEET_TOO_LARGE"]
+        assert len(store.current_submission_ids()) == 13
+    finally:
+        store.close()
+
+
+# ------------------------------------------------------------------------------ the upload size limit
+
+
+def test_one_upload_limit_for_browser_and_preflight():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] == UPLOAD_MB
+    # the browser counts 1 MB as 10^6 bytes (2^20 on Windows), the server as 2^20: preflight refuses
+    # from the smallest, so every file the browser lets through and is too large gets Chinese
+    assert DEFAULT_LIMITS.max_bytes == UPLOAD_MB * MB
+    page = (ROOT / "views" / "upload.py").read_text(encoding="utf-8")
+    assert "{UPLOAD_MB} MB" in page
+
+
+@pytest.mark.parametrize("size", [UPLOAD_MB * MB + 1, int(UPLOAD_MB * 1.04 * MB), UPLOAD_MB * 1024 * 1024])
+def test_files_between_mb_and_mib_get_the_chinese_refusal(size):
+    result = read_bytes(b"a\n" * (size // 2) + b"a" * (size % 2), "大.txt")
+    assert _is_refusal(result, "TOO_LARGE")
+    assert f"上限为 {UPLOAD_MB} MB" in result.problems[0].message
+
+
+# ------------------------------------------------------------------------------ through the CLI
+
+
+def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "selfeval", *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cli_score_survives_killers(tmp_path):
+    for make in (*KILLERS, corner_within_bounds):
+        name, data = make()
+        (tmp_path / f"{make.__name__}{os.path.splitext(name)[1]}").write_bytes(data)
+    (tmp_path / "seed.txt").write_bytes(SEED.read_bytes())
+    proc = _cli("score", str(tmp_path), env={"SELFEVAL_READ_MEMORY_MB": "64"})
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "Traceback" not in proc.stderr and "memory allocation" not in proc.stderr
+    assert len(proc.stdout.strip().splitlines()) == 13  # the seed's forms
+    failed = [line for line in proc.stderr.splitlines() if line.startswith("无法读取")]
+    assert len(failed) == len(KILLERS) + 1
+    assert any("corner_within_bounds" in line and "内存超出上限" in line for line in failed)
+
+
+def test_cli_import_stores_the_good_files(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.xlsx").write_bytes(corner_within_bounds()[1])
+    (tmp_path / "in" / "b.xlsx").write_bytes(badfiles.dot_segment_sheet()[1])
+    (tmp_path / "in" / "c.txt").write_bytes(SEED.read_bytes())
+    db = tmp_path / "x.duckdb"
+    proc = _cli("import", str(tmp_path / "in"), "--db", str(db), env={"SELFEVAL_READ_MEMORY_MB": "64"})
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "已保存 13 个自评表" in proc.stdout and "无法读取的文件 2 个" in proc.stdout
+
+
+def test_cli_export_never_overwrites(tmp_path):
+    text = SEED.read_text(encoding="utf-8")
+    one = tmp_path / "2023.txt"
+    one.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    first = _cli("export", str(one), str(one), "--out", str(out))
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert "已导出 26 个导入模板" in first.stdout
+    assert len(list(out.glob("*.xlsx"))) == 26  # the same 13 projects twice: 26 distinct files
+    again = _cli("export", str(one), "--out", str(out), "--one-workbook")
+    assert again.returncode == 0 and len(list(out.glob("*.xlsx"))) == 27
+
+
+def test_cli_damaged_database_is_a_chinese_message(tmp_path):
+    db = tmp_path / "坏.duckdb"
+    db.write_bytes(b"DUCK" + os.urandom(300_000))
+    for args in (("export", "--out", str(tmp_path / "o")), ("import", str(SEED))):
+        proc = _cli(*args, "--db", str(db))
+        assert proc.returncode == 1, proc.stderr[-2000:]
+        assert "Traceback" not in proc.stderr
+        assert "损坏" in proc.stderr
