@@ -25,6 +25,18 @@ LAYOUTS = {
     "rate_and_actuals_as_fractions": Layout(fraction_rate=True, percent_actuals=True),
     "weight_before_target": Layout(weight_first=True),
     "slipped_rows": Layout(slipped_rows=(1, 4, 9)),
+    "national_geometry": Layout(
+        year_row=True,
+        spacer=True,
+        block_labels=True,
+        name_span=2,
+        reason_span=2,
+        wan=True,
+        rate_text=True,
+        merge_levels=True,
+    ),
+    "national_blank_initial_budget": Layout(year_row=True, blank_initial=True, rate_text=True, name_span=2),
+    "first_level_points_and_cover_sheet": Layout(level1_points=True, cover=True, merge_levels=True),
     "everything": Layout(
         title_rows=2,
         spacer=True,

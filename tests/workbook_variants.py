@@ -29,6 +29,14 @@ class Layout:
     weight_first: bool = False
     merge_levels: bool = False
     slipped_rows: tuple[int, ...] = ()  # indicator rows written one column to the left
+    # the national table's own geometry (财预〔2020〕10号): a `（2023年度）` row instead of a year label,
+    # 绩效指标 merged down the spacer column, 一级指标 printed with its points or not, 执行率 typed as text
+    year_row: bool = False
+    block_labels: bool = False
+    level1_points: bool = False
+    rate_text: bool = False
+    blank_initial: bool = False  # 年初预算数 left blank on every funds row
+    cover: bool = False  # a cover sheet (说明 + a project list with scores) and an empty sheet first
 
 
 def _num(value, layout: Layout):
@@ -40,6 +48,14 @@ def _num(value, layout: Layout):
 def write_layout(forms: list[Form], layout: Layout) -> bytes:
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
+    if layout.cover:
+        cover = wb.create_sheet("封面")
+        cover["A1"] = "项目支出绩效自评汇总"
+        cover["A2"] = "填表说明：各项目自评表见后续工作表。"
+        cover.append(["序号", "项目名称", "项目编码", "自评得分"])
+        for n, form in enumerate(forms, start=1):
+            cover.append([n, form.header.project_name, form.header.project_code, form.declared_total])
+        wb.create_sheet("Sheet1")
     for form in forms:
         _sheet(wb.create_sheet(form.header.project_name[:28]), form, layout)
     out = io.BytesIO()
@@ -53,6 +69,12 @@ def _sheet(ws, form: Form, layout: Layout) -> None:
     for i in range(layout.title_rows):
         ws.cell(r, c0, "2023年度项目支出绩效自评表" if i == 0 else f"填报日期：2024年3月{i}日")
         r += 1
+    if layout.year_row:
+        ws.cell(r, c0, "项目支出绩效自评表")
+        ws.merge_cells(start_row=r, start_column=c0, end_row=r, end_column=c0 + 9)
+        ws.cell(r + 1, c0, f"（{form.header.year}年度）")
+        ws.merge_cells(start_row=r + 1, start_column=c0, end_row=r + 1, end_column=c0 + 9)
+        r += 2
     h = form.header
     ws.cell(r, c0, "项目名称")
     ws.cell(r, c0 + 1, h.project_name)
@@ -64,8 +86,9 @@ def _sheet(ws, form: Form, layout: Layout) -> None:
     ws.cell(r, c0 + 1, h.budget_unit)
     ws.cell(r, c0 + 4, "实施单位")
     ws.cell(r, c0 + 5, h.unit)
-    ws.cell(r, c0 + 6, "评价年度")
-    ws.cell(r, c0 + 7, h.year)
+    if not layout.year_row:
+        ws.cell(r, c0 + 6, "评价年度")
+        ws.cell(r, c0 + 7, h.year)
     r += 1
     # 资金使用情况
     ws.cell(r, c0, f"项目资金（{'万元' if layout.wan else '元'}）")
@@ -80,12 +103,14 @@ def _sheet(ws, form: Form, layout: Layout) -> None:
     for line in (f.total, *f.parts):
         ws.cell(r, c0 + 1, line.label)
         for j, amount in enumerate((line.initial_budget, line.annual_budget, line.executed)):
-            value = None if amount is None else round(amount / factor, 6)
+            value = None if amount is None or (j == 0 and layout.blank_initial) else round(amount / factor, 6)
             ws.cell(r, c0 + 2 + j, _num(value, layout))
         if line is f.total:
             ws.cell(r, c0 + 5, _num(f.declared_weight, layout))
             rate_cell = ws.cell(r, c0 + 6)
-            if layout.fraction_rate and f.declared_rate is not None:
+            if layout.rate_text and f.declared_rate is not None:
+                rate_cell.value = f"{f.declared_rate:.2f}%"
+            elif layout.fraction_rate and f.declared_rate is not None:
                 rate_cell.value = f.declared_rate / 100
                 rate_cell.number_format = "0.00%"
             else:
@@ -119,9 +144,13 @@ def _sheet(ws, form: Form, layout: Layout) -> None:
     r += 1
     where = {name: c0 + columns.index(name) for name in columns if name}
     runs: dict[str, list[int]] = {}
+    first_indicator = r
     for n, ind in enumerate(form.indicators):
         shift = -1 if n in layout.slipped_rows else 0
-        for key, value in (("一级指标", ind.level1), ("二级指标", ind.level2)):
+        level1 = ind.level1
+        if layout.level1_points and ind.level1 in form.level1_weights:
+            level1 = f"{ind.level1}（{form.level1_weights[ind.level1]:g}分）"
+        for key, value in (("一级指标", level1), ("二级指标", ind.level2)):
             ws.cell(r, where[key] + (shift if key == "二级指标" else 0), value)
         values = {
             "三级指标": ind.name,
@@ -148,6 +177,9 @@ def _sheet(ws, form: Form, layout: Layout) -> None:
             col = where["一级指标"] if key.startswith("1:") else where["二级指标"]
             if len(rows) > 1 and rows == list(range(rows[0], rows[-1] + 1)):
                 ws.merge_cells(start_row=rows[0], start_column=col, end_row=rows[-1], end_column=col)
+    if layout.block_labels and c0 > 1:
+        ws.cell(first_indicator - 1, c0 - 1, "绩效指标")
+        ws.merge_cells(start_row=first_indicator - 1, start_column=c0 - 1, end_row=r - 1, end_column=c0 - 1)
     ws.cell(r, c0, "总分")
     ws.cell(r, where["分值"], _num(form.declared_total_weight, layout))
     ws.cell(r, where["得分"], _num(form.declared_total, layout))
