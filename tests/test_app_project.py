@@ -17,7 +17,12 @@ app_db = pytest.fixture(fresh_app_db, name="app_db")
 CODE = "440304236011500105002"  # 职工疗休养: 93.70, one row under its target
 
 
-def test_detail_of_a_project(app_db):
+def frame(at, column: str):
+    """The first table on the page that has `column`."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def test_detail_of_a_project_reads_top_down(app_db):
     at = run_app("project", code=CODE, year="2023")
     assert [h.value for h in at.subheader][0] == "职工疗休养"
     shown = metrics(at)
@@ -25,13 +30,43 @@ def test_detail_of_a_project(app_db):
     assert shown["等级"] == "优"
     assert shown["预算执行率"] == "96.98%"
     assert shown["全年预算数（万元）"] == "37.00"
-    funds, indicators = at.dataframe[0].value, at.dataframe[1].value
-    assert funds.iloc[0]["全年执行数（元）"] == 358820.0
+    # lost points come first, with the rule's explanation and the form's reason beside them
+    lost = at.dataframe[0].value
+    assert lost.columns.tolist() == ["指标", "失分", "得分 / 分值", "评分说明", "偏差原因分析及改进措施"]
+    first = lost.iloc[0]
+    assert (first["指标"], first["失分"], first["得分 / 分值"]) == (
+        "数量指标｜服务干部人数",
+        6.0,
+        "6.50 / 12.50",
+    )
+    assert "12.5 × 52/100" in first["评分说明"]
+    assert first["偏差原因分析及改进措施"].startswith("1. 偏差原因：")
+    assert frame(at, "全年执行数").iloc[0]["全年执行数"] == pytest.approx(35.882)  # 万元
+    indicators = frame(at, "计算得分")
     row = indicators[indicators["三级指标"] == "服务干部人数"].iloc[0]
     assert (row["计算得分"], row["规则"]) == (6.5, "正向指标（未达标）")
-    assert "12.5 × 52/100" in row["评分说明"]
+    assert "不适用" not in indicators["三级指标"].tolist()  # folded away
+    assert any(e.label.startswith("不适用的指标（") for e in at.expander)
     assert any("提交历史" in m.value for m in at.markdown)
     assert any("只有一个版本" in c.value for c in at.caption)
+
+
+def test_issues_are_plain_for_leaders_with_codes_behind_a_toggle(app_db):
+    card = seed_card("职工疗休养")
+    rows = list(card.form.indicators)
+    rows[1] = dataclasses.replace(rows[1], weight=3.0)
+    broken = score(dataclasses.replace(card.form, indicators=tuple(rows)), load_profile())
+    app_store(app_db).save([broken], source_name="错.xlsx", data=None, kind="editor", origin="editor")
+    at = run_app("project", code=CODE, year="2023")
+    issues = frame(at, "说明")
+    assert "代码" not in issues.columns and "原表位置" not in issues.columns
+    assert not issues["说明"].str.contains(r"[A-Z]{3,}_[A-Z]+", regex=True).any()  # no internal codes
+    assert "提示" not in issues["级别"].tolist()  # reading notes (row shifted) only under 技术细节
+    assert any(p.startswith("第 2 行「") for p in issues["位置"])
+    at.toggle(key="tech_current").set_value(True).run()
+    technical = frame(at, "代码")
+    assert "提示" in technical["级别"].tolist() and "原表位置" in technical.columns
+    assert technical["代码"].str.fullmatch(r"[A-Z_]+").all()
 
 
 def test_picking_another_project(app_db):
@@ -43,6 +78,18 @@ def test_picking_another_project(app_db):
     assert [h.value for h in at.subheader][0] == "劳模管理"
     assert metrics(at)["总分"] == "99.86"
     assert at.query_params["code"] == "440304226011500000008"  # a shareable link
+
+
+def test_the_picker_searches_code_name_or_unit(app_db):
+    at = run_app("project", code=CODE, year="2023")
+    at.text_input(key="project_pick_search").input("劳模").run()
+    options = at.selectbox(key="project_pick").options
+    assert any("劳模管理" in o for o in options) and any(
+        "职工疗休养" in o for o in options
+    )  # + the current one
+    assert len(options) == 2
+    at.text_input(key="project_pick_search").input("440304226011500000005").run()
+    assert [o for o in at.selectbox(key="project_pick").options if "党组织建设" in o]
 
 
 def _ids(path):
@@ -75,6 +122,10 @@ def test_history_view_and_restore(app_db):
     # the earlier version is shown as it was
     assert at.selectbox(key="history_pick").value is not None
     assert "93.70" in [m.value for m in at.metric]
+    diff = frame(at, "早先版本")  # what changed from the earlier version to the current one
+    changed = dict(zip(diff["字段"], zip(diff["早先版本"], diff["现行版本"], strict=True), strict=True))
+    assert changed["数量指标「服务干部人数」的实际完成值"] == ("52人次", "120人次")
+    assert changed["总分"] == ("93.70", "99.70")
     at.button(key=f"restore_{at.selectbox(key='history_pick').value}").click().run()
     assert not at.exception
     assert metrics(at)["总分"] == "93.70"

@@ -86,7 +86,7 @@ def loss_parts(card: Scorecard) -> pd.DataFrame:
                 "score": got,
                 "lost": weight - got,
                 "explanation": f"预算执行率 {fmt.pct(card.rate)}，按执行率计分",
-                "reason": "",
+                "reason": None,  # the funds block has no reason column
             }
         )
     for i, s in enumerate(card.indicators):

@@ -1,18 +1,19 @@
-"""项目详情: one project's header, funds, score breakdown, goals, indicators, issues and history."""
+"""项目详情, read top-down: who and how much, where the points were lost (with the rule's explanation
+and the form's reason beside each), the breakdown, funds, goals, the indicators (不适用 rows folded
+away), issues in plain Chinese (codes and source cells behind "技术细节"), review, and the version
+history with what changed between versions. Exports the page as an A4 PDF and its tables as Excel."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from selfeval import charts, fmt
 from selfeval.model import Scorecard
 from views import _report, _review_ui, _ui
-from views._frames import (
-    ORIGIN_LABELS,
-    funds_table,
-    history_table,
-    project_label,
-)
+from views._frames import ORIGIN_LABELS, funds_table, history_table, indicator_table
+from views._insights import loss_parts, plain_issues, version_diff
+from views._picker import pick_project
 
 
 def main() -> None:
@@ -26,24 +27,20 @@ def main() -> None:
     if projects.empty:
         _ui.empty_state("所选年度与单位尚无项目，请调整左侧筛选。")
         return
-    ids = projects["submission_id"].tolist()
-    labels = {int(r["submission_id"]): project_label(r) for _, r in projects.iterrows()}
     wanted = _from_query(projects)
     if wanted is not None and st.session_state.get("_project_from_query") != wanted:
         st.session_state["project_pick"] = wanted  # a link from the dashboard chose this project
         st.session_state["_project_from_query"] = wanted
     if "_project_pending" in st.session_state:  # set by a restore: the new current version
         st.session_state["project_pick"] = st.session_state.pop("_project_pending")
-    if st.session_state.get("project_pick") not in ids:
-        st.session_state["project_pick"] = ids[0]
-    sid = st.selectbox("选择项目", ids, key="project_pick", format_func=lambda i: labels.get(i, str(i)))
+    sid = pick_project(projects, "project_pick")
     row = projects[projects["submission_id"] == sid].iloc[0]
     st.query_params.update({"code": row["project_code"], "year": row["year"]})
     card = _ui.store().load_scorecard(int(sid))
-    _report.project_download(card, int(sid))
     _show_card(card, row)
+    _exports(card, int(sid))
     _review_ui.project_review(int(sid), row["project_code"], row["year"])
-    _history(who, row)
+    _history(who, row, card)
 
 
 def _from_query(projects) -> int | None:
@@ -57,16 +54,19 @@ def _from_query(projects) -> int | None:
 def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
     form = card.form
     h, funds = form.header, form.funds
-    st.subheader(h.project_name or "（未命名项目）")
+    st.subheader(fmt.plain(h.project_name) or "（未命名项目）")
+    verification = getattr(card, "verification_label", None)
     st.markdown(
-        f"项目编码 `{h.project_code or '—'}` · 绩效自评年度 {h.year or '—'} · 实施单位 {h.unit or '—'} · "
-        f"一级预算单位 {h.budget_unit or '—'}　{_ui.grade_badge(card.grade)}"
+        f"项目编码 {fmt.plain(h.project_code) or '—'} · 绩效自评年度 {fmt.plain(h.year) or '—'} · "
+        f"实施单位 {fmt.plain(h.unit) or '—'} · 一级预算单位 {fmt.plain(h.budget_unit) or '—'}　"
+        f"{_ui.grade_badge(card.grade)}" + (f" :gray-badge[{verification}]" if verification else "")
     )
     if row is not None:
         st.caption(
-            f"现行版本：{row['submitted_at']:%Y-%m-%d %H:%M} 由 {row['submitted_by'] or '—'} 提交，"
-            f"来源文件 {row['source_name']}，共 {int(row['versions'])} 个版本"
+            f"现行版本：{row['submitted_at']:%Y-%m-%d %H:%M} 由 {fmt.plain(row['submitted_by']) or '—'} 提交，"
+            f"来源文件 {fmt.plain(row['source_name'])}，共 {int(row['versions'])} 个版本"
         )
+    budget, executed = funds.total.annual_budget, funds.total.executed
     cols = st.columns(5)
     cols[0].metric(
         "总分",
@@ -75,42 +75,38 @@ def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
         border=True,
         delta_color="off",
     )
-    cols[1].metric("等级", card.grade or "—", border=True)
+    cols[1].metric("等级", card.grade or "未定级", border=True)
     cols[2].metric("预算执行率", fmt.pct(card.rate), border=True)
-    budget, executed = funds.total.annual_budget, funds.total.executed
-    cols[3].metric(
-        "全年预算数（万元）",
-        fmt.number(budget / 10_000) if budget is not None else "—",
-        border=True,
-        help=fmt.yuan(budget),
-    )
-    cols[4].metric(
-        "全年执行数（万元）",
-        fmt.number(executed / 10_000) if executed is not None else "—",
-        border=True,
-        help=fmt.yuan(executed),
-    )
+    cols[3].metric("全年预算数（万元）", fmt.wan_number(budget), border=True, help=fmt.yuan(budget))
+    cols[4].metric("全年执行数（万元）", fmt.wan_number(executed), border=True, help=fmt.yuan(executed))
+    reasons = getattr(card, "verification_reasons", ()) or ()
+    if reasons:
+        st.info(
+            f"核验状态：**{verification}**。" + "；".join(fmt.plain(r) for r in reasons),
+            icon=":material/help:",
+        )
 
-    st.markdown("#### 资金使用情况")
+    _lost_points(card, key)
+    st.altair_chart(charts.score_breakdown(charts.breakdown_frame(card)), width="stretch")
+
+    st.markdown("#### 资金使用情况（万元）")
     if funds.money_unit != "元":
-        st.caption(f"原表金额单位为{funds.money_unit}，此处统一换算为元。")
+        st.caption(f"原表金额单位为{funds.money_unit}。")
     st.dataframe(
-        funds_table(card),
+        _funds_wan(card),
         hide_index=True,
         placeholder="—",
         width="stretch",
         column_config={
-            "年初预算数（元）": _ui.money_column("年初预算数（元）"),
-            "全年预算数（元）": _ui.money_column("全年预算数（元）"),
-            "全年执行数（元）": _ui.money_column("全年执行数（元）"),
+            "年初预算数": _ui.money_column("年初预算数"),
+            "全年预算数": _ui.money_column("全年预算数"),
+            "全年执行数": _ui.money_column("全年执行数"),
             "分值": _ui.points_column("分值"),
-            "执行率（%）": _ui.rate_column("执行率（%）"),
+            "执行率": _ui.rate_column("执行率"),
             "得分": _ui.points_column("得分"),
         },
         key=f"funds_{key}",
     )
-
-    st.altair_chart(charts.score_breakdown(charts.breakdown_frame(card)), width="stretch")
     st.markdown("#### 项目目标完成情况")
     left, right = st.columns(2, gap="large")
     for col, title, text in (
@@ -120,14 +116,212 @@ def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
         with col:
             st.markdown(f"**{title}**")
             with st.container(height=180, border=True):
-                st.write(text or "—")
-    st.markdown("#### 绩效指标")
-    _ui.indicator_grid(card, key=key)
+                st.text(text or "—")
+    _indicators(card, key)
     st.markdown("#### 问题")
-    _ui.show_issues(card.issues, key=key)
+    _issues(card, key)
 
 
-def _history(who, row) -> None:
+def _lost_points(card: Scorecard, key: str) -> None:
+    """Where the points went, biggest loss first, with the rule's explanation and the reason."""
+    st.markdown("#### 失分情况")
+    parts = loss_parts(card)
+    if parts.empty:
+        st.success("各项均得满分。", icon=":material/check_circle:")
+        return
+    lost = pd.to_numeric(parts["lost"], errors="coerce").sum()
+    st.caption(f"共失 {fmt.points(lost)} 分，按失分多少排列；每行列出评分依据和原表的偏差原因。")
+    table = pd.DataFrame(
+        {
+            "指标": [
+                p if l2 in ("", p) else f"{l2}｜{p}"
+                for p, l2 in zip(parts["part"], parts["level2"], strict=True)
+            ],
+            "失分": parts["lost"],
+            "得分 / 分值": [
+                f"{fmt.points(s)} / {fmt.points(w)}"
+                for s, w in zip(parts["score"], parts["weight"], strict=True)
+            ],
+            "评分说明": parts["explanation"],
+            "偏差原因分析及改进措施": parts["reason"].replace("", "（原表未填写）").fillna("—"),
+        }
+    )
+    with st.container(key=f"lost_{key}_table"):
+        st.dataframe(
+            table,
+            hide_index=True,
+            placeholder="—",
+            width="stretch",
+            row_height=72,
+            column_config={
+                "指标": st.column_config.TextColumn("指标", width="medium", pinned=True),
+                "失分": _ui.points_column("失分"),
+                "得分 / 分值": st.column_config.TextColumn("得分 / 分值", width="small"),
+                "评分说明": st.column_config.TextColumn("评分说明", width="large"),
+                "偏差原因分析及改进措施": st.column_config.TextColumn(
+                    "偏差原因分析及改进措施", width="large"
+                ),
+            },
+            key=f"lost_{key}",
+        )
+    with st.container(key=f"lost_{key}_list"):
+        for r in table.itertuples(index=False):
+            with st.container(border=True):
+                st.markdown(f"**{fmt.plain(r[0])}**　失 {fmt.points(r[1])} 分（{r[2]}）")
+                st.caption(f"评分说明：{fmt.plain(r[3])}")
+                st.caption(f"偏差原因：{fmt.plain(r[4])}")
+
+
+def _funds_wan(card: Scorecard) -> pd.DataFrame:
+    table = funds_table(card)
+    out = pd.DataFrame({"项目": table["项目"]})
+    for col in ("年初预算数", "全年预算数", "全年执行数"):
+        out[col] = pd.to_numeric(table[f"{col}（元）"], errors="coerce") / 10_000
+    out["分值"], out["执行率"], out["得分"] = table["分值"], table["执行率（%）"], table["得分"]
+    return out
+
+
+def _indicators(card: Scorecard, key: str) -> None:
+    """The scored indicators; 不适用 rows folded into an expander."""
+    st.markdown("#### 绩效指标")
+    table = indicator_table(card).drop(columns=["位置"])
+    na = pd.Series([s.indicator.not_applicable for s in card.indicators], dtype=bool)
+    config = {
+        "一级指标": st.column_config.TextColumn("一级指标", width=80),
+        "二级指标": st.column_config.TextColumn("二级指标", width=100),
+        "三级指标": st.column_config.TextColumn("三级指标", width="medium", pinned=True),
+        "分值": _ui.points_column("分值"),
+        "申报得分": _ui.points_column("申报得分", "原表填报的得分"),
+        "计算得分": _ui.points_column("计算得分", "按评分规则重新计算的得分"),
+        "评分说明": st.column_config.TextColumn("评分说明", width="large"),
+        "偏差原因分析及改进措施": st.column_config.TextColumn("偏差原因分析及改进措施", width="large"),
+    }
+    st.dataframe(
+        table[~na.values].reset_index(drop=True),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        column_config=config,
+        key=f"indicators_{key}",
+    )
+    if na.any():
+        with st.expander(
+            f"不适用的指标（{int(na.sum())} 行，分值 0、得分 0）", icon=":material/unfold_more:"
+        ):
+            st.dataframe(
+                table[na.values][["一级指标", "二级指标", "三级指标"]].reset_index(drop=True),
+                hide_index=True,
+                placeholder="—",
+                width="stretch",
+                key=f"na_{key}",
+            )
+
+
+def _issues(card: Scorecard, key: str) -> None:
+    """Issues in plain Chinese with their place in words; codes and source cells on request."""
+    table = plain_issues(card)
+    if table.empty:
+        st.success("未发现问题。", icon=":material/check_circle:")
+        return
+    counts = table["级别"].value_counts()
+    st.markdown(
+        "，".join(f"{level} {int(counts[level])} 条" for level in ("错误", "警告", "提示") if level in counts)
+    )
+    technical = st.toggle("技术细节", key=f"tech_{key}", help="显示问题代码和原表中的单元格或行号。")
+    leaders = table if technical else table[table["级别"] != "提示"]
+    if leaders.empty:
+        st.caption("只有读取时的提示（如单元格错位已自动对齐），打开“技术细节”查看。")
+        return
+    st.dataframe(
+        leaders if technical else leaders.drop(columns=["代码", "原表位置"]),
+        hide_index=True,
+        placeholder="—",
+        width="stretch",
+        column_config={"说明": st.column_config.TextColumn("说明", width="large")},
+        key=f"issues_{key}_{'tech' if technical else 'plain'}",
+    )
+
+
+def _exports(card: Scorecard, sid: int) -> None:
+    """This project as an A4 PDF for a meeting, its tables as Excel, and the report draft."""
+    from selfeval import exports
+    from selfeval.template import template_filename
+
+    h = card.form.header
+    stem = template_filename(card.form)[: -len(".xlsx")]
+    parts = loss_parts(card)
+    lost = pd.DataFrame(
+        {
+            "指标": parts["part"],
+            "失分": parts["lost"],
+            "得分": parts["score"],
+            "分值": parts["weight"],
+            "评分说明": parts["explanation"],
+            "偏差原因": parts["reason"],
+        }
+    )
+    indicators = indicator_table(card).drop(columns=["位置"])
+    issues = plain_issues(card)
+
+    def pdf() -> bytes:
+        page = exports.PdfPage(
+            title=h.project_name or "（未命名项目）",
+            subtitle=f"项目编码 {h.project_code or '—'} · {h.year or '—'} 年度 · {h.unit or '—'}",
+            figures=[
+                ("总分", fmt.points(card.total)),
+                ("等级", card.grade or "未定级"),
+                ("预算执行率", fmt.pct(card.rate)),
+                ("全年预算数（万元）", fmt.wan_number(card.form.funds.total.annual_budget)),
+            ],
+            charts=[charts.score_breakdown(charts.breakdown_frame(card))],
+            tables=[
+                ("失分情况", lost),
+                ("资金使用情况（万元）", _funds_wan(card)),
+                (
+                    "绩效指标",
+                    indicators[
+                        ["三级指标", "年度指标值", "实际完成值", "分值", "计算得分", "偏差原因分析及改进措施"]
+                    ],
+                ),
+                ("问题", issues.drop(columns=["代码", "原表位置"])),
+            ],
+        )
+        return exports.page_pdf(page)
+
+    with st.container(key="project_exports"):
+        c1, c2, c3 = st.columns(3)
+        c1.download_button(
+            "导出 PDF（A4）",
+            data=pdf,
+            file_name=f"{stem}_项目详情.pdf",
+            mime=exports.PDF_MIME,
+            icon=":material/picture_as_pdf:",
+            on_click="ignore",
+            key="export_project_pdf",
+            width="stretch",
+        )
+        c2.download_button(
+            "导出表格（Excel）",
+            data=lambda: exports.tables_xlsx(
+                {
+                    "失分情况": lost,
+                    "资金使用情况（万元）": _funds_wan(card),
+                    "绩效指标": indicators,
+                    "问题": issues,
+                }
+            ),
+            file_name=f"{stem}_项目详情.xlsx",
+            mime=exports.XLSX_MIME,
+            icon=":material/table_view:",
+            on_click="ignore",
+            key="export_project_xlsx",
+            width="stretch",
+        )
+        with c3:
+            _report.project_download(card, sid)
+
+
+def _history(who, row, current: Scorecard) -> None:
     st.markdown("#### 提交历史")
     if not row["project_code"]:
         st.caption("该表没有项目编码，无法关联其他版本。")
@@ -144,9 +338,14 @@ def _history(who, row) -> None:
         st.caption("只有一个版本。")
         return
     versions = {
-        int(r["submission_id"]): f"第 {r['version']} 版（{r['submitted_at']:%Y-%m-%d %H:%M}，"
-        f"{ORIGIN_LABELS.get(r['origin'], r['origin'])}）"
-        for _, r in history.iterrows()
+        int(sid): f"第 {v} 版（{at:%Y-%m-%d %H:%M}，{ORIGIN_LABELS.get(o, o)}）"
+        for sid, v, at, o in zip(
+            history["submission_id"],
+            history["version"],
+            history["submitted_at"],
+            history["origin"],
+            strict=True,
+        )
     }
     earlier = [sid for sid, cur in zip(history["submission_id"], history["current"], strict=True) if not cur]
     pick = st.selectbox(
@@ -156,12 +355,26 @@ def _history(who, row) -> None:
         return
     with st.expander(f"{versions[pick]} 的内容", expanded=True, icon=":material/history:"):
         old = _ui.store().load_scorecard(pick)
+        diff = version_diff(old, current)
+        st.markdown(f"**与现行版本相比的改动**（{len(diff)} 处）")
+        if diff.empty:
+            st.caption("内容与现行版本相同。")
+        else:
+            st.dataframe(
+                diff.rename(columns={"本版本": "现行版本"}),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "字段": st.column_config.TextColumn("字段", width="medium"),
+                    "早先版本": st.column_config.TextColumn("早先版本", width="large"),
+                    "现行版本": st.column_config.TextColumn("现行版本", width="large"),
+                },
+                key=f"diff_{pick}",
+            )
         cols = st.columns(3)
         cols[0].metric("总分", fmt.points(old.total))
         cols[1].metric("等级", old.grade or "—")
         cols[2].metric("预算执行率", fmt.pct(old.rate))
-        _ui.indicator_grid(old, key=f"old_{pick}")
-        _ui.show_issues(old.issues, expanded=False, key=f"old_{pick}")
         if _ui.allowed("restore"):
             if st.button("恢复为现行版本", key=f"restore_{pick}", icon=":material/restore:"):
                 try:
