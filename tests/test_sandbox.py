@@ -24,10 +24,11 @@ from selfeval.readers.limits import DEFAULT_LIMITS, MB, UPLOAD_MB
 from selfeval.readers.preflight import preflight
 from selfeval.rules import load_profile
 from selfeval.store import open_store
-from tests import badfiles
+from tests import app_support, badfiles
 from tests.conftest import ROOT, SEED
 
 PROFILE = load_profile()
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CJK = "\u4e00-\u9fff"
 SMALL = sandbox.SandboxLimits(memory_bytes=64 * 1024 * 1024, cpu_seconds=2, wall_seconds=3)
 KILLERS = [
@@ -295,3 +296,33 @@ def test_cli_damaged_database_is_a_chinese_message(tmp_path):
         assert proc.returncode == 1, proc.stderr[-2000:]
         assert "Traceback" not in proc.stderr
         assert "损坏" in proc.stderr
+
+
+# ------------------------------------------------------------------------------ through the upload page
+
+
+app_db = pytest.fixture(app_support.fresh_app_db, name="app_db")
+
+
+def test_upload_page_survives_killers_and_oversize_files(app_db, monkeypatch):
+    monkeypatch.setenv("SELFEVAL_READ_MEMORY_MB", "64")
+    files = [
+        corner_within_bounds(),
+        badfiles.dot_segment_sheet(),
+        badfiles.a1_and_xfd(),
+        ("大.txt", b"a\n" * (int(UPLOAD_MB * 1.04 * MB) // 2)),  # between 20 MB and 20 MiB
+        ("劳模管理.xlsx", app_support.seed_workbook("劳模管理")),
+    ]
+    at = app_support.run_app("upload")
+    uploader = at.get("file_uploader")[0]
+    for name, data in files:
+        uploader.upload(name, data, "text/plain" if name.endswith(".txt") else XLSX)
+    at = at.run()
+    assert not at.exception
+    assert any("共 **5** 个文件，识别出 **1** 张自评表，**4** 个文件无法读取" in m.value for m in at.markdown)
+    reasons = " ".join(m.value for m in at.markdown if m.value.startswith("- "))
+    assert "内存超出上限" in reasons  # the file only the sandbox could hold
+    assert "范围达到" in reasons  # the killers preflight refuses
+    assert f"上限为 {UPLOAD_MB} MB" in reasons  # Chinese, not the browser's English
+    assert "Error" not in reasons and "Traceback" not in reasons
+    assert app_support.metrics(at)["计算总分"] == "99.86"
