@@ -139,9 +139,14 @@ _LEVEL1_RE = re.compile(r"^(产出指标|效益指标|满意度指标)(?:[(\[]?(
 _COST_LEVEL1_RE = re.compile(r"^(成本指标)[(\[]?(\d+(?:\.\d+)?)分?[)\]]?$")
 
 
+# `一、产出指标`, `1.数量指标`, `（一）效益指标`: outline numbers before a level name
+_OUTLINE = re.compile(r"^(?:\(?[一二三四五六七八九十]{1,3}[)、.]|\d{1,2}[、.)](?!\d))")
+
+
 @lru_cache(maxsize=4096)
 def level1_of(key: str) -> tuple[str, float | None] | None:
-    """('产出指标', 50.0) for `产出指标 (50分)`."""
+    """('产出指标', 50.0) for `产出指标 (50分)`, also after an outline number (`一、产出指标`)."""
+    key = _OUTLINE.sub("", key)
     m = _LEVEL1_RE.match(key) or _COST_LEVEL1_RE.match(key)
     if not m:
         return None
@@ -150,11 +155,13 @@ def level1_of(key: str) -> tuple[str, float | None] | None:
 
 def level2_family(key: str) -> str | None:
     """The first-level indicator a second-level name belongs to, or None (`数量` reads as 数量指标)."""
+    key = _OUTLINE.sub("", key)
     return LEVEL2_FAMILY.get(key) or (LEVEL2_FAMILY.get(key + "指标") if len(key) >= 2 else None)
 
 
 def level2_name(key: str) -> str:
     """The canonical second-level name: `社会效益` -> `社会效益指标`."""
+    key = _OUTLINE.sub("", key)
     return key if key in LEVEL2_FAMILY else key + "指标"
 
 
