@@ -14,6 +14,7 @@ from selfeval import values
 from selfeval.messages import issue
 from selfeval.model import Form, Issue, Loc, Scorecard
 
+YEARS = (1990, 2100)  # a 绩效自评年度 outside is out of range (issue 11), not used for dates
 TOLERANCE = 0.005  # half a unit of the printed second decimal
 _RATE_NAMES = ("预算执行率", "项目预算执行率", "项目支出进度达标率", "支出进度达标率", "资金执行率")
 _NO_REASON = {"", "无", "—", "-", "/", "无偏差", "不适用"}
@@ -44,6 +45,11 @@ def _header(form: Form) -> Iterable[Issue]:
         yield issue("CODE_FORMAT", where, code=h.project_code)
     if h.year and not re.fullmatch(r"(19|20)\d{2}", h.year):
         yield issue("YEAR_FORMAT", h.locs.get("year", form.loc), year=h.year)
+    elif h.year and not YEARS[0] <= int(h.year) <= YEARS[1]:
+        bounds = f"{YEARS[0]} 至 {YEARS[1]}"
+        yield issue(
+            "VALUE_RANGE", h.locs.get("year", form.loc), field="绩效自评年度", text=h.year, bounds=bounds
+        )
 
 
 def _funds(card: Scorecard, profile, rate: float | None) -> Iterable[Issue]:

@@ -446,7 +446,8 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
 
     auto = profile is None
     profile = profile or select_profile(form)
-    year = int(form.header.year) if form.header.year.isdigit() and len(form.header.year) == 4 else None
+    digits = form.header.year
+    year = int(digits) if digits.isdigit() and len(digits) == 4 and 1990 <= int(digits) <= 2100 else None
     issues: list[Issue] = list(form.issues)
     rate = execution_rate(form.funds)
     b_score = budget_score(rate, profile)

@@ -113,3 +113,13 @@ def test_weights_that_do_not_add_up_leave_the_total_unverified(factor):
     assert "TOTAL_UNVERIFIED" in {i.code for i in card.issues}
     assert "WEIGHT_TOTAL" in {i.code for i in card.issues}
     assert any("不等于 100" in r for r in card.verification_reasons)
+
+
+@pytest.mark.parametrize(
+    ("year", "code"), [("1950", "VALUE_RANGE"), ("2150", "YEAR_FORMAT"), ("23", "YEAR_FORMAT")]
+)
+def test_years_out_of_range_are_reported_and_not_used(year, code):
+    form = read_bytes(SEED.read_bytes(), "seed.txt").forms[0]
+    card = score(replace(form, header=replace(form.header, year=year)))
+    assert code in {i.code for i in card.issues}
+    assert card.total is not None  # the year only dates the deadlines; the seed's rows need none to score
