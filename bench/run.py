@@ -126,6 +126,13 @@ def run(config: Config) -> dict:
         _say(f"reading {config.workbooks} workbooks: baseline A, baseline B, selfeval …")
         results["reading"] = _isolated("reading", {"directory": str(reading_dir)}, config)
 
+        _say("reading sandbox: the same workbooks in process and through the warm pool …")
+        from bench import sandbox as sandbox_bench
+
+        results["sandbox"] = _isolated("sandbox", {"directory": str(reading_dir)}, config)
+        for line in sandbox_bench.lines(results["sandbox"]):
+            _say("  " + line)
+
         _say(f"storing batches of {', '.join(map(str, config.store_batches))} forms …")
         results["storing"] = _isolated(
             "storing", {"directory": str(storing_dir), "batches": list(config.store_batches)}, config
