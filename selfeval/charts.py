@@ -552,5 +552,5 @@ def review_progress(org: pd.DataFrame, title: str = "各单位审核进度（项
         bars.encode(x=alt.X("count:Q", title="项目数", stack="zero", scale=scale)),
         text.encode(x=alt.X("projects:Q", scale=scale)),
         title=title,
-    ).properties(height=_height(len(order)))
+    ).properties(height=_height(len(order), per_row=34))
     return _configured(chart)

@@ -102,7 +102,24 @@ def figures_basis() -> str:
     st.session_state[BASIS_KEY] = basis
     if basis == "approved":
         st.caption("以下图表只统计审核已通过的版本；未通过的项目不计入。")
+    year, unit = _ui.filters()
+    counts = read("state_counts", year, unit)
+    if not counts.empty:
+        st.markdown(_count_badges(counts) + "　[各单位审核进度 ↓](#review-progress)")
     return basis
+
+
+def _count_badges(counts: pd.DataFrame) -> str:
+    """未提交 n　已退回 n　已送审 n　已通过 n, as coloured badges."""
+    return "　".join(
+        f":{BADGE_COLORS[state]}-badge[{label} {int(counts[state].sum())}]"
+        for state, label in (
+            ("draft", "未提交"),
+            ("returned", "已退回"),
+            ("submitted", "已送审"),
+            ("approved", "已通过"),
+        )
+    )
 
 
 def organisation_view(year: str | None, unit: str | None = None) -> None:
@@ -119,17 +136,7 @@ def organisation_view(year: str | None, unit: str | None = None) -> None:
     if org.empty:
         st.info("所选年度尚无项目。", icon=":material/inbox:")
         return
-    st.markdown(
-        "　".join(
-            f":{BADGE_COLORS[state]}-badge[{label} {int(org[state].sum())}]"
-            for state, label in (
-                ("draft", "未提交"),
-                ("returned", "已退回"),
-                ("submitted", "已送审"),
-                ("approved", "已通过"),
-            )
-        )
-    )
+    st.markdown(_count_badges(org))
     _deadline_line(year, org)
     table = pd.DataFrame(
         {
@@ -145,28 +152,23 @@ def organisation_view(year: str | None, unit: str | None = None) -> None:
         }
     )
     figures = "已通过版本" if basis == "approved" else "最新版本"
-    left, right = st.columns([1.25, 1], gap="large")
-    with left:
-        st.dataframe(
-            table,
-            hide_index=True,
-            width="stretch",
-            placeholder="—",
-            key="org_table",
-            column_config={
-                "实施单位": st.column_config.TextColumn("实施单位", width="medium"),
-                "通过率": st.column_config.ProgressColumn(
-                    "通过率", format="%.0f%%", min_value=0, max_value=100
-                ),
-                "平均得分": _ui.points_column("平均得分", f"按{figures}计算"),
-                "预算执行率": st.column_config.NumberColumn(
-                    "预算执行率", format="%.2f%%", help=f"按{figures}计算：全年执行数合计 ÷ 全年预算数合计"
-                ),
-            },
-        )
-        st.caption(f"点击列标题可排序。平均得分与预算执行率按{figures}计算。")
-    with right:
-        st.altair_chart(charts.review_progress(org), width="stretch")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        placeholder="—",
+        key="org_table",
+        column_config={
+            "实施单位": st.column_config.TextColumn("实施单位", width="medium"),
+            "通过率": st.column_config.ProgressColumn("通过率", format="%.0f%%", min_value=0, max_value=100),
+            "平均得分": _ui.points_column("平均得分", f"按{figures}计算"),
+            "预算执行率": st.column_config.NumberColumn(
+                "预算执行率", format="%.2f%%", help=f"按{figures}计算：全年执行数合计 ÷ 全年预算数合计"
+            ),
+        },
+    )
+    st.caption(f"点击列标题可排序。平均得分与预算执行率按{figures}计算。")
+    st.altair_chart(charts.review_progress(org), width="stretch")
     _missing(year, unit)
 
 
@@ -272,9 +274,10 @@ def timeline(trail: pd.DataFrame) -> None:
         )
         if e["state"]:
             head += f"　{badge(e['state'])}"
-        st.markdown(head)
         if e["comment"]:
-            st.markdown(f"> {fmt.plain(e['comment'])}")
+            head += f"  \n　　　“{fmt.plain(e['comment'])}”"
+        st.markdown(head)
+    st.caption("时间为北京时间。")
 
 
 # ------------------------------------------------------------------------------------------ 在线编辑

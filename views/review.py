@@ -49,10 +49,9 @@ def _queue(queue: pd.DataFrame) -> int:
         st.session_state[PICK] = ids[0]
     labels = {
         int(r.submission_id): (
-            f"{r.project_name or r.project_code}\n\n"
-            f"{r.unit} · {fmt.points(r.total)} 分"
+            f"**{fmt.plain(r.project_name or r.project_code)}**　:gray[{fmt.plain(r.unit)} · {fmt.points(r.total)} 分"
             + (f" · {int(r.errors)} 处错误" if r.errors else "")
-            + f" · {review.local_time(r.updated_at)} 送审"
+            + f" · {review.local_time(r.updated_at)[5:]} 送审]"
         )
         for r in queue.itertuples()
     }
