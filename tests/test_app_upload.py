@@ -45,7 +45,8 @@ def test_upload_scores_the_seed_workbook(app_db, media):
     assert shown["申报总分"] == "99.86"
     assert shown["等级"] == "优"
     assert shown["预算执行率"] == "98.63%"
-    assert at.expander[0].label.startswith("劳模管理 — 99.86 分（优） · 错误 0 · 警告 0")
+    card_labels = [e.label for e in at.expander if " 分（" in e.label]
+    assert card_labels == ["劳模管理 — 99.86 分（优） · 错误 0 · 警告 0 · 文件 劳模管理.xlsx"]
     assert at.get("progress")[0].proto.text == "已完成 1 个文件的读取与评分。"
     summary = at.dataframe[0].value
     assert summary.iloc[0][["文件", "项目名称", "计算总分"]].tolist() == ["劳模管理.xlsx", "劳模管理", 99.86]

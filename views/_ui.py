@@ -326,7 +326,9 @@ def issue_list(issues: tuple[Issue, ...] | list[Issue], limit: int = 30) -> None
             if shown == limit:
                 st.caption(f"另有 {len(issues) - limit} 条，见下方“逐项评分结果与全部问题”。")
                 return
-            st.markdown(f":{colors[sev]}-badge[{SEVERITY_LABELS[sev]}] {i.message}  \n:gray[{i.location}]")
+            st.markdown(
+                f":{colors[sev]}-badge[{SEVERITY_LABELS[sev]}] {fmt.plain(i.message)}  \n:gray[{fmt.plain(i.location)}]"
+            )
             shown += 1
 
 

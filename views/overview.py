@@ -216,7 +216,7 @@ def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
                 f"（{row['grade'] or '未定级'}）{flag}",
                 query_params={"code": row["project_code"], "year": row["year"]},
                 icon=":material/arrow_forward:",
-                help=reason,
+                help=fmt.plain(reason),
             )
 
 

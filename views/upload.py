@@ -150,7 +150,9 @@ def _save(who, results: list[dict]) -> None:
             cards = [c for c in r["cards"] if who.sees_unit(c.form.header.unit)]
             refused = len(r["cards"]) - len(cards)
             if refused:
-                messages.append(("warning", f"{r['name']}：{refused} 张表不属于您负责的单位，未保存。"))
+                messages.append(
+                    ("warning", f"{fmt.plain(r['name'])}：{refused} 张表不属于您负责的单位，未保存。")
+                )
             if not cards:
                 continue
             try:
@@ -163,16 +165,16 @@ def _save(who, results: list[dict]) -> None:
                     submitted_by=who.name,
                 )
             except Exception as exc:
-                messages.append(("error", f"{r['name']}：保存失败（{exc}），该文件的表均未保存。"))
+                messages.append(("error", f"{fmt.plain(r['name'])}：保存失败（{exc}），该文件的表均未保存。"))
                 continue
             parts = [f"新保存 {len(saved.stored)} 张"]
             if saved.new_versions:
                 parts.append(f"其中 {len(saved.new_versions)} 张为已有项目的新版本")
             if saved.duplicates:
-                names = "、".join(d.project_name or d.project_code for d in saved.duplicates)
+                names = "、".join(fmt.plain(d.project_name or d.project_code) for d in saved.duplicates)
                 parts.append(f"{len(saved.duplicates)} 张与已保存内容完全相同，未重复保存（{names}）")
             messages.append(
-                ("success" if saved.stored else "info", f"{r['name']}：" + "；".join(parts) + "。")
+                ("success" if saved.stored else "info", f"{fmt.plain(r['name'])}：" + "；".join(parts) + "。")
             )
         _ui.invalidate()
         st.session_state["last_save"] = messages
@@ -186,25 +188,27 @@ def _last_save() -> None:
 
 def _file_result(r: dict, profile_name: str, *, single: bool) -> None:
     if not r["cards"]:
-        st.error(f"**{r['name']}** 无法读取，其他文件不受影响。", icon=":material/block:")
+        st.error(f"**{fmt.plain(r['name'])}** 无法读取，其他文件不受影响。", icon=":material/block:")
         for p in r["problems"]:
-            st.markdown(f"- {p.message}（位置：{p.location}）")
+            st.markdown(f"- {fmt.plain(p.message)}（位置：{fmt.plain(p.location)}）")
         return
     if r["problems"]:
         with st.expander(
-            f"{r['name']}：部分内容无法读取（{len(r['problems'])} 条）", icon=":material/warning:"
+            f"{fmt.plain(r['name'])}：部分内容无法读取（{len(r['problems'])} 条）", icon=":material/warning:"
         ):
             for p in r["problems"]:
-                st.markdown(f"- {p.message}（位置：{p.location}）")
+                st.markdown(f"- {fmt.plain(p.message)}（位置：{fmt.plain(p.location)}）")
     for i, card in enumerate(r["cards"]):
         h = card.form.header
         label = (
-            f"{h.project_name or '（未命名）'} — {fmt.points(card.total)} 分（{card.grade or '未定级'}）"
-            f" · 错误 {card.errors} · 警告 {card.warnings}"
+            f"{fmt.plain(h.project_name) or '（未命名）'} — {fmt.points(card.total)} 分（{card.grade or '未定级'}）"
+            f" · 错误 {card.errors} · 警告 {card.warnings} · 文件 {fmt.plain(r['name'])}"
+            + (f" 第 {i + 1} 张" if len(r["cards"]) > 1 else "")
         )
         with st.expander(label, expanded=single, icon=":material/description:"):
             st.caption(
-                f"文件 {r['name']} · 工作表 {card.form.sheet} · 项目编码 {h.project_code or '—'} · {h.unit or '—'} · {h.year or '—'} 年度"
+                f"文件 {fmt.plain(r['name'])} · 工作表 {fmt.plain(card.form.sheet)} · 项目编码 "
+                f"{fmt.plain(h.project_code) or '—'} · {fmt.plain(h.unit) or '—'} · {fmt.plain(h.year) or '—'} 年度"
             )
             cols = st.columns(4)
             cols[0].metric(
