@@ -9,7 +9,7 @@ import pytest
 
 from selfeval.access import LOCAL, Principal
 from selfeval.model import Issue
-from selfeval.store import NotFound, Store, StoreError
+from selfeval.store import NotFound, Store, StoreError, open_store
 from selfeval.store.review import ReviewRefused
 from tests.factories import make_scorecard
 
@@ -45,8 +45,9 @@ def save(store: Store, who: Principal, sc, name: str, origin="upload") -> int:
 
 
 @pytest.fixture()
-def store():
-    s = Store(":memory:")
+def store(store_location):
+    """A new store on each backend: a DuckDB file and a fresh PostgreSQL database."""
+    s = open_store(store_location)
     yield s
     s.close()
 
