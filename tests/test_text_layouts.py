@@ -520,3 +520,34 @@ def test_levels_run_into_names_are_refused():
     result = read_bytes(text.encode(), "glued.txt")
     assert result.forms == ()
     assert [p.code for p in result.problems if p.severity == "error"] == ["TEXT_SEPARATORS_LOST"]
+
+
+def test_merged_lines_shuffled_are_refused_or_read_exactly():
+    """The lines a flattened table merged (the funds header with the total row, the indicator header
+    with the first row) with their cells shuffled or one cell moved: refused, or read as published."""
+    import random
+
+    rng = random.Random(11292026)
+    sources = [EXPECTED[f][0] for f in EXPECTED if f != "sichuan_web"] + variants.split_forms(
+        variants.seed_text()
+    )
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(80):
+        text = rng.choice(sources)
+        (original,) = read_bytes(text.encode(), "t.txt").forms
+        lines = text_layouts.to_flattened_pipes(text).split("\n")
+        at = rng.choice([i for i, line in enumerate(lines) if line.count("|") > 9])
+        cells = [c.strip() for c in lines[at].strip().strip("|").split("|")]
+        if rng.random() < 0.5:
+            rng.shuffle(cells)
+        else:
+            cells.insert(rng.randrange(len(cells)), cells.pop(rng.randrange(len(cells))))
+        lines[at] = "| " + " | ".join(cells) + " |"
+        result = read_bytes("\n".join(lines).encode(), "t.txt")
+        if not result.forms:
+            assert [p for p in result.problems if p.severity == "error"]
+            outcomes["refused"] += 1
+            continue
+        assert _numbers(result.forms[0]) == _numbers(original), lines[at]
+        outcomes["read"] += 1
+    assert outcomes["read"] and outcomes["refused"]

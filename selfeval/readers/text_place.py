@@ -96,11 +96,37 @@ def _funds_fits(field: str, text: str, placed: dict[str, str]) -> bool:
 def _rate_verified(mapping: dict[str, str]) -> bool:
     """The printed 执行率 equals 全年执行数 / 全年预算数 (the document checking itself)."""
     budget, executed = points(mapping.get("annual_budget", "")), points(mapping.get("executed", ""))
-    rate = _percent(mapping.get("rate", ""))
+    return _rate_is(_percent(mapping.get("rate", "")), executed, budget)
+
+
+def _rate_is(rate: float | None, executed: float | None, budget: float | None) -> bool:
     if budget is None or executed is None or rate is None or budget <= 0:
         return False
     computed = executed / budget * 100
     return abs(computed - rate) <= 0.011 or abs(computed / 100 - rate) <= 0.00011
+
+
+def _rate_far_off(mapping: dict[str, Cell]) -> bool:
+    """The printed 执行率 is more than half a point from 执行数 / 预算数. Published forms round and
+    err, but in a text that lost its rows this more likely means an amount moved: not read."""
+    texts = {f: c.text for f, c in mapping.items()}
+    budget, executed = points(texts.get("annual_budget", "")), points(texts.get("executed", ""))
+    rate = _percent(texts.get("rate", ""))
+    if budget is None or executed is None or rate is None or budget <= 0:
+        return False
+    computed = executed / budget * 100
+    return abs(computed - rate) > 0.5 and abs(computed / 100 - rate) > 0.005
+
+
+def _amounts_out_of_order(mapping: dict[str, Cell]) -> bool:
+    """The printed 执行率 does not come from the amounts where they were placed, but does from the
+    same amounts in other columns: the order of the columns was lost (a flattened header)."""
+    texts = {f: c.text for f, c in mapping.items()}
+    rate = _percent(texts.get("rate", ""))
+    amounts = [points(texts[f]) for f in ("initial_budget", "annual_budget", "executed") if f in texts]
+    if rate is None or len(amounts) < 2 or _rate_verified(texts):
+        return False
+    return any(_rate_is(rate, a, b) for a in amounts for b in amounts if a is not b)
 
 
 def funds_mappings(fields: list[str], values: list[Cell]) -> list[dict[str, Cell]]:
@@ -116,9 +142,15 @@ def funds_mappings(fields: list[str], values: list[Cell]) -> list[dict[str, Cell
                 ok = False
                 break
             placed[field] = cell.text
-        if ok:
+        if ok and _score_within_weight(placed):
             found.append(dict(zip(chosen, values, strict=True)))
     return found
+
+
+def _score_within_weight(placed: dict[str, str]) -> bool:
+    """0 ≤ 得分 ≤ 分值, whichever of the two the header prints first."""
+    weight, score = points(placed.get("weight", "")), points(placed.get("score", ""))
+    return weight is None or score is None or score <= weight + 1e-9
 
 
 AMOUNTS = frozenset({"initial_budget", "annual_budget", "executed"})
@@ -151,6 +183,9 @@ def _resolve_funds(
     the total row filled), the one that fills the same amount columns and nothing else; else refused."""
     options = list({printed(m): m for m in funds_mappings(fields, values)}.values())
     if len(options) == 1:
+        if _amounts_out_of_order(options[0]) or _rate_far_off(options[0]):
+            why = "执行率与所在列的预算数、执行数对不上"
+            raise StreamRefused("TEXT_ORDER_LOST", line, snippet(values), why)
         return options[0]
     if not options:
         raise StreamRefused("TEXT_ORDER_LOST", line, snippet(values), "资金表数值与表头各列对不上")
@@ -291,7 +326,7 @@ def _records(fields: list[str], cells: list[Cell], name_optional: bool) -> list[
                 ok = False
                 break
             placed[field] = cell.text
-        if ok:
+        if ok and _score_within_weight(placed):
             found.append(dict(zip(chosen, cells, strict=True)))
     return found
 

@@ -76,17 +76,24 @@ def regroup(cells: list[Cell]) -> list[Row]:
         if not cell.text.strip():
             i += 1  # an empty cell outside a table row: a blank of a merged title or label
             continue
+        if b.phase == "top" and _is_figure(cell.text) and _beside_funds_header(cells, i):
+            why = "数值夹在资金表头之间"
+            raise StreamRefused("TEXT_ORDER_LOST", cell.row, snippet(cells[max(0, i - 2) : i + 3]), why)
         # the funds header: a run of funds column words
         if b.phase in ("top", "goals") and _funds_header_word(key) and not b.funds_fields:
             header = _funds_header(cells, i)
             if header is not None:
                 run, fields, j = header
+                title = b.current[-1] if b.current and _is_funds_title(key_of(b.current[-1])) else None
+                if title is not None:
+                    b.current.pop()  # the table's label goes into the header row, where its (10分) is read
                 b.flush()
                 # the label column's header goes on its own row above: it names no figure, and its
                 # 万元 stays beside the table where the unit is looked for
                 b.emit([Cell(c.text, c.row, 2) for c, f, _ in run if f == "label"])
                 b.emit(
-                    [Cell(c.text, c.row, _FUNDS_COL0 + k) for c, f, k in run if f not in ("label", "other")]
+                    ([Cell(title.text, title.row, 1)] if title is not None else [])
+                    + [Cell(c.text, c.row, _FUNDS_COL0 + k) for c, f, k in run if f not in ("label", "other")]
                 )
                 b.funds_fields = fields
                 b.phase = "funds"
@@ -135,6 +142,9 @@ def regroup(cells: list[Cell]) -> list[Row]:
         if key in vocab.INDICATOR_HEADER_FIRST and b.phase != "grid":
             i = _grid(b, cells, i)
             continue
+        if b.phase == "funds" and _is_figure(cell.text):
+            i = _unlabelled_funds_row(b, cells, i)
+            continue
         if b.phase == "funds" and (vocab.is_goal_label(key) or vocab.starts_row(key)):
             b.phase = "goals"
         if is_level(key) or vocab.indicator_header_field(key) in ("level1", "level2"):
@@ -145,6 +155,45 @@ def regroup(cells: list[Cell]) -> list[Row]:
         i += 1
     b.flush()
     return [tuple(_numbered(r)) for r in b.rows]
+
+
+def _beside_funds_header(cells: list[Cell], i: int) -> bool:
+    """A figure right before or after a funds column word, before the funds table began."""
+    near = [cells[k] for k in (i - 1, i + 1) if 0 <= k < len(cells)]
+    return any(
+        vocab.funds_header_field(key_of(c)) in ("initial_budget", "annual_budget", "executed") for c in near
+    )
+
+
+def _is_figure(text: str) -> bool:
+    t = text.strip()
+    return points(t) is not None or (t.endswith(("%", "％")) and points(t[:-1]) is not None)
+
+
+def _unlabelled_funds_row(b: _Builder, cells: list[Cell], i: int) -> int:
+    """Figures in the funds table that follow no row label. Right under the header, with no label
+    after them, they are the table's one row (云南's 预算执行情况 tables print no 年度资金总额);
+    anywhere else, or followed by a label they may belong to, the order of the cells was lost."""
+    n = len(cells)
+    j = i
+    while j < n and not _ends_funds_row(key_of(cells[j])):
+        j += 1
+    values = cells[i:j]
+    first_row = b.rows and b.rows[-1] and b.rows[-1][0].col >= _FUNDS_COL0 and b.total_like is None
+    followed = j < n and len(key_of(cells[j])) <= 20 and vocab.funds_row_label(key_of(cells[j]))
+    if not first_row or followed:
+        why = "资金表的数值不在任何资金行名称之后"
+        raise StreamRefused("TEXT_ORDER_LOST", cells[i].row, snippet(values), why)
+    mapping = resolve_funds(b.funds_fields, values, cells[i].row, None)
+    b.total_like = frozenset(f for f, c in mapping.items() if f in AMOUNTS and not is_placeholder(c.text))
+    b.total_funds = mapping
+    cols = {f: _FUNDS_COL0 + k for k, f in enumerate(b.funds_fields)}
+    b.emit(
+        sorted(
+            (Cell(c.text, c.row, cols[f]) for f, c in mapping.items() if f != "other"), key=lambda c: c.col
+        )
+    )
+    return j
 
 
 def _numbered(row: list[Cell]):
@@ -185,6 +234,11 @@ def _funds_header(cells: list[Cell], i: int):
         run.append((c, f, k))
         k += f != "label"
     return run, fields, j
+
+
+def _is_funds_title(key: str) -> bool:
+    """The label heading a funds table: 预算执行情况（万元）（20分）, 资金使用情况（万元）, 项目资金（元）."""
+    return len(key) <= 30 and key.startswith(("预算执行情况", "资金使用情况", "项目资金", "资金情况"))
 
 
 def _unknown_funds_label(key: str) -> bool:
@@ -232,6 +286,9 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
         run.append((cells[j], f))
         j += 1
     fields = [f for _, f in run]
+    if "name" in fields and any(f in fields[fields.index("name") :] for f in ("level1", "level2")):
+        why = "指标表头中一级、二级指标排在三级指标之后"
+        raise StreamRefused("TEXT_ORDER_LOST", cells[i].row, snippet([c for c, _ in run]), why)
     if head and not fields:  # 年度绩效指标 as a section title, the header further on
         b.flush()
         b.current.append(cells[i])
@@ -274,7 +331,10 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
             leftover = [Cell(c.text, c.row, cols.get("name", 1) + k) for k, c in enumerate(data)]
             b.emit(leftover)
             continue
-        records = split_records(data_fields, data, name_optional=bool(levels)) if data else []
+        # a row may lack its name only under a satisfaction level (a 满意度 row whose name disappears,
+        # domain.md §6); elsewhere a missing name means the cells moved
+        nameless = any("满意度" in key_of(lv) for lv in levels)
+        records = split_records(data_fields, data, name_optional=nameless) if data else []
         all_records += records
         first = True
         for record in records or [{}]:
