@@ -1,8 +1,10 @@
-"""Screenshots of every page at 1440×900 on the sample data -> docs/screenshots/*.png.
+"""Screenshots of every page at 1440×900 (desktop) and 390×844 (phone) on the sample data ->
+docs/screenshots/*.png (phone shots end in -phone).
 
 Starts `streamlit run app.py` on a free port with a fresh temporary database (filled with the 13
 sample forms on first open), drives Debian's chromium with Playwright, and always stops the server.
-Run: `.venv/bin/python scripts/screenshots.py` (or `make screenshots`).
+Run: `.venv/bin/python scripts/screenshots.py [desktop|phone ...]` (or `make screenshots`); both
+sizes by default.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+SIZES = {"desktop": VIEWPORT, "phone": PHONE}
 
 
 def free_port() -> int:
@@ -159,14 +163,64 @@ def shoot(page, name: str) -> Path:
 
 
 def scroll_to(page, text: str) -> None:
-    page.get_by_text(text, exact=True).first.scroll_into_view_if_needed()
-    page.evaluate("window.scrollBy(0, 0)")
+    """Scroll so that the first element showing exactly `text` sits at the top of the view."""
+    page.get_by_text(text, exact=True).first.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(800)
 
 
-def main() -> int:
+def shoot_pages(page, url: str, books: dict[str, Path], suffix: str = "") -> None:
+    """Every page in the order a person meets them; `suffix` names the size ("" or "-phone")."""
+    page.goto(url)  # the default page (总览) lives at the root
+    wait_ready(page, '[data-testid="stMetric"]')
+    shoot(page, f"01-overview{suffix}")
+    page.locator('[data-testid="stVegaLiteChart"]').nth(1).scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    shoot(page, f"02-overview-charts{suffix}")
+    scroll_to(page, "得分最低的项目")
+    shoot(page, f"03-overview-lowest{suffix}")
+
+    page.goto(f"{url}/project?code=440304236011500105002&year=2023")
+    wait_ready(page, '[data-testid="stMetric"]')
+    shoot(page, f"04-project{suffix}")
+    scroll_to(page, "失分情况")
+    shoot(page, f"05-project-lost{suffix}")
+    scroll_to(page, "绩效指标")
+    shoot(page, f"06-project-indicators{suffix}")
+    scroll_to(page, "提交历史")
+    shoot(page, f"07-project-history{suffix}")
+
+    page.goto(f"{url}/upload")
+    wait_ready(page, '[data-testid="stFileUploaderDropzone"]')
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        [str(books["template"]), str(books["broken"])]
+    )
+    page.get_by_text("共 2 个文件").wait_for()
+    wait_ready(page)
+    shoot(page, f"08-upload{suffix}")
+    page.mouse.move(200, 600)
+    page.mouse.wheel(0, 640)
+    page.wait_for_timeout(1000)
+    shoot(page, f"09-upload-result{suffix}")
+    page.goto(f"{url}/upload")  # a fresh session: an empty uploader
+    wait_ready(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(books["blank_reason"])])
+    page.get_by_text("共 1 个文件").wait_for()
+    wait_ready(page)
+    page.get_by_role("button", name="在线编辑").first.click()
+    page.get_by_text("建议的偏差原因").first.wait_for()
+    wait_ready(page)
+    page.evaluate("window.scrollTo(0, 0)")
+    shoot(page, f"10-editor{suffix}")
+    scroll_to(page, "建议的偏差原因")
+    shoot(page, f"11-editor-drafts{suffix}")
+    scroll_to(page, "下载")
+    shoot(page, f"12-editor-downloads{suffix}")
+
+
+def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
+    sizes = [a for a in (argv if argv is not None else sys.argv[1:]) if a in SIZES] or list(SIZES)
     with (
         tempfile.TemporaryDirectory() as tmp,
         running_app(Path(tmp) / "screens.duckdb") as url,
@@ -175,55 +229,12 @@ def main() -> int:
         books = sample_workbooks(Path(tmp))
         browser = launch(p)
         try:
-            page = browser.new_page(viewport=VIEWPORT, device_scale_factor=1, locale="zh-CN")
-            page.set_default_timeout(30_000)
             print(f"app at {url}; writing {OUT.relative_to(ROOT)}/")
-
-            page.goto(url)  # the default page (总览) lives at the root
-            wait_ready(page, '[data-testid="stMetric"]')
-            shoot(page, "01-overview")
-            page.locator('[data-testid="stVegaLiteChart"]').nth(2).scroll_into_view_if_needed()
-            page.wait_for_timeout(800)
-            shoot(page, "02-overview-charts")
-            scroll_to(page, "指标值设置检查")
-            shoot(page, "03-overview-targets")
-
-            page.goto(f"{url}/project?code=440304236011500105002&year=2023")
-            wait_ready(page, '[data-testid="stMetric"]')
-            shoot(page, "04-project")
-            page.locator('[data-testid="stVegaLiteChart"]').first.scroll_into_view_if_needed()
-            page.wait_for_timeout(800)
-            shoot(page, "05-project-breakdown")
-            scroll_to(page, "绩效指标")
-            shoot(page, "06-project-indicators")
-            scroll_to(page, "提交历史")
-            shoot(page, "07-project-history")
-
-            page.goto(f"{url}/upload")
-            wait_ready(page, '[data-testid="stFileUploaderDropzone"]')
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-                [str(books["template"]), str(books["broken"])]
-            )
-            page.get_by_text("共 2 个文件").wait_for()
-            wait_ready(page)
-            shoot(page, "08-upload")
-            page.mouse.move(900, 600)
-            page.mouse.wheel(0, 640)
-            page.wait_for_timeout(1000)
-            shoot(page, "09-upload-result")
-            page.goto(f"{url}/upload")  # a fresh session: an empty uploader
-            wait_ready(page)
-            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-                [str(books["blank_reason"])]
-            )
-            page.get_by_text("共 1 个文件").wait_for()
-            wait_ready(page)
-            page.get_by_role("button", name="在线编辑").first.click()
-            page.get_by_text("建议的偏差原因").first.wait_for()
-            wait_ready(page)
-            shoot(page, "10-editor")
-            scroll_to(page, "下载")
-            shoot(page, "11-editor-downloads")
+            for size in sizes:
+                page = browser.new_page(viewport=SIZES[size], device_scale_factor=1, locale="zh-CN")
+                page.set_default_timeout(30_000)
+                shoot_pages(page, url, books, "" if size == "desktop" else f"-{size}")
+                page.close()
         finally:
             browser.close()
     return 0

@@ -117,12 +117,20 @@ def budget_vs_executed(
     ]
     scale = alt.Scale(type="symlog", constant=1) if log else alt.Scale()
     axis_title = "万元（对数刻度：相差悬殊的金额都能看清）" if log else "万元"
+    top = float(df["budget_wan"].max()) if len(df) else 0.0
+    # symlog picks almost no ticks by itself: 0, 1, 10, 100, … up to the largest budget
+    ticks = [0.0] + [10.0**k for k in range(0, 16) if 10.0**k <= max(top, 1.0) * 1.01] if log else None
     base = alt.Chart(df).encode(y=alt.Y("project_name:N", sort=order, title=None), tooltip=tooltip)
     budget = (
         base.transform_calculate(series=f"'{SERIES_BUDGET}'")
         .mark_bar(size=18)
         .encode(
-            x=alt.X("budget_wan:Q", title=axis_title, scale=scale, axis=alt.Axis(format=",.0f", tickCount=5)),
+            x=alt.X(
+                "budget_wan:Q",
+                title=axis_title,
+                scale=scale,
+                axis=alt.Axis(format=",.0f", values=ticks) if log else alt.Axis(format=",.0f", tickCount=5),
+            ),
             color=alt.Color("series:N", scale=color, title=None),
         )
     )

@@ -236,13 +236,13 @@ def partial_total(card: Scorecard) -> tuple[float, list[int]]:
 
 def grid_issues(card: Scorecard) -> list[tuple[Issue, int | None, str]]:
     """Each issue with the grid row (0-based) and column it concerns, None for form-wide ones."""
-    from views._insights import cell_places
+    from views._insights import cell_places, issue_column
 
     places = cell_places(card)
     out = []
     for issue in card.issues:
         row, column = places.get(issue.location, (None, ""))
-        out.append((issue, row, column))
+        out.append((issue, row, issue_column(issue, column) if row is not None else column))
     return out
 
 

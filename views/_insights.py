@@ -230,6 +230,28 @@ def project_labels(projects: pd.DataFrame) -> dict[int, str]:
 # ------------------------------------------------------------------------------------------ locations
 
 
+# an issue placed on a whole row concerns this column (by its code's first word)
+CODE_COLUMNS = {
+    "REASON": "偏差原因分析及改进措施",
+    "SCORE": "得分",
+    "BAND": "得分",
+    "WEIGHT": "分值",
+    "NA": "分值",
+    "VALUE": "实际完成值",
+    "OVER": "实际完成值",
+    "DATE": "实际完成值",
+    "RATE": "实际完成值",
+}
+
+
+def issue_column(issue: Issue, column: str) -> str:
+    """The grid column an issue concerns: its cell's column, or for a row-wide location the column
+    its code names (REASON_MISSING -> 偏差原因分析及改进措施)."""
+    if column != "三级指标":
+        return column
+    return CODE_COLUMNS.get(issue.code.split("_")[0], column)
+
+
 def cell_places(card: Scorecard) -> dict[str, tuple[int, str]]:
     """Where each source cell or row shows up in the grid: str(Loc) -> (row index, column name).
     A row's own location maps to its name column."""
@@ -250,6 +272,7 @@ def plain_location(issue: Issue, card: Scorecard, places: Mapping[str, tuple[int
     places = cell_places(card) if places is None else places
     if issue.location in places:
         row, column = places[issue.location]
+        column = issue_column(issue, column)
         name = card.indicators[row].indicator.name or "（未命名指标）"
         what = "" if column == "三级指标" else f"的{column}"
         return f"第 {row + 1} 行「{name}」{what}"

@@ -17,11 +17,12 @@ def pick_project(projects: pd.DataFrame, key: str, label: str = "选择项目") 
     the options even when the search no longer matches it."""
     many = len(projects) > 8
     text = ""
+    search, pick = st.columns([1, 2], vertical_alignment="bottom") if many else (None, st.container())
     if many:
-        text = st.text_input(
+        text = search.text_input(
             "搜索项目",
             key=f"{key}_search",
-            placeholder="输入项目编码、名称或实施单位中的文字",
+            placeholder="项目编码、名称或实施单位",
             help=f"最多列出 {LIMIT} 个匹配的项目。",
         )
     found = search_projects(projects, text, LIMIT)
@@ -32,16 +33,17 @@ def pick_project(projects: pd.DataFrame, key: str, label: str = "选择项目") 
         ids = [int(chosen), *ids]
         found = pd.concat([projects[all_ids == chosen], found])
     if not ids:
-        st.caption("没有匹配的项目，请换个关键字。")
+        pick.caption("没有匹配的项目，请换个关键字。")
         ids = [int(all_ids.iloc[0])]
         found = projects.head(1)
     if st.session_state.get(key) not in ids:
         st.session_state[key] = ids[0]
     labels = project_labels(found)
-    if many:
-        shown = min(len(found), LIMIT)
-        st.caption(
-            f"共 {len(projects):,d} 个项目，"
-            + ("列出全部。" if text == "" and shown == len(projects) else f"列出 {shown} 个。")
-        )
-    return st.selectbox(label, ids, key=key, format_func=lambda i: labels.get(i, str(i)))
+    shown = min(len(found), LIMIT)
+    help_text = (
+        f"共 {len(projects):,d} 个项目，"
+        + ("列出全部。" if text == "" and shown == len(projects) else f"列出 {shown} 个，可在左侧搜索。")
+        if many
+        else None
+    )
+    return pick.selectbox(label, ids, key=key, format_func=lambda i: labels.get(i, str(i)), help=help_text)

@@ -138,7 +138,7 @@ def _grid(form, card, key: str) -> None:
         row_height=56,
         height=min(40 + 57 * len(form.indicators), 640),
         disabled=locked,
-        column_order=[ROW_COLUMN, *EDITOR_COLUMNS[1:], COMPUTED_COLUMN],
+        column_order=[ROW_COLUMN, *EDITOR_COLUMNS[1:-1], COMPUTED_COLUMN, EDITOR_COLUMNS[-1]],
         column_config={
             ROW_COLUMN: st.column_config.NumberColumn("行", width=40, pinned=True),
             "二级指标": st.column_config.TextColumn("二级指标", width=100),

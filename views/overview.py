@@ -127,7 +127,7 @@ def _figures(projects: pd.DataFrame, summary: pd.DataFrame, flagged: int, thresh
                 "预算执行率低但等级为优或良：审计首先会问的项目。预警线可在页面底部“设置”中调整。",
             )
         )
-        cols = st.columns(max(len(tiles), 3))
+        cols = st.columns(max(len(tiles), 5))  # the same width as the cards above
         for col, (label, value, help_text) in zip(cols, tiles, strict=False):
             col.metric(label, value, border=True, help=help_text)
 
