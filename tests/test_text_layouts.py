@@ -121,7 +121,7 @@ SICHUAN_WEB = """报表编号:510000_0013zp\t\t\t\t\t
 \t\t时效指标\t运维费用按月支付率\t=\t100\t%\t100\t10\t10\t
 \t效益指标\t生态效益指标\t化学需氧量削减量\t≥\t300\t吨\t310\t20\t20\t
 \t满意度指标\t服务对象满意度指标\t周边群众满意度\t≥\t90\t%\t92\t10\t10\t
-合计\t100\t98.50\t\t\t\t\t\t\t\t
+合计\t\t\t\t\t\t\t\t100\t98.50\t
 评价结论\t项目总体完成较好，自评得分98.50分。\t\t\t\t\t\t\t\t\t
 存在问题\t个别站点设备老化。\t\t\t\t\t\t\t\t\t
 改进措施\t加快设备更新。\t\t\t\t\t\t\t\t\t
@@ -142,6 +142,7 @@ LAYOUTS = {
     "tabs": lambda t: t,
     "bar_dump": text_layouts.to_bar_dump,
     "aligned": text_layouts.to_layout,
+    "aligned_wide": lambda t: text_layouts.to_layout(t, wide=True),
     "flattened_pipes": text_layouts.to_flattened_pipes,
     "cell_bars": text_layouts.to_cell_bars,
 }

@@ -44,11 +44,24 @@ def _wrap(text: str, width: int) -> list[str]:
     return [text[i : i + width] for i in range(0, len(text), width)]
 
 
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def to_layout(
-    text: str, name_width: int = 9, goal_width: int = 22, header_width: int = 6, gap: int = 3
+    text: str,
+    name_width: int = 9,
+    goal_width: int = 22,
+    header_width: int = 6,
+    gap: int = 3,
+    wide: bool = False,
 ) -> str:
     """pdftotext -layout: cells padded to columns per table, long cells wrapped onto further lines
-    with the other columns empty, the indicator header wrapped too (偏差原因分析 / 及改进措施)."""
+    with the other columns empty, the indicator header wrapped too (偏差原因分析 / 及改进措施).
+    wide: columns aligned for a display where a Chinese character is two columns wide."""
+    size = _display_width if wide else len
     lines = [line.replace("<b>", "").replace("</b>", "") for line in text.split("\n")]
     out: list[str] = []
     for kind, block in _sections(lines):
@@ -74,7 +87,7 @@ def to_layout(
                     width = name_width
                 chunks.append(_wrap(cell, width) if cell else [""])
             wrapped.append(chunks)
-        widths = [max(len(part) for row in wrapped for part in row[i]) for i in range(ncols)]
+        widths = [max(size(part) for row in wrapped for part in row[i]) for i in range(ncols)]
         starts = [0]
         for w in widths[:-1]:
             starts.append(starts[-1] + w + gap)
@@ -84,7 +97,7 @@ def to_layout(
                 for i, chunks in enumerate(row):
                     part = chunks[k] if k < len(chunks) else ""
                     if part:
-                        line = line.ljust(starts[i]) + part
+                        line = line + " " * max(0, starts[i] - size(line)) + part
                 out.append(line.rstrip())
     return "\n".join(out) + "\n"
 
