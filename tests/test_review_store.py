@@ -291,3 +291,24 @@ def test_with_basis_approved_reads_every_figure_query_on_approved_versions(store
     assert not store.is_empty()
     with pytest.raises(ValueError):
         store.with_basis("final")
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET comment = 'x'", "DELETE FROM audit_events"])
+def test_postgres_refuses_to_change_the_audit_trail(store, statement):
+    """On PostgreSQL a trigger refuses it (DuckDB has no triggers: the code-level test above covers it)."""
+    if store.backend != "postgres":
+        pytest.skip("DuckDB has no triggers")
+    save(store, EDITOR_A, card(1), "a.xlsx")
+    with pytest.raises(Exception, match="只能追加"), store._writing() as db:
+        db.execute(statement)
+    assert len(store.audit_trail(code(1), "2023")) == 1
+
+
+def test_a_backup_restored_over_a_store_keeps_the_trail_append_only(store, tmp_path):
+    """Restoring rebuilds the tables (and on PostgreSQL the trigger) without tripping over them."""
+    sid = save(store, EDITOR_A, card(1), "a.xlsx")
+    store.scoped(EDITOR_A).submit(sid)
+    store.export_database(tmp_path / "b")
+    store.import_database(tmp_path / "b", replace=True)
+    store.import_database(tmp_path / "b", replace=True)
+    assert [a for a, _, _ in trail(store, 1)] == ["upload", "submit"]

@@ -73,6 +73,21 @@ REVIEW_DDL: tuple[str, ...] = (
     APPROVED_FORMS_VIEW,
 )
 
+# PostgreSQL refuses to change or delete an audit event (DuckDB has no triggers: there the store's
+# code only ever inserts, which tests/test_review_store.py checks). Restores drop and rebuild tables,
+# which a row trigger does not see.
+AUDIT_APPEND_ONLY_PG: tuple[str, ...] = (
+    """
+    CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '审核记录只能追加，不能修改或删除';
+    END
+    $$""",
+    """
+    CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+    FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()""",
+)
+
 ORIGIN_ACTION = {"upload": "upload", "editor": "edit", "import": "import"}
 STATE_SQL = "COALESCE(r.state, 'draft')"
 

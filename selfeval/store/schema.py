@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from selfeval.store.errors import StoreError
-from selfeval.store.review import REVIEW_DDL
+from selfeval.store.review import AUDIT_APPEND_ONLY_PG, REVIEW_DDL
 from selfeval.store.sqlutil import Db, as_db, now
 
 SCHEMA_VERSION_DDL = """
@@ -202,6 +202,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "indicators: typed target_value, actual_value, achievement", _V2),
     Migration(3, "review: review_states, audit_events, review_deadlines; view approved_forms", REVIEW_DDL),
     Migration(4, "submissions.content_hash; transfers (project moved to another unit); indexes", _V4),
+    Migration(
+        5,
+        "audit_events append-only on PostgreSQL (a trigger refuses UPDATE and DELETE)",
+        tuple(PerBackend(postgres=sql) for sql in AUDIT_APPEND_ONLY_PG),
+    ),
 )
 
 
