@@ -92,3 +92,17 @@ def test_approved_only_needs_the_store(tmp_path, capsys):
 
     assert cli.main(["export", str(SEED), "--out", str(tmp_path / "x"), "--approved-only"]) == 2
     assert "只用于从数据库导出" in capsys.readouterr().err
+
+
+def test_readme_and_parser_agree_on_the_review_commands():
+    """The README's command lines name the options the parser has (they drift apart otherwise)."""
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = cli.build_parser()
+    export_help = parser._subparsers._group_actions[0].choices["export"].format_help()
+    status_help = parser._subparsers._group_actions[0].choices["status"].format_help()
+    for option in ("--approved-only", "--per-unit", "--one-workbook"):
+        assert option in readme and option in export_help, option
+    assert "selfeval status [--year Y] [--unit U] [--db FILE]" in readme
+    assert all(option in status_help for option in ("--year", "--unit", "--db"))
