@@ -552,3 +552,31 @@ def test_merged_lines_shuffled_are_refused_or_read_exactly():
         assert _numbers(result.forms[0]) == _numbers(original), lines[at]
         outcomes["read"] += 1
     assert outcomes["read"] and outcomes["refused"]
+
+
+def _page_break_in_dump(text: str) -> str:
+    """A PDF's page break inside the indicator table: a page number, a form feed, the header again."""
+    lines = text_layouts.to_bar_dump(text).split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("质量指标"))
+    start = next(i for i, line in enumerate(lines) if line.startswith("一级指标"))
+    end = next(i for i in range(start, len(lines)) if lines[i].startswith("||||"))
+    return "\n".join([*lines[:at], "第 1 页 共 2 页", "\f", *lines[start:end], *lines[at:]])
+
+
+def _page_break_in_layout(text: str) -> str:
+    lines = text_layouts.to_layout(text).split("\n")
+    at = next(i for i, line in enumerate(lines) if "质量指标" in line)
+    start = next(i for i, line in enumerate(lines) if "一级指标" in line)
+    return "\n".join([*lines[:at], "", "                - 1 -", "\f", *lines[start : start + 2], *lines[at:]])
+
+
+@pytest.mark.parametrize("page_break", [_page_break_in_dump, _page_break_in_layout], ids=["dump", "aligned"])
+@pytest.mark.parametrize("family", ["central", "yunnan_20_80", "nature_columns", "sichuan_web"])
+def test_page_break_inside_the_indicator_table(family, page_break):
+    """The page number is skipped and the header printed again on the new page is not a row."""
+    text, total, budget, annual, executed, scores = EXPECTED[family]
+    result = read_bytes(page_break(text).encode(), "paged.txt")
+    assert [p for p in result.problems if p.severity == "error"] == []
+    (form,) = result.forms
+    assert _declared(form) == (total, budget, annual, executed, scores)
+    assert not [i for i in form.issues if i.severity == "error"]

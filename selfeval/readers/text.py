@@ -19,6 +19,8 @@ from selfeval.model import Cell, Grid, Issue, Loc
 from selfeval.readers import text_columns, vocab
 from selfeval.readers.text_stream import StreamRefused, regroup
 
+# a page's number printed by PDF-to-text between the rows of a table: `第 2 页`, `第2页 共3页`, `- 2 -`
+_PAGE_MARK = re.compile(r"^(第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|[-—]\s*\d+\s*[-—])$")
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
@@ -76,8 +78,9 @@ Row = tuple[Cell, ...]
 def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
     """One Grid for the whole text. Rows are the text's own rows where it kept them; where it did not
     (a dump, a flattened table) they are rebuilt by evidence, form by form."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = text.split("\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "")
+    lines = ["" if _PAGE_MARK.match(line.strip(" |\t")) else line for line in text.split("\n")]
+    text = "\n".join(lines)
     if text_columns.is_column_layout(lines):
         rows, problems = text_columns.read(lines, sheet)
         return [Grid(source, sheet, tuple(rows), tuple(problems))]

@@ -235,6 +235,7 @@ def _read(lines: list[tuple[int, str]], wide: bool) -> list[tuple[Cell, ...]]:
     rows: list[tuple[Cell, ...]] = []
     table: _Table | None = None
     pending: dict[int, list[_Span]] | None = None
+    header_at = -1  # index in rows of the current table's header row
 
     def emit_table_row(placed: dict[int, list[_Span]]) -> None:
         cells = []
@@ -266,14 +267,19 @@ def _read(lines: list[tuple[int, str]], wide: bool) -> list[tuple[Cell, ...]]:
                 if k >= 0:
                     col = table.columns[k]
                     col.text = _joined([col.text] + [s.text for s in found])
-            rows[-1] = tuple(
-                Cell(table.columns[c.col - _LEFT - 1].text, c.row, c.col) if c.col > _LEFT else c
-                for c in rows[-1]
-            )
+            if header_at == len(rows) - 1:  # the header row is the last one out: it gets the words too
+                rows[-1] = tuple(
+                    Cell(table.columns[c.col - _LEFT - 1].text, c.row, c.col) if c.col > _LEFT else c
+                    for c in rows[-1]
+                )
             continue
         if kind in ("funds", "goals", "grid"):
             close()
+            repeated = table is not None and table.kind == kind == "grid"
             table = _Table(kind, spans, all_spans[index : ends.get(index, index + 1)])
+            if repeated:  # the header printed again on the next page: its columns, not a row
+                header_at = -1
+                continue
             header_row = {k: [s] for k, s in enumerate(table.columns)}
             if table.labels and kind == "funds":
                 # labels beside the funds header (预算执行情况(10分), 年度预算数(万元)) go on their own
@@ -282,6 +288,7 @@ def _read(lines: list[tuple[int, str]], wide: bool) -> list[tuple[Cell, ...]]:
             elif table.labels:
                 header_row[-1] = table.labels
             emit_table_row(header_row)
+            header_at = len(rows) - 1
             continue
         if any(vocab.is_title(k) or vocab.is_remark_label(k) for k in keys) or (
             table is not None

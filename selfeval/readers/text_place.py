@@ -53,12 +53,10 @@ def without_empties(cells: list[Cell]) -> list[Cell]:
     return [c for c in cells if c.text.strip()]
 
 
-_BARE_LEVEL1 = re.compile(
-    r"^[(（]\d+(?:\.\d+)?分[)）]$"
-)  # `(50分)`: a level-1 cell whose name was not printed
-LEFTOVER = re.compile(
-    r"^(指标\d+[:：]?|[….·。]+)$"
-)  # an empty `指标2：` row and its `……` (template leftovers)
+# `(50分)`: a level-1 cell whose name was not printed
+_BARE_LEVEL1 = re.compile(r"^[(（]\d+(?:\.\d+)?分[)）]$")
+# an empty `指标2：` row and its `……` (template leftovers)
+LEFTOVER = re.compile(r"^(指标\d+[:：]?|[….·。]+)$")
 
 
 def is_level(key: str) -> bool:

@@ -45,9 +45,7 @@ class _Builder:
         self.current: list[Cell] = []
         self.funds_fields: list[str] = []
         self.total_like: frozenset[str] | None = None
-        self.grid_fields: list[str] = []
-        self.grid_cols: dict[str, int] = {}
-        self.phase = "top"  # top -> funds -> goals -> grid -> after
+        self.phase = "top"  # top -> funds -> goals -> grid
         self.funds_prefix: Cell | None = None
         self.total_funds: dict[str, Cell] = {}
 
@@ -70,7 +68,7 @@ def regroup(cells: list[Cell]) -> list[Row]:
     while i < n:
         cell = cells[i]
         key = key_of(cell)
-        if key in ("其中", "其中:"):
+        if key == "其中":  # `其中：` printed in a cell of its own before the sub-rows
             i += 1
             continue
         if not cell.text.strip():
@@ -305,11 +303,20 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
     while end < n and not _ends_grid(key_of(cells[end])):
         end += 1
     groups: list[tuple[list[Cell], list[Cell]]] = []
-    for cell in cells[j:end]:
+    header_texts = [c.text for c in head] + [c.text for c, _ in run]
+    k = j
+    while k < end:
+        cell = cells[k]
         key = key_of(cell)
         field = vocab.indicator_header_field(key)
-        if not is_level(key) and (field in ("level1", "level2", "name") or key in ("分值", "得分")):
+        header_word = field in ("level1", "level2", "name") or key in ("分值", "得分", "年度绩效指标")
+        if header_word and not is_level(key):
+            repeat = _repeated(cells, k, end, header_texts)
+            if repeat:  # the header printed again on the next page of a PDF
+                k = repeat
+                continue
             raise StreamRefused("TEXT_ORDER_LOST", cell.row, cell.text, "表头出现在指标行之间")
+        k += 1
         if LEFTOVER.match(key):
             groups.append(([], [cell]))  # its own row, never glued to a neighbour
             groups.append(([], []))
@@ -350,6 +357,20 @@ def _grid(b: _Builder, cells: list[Cell], i: int) -> int:
     if end < n and vocab.is_total_label(key_of(cells[end])):
         end = _total(b, cells, end, cols, all_records)
     return end
+
+
+def _repeated(cells: list[Cell], k: int, end: int, header: list[str]) -> int:
+    """Where a repeat of the indicator header starting at cells[k] ends (0 when it is not one)."""
+    texts = [c.text for c in cells[k:end] if c.text.strip()][: len(header)]
+    wanted = [t for t in header if vocab.indicator_header_field(vocab.norm(t))]
+    got = [t for t in texts if vocab.indicator_header_field(vocab.norm(t))]
+    if len(wanted) < 3 or got[: len(wanted)] != wanted:
+        return 0
+    seen = 0
+    while k < end and seen < len(wanted):
+        seen += bool(cells[k].text.strip() and vocab.indicator_header_field(key_of(cells[k])))
+        k += 1
+    return k
 
 
 def _level_order_ok(previous: list[Cell], key: str) -> bool:
