@@ -153,3 +153,39 @@ def test_store_errors_are_chinese(two_units):
     with pytest.raises(StoreError) as caught:
         a.load_form(ids["b1"])
     assert str(caught.value) == f"没有编号为 {ids['b1']} 的自评表，或您无权查看它。"
+
+
+def test_two_units_claiming_one_new_project_at_once_one_wins(store_location):
+    """Ownership is decided inside the writers' lock: of two editors of different units sending the
+    same new project at the same moment, exactly one stores it and the other is told who owns it."""
+    import threading
+
+    root = open_store(store_location)
+    try:
+        editors = {A: root.scoped(EDITOR_A), B: root.scoped(EDITOR_B)}
+        for round_no in range(5):
+            code = f"4403042260115999{round_no:05d}"
+            barrier = threading.Barrier(2)
+            outcomes: dict[str, object] = {}
+
+            def claim(unit: str, code=code, barrier=barrier, outcomes=outcomes) -> None:
+                barrier.wait()
+                try:
+                    outcomes[unit] = save(editors[unit], form(code, unit))
+                except AccessDenied as exc:
+                    outcomes[unit] = exc
+
+            threads = [threading.Thread(target=claim, args=(u,)) for u in (A, B)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            refused = [u for u, o in outcomes.items() if isinstance(o, AccessDenied)]
+            assert len(refused) == 1, outcomes
+            winner = B if refused == [A] else A
+            assert f"属于“{winner}”" in str(outcomes[refused[0]])
+            assert root._rows("SELECT COUNT(*) FROM submissions WHERE project_code = ?", [code]) == [(1,)]
+            scores = root.project_scores()
+            assert scores[scores["project_code"] == code]["unit"].tolist() == [winner]
+    finally:
+        root.close()
