@@ -580,3 +580,44 @@ def test_page_break_inside_the_indicator_table(family, page_break):
     (form,) = result.forms
     assert _declared(form) == (total, budget, annual, executed, scores)
     assert not [i for i in form.issues if i.severity == "error"]
+
+
+def _without_scores(text: str) -> str:
+    """The 四川 form as often published: 权重 filled, every 得分 left blank (the 合计 row too)."""
+    out = []
+    for line in text.split("\n"):
+        cells = line.split("\t")
+        if cells[0] == "合计":
+            cells = [c if c != "98.50" else "" for c in cells]
+        elif len(cells) == 11 and cells[8].strip().isdigit() and cells[9]:
+            cells[9] = ""
+        elif len(cells) > 7 and cells[1] == "总额":
+            cells[7] = ""
+        out.append("\t".join(cells))
+    return "\n".join(out)
+
+
+@pytest.mark.parametrize("layout", ["cell_bars", "aligned", "aligned_wide"])
+def test_sichuan_form_without_scores(layout):
+    """With the blank 得分 cells kept (a lone `|`, or blank columns), the weights are placed exactly;
+    every score the form does not print is missing, none is invented."""
+    result = read_bytes(LAYOUTS[layout](_without_scores(SICHUAN_WEB)).encode(), "sc.txt")
+    assert [p for p in result.problems if p.severity == "error"] == []
+    (form,) = result.forms
+    assert [(i.weight, i.declared_score) for i in form.indicators] == [
+        (30, None),
+        (20, None),
+        (10, None),
+        (20, None),
+        (10, None),
+    ]
+    assert (form.declared_total_weight, form.declared_total) == (100, None)
+    assert (form.funds.declared_weight, form.funds.declared_score) == (10, None)
+    assert (form.funds.total.annual_budget, form.funds.total.executed) == (1150000.0, 1092500.0)
+
+
+def test_sichuan_form_without_scores_and_without_blank_cells_is_refused():
+    """The same form with its blank cells gone: 30 may be the 权重 or the 得分."""
+    result = read_bytes(text_layouts.to_bar_dump(_without_scores(SICHUAN_WEB)).encode(), "sc.txt")
+    assert result.forms == ()
+    assert [p.code for p in result.problems if p.severity == "error"] == ["TEXT_AMBIGUOUS"]

@@ -159,12 +159,10 @@ def to_glued(text: str) -> str:
 def to_cell_bars(text: str) -> str:
     """A web table copied cell by cell as some government sites publish it: `cell |` per line, an
     empty cell as a lone `|`, no mark between rows; a cell merged down from the row above is absent
-    from the rows below (leading blanks dropped), trailing blanks dropped."""
+    from the rows below (leading blanks dropped); empty cells at the end of a row stay."""
     out: list[str] = []
     for line in text.split("\n"):
         cells = [c.strip() for c in line.split("\t")]
-        while cells and not cells[-1]:
-            cells.pop()
         start = next((k for k, c in enumerate(cells) if c), len(cells))
         out.extend(f"{c} |" if c else "|" for c in cells[start:])
     return "\n".join(out) + "\n"

@@ -53,6 +53,15 @@ def without_empties(cells: list[Cell]) -> list[Cell]:
     return [c for c in cells if c.text.strip()]
 
 
+def _without_trailing_empties(cells: list[Cell]) -> list[Cell]:
+    """Blank cells after a row's last printed one: the rest of a merged or unused region, not a
+    column of their own."""
+    end = len(cells)
+    while end and not cells[end - 1].text.strip():
+        end -= 1
+    return cells[:end]
+
+
 # `(50分)`: a level-1 cell whose name was not printed
 _BARE_LEVEL1 = re.compile(r"^[(（]\d+(?:\.\d+)?分[)）]$")
 # an empty `指标2：` row and its `……` (template leftovers)
@@ -163,10 +172,16 @@ def resolve_funds(
     try:
         return _resolve_funds(fields, values, line, like)
     except StreamRefused as refused:
-        solid = without_empties(values)
-        if refused.code != "TEXT_ORDER_LOST" or len(solid) == len(values):
+        if refused.code != "TEXT_ORDER_LOST":
             raise
-        return _resolve_funds(fields, solid, line, like)
+        for fewer in (_without_trailing_empties(values), without_empties(values)):
+            if len(fewer) < len(values):
+                try:
+                    return _resolve_funds(fields, fewer, line, like)
+                except StreamRefused as again:
+                    if again.code != "TEXT_ORDER_LOST":
+                        raise
+        raise
 
 
 def printed(mapping: dict[str, Cell]) -> frozenset[tuple[str, str, int]]:
@@ -337,10 +352,16 @@ def split_records(fields: list[str], cells: list[Cell], name_optional: bool) -> 
     try:
         return _split_records(fields, cells, name_optional)
     except StreamRefused as refused:
-        solid = without_empties(cells)
-        if refused.code != "TEXT_ORDER_LOST" or len(solid) == len(cells) or not solid:
+        if refused.code != "TEXT_ORDER_LOST":
             raise
-        return _split_records(fields, solid, name_optional)
+        for fewer in (_without_trailing_empties(cells), without_empties(cells)):
+            if fewer and len(fewer) < len(cells):
+                try:
+                    return _split_records(fields, fewer, name_optional)
+                except StreamRefused as again:
+                    if again.code != "TEXT_ORDER_LOST":
+                        raise
+        raise
 
 
 def _split_records(fields: list[str], cells: list[Cell], name_optional: bool) -> list[dict[str, Cell]]:
