@@ -46,18 +46,19 @@ def read_bytes_in_process(data: bytes, name: str) -> ReadResult:
     """read_bytes in this process: what the sandbox's worker runs. Never call it on untrusted bytes
     in a process that must survive them (a server, a CLI batch)."""
     from selfeval.messages import READING
-    from selfeval.readers.preflight import Refused, decode_text, preflight
+    from selfeval.readers.preflight import Refused, decode_text, inspect
     from selfeval.readers.recognize import recognize
     from selfeval.readers.text import text_to_grids
 
     try:
-        kind = preflight(data, name)
+        kind, parts = inspect(data, name)  # the parts it unzipped serve the percent pass too
         if kind == "text":
             grids = text_to_grids(decode_text(data), name)
         else:
             from selfeval.readers.excel import workbook_to_grids
 
-            grids = workbook_to_grids(data, kind, name)
+            grids = workbook_to_grids(data, kind, name, parts)
+            del parts
     except Refused as refusal:
         return refused(name, refusal.code, refusal.message)
     except (KeyboardInterrupt, SystemExit):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import posixpath
 import re
 import struct
 import zipfile
@@ -26,20 +25,27 @@ from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from selfeval.model import Cell, Grid
+from selfeval.readers.zipxml import _REL_EL as REL_EL
+from selfeval.readers.zipxml import _SHEET_EL as SHEET_EL
+from selfeval.readers.zipxml import _attrs as attrs
+from selfeval.readers.zipxml import _norm as fold
 
 Position = tuple[int, int]  # 0-based (row, col), as calamine counts
 
 
-def workbook_to_grids(data: bytes, kind: Literal["xlsx", "xls"], source: str) -> list[Grid]:
+def workbook_to_grids(
+    data: bytes, kind: Literal["xlsx", "xls"], source: str, parts: dict[str, bytes] | None = None
+) -> list[Grid]:
     """One Grid per sheet (empty sheets skipped), via python-calamine (fast, merge-aware).
 
     Cells follow model.Cell: 1-based row/col, only non-empty cells, a merged range's value on its
     top-left cell and on the left cell of each further row; other cells inside a merge are empty.
-    Chart and macro sheets are skipped; hidden worksheets are read like the others.
+    Chart and macro sheets are skipped; hidden worksheets are read like the others. parts: the
+    .xlsx parts preflight already inflated (``preflight.inspect``), so the percent pass unzips nothing.
     """
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     try:
-        percents = _percent_cells(data, kind)
+        percents = _percent_cells(data, kind, parts)
         grids = []
         for meta in workbook.sheets_metadata:
             if meta.typ != SheetTypeEnum.WorkSheet:
@@ -54,48 +60,76 @@ def workbook_to_grids(data: bytes, kind: Literal["xlsx", "xls"], source: str) ->
 
 
 def _sheet_to_grid(sheet, source: str, percents: frozenset[Position]) -> Grid:
+    """calamine's rows, already in order, straight into Cells: one pass, no sort of the cells.
+
+    Rows are kept as column -> text dicts in calamine's (row-major) order; merged ranges then blank
+    and fill the cells they cover. Only a row that a merge filled is sorted again (a handful of
+    cells), and the rows themselves only when a merge added one (rows holding no value of their own).
+    """
     start = sheet.start
     if start is None:
         return Grid(source, sheet.name, ())
     row0, col0 = start
-    cells: dict[Position, str] = {}
+    rows: dict[int, dict[int, str]] = {}
     for r, values in enumerate(sheet.to_python(), start=row0):
+        row: dict[int, str] = {}
         for c, value in enumerate(values, start=col0):
-            if value == "" or value is None:
-                continue
-            text = cell_text(value, percent=(r, c) in percents)
-            if text:
-                cells[(r, c)] = text
-    if not cells:
+            if value.__class__ is str:
+                if value:
+                    text = value.replace("\r\n", "\n").strip() if "\r" in value else value.strip()
+                    if text:
+                        row[c] = text
+            elif value is not None and value != "":
+                text = cell_text(value, percent=bool(percents) and (r, c) in percents)
+                if text:
+                    row[c] = text
+        if row:
+            rows[r] = row
+    if not rows:
         return Grid(source, sheet.name, ())
-    _apply_merges(cells, sheet.merged_cell_ranges or ())
-    rows: dict[int, list[Cell]] = {}
-    for (r, c), text in sorted(cells.items()):
-        rows.setdefault(r, []).append(Cell(text, r + 1, c + 1))
-    return Grid(source, sheet.name, tuple(tuple(row) for _, row in sorted(rows.items())))
+    refill = _apply_merges(rows, sheet.merged_cell_ranges or ())
+    order = sorted(rows) if refill else rows
+    return Grid(
+        source,
+        sheet.name,
+        tuple(
+            tuple(
+                Cell(text, r + 1, c + 1)
+                for c, text in (sorted(rows[r].items()) if r in refill else rows[r].items())
+            )
+            for r in order
+            if rows[r]
+        ),
+    )
 
 
-def _apply_merges(cells: dict[Position, str], merges: Iterable[tuple[Position, Position]]) -> None:
+def _apply_merges(rows: dict[int, dict[int, str]], merges: Iterable[tuple[Position, Position]]) -> set[int]:
     """Top-left keeps the value, the left cell of each further row gets it, the rest is emptied.
+    Returns the rows whose cells a merge filled (their column order must be restored).
 
     Ranges are clipped to the last row holding data, so a merge reaching row 1048576 costs nothing.
     """
-    last_row = max(r for r, _ in cells)
+    refill: set[int] = set()
+    if not merges:
+        return refill
+    last_row = max(rows)
     for (r1, c1), (r2, c2) in merges:
         r2 = min(r2, last_row)
         if r2 < r1:
             continue
-        value = cells.get((r1, c1))
-        if (r2 - r1 + 1) * (c2 - c1 + 1) <= len(cells):
-            inside = [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) in cells]
-        else:  # a huge range (a whole column): look at the cells instead
-            inside = [k for k in cells if r1 <= k[0] <= r2 and c1 <= k[1] <= c2]
-        for key in inside:
-            if key != (r1, c1):
-                del cells[key]
-        if value is not None:
-            for r in range(r1 + 1, r2 + 1):
-                cells[(r, c1)] = value
+        top = rows.get(r1)
+        value = top.get(c1) if top else None
+        for r in range(r1, r2 + 1):
+            row = rows.get(r)
+            if row:
+                for c in [c for c in row if c1 <= c <= c2 and (r, c) != (r1, c1)]:
+                    del row[c]
+            if value is not None and r > r1:
+                if row is None:
+                    row = rows[r] = {}
+                row[c1] = value
+                refill.add(r)
+    return refill
 
 
 # ----------------------------------------------------------------------------------------- cell text
@@ -152,8 +186,6 @@ def number_text(value: int | float, shift: int = 0) -> str:
 _BUILTIN_PERCENT_FORMATS = frozenset({9, 10})  # "0%", "0.00%"
 _BUILTIN_PERCENT_REF = re.compile(rb"""numFmtId\s*=\s*["'](?:9|10)["']""")
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)\b([^>]*)>")
 _ATTR_R = re.compile(rb"""\br\s*=\s*["']([A-Za-z]*)(\d+)["']""")
 _ATTR_S = re.compile(rb"""\bs\s*=\s*["'](\d+)["']""")
@@ -165,11 +197,13 @@ def is_percent_format(code: str) -> bool:
     return "%" in code
 
 
-def _percent_cells(data: bytes, kind: str) -> dict[str, frozenset[Position]]:
+def _percent_cells(
+    data: bytes, kind: str, parts: dict[str, bytes] | None = None
+) -> dict[str, frozenset[Position]]:
     """Sheet name -> cells whose number format is a percent; empty when unknown (never raises)."""
     try:
         if kind == "xlsx":
-            return _xlsx_percent_cells(data)
+            return _xlsx_percent_cells(_Parts(data, parts))
         if kind == "xls":
             return _xls_percent_cells(data)
     except Exception:  # a styles pass that fails only loses the % sign, never the read
@@ -177,23 +211,47 @@ def _percent_cells(data: bytes, kind: str) -> dict[str, frozenset[Position]]:
     return {}
 
 
-def _xlsx_percent_cells(data: bytes) -> dict[str, frozenset[Position]]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = set(archive.namelist())
-        if "xl/styles.xml" not in names:
-            return {}
-        styles_xml = archive.read("xl/styles.xml")
-        if b"%" not in styles_xml and not _BUILTIN_PERCENT_REF.search(styles_xml):
-            return {}  # the common case: no percent format anywhere, no XML parsed
-        styles = _percent_styles_xlsx(styles_xml)
-        if not styles:
-            return {}
-        result = {}
-        for sheet_name, path in _xlsx_sheet_paths(archive, names).items():
-            cells = _styled_cells(archive.read(path), styles)
-            if cells:
-                result[sheet_name] = cells
-        return result
+class _Parts:
+    """The parts of an .xlsx by folded name (preflight's ``_norm``): from what preflight kept, else
+    from the zip, opened once and only if needed."""
+
+    def __init__(self, data: bytes, kept: dict[str, bytes] | None):
+        self.data = data
+        self.kept = dict(kept or {})
+        self.archive: zipfile.ZipFile | None = None
+        self.names: dict[str, str] | None = None
+
+    def get(self, name: str) -> bytes | None:
+        key = fold(name)
+        if key in self.kept:
+            return self.kept[key]
+        if self.archive is None:
+            self.archive = zipfile.ZipFile(io.BytesIO(self.data))
+            self.names = {fold(n): n for n in self.archive.namelist()}
+        assert self.names is not None
+        real = self.names.get(key)
+        if real is None:
+            return None
+        self.kept[key] = self.archive.read(real)
+        return self.kept[key]
+
+
+def _xlsx_percent_cells(parts: _Parts) -> dict[str, frozenset[Position]]:
+    styles_xml = parts.get("xl/styles.xml")
+    if not styles_xml:
+        return {}
+    if b"%" not in styles_xml and not _BUILTIN_PERCENT_REF.search(styles_xml):
+        return {}  # the common case: no percent format anywhere, no XML parsed
+    styles = _percent_styles_xlsx(styles_xml)
+    if not styles:
+        return {}
+    result = {}
+    for sheet_name, path in _xlsx_sheet_paths(parts).items():
+        xml = parts.get(path)
+        cells = _styled_cells(xml, styles) if xml else frozenset()
+        if cells:
+            result[sheet_name] = cells
+    return result
 
 
 def _percent_styles_xlsx(styles_xml: bytes) -> frozenset[int]:
@@ -213,21 +271,23 @@ def _percent_styles_xlsx(styles_xml: bytes) -> frozenset[int]:
     )
 
 
-def _xlsx_sheet_paths(archive: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
-    """Sheet name -> part name, from xl/workbook.xml and its relationships."""
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rels_path = "xl/_rels/workbook.xml.rels"
+def _xlsx_sheet_paths(parts: _Parts) -> dict[str, str]:
+    """Sheet name -> part name, from xl/workbook.xml and its relationships (as calamine joins them)."""
     targets = {}
-    if rels_path in names:
-        for rel in ElementTree.fromstring(archive.read(rels_path)).iter(f"{_PKG_REL_NS}Relationship"):
-            target = rel.get("Target", "")
-            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath("xl/" + target)
-            targets[rel.get("Id")] = path
+    for m in REL_EL.finditer(parts.get("xl/_rels/workbook.xml.rels") or b""):
+        a = attrs(m.group(1))
+        target = a.get("Target", "")
+        if target.startswith("/"):
+            target = target[1:]
+        elif not target.startswith("xl/"):
+            target = "xl/" + target
+        targets[a.get("Id", "")] = target
     paths = {}
-    for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
-        path = targets.get(sheet.get(f"{_REL_NS}id"))
-        if path in names:
-            paths[sheet.get("name")] = path
+    for m in SHEET_EL.finditer(parts.get("xl/workbook.xml") or b""):
+        a = attrs(m.group(1))
+        rid = next((v for k, v in a.items() if k.endswith(":id") or k == "id"), "")
+        if rid in targets:
+            paths[a.get("name", "")] = targets[rid]
     return paths
 
 

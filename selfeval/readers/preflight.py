@@ -85,6 +85,19 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 def preflight(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> Kind:
     """Return the kind of an upload ("xlsx", "xls" or "text") or raise Refused; never parses cells."""
+    return _inspect(data, filename, limits, None)[0]
+
+
+def inspect(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> tuple[Kind, dict[str, bytes]]:
+    """preflight, plus the .xlsx parts it inflated on the way (by folded name: the structure parts,
+    styles.xml, worksheets up to 8 MiB), so that the reader unzips each file once."""
+    return _inspect(data, filename, limits, {})
+
+
+def _inspect(
+    data: bytes, filename: str, limits: Limits, parts: dict[str, bytes] | None
+) -> tuple[Kind, dict[str, bytes]]:
+    """The checks; parts (when a dict) receives the inflated .xlsx parts worth keeping."""
     data = bytes(data)
     if not data:
         raise _refuse("EMPTY")
@@ -92,18 +105,18 @@ def preflight(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> Ki
         raise _refuse("TOO_LARGE", size=_size(len(data)), limit=_size(limits.max_bytes))
     if data.startswith(_ZIP_MAGIC):
         try:
-            _check_xlsx(data, filename, limits)
+            _check_xlsx(data, filename, limits, parts)
         except Refused:
             raise
         except Exception:  # a hostile container must fail closed, whatever broke
             raise _refuse("CORRUPT") from None
-        return "xlsx"
+        return "xlsx", parts or {}
     if data.startswith(_OLE_MAGIC):
         _check_ole(data, filename, limits)
-        return "xls"
+        return "xls", {}
     _check_other_binary(data, filename)
     _check_text(data, filename, limits)
-    return "text"
+    return "text", {}
 
 
 def _check_other_binary(data: bytes, filename: str) -> None:

@@ -221,7 +221,10 @@ def _check_encoding(first: bytes) -> None:
             raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding=encoding[:20]))
 
 
-def _check_xlsx(data: bytes, filename: str, limits: Limits) -> None:
+def _check_xlsx(data: bytes, filename: str, limits: Limits, keep: dict[str, bytes] | None = None) -> None:
+    """Refuse what no parser should see. With keep, the parts read whole on the way (the structure
+    parts, styles.xml, every worksheet up to 8 MiB) are left there by folded name, so that the
+    percent pass need not unzip them again."""
     z = _Zip(data, limits)
     names = z.by_norm
     if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
@@ -252,6 +255,8 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits) -> None:
             raw = z.read_small(names[key])
             _check_xml_part(raw, strict=False)
             structure[key] = raw
+            if keep is not None:
+                keep[key] = raw
     content_types = structure["[content_types].xml"]
     lowered = content_types.lower()
     if b"macroenabled" in lowered or b"vbaproject" in lowered or b"macrosheet" in lowered:
@@ -281,6 +286,8 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits) -> None:
         elif kind in ("xlmacrosheet", "xlintlmacrosheet"):
             raise _refuse("MACRO")
     for m in _OVERRIDE_EL.finditer(content_types):
+        if b"sheet+xml" not in m.group(1).lower():
+            continue  # theme, styles, docProps…: only (dialog)sheet overrides matter here
         a = _attrs(m.group(1))
         ctype = a.get("ContentType", "").lower()
         if "worksheet+xml" in ctype or "dialogsheet+xml" in ctype:
@@ -295,9 +302,13 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits) -> None:
         if key in structure or (info.filename.endswith("/") and not info.file_size):
             continue
         if key in sheets:
-            _scan_sheet(z, info, sheets[key], limits)
+            xml = _scan_sheet(z, info, sheets[key], limits)
+            if keep is not None and xml is not None:
+                keep[key] = xml
         elif key.endswith("styles.xml"):
-            _scan_styles(z, info, limits)
+            xml = _scan_styles(z, info, limits)
+            if keep is not None:
+                keep[key] = xml
         else:
             _scan_part(z, info, limits, shared=key in shared)
 
@@ -342,7 +353,7 @@ def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> 
 _XF = re.compile(rb"<(?:" + _PFX + rb":)?xf[\s/>]")
 
 
-def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> None:
+def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> bytes:
     """xl/styles.xml: bounded by size and by the number of cell formats (<xf>), counted by a bytes
     regex as it is inflated; then the usual DTD check."""
     if info.file_size > limits.max_styles_bytes:
@@ -350,8 +361,9 @@ def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> None:
     chunks = z.chunks(info)
     try:
         markup = _Markup(strict=False)
-        count, tail = 0, b""
+        count, tail, parts = 0, b"", []
         for chunk in chunks:
+            parts.append(chunk)
             markup.feed(chunk)
             buf = tail + chunk
             count += len(_XF.findall(buf))
@@ -363,11 +375,13 @@ def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> None:
                     limit=_text("detail.styles", count=f"{limits.max_styles:,}"),
                 )
         markup.finish()
+        return b"".join(parts)
     finally:
         chunks.close()
 
 
-def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> None:
+def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> bytes | None:
+    """Scan one worksheet; its XML when it was small enough to keep whole (else None)."""
     chunks = z.chunks(info)
     try:
         first = _head(chunks)
@@ -382,6 +396,7 @@ def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> N
             if not scan.feed(chunk):
                 break
         scan.finish()
+        return b"".join(scan.kept) if scan.kept is not None else None
     finally:
         chunks.close()
 
