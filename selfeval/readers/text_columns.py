@@ -1,10 +1,12 @@
 """Whitespace-aligned text (pdftotext -layout) -> rows, by the columns its own header lines give.
 
 Cells are runs of text separated by two or more spaces. Each table's header line (the funds header,
-预期目标/实际完成情况, the indicator header) gives the columns; a cell below belongs to the column it
-overlaps: that is where the document printed it, not a guess. A cell that overlaps two columns about
-equally is refused (TEXT_COLUMNS_UNCLEAR) with its line. Wrapped text (a line whose cells sit only in
-text columns, the numeric ones empty) continues the row above and is joined to it.
+预期目标/实际完成情况, the indicator header) names the columns; the gutters every line of the table
+leaves blank bound them, and a cell belongs to the header column between the same gutters: that is
+where the document printed it, not a guess. A cell under two columns, or two numbers under one, is
+refused (TEXT_COLUMNS_UNCLEAR) with its line. Wrapped text (a line whose cells sit only in text
+columns, the numeric ones empty) continues the row above and is joined to it; a header printed again
+after a page break gives the columns of the new page.
 """
 
 from __future__ import annotations
