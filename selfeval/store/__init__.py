@@ -8,14 +8,21 @@ DataFrames — on an embedded DuckDB file (default) or a shared PostgreSQL serve
     typed.py     numbers parsed from indicator text (target_value, actual_value, achievement)
     writes.py    save / save_many / restore_version: SQL written once
     queries.py   every read, always filtered by the acting principal's units
+    review.py    review states and the append-only audit trail (written in the same transactions)
     backup.py    backups as Parquet files + a manifest; restore executes nothing from the folder
+    transfer.py  a whole store copied between backends (`selfeval migrate`), counts checked
     sqlutil.py   the `Db` protocol both backends implement, unit filters
     duckdb.py    the embedded backend (`Store`)
     postgres.py  the shared backend (`PgStore`): a connection pool, writers serialised by an
                  advisory lock, so many app processes and imports store each form exactly once
 
-Every Store acts as a principal (`store.who`; the CLI and scripts are the local administrator);
-`store.scoped(who)` is the same store acting as a page's signed-in user.
+Units are isolated here, not in the pages. Every store acts as a principal (`store.who`): the CLI,
+the seed and scripts are the local administrator (`access.LOCAL`, every unit); `store.scoped(who)`
+is the same store acting as a page's signed-in user, and every read filters by their units in SQL.
+A project belongs to the unit of its current version; a write that would add a version to another
+unit's project, or name a unit not the principal's, is refused with the owner named (`AccessDenied`);
+an administrator's write moves the project and is recorded in `transfers` and the audit trail.
+Reads by id of what the principal may not see raise `NotFound` (a KeyError), as for a missing id.
 """
 
 from __future__ import annotations
