@@ -36,6 +36,15 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_transfer(args: argparse.Namespace) -> int:
+    from selfeval.store import open_store
+
+    with open_store(args.db, seed_if_empty=False) as store:
+        new_id = store.transfer_project(args.code, args.year, args.unit, submitted_by="命令行")
+    print(f"项目 {args.code}（{args.year} 年度）已转到“{args.unit}”（新版本编号 {new_id}，已记录）。")
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction, db_help: str = DB_HELP) -> None:
     p = sub.add_parser("backup", help="备份数据库（每张表一个 Parquet 文件，另附清单）")
     p.add_argument("dir", help="备份目录（新建或空目录）")
@@ -52,3 +61,10 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str = DB_HELP) -> None
     p.add_argument("--to", dest="target", required=True, help="目标：DuckDB 文件或 postgresql:// 地址")
     p.add_argument("--replace", action="store_true", help="目标已有数据时覆盖")
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("transfer", help="把一个项目转到另一个实施单位（管理员操作，记入转移记录与审计记录）")
+    p.add_argument("code", help="项目编码")
+    p.add_argument("year", help="年度")
+    p.add_argument("unit", help="新的实施单位")
+    p.add_argument("--db", default=None, help=db_help)
+    p.set_defaults(func=cmd_transfer)

@@ -105,3 +105,11 @@ def test_a_crafted_backup_runs_nothing_through_the_cli(db, tmp_path):
     assert (
         broken.returncode == 1 and "submissions.parquet" in broken.stderr and "Traceback" not in broken.stderr
     )
+
+
+def test_an_administrator_transfers_a_project_from_the_cli(db):
+    assert run("import", str(SEED), db=db).returncode == 0
+    moved = run("transfer", "440304226011500000008", "2023", "甲单位", db=db)
+    assert moved.returncode == 0 and "已转到“甲单位”" in moved.stdout
+    again = run("transfer", "440304226011500000008", "2023", "甲单位", db=db)
+    assert again.returncode == 1 and "已属于“甲单位”" in again.stderr and "Traceback" not in again.stderr

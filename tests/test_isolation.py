@@ -189,3 +189,22 @@ def test_two_units_claiming_one_new_project_at_once_one_wins(store_location):
             assert scores[scores["project_code"] == code]["unit"].tolist() == [winner]
     finally:
         root.close()
+
+
+def test_transfer_project_is_the_administrators_and_recorded(two_units):
+    root, a, b, ids = two_units
+    with pytest.raises(AccessDenied):
+        b.transfer_project(CODE_B, 2023, A)
+    admin = root.scoped(ADMIN)
+    with pytest.raises(NotFound):
+        admin.transfer_project("9" * 21, 2023, A)
+    with pytest.raises(StoreError, match="已属于"):
+        admin.transfer_project(CODE_B, 2023, B)
+    new_id = admin.transfer_project(CODE_B, 2023, A)
+    assert root.load_form(new_id).header.unit == A
+    assert root.load_form(new_id).funds == root.load_form(ids["b2"]).funds  # the same form, moved
+    assert a.current_scorecards(2023, A)[-1].form.header.project_code in {CODE_A, CODE_B}
+    assert b.project_scores().empty
+    assert root._rows("SELECT from_unit, to_unit, transferred_by FROM transfers") == [(B, A, ADMIN.name)]
+    actions = [r[0] for r in root._rows("SELECT action FROM audit_events WHERE submission_id = ?", [new_id])]
+    assert "transfer" in actions

@@ -8,6 +8,7 @@ DuckDB, an advisory lock for PostgreSQL), opens one transaction and yields its `
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import itertools
 from collections.abc import Iterable, Sequence
@@ -17,7 +18,14 @@ import pyarrow as pa
 
 from selfeval.model import Form, Scorecard
 from selfeval.serialize import form_from_json
-from selfeval.store.errors import NOT_YOUR_UNIT, OWNED_BY_OTHER, ROLE_CANNOT, AccessDenied, NotFound
+from selfeval.store.errors import (
+    NOT_YOUR_UNIT,
+    OWNED_BY_OTHER,
+    ROLE_CANNOT,
+    AccessDenied,
+    NotFound,
+    StoreError,
+)
 from selfeval.store.queries import NOT_FOUND
 from selfeval.store.records import ORIGINS, Origin, SaveResult, Upload
 from selfeval.store.review import record_event, record_versions
@@ -165,6 +173,34 @@ class Writes:
         if can(self.who, "transfer") and not units:
             return None, True
         return OWNED_BY_OTHER.format(code=h.project_code, year=h.year, owner=head.unit, unit=h.unit), False
+
+    def transfer_project(
+        self, project_code: str, year: str | int, to_unit: str, *, submitted_by: str = ""
+    ) -> int:
+        """Move a project to another unit (administrators only): its current version saved again
+        as a new version naming `to_unit` (origin editor), recorded in `transfers` and the audit
+        trail. Returns the new submission id."""
+        self._require("transfer", "转移项目")
+        self._require_unrestricted("转移项目")
+        rows = self._rows(
+            "SELECT f.submission_id FROM current_forms f WHERE f.project_code = ? AND f.year = ?",
+            [project_code, str(year)],
+        )
+        if not project_code or not rows:
+            raise NotFound(f"没有项目 {project_code}（{year} 年度）。")
+        card = self.load_scorecard(rows[0][0])
+        if card.form.header.unit == to_unit:
+            raise StoreError(f"项目 {project_code}（{year} 年度）已属于“{to_unit}”。")
+        form = dataclasses.replace(card.form, header=dataclasses.replace(card.form.header, unit=to_unit))
+        saved = self.save(
+            [dataclasses.replace(card, form=form)],
+            source_name=f"转移：{project_code}",
+            data=None,
+            kind="editor",
+            origin="editor",
+            submitted_by=submitted_by or self.who.name,
+        )
+        return saved.stored[0]
 
     def restore_version(self, submission_id: int, *, submitted_by: str = "") -> int:
         """Make an earlier version current again by copying it as a new submission (origin editor).
