@@ -69,7 +69,14 @@ def build(path: Path) -> None:
         fixed = score(dataclasses.replace(card.form, goals=goals), load_profile())
         new_id = (
             store.scoped(_editor(HOME))
-            .save([fixed], source_name="在线编辑：劳模管理", data=None, kind="editor", origin="editor")
+            .save(
+                [fixed],
+                source_name="在线编辑：劳模管理",
+                data=None,
+                kind="editor",
+                origin="editor",
+                submitted_by=_editor(HOME).name,
+            )
             .stored[0]
         )
         store.scoped(_editor(HOME)).submit(new_id, "已补充受益人数")
@@ -110,7 +117,7 @@ def main() -> None:
 
                 page.goto(f"{url}/project?code={REVIEW_CODE}&year=2023")
                 wait_ready(page, '[data-testid="stMetric"]')
-                page.get_by_text("审核状态").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+                page.locator("#review-trail").evaluate("e => e.scrollIntoView({block: 'start'})")
                 wait_ready(page)
                 page.screenshot(path=str(OUT / "21-timeline.png"))
 

@@ -240,11 +240,23 @@ def project_review(submission_id: int, project_code: str, year: str) -> None:
         review = read("review_state", int(submission_id))
     except StoreError:
         return
-    st.markdown(f"#### 审核状态　{badge(review['state'])}")
+    st.subheader(f"审核状态　{badge(review['state'])}", anchor="review-trail")
     _review_notes(review)
     trail = read("audit_trail", project_code, str(year))
     with st.expander(f"审核记录（{len(trail)} 条）", expanded=True, icon=":material/timeline:"):
         timeline(trail)
+
+
+def state_line(submission_id: int) -> None:
+    """One line under the project's name: its review state, a returned comment, a link to the trail."""
+    try:
+        review = read("review_state", int(submission_id))
+    except StoreError:
+        return
+    line = f"审核状态：{badge(review['state'])}"
+    if review["state"] == "returned" and review["comment"]:
+        line += f"　退回意见：{fmt.plain(review['comment'])}"
+    st.markdown(line + "　[审核记录 ↓](#review-trail)")
 
 
 def _review_notes(review: dict) -> None:

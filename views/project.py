@@ -37,6 +37,7 @@ def main() -> None:
     row = projects[projects["submission_id"] == sid].iloc[0]
     st.query_params.update({"code": row["project_code"], "year": row["year"]})
     card = _ui.store().load_scorecard(int(sid))
+    _review_ui.state_line(int(sid))
     _show_card(card, row)
     _exports(card, int(sid))
     _review_ui.project_review(int(sid), row["project_code"], row["year"])
