@@ -145,6 +145,7 @@ LAYOUTS = {
     "aligned_wide": lambda t: text_layouts.to_layout(t, wide=True),
     "flattened_pipes": text_layouts.to_flattened_pipes,
     "cell_bars": text_layouts.to_cell_bars,
+    "row_pipes": text_layouts.to_row_pipes,
 }
 
 # (family, layout) pairs whose text does not say which column a cell is in: refused, never guessed
@@ -250,6 +251,7 @@ SEED_LAYOUTS = {
     "aligned": text_layouts.to_layout,
     "flattened_pipes": text_layouts.to_flattened_pipes,
     "cell_bars": text_layouts.to_cell_bars,
+    "row_pipes": text_layouts.to_row_pipes,
 }
 
 

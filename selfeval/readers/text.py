@@ -85,14 +85,18 @@ def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
         rows, problems = text_columns.read(lines, sheet)
         return [Grid(source, sheet, tuple(rows), tuple(problems))]
     rows = []
+    csv_mode = _is_csv(lines)
     for number, parts in _records(text, lines):
+        piped = not csv_mode and "\t" not in lines[number - 1] and "|" in lines[number - 1]
+        # a pipe row keeps its empty cells (Cell text ""): their places are evidence for regrouping;
+        # the Grid itself holds only the filled ones
         cells = tuple(
-            Cell(clean, number, col) for col, raw in enumerate(parts, start=1) if (clean := clean_cell(raw))
+            Cell(clean, number, col)
+            for col, raw in enumerate(parts, start=1)
+            if (clean := clean_cell(raw)) or piped
         )
-        if cells:
+        if any(c.text for c in cells) or (piped and cells):
             rows.append(cells)
-        elif parts == [""] and lines[number - 1].strip() == "|":
-            rows.append((Cell("", number, 1),))  # an empty cell, kept for the dump's regrouping
     out: list[Row] = []
     problems: list[Issue] = []
     for chunk in _forms(rows):
@@ -100,11 +104,21 @@ def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
         if glued is not None:
             problems.append(issue("TEXT_SEPARATORS_LOST", Loc(sheet, glued.row), text=glued.text[:40]))
             continue
+        tokens = [c for r in chunk for c in r]
+        filled = [kept for row in chunk if (kept := tuple(c for c in row if c.text))]
         if not _needs_regroup(chunk):
-            out.extend(row for row in chunk if row[0].text)
+            if any(not c.text for c in tokens):
+                # a pipe table whose rows left out the cells merged down from the rows above: read
+                # by evidence when that gives one reading, else as printed for the recogniser
+                try:
+                    out.extend(regroup(tokens, by_line=True))
+                    continue
+                except StreamRefused:
+                    pass
+            out.extend(filled)
             continue
         try:
-            out.extend(regroup([c for r in chunk for c in r]))
+            out.extend(regroup(tokens))
         except StreamRefused as refused:
             problems.append(issue(refused.code, Loc(sheet, refused.line), why=refused.why, text=refused.text))
     return [Grid(source, sheet, tuple(out), tuple(problems))]

@@ -61,13 +61,18 @@ class _Builder:
             self.rows.append(cells)
 
 
-def regroup(cells: list[Cell]) -> list[Row]:
-    """Rows of one form rebuilt from its cells in reading order. Raises StreamRefused."""
+def regroup(cells: list[Cell], by_line: bool = False) -> list[Row]:
+    """Rows of one form rebuilt from its cells in reading order. Raises StreamRefused.
+
+    by_line: the text kept its rows outside the tables (a pipe table), so the header block and the
+    goals keep their lines as rows; only the funds and indicator tables are rebuilt."""
     b = _Builder()
     i, n = 0, len(cells)
     while i < n:
         cell = cells[i]
         key = key_of(cell)
+        if by_line and b.current and cell.row != b.current[-1].row and b.phase in ("top", "goals"):
+            b.flush()
         if key == "其中":  # `其中：` printed in a cell of its own before the sub-rows
             i += 1
             continue
