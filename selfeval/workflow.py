@@ -26,7 +26,8 @@ ACTIONS: tuple[Action, ...] = ("submit", "approve", "return", "revise", "restore
 # (state, action) -> state after it. A pair that is not here is refused with REVIEW["STATE.<action>.<state>"].
 # revise/restore store a new version, which is a 草稿 whatever the old one was (an approved version stays
 # approved and locked; the project's current version is the new draft). A submitted form that gets a new
-# version is withdrawn from the queue. A transfer moves the project to another unit and keeps its state.
+# version is withdrawn from the queue. A transfer (administrators) stores the current version again naming
+# the new unit: a new draft, which the new unit's reviewer approves.
 TRANSITIONS: dict[tuple[State, Action], State] = {
     ("draft", "submit"): "submitted",
     ("returned", "submit"): "submitted",  # unchanged after a return: needs an explanation
@@ -34,7 +35,7 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     ("submitted", "return"): "returned",
     **{(s, "revise"): "draft" for s in STATES},
     **{(s, "restore"): "draft" for s in STATES},
-    **{(s, "transfer"): s for s in STATES},
+    **{(s, "transfer"): "draft" for s in STATES},
 }
 
 # the access.py action (ACTIONS_BY_ROLE) each step needs: roles are decided there, in one place

@@ -312,3 +312,17 @@ def test_a_backup_restored_over_a_store_keeps_the_trail_append_only(store, tmp_p
     store.import_database(tmp_path / "b", replace=True)
     store.import_database(tmp_path / "b", replace=True)
     assert [a for a, _, _ in trail(store, 1)] == ["upload", "submit"]
+
+
+def test_a_transfer_is_a_new_draft_under_the_new_unit_and_is_in_the_trail(store):
+    sid = save(store, EDITOR_A, card(1), "a.xlsx")
+    store.scoped(EDITOR_A).submit(sid)
+    store.scoped(REVIEWER_A).approve(sid)
+    moved = store.transfer_project(code(1), "2023", B)
+    assert store.review_state(moved)["state"] == "draft"
+    assert store.review_state(sid)["state"] == "approved"  # the approved version keeps its state
+    assert [a for a, _, _ in trail(store, 1)] == ["upload", "submit", "approve", "edit", "transfer"]
+    assert store.audit_trail(code(1), "2023")["comment"].iloc[-1] == f"{A} → {B}"
+    assert store.scoped(REVIEWER_A).audit_trail(code(1), "2023").empty  # now B's project
+    store.scoped(EDITOR_B).submit(moved)
+    assert store.scoped(REVIEWER_B).approve(moved) == "approved"

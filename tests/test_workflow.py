@@ -56,7 +56,7 @@ admin     approve   STATE      approved   STATE      STATE
 admin     return    STATE      returned   STATE      STATE
 admin     revise    draft      draft      draft      draft
 admin     restore   draft      draft      draft      draft
-admin     transfer  draft      submitted  approved   returned
+admin     transfer  draft      draft      draft      draft
 """
 
 
