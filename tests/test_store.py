@@ -30,6 +30,7 @@ from selfeval.store import (
     migrate,
     open_store,
 )
+from tests import variants
 from tests.factories import make_scorecard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -765,3 +766,31 @@ def test_a_damaged_database_file_gives_a_chinese_message(tmp_path):
         text=True,
     )
     assert cli.returncode == 1 and "无法" in cli.stderr and "Traceback" not in cli.stderr
+
+
+def test_a_batch_in_chunks_and_at_once_gives_the_same_store(tmp_path):
+    """Duplicates within a batch are recognised exactly as across batches: one file per
+    transaction and all files in one transaction store the same rows under the same ids."""
+    from selfeval.ingest import ingest_files
+    from selfeval.rules import load_profile
+
+    texts = variants.split_forms(variants.seed_text())
+    changed = [t.replace("2023", "2024", 1) for t in texts[:4]]  # other years: other projects
+    files = [(f"{i}.txt", t.encode()) for i, t in enumerate(texts + texts[:5] + changed)]
+    samples = [SAMPLES / "futian-2023.xlsx", ROOT / "data" / "seed" / "futian-2023.txt"]
+    files += [(p.name, p.read_bytes()) for p in samples]
+    stores = []
+    for chunk in (1, len(files)):
+        s = open_store(tmp_path / f"chunk{chunk}.duckdb")
+        ingest_files(s, files, load_profile(), origin="import", chunk=chunk)
+        stores.append(s)
+    rows = [
+        s._rows(
+            """SELECT s.id, s.source_name, s.project_code, s.year, s.content_hash, f.total
+               FROM submissions s JOIN forms f ON f.submission_id = s.id ORDER BY s.id"""
+        )
+        for s in stores
+    ]
+    assert rows[0] == rows[1] and len(rows[0]) >= 17  # 13 forms and 4 of them in 2024
+    for s in stores:
+        s.close()
