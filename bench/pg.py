@@ -71,7 +71,7 @@ def server() -> Iterator[str]:
                 "--auth=trust",
                 "-E",
                 "UTF8",
-                "--locale=C",
+                "--locale=C.UTF-8",
             ]
         )
         run(

@@ -264,9 +264,7 @@ def _storing(results: dict) -> list[str]:
         "(one transaction) per file, as the upload page does; *ingest_files (import)*: what `selfeval import` does, "
         "reading in one worker process per core from 100 files on (start-up timed), one `save_many` transaction per 200 files (read and store interleaved, so the whole time is under store s); "
         "*per batch*: all files read and "
-        "scored, then one `Store.save` of the whole batch; *read in N processes*: the same with reading and scoring "
-        "spread over a warm pool of one process per core (a possible batch import, not selfeval's today; RSS of the parent "
-        "process only, py peak not measured).",
+        "scored, then one `Store.save` of the whole batch.",
         "",
         _table(
             [

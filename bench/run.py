@@ -148,14 +148,17 @@ def run(config: Config) -> dict:
                 _say(f"{level:,} stored forms: filling …")
                 fill = _isolated("fill", {"path": str(db), "n": level}, config)
                 entry = results["dashboard"][str(level)] = {"fill": fill}
-                entry.update(_measure(str(db), level, import_dir, config))
-                if pg_server and level in config.pg_levels:
+                url = None
+                if pg_server and level in config.pg_levels:  # copied before the import adds forms
                     _say(f"  PostgreSQL at {level:,} forms: copying …")
                     url = pg.create_database(pg_server, f"bench{level}")
                     copy = _attempt("pg_copy", {"duckdb_path": str(db), "url": url}, config)
                     results["postgres"][str(level)] = {"fill": copy}
-                    if "error" not in copy:
-                        results["postgres"][str(level)].update(_measure(url, level, import_dir, config))
+                    url = None if "error" in copy else url
+                entry.update(_measure(str(db), level, import_dir, config))
+                if url:
+                    _say(f"  PostgreSQL at {level:,} forms:")
+                    results["postgres"][str(level)].update(_measure(url, level, import_dir, config))
                 db.unlink(missing_ok=True)
                 Path(f"{db}.wal").unlink(missing_ok=True)
     results["targets"] = report.targets(results, config)

@@ -1,6 +1,6 @@
 """Read + recognise + score + store, for batches of forms, each batch into a fresh DuckDB file.
 
-Two ways through, both timed from the workbook bytes to committed rows:
+Three ways through, each timed from the workbook bytes to committed rows:
 
 - per file: `score_bytes` then one `Store.save` per file (one transaction per file), exactly what
   `ingest_file` does for the CLI's import and what the upload page does for each file of a batch;
@@ -9,8 +9,6 @@ Two ways through, both timed from the workbook bytes to committed rows:
   files (each file keeps its own hash and duplicates);
 - per batch: every file read and scored, then one `Store.save` of all the batch's scorecards (one
   transaction; `data=None`, so duplicates are recognised by the form's content, not the file's hash);
-- per batch, read in N processes: the same, with the reading and scoring spread over a pool of one
-  process per core, started before the clock (what a batch import could do; not selfeval's today).
 
 Opening the fresh file (creating the schema) is timed apart.
 """
@@ -74,34 +72,6 @@ def _per_batch(store, workbooks, profile) -> dict:
     return {"read_score_s": t1 - t0, "store_s": t2 - t1, "stored": len(saved.stored)}
 
 
-def _score_chunk(chunk: list[tuple[str, bytes]]) -> list:
-    from selfeval.ingest import score_bytes
-    from selfeval.rules import load_profile
-
-    profile = load_profile()
-    return [c for name, data in chunk for c in score_bytes(data, name, profile)[0]]
-
-
-def _per_batch_parallel(store, workbooks, profile) -> dict:
-    """Reading spread over a pool of spawned processes, started and warmed before the clock starts
-    (a server would keep such a pool), then one save."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    workers = os.cpu_count() or 1
-    chunks = [[(name, data) for name, _, data in workbooks[i::workers]] for i in range(workers)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        list(pool.map(_score_chunk, [[(name, data)] for name, _, data in workbooks[:workers]]))  # warm-up
-        t0 = time.perf_counter()
-        cards = [c for part in pool.map(_score_chunk, chunks) for c in part]
-        t1 = time.perf_counter()
-    saved = store.save(
-        cards, source_name=f"batch of {len(workbooks)}", data=None, kind="xlsx", origin="import"
-    )
-    t2 = time.perf_counter()
-    return {"read_score_s": t1 - t0, "store_s": t2 - t1, "stored": len(saved.stored), "processes": workers}
-
-
 def run(directory: str, batches: list[int], trace_below: int = 200) -> dict:
     """Each batch size, each way, into its own fresh file; py_peak only for batches < trace_below."""
     from selfeval.rules import load_profile
@@ -123,7 +93,6 @@ def run(directory: str, batches: list[int], trace_below: int = 200) -> dict:
             ("per file", _per_file),
             ("ingest_files (import)", _ingest),
             ("per batch", _per_batch),
-            (f"per batch, read in {os.cpu_count()} processes", _per_batch_parallel),
         )
         for way, fn in ways:
             with tempfile.TemporaryDirectory() as tmp:
@@ -139,7 +108,7 @@ def run(directory: str, batches: list[int], trace_below: int = 200) -> dict:
                 finally:
                     store.close()
                 py_mb = None
-                if size < trace_below and fn is not _per_batch_parallel:  # tracemalloc sees this process only
+                if size < trace_below:  # tracemalloc sees this process only
                     store = Store(Path(tmp) / "traced.duckdb")
                     try:
                         py_mb, _ = py_peak(

@@ -61,7 +61,7 @@ def test_quick_run_prints_and_writes_every_section(tmp_path, capsys):
 
     runs = results["storing"]["runs"]
     assert [(r["forms"], r["way"].split(",")[0]) for r in runs] == [
-        (n, way) for n in (2, 4) for way in ("per file", "ingest_files (import)", "per batch", "per batch")
+        (n, way) for n in (2, 4) for way in ("per file", "ingest_files (import)", "per batch")
     ]
     assert all(r["stored"] == r["forms"] == r["current_forms"] for r in runs)
 

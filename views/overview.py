@@ -16,6 +16,7 @@ from views._insights import execution_flags, flag_threshold, main_reason, portfo
 
 LOWEST_KEY = "lowest_pick"
 MAX_BARS = 30
+OUTLIER_ROWS = 200  # rows of the target-setting table on the page (all of them in the Excel export)
 FLAG_KEY = "flag_rate"
 _GRADE_HELP = {"优": "总分 ≥ 90", "良": "80 ≤ 总分 < 90", "中": "60 ≤ 总分 < 80", "差": "总分 < 60"}
 
@@ -55,12 +56,18 @@ def main() -> None:
     st.caption(
         "实际完成值达到年度指标值 1.5 倍及以上（指标值可能设置偏低），或未达到指标值的正向定量指标——审计常问“指标值设置不合理”。"
     )
-    outliers = outliers_table(_ui.query("target_outliers", year, unit))
+    # the table shows the first OUTLIER_ROWS (cut in SQL); the counts are counted in SQL; the Excel
+    # export fetches every row only when clicked
+    outliers = outliers_table(_ui.query("target_outliers", year, unit, limit=OUTLIER_ROWS))
     if outliers.empty:
         st.success("没有超额 50% 以上或未完成的定量指标。", icon=":material/check_circle:")
     else:
-        over = int((outliers["状态"] == "超额 ≥ 50%").sum())
-        st.markdown(f"超额 ≥ 50%：**{over}** 项　未完成：**{len(outliers) - over}** 项")
+        counts = _ui.query("outlier_counts", year, unit)
+        st.markdown(f"超额 ≥ 50%：**{counts['over']}** 项　未完成：**{counts['missed']}** 项")
+        if counts["over"] + counts["missed"] > len(outliers):
+            st.caption(
+                f"表中列出完成倍数最高的 {len(outliers)} 项；全部 {counts['over'] + counts['missed']} 项见“导出表格（Excel）”。"
+            )
         st.dataframe(
             outliers,
             hide_index=True,
@@ -267,7 +274,11 @@ def _exports(year, unit, sentence, projects, summary, table, outliers) -> None:
     c2.download_button(
         "导出表格（Excel）",
         data=lambda: exports.tables_xlsx(
-            {"全部项目": all_rows, "得分最低的项目": table, "指标值设置检查": outliers}
+            {
+                "全部项目": all_rows,
+                "得分最低的项目": table,
+                "指标值设置检查": outliers_table(_ui.query("target_outliers", year, unit)),
+            }
         ),
         file_name=f"自评总览_{scope}.xlsx",
         mime=exports.XLSX_MIME,

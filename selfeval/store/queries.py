@@ -188,11 +188,18 @@ class Queries:
         return df.sort_values(["lost", "level1", "level2"], ascending=[False, True, True], ignore_index=True)
 
     def target_outliers(
-        self, year: str | int | None = None, unit: str | None = None, over: float = 1.5
+        self,
+        year: str | int | None = None,
+        unit: str | None = None,
+        over: float = 1.5,
+        limit: int | None = None,
     ) -> pd.DataFrame:
         """Positive quantitative rows of current forms whose actual ≥ over × target (status "over",
-        the target was probably set too low) or below the target (status "missed")."""
+        the target was probably set too low) or below the target (status "missed"); the first
+        `limit` of them (highest achievement first) when given, cut in SQL: a page shows a table,
+        not the 40,000 rows of a province."""
         where, params = filters(year, unit, self._units)
+        cut = f" LIMIT {int(limit)}" if limit is not None else ""
         return self._query(
             f"""SELECT f.submission_id, f.project_code, f.project_name, f.year, f.unit,
                        i.position, i.level1, i.level2, i.name, i.target, i.actual,
@@ -202,9 +209,24 @@ class Queries:
                 FROM indicators i JOIN current_forms f ON f.submission_id = i.submission_id
                 WHERE i.achievement IS NOT NULL AND (i.achievement >= ? OR i.achievement < 1)
                   AND {where}
-                ORDER BY i.achievement DESC, f.project_code, i.position""",
+                ORDER BY i.achievement DESC, f.project_code, i.position{cut}""",
             [over, over, *params],
         )
+
+    def outlier_counts(
+        self, year: str | int | None = None, unit: str | None = None, over: float = 1.5
+    ) -> dict[str, int]:
+        """How many rows target_outliers holds, by status ("over", "missed"), counted in SQL."""
+        where, params = filters(year, unit, self._units)
+        rows = self._rows(
+            f"""SELECT COUNT(CASE WHEN i.achievement >= ? THEN 1 END), COUNT(*)
+                FROM indicators i JOIN current_forms f ON f.submission_id = i.submission_id
+                WHERE i.achievement IS NOT NULL AND (i.achievement >= ? OR i.achievement < 1)
+                  AND {where}""",
+            [over, over, *params],
+        )
+        over_n, total = rows[0] if rows else (0, 0)
+        return {"over": int(over_n or 0), "missed": int(total or 0) - int(over_n or 0)}
 
     def project_history(self, project_code: str, year: str | int) -> pd.DataFrame:
         """Every submission of one project and year, oldest first, with its version number; the
