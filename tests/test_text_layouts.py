@@ -623,3 +623,21 @@ def test_sichuan_form_without_scores_and_without_blank_cells_is_refused():
     result = read_bytes(text_layouts.to_bar_dump(_without_scores(SICHUAN_WEB)).encode(), "sc.txt")
     assert result.forms == ()
     assert [p.code for p in result.problems if p.severity == "error"] == ["TEXT_AMBIGUOUS"]
+
+
+def _goal_texts(forms):
+    return [(f.goals.expected.replace(" ", ""), f.goals.achieved.replace(" ", "")) for f in forms]
+
+
+@pytest.mark.parametrize("layout", [name for name in LAYOUTS if name != "tabs"])
+def test_goals_keep_their_columns_in_every_layout(layout):
+    """预期目标 and 实际完成情况 land under their own labels, in the seed and in every family."""
+    seed = variants.seed_text()
+    expected = _goal_texts(read_bytes(seed.encode(), "s.txt").forms)
+    assert all(e and a for e, a in expected)
+    assert _goal_texts(read_bytes(LAYOUTS[layout](seed).encode(), "s.txt").forms) == expected
+    for family in ("central", "yunnan_20_80", "nature_columns", "sichuan_10_90"):
+        text = EXPECTED[family][0]
+        (want,) = _goal_texts(read_bytes(text.encode(), "f.txt").forms)
+        assert want[0] and want[1]
+        assert _goal_texts(read_bytes(LAYOUTS[layout](text).encode(), "f.txt").forms) == [want], family

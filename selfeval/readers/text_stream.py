@@ -150,6 +150,9 @@ def regroup(cells: list[Cell], by_line: bool = False) -> list[Row]:
             continue
         if b.phase == "funds" and (vocab.is_goal_label(key) or vocab.starts_row(key)):
             b.phase = "goals"
+        if vocab.is_goal_label(key) in ("expected", "achieved") and b.phase != "grid":
+            i = _goals(b, cells, i)
+            continue
         if is_level(key) or vocab.indicator_header_field(key) in ("level1", "level2"):
             raise StreamRefused("TEXT_ORDER_LOST", cell.row, cell.text, "指标名称出现在指标表头之前")
         if vocab.starts_row(key) or vocab.is_goal_label(key) == "label":
@@ -160,12 +163,49 @@ def regroup(cells: list[Cell], by_line: bool = False) -> list[Row]:
     return [tuple(_numbered(r)) for r in b.rows]
 
 
+def _goals(b: _Builder, cells: list[Cell], i: int) -> int:
+    """年度总体目标: its labels in one row, and under 预期目标 and 实际完成情况 the two texts that follow
+    them, in the labels' order. Other than exactly two texts, they stay in a row of their own, in
+    order, for the recogniser to say what it can."""
+    n = len(cells)
+    j = i
+    while j < n and not _ends_goals(key_of(cells[j])):
+        j += 1
+    region = [c for c in cells[i:j] if c.text.strip()]
+    labels = [c for c in region if vocab.is_goal_label(key_of(c))]
+    texts = [c for c in region if not vocab.is_goal_label(key_of(c))]
+    if b.current and vocab.is_goal_label(key_of(b.current[-1])) == "label":
+        labels.insert(0, b.current.pop())  # 年度总体目标 printed before 预期目标
+    b.flush()
+    b.emit([Cell(c.text, c.row, k) for k, c in enumerate(labels, start=1)])
+    cols = {vocab.is_goal_label(key_of(c)): k for k, c in enumerate(labels, start=1)}
+    if len(texts) == 2 and {"expected", "achieved"} <= cols.keys():
+        order = sorted(("expected", "achieved"), key=lambda kind: cols[kind])
+        b.emit([Cell(t.text, t.row, cols[kind]) for kind, t in zip(order, texts, strict=True)])
+    elif texts:
+        b.emit([Cell(t.text, t.row, len(labels) + k) for k, t in enumerate(texts, start=1)])
+    b.phase = "goals"
+    return j
+
+
+def _ends_goals(key: str) -> bool:
+    if len(key) > 20:  # goal texts are long; the marks that end them are short labels
+        return False
+    return bool(
+        key in vocab.INDICATOR_HEADER_FIRST
+        or vocab.indicator_header_field(key) == "level1"
+        or _funds_header_word(key)
+        or vocab.funds_row_label(key)
+        or vocab.is_title(key)
+        or key in vocab.HEADER_LABELS
+        or key.startswith(("年度绩效", "绩效指标", "绩效目标", "项目资金"))
+    )
+
+
 def _beside_funds_header(cells: list[Cell], i: int) -> bool:
     """A figure right before or after a funds column word, before the funds table began."""
     near = [cells[k] for k in (i - 1, i + 1) if 0 <= k < len(cells)]
-    return any(
-        vocab.funds_header_field(key_of(c)) in ("initial_budget", "annual_budget", "executed") for c in near
-    )
+    return any(_funds_header_word(key_of(c)) for c in near)
 
 
 def _is_figure(text: str) -> bool:
@@ -220,7 +260,7 @@ def _funds_header(cells: list[Cell], i: int):
         if not cells[j].text.strip():
             j += 1
             continue
-        f = vocab.funds_header_field(key)
+        f = vocab.funds_header_field(key) if len(key) <= 20 else None
         if f is None and found and ("原因" in key or key in ("备注", "说明")):
             f = "other"
         if f is None or (f in [g for _, g in found[1:]] and f != "other"):
@@ -250,7 +290,7 @@ def _unknown_funds_label(key: str) -> bool:
 
 
 def _funds_header_word(key: str) -> bool:
-    return vocab.funds_header_field(key) in ("initial_budget", "annual_budget", "executed")
+    return len(key) <= 20 and vocab.funds_header_field(key) in ("initial_budget", "annual_budget", "executed")
 
 
 def _ends_funds_row(key: str) -> bool:
