@@ -18,16 +18,18 @@ def upload_css(limit_mb: int, types: str) -> str:
     """CSS that replaces the uploader's English with Chinese: the button, the size line and the
     drag-over banner. Every English text node is shrunk to nothing and Chinese put in ::after."""
     return f"""
-[data-testid="stFileUploaderDropzone"] button {{ font-size: 0 !important; }}
-[data-testid="stFileUploaderDropzone"] button [data-testid="stIconMaterial"] {{ font-size: 1.25rem; }}
-[data-testid="stFileUploaderDropzone"] button::after {{ content: "选择文件"; font-size: 0.875rem; }}
-[data-testid="stFileUploaderDropzoneInstructions"] * {{ font-size: 0 !important; }}
-[data-testid="stFileUploaderDropzoneInstructions"]::after {{
-  content: "拖入或选择文件，每个文件不超过 {limit_mb} MB · {types}";
-  font-size: 0.8rem; color: rgba(49, 51, 63, 0.6);
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p::after {{
+  content: "选择文件"; font-size: 0.875rem;
 }}
-[data-testid="stFileUploaderDropzone"] > input + div:not(:last-child) * {{ font-size: 0 !important; }}
-[data-testid="stFileUploaderDropzone"] > input + div:not(:last-child)::after {{
+[data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0 !important; }}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+  content: "拖入或选择文件，每个文件不超过 {limit_mb} MB · {types}"; font-size: 0.8rem;
+}}
+[data-testid="stFileUploaderDropzone"] > input + div:not(:last-child):not(:has([data-testid="stFileChips"])) * {{
+  font-size: 0 !important;
+}}
+[data-testid="stFileUploaderDropzone"] > input + div:not(:last-child):not(:has([data-testid="stFileChips"]))::after {{
   content: "松开鼠标即可上传"; font-size: 1rem;
 }}
 """

@@ -1,8 +1,10 @@
 """在线编辑: edit the white cells of a stored or just-uploaded form, rescored at every edit; draft
 missing deviation reasons; download the corrected template or a unit's forms; save a new version.
 
-The source Form stays immutable: the grid is always fed the same rows, and the edit delta kept by
-st.data_editor in st.session_state is applied to the source on each run (engineering.md).
+Forms stay immutable and the grid is never fed a value it wrote (engineering.md): each edit delta
+that st.data_editor keeps in st.session_state is applied to the grid's source Form and rescored
+(views/_edit.rescore: the row's 得分 follows the rules); the result becomes the source of a fresh
+grid (a new key), because the browser drops an edit when the data under it changes.
 """
 
 from __future__ import annotations
@@ -59,6 +61,11 @@ def main() -> None:
     st.session_state[GRID_KEY] = key
 
     result = rescore(base, st.session_state.get(key), profile)
+    if result.form is not base:
+        # fold the edit into the grid's source and show a fresh grid: the browser drops an edit when
+        # the data under it changes, and the row's 得分 and 计算得分 must change at once
+        _restart(session, result.form)
+        st.rerun()
     form, card = result.form, result.card
     before = score(source_form, profile)
     edited = changed_rows(source_form, form)
