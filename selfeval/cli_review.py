@@ -60,36 +60,60 @@ def _safe_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("._") or "未填单位"
 
 
-def export_per_unit(cards: Sequence, out: Path, one_workbook: bool) -> int:
-    """One zip (or one workbook) per 实施单位; never overwrites a file. Returns the forms written."""
+def by_unit(cards: Sequence) -> dict[str, list]:
+    """Scorecards grouped by 实施单位, units in order."""
+    groups: dict[str, list] = {}
+    for card in cards:
+        groups.setdefault(card.form.header.unit or "", []).append(card)
+    return dict(sorted(groups.items()))
+
+
+def unit_zip(cards: Sequence) -> bytes:
+    """One unit's import templates, one .xlsx per form (names made distinct), as a zip."""
     from selfeval.template import template_filename, write_template
 
-    by_unit: dict[str, list] = {}
-    for card in cards:
-        by_unit.setdefault(card.form.header.unit or "", []).append(card)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        used: set[str] = set()
+        for card in cards:
+            entry = template_filename(card.form)
+            stem, n = entry.rsplit(".", 1)[0], 1
+            while entry in used:
+                n += 1
+                entry = f"{stem}（{n}）.xlsx"
+            used.add(entry)
+            zf.writestr(entry, write_template([card]))
+    return buffer.getvalue()
+
+
+def units_zip(cards: Sequence) -> bytes:
+    """Every unit's import templates in one zip, a folder per unit (the 总览 download)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as outer:
+        for unit, group in by_unit(cards).items():
+            with zipfile.ZipFile(io.BytesIO(unit_zip(group))) as inner:
+                for name in inner.namelist():
+                    outer.writestr(f"{_safe_name(unit)}/{name}", inner.read(name))
+    return buffer.getvalue()
+
+
+def export_per_unit(cards: Sequence, out: Path, one_workbook: bool) -> int:
+    """One zip (or one workbook) per 实施单位; never overwrites a file. Returns the forms written."""
+    from selfeval.template import write_template
+
+    groups = by_unit(cards)
     written = 0
-    for unit, group in sorted(by_unit.items()):
+    for unit, group in groups.items():
         name = _safe_name(unit)
         if one_workbook:
             target = _new_file(out / f"{name}_自评表.xlsx")
             target.write_bytes(write_template(group))
         else:
             target = _new_file(out / f"{name}_导入模板.zip")
-            buffer = io.BytesIO()
-            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-                used: set[str] = set()
-                for card in group:
-                    entry = template_filename(card.form)
-                    stem, n = entry.rsplit(".", 1)[0], 1
-                    while entry in used:
-                        n += 1
-                        entry = f"{stem}（{n}）.xlsx"
-                    used.add(entry)
-                    zf.writestr(entry, write_template([card]))
-            target.write_bytes(buffer.getvalue())
+            target.write_bytes(unit_zip(group))
         written += len(group)
         print(f"{unit or '（未填单位）'}：{len(group)} 个自评表 → {target}")
-    print(f"已按单位导出 {written} 个自评表（{len(by_unit)} 个单位）到 {out}")
+    print(f"已按单位导出 {written} 个自评表（{len(groups)} 个单位）到 {out}")
     return written
 
 

@@ -170,3 +170,13 @@ def test_admin_sets_the_deadline(app_db):
     assert_clean(at)
     assert app_store(app_db).deadline("2023") is not None
     assert any("审核截止日期" in m.value and "13" in m.value for m in at.markdown)
+
+
+def test_overview_offers_the_templates_of_approved_forms_per_unit(app_db):
+    """The button is there with the approved scope first (its zip is built on click: tested in
+    tests/test_cli_review.py through the same function)."""
+    at = app_as(LOCAL)
+    at.selectbox(key="filter_year").set_value("2023").run()
+    assert at.radio(key="org_export_scope").value == "approved"
+    buttons = [b for b in at.get("download_button") if "org_export" in (getattr(b, "key", "") or b.proto.id)]
+    assert buttons and "每个单位一个文件夹" in buttons[0].proto.label

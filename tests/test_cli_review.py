@@ -106,3 +106,19 @@ def test_readme_and_parser_agree_on_the_review_commands():
         assert option in readme and option in export_help, option
     assert "selfeval status [--year Y] [--unit U] [--db FILE]" in readme
     assert all(option in status_help for option in ("--year", "--unit", "--db"))
+
+
+def test_units_zip_has_a_folder_per_unit_with_each_approved_template(db):
+    import io
+
+    from selfeval.cli_review import units_zip
+
+    store = open_seeded_store(db, seed=False)
+    try:
+        data = units_zip(store.approved_scorecards("2023"))
+    finally:
+        store.close()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = sorted(zf.namelist())
+        assert len(names) == 2 and all(n.startswith("深圳市福田区总工会（本级）/") for n in names)
+        assert load_workbook(io.BytesIO(zf.read(names[0]))).sheetnames

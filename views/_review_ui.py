@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from selfeval import charts, fmt
+from selfeval import charts, cli_review, fmt
 from selfeval.access import ROLE_LABELS, can
 from selfeval.store import StoreError
 from selfeval.store.review import ReviewRefused
@@ -170,6 +170,38 @@ def organisation_view(year: str | None, unit: str | None = None) -> None:
     st.caption(f"点击列标题可排序。平均得分与预算执行率按{figures}计算。")
     st.altair_chart(charts.review_progress(org), width="stretch")
     _missing(year, unit)
+    _export_templates(year, unit)
+
+
+def _export_templates(year: str, unit: str | None) -> None:
+    """The import templates of the approved versions (or of every latest one), a folder per unit in
+    one zip: what goes back into the budget system."""
+    if not _ui.allowed("download"):
+        return
+    scopes = {"approved": "仅已通过的版本", "latest": "全部项目的最新版本"}
+    left, right = st.columns([1.2, 1], vertical_alignment="bottom")
+    scope = left.radio(
+        "导出导入模板", list(scopes), format_func=scopes.get, horizontal=True, key="org_export_scope"
+    )
+    store = scoped()
+
+    def bundle() -> bytes:  # built only when clicked
+        cards = (
+            store.approved_scorecards(year, unit)
+            if scope == "approved"
+            else store.current_scorecards(year, unit)
+        )
+        return cli_review.units_zip(cards)
+
+    right.download_button(
+        "下载导入模板（每个单位一个文件夹，.zip）",
+        data=bundle,
+        file_name=f"{year}_导入模板_{'已通过' if scope == 'approved' else '最新版本'}.zip",
+        mime="application/zip",
+        icon=":material/folder_zip:",
+        on_click="ignore",
+        key="org_export",
+    )
 
 
 def _deadline_line(year: str, org: pd.DataFrame) -> None:
