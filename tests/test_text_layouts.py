@@ -242,3 +242,16 @@ def test_goals_keep_their_columns_in_every_layout(layout):
         (want,) = goal_texts(read_bytes(text.encode(), "f.txt").forms)
         assert want[0] and want[1]
         assert goal_texts(read_bytes(LAYOUTS[layout](text).encode(), "f.txt").forms) == [want], family
+
+
+def test_wrapped_funds_label_in_aligned_text_is_joined():
+    """其中：当年财政 / 拨款 printed on two lines is one row label, and its row is read."""
+    lines = text_layouts.to_layout(CENTRAL).split("\n")
+    at = next(i for i, line in enumerate(lines) if "其中：当年财政拨款" in line)
+    left = lines[at].index("其中：当年财政拨款")
+    lines[at] = lines[at].replace("其中：当年财政拨款", "其中：当年财政   ")
+    lines.insert(at + 1, " " * left + "拨款")
+    (form,) = read_bytes("\n".join(lines).encode(), "wrapped.txt").forms
+    (part, *_) = form.funds.parts
+    assert (part.label, part.annual_budget, part.executed) == ("当年财政拨款", 5200000.0, 5128800.0)
+    assert declared(form) == EXPECTED["central"][1:5] + (EXPECTED["central"][5],)

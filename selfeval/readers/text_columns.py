@@ -178,6 +178,24 @@ class _Table:
         return self.kind == "grid" and vocab.indicator_header_field(key) in ("weight", "score")
 
 
+def _stacked(spans: list[_Span]) -> list[_Span]:
+    """Row labels left of a table, a label wrapped onto the next line (其中：当年财政 / 拨款) joined:
+    pieces one above the other are one label."""
+    out: list[_Span] = []
+    for span in sorted(spans, key=lambda s: (s.start, s.line)):
+        last = out[-1] if out else None
+        if last is not None and span.line != last.line and span.start < last.end and last.start < span.end:
+            out[-1] = _Span(
+                min(last.start, span.start),
+                max(last.end, span.end),
+                _joined([last.text, span.text]),
+                last.line,
+            )
+        else:
+            out.append(span)
+    return sorted(out, key=lambda s: s.start)
+
+
 def _slots(spans: list[_Span]) -> list[tuple[float, float]]:
     """Horizontal intervals covered by some cell, split where every line leaves 2+ blank positions."""
     slots: list[list[float]] = []
@@ -243,9 +261,9 @@ def _read(lines: list[tuple[int, str]], wide: bool) -> list[tuple[Cell, ...]]:
         cells = []
         for k, spans in sorted(placed.items()):
             if k < 0:
+                labels = _stacked(spans)[-_LEFT:]
                 cells += [
-                    Cell(s.text, s.line, n)
-                    for n, s in enumerate(spans[-_LEFT:], start=_LEFT - len(spans[-_LEFT:]) + 1)
+                    Cell(s.text, s.line, n) for n, s in enumerate(labels, start=_LEFT - len(labels) + 1)
                 ]
             elif table is None or not table.ignored(k):
                 cells.append(Cell(_joined([s.text for s in spans]), spans[0].line, _LEFT + 1 + k))
