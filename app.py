@@ -42,6 +42,6 @@ with st.sidebar:
 if not who.authenticated:
     st.info(_ui.LOCAL_BANNER, icon=":material/lock_open:")
 
+_review_ui.reset_basis()  # before the sidebar's queries: only 总览's switch changes it
 _ui.guarded(lambda: _ui.sidebar_filters(who))
-_review_ui.reset_basis()
 nav.run()

@@ -137,7 +137,11 @@ def test_project_detail_shows_the_state_and_the_timeline(app_db):
 
 
 def test_overview_organisation_view_and_approved_only_switch(app_db):
+    from tests.app_support import rescored, seed_card
+
     first, second = submitted(app_db, "劳模管理", "党组织建设")
+    later = rescored(seed_card("工会事务"), year="2024")  # a year with nothing approved
+    app_store(app_db).save([later], source_name="2024.xlsx", data=None, kind="xlsx", origin="upload")
     app_store(app_db).scoped(REVIEWER).approve(first)
     app_store(app_db).scoped(REVIEWER).return_(second, "请修改")
     at = app_as(LOCAL)
@@ -152,6 +156,8 @@ def test_overview_organisation_view_and_approved_only_switch(app_db):
     at.segmented_control(key="figures_basis_choice").set_value("approved").run()
     assert_clean(at)
     assert metrics(at)["项目数"] == "1"  # every figure now counts the one approved project
+    at.run()  # the sidebar (drawn before the page) still offers every year, not only approved ones
+    assert at.selectbox(key="filter_year").options == ["2024", "2023", "全部"]
     org = next(d.value for d in at.dataframe if "已通过" in d.value.columns and "实施单位" in d.value.columns)
     approved_total = app_store(app_db).load_scorecard(first).total
     assert org[org["实施单位"] == UNIT]["平均得分"].iloc[0] == pytest.approx(approved_total, abs=0.01)
