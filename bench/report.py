@@ -382,18 +382,5 @@ def _limits(results: dict) -> list[str]:
             f"({big['store_s']:.1f} of {big['total_s']:.1f} s for {big['forms']:,} files); one save per batch stores "
             "the same forms in a fraction of that, and then reading and scoring is most of the time."
         )
-    levels = _levels(results)
-    if levels:
-        n = levels[-1]
-        breakdown = results["dashboard"][n].get("pages", {}).get("overview_breakdown_s", {})
-        if breakdown:
-            whole = breakdown.get("(whole run)", {}).get("s", 0)
-            top = sorted(
-                ((k, v["s"]) for k, v in breakdown.items() if k != "(whole run)"), key=lambda kv: -kv[1]
-            )[:3]
-            notes.append(
-                f"- Overview page at {int(n):,} forms ({whole:.2f} s in the instrumented run): "
-                + "; ".join(f"{k} {v:.2f} s" for k, v in top)
-                + "."
-            )
+    notes += report_scale.limits(results)
     return ["### What the figures say limits the targets", "", *notes, ""] if notes else []

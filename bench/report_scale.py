@@ -317,3 +317,42 @@ def _postgres(results: dict) -> list[str]:
         *notes,
         *([""] if notes else []),
     ]
+
+
+def limits(results: dict) -> list[str]:
+    """What this run's own figures say limits the scale targets."""
+    notes = []
+    cores = results.get("machine", {}).get("cores") or 1
+    reading = results.get("reading", {}).get("per_form", {}).get("selfeval", {})
+    batch = [r for r in results.get("storing", {}).get("runs", []) if r["way"] == "per batch"]
+    read_ms = reading.get("median_ms")
+    store_ms = 1000 * batch[-1]["store_s"] / batch[-1]["forms"] if batch else None
+    if read_ms and store_ms:
+        ceiling = min(cores * 1000 / read_ms, 1000 / store_ms)
+        notes.append(
+            f"- Import rate: reading + scoring one form takes {read_ms:.2f} ms (median, one core) and storing it "
+            f"{store_ms:.2f} ms (one `save` of a {batch[-1]['forms']:,}-form batch, in the main process): with {cores} cores "
+            f"reading in parallel and storing overlapped, at most ~{ceiling:,.0f} forms/s "
+            f"(reading alone allows {cores * 1000 / read_ms:,.0f}/s, storing alone {1000 / store_ms:,.0f}/s) — "
+            f"{'above' if ceiling >= TARGET_IMPORT_RATE else 'below'} the {TARGET_IMPORT_RATE:,.0f}/s target before any "
+            "process start-up, transfer of results between processes or duplicate checks."
+        )
+    duck = results.get("dashboard", {})
+    levels = _levels(duck)
+    if levels:
+        top = duck[levels[-1]]
+        breakdown = top.get("pages", {}).get("overview_breakdown_s", {})
+        whole = breakdown.get("(whole run)", {}).get("s")
+        if whole:
+            parts = sorted(
+                ((k, v["s"]) for k, v in breakdown.items() if k != "(whole run)"), key=lambda kv: -kv[1]
+            )
+            notes.append(
+                f"- 总览 at {int(levels[-1]):,} forms, data cache cleared ({whole:.2f} s): "
+                + "; ".join(f"{k} {v:.2f} s" for k, v in parts[:4])
+                + ". A warm rerun still unpickles every cached frame (st.cache_data returns a copy): the pages that "
+                "take the year's whole project list (`project_scores`: "
+                + f"{top.get('queries', {}).get('project_scores', {}).get('rows', 0):,} rows here) pay for it on "
+                "every click."
+            )
+    return notes

@@ -221,7 +221,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--in-process", action="store_true", help="do not run each measurement in its own process"
     )
+    parser.add_argument(
+        "--from-json",
+        type=Path,
+        help="only rewrite latest.md and the chart from a results JSON (no measuring)",
+    )
     args = parser.parse_args(argv)
+    if args.from_json:
+        results = json.loads(args.from_json.read_text(encoding="utf-8"))
+        results["targets"] = report.targets(results, None)
+        md, js, text = write(results, args.out or args.from_json.parent)
+        print(text)
+        return 0
     config = Config.quick_config(args.out) if args.quick else Config(out=args.out or RESULTS)
     if args.workbooks:
         config.workbooks = args.workbooks
