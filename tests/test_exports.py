@@ -67,3 +67,37 @@ def test_a_chart_that_cannot_be_drawn_is_said_not_raised():
 def test_absurd_cells_print(value):
     df = pd.DataFrame({"金额": [value], "名称": ["<b>粗体</b> & [链接](http://x)"]})
     assert exports.page_pdf(exports.PdfPage(title="表", tables=[("表", df)])).startswith(b"%PDF")
+
+
+def test_project_and_overview_printouts_hold_what_leaders_read():
+    from selfeval.sample import open_seeded_store
+    from views import _insights, _printouts
+    from views._frames import lowest_table, outliers_table
+
+    store = open_seeded_store(":memory:")
+    projects, summary = store.project_scores(), store.portfolio_summary()
+    sid = int(projects.loc[projects["project_code"] == "440304236011500105002", "submission_id"].item())
+    card = store.load_scorecard(sid)
+    page = _printouts.project_page(card)
+    assert page.title == "职工疗休养" and ("总分", "93.70") in page.figures
+    lost = dict(page.tables)["失分情况"]
+    assert lost.iloc[0]["指标"] == "服务干部人数" and lost.iloc[0]["失分"] == pytest.approx(6.0)
+    assert "不适用" not in dict(page.tables)["绩效指标"]["三级指标"].tolist()
+    assert dict(page.tables)["资金使用情况（万元）"].iloc[0]["全年预算数"] == pytest.approx(37.0)
+    tables = _printouts.project_tables(card)
+    assert set(tables) == {"失分情况", "资金使用情况（万元）", "绩效指标", "问题"}
+    assert exports.page_pdf(page).startswith(b"%PDF")
+
+    sentence = _insights.portfolio_sentence(projects)
+    lowest = lowest_table(projects)
+    overview = _printouts.overview_page(
+        "2023", None, sentence, projects, summary, lowest, outliers_table(store.target_outliers())
+    )
+    assert overview.summary == sentence and len(overview.charts) == 2
+    data = exports.page_pdf(overview)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=data, capture_output=True, check=True
+        ).stdout.decode()
+        assert "共 13 个项目" in text and "万元" in text
+    store.close()

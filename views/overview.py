@@ -13,6 +13,7 @@ from selfeval.store import GRADES
 from views import _report, _review_ui, _ui
 from views._frames import lowest_table, outliers_table
 from views._insights import execution_flags, flag_threshold, main_reason, portfolio_sentence
+from views._printouts import overview_page
 
 LOWEST_KEY = "lowest_pick"
 MAX_BARS = 30
@@ -237,29 +238,7 @@ def _exports(year, unit, sentence, projects, summary, table, outliers) -> None:
     all_rows = _all_projects_frame(projects)
 
     def pdf() -> bytes:
-        budget, executed = summary["budget"].sum(), summary["executed"].sum()
-        page = exports.PdfPage(
-            title="项目支出绩效自评总览",
-            subtitle=f"年度：{year or '全部'} · 实施单位：{unit or '全部'}",
-            summary=sentence,
-            figures=[
-                ("项目数", fmt.count(len(projects))),
-                ("平均得分", fmt.points(projects["total"].mean())),
-                ("预算执行率", fmt.pct(100 * executed / budget if budget else None)),
-                ("全年预算数（万元）", fmt.wan_number(budget)),
-            ],
-            charts=[
-                charts.budget_vs_executed(projects.nlargest(MAX_BARS, "budget")),
-                charts.execution_rate(projects.nsmallest(MAX_BARS, "rate")),
-            ],
-            tables=exports.frames_for_print(
-                [
-                    ("得分最低的项目", table.drop(columns=["项目编码", "错误", "警告"])),
-                    ("指标值设置检查", outliers),
-                ]
-            ),
-        )
-        return exports.page_pdf(page)
+        return exports.page_pdf(overview_page(year, unit, sentence, projects, summary, table, outliers))
 
     c1.download_button(
         "导出 PDF（A4，供会议打印）",

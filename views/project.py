@@ -11,9 +11,10 @@ import streamlit as st
 from selfeval import charts, fmt
 from selfeval.model import Scorecard
 from views import _report, _review_ui, _ui
-from views._frames import ORIGIN_LABELS, funds_table, history_table, indicator_table
+from views._frames import ORIGIN_LABELS, history_table, indicator_table
 from views._insights import loss_parts, plain_issues, version_diff
 from views._picker import pick_project
+from views._printouts import funds_wan, project_page, project_tables
 
 
 def main() -> None:
@@ -94,7 +95,7 @@ def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
     if funds.money_unit != "元":
         st.caption(f"原表金额单位为{funds.money_unit}。")
     st.dataframe(
-        _funds_wan(card),
+        funds_wan(card),
         hide_index=True,
         placeholder="—",
         width="stretch",
@@ -173,15 +174,6 @@ def _lost_points(card: Scorecard, key: str) -> None:
                 st.caption(f"偏差原因：{fmt.plain(r[4])}")
 
 
-def _funds_wan(card: Scorecard) -> pd.DataFrame:
-    table = funds_table(card)
-    out = pd.DataFrame({"项目": table["项目"]})
-    for col in ("年初预算数", "全年预算数", "全年执行数"):
-        out[col] = pd.to_numeric(table[f"{col}（元）"], errors="coerce") / 10_000
-    out["分值"], out["执行率"], out["得分"] = table["分值"], table["执行率（%）"], table["得分"]
-    return out
-
-
 def _indicators(card: Scorecard, key: str) -> None:
     """The scored indicators; 不适用 rows folded into an expander."""
     st.markdown("#### 绩效指标")
@@ -248,52 +240,12 @@ def _exports(card: Scorecard, sid: int) -> None:
     from selfeval import exports
     from selfeval.template import template_filename
 
-    h = card.form.header
     stem = template_filename(card.form)[: -len(".xlsx")]
-    parts = loss_parts(card)
-    lost = pd.DataFrame(
-        {
-            "指标": parts["part"],
-            "失分": parts["lost"],
-            "得分": parts["score"],
-            "分值": parts["weight"],
-            "评分说明": parts["explanation"],
-            "偏差原因": parts["reason"],
-        }
-    )
-    indicators = indicator_table(card).drop(columns=["位置"])
-    issues = plain_issues(card)
-
-    def pdf() -> bytes:
-        page = exports.PdfPage(
-            title=h.project_name or "（未命名项目）",
-            subtitle=f"项目编码 {h.project_code or '—'} · {h.year or '—'} 年度 · {h.unit or '—'}",
-            figures=[
-                ("总分", fmt.points(card.total)),
-                ("等级", card.grade or "未定级"),
-                ("预算执行率", fmt.pct(card.rate)),
-                ("全年预算数（万元）", fmt.wan_number(card.form.funds.total.annual_budget)),
-            ],
-            charts=[charts.score_breakdown(charts.breakdown_frame(card))],
-            tables=[
-                ("失分情况", lost),
-                ("资金使用情况（万元）", _funds_wan(card)),
-                (
-                    "绩效指标",
-                    indicators[
-                        ["三级指标", "年度指标值", "实际完成值", "分值", "计算得分", "偏差原因分析及改进措施"]
-                    ],
-                ),
-                ("问题", issues.drop(columns=["代码", "原表位置"])),
-            ],
-        )
-        return exports.page_pdf(page)
-
     with st.container(key="project_exports"):
         c1, c2, c3 = st.columns(3)
         c1.download_button(
             "导出 PDF（A4）",
-            data=pdf,
+            data=lambda: exports.page_pdf(project_page(card)),
             file_name=f"{stem}_项目详情.pdf",
             mime=exports.PDF_MIME,
             icon=":material/picture_as_pdf:",
@@ -303,14 +255,7 @@ def _exports(card: Scorecard, sid: int) -> None:
         )
         c2.download_button(
             "导出表格（Excel）",
-            data=lambda: exports.tables_xlsx(
-                {
-                    "失分情况": lost,
-                    "资金使用情况（万元）": _funds_wan(card),
-                    "绩效指标": indicators,
-                    "问题": issues,
-                }
-            ),
+            data=lambda: exports.tables_xlsx(project_tables(card)),
             file_name=f"{stem}_项目详情.xlsx",
             mime=exports.XLSX_MIME,
             icon=":material/table_view:",
