@@ -449,7 +449,7 @@ def score_breakdown(parts: pd.DataFrame, title: str = "得分构成：得分 / �
         for s, w in zip(df["score"], df["weight"], strict=True)
     ]
     df["label"] = [
-        f"{part_label(l2, n)}  {t}"
+        f"{t}  {part_label(l2, n)}"
         for l2, n, t in zip(df["level2"], df["name"], df["score_text"], strict=True)
     ]
     df = df.sort_values("order", ignore_index=True)
@@ -462,7 +462,7 @@ def score_breakdown(parts: pd.DataFrame, title: str = "得分构成：得分 / �
     top = float(df["weight"].max()) if df["weight"].notna().any() else 0.0
     top = top if top > 0 else 1.0
     scale = alt.Scale(domain=[0, top], nice=False, clamp=True)
-    base = alt.Chart(df).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=360)))
+    base = alt.Chart(df).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)))
     weight = base.mark_bar(color=WEIGHT_COLOR).encode(
         x=alt.X("weight:Q", title="分", scale=scale),
         tooltip=[alt.Tooltip("name:N", title="指标"), alt.Tooltip("weight:Q", title="分值", format=".2f")],

@@ -206,8 +206,8 @@ def test_score_breakdown_stretches_and_its_axis_ends_at_the_largest_weight():
     assert points["encoding"]["color"]["field"] == "level1"
     assert points["encoding"]["color"]["sort"] == ["预算执行", "产出指标", "效益指标", "满意度指标"]
     labels = {r["name"]: r["label"] for r in s["datasets"][s["data"]["name"]]}
-    assert labels["服务干部人数"] == "数量指标｜服务干部人数  6.50 / 12.50"
-    assert labels["预算执行率"] == "预算执行率  9.70 / 10.00"  # never 预算执行率｜预算执行率
+    assert labels["服务干部人数"] == "6.50 / 12.50  数量指标｜服务干部人数"
+    assert labels["预算执行率"] == "9.70 / 10.00  预算执行率"  # never 预算执行率｜预算执行率
 
 
 def test_one_project_that_dwarfs_the_rest_gets_a_log_axis():

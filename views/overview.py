@@ -172,8 +172,8 @@ def _lowest_frame(lowest: pd.DataFrame, reasons: dict[int, str], threshold: floa
             "总分": lowest["total"],
             "等级": lowest["grade"].fillna("未定级"),
             "执行率": lowest["rate"],
+            "需复核": flags.map({True: "⚠ 执行率低", False: ""}),
             "主要失分原因": [reasons.get(int(s), "—") for s in lowest["submission_id"]],
-            "需复核": flags.map({True: f"⚠ 执行率低于 {threshold:g}%", False: ""}),
             "全年预算数（万元）": pd.to_numeric(lowest["budget"], errors="coerce") / 10_000,
             "全年执行数（万元）": pd.to_numeric(lowest["executed"], errors="coerce") / 10_000,
             "错误": lowest["errors"],
@@ -195,11 +195,15 @@ def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
             width="stretch",
             on_select="rerun",
             selection_mode=["single-row", "single-cell"],
+            row_height=52,  # long reasons wrap onto a second line
             key=f"{LOWEST_KEY}_{generation}",
             column_config={
                 "项目名称": st.column_config.TextColumn("项目名称", width="medium", pinned=True),
                 "总分": _ui.points_column("总分"),
                 "执行率": _ui.rate_column(),
+                "需复核": st.column_config.TextColumn(
+                    "需复核", width=90, help="预算执行率低于预警线、等级却为优或良（预警线见“导出与设置”）"
+                ),
                 "主要失分原因": st.column_config.TextColumn("主要失分原因", width="large"),
                 "全年预算数（万元）": _ui.money_column("全年预算数（万元）"),
                 "全年执行数（万元）": _ui.money_column("全年执行数（万元）"),
