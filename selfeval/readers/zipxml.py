@@ -26,7 +26,7 @@ from selfeval.readers.limits import Limits, Refused
 from selfeval.readers.limits import phrase as _text
 from selfeval.readers.limits import refuse as _refuse
 from selfeval.readers.limits import size_text as _size
-from selfeval.readers.xmlscan import _PFX, _XML_WS, _Markup, _SheetScan, _TextRuns
+from selfeval.readers.xmlscan import _DTD_WORD, _PFX, _XML_WS, _Markup, _SheetScan, _TextRuns
 
 _CHUNK = 1024 * 1024  # parts are inflated and scanned in chunks of this size
 
@@ -337,6 +337,12 @@ def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> 
                 raise _refuse("CORRUPT")
             return  # images, printer settings, embedded objects: no XML parser reads them
         _check_encoding(first)
+        if not shared and len(first) >= info.file_size:  # the whole part in one chunk: one C search
+            if _DTD_WORD.search(first):
+                raise _refuse("XML_DTD")
+            for _ in chunks:  # nothing more to read: runs the size and CRC checks
+                pass
+            return
         markup = _Markup(strict=False)
         text = _TextRuns(limits.max_cell_chars, _text("where.file")) if shared else None
         for chunk in _chain(first, chunks):
