@@ -178,7 +178,10 @@ def execution_rate(
             y=alt.Y("project_name:N", sort=order, title=None),
             x=alt.X("rate:Q", title="执行率（%）", scale=alt.Scale(domain=[0, top], clamp=True)),
             color=alt.Color(
-                "band:N", scale=alt.Scale(domain=bands, range=["#C62828", "#90A4AE"]), title=None
+                "band:N",
+                scale=alt.Scale(domain=bands, range=["#C62828", "#90A4AE"]),
+                title=None,
+                legend=alt.Legend(columns=1),
             ),
             tooltip=[
                 alt.Tooltip("project_name:N", title="项目"),
@@ -474,6 +477,7 @@ def score_breakdown(parts: pd.DataFrame, title: str = "得分构成：得分 / �
             sort=levels,
             scale=alt.Scale(domain=levels, range=[LEVEL_COLORS.get(lv, "#757575") for lv in levels]),
             title=None,
+            legend=alt.Legend(columns=2),  # four levels side by side overflow a phone
         ),
         tooltip=[
             alt.Tooltip("level1:N", title="一级指标"),
