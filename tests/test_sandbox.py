@@ -39,6 +39,9 @@ KILLERS = [
     badfiles.folded_duplicate_sheet,
     badfiles.xls_inverted_dimensions,
     badfiles.ole_difat_loop,
+    badfiles.styles_too_many,  # 70,000 cell formats: refused before any reader spends seconds on them
+    badfiles.text_too_many_cells,  # 9.6 M one-letter cells: refused before a Grid is built
+    badfiles.text_too_many_columns,
 ]
 
 
@@ -262,6 +265,8 @@ def test_cli_score_survives_killers(tmp_path):
     failed = [line for line in proc.stderr.splitlines() if line.startswith("无法读取")]
     assert len(failed) == len(KILLERS) + 1
     assert any("corner_within_bounds" in line and "内存超出上限" in line for line in failed)
+    assert any("text_too_many_cells" in line and "单元格多于" in line for line in failed)
+    assert any("styles_too_many" in line and "单元格格式过多" in line for line in failed)
 
 
 def test_cli_import_stores_the_good_files(tmp_path):
@@ -310,6 +315,8 @@ def test_upload_page_survives_killers_and_oversize_files(app_db, monkeypatch):
         corner_within_bounds(),
         badfiles.dot_segment_sheet(),
         badfiles.a1_and_xfd(),
+        badfiles.styles_too_many(),
+        badfiles.text_too_many_cells(),
         ("大.txt", b"a\n" * (int(UPLOAD_MB * 1.04 * MB) // 2)),  # between 20 MB and 20 MiB
         ("劳模管理.xlsx", app_support.seed_workbook("劳模管理")),
     ]
@@ -319,10 +326,11 @@ def test_upload_page_survives_killers_and_oversize_files(app_db, monkeypatch):
         uploader.upload(name, data, "text/plain" if name.endswith(".txt") else XLSX)
     at = at.run()
     assert not at.exception
-    assert any("共 **5** 个文件，识别出 **1** 张自评表，**4** 个文件无法读取" in m.value for m in at.markdown)
+    assert any("共 **7** 个文件，识别出 **1** 张自评表，**6** 个文件无法读取" in m.value for m in at.markdown)
     reasons = " ".join(m.value for m in at.markdown if m.value.startswith("- "))
     assert "内存超出上限" in reasons  # the file only the sandbox could hold
     assert "范围达到" in reasons  # the killers preflight refuses
     assert f"上限为 {UPLOAD_MB} MB" in reasons  # Chinese, not the browser's English
+    assert "单元格格式过多" in reasons and "单元格多于" in reasons
     assert "Error" not in reasons and "Traceback" not in reasons
     assert app_support.metrics(at)["计算总分"] == "99.86"
