@@ -210,3 +210,21 @@ def test_plain_escapes_every_markdown_and_html_character(name):
     escaped = fmt.plain(name)
     for ch in "[]()<>!:#$":
         assert ch not in escaped.replace("\\" + ch, "")  # every special character carries a backslash
+
+
+def test_the_upload_widget_css_speaks_chinese_with_the_configured_limit():
+    import tomllib
+
+    from selfeval.readers.limits import UPLOAD_MB
+    from tests.conftest import ROOT
+    from views import _style
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    limit = config["server"]["maxUploadSize"]
+    assert limit == UPLOAD_MB
+    css = _style.css(limit)
+    assert 'content: "选择文件"' in css
+    assert f"每个文件不超过 {limit} MB" in css
+    assert "松开鼠标即可上传" in css
+    assert "stFileChip" in css  # the file chips (and their remove buttons) are left alone
+    assert css.count("<style>") == 1 and css.strip().endswith("</style>")
