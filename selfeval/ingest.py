@@ -56,12 +56,13 @@ def score_bytes_in_process(
 
 def _scored(files: Iterable[tuple[str, bytes]], profile: Profile, jobs: int, window: int) -> Iterator[tuple]:
     """(name, data, cards, problems, kind) per file, in order, read and scored in the sandbox's warm
-    workers. Up to 2 x jobs files are in flight ahead of the caller, so the workers keep reading while
-    the caller stores (the cores stay busy); a file whose worker dies is an error of that file only."""
+    workers. With jobs > 1 up to a window of files (and 64 MiB of their bytes) is in flight ahead of
+    the caller, so the workers keep reading while the caller stores a transaction (the cores stay
+    busy); jobs = 1 reads one file ahead. A file whose worker dies is an error of that file only."""
     from selfeval.readers import sandbox
 
     tasks = ((bytes(data), name, profile) for name, data in files)
-    in_flight = 2 * max(1, jobs)
+    in_flight = max(2 * jobs, min(window, 256)) if jobs > 1 else 2
     for (data, name, _), result in sandbox.map_ordered(score_bytes_in_process, tasks, in_flight=in_flight):
         if isinstance(result, sandbox.WorkerFailed):
             result = (), (Issue(result.code, "error", name, result.message),), ""

@@ -374,34 +374,45 @@ def call(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | None = None
     return _settle(pool, future, fn, args, limits)
 
 
+def _weight(args: tuple) -> int:
+    return sum(len(a) for a in args if isinstance(a, bytes | bytearray))
+
+
 def map_ordered(
     fn: Callable[..., Any],
     tasks: Iterable[tuple],
     *,
     in_flight: int = 0,
+    max_bytes: int = 64 * MIB,
     limits: SandboxLimits | None = None,
 ) -> Iterator[tuple[tuple, Any]]:
-    """(args, result or WorkerFailed) per task, in order, with up to in_flight tasks running ahead of
-    the consumer: the workers keep reading while the caller stores what it has been given."""
+    """(args, result or WorkerFailed) per task, in order, with up to in_flight tasks (and max_bytes of
+    their bytes arguments, at least one task) submitted ahead of the consumer: the workers keep
+    reading while the caller stores what it has been given, and memory stays bounded by the window."""
     limits = limits or configured()
     in_flight = in_flight or 4 * _workers(limits)
-    window: deque[tuple[tuple, ProcessPoolExecutor, Future]] = deque()
+    window: deque[tuple[tuple, ProcessPoolExecutor, Future, int]] = deque()
+    held = 0
 
-    def settle(args, pool, future):
+    def settle(args, pool, future, weight):
+        nonlocal held
+        held -= weight
         try:
             return args, _settle(pool, future, fn, args, limits)
         except WorkerFailed as failed:
             return args, failed
 
     for args in tasks:
+        weight = _weight(args)
+        while window and (len(window) >= in_flight or held + weight > max_bytes):
+            yield settle(*window.popleft())
         pool = _get_pool(limits)
         try:
             future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds)
         except (BrokenProcessPool, RuntimeError):
             pool = _get_pool(limits)
             future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds)
-        window.append((args, pool, future))
-        if len(window) >= in_flight:
-            yield settle(*window.popleft())
+        window.append((args, pool, future, weight))
+        held += weight
     while window:
         yield settle(*window.popleft())
