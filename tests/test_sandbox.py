@@ -73,6 +73,10 @@ def echo(value):
     return value
 
 
+def second(_data: bytes, value):
+    return value
+
+
 def _is_refusal(result, code: str | None = None) -> bool:
     problems = [p for p in result.problems if p.severity == "error"]
     return (
@@ -127,6 +131,20 @@ def test_innocent_files_in_flight_with_a_killer_are_read():
     results = [r for _args, r in sandbox.map_ordered(workbook_to_grids, tasks, in_flight=4)]
     assert isinstance(results[1], sandbox.WorkerFailed) and results[1].code == "READ_MEMORY"
     assert [len(r) for i, r in enumerate(results) if i != 1] == [1, 1, 1]
+
+
+def test_the_import_window_is_bounded_by_bytes_and_keeps_order():
+    pulled = []
+
+    def tasks():
+        for i in range(10):
+            pulled.append(i)
+            yield (b"x" * 6, i)
+
+    results = sandbox.map_ordered(second, tasks(), in_flight=100, max_bytes=10)
+    first = next(results)
+    assert len(pulled) == 2  # the second file's 6 bytes would pass 10: the first is handed over first
+    assert [value for _args, value in [first, *results]] == list(range(10))
 
 
 def test_threads_share_the_pool_and_a_killer_costs_only_its_own_read():
