@@ -56,6 +56,7 @@ ISSUES: dict[str, tuple[Severity, str]] = {
         "该行单元格与表头对不上，且按内容也无法唯一确定各列含义，未采用：{text}",
     ),
     "ROW_ALIGNED": ("info", "该行单元格与表头列位不一致，已按单元格内容（金额、百分比、分值、得分）唯一对齐：{fields}。"),
+    "CELL_UNPLACED": ("warning", "数字“{text}”不在任何表头列的正下方，含义不明，未采用。"),
     "VALUE_RANGE": ("error", "“{field}”的值 {text} 超出合理范围（{bounds}），未采用。"),
     "LEVEL1_NAME_INFERRED": ("info", "一级指标名称未列出（只见“{printed}”），按二级指标“{level2}”推定为“{level1}”。"),
     "TEMPLATE_LEFTOVER": ("info", "模板遗留的空行“{text}”已忽略。"),

@@ -415,3 +415,58 @@ def test_profile_names():
     with pytest.raises(ValueError):
         profile_for("no-such-profile")
     assert {"mof-2020", "shenzhen-futian-2023", "yunnan-20-80", "sichuan-10-90"} <= set(available_profiles())
+
+
+def _perturbed(grid: Grid, rng: random.Random, exact: bool) -> Grid:
+    """Cells taken out at random (labels included); with untrusted columns, rows also moved a column."""
+    rows = []
+    for row in grid.rows:
+        cells = list(row)
+        x = rng.random()
+        if x < 0.08 and not exact:
+            k = rng.choice([-1, 1])
+            cells = [Cell(c.text, c.row, max(1, c.col + k)) for c in cells]
+        elif x < 0.16 and len(cells) > 2:
+            del cells[rng.randrange(1, len(cells))]
+        cells = sorted({c.col: c for c in cells}.values(), key=lambda c: c.col)
+        if cells:
+            rows.append(tuple(cells))
+    return Grid(grid.source, grid.sheet, tuple(rows), exact_columns=exact)
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_damaged_workbooks_read_each_number_as_declared_or_not_at_all(exact):
+    """The seed and every family above, with cells lost (and, for untrusted columns, rows moved): each
+    amount, weight, score and total read is the one the intact form declares, or it is not read."""
+    from selfeval.readers.excel import workbook_to_grids
+    from tests.workbook_variants import Layout, write_layout
+
+    sources = [write_layout(list(_seed_forms()), Layout(name_span=2, reason_span=2, merge_levels=True))]
+    sources += [build() for build in (ff.central, ff.yunnan, ff.sichuan)]
+    intact = [(g, recognize(g)[0][0]) for data in sources for g in workbook_to_grids(data, "xlsx", "x.xlsx")]
+    rng = random.Random(7 if exact else 8)
+    read = 0
+    for _ in range(150):
+        grid, reference = rng.choice(intact)
+        forms, _problems = recognize(_perturbed(grid, rng, exact))
+        if not forms:
+            continue
+        (form,) = forms
+        read += 1
+        t, r = form.funds.total, reference.funds.total
+        for got, want in (
+            (t.initial_budget, r.initial_budget),
+            (t.annual_budget, r.annual_budget),
+            (t.executed, r.executed),
+            (form.funds.declared_weight, reference.funds.declared_weight),
+            (form.funds.declared_rate, reference.funds.declared_rate),
+            (form.funds.declared_score, reference.funds.declared_score),
+            (form.declared_total, reference.declared_total),
+        ):
+            assert got is None or got == want, (grid.sheet, got, want)
+        declared = {i.loc.row: (i.weight, i.declared_score) for i in reference.indicators}
+        for ind in form.indicators:
+            weight, score_ = declared.get(ind.loc.row, (None, None))
+            assert ind.weight is None or ind.weight == weight, (grid.sheet, ind)
+            assert ind.declared_score is None or ind.declared_score == score_, (grid.sheet, ind)
+    assert read > 100

@@ -25,7 +25,10 @@ from selfeval.readers import vocab
 from selfeval.values import to_number
 
 PLACEHOLDERS = frozenset({"—", "-", "–", "/", "／", "——", "－", "不适用", "无"})
-NUMERIC = frozenset({"amount", "weight", "score", "rate"})
+NUMERIC = frozenset({"amount", "weight", "budget_weight", "score", "rate"})
+# a weight that fits its level: a row's 分值 at most 100; the budget's 分值 at most 30 (10 or 20 in every
+# known template: 56.34 under the funds 分值 is a rate whose label was lost, not a weight)
+_HIGH = {"weight": 100.0, "score": 100.0, "budget_weight": 30.0}
 LAST_BAND = 3  # columns a last label may own to its right (偏差原因 merged over J:K, and a spare)
 MAX_PLACEMENTS = 5000  # order-preserving placements tried at most (10 fields, 10 cells: 1 way; 12/6: 924)
 
@@ -33,7 +36,7 @@ MAX_PLACEMENTS = 5000  # order-preserving placements tried at most (10 fields, 1
 @dataclass(frozen=True)
 class Band:
     field: str
-    kind: str  # amount / weight / score / rate / name / text / reason / nature / unit
+    kind: str  # amount / weight / budget_weight / score / rate / name / text / reason / nature / unit
     start: int
     end: int  # inclusive
 
@@ -47,6 +50,7 @@ class Aligned:
     how: str
     dropped: tuple[str, ...] = ()  # text fields the fitting ways disagreed on, left empty
     gaps: bool = False  # content: some field before the last placed one was left empty
+    unplaced: tuple[Cell, ...] = ()  # numbers off their label's column: not used, to be reported
 
     @property
     def noteworthy(self) -> bool:
@@ -97,12 +101,17 @@ def placeholder(text: str) -> bool:
 
 def _loose(kind: str, text: str) -> bool:
     """Can this cell sit in a band of this kind at all? (The header's own columns: only clear misfits fail.)"""
-    if kind in ("amount", "weight", "score"):
+    if kind == "amount":
         return placeholder(text) or number(text) is not None
+    if kind in ("weight", "score", "budget_weight"):  # 345202 under 分值 is a row that slipped
+        value = number(text)
+        return placeholder(text) or value is not None and 0 <= value <= _HIGH[kind]
     if kind == "rate":
         return placeholder(text) or number(text) is not None or percent(text) is not None
     if kind in ("name", "reason"):
         return number(text) is None or placeholder(text)
+    if kind in ("nature", "unit"):  # these columns hold only their words: anything else slipped in
+        return placeholder(text) or _strict(kind, text)
     return True
 
 
@@ -115,7 +124,10 @@ def _strict(kind: str, text: str) -> bool:
         return v is not None and math.isfinite(v) and 0 <= v <= 1e12
     if kind == "weight":
         v = number(text)
-        return v is not None and 0 <= v <= 100
+        return v is not None and 0 <= v <= _HIGH[kind]
+    if kind == "budget_weight":  # every known template gives the budget 10 or 20 points (5 … 30 kept)
+        v = number(text)
+        return v is not None and 0 < v <= _HIGH[kind] and v % 5 == 0
     if kind == "score":
         v = number(text)
         return v is not None and 0 <= v <= 100
@@ -133,20 +145,60 @@ def _strict(kind: str, text: str) -> bool:
     return True
 
 
-def by_columns(
-    cells: Sequence[Cell], layout: Sequence[Band], *, kinds_must_fit: bool = True
-) -> dict[str, list[Cell]] | None:
-    """Cells placed by the header's bands, or None when a cell lies outside every band, two cells share a
-    numeric band, or (kinds_must_fit) a cell plainly cannot be what its band holds (text under 分值)."""
-    placed: dict[str, list[Cell]] = {}
+@dataclass
+class _Columns:
+    placed: dict[str, list[Cell]]
+    unplaced: list[Cell]  # numbers off their label's column, or right of every band
+    misfits: list[tuple[Cell, Band]]  # cells their band cannot hold (text under 分值)
+    left: bool  # a cell left of every band: the row starts before its labels (slipped)
+
+
+def _columns(cells: Sequence[Cell], layout: Sequence[Band]) -> _Columns:
+    """Each cell under the label whose band holds its column. A number must sit in its label's own
+    column: one further right inside a band (whose next label may have been lost) is not guessed into
+    it, it is unplaced."""
+    out = _Columns({}, [], [], False)
+    first = min(b.start for b in layout) if layout else 0
     for cell in cells:
         band = next((b for b in layout if b.start <= cell.col <= b.end), None)
-        if band is None or (kinds_must_fit and not _loose(band.kind, cell.text)):
-            return None
-        if band.kind in NUMERIC and band.field in placed:
-            return None
-        placed.setdefault(band.field, []).append(cell)
-    return placed
+        if band is None:
+            if cell.col < first:
+                out.left = True
+            else:
+                out.unplaced.append(cell)
+            continue
+        off_column = cell.col != band.start or band.field in out.placed
+        if band.kind in NUMERIC and not placeholder(cell.text) and off_column:
+            out.unplaced.append(cell)
+            continue
+        if not _loose(band.kind, cell.text):
+            out.misfits.append((cell, band))
+        out.placed.setdefault(band.field, []).append(cell)
+    return out
+
+
+def _tolerable(found: _Columns) -> bool:
+    """Read by column although something is off: at most one cell its label cannot hold — one
+    unreadable cell under a numeric label (`三十四万` under 全年执行数, reported at its cell), or a name or
+    reason that is a bare number (`+2`) — and, with such a cell, nothing unplaced."""
+    if found.left:
+        return False
+    if not found.misfits:
+        return True
+    if len(found.misfits) > 1 or found.unplaced:
+        return False
+    cell, band = found.misfits[0]
+    if band.kind in ("name", "reason"):
+        return True
+    return band.kind in NUMERIC and percent(cell.text) is None
+
+
+def by_columns(cells: Sequence[Cell], layout: Sequence[Band]) -> dict[str, list[Cell]] | None:
+    """Cells placed by the header's bands when every one of them has its place and fits it."""
+    found = _columns(cells, layout)
+    if found.left or found.unplaced or found.misfits:
+        return None
+    return found.placed
 
 
 def _evidence(placed: dict[str, Cell], kinds: dict[str, str], check) -> int:
@@ -196,31 +248,40 @@ def by_content(
     return agreed, tuple(dropped)
 
 
+def _uniform(placed: dict[str, list[Cell]], layout: Sequence[Band]) -> bool:
+    starts = {b.field: b.start for b in layout}
+    offsets = {c.col - starts[f] for f, cs in placed.items() for c in cs}
+    return len(offsets) == 1 and 0 not in offsets
+
+
 def _gaps(cells: dict[str, list[Cell]], layout: Sequence[Band]) -> bool:
     order = [b.field for b in layout]
     placed = [order.index(f) for f in cells]
     return bool(placed) and len(placed) <= max(placed)
 
 
-def align(cells: Sequence[Cell], layout: Sequence[Band], check=None, *, exact: bool = True) -> Aligned:
+def align(
+    cells: Sequence[Cell], layout: Sequence[Band], check=None, *, exact: bool = True, slipped: bool = False
+) -> Aligned:
     """Place a row's cells on the header's fields: by column when they sit in the bands, else by content.
-    With `exact` False (a grid whose columns cannot be trusted) only by content."""
+    With `exact` False (a grid whose columns cannot be trusted) only by content. `slipped`: the caller saw
+    the row move (its level name away from its column), so its cells may be placed by content too."""
     if not exact:
         found = by_content(cells, layout, check)
         if found is None:
             return Aligned({}, "ambiguous", exact=False)
         return Aligned(found[0], "content", found[1], _gaps(found[0], layout), exact=False)
-    placed = by_columns(cells, layout)
-    if placed is not None:
+    columns = _columns(cells, layout)
+    if not columns.left and not columns.misfits:
         # the header's columns decide; what the document got wrong there (a score above its weight, a
-        # rate that is not 执行数/预算数) is reported by the checks, never "fixed" by moving cells
-        return Aligned(placed, "columns")
+        # rate that is not 执行数/预算数) is reported, never "fixed" by moving cells
+        return Aligned(columns.placed, "columns", unplaced=tuple(columns.unplaced))
+    # the row starts left of its labels or moved with its level name (merged cells dropped in the
+    # export): placed by what it holds. Otherwise only when that placement is the whole row moved by
+    # the same number of columns, every cell then under a label that holds it.
     found = by_content(cells, layout, check)
-    if found is None:
-        placed = by_columns(cells, layout, kinds_must_fit=False)
-        if placed is not None:
-            # every cell sits under a label, one of them is not what the label wants (`三十四万` under
-            # 全年执行数): it stays where it is, and the caller reports it as unreadable at its cell
-            return Aligned(placed, "columns")
+    if found is None or not (columns.left or slipped or _uniform(found[0], layout)):
+        if _tolerable(columns):  # one odd cell, reported where it is
+            return Aligned(columns.placed, "columns", unplaced=tuple(columns.unplaced))
         return Aligned({}, "ambiguous")
     return Aligned(found[0], "content", found[1], _gaps(found[0], layout))

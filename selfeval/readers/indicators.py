@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from selfeval.messages import issue
 from selfeval.model import Cell, Indicator
 from selfeval.readers import vocab
-from selfeval.readers.align import align, bands, number, placeholder
+from selfeval.readers.align import _columns, align, bands, number, placeholder
 
 if TYPE_CHECKING:
     from selfeval.readers.recognize import _FormReader
@@ -65,6 +65,7 @@ def read_indicators(reader: _FormReader, start: int) -> Table:
     layout = bands(fields, KINDS, [c.col for c in header_row])
     name_start = fields.get("name", min(fields.values()))
     level1_col = header.get("level1")
+    level2_col = header.get("level2")
     table = Table()
     level1 = level2 = ""
     unnamed: tuple[str, float | None] | None = None  # `(50分)` printed where the 一级 name belongs
@@ -82,6 +83,7 @@ def read_indicators(reader: _FormReader, start: int) -> Table:
         row_level1: tuple[str, float | None] | None = None
         row_level2 = None
         points_cell = None
+        slipped = False  # a level name away from its own column: the row's cells moved with it
         for cell, key in zip(row, keys, strict=True):
             if vocab.is_block_label(key) or vocab.indicator_header_field(key) in ("level1", "level2"):
                 continue
@@ -89,8 +91,10 @@ def read_indicators(reader: _FormReader, start: int) -> Table:
                 data.append(cell)
             elif l1 := vocab.level1_of(key):
                 row_level1 = l1
+                slipped |= level1_col is not None and cell.col != level1_col
             elif vocab.level2_family(key):
                 row_level2 = key
+                slipped |= level2_col is not None and cell.col != level2_col
             elif (
                 (m := _BARE_POINTS.match(key))
                 and cell.col < name_start
@@ -133,7 +137,7 @@ def read_indicators(reader: _FormReader, start: int) -> Table:
             continue
         if _leftover(reader, row, data):
             continue
-        indicator = _indicator(reader, row, data, layout, level1, level2)
+        indicator = _indicator(reader, row, data, layout, level1, level2, slipped)
         if indicator is not None:
             table.indicators.append(indicator)
             if no_target_column and not example and re.search(r"\d", indicator.name):
@@ -178,14 +182,16 @@ def _leftover(reader: _FormReader, row, data: list[Cell]) -> bool:
 
 
 def _indicator(
-    reader: _FormReader, row, data: list[Cell], layout, level1: str, level2: str
+    reader: _FormReader, row, data: list[Cell], layout, level1: str, level2: str, slipped: bool = False
 ) -> Indicator | None:
-    placed = align(data, layout, exact=reader.grid.exact_columns)
+    placed = align(data, layout, exact=reader.grid.exact_columns, slipped=slipped)
     if placed.how == "ambiguous":
         if len(data) >= 2 or any(number(c.text) is not None for c in data):
             text = " | ".join(c.text for c in data)[:80]
             reader.issues.append(issue("ROW_AMBIGUOUS", reader.loc(data[0]), text=text))
         return None
+    for cell in placed.unplaced:
+        reader.issues.append(issue("CELL_UNPLACED", reader.loc(cell), text=cell.text[:40]))
     if placed.noteworthy:
         shown = "、".join(f"{FIELD_LABELS.get(f, f)}={c[0].text[:12]}" for f, c in placed.cells.items())
         reader.issues.append(issue("ROW_ALIGNED", reader.row_loc(row), fields=shown[:120]))
@@ -231,10 +237,17 @@ def _total(reader: _FormReader, row, keys: list[str], layout) -> tuple[float | N
     ]
     numbers = [c for c in cells if number(c.text) is not None]
     wanted = [b for b in layout if b.field in ("weight", "score")]
-    placed = align(numbers, wanted, exact=reader.grid.exact_columns) if numbers and wanted else None
+    # no content placement here: a lone 100 could be the 分值 or the 得分 total, nothing in it says which
+    # (the seed's 总分 rows sit a column left of 分值/得分: two numbers for two fields are read in order)
+    placed: dict[str, list[Cell]] | None = None
+    found = _columns(numbers, wanted) if numbers and wanted and reader.grid.exact_columns else None
+    if found is not None and not found.left and not found.unplaced:
+        placed = found.placed  # a 1000 under 分值 is kept, and reported as out of range
+    elif len(numbers) == len(wanted) == 2:  # 分值 then 得分, whatever their columns
+        placed = {b.field: [c] for b, c in zip(wanted, numbers, strict=True)}
     found: list[float | None] = []
     for name, key in (("weight", "total_weight"), ("score", "total")):
-        cell = placed.first(name) if placed is not None and placed.how != "ambiguous" else None
+        cell = placed[name][0] if placed and name in placed else None
         found.append(reader.bounded(cell, "总分", 0.0, 1000.0) if cell else None)
         if cell:
             reader.locs[key] = reader.loc(cell)

@@ -27,7 +27,7 @@ FUNDS_KINDS = {
     "initial_budget": "amount",
     "annual_budget": "amount",
     "executed": "amount",
-    "weight": "weight",
+    "weight": "budget_weight",
     "rate": "rate",
     "score": "score",
 }
@@ -168,15 +168,19 @@ def _rate_fits(placed: dict[str, Cell]) -> int:
     """Evidence for placing a funds row by content: 2 when a printed 执行率 equals 执行数 / 预算数, 0 when it
     contradicts them, 1 when it cannot be checked."""
     cells = [placed.get(n) for n in ("annual_budget", "executed", "rate")]
+    bare = cells[2] is not None and not placeholder(cells[2].text) and percent(cells[2].text) is None
     if any(c is None or placeholder(c.text) for c in cells):
-        return 1
+        return 0 if bare else 1  # a bare number is a rate only when the amounts confirm it
     budget, executed = number(cells[0].text), number(cells[1].text)  # type: ignore[union-attr]
     rate = percent(cells[2].text)  # type: ignore[union-attr]
     rate = rate if rate is not None else number(cells[2].text)  # type: ignore[union-attr]
     if budget is None or executed is None or rate is None or budget <= 0:
-        return 1
+        return 0 if bare else 1
     computed = executed / budget * 100
-    return 2 if abs(rate - computed) <= 0.6 or abs(rate * 100 - computed) <= 0.6 else 0
+    # as printed: half a unit of its last decimal (98.63 ± 0.005; 98.6 ± 0.05; 0.9863 as a fraction)
+    m = re.search(r"\.(\d+)", cells[2].text)  # type: ignore[union-attr]
+    half = 0.5 * 10 ** -(len(m.group(1)) if m else 0) + 1e-9
+    return 2 if abs(rate - computed) <= half or abs(rate * 100 - computed) <= half * 100 else 0
 
 
 class _FormReader:
@@ -351,7 +355,7 @@ class _FormReader:
                 self.row_loc(row),
             )
             if label == "total":
-                for name, high in (("weight", 100.0), ("rate", 1000.0), ("score", 100.0)):
+                for name, high in (("weight", 30.0), ("rate", 1000.0), ("score", 30.0)):
                     cell = placed.first(name)
                     if cell is not None and name == "rate" and percent(cell.text) is not None:
                         cell = cell._replace(text=cell.text.strip()[:-1])
@@ -387,6 +391,9 @@ class _FormReader:
                 issue("ROW_AMBIGUOUS", self.loc(values[0]) if values else self.row_loc(row), text=text)
             )
             return False
+        for cell in placed.unplaced:
+            self.trouble_rows.add(cell.row)
+            self.issues.append(issue("CELL_UNPLACED", self.loc(cell), text=cell.text[:40]))
         if placed.noteworthy:
             fields = "、".join(f"{FUNDS_FIELD_LABELS.get(f, f)}={c[0].text}" for f, c in placed.cells.items())
             self.issues.append(issue("ROW_ALIGNED", self.row_loc(row), fields=fields[:120]))
