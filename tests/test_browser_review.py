@@ -126,7 +126,7 @@ def test_upload_submit_return_fix_submit_approve(tmp_path: Path, monkeypatch):
 
             # the reviewer approves it
             reviewer.goto(f"{url}/review")
-            reviewer.get_by_text("已补充受益人数").wait_for()  # the editor's explanation is shown
+            reviewer.get_by_text("送审说明：已补充受益人数").wait_for()  # the editor's explanation is shown
             reviewer.get_by_role("button", name="通过").click()
             reviewer.get_by_text("已通过审核。").wait_for()
 
