@@ -352,3 +352,41 @@ def test_upload_page_survives_killers_and_oversize_files(app_db, monkeypatch):
     assert "单元格格式过多" in reasons and "单元格多于" in reasons
     assert "Error" not in reasons and "Traceback" not in reasons
     assert app_support.metrics(at)["计算总分"] == "99.86"
+
+
+# ------------------------------------------------------------------------------ a real server
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not os.path.exists("/usr/bin/chromium") and not os.environ.get("CI"), reason="no chromium"
+)
+def test_a_real_server_outlives_the_killer_upload(tmp_path, monkeypatch):
+    """`streamlit run` in a real browser: the file that once took the whole server down (and one only
+    the memory limit holds) is refused in Chinese, and the same session then scores a good file."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    from scripts.screenshots import launch, running_app, wait_ready
+
+    monkeypatch.setenv("SELFEVAL_READ_MEMORY_MB", "64")
+    killer = tmp_path / "杀手.xlsx"
+    killer.write_bytes(badfiles.a1_and_xfd()[1])
+    corner = tmp_path / "角.xlsx"
+    corner.write_bytes(corner_within_bounds()[1])
+    good = tmp_path / "劳模管理.xlsx"
+    good.write_bytes(app_support.seed_workbook("劳模管理"))
+    with running_app(tmp_path / "b.duckdb") as url, playwright.sync_playwright() as p:
+        browser = launch(p)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.set_default_timeout(60_000)
+            page.goto(url)
+            wait_ready(page, '[data-testid="stMetric"]', 60_000)
+            page.get_by_role("link", name="上传评分").click()
+            dropzone = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+            dropzone.set_input_files([str(killer), str(corner)])
+            page.get_by_text("内存超出上限").first.wait_for()
+            page.get_by_text("范围达到").first.wait_for()
+            dropzone.set_input_files([str(good)])
+            page.get_by_text("劳模管理 — 99.86 分（优）").first.wait_for()
+        finally:
+            browser.close()
