@@ -18,9 +18,10 @@ REVIEWER = Principal("wang@futian.gov.cn", "reviewer", (UNIT,), True)
 
 
 @pytest.fixture()
-def db(tmp_path):
-    """The 13 seed forms; 劳模管理 and 党组织建设 approved, 职工疗休养 returned, one more submitted."""
-    path = tmp_path / "review.duckdb"
+def db(store_location):
+    """The 13 seed forms; 劳模管理 and 党组织建设 approved, 职工疗休养 returned, one more submitted —
+    in a DuckDB file and in a PostgreSQL database."""
+    path = store_location
     store = open_seeded_store(path)
     try:
         ids = store.project_scores("2023").set_index("project_name")["submission_id"]
