@@ -107,7 +107,7 @@ def funds_row_label(key: str) -> str | None:
     """Which line of 资金使用情况 a label names."""
     if "年度资金总额" in key or key in ("资金总额", "总额", "合计", "项目资金合计"):  # 四川: 总额
         return "total"
-    if "财政拨款" in key:
+    if "财政拨款" in key or key.endswith(("财政资金", "本级财政")):  # 其中：财政资金 / 本级财政
         return "当年财政拨款"
     if "上年结转" in key or "上年结余" in key:
         return "上年结转资金"
@@ -210,11 +210,11 @@ def indicator_header_field(key: str) -> str | None:
         return "name"
     if ("指标值" in key or "目标值" in key) and "完成" not in key or key in ("计划值", "预期值"):
         return "target"
-    if "完成值" in key or key in ("实际值", "实际完成情况值", "实际完成", "完成情况"):
+    if "完成值" in key or "实际值" in key or key in ("实际完成情况值", "实际完成", "完成情况"):
         return "actual"
-    if key in ("分值", "权重", "指标分值", "权重分值", "标准分值"):
+    if key.endswith(("分值", "权重")) and len(key) <= 6:  # 分值, 权重, 指标分值, 标准分值, 分值权重
         return "weight"
-    if key in ("得分", "自评得分", "自评分", "评分", "实际得分"):
+    if (key.endswith("得分") and len(key) <= 6) or key in ("自评分", "评分"):  # 得分, 自评得分, 评价得分
         return "score"
     if "偏差" in key or "原因" in key or "改进措施" in key:
         return "reason"
