@@ -221,7 +221,7 @@ def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
         )
     with st.container(key="lowest_list"):
         for (_, row), reason in zip(lowest.iterrows(), table["主要失分原因"], strict=True):
-            flag = " ⚠" if table.loc[table["项目编码"] == row["project_code"], "需复核"].any() else ""
+            flag = " ⚠" if (table.loc[table["项目编码"] == row["project_code"], "需复核"] != "").any() else ""
             st.page_link(
                 _ui.PAGES["project"].path,
                 label=f"{fmt.plain(row['project_name'])} — {fmt.points(row['total'])} 分"
@@ -230,6 +230,7 @@ def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
                 icon=":material/arrow_forward:",
                 help=fmt.plain(reason),
             )
+            st.caption(f"主要失分：{fmt.plain(reason)}" + ("；执行率低却评优良，需复核" if flag else ""))
 
 
 def _exports(year, unit, sentence, projects, summary, table, outliers) -> None:
