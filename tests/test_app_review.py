@@ -186,3 +186,34 @@ def test_overview_offers_the_templates_of_approved_forms_per_unit(app_db):
     assert at.radio(key="org_export_scope").value == "approved"
     buttons = [b for b in at.get("download_button") if "org_export" in (getattr(b, "key", "") or b.proto.id)]
     assert buttons and "每个单位一个文件夹" in buttons[0].proto.label
+
+
+def test_a_form_with_errors_is_sent_only_with_an_explanation(app_db):
+    import dataclasses
+
+    from selfeval.rules import load_profile, score
+    from tests.app_support import rescored, seed_card
+
+    form = rescored(seed_card("劳模管理"), year="2024").form
+    first = form.indicators[0]
+    heavier = dataclasses.replace(first, weight=(first.weight or 0) + 5)  # weights no longer add up
+    broken = score(dataclasses.replace(form, indicators=(heavier, *form.indicators[1:])), load_profile())
+    errors = sum(1 for i in broken.issues if i.severity == "error")
+    assert errors
+    sid = (
+        app_store(app_db)
+        .scoped(EDITOR)
+        .save([broken], source_name="坏编码.xlsx", data=None, kind="xlsx", origin="upload")
+        .stored[0]
+    )
+    at = app_as(EDITOR, "editor")
+    at.session_state["edit_pick"] = sid
+    at.run()
+    assert_clean(at)
+    assert at.text_area(key=f"submit_explanation_{sid}").label == "送审说明（必填）"
+    at.button(key=f"submit_{sid}").click().run()
+    assert any(f"该表有 {errors} 处错误，送审时必须填写说明" in e.value for e in at.error)
+    assert app_store(app_db).review_state(sid)["state"] == "draft"
+    at.text_area(key=f"submit_explanation_{sid}").input("项目编码待预算系统下发后更正")
+    at.button(key=f"submit_{sid}").click().run()
+    assert app_store(app_db).review_state(sid)["explanation"] == "项目编码待预算系统下发后更正"
