@@ -726,6 +726,15 @@ def sheet_behind_other_type() -> tuple[str, bytes]:
     )
 
 
+def sheet_behind_external_rel() -> tuple[str, bytes]:
+    """A <sheet> whose relationship says TargetMode="External": calamine opens the zip entry anyway."""
+    data = _rewired("xl/media/pic.xml", "media/pic.xml", _sheet_xml(_KILLER_ROWS))
+    rels = "xl/_rels/workbook.xml.rels"
+    return "外.xlsx", _replace_part(
+        data, rels, b'Target="media/pic.xml"', b'Target="media/pic.xml" TargetMode="External"'
+    )
+
+
 def folded_duplicate_sheet() -> tuple[str, bytes]:
     """Two entries that fold to one name: a harmless sheet and a killer beside it."""
     data = _rewired("xl/./worksheets/sheet1.xml", "worksheets/sheet1.xml", _sheet_xml(_KILLER_ROWS))
@@ -925,6 +934,7 @@ CORPUS: list[tuple[Generator, str]] = [
     (dot_segment_sheet, "SHEET_TOO_LARGE"),
     (dot_dot_segment_sheet, "SHEET_TOO_LARGE"),
     (sheet_behind_other_type, "SHEET_TOO_LARGE"),
+    (sheet_behind_external_rel, "SHEET_TOO_LARGE"),
     (folded_duplicate_sheet, "CORRUPT"),
     (styles_too_many, "STYLES_TOO_LARGE"),
 ]

@@ -36,6 +36,7 @@ KILLERS = [
     badfiles.dot_segment_sheet,
     badfiles.dot_dot_segment_sheet,
     badfiles.sheet_behind_other_type,
+    badfiles.sheet_behind_external_rel,
     badfiles.folded_duplicate_sheet,
     badfiles.xls_inverted_dimensions,
     badfiles.ole_difat_loop,

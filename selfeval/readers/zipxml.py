@@ -266,9 +266,7 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits, keep: dict[str, byte
     shared: set[str] = {"xl/sharedstrings.xml"}
     rels: dict[str, tuple[str, str]] = {}
     for m in _REL_EL.finditer(structure.get("xl/_rels/workbook.xml.rels", b"")):
-        a = _attrs(m.group(1))
-        if a.get("TargetMode", "").lower() == "external":
-            continue
+        a = _attrs(m.group(1))  # TargetMode="External" too: calamine opens a <sheet>'s target regardless
         rels[a.get("Id", "")] = (a.get("Type", ""), a.get("Target", ""))
     labels: dict[str, str] = {}
     for m in _SHEET_EL.finditer(structure["xl/workbook.xml"]):
