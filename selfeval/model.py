@@ -171,8 +171,12 @@ class IndicatorScore:
     band: tuple[float, float] | None = None  # allowed points when the rule yields a band
     # False: the rules could not check this row (no 分值, no target, an unreadable value); `score` is then
     # the declared score, kept as the document states it (未核验), and `unverified_reason` says why
-    verified: bool = True
+    verified: bool = None  # type: ignore[assignment]  # None: derived from the rule ("declared" is not)
     unverified_reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.verified is None:  # built without the rules (a stored card): the rule code says it
+            object.__setattr__(self, "verified", self.rule not in ("declared", "unscored"))
 
 
 @dataclass(frozen=True)
@@ -188,10 +192,20 @@ class Scorecard:
     total: float | None  # None when any part could not be scored, or the weights do not add up
     grade: str | None  # 优 / 良 / 中 / 差; None when the total is not verified
     issues: tuple[Issue, ...]
-    verification: Verification = "verified"
+    verification: Verification = None  # type: ignore[assignment]  # None: derived (see __post_init__)
     verification_reasons: tuple[str, ...] = ()  # Chinese, one per unverified part
-    budget_verified: bool = True  # False: budget_score is the declared one (the rate could not be computed)
+    budget_verified: bool = True  # False: the rate could not be computed (no budget score)
     profile_auto: bool = False  # True: the profile was selected by the form's declared weights
+
+    def __post_init__(self) -> None:
+        if self.verification is None:  # built without the rules (a stored card): derived from its parts
+            if self.total is None:
+                status = "unverified"
+            elif any(not s.verified for s in self.indicators) or self.budget_score is None:
+                status = "partial"
+            else:
+                status = "verified"
+            object.__setattr__(self, "verification", status)
 
     @property
     def verification_label(self) -> str:

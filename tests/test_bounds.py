@@ -123,3 +123,20 @@ def test_years_out_of_range_are_reported_and_not_used(year, code):
     card = score(replace(form, header=replace(form.header, year=year)))
     assert code in {i.code for i in card.issues}
     assert card.total is not None  # the year only dates the deadlines; the seed's rows need none to score
+
+
+def test_a_card_built_without_the_rules_derives_its_verification():
+    """The store rebuilds scorecards from its tables: a kept declared score (rule `declared`) reads as
+    未核验 and the card as 部分核验, never as a confident 已核验."""
+    form = read_bytes(ff.yunnan(), "y.xlsx").forms[0]
+    card = score(form)
+    rebuilt = replace(
+        card,
+        indicators=tuple(
+            type(s)(s.indicator, s.score, s.rule, s.explanation, s.band) for s in card.indicators
+        ),
+        verification=None,
+    )
+    assert [s.verified for s in rebuilt.indicators] == [False] * 5
+    assert rebuilt.verification == "partial"
+    assert replace(rebuilt, total=None, verification=None).verification == "unverified"
