@@ -735,6 +735,25 @@ def sheet_behind_external_rel() -> tuple[str, bytes]:
     )
 
 
+def shared_strings_huge_count() -> tuple[str, bytes]:
+    """uniqueCount="4000000000": calamine reserves that many strings before reading one, and aborts."""
+    sst = f'{_DECL}<sst xmlns="{_NS}" count="1" uniqueCount="4000000000"><si><t>x</t></si></sst>'.encode()
+    rows = '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'
+    return "字符串表.xlsx", _one_sheet(_sheet_xml(rows), shared_strings=sst)
+
+
+_CORNER_ROWS = '<row r="1"><c r="A1"><v>1</v></c></row><row r="20000"><c r="GR20000"><v>1</v></c></row>'
+
+
+def sheets_on_one_part() -> tuple[str, bytes]:
+    """300 <sheet> elements naming one part at the bound: a reader fills 300 x 4 M cells (45 s)."""
+    data = _one_sheet(_sheet_xml(_CORNER_ROWS, "A1:GR20000"))
+    many = "".join(f'<sheet name="S{i}" sheetId="{i + 1}" r:id="rId1"/>' for i in range(300))
+    return "同页.xlsx", _replace_part(
+        data, "xl/workbook.xml", b'<sheet name="Sheet1" sheetId="1" r:id="rId1"/>', many.encode()
+    )
+
+
 def folded_duplicate_sheet() -> tuple[str, bytes]:
     """Two entries that fold to one name: a harmless sheet and a killer beside it."""
     data = _rewired("xl/./worksheets/sheet1.xml", "worksheets/sheet1.xml", _sheet_xml(_KILLER_ROWS))
@@ -935,6 +954,8 @@ CORPUS: list[tuple[Generator, str]] = [
     (dot_dot_segment_sheet, "SHEET_TOO_LARGE"),
     (sheet_behind_other_type, "SHEET_TOO_LARGE"),
     (sheet_behind_external_rel, "SHEET_TOO_LARGE"),
+    (shared_strings_huge_count, "CORRUPT"),
+    (sheets_on_one_part, "CORRUPT"),
     (folded_duplicate_sheet, "CORRUPT"),
     (styles_too_many, "STYLES_TOO_LARGE"),
 ]

@@ -37,6 +37,8 @@ KILLERS = [
     badfiles.dot_dot_segment_sheet,
     badfiles.sheet_behind_other_type,
     badfiles.sheet_behind_external_rel,
+    badfiles.shared_strings_huge_count,
+    badfiles.sheets_on_one_part,
     badfiles.folded_duplicate_sheet,
     badfiles.xls_inverted_dimensions,
     badfiles.ole_difat_loop,

@@ -272,8 +272,13 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits, keep: dict[str, byte
     for m in _SHEET_EL.finditer(structure["xl/workbook.xml"]):
         a = _attrs(m.group(1))
         rid = next((v for k, v in a.items() if k == "id" or k.endswith(":id")), "")
+        if rid in labels:
+            raise _refuse("CORRUPT")  # two sheets on one part: a reader would read it again per sheet
         if rid:
             labels[rid] = a.get("name", "")
+    opened = [_norm(_calamine_name(rels[rid][1])) for rid in labels if rid in rels]
+    if len(set(opened)) < len(opened):
+        raise _refuse("CORRUPT")
     for rid, (rel_type, target) in rels.items():
         kind = rel_type.rsplit("/", 1)[-1].lower()
         if kind in ("worksheet", "dialogsheet") or rid in labels:  # calamine opens what a <sheet> names
@@ -335,6 +340,12 @@ def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> 
                 raise _refuse("CORRUPT")
             return  # images, printer settings, embedded objects: no XML parser reads them
         _check_encoding(first)
+        if (
+            shared
+            and (m := _SST_UNIQUE.search(first, 0, 4096))
+            and int(m.group(1)) > max(16, info.file_size // 5)
+        ):
+            raise _refuse("CORRUPT")  # calamine reserves uniqueCount strings; each takes >= 5 bytes
         if not shared and len(first) >= info.file_size:  # the whole part in one chunk: one C search
             if _DTD_WORD.search(first):
                 raise _refuse("XML_DTD")
@@ -354,6 +365,7 @@ def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> 
         chunks.close()
 
 
+_SST_UNIQUE = re.compile(rb"<(?:" + _PFX + rb":)?sst\b[^>]*?\suniqueCount\s*=\s*[\"']\s*\+?([0-9]{1,20})")
 _XF = re.compile(rb"<(?:" + _PFX + rb":)?xf[\s/>]")
 
 
@@ -382,6 +394,14 @@ def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> bytes:
         return b"".join(parts)
     finally:
         chunks.close()
+
+
+def _calamine_name(target: str) -> str:
+    """The zip entry calamine opens for a workbook relationship's target, as written."""
+    target = target.replace("\\", "/")
+    if target.startswith("/"):
+        return target[1:]
+    return target if target.startswith("xl/") else "xl/" + target
 
 
 def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> bytes | None:
