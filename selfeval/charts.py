@@ -32,6 +32,7 @@ RATE_AXIS_MAX = 200.0  # an absurd rate (1e308 %) is drawn at the edge, not on a
 BUDGET_COLOR, EXECUTED_COLOR = "#B0BEC5", "#B22222"
 WEIGHT_COLOR = "#E0E0E0"
 ROW_HEIGHT = 26  # pixels per bar row on horizontal bar charts
+BUDGET_ROW_HEIGHT = 40  # two-line labels: the name, then 执行 / 预算
 CHROME = 140  # pixels for a chart's title, top legend and x axis
 SERIES_BUDGET, SERIES_EXECUTED = "预算数", "执行数"
 
@@ -84,7 +85,7 @@ def budget_vs_executed(
     projects: pd.DataFrame, title: str = "各项目预算数与执行数（万元）", log: bool | None = None
 ) -> alt.LayerChart:
     """A bullet bar per project, largest budget first: 全年预算数 as a wide grey bar, 全年执行数 as a
-    narrow red bar over it, both in 万元, with "执行 x / 预算 y" printed at the end. When one project
+    narrow red bar over it, both in 万元, each labelled with its name over "执行 x / 预算 y". When one project
     dwarfs the rest (`log` None: decided by `dominated`) the axis is logarithmic (symlog, so that 0
     still draws), and says so.
 
@@ -120,7 +121,18 @@ def budget_vs_executed(
     top = float(df["budget_wan"].max()) if len(df) else 0.0
     # symlog picks almost no ticks by itself: 0, 1, 10, 100, … up to the largest budget
     ticks = [0.0] + [10.0**k for k in range(0, 16) if 10.0**k <= max(top, 1.0) * 1.01] if log else None
-    base = alt.Chart(df).encode(y=alt.Y("project_name:N", sort=order, title=None), tooltip=tooltip)
+    # the name and "执行 x / 预算 y" as a two-line axis label: no text beside the bars, so on a phone
+    # the bars keep the width (amounts span 0.3 to 1,687 万元: the small bars need their figures)
+    df["axis_label"] = df["project_name"] + "\n" + df["label"]
+    df["axis_label"] = df["axis_label"] + df.groupby("axis_label").cumcount().map(lambda n: " " * n)
+    order = df["axis_label"].tolist()
+    y = alt.Y(
+        "axis_label:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(labelExpr="split(datum.label, '\\n')", labelLimit=200, labelLineHeight=14),
+    )
+    base = alt.Chart(df).encode(y=y, tooltip=tooltip)
     budget = (
         base.transform_calculate(series=f"'{SERIES_BUDGET}'")
         .mark_bar(size=18)
@@ -139,11 +151,7 @@ def budget_vs_executed(
         .mark_bar(size=8)
         .encode(x=alt.X("executed_wan:Q", scale=scale), color=alt.Color("series:N", scale=color, title=None))
     )
-    # amounts span 0.3 to 1,687 万元: print them, or the small bars say nothing
-    text = base.mark_text(align="left", dx=4, fontSize=11, color="#374151").encode(
-        x=alt.X("budget_wan:Q", scale=scale), text="label:N"
-    )
-    chart = alt.layer(budget, executed, text, title=title).properties(height=_height(len(order)))
+    chart = alt.layer(budget, executed, title=title).properties(height=_height(len(order), BUDGET_ROW_HEIGHT))
     return _configured(chart)
 
 

@@ -42,24 +42,25 @@ def assert_cjk_font(s: dict) -> None:
 def test_budget_vs_executed_sorts_by_budget_and_draws_wan():
     s = spec(charts.budget_vs_executed(PROJECTS, log=False))
     assert_cjk_font(s)
-    budget, executed, text = s["layer"]
-    assert budget["encoding"]["y"]["field"] == "project_name"
-    assert budget["encoding"]["y"]["sort"] == [
+    budget, executed = s["layer"]
+    assert budget["encoding"]["y"]["field"] == "axis_label"
+    assert [label.split("\n")[0] for label in budget["encoding"]["y"]["sort"]] == [
         "全区行政事业单位工会经费",
         "劳模管理",
         "疫情防控",
         "党组织建设",
     ]
+    assert "split(datum.label" in budget["encoding"]["y"]["axis"]["labelExpr"]  # two lines
     assert budget["encoding"]["x"]["field"] == "budget_wan"
     assert budget["encoding"]["x"]["title"] == "万元"
     assert executed["encoding"]["x"]["field"] == "executed_wan"
     assert budget["mark"]["size"] > executed["mark"]["size"]  # a bullet: executed drawn inside budget
     assert budget["encoding"]["color"]["scale"]["domain"] == ["预算数", "执行数"]
-    assert text["encoding"]["text"]["field"] == "label"
     data = {r["project_name"]: r for r in rows(s)}
     assert data["劳模管理"]["budget_wan"] == 35.0
     assert data["劳模管理"]["executed_wan"] == 34.52
     assert data["全区行政事业单位工会经费"]["label"] == "执行 1,687.22 / 预算 1,687.22"
+    assert data["党组织建设"]["axis_label"] == "党组织建设\n执行 0.36 / 预算 3.00"
     assert data["党组织建设"]["executed_wan"] == 0.36
 
 
