@@ -218,3 +218,39 @@ def test_sichuan_form_without_scores_and_without_blank_cells_is_refused():
     result = read_bytes(text_layouts.to_bar_dump(without_scores(SICHUAN_WEB)).encode(), "sc.txt")
     assert result.forms == ()
     assert [p.code for p in result.problems if p.severity == "error"] == ["TEXT_AMBIGUOUS"]
+
+
+def test_row_per_line_pipe_tables_with_a_row_shuffled_never_misplace_a_number():
+    """A pipe table one row per line with one row's cells shuffled or one cell moved: refused, or
+    every number read is the published one or missing (the row said to be unreadable)."""
+    import random
+
+    rng = random.Random(5)
+    sources = [EXPECTED[f][0] for f in EXPECTED if f != "sichuan_web"] + variants.split_forms(
+        variants.seed_text()
+    )
+    outcomes = {"exact": 0, "refused": 0, "other": 0}
+    for _ in range(80):
+        text = rng.choice(sources)
+        (original,) = read_bytes(text.encode(), "t.txt").forms
+        lines = text_layouts.to_row_pipes(text).split("\n")
+        at = rng.choice([i for i, line in enumerate(lines) if line.count("|") > 4])
+        cells = [c.strip() for c in lines[at].strip().rstrip("|").split("|")]
+        if rng.random() < 0.5:
+            rng.shuffle(cells)
+        else:
+            cells.insert(rng.randrange(len(cells)), cells.pop(rng.randrange(len(cells))))
+        lines[at] = " | ".join(cells) + " |"
+        result = read_bytes("\n".join(lines).encode(), "t.txt")
+        if not result.forms:
+            assert [p for p in result.problems if p.severity == "error"]
+            outcomes["refused"] += 1
+            continue
+        got, want = numbers(result.forms[0]), numbers(original)
+        if got == want:
+            outcomes["exact"] += 1
+            continue
+        flagged = [i for i in result.forms[0].issues if i.severity == "error"]
+        assert flagged or consistent(got, want), lines[at]
+        outcomes["other"] += 1
+    assert outcomes["exact"] and outcomes["refused"]

@@ -86,8 +86,11 @@ def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
         return [Grid(source, sheet, tuple(rows), tuple(problems))]
     rows = []
     csv_mode = _is_csv(lines)
+    piped_lines: set[int] = set()
     for number, parts in _records(text, lines):
         piped = not csv_mode and "\t" not in lines[number - 1] and "|" in lines[number - 1]
+        if piped:
+            piped_lines.add(number)
         # a pipe row keeps its empty cells (Cell text ""): their places are evidence for regrouping;
         # the Grid itself holds only the filled ones
         cells = tuple(
@@ -107,14 +110,19 @@ def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
         tokens = [c for r in chunk for c in r]
         filled = [kept for row in chunk if (kept := tuple(c for c in row if c.text))]
         if not _needs_regroup(chunk):
-            if any(not c.text for c in tokens):
-                # a pipe table whose rows left out the cells merged down from the rows above: read
-                # by evidence when that gives one reading, else as printed for the recogniser
+            if any(c.row in piped_lines for c in tokens):
+                # a pipe table whose rows may have left out the cells merged down from the rows
+                # above: read by evidence when that gives one reading; when it gives two, as printed
+                # for the recogniser; when the cells fit the header in no order, refused
                 try:
                     out.extend(regroup(tokens, by_line=True))
                     continue
-                except StreamRefused:
-                    pass
+                except StreamRefused as refused:
+                    if refused.code == "TEXT_ORDER_LOST":
+                        problems.append(
+                            issue(refused.code, Loc(sheet, refused.line), why=refused.why, text=refused.text)
+                        )
+                        continue
             out.extend(filled)
             continue
         try:

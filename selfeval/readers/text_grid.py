@@ -112,7 +112,7 @@ def indicator_table(b: Builder, cells: list[Cell], i: int) -> int:
         # a row may lack its name only under a satisfaction level (a 满意度 row whose name disappears,
         # domain.md §6); elsewhere a missing name means the cells moved
         nameless = any("满意度" in key_of(lv) for lv in levels)
-        records = split_records(data_fields, data, name_optional=nameless) if data else []
+        records = split_records(data_fields, data, nameless, one_line=b.by_line) if data else []
         all_records += records
         first = True
         for record in records or [{}]:
@@ -170,22 +170,42 @@ def _total(
     options = _total_options(fields, cells[i + 1 : j])
     if not options:
         options = _total_options(fields, without_empties(cells[i + 1 : j]))
+    if not options:
+        why = "总分行的数值与分值、得分两列对不上"
+        raise StreamRefused("TEXT_ORDER_LOST", cells[i].row, snippet(cells[i:j]), why)
+    sums = _sums(b, records)
     if len(options) > 1:
-        sums = _sums(b, records)
-        options = [
-            m
-            for m in options
-            if all(
-                f == "reason" or is_placeholder(c.text) or _near(points(c.text), sums.get(f))
-                for f, c in m.items()
-            )
-        ]
+        options = [m for m in options if _agrees(m, sums)]
+    elif not _agrees(options[0], sums) and _swapped_agrees(options[0], sums):
+        why = "总分行的分值与得分对调后才与各行合计相符"
+        raise StreamRefused("TEXT_ORDER_LOST", cells[i].row, snippet(cells[i:j]), why)
     if len(options) != 1:
         why = "总分行的数值无法确定是分值还是得分"
         raise StreamRefused("TEXT_AMBIGUOUS", cells[i].row, snippet(cells[i:j]), why)
+    declared = points(options[0]["weight"].text) if "weight" in options[0] else None
+    if declared is not None and "weight" in sums and abs(sums["weight"] - declared) > 20:
+        # published forms miss by a few points (weights summing to 110); this far off, a weight
+        # and another number of some row changed places
+        why = f"各行分值合计 {sums['weight']:g} 与总分行分值 {declared:g} 相差过大，单元格可能错位"
+        raise StreamRefused("TEXT_ORDER_LOST", cells[i].row, snippet(cells[i:j]), why)
     placed = [Cell(c.text, c.row, cols[f]) for f, c in options[0].items() if c.text.strip()]
     b.emit([Cell(cells[i].text, cells[i].row, 1), *sorted(placed, key=lambda c: c.col)])
     return j
+
+
+def _agrees(mapping: dict[str, Cell], sums: dict[str, float]) -> bool:
+    """Every number of the 总分 row equals the sum the form gives for its column."""
+    return all(
+        f == "reason" or is_placeholder(c.text) or _near(points(c.text), sums.get(f))
+        for f, c in mapping.items()
+    )
+
+
+def _swapped_agrees(mapping: dict[str, Cell], sums: dict[str, float]) -> bool:
+    if "weight" not in mapping or "score" not in mapping:
+        return False
+    swapped = {**mapping, "weight": mapping["score"], "score": mapping["weight"]}
+    return all(f in sums for f in ("weight", "score")) and _agrees(swapped, sums)
 
 
 def _total_options(fields: list[str], values: list[Cell]) -> list[dict[str, Cell]]:
@@ -194,6 +214,10 @@ def _total_options(fields: list[str], values: list[Cell]) -> list[dict[str, Cell
     if len(values) <= len(fields):
         for chosen in combinations(fields, len(values)):
             mapping = dict(zip(chosen, values, strict=True))
+            weight = points(mapping["weight"].text) if "weight" in mapping else None
+            score = points(mapping["score"].text) if "score" in mapping else None
+            if weight is not None and score is not None and score > weight + 1e-9:
+                continue  # a total above its weight: not this placement
             if all(_total_fits(f, c.text) for f, c in mapping.items()):
                 options.setdefault(printed(mapping), mapping)
     return list(options.values())

@@ -93,10 +93,10 @@ def _funds_fits(field: str, text: str, placed: dict[str, str]) -> bool:
         return value is not None and 0 < value <= 30 and value == int(value)
     if field == "rate":
         return _percent(text) is not None
-    if field == "score":
+    if field == "score":  # at most the budget block's weight, itself at most 30
         value = points(text)
         weight = points(placed.get("weight", "")) if "weight" in placed else None
-        return value is not None and value >= 0 and (weight is None or value <= weight + 1e-9)
+        return value is not None and 0 <= value <= 30 and (weight is None or value <= weight + 1e-9)
     return False
 
 
@@ -328,6 +328,18 @@ def _records(fields: list[str], cells: list[Cell], name_optional: bool) -> list[
     for chosen in combinations(fields, len(cells)):
         if "name" not in chosen and not name_optional:
             continue
+        texts = {f: c.text.strip() for f, c in zip(chosen, cells, strict=True)}
+        if texts.get("name") in ("不适用", "/", "／") and any(
+            points(texts.get(f, "")) not in (None, 0) for f in ("weight", "score")
+        ):
+            continue  # a 不适用 row weighs 0 and scores 0 (domain.md §3)
+        named = any(f == "name" and c.text.strip() for f, c in zip(chosen, cells, strict=True))
+        if not named and not name_optional:
+            continue  # a blank in the name column is no name
+        if not named and not any(
+            f in ("target", "actual") and c.text.strip() for f, c in zip(chosen, cells, strict=True)
+        ):
+            continue  # a row without its name still says what it measures
         if scored and not any(
             f in scored and not is_placeholder(c.text) for f, c in zip(chosen, cells, strict=True)
         ):
@@ -344,27 +356,31 @@ def _records(fields: list[str], cells: list[Cell], name_optional: bool) -> list[
     return found
 
 
-def split_records(fields: list[str], cells: list[Cell], name_optional: bool) -> list[dict[str, Cell]]:
+def split_records(
+    fields: list[str], cells: list[Cell], name_optional: bool, one_line: bool = False
+) -> list[dict[str, Cell]]:
     """The one way to cut `cells` into indicator rows; refused when there is none or more than one.
 
     Empty cells the text kept are evidence of position and are tried first; when they do not fit
     (blank merged cells also leave them), the reading is made from the non-empty cells alone."""
     try:
-        return _split_records(fields, cells, name_optional)
+        return _split_records(fields, cells, name_optional, one_line)
     except StreamRefused as refused:
         if refused.code != "TEXT_ORDER_LOST":
             raise
         for fewer in (_without_trailing_empties(cells), without_empties(cells)):
             if fewer and len(fewer) < len(cells):
                 try:
-                    return _split_records(fields, fewer, name_optional)
+                    return _split_records(fields, fewer, name_optional, one_line)
                 except StreamRefused as again:
                     if again.code != "TEXT_ORDER_LOST":
                         raise
         raise
 
 
-def _split_records(fields: list[str], cells: list[Cell], name_optional: bool) -> list[dict[str, Cell]]:
+def _split_records(
+    fields: list[str], cells: list[Cell], name_optional: bool, one_line: bool
+) -> list[dict[str, Cell]]:
     n = len(cells)
     # parses[i]: up to two readings of cells[i:], each a list of rows
     parses: list[list[list[dict[str, Cell]]]] = [[] for _ in range(n + 1)]
@@ -373,7 +389,10 @@ def _split_records(fields: list[str], cells: list[Cell], name_optional: bool) ->
         for length in range(1, min(len(fields), n - i) + 1):
             if not parses[i + length]:
                 continue
-            for record in _records(fields, cells[i : i + length], name_optional and i == 0):
+            piece = cells[i : i + length]
+            if one_line and piece[0].row != piece[-1].row:
+                break  # a table row of a pipe table is one line of the text
+            for record in _records(fields, piece, name_optional and i == 0):
                 for rest in parses[i + length]:
                     parses[i].append([record, *rest])
                     if len(parses[i]) > 1:

@@ -43,6 +43,8 @@ class Builder:
         self.phase = "top"  # top -> funds -> goals -> grid
         self.funds_prefix: Cell | None = None
         self.total_funds: dict[str, Cell] = {}
+        self.funds_header_at = -1  # index in rows of the funds header row
+        self.by_line = False  # the text's lines are the table's rows (a pipe table): a row never spans two
 
     def flush(self) -> None:
         if self.current:
@@ -62,6 +64,7 @@ def regroup(cells: list[Cell], by_line: bool = False) -> list[Row]:
     by_line: the text kept its rows outside the tables (a pipe table), so the header block and the
     goals keep their lines as rows; only the funds and indicator tables are rebuilt."""
     b = Builder()
+    b.by_line = by_line
     i, n = 0, len(cells)
     while i < n:
         cell = cells[i]
@@ -85,6 +88,8 @@ def regroup(cells: list[Cell], by_line: bool = False) -> list[Row]:
                 title = b.current[-1] if b.current and _is_funds_title(key_of(b.current[-1])) else None
                 if title is not None:
                     b.current.pop()  # the table's label goes into the header row, where its (10分) is read
+                elif j < n and _is_funds_title(key_of(cells[j])):
+                    title, j = cells[j], j + 1  # the label printed after the column words
                 b.flush()
                 # the label column's header goes on its own row above: it names no figure, and its
                 # 万元 stays beside the table where the unit is looked for
@@ -94,8 +99,19 @@ def regroup(cells: list[Cell], by_line: bool = False) -> list[Row]:
                     + [Cell(c.text, c.row, _FUNDS_COL0 + k) for c, f, k in run if f not in ("label", "other")]
                 )
                 b.funds_fields = fields
+                b.funds_header_at = len(b.rows) - 1
                 b.phase = "funds"
                 i = j
+                continue
+        if b.phase == "funds" and "万元" in key and len(key) <= 20 and vocab.funds_row_label(key) is None:
+            # a unit said inside the funds table (单位：万元 under the header): kept with the header,
+            # where the unit is read, never lost into a row of its own
+            header = b.rows[b.funds_header_at]
+            if not key.startswith("项目资金") and all(c.col != 2 for c in header):
+                b.rows[b.funds_header_at] = sorted(
+                    [*header, Cell(cell.text, cell.row, 2)], key=lambda c: c.col
+                )
+                i += 1
                 continue
         if key.startswith("项目资金") and vocab.funds_row_label(key) is None and b.phase in ("top", "funds"):
             b.flush()
@@ -109,7 +125,11 @@ def regroup(cells: list[Cell], by_line: bool = False) -> list[Row]:
             if b.phase != "funds":
                 raise StreamRefused("TEXT_ORDER_LOST", cell.row, cell.text, "资金行出现在资金表头之前")
             j = i + 1
-            while j < n and not _ends_funds_row(key_of(cells[j])):
+            while (
+                j < n
+                and not _ends_funds_row(key_of(cells[j]))
+                and not (b.by_line and cells[j].row != cell.row)
+            ):
                 j += 1
             values = cells[i + 1 : j]
             if label == "unknown":  # a sub-row we have no name for (财政专户管理资金): kept as printed
@@ -214,11 +234,13 @@ def _unlabelled_funds_row(b: Builder, cells: list[Cell], i: int) -> int:
     anywhere else, or followed by a label they may belong to, the order of the cells was lost."""
     n = len(cells)
     j = i
-    while j < n and not _ends_funds_row(key_of(cells[j])):
+    while (
+        j < n and not _ends_funds_row(key_of(cells[j])) and not (b.by_line and cells[j].row != cells[i].row)
+    ):
         j += 1
     values = cells[i:j]
     first_row = b.rows and b.rows[-1] and b.rows[-1][0].col >= _FUNDS_COL0 and b.total_like is None
-    followed = j < n and len(key_of(cells[j])) <= 20 and vocab.funds_row_label(key_of(cells[j]))
+    followed = _total_label_ahead(cells, j)
     if not first_row or followed:
         why = "资金表的数值不在任何资金行名称之后"
         raise StreamRefused("TEXT_ORDER_LOST", cells[i].row, snippet(values), why)
@@ -232,6 +254,17 @@ def _unlabelled_funds_row(b: Builder, cells: list[Cell], i: int) -> int:
         )
     )
     return j
+
+
+def _total_label_ahead(cells: list[Cell], j: int) -> bool:
+    """A 年度资金总额 label further on in the funds table: the figures before it lost their place."""
+    for cell in cells[j:]:
+        key = key_of(cell)
+        if vocab.is_goal_label(key) or key in vocab.INDICATOR_HEADER_FIRST or vocab.is_title(key):
+            return False
+        if len(key) <= 20 and vocab.funds_row_label(key) == "total":
+            return True
+    return False
 
 
 def _numbered(row: list[Cell]):
@@ -267,11 +300,32 @@ def _funds_header(cells: list[Cell], i: int):
     fields = [f for _, f in found if f != "label"]
     if not {"annual_budget", "executed"} <= set(fields) or len(set(fields)) != len(fields):
         return None
+    if not _canonical_funds_order(fields):
+        why = "资金表头各列的顺序不合常规（预算数、执行数在前，执行率、分值其次，得分在后）"
+        raise StreamRefused("TEXT_ORDER_LOST", cells[i].row, snippet([c for c, _ in found]), why)
     run, k = [], 0
     for c, f in found:
         run.append((c, f, k))
         k += f != "label"
     return run, fields, j
+
+
+_FUNDS_RANK = {
+    "initial_budget": 0,
+    "annual_budget": 1,
+    "executed": 2,
+    "weight": 3,
+    "rate": 3,
+    "score": 4,
+    "other": 5,
+}
+
+
+def _canonical_funds_order(fields: list[str]) -> bool:
+    """年初预算数, 全年预算数, 全年执行数, then 执行率 and 分值 (either first), then 得分, as every
+    template prints them: a funds header in another order was flattened out of order."""
+    ranks = [_FUNDS_RANK.get(f, 5) for f in fields]
+    return ranks == sorted(ranks)
 
 
 def _is_funds_title(key: str) -> bool:
