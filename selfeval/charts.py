@@ -117,7 +117,7 @@ def budget_vs_executed(
         alt.Tooltip("executed_wan:Q", title="全年执行数（万元）", format=",.2f"),
     ]
     scale = alt.Scale(type="symlog", constant=1) if log else alt.Scale()
-    axis_title = "万元（对数刻度：相差悬殊的金额都能看清）" if log else "万元"
+    axis_title = "万元（对数刻度）" if log else "万元"
     top = float(df["budget_wan"].max()) if len(df) else 0.0
     # symlog picks almost no ticks by itself: 0, 1, 10, 100, … up to the largest budget
     ticks = [0.0] + [10.0**k for k in range(0, 16) if 10.0**k <= max(top, 1.0) * 1.01] if log else None
