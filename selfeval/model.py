@@ -177,6 +177,8 @@ class IndicatorScore:
     def __post_init__(self) -> None:
         if self.verified is None:  # built without the rules (a stored card): the rule code says it
             object.__setattr__(self, "verified", self.rule not in ("declared", "unscored"))
+            if not self.verified and not self.unverified_reason:
+                object.__setattr__(self, "unverified_reason", self.explanation.removeprefix("未核验："))
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,13 @@ class Scorecard:
             else:
                 status = "verified"
             object.__setattr__(self, "verification", status)
+            if not self.verification_reasons:
+                reasons = tuple(
+                    f"{s.indicator.name or s.indicator.level2 or '指标'}：{s.unverified_reason}"
+                    for s in self.indicators
+                    if not s.verified
+                )
+                object.__setattr__(self, "verification_reasons", reasons)
 
     @property
     def verification_label(self) -> str:

@@ -139,4 +139,6 @@ def test_a_card_built_without_the_rules_derives_its_verification():
     )
     assert [s.verified for s in rebuilt.indicators] == [False] * 5
     assert rebuilt.verification == "partial"
+    assert rebuilt.indicators[0].unverified_reason.startswith("本行未列分值")
+    assert rebuilt.verification_reasons[0].startswith("培训人次：本行未列分值")
     assert replace(rebuilt, total=None, verification=None).verification == "unverified"
