@@ -34,16 +34,35 @@ def _report_problems(problems, path: Path, prefix: str = "") -> bool:
     return bool(errors)
 
 
+def _read_checked(path: Path) -> tuple[bytes | None, tuple[Issue, ...]]:
+    """The file's bytes, or why not (an error Issue): the size is checked with stat before anything is
+    read, so a 3 GB file is refused in Chinese without being loaded; an OS error stays this file's."""
+    from selfeval.messages import READING
+    from selfeval.readers.limits import DEFAULT_LIMITS, refuse, size_text
+
+    try:
+        if not path.is_file():
+            return None, (Issue("FILE_MISSING", "error", str(path), "文件不存在或不是普通文件。"),)
+        size = path.stat().st_size
+        if size > DEFAULT_LIMITS.max_bytes:
+            refusal = refuse("TOO_LARGE", size=size_text(size), limit=size_text(DEFAULT_LIMITS.max_bytes))
+            return None, (Issue(refusal.code, "error", path.name, refusal.message),)
+        return path.read_bytes(), ()
+    except (OSError, MemoryError) as exc:
+        message = READING["FILE_UNREADABLE"].format(error=type(exc).__name__)
+        return None, (Issue("FILE_UNREADABLE", "error", path.name, message),)
+
+
 def _score_paths(paths: Sequence[str], profile) -> tuple[list, bool]:
     """Read and score every file (folders expanded); (scorecards, whether any file failed)."""
     from selfeval.ingest import score_bytes
 
     cards, failed = [], False
     for path in expand(paths):
-        if path.is_file():
-            found, problems, _ = score_bytes(path.read_bytes(), path.name, profile)
-        else:
-            found, problems = (), (Issue("FILE_MISSING", "error", str(path), "文件不存在或不是普通文件。"),)
+        data, problems = _read_checked(path)
+        found = ()
+        if data is not None:
+            found, problems, _ = score_bytes(data, path.name, profile)
         failed |= _report_problems(problems, path)
         cards.extend(found)
     return cards, failed
@@ -102,7 +121,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     profile = profile_for(args.profile)
     store = open_seeded_store(args.db, seed=False)
     files = [os.fspath(path) for path in expand(args.paths)]  # strings: ~100 bytes a file
-    contents = ((Path(f).name, Path(f).read_bytes() if Path(f).is_file() else b"") for f in files)
+    refused: dict[str, tuple[Issue, ...]] = {}  # files not read (too large, missing, OS error)
+
+    def contents() -> Iterator[tuple[str, bytes]]:
+        for f in files:
+            data, problems = _read_checked(Path(f))
+            if data is None:
+                refused[f] = problems
+            yield Path(f).name, data or b""
+
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1) if len(files) >= 100 else 1
     # the modules' objects never die: out of the cycle collector's sight, its rescans stay small
     gc.collect()
@@ -111,7 +138,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     unreadable: list[tuple[str, tuple]] = []
     outcomes = iter_ingest(
         store,
-        contents,
+        contents(),
         profile,
         origin="import",
         jobs=jobs,
@@ -121,8 +148,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         for path, outcome in zip(files, outcomes, strict=True):
             stored += len(outcome.stored)
             duplicates += len(outcome.duplicates)
-            if outcome.problems:
-                unreadable.append((path, outcome.problems))
+            problems = refused.pop(path, None) or outcome.problems
+            if problems:
+                unreadable.append((path, problems))
     finally:
         gc.unfreeze()
     for path, problems in unreadable:

@@ -141,3 +141,22 @@ def test_folder_argument(tmp_path):
     (tmp_path / "ignore.png").write_bytes(b"\x89PNG")
     proc = run("score", str(tmp_path))
     assert proc.returncode == 0 and len(proc.stdout.strip().split("\n")) == 13
+
+
+def _address_space_2_5_gb() -> None:
+    """A child that would read a 3 GB file whole fails (MemoryError) instead of using the box's memory."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2_500_000_000, 2_500_000_000))
+
+
+def test_a_huge_file_is_refused_by_its_size_before_reading_and_the_rest_is_scored(tmp_path):
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as f:
+        f.truncate(3 * 1024**3)  # sparse: costs no disk
+    (tmp_path / "ok.txt").write_bytes(SEED.read_bytes())
+    proc = run("score", str(tmp_path), preexec_fn=_address_space_2_5_gb)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr
+    assert "huge.txt" in proc.stderr and "文件过大" in proc.stderr and "上限为 20 MB" in proc.stderr
+    assert len(proc.stdout.strip().split("\n")) == 13  # ok.txt is still scored

@@ -51,6 +51,34 @@ def test_import_reports_stored_duplicates_and_unreadable(db, tmp_path):
     assert again.returncode == 0 and "已保存 0 个自评表，重复 13 个" in again.stdout
 
 
+def test_import_refuses_a_huge_file_by_its_size_and_stores_the_others(db, tmp_path):
+    """A 3 GB (sparse) file is refused in Chinese from its size, never read: the child's address space
+    is 2.5 GB, so reading it whole would be a MemoryError; the good file in the same folder is stored."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2_500_000_000, 2_500_000_000))
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with (folder / "huge.txt").open("wb") as f:
+        f.truncate(3 * 1024**3)
+    (folder / "ok.txt").write_bytes(SEED.read_bytes())
+    proc = subprocess.run(
+        [sys.executable, "-m", "selfeval", "import", str(folder), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "SELFEVAL_DB": str(db)},
+        timeout=180,
+        preexec_fn=limit,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and "MemoryError" not in proc.stderr
+    assert "huge.txt" in proc.stderr and "文件过大" in proc.stderr
+    assert "已保存 13 个自评表，重复 0 个，无法读取的文件 1 个" in proc.stdout
+
+
 def test_export_from_the_store_and_backup_restore(db, tmp_path):
     assert run("import", str(SEED), db=db).returncode == 0
     out = tmp_path / "out"
