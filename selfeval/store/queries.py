@@ -39,10 +39,10 @@ class Queries:
             return "TRUE", []
         clause, params = unit_clause(self._units, "c.unit")
         return (
-            f"""EXISTS (SELECT 1 FROM current_forms c WHERE {clause} AND (c.submission_id = {alias}.id
-                OR ({alias}.project_code <> '' AND c.project_code = {alias}.project_code
-                    AND c.year = {alias}.year)))""",
-            params,
+            f"""(EXISTS (SELECT 1 FROM current_forms c WHERE c.submission_id = {alias}.id AND {clause})
+                OR ({alias}.project_code <> '' AND EXISTS (SELECT 1 FROM current_forms c
+                    WHERE c.project_code = {alias}.project_code AND c.year = {alias}.year AND {clause})))""",
+            params + params,
         )
 
     def _require_unrestricted(self, what: str) -> None:

@@ -157,6 +157,8 @@ class _Batch:
     check: Callable[[Any, Head | None], tuple[str | None, bool]]
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in ALL_WRITTEN})
     seen: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    superseded: list[int] = field(default_factory=list)  # stored versions no longer current
+    _rows_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, u: Upload, prepared: list[_Prepared], existing: dict[int, int], offset: int) -> SaveResult:
         refused = []
@@ -203,6 +205,11 @@ class _Batch:
                             "transferred_at": self.now,
                         }
                     )
+            if head is not None:  # the version it replaces is current no more
+                if head.submission_id in self._rows_by_id:
+                    self._rows_by_id[head.submission_id]["is_current"] = False
+                else:
+                    self.superseded.append(head.submission_id)
             if h.project_code:
                 self.heads[(h.project_code, h.year)] = Head(sid, p.content_hash, h.unit)
             self.tables["submissions"].append(
@@ -221,8 +228,10 @@ class _Batch:
                     "year": h.year,
                     "form_json": p.form_json,
                     "content_hash": p.content_hash,
+                    "is_current": True,
                 }
             )
+            self._rows_by_id[sid] = self.tables["submissions"][-1]
             for table, rows in p.rows.items():
                 self.tables[table].extend({"submission_id": sid, **row} for row in rows)
         return SaveResult(tuple(stored), tuple(duplicates), tuple(new_versions), (), tuple(transfers))

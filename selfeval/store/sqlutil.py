@@ -86,4 +86,5 @@ ARROW_SQL_TYPES = {
     pa.float64(): "DOUBLE PRECISION",
     pa.string(): "VARCHAR",
     pa.timestamp("us"): "TIMESTAMP",
+    pa.bool_(): "BOOLEAN",
 }

@@ -32,6 +32,20 @@ from selfeval.store.review import record_event, record_versions
 from selfeval.store.rows import Head, _Batch, _prepare, _Prepared
 from selfeval.store.schema import ALL_WRITTEN, COLUMNS, I64, STR, TABLES
 from selfeval.store.sqlutil import now
+from selfeval.textnorm import code_key, norm_year
+
+
+def _canonical(sc: Scorecard) -> Scorecard:
+    """The scorecard with its project code and year as the store keys them: one spelling of a code
+    (NFKC, no invisible characters, digits of any script as ASCII) so a look-alike of another unit's
+    code is that unit's project — refused, never a second project that reads the same."""
+    h = sc.form.header
+    code, year = code_key(h.project_code), norm_year(h.year)
+    if (code, year) == (h.project_code, h.year):
+        return sc
+    header = dataclasses.replace(h, project_code=code, year=year)
+    return dataclasses.replace(sc, form=dataclasses.replace(sc.form, header=header))
+
 
 _KEYS_SCHEMA = pa.schema([("i", I64), ("sha256", STR), ("sheet", STR), ("project_code", STR), ("year", STR)])
 
@@ -83,7 +97,7 @@ class Writes:
         for u in uploads:
             file_sha = hashlib.sha256(u.data).hexdigest() if u.data is not None else None
             size = len(u.data) if u.data is not None else None
-            prepared.append([_prepare(sc, file_sha, size) for sc in u.scorecards])
+            prepared.append([_prepare(_canonical(sc), file_sha, size) for sc in u.scorecards])
         flat = [p for group in prepared for p in group]
         if not flat:
             return [SaveResult((), ()) for _ in uploads]
@@ -116,6 +130,7 @@ class Writes:
             for u, group in zip(uploads, prepared, strict=True):
                 results.append(batch.add(u, group, existing, offset))
                 offset += len(group)
+            self._supersede(db, batch.superseded)
             for table in ALL_WRITTEN:
                 self._insert_rows(db, table, batch.tables[table])
             if batch.tables["submissions"]:
@@ -137,15 +152,23 @@ class Writes:
         )
 
     @staticmethod
+    def _supersede(db: Any, ids: Sequence[int]) -> None:
+        """Clear the current flag of the versions a write replaces (before the new ones go in:
+        PostgreSQL's unique index allows one current version per project and year)."""
+        for start in range(0, len(ids), 1000):
+            chunk = [int(i) for i in ids[start : start + 1000]]
+            marks = ", ".join("?" for _ in chunk)
+            db.execute(f"UPDATE submissions SET is_current = FALSE WHERE id IN ({marks})", chunk)
+
+    @staticmethod
     def _heads(db: Any, wanted: str, params: Sequence[Any] = ()) -> dict[tuple[str, str], Head]:
-        """The current version (id, content hash, unit) of the projects and years `wanted` selects:
-        the highest id of each, found by key columns only."""
+        """The current version (id, content hash, unit) of the projects and years `wanted` selects,
+        by the current flag and key columns only (never the stored form)."""
         rows = db.execute(
             f"""SELECT s.project_code, s.year, s.id, s.content_hash, f.unit
                 FROM submissions s JOIN forms f ON f.submission_id = s.id
-                WHERE s.id IN (SELECT MAX(s2.id) FROM submissions s2
-                               JOIN ({wanted}) k ON s2.project_code = k.project_code AND s2.year = k.year
-                               GROUP BY s2.project_code, s2.year)""",
+                JOIN ({wanted}) k ON s.project_code = k.project_code AND s.year = k.year
+                WHERE s.is_current AND s.project_code <> ''""",
             params,
         )
         return {(code, year): Head(sid, content, unit or "") for code, year, sid, content, unit in rows}
@@ -231,11 +254,19 @@ class Writes:
                 raise AccessDenied(reason)
             new_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions")[0][0]
             stamp = now()
+            if head is not None:
+                self._supersede(db, [head.submission_id])
             for table in TABLES:
                 cols = [c for c, _ in COLUMNS[table]]
                 if table == "submissions":
                     key, params = "id", [new_id, stamp, submitted_by]
-                    override = {"id": "?", "submitted_at": "?", "submitted_by": "?", "origin": "'editor'"}
+                    override = {
+                        "id": "?",
+                        "submitted_at": "?",
+                        "submitted_by": "?",
+                        "origin": "'editor'",
+                        "is_current": "TRUE",
+                    }
                 else:
                     key, params = "submission_id", [new_id]
                     override = {"submission_id": "?"}
