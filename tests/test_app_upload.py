@@ -12,9 +12,7 @@ from selfeval.template import write_template
 from tests.app_support import (
     SEED,
     app_store,
-    download_bytes,
     fresh_app_db,
-    media_spy,
     metrics,
     run_app,
     seed_card,
@@ -23,7 +21,6 @@ from tests.app_support import (
 from views import _ui
 
 app_db = pytest.fixture(fresh_app_db, name="app_db")
-media = pytest.fixture(media_spy, name="media")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -35,7 +32,7 @@ def _upload(at, *files):
     return at.run()
 
 
-def test_upload_scores_the_seed_workbook(app_db, media):
+def test_upload_scores_the_seed_workbook(app_db, deferred):
     at = run_app("upload")
     assert any("请上传自评表文件或粘贴内容" in i.value for i in at.info)
     at = _upload(at, ("劳模管理.xlsx", seed_workbook("劳模管理")))
@@ -54,9 +51,73 @@ def test_upload_scores_the_seed_workbook(app_db, media):
     from selfeval.readers import read_bytes
 
     key = next(b.key for b in at.get("download_button") if b.key.startswith("dl_"))
-    back = read_bytes(download_bytes(at, key, media), "模板.xlsx")
+    back = read_bytes(_deferred_bytes(at, key, deferred), "模板.xlsx")
     assert [f.header.project_name for f in back.forms] == ["劳模管理"]
     assert back.forms[0].declared_total == 99.86
+
+
+@pytest.fixture(name="deferred")
+def deferred_spy(monkeypatch):
+    """file id -> callable of every download written on click (data=callable), and the number of
+    templates written (selfeval.template.write_template calls) in templates["n"]."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    import selfeval.template
+
+    seen: dict = {"templates": 0}
+    original_add, original_write = MediaFileManager.add_deferred, selfeval.template.write_template
+
+    def add(self, data_callable, *args, **kwargs):
+        file_id = original_add(self, data_callable, *args, **kwargs)
+        seen[file_id] = data_callable
+        return file_id
+
+    def write(*args, **kwargs):
+        seen["templates"] += 1
+        return original_write(*args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add)
+    monkeypatch.setattr(selfeval.template, "write_template", write)
+    return seen
+
+
+def _deferred_bytes(at, key: str, deferred: dict) -> bytes:
+    """What a download button written on click hands over: its callable, run as a click runs it."""
+    button = next(b for b in at.get("download_button") if b.key == key)
+    assert button.proto.deferred_file_id and not button.proto.url  # nothing written before the click
+    return deferred[button.proto.deferred_file_id]()
+
+
+def test_six_hundred_forms_render_a_bounded_page_with_a_summary_of_all(app_db, deferred):
+    """A text of 611 forms (the seed's 13, 47 times): the summary lists every form, the detail shows one
+    page of upload.PAGE_SIZE forms, and no template is written until its download is clicked."""
+    from views import upload
+
+    text = "\n\n".join([SEED.read_text(encoding="utf-8")] * 47)
+    at = _upload(run_app("upload"), ("many.txt", text.encode("utf-8")))
+    assert not at.exception
+    assert any("识别出 **611** 张自评表" in m.value for m in at.markdown)
+    summary = at.dataframe[0].value
+    assert len(summary) == 611 and summary["序号"].tolist() == list(range(1, 612))
+    assert {"项目名称", "项目编码", "计算总分", "等级", "错误"} <= set(summary.columns)
+    forms = [e for e in at.expander if " 分（" in e.label]
+    assert len(forms) == upload.PAGE_SIZE
+    assert len(at.expander) <= 3 * upload.PAGE_SIZE  # each form's issue groups included
+    buttons = [b for b in at.get("download_button") if b.key.startswith("dl_")]
+    assert len(buttons) == upload.PAGE_SIZE
+    assert all(b.proto.deferred_file_id and not b.proto.url for b in buttons)
+    assert deferred["templates"] == 0  # no template written up front
+    pager = next(s for s in at.selectbox if s.key.startswith("upload_page_"))
+    assert len(pager.options) == 31
+    pager.set_value(31).run()
+    assert not at.exception
+    last = [e.label for e in at.expander if " 分（" in e.label]
+    assert len(last) == 611 - 30 * upload.PAGE_SIZE and last[0].startswith("601. ")
+    from selfeval.readers import read_bytes
+
+    key = next(b.key for b in at.get("download_button") if b.key.startswith("dl_"))
+    back = read_bytes(_deferred_bytes(at, key, deferred), "模板.xlsx")
+    assert len(back.forms) == 1 and deferred["templates"] == 1  # only the clicked form's template
 
 
 def test_the_sample_workbook_is_the_current_version_already(app_db):

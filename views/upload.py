@@ -1,16 +1,24 @@
-"""上传评分: drop files or paste text, see every form scored at once, save the batch in one click."""
+"""上传评分: drop files or paste text, see every form scored at once, save the batch in one click.
+
+A text may hold hundreds of forms: the summary table lists them all, the detail (issues, indicator
+grid, template download) is shown a page of PAGE_SIZE forms at a time, and a template is written only
+when its download is clicked (a deferred download), so the page stays bounded whatever the upload."""
 
 from __future__ import annotations
+
+import functools
+import hashlib
 
 import pandas as pd
 import streamlit as st
 
 from selfeval import fmt
 from selfeval.readers.limits import UPLOAD_MB
-from selfeval.template import template_filename
+from selfeval.template import template_filename, write_template
 from views import _ui
 
 PASTE_NAME = "粘贴文本.txt"
+PAGE_SIZE = 20  # forms shown in detail at once; the summary table lists every form
 BATCH_KEY = (
     "upload_batch"  # digest -> {"name", "kind", "profile", "cards"}: what the editor can continue from
 )
@@ -60,9 +68,9 @@ def main() -> None:
         if r["cards"]
     }
     _summary(who, results)
-    single = sum(len(r["cards"]) for r in results) == 1
     for r in results:
-        _file_result(r, profile.name, single=single)
+        _file_problems(r)
+    _form_pages(results, profile.name)
 
 
 def _score_all(inputs: list[tuple[str, bytes]], profile_name: str) -> list[dict]:
@@ -89,13 +97,15 @@ def _problem(name: str, message: str):
 
 
 def _summary(who, results: list[dict]) -> None:
-    rows = []
+    rows, number = [], 0
     for r in results:
         if not r["cards"]:
             rows.append(
                 {
+                    "序号": None,
                     "文件": r["name"],
                     "项目名称": "（无法读取）",
+                    "项目编码": "",
                     "计算总分": None,
                     "申报总分": None,
                     "等级": "",
@@ -104,10 +114,13 @@ def _summary(who, results: list[dict]) -> None:
                 }
             )
         for card in r["cards"]:
+            number += 1
             rows.append(
                 {
+                    "序号": number,
                     "文件": r["name"],
                     "项目名称": card.form.header.project_name,
+                    "项目编码": card.form.header.project_code,
                     "计算总分": card.total,
                     "申报总分": card.form.declared_total,
                     "等级": card.grade or "",
@@ -186,7 +199,32 @@ def _last_save() -> None:
         getattr(st, kind)(text)
 
 
-def _file_result(r: dict, profile_name: str, *, single: bool) -> None:
+def _form_pages(results: list[dict], profile_name: str) -> None:
+    """Every form's detail, PAGE_SIZE forms a page (a selector when there is more than one page)."""
+    forms = [(r, i, card) for r in results for i, card in enumerate(r["cards"])]
+    if not forms:
+        return
+    pages = -(-len(forms) // PAGE_SIZE)
+    page = 1
+    if pages > 1:
+        batch = hashlib.sha256("|".join(r["digest"] for r in results).encode()).hexdigest()[:12]
+        page = st.selectbox(
+            "查看明细",
+            range(1, pages + 1),
+            format_func=lambda p: (
+                f"第 {p} / {pages} 页（第 {(p - 1) * PAGE_SIZE + 1}–{min(p * PAGE_SIZE, len(forms))} 张，"
+                f"共 {len(forms)} 张）"
+            ),
+            key=f"upload_page_{batch}",
+        )
+        st.caption(f"每页显示 {PAGE_SIZE} 张表的明细；全部表的得分见上方汇总表，按「序号」翻到对应页。")
+    start = (page - 1) * PAGE_SIZE
+    for n, (r, i, card) in enumerate(forms[start : start + PAGE_SIZE], start=start + 1):
+        _form_result(r, i, card, profile_name, number=n if pages > 1 else None, single=len(forms) == 1)
+
+
+def _file_problems(r: dict) -> None:
+    """A file that could not be read (an error), or the parts of a read file that could not."""
     if not r["cards"]:
         st.error(f"**{fmt.plain(r['name'])}** 无法读取，其他文件不受影响。", icon=":material/block:")
         for p in r["problems"]:
@@ -198,48 +236,52 @@ def _file_result(r: dict, profile_name: str, *, single: bool) -> None:
         ):
             for p in r["problems"]:
                 st.markdown(f"- {fmt.plain(p.message)}（位置：{fmt.plain(p.location)}）")
-    for i, card in enumerate(r["cards"]):
-        h = card.form.header
-        label = (
-            f"{fmt.plain(h.project_name) or '（未命名）'} — {fmt.points(card.total)} 分（{card.grade or '未定级'}）"
-            f" · 错误 {card.errors} · 警告 {card.warnings} · 文件 {fmt.plain(r['name'])}"
-            + (f" 第 {i + 1} 张" if len(r["cards"]) > 1 else "")
+
+
+def _form_result(r: dict, i: int, card, profile_name: str, *, number: int | None, single: bool) -> None:
+    """One form's detail; its template is written only when the download is clicked."""
+    h = card.form.header
+    label = (
+        (f"{number}. " if number else "")
+        + f"{fmt.plain(h.project_name) or '（未命名）'} — {fmt.points(card.total)} 分（{card.grade or '未定级'}）"
+        f" · 错误 {card.errors} · 警告 {card.warnings} · 文件 {fmt.plain(r['name'])}"
+        + (f" 第 {i + 1} 张" if len(r["cards"]) > 1 else "")
+    )
+    with st.expander(label, expanded=single, icon=":material/description:"):
+        st.caption(
+            f"文件 {fmt.plain(r['name'])} · 工作表 {fmt.plain(card.form.sheet)} · 项目编码 "
+            f"{fmt.plain(h.project_code) or '—'} · {fmt.plain(h.unit) or '—'} · {fmt.plain(h.year) or '—'} 年度"
         )
-        with st.expander(label, expanded=single, icon=":material/description:"):
-            st.caption(
-                f"文件 {fmt.plain(r['name'])} · 工作表 {fmt.plain(card.form.sheet)} · 项目编码 "
-                f"{fmt.plain(h.project_code) or '—'} · {fmt.plain(h.unit) or '—'} · {fmt.plain(h.year) or '—'} 年度"
+        cols = st.columns(4)
+        cols[0].metric(
+            "计算总分",
+            fmt.points(card.total),
+            _ui.score_delta(card.total, card.form.declared_total),
+            delta_color="off",
+            border=True,
+        )
+        cols[1].metric("申报总分", fmt.points(card.form.declared_total), border=True)
+        cols[2].metric("等级", card.grade or "—", border=True)
+        cols[3].metric("预算执行率", fmt.pct(card.rate), border=True)
+        _ui.show_issues(card.issues, key=f"{r['digest'][:12]}_{i}")
+        st.markdown("**指标明细**")
+        _ui.indicator_grid(card, key=f"{r['digest'][:12]}_{i}")
+        c1, c2 = st.columns([1, 1])
+        if _ui.allowed("download"):
+            c1.download_button(
+                "下载导入模板（.xlsx）",
+                data=functools.partial(write_template, [card]),  # written on click only
+                file_name=template_filename(card.form),
+                mime=_ui.XLSX_MIME,
+                icon=":material/download:",
+                on_click="ignore",
+                key=f"dl_{r['digest'][:12]}_{i}",
             )
-            cols = st.columns(4)
-            cols[0].metric(
-                "计算总分",
-                fmt.points(card.total),
-                _ui.score_delta(card.total, card.form.declared_total),
-                delta_color="off",
-                border=True,
-            )
-            cols[1].metric("申报总分", fmt.points(card.form.declared_total), border=True)
-            cols[2].metric("等级", card.grade or "—", border=True)
-            cols[3].metric("预算执行率", fmt.pct(card.rate), border=True)
-            _ui.show_issues(card.issues, key=f"{r['digest'][:12]}_{i}")
-            st.markdown("**指标明细**")
-            _ui.indicator_grid(card, key=f"{r['digest'][:12]}_{i}")
-            c1, c2 = st.columns([1, 1])
-            if _ui.allowed("download"):
-                c1.download_button(
-                    "下载导入模板（.xlsx）",
-                    data=_ui.template_bytes(f"{r['digest']}:{profile_name}:{i}", [card]),
-                    file_name=template_filename(card.form),
-                    mime=_ui.XLSX_MIME,
-                    icon=":material/download:",
-                    on_click="ignore",
-                    key=f"dl_{r['digest'][:12]}_{i}",
-                )
-            if _ui.allowed("edit") and c2.button(
-                "在线编辑", key=f"edit_{r['digest'][:12]}_{i}", icon=":material/edit_note:"
-            ):
-                st.session_state["edit_request"] = {"kind": "upload", "digest": r["digest"], "index": i}
-                st.switch_page(_ui.PAGES["editor"].path)
+        if _ui.allowed("edit") and c2.button(
+            "在线编辑", key=f"edit_{r['digest'][:12]}_{i}", icon=":material/edit_note:"
+        ):
+            st.session_state["edit_request"] = {"kind": "upload", "digest": r["digest"], "index": i}
+            st.switch_page(_ui.PAGES["editor"].path)
 
 
 _ui.guarded(main)
