@@ -178,18 +178,21 @@ def _columns(cells: Sequence[Cell], layout: Sequence[Band]) -> _Columns:
 
 
 def _tolerable(found: _Columns) -> bool:
-    """Read by column although something is off: at most one cell its label cannot hold — one
-    unreadable cell under a numeric label (`三十四万` under 全年执行数, reported at its cell), or a name or
-    reason that is a bare number (`+2`) — and, with such a cell, nothing unplaced."""
+    """Read by column although something is off (when no move of the whole row explains it): names or
+    reasons that are bare numbers (`+2`), or one unreadable cell under a numeric label (`三十四万` under
+    全年执行数, reported at its cell); with such cells, nothing unplaced."""
     if found.left:
         return False
     if not found.misfits:
         return True
-    if len(found.misfits) > 1 or found.unplaced:
+    if found.unplaced:
         return False
-    cell, band = found.misfits[0]
-    if band.kind in ("name", "reason"):
+    hard = [(c, b) for c, b in found.misfits if b.kind not in ("name", "reason")]
+    if not hard:
         return True
+    if len(hard) > 1:
+        return False
+    cell, band = hard[0]
     return band.kind in NUMERIC and percent(cell.text) is None
 
 
