@@ -32,9 +32,14 @@ def _long(results: dict) -> dict[str, pd.DataFrame]:
                 panels["memory"].append(
                     {"forms": n, "series": f"{backend}: import process", "value": imp["peak_rss_mb"]}
                 )
-                panels["memory"].append(
-                    {"forms": n, "series": f"{backend}: largest worker", "value": imp["children_peak_rss_mb"]}
-                )
+                if imp["children_peak_rss_mb"]:  # 0: the workers are not our children (forkserver)
+                    panels["memory"].append(
+                        {
+                            "forms": n,
+                            "series": f"{backend}: largest worker",
+                            "value": imp["children_peak_rss_mb"],
+                        }
+                    )
             for page, p in d.get("pages", {}).get("pages", {}).items():
                 panels["warm"].append(
                     {"forms": n, "series": f"{backend}: {page}", "value": p["warm"]["median_ms"] / 1000}
@@ -55,7 +60,12 @@ def _panel(df: pd.DataFrame, title: str, unit: str, target: float | None, log_y:
         alt.Chart(df)
         .mark_line(point=True)
         .encode(
-            x=alt.X("forms:Q", scale=alt.Scale(type="log"), title="stored forms"),
+            x=alt.X(
+                "forms:Q",
+                scale=alt.Scale(type="log"),
+                title="stored forms",
+                axis=alt.Axis(values=sorted(set(df["forms"])), format="~s"),
+            ),
             y=alt.Y("value:Q", scale=y_scale, title=unit),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="right", labelLimit=260)),
             strokeDash=alt.condition(

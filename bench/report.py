@@ -149,6 +149,18 @@ def markdown(results: dict) -> str:
             else ""
         ),
         "",
+        *(
+            [
+                f"**Shared machine: load average {m['load_at_start'][0]:.1f} on {m['cores']} cores when the run started** "
+                "— every absolute time here is inflated by the other processes; compare the ratios and curves, which "
+                "were measured under the same load.",
+                "",
+            ]
+            if isinstance(m.get("load_at_start"), list | tuple)
+            and m["load_at_start"]
+            and m["load_at_start"][0] > m["cores"]
+            else []
+        ),
         "Rerun: `make bench` or `.venv/bin/python -m bench` (about 30 minutes with the 1,000,000-form store; `--quick` for a smoke run). "
         "Times are wall-clock on a shared machine; ratios are measured in the same run.",
         "",

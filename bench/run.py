@@ -161,9 +161,19 @@ def run(config: Config) -> dict:
                     results["postgres"][str(level)].update(_measure(url, level, import_dir, config))
                 db.unlink(missing_ok=True)
                 Path(f"{db}.wal").unlink(missing_ok=True)
+                _checkpoint(results, config)
     results["targets"] = report.targets(results, config)
     results["elapsed_s"] = time.perf_counter() - started
     return results
+
+
+def _checkpoint(results: dict, config: Config) -> None:
+    """What is measured so far, in out/partial.json: a run stopped at the largest size keeps the
+    others (`--from-json out/partial.json` turns it into a report)."""
+    if config.out is not None:
+        config.out.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(results, ensure_ascii=False, indent=1, default=str)
+        (config.out / "partial.json").write_text(text + "\n", encoding="utf-8")
 
 
 def _measure(db: str, level: int, import_dir: Path, config: Config) -> dict:
@@ -192,6 +202,7 @@ def write(results: dict, out: Path) -> tuple[Path, Path, str]:
 
     out.mkdir(parents=True, exist_ok=True)
     md, js = out / "latest.md", out / "latest.json"
+    (out / "partial.json").unlink(missing_ok=True)
     png = draw(results, out / "curves.png")
     results["chart"] = png.name if png else None
     text = report.markdown(results)
