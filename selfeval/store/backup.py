@@ -7,6 +7,11 @@ symlinks, no other names), builds a fresh schema with our own migrations, loads 
 checks the counts, and upgrades — all in one transaction. Folders written by the old
 `EXPORT DATABASE` backups are read the same way (their Parquet files only; their SQL is ignored).
 
+The manifest is checked strictly (bounded size, exactly the keys and types we write, a schema
+version we know that agrees with the backup's own schema_version rows), and anything wrong with the
+folder — the manifest, a data file, rows the schema refuses (duplicate ids, wrong types) — is said
+as 备份无效（…）: the transaction is rolled back and the existing store is left as it was.
+
 A backend provides `_snapshot()` (a read-only transaction's Db), `_writing()` and
 `_dump_table(db, table, path)`; the rest is SQL both accept.
 """
@@ -28,6 +33,14 @@ from selfeval.store.sqlutil import RELATIONS_SQL, split_relations
 MANIFEST = "selfeval-backup.json"
 FORMAT = 1
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+MAX_MANIFEST_BYTES = 64 * 1024  # ours is < 1 KB; bounds the parse (a 100,000-deep nesting is refused)
+_MANIFEST_KEYS = {"format", "backend", "schema_version", "tables"}
+_BACKENDS = {"duckdb", "postgres"}
+
+
+def invalid(reason: str) -> StoreError:
+    """A backup folder we will not restore, said as such (never as a damaged database)."""
+    return StoreError(f"备份无效（{reason}），未恢复任何数据，原数据库未改动。")
 
 
 class Backups:
@@ -63,6 +76,22 @@ class Backups:
         if version > MIGRATIONS[-1].version:
             raise StoreError(f"备份的数据库结构版本 {version} 比本程序支持的新，请升级 selfeval。")
         data = {table: _read_table(directory, table) for table in expected}
+        _check_rows(version, expected, data)
+        try:
+            return self._load_backup(version, expected, data, replace=replace)
+        except StoreError:
+            raise
+        except Exception as exc:  # the backup's rows broke a constraint or a type: rolled back
+            first = exc  # the first failure, not the "transaction aborted" of a cleanup after it
+            while first.__context__ is not None and "abort" in str(first).lower():
+                first = first.__context__
+            said = (str(first).strip().splitlines() or [""])[0][:200]
+            raise invalid(f"数据无法载入：{type(first).__name__}: {said}") from exc
+
+    def _load_backup(
+        self, version: int, expected: dict[str, int], data: dict[str, pa.Table], *, replace: bool
+    ) -> dict[str, int]:
+        """The restore's one transaction: drop, rebuild the schema of `version`, load, verify, upgrade."""
         with self._writing() as db:
             if not replace and db.execute("SELECT COUNT(*) FROM submissions")[0][0]:
                 raise StoreError("数据库中已有数据；要用备份覆盖，请指定 replace=True。")
@@ -75,20 +104,50 @@ class Backups:
             known, _ = relations(db)
             unknown = sorted(set(expected) - set(known))
             if unknown:
-                raise StoreError(f"备份中有本程序不认识的表：{'、'.join(unknown)}；未恢复任何数据。")
+                raise invalid(f"有本程序不认识的表：{'、'.join(unknown)}")
             db.execute("DELETE FROM schema_version")
             for table, rows in data.items():
                 columns = set(_columns(db, table))
                 extra = [c for c in rows.column_names if c not in columns]
                 if extra:
-                    raise StoreError(f"备份中表 {table} 有未知的列：{'、'.join(extra)}；未恢复任何数据。")
+                    raise invalid(f"表 {table} 有未知的列：{'、'.join(extra)}")
                 load_table(db, table, rows)
             for table, count in expected.items():
                 got = db.execute(f"SELECT COUNT(*) FROM {table}")[0][0]
                 if got != count:
-                    raise StoreError(f"恢复后表 {table} 有 {got} 行，备份记录为 {count} 行；未恢复任何数据。")
+                    raise invalid(f"载入后表 {table} 有 {got} 行，清单记录为 {count} 行")
             self.version = migrate(db, nested=True)
+            _verify(db)
         return expected
+
+
+def _check_rows(version: int, expected: dict[str, int], data: dict[str, pa.Table]) -> None:
+    """Before anything is written: each file has the rows its manifest says, and the backup's
+    schema_version rows are exactly the migrations up to its version (the version is data that must
+    agree with itself, never believed on its word: a lie would skip the upgrades the rows need)."""
+    for table, count in expected.items():
+        if data[table].num_rows != count:
+            raise invalid(f"表 {table} 的数据文件有 {data[table].num_rows} 行，清单记录为 {count} 行")
+    rows = data["schema_version"]
+    if "version" not in rows.column_names:
+        raise invalid("schema_version 表缺少 version 列")
+    try:
+        found = sorted(int(v) for v in rows.column("version").to_pylist())
+    except (TypeError, ValueError, OverflowError):
+        raise invalid("schema_version 表的版本号不是整数") from None
+    wanted = [m.version for m in MIGRATIONS if m.version <= version]
+    if found != wanted:
+        shown = "、".join(map(str, found[:10])) or "无"
+        raise invalid(f"清单的结构版本为 {version}，而备份中记录的迁移版本为 {shown}")
+
+
+def _verify(db: Any) -> None:
+    """The restored store answers the queries every page starts with (inside the transaction)."""
+    tables, views = relations(db)
+    for name in (*tables, *views):
+        db.execute(f"SELECT COUNT(*) FROM {name}")
+    db.execute("SELECT COALESCE(MAX(id), 0), COUNT(*) FROM submissions")
+    db.execute("SELECT COALESCE(MAX(id), 0) FROM audit_events")
 
 
 def relations(db: Any) -> tuple[list[str], list[str]]:
@@ -122,12 +181,7 @@ def _read_manifest(directory: Path) -> tuple[int, dict[str, int]]:
         raise StoreError(f"“{directory}”不是 selfeval 数据库备份目录（目录不存在）。")
     path = directory / MANIFEST
     if path.is_file() and not path.is_symlink():
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-            version = int(manifest["schema_version"])
-            tables = {str(t): int(n) for t, n in dict(manifest["tables"]).items()}
-        except (ValueError, KeyError, TypeError) as exc:
-            raise StoreError(f"备份清单 {path} 已损坏：{exc}") from exc
+        version, tables = _parse_manifest(path)
     elif (directory / "schema_version.parquet").is_file():  # an EXPORT DATABASE folder of old
         tables = {}
         for p in sorted(directory.glob("*.parquet")):
@@ -139,15 +193,43 @@ def _read_manifest(directory: Path) -> tuple[int, dict[str, int]]:
         raise StoreError(f"“{directory}”不是 selfeval 数据库备份目录（缺少 {MANIFEST}）。")
     bad = [t for t in tables if not _NAME.match(t)]
     if bad or "submissions" not in tables or "schema_version" not in tables:
-        raise StoreError(f"备份清单 {path} 不完整或含有无效的表名。")
+        raise invalid(f"清单 {path.name} 不完整或含有无效的表名")
     return version, tables
+
+
+def _parse_manifest(path: Path) -> tuple[int, dict[str, int]]:
+    """(schema version, {table: rows}) from a manifest with exactly the keys and types we write."""
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise invalid(f"清单 {path.name} 过大")
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except StoreError:
+        raise
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: a deeply nested manifest
+        raise invalid(f"清单 {path.name} 不是有效的 JSON：{type(exc).__name__}") from None
+    if not isinstance(manifest, dict) or set(manifest) != _MANIFEST_KEYS:
+        raise invalid(f"清单 {path.name} 的内容不是本程序写出的格式")
+    version, tables, fmt, backend = (manifest[k] for k in ("schema_version", "tables", "format", "backend"))
+    if not _is_int(fmt) or fmt != FORMAT or backend not in _BACKENDS:
+        raise invalid(f"清单 {path.name} 的格式或数据库类型无效")
+    if not _is_int(version) or version < 1:
+        raise invalid(f"清单 {path.name} 的结构版本无效")
+    if not isinstance(tables, dict) or not all(
+        isinstance(t, str) and _is_int(n) and 0 <= n < 2**63 for t, n in tables.items()
+    ):
+        raise invalid(f"清单 {path.name} 的表与行数无效")
+    return version, dict(tables)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _read_table(directory: Path, table: str) -> pa.Table:
     path = directory / f"{table}.parquet"
     if path.is_symlink() or not path.is_file():
-        raise StoreError(f"备份缺少数据文件 {path.name}（或它不是普通文件）。")
+        raise invalid(f"缺少数据文件 {path.name}，或它不是普通文件")
     try:
         return pq.read_table(path)
     except Exception as exc:  # a damaged or foreign file: say which
-        raise StoreError(f"备份数据文件 {path.name} 无法读取：{exc}") from exc
+        raise invalid(f"数据文件 {path.name} 无法读取：{exc}") from exc
