@@ -47,10 +47,6 @@ ISSUES: dict[str, tuple[Severity, str]] = {
     ),
     "SHEET_SKIPPED": ("info", "工作表“{sheet}”不是自评表，已跳过。"),
     "SHEET_SKIPPED_KIND": ("info", "工作表“{sheet}”是{kind}，不是自评表，已跳过。"),
-    "HALF_FORM": (
-        "error",
-        "工作表“{sheet}”像是自评表的一部分（有{found}，缺少{missing}），无法可靠评分。",
-    ),
     "ROW_AMBIGUOUS": (
         "error",
         "该行单元格与表头对不上，且按内容也无法唯一确定各列含义，未采用：{text}",
@@ -64,7 +60,6 @@ ISSUES: dict[str, tuple[Severity, str]] = {
         "warning",
         "年度资金总额行{why}，金额取自“{part}”行（{amounts}）。",
     ),
-    "FUNDS_TWO_AMOUNTS": ("info", "资金表只列出{printed}，未列{missing}。"),
     "TARGET_IN_NAME": (
         "info",
         "指标表没有“指标值”列（指标值写在指标名称中，如“{target}”）：各行无法核验，保留申报得分。",
