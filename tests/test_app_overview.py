@@ -127,6 +127,18 @@ def test_one_click_on_a_name_opens_the_project(app_db):
     assert [h.value for h in at.subheader][0] == "职工疗休养"  # 项目详情 of the second row
 
 
+def test_one_click_in_the_target_check_opens_the_project(app_db):
+    at = run_app()
+    panel = next(d.value for d in at.dataframe if "完成倍数" in d.value.columns)
+    row = panel.index[panel["项目"] == "职工疗休养"][0]
+    at.session_state["outliers_pick_0"] = {
+        "selection": {"rows": [], "columns": [], "cells": [[int(row), "项目"]]}
+    }
+    at.run()
+    assert not at.exception
+    assert [h.value for h in at.subheader][0] == "职工疗休养"
+
+
 def test_target_setting_panel_lists_over_and_missed(app_db):
     at = run_app()
     panel = at.dataframe[1].value

@@ -59,7 +59,8 @@ def main() -> None:
     )
     # the table shows the first OUTLIER_ROWS (cut in SQL); the counts are counted in SQL; the Excel
     # export fetches every row only when clicked
-    outliers = outliers_table(_ui.query("target_outliers", year, unit, limit=OUTLIER_ROWS))
+    raw_outliers = _ui.query("target_outliers", year, unit, limit=OUTLIER_ROWS)
+    outliers = outliers_table(raw_outliers)
     if outliers.empty:
         st.success("没有超额 50% 以上或未完成的定量指标。", icon=":material/check_circle:")
     else:
@@ -69,11 +70,15 @@ def main() -> None:
             st.caption(
                 f"表中列出完成倍数最高的 {len(outliers)} 项；全部 {counts['over'] + counts['missed']} 项见“导出表格（Excel）”。"
             )
-        st.dataframe(
+        generation = st.session_state.get("outliers_gen", 0)
+        event = st.dataframe(
             outliers,
             hide_index=True,
             placeholder="—",
             width="stretch",
+            on_select="rerun",
+            selection_mode=["single-row", "single-cell"],
+            key=f"outliers_pick_{generation}",
             column_config={
                 "完成倍数": st.column_config.NumberColumn(
                     "完成倍数", format="%.2f 倍", help="实际完成值 ÷ 年度指标值"
@@ -82,6 +87,7 @@ def main() -> None:
                 "得分": _ui.points_column("得分"),
             },
         )
+        _open_selected(event, raw_outliers, "outliers_gen")
     _exports(year, unit, sentence, projects, summary, table, outliers)
 
 
@@ -209,16 +215,7 @@ def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
                 "全年执行数（万元）": _ui.money_column("全年执行数（万元）"),
             },
         )
-    selection = getattr(event, "selection", None) if event is not None else None
-    rows = list(getattr(selection, "rows", []) or []) + [
-        c[0] for c in (getattr(selection, "cells", []) or [])
-    ]
-    if rows:
-        picked = lowest.iloc[int(rows[0])]
-        st.session_state["lowest_gen"] = generation + 1
-        st.switch_page(
-            _ui.PAGES["project"].path, query_params={"code": picked["project_code"], "year": picked["year"]}
-        )
+    _open_selected(event, lowest, "lowest_gen")
     with st.container(key="lowest_list"):
         for (_, row), reason in zip(lowest.iterrows(), table["主要失分原因"], strict=True):
             flag = " ⚠" if (table.loc[table["项目编码"] == row["project_code"], "需复核"] != "").any() else ""
@@ -231,6 +228,21 @@ def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
                 help=fmt.plain(reason),
             )
             st.caption(f"主要失分：{fmt.plain(reason)}" + ("；执行率低却评优良，需复核" if flag else ""))
+
+
+def _open_selected(event, frame: pd.DataFrame, generation_key: str) -> None:
+    """A click on a row or any cell of a project table opens that project's detail (the table's
+    key moves on, so coming back shows nothing selected)."""
+    selection = getattr(event, "selection", None) if event is not None else None
+    rows = list(getattr(selection, "rows", []) or [])
+    rows += [c[0] for c in (getattr(selection, "cells", []) or [])]
+    if not rows or int(rows[0]) >= len(frame):
+        return
+    picked = frame.iloc[int(rows[0])]
+    st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
+    st.switch_page(
+        _ui.PAGES["project"].path, query_params={"code": picked["project_code"], "year": picked["year"]}
+    )
 
 
 def _exports(year, unit, sentence, projects, summary, table, outliers) -> None:
