@@ -10,11 +10,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from selfeval import values
+from selfeval import textnorm, values
 from selfeval.messages import issue
 from selfeval.model import Form, Issue, Loc, Scorecard
 
-YEARS = (1990, 2100)  # a 绩效自评年度 outside is out of range (issue 11), not used for dates
+YEARS = textnorm.YEARS  # a 绩效自评年度 outside is out of range (issue 11), not used for dates
 TOLERANCE = 0.005  # half a unit of the printed second decimal
 _RATE_NAMES = ("预算执行率", "项目预算执行率", "项目支出进度达标率", "支出进度达标率", "资金执行率")
 _NO_REASON = {"", "无", "—", "-", "/", "无偏差", "不适用"}
@@ -41,9 +41,9 @@ def _header(form: Form) -> Iterable[Issue]:
     where = h.locs.get("project_code", form.loc)
     if re.fullmatch(r"\d(\.\d+)?E\+\d+", h.project_code):  # a number cell: Excel kept 15 digits
         yield issue("CODE_AS_NUMBER", where, code=h.project_code)
-    elif h.project_code and not re.fullmatch(r"\d{21}", h.project_code):
+    elif h.project_code and not textnorm.is_valid_code(h.project_code):  # ASCII digits only
         yield issue("CODE_FORMAT", where, code=h.project_code)
-    if h.year and not re.fullmatch(r"(19|20)\d{2}", h.year):
+    if h.year and not re.fullmatch(r"(19|20)[0-9]{2}", h.year):  # `٢٠٢٣` is no year here
         yield issue("YEAR_FORMAT", h.locs.get("year", form.loc), year=h.year)
     elif h.year and not YEARS[0] <= int(h.year) <= YEARS[1]:
         bounds = f"{YEARS[0]} 至 {YEARS[1]}"
@@ -205,7 +205,7 @@ def _rows(card: Scorecard) -> Iterable[Issue]:
 
 def _cross_fields(card: Scorecard, rate: float | None) -> Iterable[Issue]:
     executed = card.form.funds.total.executed
-    year = int(card.form.header.year) if card.form.header.year.isdigit() else None
+    year = textnorm.year_int(card.form.header.year)
     for s in card.indicators:
         ind = s.indicator
         if ind.not_applicable:

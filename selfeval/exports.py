@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from selfeval.textnorm import strip_controls
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CJK_FONT = "STSong-Light"
 # where Debian's fonts-noto-cjk puts its files: vl-convert draws chart labels with them
@@ -54,13 +56,13 @@ def tables_xlsx(sheets: Mapping[str, pd.DataFrame], number_format: str = "#,##0.
     wb.remove(wb.active)
     used: set[str] = set()
     for title, df in sheets.items():
-        name = "".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "表"
+        name = "".join(ch for ch in strip_controls(str(title)) if ch not in "[]:*?/\\")[:31] or "表"
         while name in used:
             name = name[:28] + f"_{len(used)}"
         used.add(name)
         ws = wb.create_sheet(name)
         for c, col in enumerate(df.columns, start=1):
-            cell = ws.cell(row=1, column=c, value=str(col))
+            cell = ws.cell(row=1, column=c, value=strip_controls(str(col)))
             cell.data_type = "s"
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -71,6 +73,7 @@ def tables_xlsx(sheets: Mapping[str, pd.DataFrame], number_format: str = "#,##0.
                 value = _cell_value(value)
                 cell = ws.cell(row=r, column=c)
                 if isinstance(value, str):
+                    value = strip_controls(value)  # openpyxl refuses control characters (stored text)
                     cell.value = value
                     cell.data_type = "s"  # never a formula, whatever the text starts with
                     if value.startswith(FORMULA_PREFIXES):

@@ -131,7 +131,7 @@ ISSUES: dict[str, tuple[Severity, str]] = {
         "warning",
         "指标“{name}”的实际完成值 {actual:.2f}% 与资金执行率 {rate:.2f}% 不一致。",
     ),
-    "CODE_FORMAT": ("warning", "项目编码“{code}”不是 21 位数字。"),
+    "CODE_FORMAT": ("error", "项目编码“{code}”不是 21 位数字（半角 0–9）。"),
     "YEAR_FORMAT": ("warning", "绩效自评年度“{year}”不是四位年份。"),
     "DUPLICATE_CODE": ("warning", "同一批次中项目编码 {code} 出现多次（{count} 次）。"),
 }

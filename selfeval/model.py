@@ -70,6 +70,18 @@ class Grid:
     # positions (whitespace layouts): rows are placed only by what their cells hold, or refused.
     exact_columns: bool = True
 
+    def __post_init__(self) -> None:
+        """Control characters never get past the reader (text and workbooks alike): a cell's text is
+        kept without C0/C1 controls, so exports and terminals never see them; a cell (or row) left empty goes."""
+        from selfeval.textnorm import strip_controls
+
+        if all(c.text.isprintable() for row in self.rows for c in row):
+            return
+        rows = (
+            tuple(Cell(t, c.row, c.col) for c in row if (t := strip_controls(c.text))) for row in self.rows
+        )
+        object.__setattr__(self, "rows", tuple(row for row in rows if row))
+
     def loc(self, cell: Cell) -> Loc:
         return Loc(self.sheet, cell.row, cell.col)
 

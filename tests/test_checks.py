@@ -85,7 +85,7 @@ def test_overspent_and_code_format():
     text, code_line = _edit(text, "项目编码", "440304226011500000008", "44030422601150000000")
     card = _card(text)
     assert ("OVERSPENT", f"文本!E{funds_line}") in _codes(card, "warning")
-    assert ("CODE_FORMAT", f"文本!B{code_line}") in _codes(card, "warning")
+    assert ("CODE_FORMAT", f"文本!B{code_line}") in _codes(card, "error")  # a code is 21 ASCII digits
     assert card.budget_score == 10  # capped at the weight above 100 %
 
 

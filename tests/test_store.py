@@ -30,6 +30,7 @@ from selfeval.store import (
     migrate,
     open_store,
 )
+from selfeval.textnorm import code_key, norm_year
 from tests import variants
 from tests.factories import make_scorecard
 
@@ -653,7 +654,11 @@ def test_any_form_round_trips_through_json_and_the_store(form):
     sc = Scorecard(form, "p", None, 10.0, None, (), None, None, ())
     with Store(":memory:") as s:
         (sid,) = s.save([sc], source_name="x", data=None, kind="editor", origin="editor").stored
-        assert form_to_dict(s.load_form(sid)) == d
+        # all but the project code and year, which the store keeps in one spelling (look-alikes)
+        header = replace(
+            form.header, project_code=code_key(form.header.project_code), year=norm_year(form.header.year)
+        )
+        assert form_to_dict(s.load_form(sid)) == form_to_dict(replace(form, header=header))
 
 
 # --- one batch, one version per form; backups that are data only; damaged files -----------------------

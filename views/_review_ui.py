@@ -18,6 +18,7 @@ from selfeval import charts, cli_review, fmt
 from selfeval.access import ROLE_LABELS, can
 from selfeval.store import StoreError
 from selfeval.store.review import ReviewRefused
+from selfeval.textnorm import year_int
 from selfeval.workflow import action_label, available, state_label
 from views import _ui
 
@@ -219,11 +220,10 @@ def _deadline_line(year: str, org: pd.DataFrame) -> None:
             st.markdown(
                 f"审核截止日期 **{deadline:%Y年%m月%d日}**，{when}；还有 **{pending}** 个项目未通过审核。"
             )
-    if can(who, "all_units") and not who.units:
+    number = year_int(year)  # a form's junk year (`abc`, `9999`) is no year to set a deadline for
+    if can(who, "all_units") and not who.units and number is not None:
         with cols[1].popover("设置截止日期", icon=":material/event:"):
-            chosen = st.date_input(
-                "截止日期", value=deadline or date(int(year) + 1, 3, 31), key="deadline_pick"
-            )
+            chosen = st.date_input("截止日期", value=deadline or date(number + 1, 3, 31), key="deadline_pick")
             if st.button("保存截止日期", key="deadline_save", type="primary"):
                 scoped().set_deadline(year, chosen)
                 st.rerun()

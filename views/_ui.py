@@ -24,6 +24,7 @@ from selfeval.model import Issue, Scorecard
 from selfeval.rules import DEFAULT_PROFILE, available_profiles, load_profile
 from selfeval.store import StoreError, default_db
 from selfeval.template import write_template
+from selfeval.textnorm import years_latest_first
 from views._frames import INDICATOR_COLUMNS, SEVERITY_ORDER, indicator_table, issues_by_severity, issues_table
 
 EMPTY = "尚无数据，请先上传自评表"
@@ -168,7 +169,7 @@ def _keep_choice(key: str, options: list[str]) -> None:
 
 def sidebar_filters(who: Principal) -> None:
     """Year and unit for every page (sidebar widgets rendered by app.py on each run)."""
-    years = sorted(query("years"), reverse=True)
+    years = years_latest_first(query("years"))  # the default is the latest valid year
     units = [u for u in query("units") if who.sees_unit(u)]
     with st.sidebar:
         st.subheader("筛选")

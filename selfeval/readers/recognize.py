@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from selfeval import textnorm
 from selfeval.messages import issue
 from selfeval.model import Cell, Form, Funds, FundsLine, Goals, Grid, Header, Indicator, Issue, Loc
 from selfeval.readers import vocab
@@ -293,7 +294,7 @@ class _FormReader:
                     key = vocab.norm(cell.text)
                     m = _YEAR_ROW.match(key) or (vocab.is_title(key) and _YEAR_IN_TITLE.search(key))
                     if m and "year" not in values:
-                        values["year"], locs["year"] = m.group(1), self.loc(cell)
+                        values["year"], locs["year"] = textnorm.norm_year(m.group(1)), self.loc(cell)
         for name, label in vocab.HEADER_FIELD_NAMES.items():
             if not values.get(name):
                 self.issues.append(issue("FIELD_MISSING", self.row_loc(self.rows[0]), field=label))
@@ -469,9 +470,8 @@ def _clean_header_value(name: str, value: str) -> str:
     value = re.sub(r"\s+", " ", value).strip()
     if name in ("unit", "budget_unit", "project_name"):  # one spelling per name: Chinese parentheses
         return value.replace("(", "（").replace(")", "）")
-    if name == "project_code":
-        return value.replace(" ", "")
-    if name == "year":
-        m = re.search(r"(19|20)\d{2}", value)
-        return m.group(0) if m else value
+    if name == "project_code":  # full-width digits as ASCII, no zero-width or other invisible characters
+        return textnorm.norm_code(value)
+    if name == "year":  # `２０２３`, `²⁰²³`, `2023年度` -> `2023`; anything else is kept and reported
+        return textnorm.norm_year(value)
     return value

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from selfeval.store.schema import F64, I32, I64
 from selfeval.store.sqlutil import as_db
+from selfeval.textnorm import year_int
 
 try:  # typed target/actual values; the store works (with null typed columns) without them
     from selfeval import values as _values
@@ -20,7 +21,8 @@ except ModuleNotFoundError as exc:  # pragma: no cover - only while values.py do
 
 
 def _year_int(year: str) -> int | None:
-    return int(year) if year.isdigit() and len(year) == 4 else None
+    """The form's year as a number (four ASCII digits within 1990–2100), else None: never raises."""
+    return year_int(year)
 
 
 def typed_values(target: str, actual: str, rule: str | None, year: int | None) -> tuple[float | None, ...]:

@@ -32,6 +32,20 @@ from selfeval.store.review import record_event, record_versions
 from selfeval.store.rows import Head, _Batch, _prepare, _Prepared
 from selfeval.store.schema import ALL_WRITTEN, COLUMNS, I64, STR, TABLES
 from selfeval.store.sqlutil import now
+from selfeval.textnorm import code_key, norm_year
+
+
+def _canonical(sc: Scorecard) -> Scorecard:
+    """The scorecard with its project code and year as the store keys them: one spelling of a code
+    (NFKC, no invisible characters, digits of any script as ASCII) so a look-alike of another unit's
+    code is that unit's project — refused, never a second project that reads the same."""
+    h = sc.form.header
+    code, year = code_key(h.project_code), norm_year(h.year)
+    if (code, year) == (h.project_code, h.year):
+        return sc
+    header = dataclasses.replace(h, project_code=code, year=year)
+    return dataclasses.replace(sc, form=dataclasses.replace(sc.form, header=header))
+
 
 _KEYS_SCHEMA = pa.schema([("i", I64), ("sha256", STR), ("sheet", STR), ("project_code", STR), ("year", STR)])
 
@@ -83,7 +97,7 @@ class Writes:
         for u in uploads:
             file_sha = hashlib.sha256(u.data).hexdigest() if u.data is not None else None
             size = len(u.data) if u.data is not None else None
-            prepared.append([_prepare(sc, file_sha, size) for sc in u.scorecards])
+            prepared.append([_prepare(_canonical(sc), file_sha, size) for sc in u.scorecards])
         flat = [p for group in prepared for p in group]
         if not flat:
             return [SaveResult((), ()) for _ in uploads]
