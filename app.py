@@ -15,13 +15,17 @@ ROOT = Path(__file__).resolve().parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from selfeval.access import PAGES_BY_ROLE, ROLE_LABELS  # noqa: E402
+from selfeval.access import PAGES_BY_ROLE, REMOTE, ROLE_LABELS  # noqa: E402
 from views import _review_ui, _style, _ui  # noqa: E402
 
 st.set_page_config(page_title="项目支出绩效自评", page_icon="📋", layout="wide")
 _style.inject()  # the upload widget in Chinese, the phone layout
 
 who = _ui.principal()
+if who == REMOTE:  # no sign-in configured and not this computer: how to configure it, nothing else
+    st.title("项目支出绩效自评")
+    st.warning(_ui.REMOTE_PAGE, icon=":material/lock:")
+    st.stop()
 if _ui.auth_configured() and not st.user.get("is_logged_in"):
     st.title("项目支出绩效自评")
     st.info("请先登录。登录后按您的角色和负责单位显示内容。", icon=":material/login:")

@@ -9,6 +9,7 @@ marked on screen as unauthenticated. This module never imports streamlit.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -62,6 +63,58 @@ class Principal:
 
 LOCAL = Principal("本机用户", "admin", (), False)
 NOBODY = Principal("未授权用户", "viewer", ("（无）",), True)
+# no sign-in configured and the client is not this computer: the page explains how to configure
+# sign-in and shows nothing else (local mode is the administrator — for loopback clients only)
+REMOTE = Principal("其他电脑的访问者", "viewer", ("（无）",), False)
+DEFAULT_TRUSTED_PROXIES = "127.0.0.1,::1"
+
+
+def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        addr = ipaddress.ip_address((text or "").strip().split("%")[0])
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return addr
+
+
+def is_loopback(client_address: str | None) -> bool:
+    """127.0.0.0/8 or ::1; an unknown or unreadable address is not."""
+    addr = _address(client_address)
+    return addr is not None and addr.is_loopback
+
+
+def trusted_proxies(text: str | None = None) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The proxy addresses (or networks, `10.0.0.0/24`) allowed to set the trusted header:
+    SELFEVAL_TRUSTED_PROXIES, comma-separated; default 127.0.0.1 and ::1. Unreadable entries are skipped."""
+    if text is None:
+        text = os.environ.get("SELFEVAL_TRUSTED_PROXIES", DEFAULT_TRUSTED_PROXIES)
+    nets = []
+    for part in text.split(","):
+        try:
+            nets.append(ipaddress.ip_network(part.strip(), strict=False))
+        except ValueError:
+            continue
+    return tuple(nets)
+
+
+def _from_proxy(client_address: str | None, proxies: str | None) -> bool:
+    addr = _address(client_address)
+    return addr is not None and any(addr.version == n.version and addr in n for n in trusted_proxies(proxies))
+
+
+def header_values(headers: object, name: str) -> list[str]:
+    """Every value of header `name` (case-insensitive) in `headers`: Streamlit's headers (`get_all`),
+    a mapping, or (name, value) pairs — so a repeated header is seen as repeated, not as its first
+    or last value."""
+    if headers is None or not name:
+        return []
+    get_all = getattr(headers, "get_all", None)
+    if callable(get_all):
+        return [str(v) for v in get_all(name)]
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return [str(v) for k, v in pairs if str(k).lower() == name.lower()]  # type: ignore[union-attr]
 
 
 def load_roles(path: str | Path | None = None) -> dict[str, tuple[Role, tuple[str, ...]]]:
@@ -89,16 +142,23 @@ def load_roles(path: str | Path | None = None) -> dict[str, tuple[Role, tuple[st
 
 def resolve_principal(
     user_info: Mapping[str, object] | None,
-    headers: Mapping[str, str] | None,
+    headers: object,
     *,
+    client_address: str | None,
     auth_configured: bool = False,
     roles: Mapping[str, tuple[Role, tuple[str, ...]]] | None = None,
     trusted_header: str | None = None,
+    proxies: str | None = None,
 ) -> Principal:
     """The person behind this browser session.
 
     A signed-in OIDC user or a trusted proxy header is looked up in the role file; someone signed in
-    but not listed gets no units at all (they see nothing). No sign-in configured: the local default.
+    but not listed gets no units at all (they see nothing). The trusted header counts only when it
+    appears exactly once, with one value (no comma-joined list), and the connection comes from one of
+    the trusted proxies (`proxies`, else SELFEVAL_TRUSTED_PROXIES, default loopback): otherwise the
+    request carries nobody. No sign-in configured: the local administrator for a loopback client,
+    REMOTE (nothing but how to configure sign-in) for any other. `client_address` is the peer's IP
+    address; None means unknown (never loopback).
     """
     roles = load_roles() if roles is None else roles
     trusted_header = (
@@ -109,13 +169,14 @@ def resolve_principal(
         identity = str(
             user_info.get("email") or user_info.get("preferred_username") or user_info.get("sub") or ""
         )
-    if not identity and trusted_header and headers:
-        lowered = {k.lower(): v for k, v in headers.items()}
-        identity = lowered.get(trusted_header.lower(), "")
+    if not identity and trusted_header:
+        values = header_values(headers, trusted_header)
+        if len(values) == 1 and "," not in values[0] and _from_proxy(client_address, proxies):
+            identity = values[0].strip()
     if not identity:
         if trusted_header or auth_configured or user_info is not None:
             return NOBODY  # sign-in is configured but this request carries nobody
-        return LOCAL
+        return LOCAL if is_loopback(client_address) else REMOTE
     role, units = roles.get(identity.strip().lower(), ("viewer", ("（无）",)))
     return Principal(identity, role, units, True)
 

@@ -29,7 +29,14 @@ from views._frames import INDICATOR_COLUMNS, SEVERITY_ORDER, indicator_table, is
 
 EMPTY = "尚无数据，请先上传自评表"
 ALL = "全部"
-LOCAL_BANNER = "本地模式：未启用登录，仅限本机访问"
+LOCAL_BANNER = "本地模式：未启用登录，仅限本机访问（其他电脑打开本应用只会看到如何配置登录的说明）"
+REMOTE_PAGE = """本应用尚未配置登录，只允许在运行它的电脑上（本机地址 127.0.0.1）使用；您从其他电脑访问，因此不显示任何内容。
+
+请管理员按说明文档（README 的 “Access” 一节）配置登录后再从其他电脑访问：
+
+- 使用单位的统一身份认证（OIDC）：在 `.streamlit/secrets.toml` 中配置 `[auth]`；或
+- 由单位的登录代理转发用户身份：设置 `SELFEVAL_TRUSTED_HEADER`（例如 `X-Forwarded-Email`），并用 `SELFEVAL_TRUSTED_PROXIES` 列出代理的地址（默认 127.0.0.1,::1）；
+- 在 `data/roles.toml`（或 `SELFEVAL_ROLES` 指定的文件）中为每位用户设置角色和负责单位。"""
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SEVERITY_ICONS = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
 
@@ -63,12 +70,21 @@ def auth_configured() -> bool:
         return False
 
 
+def client_address() -> str | None:
+    """The peer's IP address. Streamlit reports loopback clients (127.0.0.1, ::1) as None, and a
+    session always has its client: None is this computer (as is AppTest's stand-in, not a string)."""
+    ip = st.context.ip_address
+    return ip if isinstance(ip, str) and ip else "127.0.0.1"
+
+
 def principal() -> Principal:
     """The person behind this session (st.user when signed in, else a trusted proxy header).
     With sign-in configured, nobody signed in is nobody: never the local default."""
     if "_principal" not in st.session_state:
         user = st.user.to_dict() if st.user.get("is_logged_in") else None
-        who = resolve_principal(user, dict(st.context.headers or {}), auth_configured=auth_configured())
+        who = resolve_principal(
+            user, st.context.headers, client_address=client_address(), auth_configured=auth_configured()
+        )
         if user is None and auth_configured():
             return who  # not kept: signing in starts a fresh session anyway
         st.session_state["_principal"] = who
