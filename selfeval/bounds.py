@@ -34,6 +34,16 @@ MAX_AMOUNT = 1e12  # 元
 MAX_WEIGHT = 100.0
 
 
+def finite_sum(values) -> float | None:
+    """The exact sum (math.fsum), or None when a value is not a finite number or the sum overflows:
+    1e308 on every row made fsum raise OverflowError ("intermediate overflow") on stored data."""
+    try:
+        total = math.fsum(values)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return total if math.isfinite(total) else None
+
+
 def sane_weight(x: float | None) -> bool:
     return x is not None and math.isfinite(x) and 0 <= x <= MAX_WEIGHT
 

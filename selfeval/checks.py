@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from selfeval import textnorm, values
+from selfeval.bounds import finite_sum
 from selfeval.messages import issue
 from selfeval.model import Form, Issue, Loc, Scorecard
 
@@ -163,8 +164,9 @@ def _weights(card: Scorecard, profile) -> Iterable[Issue]:
             if not _close(actual, expected, 0.01):
                 yield issue("WEIGHT_LEVEL_SUM", where, level1=level1, actual=actual, expected=expected)
     all_weights = weight_sum(form, card.budget_weight)
-    if all_weights is None:
-        all_weights = card.budget_weight + math.fsum(sums.values())
+    if all_weights is None:  # absurd stored weights (1e308 a row) overflow: the total is then inf
+        rest = finite_sum(sums.values())
+        all_weights = math.inf if rest is None else card.budget_weight + rest
     if not profile.rescale_na and not _close(all_weights, 100, 0.01):
         yield issue("WEIGHT_TOTAL", form.loc, budget=card.budget_weight, actual=round(all_weights, 2))
     declared_weight = form.declared_total_weight
@@ -246,8 +248,8 @@ def _totals(card: Scorecard) -> Iterable[Issue]:
         )
     declared_parts = [form.funds.declared_score, *(i.declared_score for i in form.indicators)]
     if all(p is not None for p in declared_parts):
-        summed = math.fsum(declared_parts)  # type: ignore[arg-type]
-        if not _close(summed, form.declared_total, 0.01):
+        summed = finite_sum(declared_parts)  # None: an absurd score, reported at its cell
+        if summed is not None and not _close(summed, form.declared_total, 0.01):
             yield issue(
                 "TOTAL_NOT_SUM",
                 form.locs.get("total", form.loc),

@@ -10,7 +10,7 @@ import math
 from dataclasses import replace
 
 from selfeval import values
-from selfeval.bounds import MAX_AMOUNT, MAX_WEIGHT, fmt, round_half_up, sane_amount, sane_weight
+from selfeval.bounds import MAX_AMOUNT, MAX_WEIGHT, finite_sum, fmt, round_half_up, sane_amount, sane_weight
 from selfeval.messages import issue
 from selfeval.model import Form, Funds, Indicator, IndicatorScore, Issue, Scorecard
 from selfeval.profile import (
@@ -97,8 +97,9 @@ class _Scorer:
         self.where = ind.cells.get("score") or ind.loc or ind.name
 
     def result(self, score: float | None, rule: str, explanation: str, band=None) -> IndicatorScore:
-        if score is not None:
-            score = round_half_up(min(max(score, 0.0), self.ind.weight or 0.0), self.p.digits)
+        if score is not None:  # within 0..分值 (an absurd 分值 of a 不适用 row, e.g. -1e308, caps at 0)
+            cap = self.ind.weight if sane_weight(self.ind.weight) else 0.0
+            score = round_half_up(min(max(score, 0.0), cap), self.p.digits)
         return IndicatorScore(self.ind, score, rule, explanation, band)
 
     def score(self) -> IndicatorScore:
@@ -396,8 +397,9 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
             reasons.append(f"{s.indicator.name or s.indicator.level2 or '指标'}：{s.unverified_reason}")
     parts = [b_score, *(s.score for s in scored)]
     total = None
-    if all(p is not None for p in parts):
-        total = round_half_up(math.fsum(parts), profile.digits)  # type: ignore[arg-type]
+    summed = finite_sum(parts) if all(p is not None for p in parts) else None  # None: overflow, never raise
+    if summed is not None:
+        total = round_half_up(summed, profile.digits)
         for below, cap in profile.total_caps:
             if rate is not None and rate * 100 < below and total > cap:
                 issues.append(issue("TOTAL_CAPPED", form.loc, rate=rate * 100, cap=cap, raw=total))

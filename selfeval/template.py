@@ -24,6 +24,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
+from selfeval.bounds import finite_sum, sane_weight
 from selfeval.messages import TEMPLATE_DECLARED_COMMENT as COMMENT_DECLARED
 from selfeval.model import Form, FundsLine, IndicatorScore, Scorecard
 
@@ -385,12 +386,15 @@ class _SheetWriter:
 
     def _total(self, row: int) -> int:
         card = self.card
-        weights = card.budget_weight + math.fsum(
-            s.indicator.weight for s in card.indicators if s.indicator.weight is not None
-        )
+        parts = [
+            card.budget_weight,
+            *(s.indicator.weight for s in card.indicators if s.indicator.weight is not None),
+        ]
+        # a weight outside 0–100 (stored data: 1e308 on every row overflowed fsum) leaves the sum unsaid
+        weights = finite_sum(parts) if all(sane_weight(w) for w in parts) else None
         total, note = _computed_or_declared(card.total, self.form.declared_total)
         self.label(row, 1, "总分", to_col=6)
-        self.grey(row, 7, round(weights, 2), POINTS_FORMAT)
+        self.grey(row, 7, "—" if weights is None else round(weights, 2), POINTS_FORMAT)
         self.put(row, 8, _Spot(total, number_format=POINTS_FORMAT, align=_CENTER, comment=note))
         self.grey(row, 9, "—")
         return row + 1

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from selfeval.bounds import MAX_WEIGHT
 from selfeval.model import Form, IndicatorScore, Issue, Scorecard
 from selfeval.rules import Profile, score
 from selfeval.template import template_filename, write_template
@@ -36,6 +37,10 @@ RESCORING = ("实际完成值", "分值")
 NUMERIC = {"weight", "declared_score"}
 NO_REASON = ("", "无", "/", "—", "-", "——")
 TOLERANCE = 0.005
+# 分值 and 得分 are points of a 100-point form: the grid's column bounds hold only in the browser (a
+# crafted client sends anything), so an edit outside them is refused here, where a version is made
+REJECTED_EDIT = "第 {row} 行的{column}“{value}”不在 0 至 100 之间，未采用，该格保留原值。"
+_OUT_OF_RANGE = object()  # _cell's answer for a number outside 0..100 (or beyond a float)
 
 
 def editor_frame(form: Form) -> pd.DataFrame:
@@ -62,6 +67,8 @@ def editor_frame(form: Form) -> pd.DataFrame:
 
 
 def _cell(field: str, value: Any) -> Any:
+    """A grid value as the Indicator holds it; for 分值/得分 None when blank or not a number, and
+    _OUT_OF_RANGE when outside 0..100 (±inf, 1e308, a 400-digit integer: float() of it overflows)."""
     if field in NUMERIC:
         if value is None or value == "":
             return None
@@ -69,15 +76,43 @@ def _cell(field: str, value: Any) -> Any:
             number = float(value)
         except (TypeError, ValueError):
             return None
-        return None if math.isnan(number) else number
+        except OverflowError:
+            return _OUT_OF_RANGE
+        if math.isnan(number):
+            return None
+        return number if 0 <= number <= MAX_WEIGHT else _OUT_OF_RANGE
     return "" if value is None else str(value)
+
+
+def _row(key: Any, rows: int) -> int | None:
+    """An edited_rows key as a row index of the form, None when it is not one (a crafted client)."""
+    try:
+        row = int(key)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return row if 0 <= row < rows else None
+
+
+def rejected_edits(form: Form, state: Mapping[str, Any] | None) -> list[str]:
+    """What apply_edits refused, one Chinese sentence per cell (a number outside 0 至 100)."""
+    out = []
+    for key, changes in ((state or {}).get("edited_rows") or {}).items():
+        row = _row(key, len(form.indicators))
+        if row is None:
+            continue
+        for column, value in changes.items():
+            if column in WHITE_COLUMNS and _cell(WHITE_COLUMNS[column], value) is _OUT_OF_RANGE:
+                shown = str(value) if len(str(value)) <= 20 else str(value)[:17] + "…"
+                out.append(REJECTED_EDIT.format(row=row + 1, column=column, value=shown))
+    return out
 
 
 def apply_edits(form: Form, state: Mapping[str, Any] | None) -> Form:
     """The source Form with the data_editor's delta ({"edited_rows": {row: {column: value}}})
     applied to its white cells. Grey columns, added and deleted rows are ignored: the form's rows
-    are fixed by the system. Once a cell changed, the form declares no total of its own: 总分 is a
-    grey cell, and the corrected template carries the computed total."""
+    are fixed by the system. A 分值 or 得分 outside 0 至 100 is refused (the cell keeps its value; see
+    rejected_edits). Once a cell changed, the form declares no total of its own: 总分 is a grey cell,
+    and the corrected template carries the computed total."""
     if not state:
         return form
     edited = state.get("edited_rows") or {}
@@ -85,12 +120,13 @@ def apply_edits(form: Form, state: Mapping[str, Any] | None) -> Form:
         return form
     indicators = list(form.indicators)
     for key, changes in edited.items():
-        row = int(key)
-        if not 0 <= row < len(indicators):
+        row = _row(key, len(indicators))
+        if row is None:
             continue
         fields = {
             WHITE_COLUMNS[c]: _cell(WHITE_COLUMNS[c], v) for c, v in changes.items() if c in WHITE_COLUMNS
         }
+        fields = {f: v for f, v in fields.items() if v is not _OUT_OF_RANGE}
         if fields:
             indicators[row] = replace(indicators[row], **fields)
     if tuple(indicators) == form.indicators:
@@ -158,12 +194,14 @@ def fill_reasons(form: Form, drafts: Mapping[int, str]) -> Form:
 @dataclass(frozen=True)
 class Rescored:
     """One run of the grid: the form as edited, its scorecard, the rows whose 得分 followed the
-    computed score, and the rows whose typed 得分 the rules disagree with (row -> (typed, computed))."""
+    computed score, the rows whose typed 得分 the rules disagree with (row -> (typed, computed)),
+    and the edits refused (numbers outside 0 至 100), said in Chinese."""
 
     form: Form
     card: Scorecard
     followed: tuple[int, ...]
     differences: dict[int, tuple[float, float]]
+    rejected: tuple[str, ...] = ()
 
 
 def rescore(base: Form, state: Mapping[str, Any] | None, profile: Profile) -> Rescored:
@@ -176,8 +214,8 @@ def rescore(base: Form, state: Mapping[str, Any] | None, profile: Profile) -> Re
     follow = [
         int(k)
         for k, changes in edited.items()
-        if 0 <= int(k) < len(form.indicators)
-        and any(c in changes for c in RESCORING)
+        if _row(k, len(form.indicators)) is not None
+        and any(c in changes and _cell(WHITE_COLUMNS[c], changes[c]) is not _OUT_OF_RANGE for c in RESCORING)
         and "得分" not in changes
     ]
     if follow:
@@ -187,7 +225,7 @@ def rescore(base: Form, state: Mapping[str, Any] | None, profile: Profile) -> Re
         if tuple(indicators) != form.indicators:
             form = replace(form, indicators=tuple(indicators))
             card = score(form, profile)
-    return Rescored(form, card, tuple(follow), score_differences(card))
+    return Rescored(form, card, tuple(follow), score_differences(card), tuple(rejected_edits(base, state)))
 
 
 def score_differences(card: Scorecard) -> dict[int, tuple[float, float]]:

@@ -61,6 +61,8 @@ def main() -> None:
     st.session_state[GRID_KEY] = key
 
     result = rescore(base, st.session_state.get(key), profile)
+    if result.rejected:  # a number outside 0 至 100 (only a crafted client gets past the grid's bounds)
+        st.session_state["edit_rejected"] = result.rejected
     if result.form is not base:
         # fold the edit into the grid's source and show a fresh grid: the browser drops an edit when
         # the data under it changes, and the row's 得分 and 计算得分 must change at once
@@ -70,6 +72,8 @@ def main() -> None:
     before = score(source_form, profile)
     edited = changed_rows(source_form, form)
     st.markdown(f"**{fmt.plain(label)}**　按“{fmt.plain(profile.title)}”评分")
+    for text in st.session_state.pop("edit_rejected", ()):
+        st.warning(fmt.plain(text), icon=":material/block:")
     _review_ui.editor_status(source_id)
     _headline(card, before, edited)
     _grid(form, card, key)
