@@ -46,6 +46,7 @@ ISSUES: dict[str, tuple[Severity, str]] = {
         "按空格对齐的文本中，单元格“{text}”的位置对不上表头的列（{why}），无法确定所属列，该表未读取。",
     ),
     "SHEET_SKIPPED": ("info", "工作表“{sheet}”不是自评表，已跳过。"),
+    "SHEET_EMPTY": ("info", "工作表“{sheet}”是空白工作表，已跳过。"),
     "SHEET_SKIPPED_KIND": ("info", "工作表“{sheet}”是{kind}，不是自评表，已跳过。"),
     "ROW_AMBIGUOUS": (
         "error",

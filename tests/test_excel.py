@@ -156,7 +156,7 @@ def _add_merges(data: bytes, refs: list[str], sheet: str = "xl/worksheets/sheet1
 def test_xlsx_form_like_sheet_exactly():
     data = _add_merges(_xlsx(_form_like_xlsx), ["A7:B9"])  # both ways: the rest of A7:B9 empty
     grids = workbook_to_grids(data, "xlsx", "up.xlsx")
-    assert [g.sheet for g in grids] == ["劳模管理", "第二张"]  # the empty sheet is skipped
+    assert [(g.sheet, bool(g.rows)) for g in grids] == [("劳模管理", True), ("空表", False), ("第二张", True)]
     first = grids[0]
     assert first.source == "up.xlsx"
     assert _cells(first) == [
@@ -186,7 +186,7 @@ def test_xlsx_form_like_sheet_exactly():
     # rows hold their cells left to right, one tuple per non-empty row
     assert [tuple(c.row for c in row) for row in first.rows][:2] == [(1,), (2, 2, 2)]
     assert first.rows[0] == (Cell("项目支出绩效自评表", 1, 1),)
-    assert _cells(grids[1]) == [(4, 3, "只有一个单元格"), (6, 4, "12.5")]
+    assert _cells(grids[2]) == [(4, 3, "只有一个单元格"), (6, 4, "12.5")]
 
 
 def test_xlsx_several_sheets_keep_order_and_names():
@@ -202,13 +202,15 @@ def test_xlsx_several_sheets_keep_order_and_names():
     grids = workbook_to_grids(_xlsx(build), "xlsx", "s.xlsx")
     assert [(g.sheet, _cells(g)) for g in grids] == [
         ("A", [(1, 1, "1")]),
+        ("B", []),
         ("C", [(2, 2, "c")]),
         ("D", [(1, 1, "d")]),
     ]
 
 
-def test_xlsx_all_empty_gives_no_grid():
-    assert workbook_to_grids(_xlsx(lambda wb: None), "xlsx", "e.xlsx") == []
+def test_xlsx_all_empty_gives_an_empty_grid():
+    """An empty sheet is kept as a Grid without rows, so the reader can say it skipped it."""
+    assert [g.rows for g in workbook_to_grids(_xlsx(lambda wb: None), "xlsx", "e.xlsx")] == [()]
 
 
 def test_xlsx_merge_beyond_data_is_clipped():
@@ -301,7 +303,7 @@ def _form_like_xls(wb: xlwt.Workbook) -> None:
 
 def test_xls_form_like_sheet_exactly():
     grids = workbook_to_grids(_xls(_form_like_xls), "xls", "up.xls")
-    assert [g.sheet for g in grids] == ["劳模管理", "第二张"]
+    assert [(g.sheet, bool(g.rows)) for g in grids] == [("劳模管理", True), ("空表", False), ("第二张", True)]
     assert _cells(grids[0]) == [
         (1, 1, "项目支出绩效自评表"),
         (2, 1, "项目编码:"),
@@ -320,7 +322,7 @@ def test_xls_form_like_sheet_exactly():
         (7, 3, "2023年11月19日"),
         (7, 4, "TRUE"),
     ]
-    second = _cells(grids[1])
+    second = _cells(grids[2])
     assert second[0] == (4, 3, "只有一个单元格")
     assert second[1:3] == [(11, 1, "1%"), (12, 1, "1.1%")]
     assert len(second) == 1 + 390

@@ -148,8 +148,10 @@ def test_cover_sheet_and_empty_sheet_are_skipped_with_a_note():
     result = read_bytes(ff.with_cover(ff.central()), "cover.xlsx")
     assert result.ok and len(result.forms) == 1
     assert [(p.code, p.severity, p.location) for p in result.problems] == [
-        ("SHEET_SKIPPED_KIND", "info", "封面!第1行")
+        ("SHEET_SKIPPED_KIND", "info", "封面!第1行"),
+        ("SHEET_EMPTY", "info", "Sheet1!第1行"),
     ]
+    assert "Sheet1" in result.problems[1].message
     assert "封面" in result.problems[0].message and "说明" in result.problems[0].message
     assert score(result.forms[0]).total == 99.86
 

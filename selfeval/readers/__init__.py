@@ -72,6 +72,10 @@ def read_bytes_in_process(data: bytes, name: str) -> ReadResult:
     forms: list[Form] = []
     problems: list[Issue] = []
     for grid in grids:
+        if not grid.rows and not grid.problems:
+            if kind != "text":
+                problems.append(issue("SHEET_EMPTY", Loc(grid.sheet, 1), sheet=grid.sheet))
+            continue
         found, failed = recognize(grid)
         if kind == "text":  # one grid per text: "skipped" says nothing FORM_NOT_FOUND does not
             failed = [p for p in failed if p.code != "SHEET_SKIPPED_KIND"]

@@ -36,7 +36,7 @@ Position = tuple[int, int]  # 0-based (row, col), as calamine counts
 def workbook_to_grids(
     data: bytes, kind: Literal["xlsx", "xls"], source: str, parts: dict[str, bytes] | None = None
 ) -> list[Grid]:
-    """One Grid per sheet (empty sheets skipped), via python-calamine (fast, merge-aware).
+    """One Grid per worksheet (an empty one has no rows: the caller notes it), via python-calamine (fast, merge-aware).
 
     Cells follow model.Cell: 1-based row/col, only non-empty cells, a merged range's value on its
     top-left cell and on the left cell of each further row; other cells inside a merge are empty.
@@ -51,9 +51,7 @@ def workbook_to_grids(
             if meta.typ != SheetTypeEnum.WorkSheet:
                 continue
             sheet = workbook.get_sheet_by_name(meta.name)
-            grid = _sheet_to_grid(sheet, source, percents.get(meta.name, frozenset()))
-            if grid.rows:
-                grids.append(grid)
+            grids.append(_sheet_to_grid(sheet, source, percents.get(meta.name, frozenset())))
         return grids
     finally:
         workbook.close()
