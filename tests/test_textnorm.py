@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -18,7 +20,7 @@ from selfeval.rules import load_profile, score
 from selfeval.store import AccessDenied, open_store
 from selfeval.store.typed import _year_int
 from tests.app_support import seed_workbook
-from tests.conftest import SEED
+from tests.conftest import ROOT, SEED
 
 CODE = "440304226011500000008"
 FIRST = "## 项目支出绩效自评表" + SEED.read_text(encoding="utf-8").split("## 项目支出绩效自评表")[1]
@@ -161,8 +163,21 @@ def test_control_characters_never_pass_the_workbook_reader():
     wb.save(buf)
     cards, problems, _ = score_bytes(buf.getvalue(), "f.xlsx", load_profile())
     assert cards and not problems
-    name = cards[0].form.header.project_name
-    assert name.startswith("劳模") and all(ch.isprintable() for ch in name), repr(name)
+    assert cards[0].form.header.project_name == "劳模管理"
+
+
+def test_cli_score_prints_no_terminal_escapes_from_a_form(tmp_path):
+    path = tmp_path / "ctrl.txt"
+    path.write_text(FIRST.replace("劳模管理", CTRL_NAME, 1), encoding="utf-8")
+    for extra in ([], ["--json"]):
+        r = subprocess.run(
+            [sys.executable, "-m", "selfeval", "score", str(path), *extra],
+            capture_output=True,
+            cwd=ROOT,
+            check=False,
+        )
+        assert "劳模管理" in r.stdout.decode("utf-8")
+        assert b"\x1b" not in r.stdout + r.stderr and b"\x01" not in r.stdout
 
 
 def test_the_excel_table_export_drops_control_characters():
