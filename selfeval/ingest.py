@@ -54,16 +54,28 @@ def score_bytes_in_process(
     return cards, errors, result.kind
 
 
+def prepare_bytes_in_process(
+    data: bytes, name: str, profile: Profile
+) -> tuple[tuple, tuple[Issue, ...], str]:
+    """score_bytes_in_process, then the forms as the store's rows (selfeval.rowprep.prepare_file): what an
+    import's worker hands back, so the main process neither unpickles scorecards nor serialises
+    forms — it checks keys and appends columns. (prepared forms, errors, kind)."""
+    from selfeval.rowprep import prepare_file
+
+    cards, errors, kind = score_bytes_in_process(data, name, profile)
+    return prepare_file(cards, data), errors, kind
+
+
 def _scored(files: Iterable[tuple[str, bytes]], profile: Profile, jobs: int, window: int) -> Iterator[tuple]:
-    """(name, data, cards, problems, kind) per file, in order, read and scored in the sandbox's warm
-    workers. With jobs > 1 up to a window of files (and 64 MiB of their bytes) is in flight ahead of
-    the caller, so the workers keep reading while the caller stores a transaction (the cores stay
+    """(name, data, prepared forms, problems, kind) per file, in order, read, scored and turned into
+    store rows in the sandbox's warm workers. With jobs > 1 up to a window of files (and 64 MiB of
+    their bytes) is in flight ahead of the caller, so the workers keep reading while the caller stores a transaction (the cores stay
     busy); jobs = 1 reads one file ahead. A file whose worker dies is an error of that file only."""
     from selfeval.readers import sandbox
 
     tasks = ((bytes(data), name, profile) for name, data in files)
     in_flight = max(2 * jobs, min(window, 256)) if jobs > 1 else 2
-    for (data, name, _), result in sandbox.map_ordered(score_bytes_in_process, tasks, in_flight=in_flight):
+    for (data, name, _), result in sandbox.map_ordered(prepare_bytes_in_process, tasks, in_flight=in_flight):
         if isinstance(result, sandbox.WorkerFailed):
             result = (), (Issue(result.code, "error", name, result.message),), ""
         yield (name, data, *result)
@@ -121,11 +133,11 @@ def iter_ingest(
     from selfeval.store import Upload
 
     outcomes: list[Outcome] = []
-    pending: list[tuple[str, bytes, tuple[Scorecard, ...], tuple[Issue, ...], str]] = []
+    pending: list[tuple[str, bytes, tuple, tuple[Issue, ...], str]] = []  # cards: prepared forms
 
     def flush() -> None:
         uploads = [
-            Upload(cards, name, data, kind, origin, submitted_by)
+            Upload((), name, data, kind, origin, submitted_by, prepared=cards)
             for name, data, cards, _, kind in pending
             if cards
         ]

@@ -152,11 +152,17 @@ class Store(Review, Writes, Queries, Backups):
             finally:
                 cur.close()
 
-    def _insert_rows(self, db: DuckDb, table: str, rows: list[dict[str, Any]]) -> None:
-        """One bulk INSERT of many rows (an Arrow table), never a statement per row."""
-        if not rows:
+    def _insert_rows(self, db: DuckDb, table: str, rows: list[dict[str, Any]] | dict[str, list]) -> None:
+        """One bulk INSERT of many rows (an Arrow table), never a statement per row; `rows` as dicts
+        or as columns (name -> values, every column of the table)."""
+        if isinstance(rows, dict):
+            if not next(iter(rows.values()), None):
+                return
+            staged = pa.table(rows, schema=SCHEMAS[table])
+        elif not rows:
             return
-        staged = pa.Table.from_pylist(rows, schema=SCHEMAS[table])
+        else:
+            staged = pa.Table.from_pylist(rows, schema=SCHEMAS[table])
         cols = ", ".join(c for c, _ in COLUMNS[table])
         with db.stage(f"_staged_{table}", staged):
             db.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _staged_{table}")

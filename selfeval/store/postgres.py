@@ -181,12 +181,15 @@ class PgStore(Review, Writes, Queries, Backups):
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
             yield PgDb(conn)
 
-    def _insert_rows(self, db: PgDb, table: str, rows: list[dict[str, Any]]) -> None:
-        """One COPY of many rows, never a statement per row."""
-        if not rows:
-            return
+    def _insert_rows(self, db: PgDb, table: str, rows: list[dict[str, Any]] | dict[str, list]) -> None:
+        """One COPY of many rows, never a statement per row; `rows` as dicts or as columns."""
         cols = [c for c, _ in COLUMNS[table]]
-        db.copy_in(table, cols, (tuple(r.get(c) for c in cols) for r in rows))
+        if isinstance(rows, dict):
+            if not next(iter(rows.values()), None):
+                return
+            db.copy_in(table, cols, zip(*(rows[c] for c in cols), strict=True))
+        elif rows:
+            db.copy_in(table, cols, (tuple(r.get(c) for c in cols) for r in rows))
 
     # -- backups (see backup.py) ----------------------------------------------------------------------
     @contextlib.contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from selfeval.model import Scorecard
 
@@ -44,3 +44,6 @@ class Upload:
     kind: str
     origin: Origin
     submitted_by: str = ""
+    # the scorecards already as store rows (selfeval.rowprep.prepare_file), made by an import's worker process so
+    # the main process never unpickles or re-serialises the forms; `scorecards` may then be empty
+    prepared: tuple[Any, ...] | None = None

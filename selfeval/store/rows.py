@@ -3,136 +3,16 @@ one transaction inserts, and stored rows turned back into IndicatorScores."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from selfeval.model import Form, Indicator, IndicatorScore, Scorecard
-from selfeval.serialize import content_sha256, form_to_json
+from selfeval.model import Form, Indicator, IndicatorScore
+from selfeval.rowprep import _canonical, _prepare, _Prepared, prepare_file  # noqa: F401  (re-exported)
 from selfeval.store.errors import TRANSFERRED
 from selfeval.store.records import Duplicate, SaveResult, Upload
-from selfeval.store.schema import ALL_WRITTEN
-from selfeval.store.typed import _year_int, typed_values
-
-
-@dataclass
-class _Prepared:
-    """One scorecard as table rows, before its submission id is known."""
-
-    sc: Scorecard
-    sha256: str
-    size: int
-    form_json: str
-    content_hash: str  # what the form declares, whatever file kind or layout it came in
-    rows: dict[str, list[dict[str, Any]]]
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """What makes two submissions the same content: hash, sheet, project code."""
-        form = self.sc.form
-        return (self.sha256, form.sheet, form.header.project_code)
-
-
-def _prepare(sc: Scorecard, file_sha: str | None, file_size: int | None) -> _Prepared:
-    form = sc.form
-    h, f = form.header, form.funds
-    form_json = form_to_json(form)
-    if file_sha is None:
-        encoded = form_json.encode("utf-8")
-        sha, size = hashlib.sha256(encoded).hexdigest(), len(encoded)
-    else:
-        sha, size = file_sha, file_size or 0
-    issues = list(sc.issues)
-    seen = set(issues)
-    issues += [i for i in form.issues if i not in seen]  # reading issues the rules did not repeat
-    year = _year_int(h.year)
-    form_row = {
-        "source": form.source,
-        "sheet": form.sheet,
-        "project_code": h.project_code,
-        "project_name": h.project_name,
-        "year": h.year,
-        "unit": h.unit,
-        "budget_unit": h.budget_unit,
-        "goal_expected": form.goals.expected,
-        "goal_achieved": form.goals.achieved,
-        "declared_total_weight": form.declared_total_weight,
-        "declared_total": form.declared_total,
-        "total": sc.total,
-        "grade": sc.grade,
-        "rate": sc.rate,
-        "budget_weight": sc.budget_weight,
-        "budget_score": sc.budget_score,
-        "errors": sum(1 for i in issues if i.severity == "error"),
-        "warnings": sum(1 for i in issues if i.severity == "warning"),
-    }
-    funds_rows = []
-    for line_no, line in enumerate((f.total, *f.parts)):
-        total_line = line_no == 0
-        funds_rows.append(
-            {
-                "line_no": line_no,
-                "label": line.label,
-                "money_unit": f.money_unit,
-                "initial_budget": line.initial_budget,
-                "annual_budget": line.annual_budget,
-                "executed": line.executed,
-                "declared_weight": f.declared_weight if total_line else None,
-                "declared_rate": f.declared_rate if total_line else None,
-                "declared_score": f.declared_score if total_line else None,
-                "weight": sc.budget_weight if total_line else None,
-                "rate": sc.rate if total_line else None,
-                "score": sc.budget_score if total_line else None,
-            }
-        )
-    indicator_rows = []
-    for pos, s in enumerate(sc.indicators):
-        ind = s.indicator
-        tv, av, ach = (
-            (None, None, None) if ind.not_applicable else typed_values(ind.target, ind.actual, s.rule, year)
-        )
-        indicator_rows.append(
-            {
-                "position": pos,
-                "level1": ind.level1,
-                "level2": ind.level2,
-                "name": ind.name,
-                "target": ind.target,
-                "actual": ind.actual,
-                "weight": ind.weight,
-                "declared_score": ind.declared_score,
-                "score": s.score,
-                "rule": s.rule,
-                "explanation": s.explanation,
-                "reason": ind.reason,
-                "band_low": s.band[0] if s.band else None,
-                "band_high": s.band[1] if s.band else None,
-                "location": str(ind.loc) if ind.loc is not None else "",
-                "target_value": tv,
-                "actual_value": av,
-                "achievement": ach,
-            }
-        )
-    issue_rows = [
-        {
-            "position": pos,
-            "code": i.code,
-            "severity": i.severity,
-            "location": i.location,
-            "message": i.message,
-        }
-        for pos, i in enumerate(issues)
-    ]
-    return _Prepared(
-        sc,
-        sha,
-        size,
-        form_json,
-        content_sha256(form, sc.profile),
-        {"forms": [form_row], "funds": funds_rows, "indicators": indicator_rows, "issues": issue_rows},
-    )
+from selfeval.store.schema import COLUMNS, TABLES
 
 
 @dataclass
@@ -144,29 +24,40 @@ class Head:
     unit: str
 
 
+def _empty_tables() -> dict[str, Any]:
+    tables: dict[str, Any] = {t: {c: [] for c, _ in COLUMNS[t]} for t in TABLES}
+    tables["transfers"] = []  # rare: rows as dicts
+    return tables
+
+
 @dataclass
 class _Batch:
-    """The rows one transaction will insert. Duplicates are recognised within the batch exactly as
-    against the store: the same file key seen, or the same content as the project's current version
-    (`heads`, updated as the batch stores new versions). `check(form, head)` says why the acting
-    principal may not store a form (None: may), and whether storing it transfers the project."""
+    """The rows one transaction will insert, as columns per table. Duplicates are recognised within
+    the batch exactly as against the store: the same file key seen, or the same content as the
+    project's current version (`heads`, updated as the batch stores new versions).
+    `check(header, head)` says why the acting principal may not store a form (None: may), and
+    whether storing it transfers the project."""
 
     ids: Iterator[int]
     now: datetime
     heads: dict[tuple[str, str], Head]
     check: Callable[[Any, Head | None], tuple[str | None, bool]]
-    tables: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in ALL_WRITTEN})
+    tables: dict[str, Any] = field(default_factory=_empty_tables)
     seen: dict[tuple[str, str, str], int] = field(default_factory=dict)
     superseded: list[int] = field(default_factory=list)  # stored versions no longer current
-    _rows_by_id: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _index_by_id: dict[int, int] = field(default_factory=dict)  # batch id -> its submissions row
 
-    def add(self, u: Upload, prepared: list[_Prepared], existing: dict[int, int], offset: int) -> SaveResult:
+    @property
+    def stored(self) -> int:
+        return len(self.tables["submissions"]["id"])
+
+    def add(
+        self, u: Upload, prepared: Sequence[_Prepared], existing: dict[int, int], offset: int
+    ) -> SaveResult:
         refused = []
         for p in prepared:
-            h = p.sc.form.header
-            reason, _ = self.check(
-                p.sc.form, self.heads.get((h.project_code, h.year)) if h.project_code else None
-            )
+            h = p.header
+            reason, _ = self.check(h, self.heads.get((h.project_code, h.year)) if h.project_code else None)
             if reason:
                 refused.append(reason)
         if refused:  # one file, one decision: nothing of it is stored
@@ -175,15 +66,16 @@ class _Batch:
         new_versions: list[int] = []
         duplicates: list[Duplicate] = []
         transfers: list[str] = []
+        subs = self.tables["submissions"]
         for n, p in enumerate(prepared):
             i = offset + n
-            h = p.sc.form.header
+            h = p.header
             head = self.heads.get((h.project_code, h.year)) if h.project_code else None
             earlier = existing.get(i, self.seen.get(p.key))
             if earlier is None and head is not None and head.content_hash == p.content_hash:
                 earlier = head.submission_id  # the same form in another file or layout
             if earlier is not None:
-                duplicates.append(Duplicate(h.project_code, h.project_name, earlier, p.sc.form.sheet))
+                duplicates.append(Duplicate(h.project_code, h.project_name, earlier, p.sheet))
                 continue
             sid = next(self.ids)
             self.seen[p.key] = sid
@@ -205,35 +97,39 @@ class _Batch:
                             "transferred_at": self.now,
                         }
                     )
-            if head is not None:  # the version it replaces is current no more
-                if head.submission_id in self._rows_by_id:
-                    self._rows_by_id[head.submission_id]["is_current"] = False
+                # the version it replaces is current no more
+                if head.submission_id in self._index_by_id:
+                    subs["is_current"][self._index_by_id[head.submission_id]] = False
                 else:
                     self.superseded.append(head.submission_id)
             if h.project_code:
                 self.heads[(h.project_code, h.year)] = Head(sid, p.content_hash, h.unit)
-            self.tables["submissions"].append(
-                {
-                    "id": sid,
-                    "source_name": u.source_name,
-                    "sha256": p.sha256,
-                    "size": p.size,
-                    "kind": u.kind,
-                    "sheet": p.sc.form.sheet,
-                    "submitted_at": self.now,
-                    "submitted_by": u.submitted_by,
-                    "profile": p.sc.profile,
-                    "origin": u.origin,
-                    "project_code": h.project_code,
-                    "year": h.year,
-                    "form_json": p.form_json,
-                    "content_hash": p.content_hash,
-                    "is_current": True,
-                }
-            )
-            self._rows_by_id[sid] = self.tables["submissions"][-1]
-            for table, rows in p.rows.items():
-                self.tables[table].extend({"submission_id": sid, **row} for row in rows)
+            self._index_by_id[sid] = len(subs["id"])
+            for c, v in (
+                ("id", sid),
+                ("source_name", u.source_name),
+                ("sha256", p.sha256),
+                ("size", p.size),
+                ("kind", u.kind),
+                ("sheet", p.sheet),
+                ("submitted_at", self.now),
+                ("submitted_by", u.submitted_by),
+                ("profile", p.profile),
+                ("origin", u.origin),
+                ("project_code", h.project_code),
+                ("year", h.year),
+                ("form_json", p.form_json),
+                ("content_hash", p.content_hash),
+                ("is_current", True),
+            ):
+                subs[c].append(v)
+            for table, cols in p.cols.items():
+                target = self.tables[table]
+                n_rows = 0
+                for c, values in cols.items():
+                    target[c].extend(values)
+                    n_rows = len(values)
+                target["submission_id"].extend([sid] * n_rows)
         return SaveResult(tuple(stored), tuple(duplicates), tuple(new_versions), (), tuple(transfers))
 
 

@@ -3,53 +3,13 @@ text so dashboards can compare achievement in SQL."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import pyarrow as pa
 
+from selfeval.rowprep import _parsed_number, _values, _year_int, typed_values  # noqa: F401  (re-exported)
 from selfeval.store.schema import F64, I32, I64
 from selfeval.store.sqlutil import as_db
-from selfeval.textnorm import year_int
-
-try:  # typed target/actual values; the store works (with null typed columns) without them
-    from selfeval import values as _values
-except ModuleNotFoundError as exc:  # pragma: no cover - only while values.py does not exist
-    if exc.name != "selfeval.values":
-        raise
-    _values = None
-
-
-def _year_int(year: str) -> int | None:
-    """The form's year as a number (four ASCII digits within 1990–2100), else None: never raises."""
-    return year_int(year)
-
-
-def typed_values(target: str, actual: str, rule: str | None, year: int | None) -> tuple[float | None, ...]:
-    """(target_value, actual_value, achievement) of one row; achievement = actual / target only for
-    rows the rules scored as positive quantitative (rule "positive.*") with a target above 0."""
-    if _values is None:
-        return (None, None, None)
-    tv = _parsed_number(target or "", "target", year)
-    av = _parsed_number(actual or "", "actual", year)
-    achievement = None
-    if rule and rule.startswith("positive") and tv is not None and av is not None and tv > 0:
-        achievement = av / tv
-    return (tv, av, achievement)
-
-
-@functools.lru_cache(maxsize=8192)
-def _parsed_number(text: str, role: str, year: int | None) -> float | None:
-    """The number of a cell (base units: 元, percent as 93.97), None for dates, words and the like.
-    Cached: the same target texts (">90%", "100%") recur across thousands of forms."""
-    try:
-        measure = _values.parse(text, role, year)
-    except Exception:  # a parser bug must not block storing a submission
-        return None
-    value = getattr(measure, "value", None)
-    if getattr(measure, "kind", None) != "number" or isinstance(value, bool):
-        return None
-    return float(value) if isinstance(value, int | float) else None
 
 
 def refresh_typed_values(con: Any, only_missing: bool = True) -> int:

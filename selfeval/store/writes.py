@@ -9,14 +9,13 @@ DuckDB, an advisory lock for PostgreSQL), opens one transaction and yields its `
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pyarrow as pa
 
-from selfeval.model import Form, Scorecard
+from selfeval.model import Header, Scorecard
 from selfeval.serialize import form_from_json
 from selfeval.store.errors import (
     NOT_YOUR_UNIT,
@@ -29,23 +28,9 @@ from selfeval.store.errors import (
 from selfeval.store.queries import NOT_FOUND
 from selfeval.store.records import ORIGINS, Origin, SaveResult, Upload
 from selfeval.store.review import record_event, record_versions
-from selfeval.store.rows import Head, _Batch, _prepare, _Prepared
+from selfeval.store.rows import Head, _Batch, _Prepared, prepare_file
 from selfeval.store.schema import ALL_WRITTEN, COLUMNS, I64, STR, TABLES
 from selfeval.store.sqlutil import now
-from selfeval.textnorm import code_key, norm_year
-
-
-def _canonical(sc: Scorecard) -> Scorecard:
-    """The scorecard with its project code and year as the store keys them: one spelling of a code
-    (NFKC, no invisible characters, digits of any script as ASCII) so a look-alike of another unit's
-    code is that unit's project — refused, never a second project that reads the same."""
-    h = sc.form.header
-    code, year = code_key(h.project_code), norm_year(h.year)
-    if (code, year) == (h.project_code, h.year):
-        return sc
-    header = dataclasses.replace(h, project_code=code, year=year)
-    return dataclasses.replace(sc, form=dataclasses.replace(sc.form, header=header))
-
 
 _KEYS_SCHEMA = pa.schema([("i", I64), ("sha256", STR), ("sheet", STR), ("project_code", STR), ("year", STR)])
 
@@ -93,11 +78,10 @@ class Writes:
             if u.origin not in ORIGINS:
                 raise ValueError(f"origin must be one of {ORIGINS}, not {u.origin!r}")
         self._require("save", "保存自评表")
-        prepared: list[list[_Prepared]] = []
-        for u in uploads:
-            file_sha = hashlib.sha256(u.data).hexdigest() if u.data is not None else None
-            size = len(u.data) if u.data is not None else None
-            prepared.append([_prepare(_canonical(sc), file_sha, size) for sc in u.scorecards])
+        # an import's workers hand the rows over ready (Upload.prepared); others are prepared here
+        prepared: list[Sequence[_Prepared]] = [
+            u.prepared if u.prepared is not None else prepare_file(u.scorecards, u.data) for u in uploads
+        ]
         flat = [p for group in prepared for p in group]
         if not flat:
             return [SaveResult((), ()) for _ in uploads]
@@ -105,9 +89,9 @@ class Writes:
             {
                 "i": list(range(len(flat))),
                 "sha256": [p.sha256 for p in flat],
-                "sheet": [p.sc.form.sheet for p in flat],
-                "project_code": [p.sc.form.header.project_code for p in flat],
-                "year": [p.sc.form.header.year for p in flat],
+                "sheet": [p.sheet for p in flat],
+                "project_code": [p.header.project_code for p in flat],
+                "year": [p.header.year for p in flat],
             },
             schema=_KEYS_SCHEMA,
         )
@@ -133,7 +117,7 @@ class Writes:
             self._supersede(db, batch.superseded)
             for table in ALL_WRITTEN:
                 self._insert_rows(db, table, batch.tables[table])
-            if batch.tables["submissions"]:
+            if batch.stored:
                 record_versions(db, self.who, next_id)
             for t in batch.tables["transfers"]:
                 self._audit_transfer(db, t)
@@ -182,12 +166,11 @@ class Writes:
                 ROLE_CANNOT.format(role=ROLE_LABELS.get(self.who.role, self.who.role), what=what)
             )
 
-    def _may_store(self, form: Form, head: Head | None) -> tuple[str | None, bool]:
-        """(why not, transfer): a form must name one of the principal's units, and a project
-        belongs to the unit of its current version — only an administrator may move it."""
+    def _may_store(self, h: Header, head: Head | None) -> tuple[str | None, bool]:
+        """(why not, transfer): a form (its header `h`) must name one of the principal's units, and a
+        project belongs to the unit of its current version — only an administrator may move it."""
         from selfeval.access import can
 
-        h = form.header
         units = tuple(self.who.units)
         if units and h.unit not in units:
             return NOT_YOUR_UNIT.format(unit=h.unit or "（未填写实施单位）", units="、".join(units)), False
@@ -249,7 +232,7 @@ class Writes:
                 if code
                 else None
             )
-            reason, transfer = self._may_store(form_from_json(form_json), head)
+            reason, transfer = self._may_store(form_from_json(form_json).header, head)
             if reason:
                 raise AccessDenied(reason)
             new_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions")[0][0]
