@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import UTC, datetime, timedelta, timezone
 
 from selfeval.rules import round_half_up
 
 DASH = "—"
+BEIJING = timezone(timedelta(hours=8))
 # beyond this a number is shown in scientific notation: half-up rounding of it would overflow,
 # and no real amount, weight or score comes near it (issue 11: a stored budget of 1e308)
 HUGE = 1e15
@@ -94,3 +96,20 @@ def plain(text: object) -> str:
         end = match.end()
         return escaped[:end] + "\\" + escaped[end:]
     return _MD_LEADING.sub(r"\1\\\2", escaped, count=1)
+
+
+def local_time(ts: object) -> str:
+    """A stored timestamp (UTC without a zone, as the store keeps them) in Beijing time, to the minute;
+    "—" when there is none."""
+    if ts is None:
+        return DASH
+    try:
+        if not isinstance(ts, datetime):
+            import pandas as pd
+
+            if pd.isna(ts):
+                return DASH
+            ts = pd.Timestamp(ts).to_pydatetime()
+        return ts.replace(tzinfo=UTC).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError, OverflowError):
+        return DASH

@@ -228,3 +228,33 @@ def test_the_upload_widget_css_speaks_chinese_with_the_configured_limit():
     assert "松开鼠标即可上传" in css
     assert "stFileChip" in css  # the file chips (and their remove buttons) are left alone
     assert css.count("<style>") == 1 and css.strip().endswith("</style>")
+
+
+def test_stored_times_show_in_beijing_time_everywhere():
+    """The store keeps UTC; the version history, the caption and the timeline all show Beijing time."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from selfeval import fmt
+
+    assert fmt.local_time(dt.datetime(2026, 11, 29, 16, 3)) == "2026-11-30 00:03"
+    assert fmt.local_time(pd.Timestamp("2026-01-01 00:00")) == "2026-01-01 08:00"
+    assert fmt.local_time(None) == fmt.local_time(pd.NaT) == fmt.local_time("junk") == "—"
+    history = pd.DataFrame(
+        {
+            "version": [1],
+            "submitted_at": [pd.Timestamp("2026-11-29 16:03")],
+            "submitted_by": ["张"],
+            "origin": ["upload"],
+            "source_name": ["a.xlsx"],
+            "total": [93.7],
+            "grade": ["优"],
+            "errors": [0],
+            "warnings": [0],
+            "current": [True],
+        }
+    )
+    from views._frames import history_table
+
+    assert history_table(history)["提交时间"].tolist() == ["2026-11-30 00:03"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from selfeval import fmt
 from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
 
@@ -174,7 +175,7 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "版本": history["version"],
-            "提交时间": pd.to_datetime(history["submitted_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+            "提交时间": history["submitted_at"].map(fmt.local_time),
             "提交人": history["submitted_by"].fillna("").replace("", "—"),
             "来源": history["origin"].map(ORIGIN_LABELS).fillna(history["origin"]),
             "文件": history["source_name"],

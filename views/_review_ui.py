@@ -8,7 +8,7 @@ changes with every save and every review step.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
@@ -59,11 +59,7 @@ def read(method: str, *args: Any) -> Any:
     return _cached(location, tuple(s.data_version()), s.who, method, args, s)
 
 
-def local_time(ts: Any) -> str:
-    """A stored UTC timestamp as Beijing time, minutes."""
-    if ts is None or pd.isna(ts):
-        return "—"
-    return pd.Timestamp(ts).to_pydatetime().replace(tzinfo=UTC).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+local_time = fmt.local_time
 
 
 def badge(state: str | None) -> str:

@@ -65,7 +65,7 @@ def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
     )
     if row is not None:
         st.caption(
-            f"现行版本：{row['submitted_at']:%Y-%m-%d %H:%M} 由 {fmt.plain(row['submitted_by']) or '—'} 提交，"
+            f"现行版本：{fmt.local_time(row['submitted_at'])} 由 {fmt.plain(row['submitted_by']) or '—'} 提交，"
             f"来源文件 {fmt.plain(row['source_name'])}，共 {int(row['versions'])} 个版本"
         )
     profile_note = f"评分规则：{_ui._profile_title(card.profile)}" + (
@@ -293,7 +293,7 @@ def _history(who, row, current: Scorecard) -> None:
         st.caption("只有一个版本。")
         return
     versions = {
-        int(sid): f"第 {v} 版（{at:%Y-%m-%d %H:%M}，{ORIGIN_LABELS.get(o, o)}）"
+        int(sid): f"第 {v} 版（{fmt.local_time(at)}，{ORIGIN_LABELS.get(o, o)}）"
         for sid, v, at, o in zip(
             history["submission_id"],
             history["version"],
