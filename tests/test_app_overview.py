@@ -173,7 +173,15 @@ def test_many_projects_draw_at_most_30_bars(app_db):
     at = run_app()
     assert metrics(at)["项目数"] == "33"
     captions = [c.value for c in at.caption]
-    assert "共 33 个项目，图中显示全年预算数最大的 30 个。" in captions
+    # the chart shows the 30 largest budgets; the caption sums the rest (counted in SQL)
+    from selfeval import fmt
+
+    rest = store.project_scores("2023").sort_values("budget", ascending=False, kind="stable").iloc[30:]
+    assert len(rest) == 3
+    assert (
+        f"共 33 个项目，图中显示全年预算数最大的 30 个；其余 3 个项目合计预算 "
+        f"{fmt.wan_number(rest['budget'].sum())} 万元、执行 {fmt.wan_number(rest['executed'].sum())} 万元。"
+    ) in captions
     assert "图中显示执行率最低的 30 个项目。" in captions
     import json
 

@@ -41,6 +41,14 @@ def _num(x: object) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _float(x: object) -> float:
+    """A float, NaN for what is not a number (inf stays inf, as pandas keeps it)."""
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return math.nan
+
+
 def _name(x: object) -> str:
     text = "" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x).strip()
     return text or "（未命名）"
@@ -164,33 +172,62 @@ def portfolio_sentence(
 ) -> str:
     """One sentence that answers "how are we doing" from project_scores rows: how many projects
     and their grades, how many executed below `low_rate` %, how many high grades sit on low
-    execution, and the weakest projects with their main reason (`reasons`: submission_id -> text)."""
+    execution, and the weakest projects with their main reason (`reasons`: submission_id -> text).
+    The counts and the few rows named are taken here from the whole frame; 总览 gets the same from
+    the store's aggregating queries and calls `sentence_from` directly."""
     if projects is None or projects.empty:
         return "所选范围内尚无项目。"
+    rate = pd.to_numeric(projects["rate"], errors="coerce")
+    counts = {
+        "projects": len(projects),
+        "grades": {g: int((projects["grade"] == g).sum()) for g in GRADES},
+        "ungraded": int(projects["grade"].isna().sum()),
+        "low_rate": int((rate < low_rate).sum()),
+        "flagged": int(execution_flags(projects, flag_rate).sum()),
+    }
+    low = projects.assign(rate=rate)[rate < low_rate].sort_values("rate", kind="stable").head(2)
+    totals = pd.to_numeric(projects["total"], errors="coerce")
+    ranked = projects.assign(total=totals).sort_values(["total", "project_code"], na_position="first")
+    return sentence_from(counts, low, ranked.head(weakest), reasons, low_rate=low_rate, flag_rate=flag_rate)
+
+
+def sentence_from(
+    counts: Mapping[str, object],
+    lowest_rates: pd.DataFrame,
+    weakest: pd.DataFrame,
+    reasons: Mapping[int, str] | None = None,
+    *,
+    low_rate: float = LOW_RATE,
+    flag_rate: float = DEFAULT_FLAG_RATE,
+) -> str:
+    """The sentence from counts (projects, grades, ungraded, low_rate, flagged: what
+    store.overview_counts returns), the projects with the lowest execution below `low_rate` (the
+    first two are named) and the weakest projects (lowest total first, unscored first)."""
+    n = int(counts.get("projects") or 0)  # type: ignore[arg-type]
+    if not n:
+        return "所选范围内尚无项目。"
     reasons = reasons or {}
-    n = len(projects)
-    grades = projects["grade"].value_counts()
+    grades: Mapping[str, int] = counts.get("grades") or {}  # type: ignore[assignment]
     graded = "、".join(f"{g} {int(grades[g])} 个" for g in GRADES if grades.get(g, 0))
-    unscored = int(projects["grade"].isna().sum())
+    unscored = int(counts.get("ungraded") or 0)  # type: ignore[arg-type]
     parts = [f"共 {fmt.count(n)} 个项目" + (f"：{graded}" if graded else "")]
     if unscored:
         parts.append(f"{fmt.count(unscored)} 个未能定级（有未评分的指标或分值不合规）")
-    rate = pd.to_numeric(projects["rate"], errors="coerce")
-    low = projects[rate < low_rate]
-    if len(low):
-        lowest = low.assign(rate_num=rate[rate < low_rate]).sort_values("rate_num").head(2)
-        named = "、".join(f"{_name(r.project_name)} {fmt.pct(r.rate_num)}" for r in lowest.itertuples())
-        parts.append(f"预算执行率低于 {low_rate:g}% 的 {fmt.count(len(low))} 个（最低：{named}）")
+    low = int(counts.get("low_rate") or 0)  # type: ignore[arg-type]
+    if low:
+        named = "、".join(
+            f"{_name(r.project_name)} {fmt.pct(_float(r.rate))}" for r in lowest_rates.head(2).itertuples()
+        )
+        parts.append(f"预算执行率低于 {low_rate:g}% 的 {fmt.count(low)} 个（最低：{named}）")
     else:
         parts.append(f"预算执行率均不低于 {low_rate:g}%")
-    flagged = int(execution_flags(projects, flag_rate).sum())
+    flagged = int(counts.get("flagged") or 0)  # type: ignore[arg-type]
     if flagged:
         parts.append(f"其中 {fmt.count(flagged)} 个执行率低于 {flag_rate:g}% 却评为优或良，需复核")
-    totals = pd.to_numeric(projects["total"], errors="coerce")
-    ranked = projects.assign(total_num=totals).sort_values(["total_num", "project_code"], na_position="first")
     weak = []
-    for r in ranked.head(weakest).itertuples():
-        score = "未定级" if pd.isna(r.total_num) else f"{fmt.points(r.total_num)} 分"
+    for r in weakest.itertuples():
+        total = _float(r.total)
+        score = "未定级" if math.isnan(total) else f"{fmt.points(total)} 分"
         why = reasons.get(int(r.submission_id))
         weak.append(f"{_name(r.project_name)}（{score}" + (f"：{why}" if why else "") + "）")
     if weak:

@@ -4,6 +4,7 @@ main reason for lost points (one click opens a project), the target-setting chec
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -11,11 +12,12 @@ from selfeval import charts, fmt
 from selfeval.rules import DEFAULT_PROFILE, load_profile
 from selfeval.store import GRADES
 from views import _report, _review_ui, _ui
-from views._frames import lowest_table, outliers_table
-from views._insights import execution_flags, flag_threshold, main_reason, portfolio_sentence
+from views._frames import outliers_table
+from views._insights import LOW_RATE, execution_flags, flag_threshold, main_reason, sentence_from
 from views._printouts import overview_page
 
 LOWEST_KEY = "lowest_pick"
+LOWEST_ROWS = 10  # the weakest projects listed (their main reason is read from their scorecards)
 MAX_BARS = 30
 OUTLIER_ROWS = 200  # rows of the target-setting table on the page (all of them in the Excel export)
 FLAG_KEY = "flag_rate"
@@ -30,23 +32,27 @@ def main() -> None:
     if _ui.store().is_empty():
         _ui.empty_state()
         return
-    projects = _ui.query("project_scores", year, unit)
-    if projects.empty:
+    # every figure below is aggregated, ordered and limited in SQL (selfeval/store/overview.py): the
+    # page receives a handful of numbers and a few dozen rows, however many forms are stored
+    threshold = _threshold()
+    counts = _ui.query("overview_counts", year, unit, low_rate=LOW_RATE, flag_rate=threshold)
+    if not counts["projects"]:
         _ui.empty_state("所选年度与单位尚无数据，请调整左侧筛选，或先上传自评表。")
         return
     summary = _ui.query("portfolio_summary", year, unit)
-    threshold = _threshold()
-    lowest = lowest_table(projects)
+    lowest = _ui.query("overview_projects", year, unit, order="total", limit=LOWEST_ROWS)
     reasons = _reasons(lowest)
-    sentence = portfolio_sentence(projects, reasons, flag_rate=threshold)
+    low_rates = _ui.query("overview_projects", year, unit, order="rate", limit=2, below=LOW_RATE)
+    sentence = sentence_from(
+        counts, low_rates, lowest.head(3), reasons, low_rate=LOW_RATE, flag_rate=threshold
+    )
     st.caption(
         f"年度：{year or '全部'} · 实施单位：{fmt.plain(unit or '全部')} · 每个项目取最新提交的现行版本"
     )
     with st.container(border=True, key="overview_summary"):
         st.markdown(f"**结论**　{fmt.plain(sentence)}")
-    flags = execution_flags(projects, threshold)
-    _figures(projects, summary, int(flags.sum()), threshold)
-    _charts(projects, year, unit)
+    _figures(counts, summary, threshold)
+    _charts(counts["projects"], year, unit)
 
     st.subheader("得分最低的项目")
     st.caption("点击项目名称或任一单元格，打开该项目的详情。")
@@ -88,7 +94,7 @@ def main() -> None:
             },
         )
         _open_selected(event, raw_outliers, "outliers_gen")
-    _exports(year, unit, sentence, projects, summary, table, outliers)
+    _exports(year, unit, sentence, summary, table, outliers)
 
 
 def _threshold() -> float:
@@ -115,13 +121,14 @@ def _reasons(lowest: pd.DataFrame) -> dict[int, str]:
     return reasons
 
 
-def _figures(projects: pd.DataFrame, summary: pd.DataFrame, flagged: int, threshold: float) -> None:
+def _figures(counts: dict, summary: pd.DataFrame, threshold: float) -> None:
     budget, executed = summary["budget"].sum(), summary["executed"].sum()
     rate = 100 * executed / budget if budget else None
+    flagged = counts["flagged"]
     with st.container(key="overview_figures"):
         cols = st.columns(5)
-        cols[0].metric("项目数", fmt.count(len(projects)), border=True)
-        cols[1].metric("平均得分", fmt.points(projects["total"].mean()), border=True)
+        cols[0].metric("项目数", fmt.count(counts["projects"]), border=True)
+        cols[1].metric("平均得分", fmt.points(counts["mean_total"]), border=True)
         cols[2].metric("预算执行率", fmt.pct(rate), border=True)
         cols[3].metric("全年预算数（万元）", fmt.wan_number(budget), border=True, help=fmt.yuan(budget))
         cols[4].metric("全年执行数（万元）", fmt.wan_number(executed), border=True, help=fmt.yuan(executed))
@@ -131,7 +138,7 @@ def _figures(projects: pd.DataFrame, summary: pd.DataFrame, flagged: int, thresh
             for g in GRADES
             if g in summary and int(summary[g].sum())
         ]
-        ungraded = int(projects["grade"].isna().sum())
+        ungraded = counts["ungraded"]
         if ungraded:
             tiles.append(("未定级", f"{ungraded} 个", "有未评分的指标，或分值合计不合规，总分未核验"))
         tiles.append(
@@ -146,27 +153,42 @@ def _figures(projects: pd.DataFrame, summary: pd.DataFrame, flagged: int, thresh
             col.metric(label, value, border=True, help=help_text)
 
 
-def _charts(projects: pd.DataFrame, year, unit) -> None:
-    many = len(projects) > MAX_BARS  # one bar per project stops being readable (and fast) beyond this
+def _charts(n_projects: int, year, unit) -> None:
+    """One bar per project stops being readable (and fast) beyond MAX_BARS: the charts show the
+    largest budgets and the lowest execution, fetched with LIMIT; the histogram reads counts."""
+    many = n_projects > MAX_BARS
     st.altair_chart(
-        charts.budget_vs_executed(projects.nlargest(MAX_BARS, "budget") if many else projects),
+        charts.budget_vs_executed(_ui.query("overview_projects", year, unit, order="budget", limit=MAX_BARS)),
         width="stretch",
     )
     if many:
-        st.caption(f"共 {fmt.count(len(projects))} 个项目，图中显示全年预算数最大的 {MAX_BARS} 个。")
+        rest = _ui.query("overview_rest", year, unit, top=MAX_BARS)
+        st.caption(
+            f"共 {fmt.count(n_projects)} 个项目，图中显示全年预算数最大的 {MAX_BARS} 个；"
+            f"其余 {fmt.count(rest['projects'])} 个项目合计预算 {fmt.wan_number(rest['budget'])} 万元、"
+            f"执行 {fmt.wan_number(rest['executed'])} 万元。"
+        )
     left, right = st.columns(2, gap="large")
     with left:
         st.altair_chart(
-            charts.execution_rate(projects.nsmallest(MAX_BARS, "rate") if many else projects), width="stretch"
+            charts.execution_rate(_ui.query("overview_projects", year, unit, order="rate", limit=MAX_BARS)),
+            width="stretch",
         )
         if many:
             st.caption(f"图中显示执行率最低的 {MAX_BARS} 个项目。")
     with right:
-        st.altair_chart(charts.score_distribution(projects), width="stretch")
+        st.altair_chart(charts.score_distribution(_score_totals(year, unit)), width="stretch")
         st.altair_chart(charts.points_lost(_ui.query("points_lost", year, unit)), width="stretch")
     all_years = _ui.query("portfolio_summary", None, unit)
     if all_years["year"].nunique() > 1:
         st.altair_chart(charts.year_over_year(all_years), width="stretch")
+
+
+def _score_totals(year, unit) -> pd.DataFrame:
+    """The totals the histogram bins, rebuilt from (total, how many) counted in SQL."""
+    counts = _ui.query("score_counts", year, unit)
+    totals = np.repeat(counts["total"].to_numpy(dtype=float), counts["n"].to_numpy(dtype=np.int64))
+    return pd.DataFrame({"total": totals})
 
 
 def _lowest_frame(lowest: pd.DataFrame, reasons: dict[int, str], threshold: float) -> pd.DataFrame:
@@ -245,16 +267,17 @@ def _open_selected(event, frame: pd.DataFrame, generation_key: str) -> None:
     )
 
 
-def _exports(year, unit, sentence, projects, summary, table, outliers) -> None:
-    """PDF of the page for a meeting, the tables as Excel, and the flag threshold."""
+def _exports(year, unit, sentence, summary, table, outliers) -> None:
+    """PDF of the page for a meeting, the tables as Excel, and the flag threshold. Every project
+    of the scope is fetched only when a download is clicked."""
     from selfeval import exports
 
     st.subheader("导出与设置")
     c1, c2, c3 = st.columns([1, 1, 1.2], vertical_alignment="bottom")
     scope = f"{year or '全部年度'}_{unit or '全部单位'}"
-    all_rows = _all_projects_frame(projects)
 
     def pdf() -> bytes:
+        projects = _ui.query("project_scores", year, unit)
         return exports.page_pdf(overview_page(year, unit, sentence, projects, summary, table, outliers))
 
     c1.download_button(
@@ -271,7 +294,7 @@ def _exports(year, unit, sentence, projects, summary, table, outliers) -> None:
         "导出表格（Excel）",
         data=lambda: exports.tables_xlsx(
             {
-                "全部项目": all_rows,
+                "全部项目": _all_projects_frame(_ui.query("project_scores", year, unit)),
                 "得分最低的项目": table,
                 "指标值设置检查": outliers_table(_ui.query("target_outliers", year, unit)),
             }

@@ -13,6 +13,7 @@ import pandas as pd
 from selfeval.model import Form, Issue, Scorecard
 from selfeval.serialize import form_from_json
 from selfeval.store.errors import AccessDenied, NotFound
+from selfeval.store.overview import OverviewQueries
 from selfeval.store.records import BUDGET_LEVEL1, BUDGET_LEVEL2, GRADES
 from selfeval.store.rows import _indicator_score
 from selfeval.store.schema import TABLES
@@ -21,7 +22,7 @@ from selfeval.store.sqlutil import RELATIONS_SQL, filters, split_relations, unit
 NOT_FOUND = "没有编号为 {id} 的自评表，或您无权查看它。"
 
 
-class Queries:
+class Queries(OverviewQueries):
     """Read methods shared by the backends (mixed into each Store class)."""
 
     who: Any  # selfeval.access.Principal
@@ -281,9 +282,19 @@ class Queries:
         ]
 
     def data_version(self) -> tuple[int, int]:
-        """(highest submission id, number of submissions): changes with every save or restore, and
-        stays two numbers however many forms are stored (a cheap cache key for the pages)."""
-        return tuple(self._rows("SELECT COALESCE(MAX(id), 0), COUNT(*) FROM submissions")[0])
+        """(highest submission id, identity of the submissions table): changes with every save
+        (ids only grow; no write deletes a submission) and with every restore (which drops and
+        recreates the tables, so the table's catalog id changes). Both read from an index or the
+        catalog, never by counting rows: called before every cached query, it must not grow with
+        the store (a COUNT(*) scanned every row on PostgreSQL)."""
+        catalog = (
+            "CAST(CAST('submissions'::regclass AS OID) AS BIGINT)"
+            if getattr(self, "backend", "duckdb") == "postgres"
+            else "(SELECT table_oid FROM duckdb_tables() WHERE table_name = 'submissions'"
+            " AND schema_name = current_schema() AND database_name = current_database())"
+        )
+        top, table = self._rows(f"SELECT (SELECT COALESCE(MAX(id), 0) FROM submissions), {catalog}")[0]
+        return int(top), int(table)
 
     def current_submission_ids(self) -> list[int]:
         where, params = filters(None, None, self._units)

@@ -1,0 +1,132 @@
+"""总览's questions answered in SQL that aggregates, orders and limits: the page receives a handful
+of numbers and at most a few dozen rows however many forms are stored (issue 12: a province's
+200,000 projects of a year used to travel to the page as one DataFrame).
+
+Written once for DuckDB and PostgreSQL and filtered by the acting principal's units like every
+other read (`filters(..., self._units)`); `with_basis("approved")` reads approved_forms instead of
+current_forms by rewriting the view's name, as for the other queries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from selfeval.store.records import GRADES
+from selfeval.store.sqlutil import filters
+
+HIGH_GRADES = ("优", "良")
+# the columns of one project row on 总览 (the lowest table, the charts, the sentence)
+PROJECT_COLUMNS = (
+    "submission_id",
+    "project_code",
+    "year",
+    "project_name",
+    "unit",
+    "total",
+    "grade",
+    "rate",
+    "budget",
+    "executed",
+    "errors",
+    "warnings",
+)
+# ties broken as project_scores orders its rows, so a limited list is the head of the full one
+_TIES = "f.year, f.unit, f.project_code, f.submission_id"
+_ORDERS = {
+    "total": f"f.total ASC NULLS FIRST, f.project_code, {_TIES}",  # the weakest (unscored first)
+    "budget": f"f.budget DESC NULLS LAST, {_TIES}",  # the largest budgets
+    "rate": f"f.rate ASC NULLS LAST, {_TIES}",  # the lowest execution
+}
+
+
+class OverviewQueries:
+    """Aggregating reads for 总览 (mixed into Queries)."""
+
+    def overview_counts(
+        self,
+        year: str | int | None = None,
+        unit: str | None = None,
+        low_rate: float = 90.0,
+        flag_rate: float = 60.0,
+    ) -> dict[str, Any]:
+        """One row of figures over the current forms: projects, mean total, budget and executed
+        (元), how many got each grade and how many none, how many executed below `low_rate` %, and
+        how many are graded 优/良 while executing below `flag_rate` % (the auditor's flag)."""
+        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        high = ", ".join(f"'{g}'" for g in HIGH_GRADES)
+        grades = ", ".join(f"COUNT(CASE WHEN f.grade = '{g}' THEN 1 END)" for g in GRADES)
+        row = self._rows(  # type: ignore[attr-defined]
+            f"""SELECT COUNT(*), AVG(f.total), SUM(f.budget), SUM(f.executed),
+                       COUNT(CASE WHEN f.grade IS NULL THEN 1 END),
+                       COUNT(CASE WHEN f.rate < ? THEN 1 END),
+                       COUNT(CASE WHEN f.rate < ? AND f.grade IN ({high}) THEN 1 END), {grades}
+                FROM current_forms f WHERE {where}""",
+            [float(low_rate), float(flag_rate), *params],
+        )[0]
+        n, mean, budget, executed, ungraded, low, flagged, *by_grade = row
+        return {
+            "projects": int(n or 0),
+            "mean_total": None if mean is None else float(mean),
+            "budget": float(budget or 0),
+            "executed": float(executed or 0),
+            "ungraded": int(ungraded or 0),
+            "low_rate": int(low or 0),
+            "flagged": int(flagged or 0),
+            "grades": {g: int(c or 0) for g, c in zip(GRADES, by_grade, strict=True)},
+        }
+
+    def overview_projects(
+        self,
+        year: str | int | None = None,
+        unit: str | None = None,
+        order: str = "total",
+        limit: int = 10,
+        below: float | None = None,
+        flagged_below: float | None = None,
+    ) -> pd.DataFrame:
+        """The first `limit` current projects in `order`: "total" (lowest score first, unscored
+        first), "budget" (largest first) or "rate" (lowest execution first); only those executing
+        below `below` % when given, only those graded 优/良 below `flagged_below` % when given."""
+        if order not in _ORDERS:
+            raise ValueError(f"order must be one of {sorted(_ORDERS)}, not {order!r}")
+        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        more = []
+        if below is not None:
+            where += " AND f.rate < ?"
+            more.append(float(below))
+        if flagged_below is not None:
+            high = ", ".join(f"'{g}'" for g in HIGH_GRADES)
+            where += f" AND f.rate < ? AND f.grade IN ({high})"
+            more.append(float(flagged_below))
+        columns = ", ".join(f"f.{c}" for c in PROJECT_COLUMNS)
+        return self._query(  # type: ignore[attr-defined]
+            f"""SELECT {columns} FROM current_forms f WHERE {where}
+                ORDER BY {_ORDERS[order]} LIMIT {max(0, int(limit))}""",
+            [*params, *more],
+        )
+
+    def overview_rest(
+        self, year: str | int | None = None, unit: str | None = None, top: int = 30
+    ) -> dict[str, Any]:
+        """The projects after the `top` largest budgets, as one aggregate: how many, their budget
+        and executed (元) — what a chart of the largest budgets leaves out ("其余 n 个项目")."""
+        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        row = self._rows(  # type: ignore[attr-defined]
+            f"""SELECT COUNT(*), SUM(r.budget), SUM(r.executed) FROM (
+                    SELECT f.budget, f.executed FROM current_forms f WHERE {where}
+                    ORDER BY {_ORDERS["budget"]} OFFSET {max(0, int(top))}) r""",
+            params,
+        )[0]
+        return {"projects": int(row[0] or 0), "budget": float(row[1] or 0), "executed": float(row[2] or 0)}
+
+    def score_counts(self, year: str | int | None = None, unit: str | None = None) -> pd.DataFrame:
+        """total, n: how many current projects have each total (the score histogram's input: a few
+        thousand distinct totals at most, whatever the number of projects)."""
+        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        return self._query(  # type: ignore[attr-defined]
+            f"""SELECT f.total, COUNT(*) AS n FROM current_forms f
+                WHERE f.total IS NOT NULL AND {where} GROUP BY f.total ORDER BY f.total""",
+            params,
+        )

@@ -1,0 +1,157 @@
+"""总览's aggregating queries (selfeval/store/overview.py) return what the page used to compute in
+pandas from the full project_scores frame — on both backends, for the administrator and for an
+editor who sees one unit, over forms with ties, unscored totals, missing budgets and flagged grades.
+And data_version changes with a save and a restore without counting rows."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from selfeval.access import Principal
+from selfeval.sample import open_seeded_store
+from selfeval.store import GRADES
+from selfeval.store.overview import PROJECT_COLUMNS
+from tests.factories import make_scorecard
+
+UNITS = ("单位甲", "单位乙", "单位丙")
+
+
+def _cards():
+    """24 projects in 2023: equal totals (ties), unscored rows (no grade), zero budgets (no rate),
+    high grades on low execution."""
+    cards = []
+    for i in range(24):
+        budget = 0.0 if i % 11 == 5 else 100_000.0 + 5_000 * (i % 4)
+        executed = budget * (0.3 + 0.05 * (i % 14))
+        first = None if i % 9 == 4 else 18.0 - 3 * (i % 4)
+        scores = [first, 18.0, 16.0 - 4 * (i % 3), 18.0, 12.0 + 2 * (i % 4)]
+        cards.append(
+            make_scorecard(
+                project_code=f"44030422601150{i % 12:07d}" if i < 12 else f"44030422601151{i:07d}",
+                project_name=f"项目{i:02d}",
+                year="2023",
+                unit=UNITS[i % 3],
+                budget=budget,
+                executed=executed,
+                scores=scores,
+            )
+        )
+    return cards
+
+
+@pytest.fixture
+def store(store_location):
+    store = open_seeded_store(store_location)  # the 13 published forms
+    for card in _cards():
+        store.save([card], source_name="t.xlsx", data=None, kind="xlsx", origin="upload")
+    yield store
+    store.close()
+
+
+def _viewers(store):
+    return [store, store.scoped(Principal("乙", "editor", ("单位乙",), True))]
+
+
+def _scopes(store):
+    years = [None, *store.years()]
+    return [(y, u) for y in years for u in (None, "单位甲", "没有这个单位")]
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        for row in df.to_dict("records")
+    ]
+
+
+def _close(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(float(a) - float(b)) < 1e-6 * max(1.0, abs(float(a)))
+
+
+def test_counts_are_the_full_frames(store):
+    for s in _viewers(store):
+        for year, unit in _scopes(store):
+            full = s.project_scores(year, unit)
+            for low, flag in ((90.0, 60.0), (50.0, 80.0)):
+                got = s.overview_counts(year, unit, low_rate=low, flag_rate=flag)
+                rate = pd.to_numeric(full["rate"], errors="coerce")
+                assert got["projects"] == len(full)
+                assert got["ungraded"] == int(full["grade"].isna().sum())
+                assert got["low_rate"] == int((rate < low).sum())
+                assert got["flagged"] == int(((rate < flag) & full["grade"].isin(["优", "良"])).sum())
+                assert got["grades"] == {g: int((full["grade"] == g).sum()) for g in GRADES}
+                mean = full["total"].mean() if len(full) else None
+                assert _close(got["mean_total"], None if mean is None or pd.isna(mean) else mean)
+                assert _close(got["budget"], full["budget"].sum())
+                assert _close(got["executed"], full["executed"].sum())
+    assert store.overview_counts("2023")["flagged"] > 0  # the data holds what the flag looks for
+    assert store.overview_counts("2023")["ungraded"] > 0
+
+
+def test_limited_lists_are_the_heads_of_the_sorted_frame(store):
+    for s in _viewers(store):
+        for year, unit in _scopes(store):
+            full = s.project_scores(year, unit)[list(PROJECT_COLUMNS)]
+            weakest = full.sort_values(["total", "project_code"], na_position="first", kind="stable")
+            rate = pd.to_numeric(full["rate"], errors="coerce")
+            for n in (0, 3, 10, 100):
+                got = s.overview_projects(year, unit, order="total", limit=n)
+                assert _records(got) == _records(weakest.head(n))
+                largest = full[full["budget"].notna()].sort_values("budget", ascending=False, kind="stable")
+                got = s.overview_projects(year, unit, order="budget", limit=n)
+                assert _records(got[got["budget"].notna()]) == _records(largest.head(len(got)))
+                assert len(got) == min(n, len(full))
+                lowest = full.assign(r=rate).sort_values("r", kind="stable").drop(columns="r")
+                got = s.overview_projects(year, unit, order="rate", limit=n, below=90.0)
+                assert _records(got) == _records(lowest[lowest["rate"] < 90].head(n))
+                flagged = lowest[(lowest["rate"] < 60) & lowest["grade"].isin(["优", "良"])]
+                got = s.overview_projects(year, unit, order="rate", limit=n, flagged_below=60.0)
+                assert _records(got) == _records(flagged.head(n))
+            rest = s.overview_rest(year, unit, top=5)
+            by_budget = full.sort_values("budget", ascending=False, na_position="last", kind="stable")
+            assert rest["projects"] == max(0, len(full) - 5)
+            assert _close(rest["budget"], by_budget["budget"].iloc[5:].sum())
+            assert _close(rest["executed"], by_budget["executed"].iloc[5:].sum())
+    with pytest.raises(ValueError):
+        store.overview_projects(order="name")
+
+
+def test_score_counts_are_the_frames_value_counts(store):
+    for s in _viewers(store):
+        for year, unit in _scopes(store):
+            full = s.project_scores(year, unit)
+            want = full["total"].dropna().value_counts().sort_index()
+            got = s.score_counts(year, unit)
+            assert got["total"].tolist() == pytest.approx(want.index.tolist())
+            assert got["n"].astype(int).tolist() == want.astype(int).tolist()
+
+
+def test_editor_never_counts_another_units_projects(store):
+    editor = store.scoped(Principal("乙", "editor", ("单位乙",), True))
+    assert editor.overview_counts("2023", "单位甲")["projects"] == 0
+    assert set(editor.overview_projects("2023", limit=100)["unit"]) == {"单位乙"}
+    assert editor.overview_counts("2023")["projects"] == 8
+
+
+def test_data_version_moves_with_a_save_and_a_restore(store, tmp_path):
+    before = store.data_version()
+    assert store.data_version() == before  # stable while nothing changes
+    store.export_database(tmp_path / "backup")
+    store.save(
+        [make_scorecard(project_code="440304226011599999999", unit="单位甲")],
+        source_name="n.xlsx",
+        data=None,
+        kind="xlsx",
+        origin="upload",
+    )
+    saved = store.data_version()
+    assert saved != before
+    store.import_database(tmp_path / "backup", replace=True)
+    assert store.data_version() != saved  # the same highest id as before the save …
+    assert store.data_version()[0] == before[0]
+    assert store.data_version() != before  # … in a recreated table: no stale cache entry
