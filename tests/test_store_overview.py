@@ -155,3 +155,33 @@ def test_data_version_moves_with_a_save_and_a_restore(store, tmp_path):
     assert store.data_version() != saved  # the same highest id as before the save …
     assert store.data_version()[0] == before[0]
     assert store.data_version() != before  # … in a recreated table: no stale cache entry
+
+
+def test_picker_queries_are_the_full_frame_searched(store):
+    from views._insights import search_projects
+
+    for s in _viewers(store):
+        for year, unit in _scopes(store):
+            full = s.project_scores(year, unit)
+            assert s.project_count(year, unit) == len(full)
+            for text in ("", "项目0", "单位甲 项目1", "4403", "没有这个词"):
+                for limit in (1, 5, 50):
+                    got = s.project_search(year, unit, text, limit)
+                    want = search_projects(full, text, limit)
+                    assert _records(got) == _records(want[got.columns])
+                    assert list(got.columns) == list(full.columns)
+            for row in full.head(5).to_dict("records"):
+                one = s.project_row(row["submission_id"])
+                assert _records(one) == _records(pd.DataFrame([row]))
+                assert (
+                    s.find_project(row["project_code"], year, unit, row["year"])
+                    == (
+                        full[(full["project_code"] == row["project_code"]) & (full["year"] == row["year"])][
+                            "submission_id"
+                        ].iloc[0]
+                    )
+                )
+    assert store.find_project("没有这个编码") is None
+    editor = store.scoped(Principal("乙", "editor", ("单位乙",), True))
+    other = store.project_scores("2023", "单位甲")["submission_id"].iloc[0]
+    assert editor.project_row(int(other)).empty

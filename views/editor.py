@@ -34,7 +34,7 @@ from views._edit import (
     templates_zip,
 )
 from views._insights import project_labels
-from views._picker import pick_project
+from views._picker import pick_current_project
 
 SOURCE_DB, SOURCE_UPLOAD = "数据库中的项目", "本次上传的表"
 SESSION = "edit_session"  # {"source_id", "base": Form, "gen": int}
@@ -256,14 +256,13 @@ def _pick_source():
         _ui.empty_state()
         return None
     year, unit = _ui.filters()
-    projects = _ui.query("project_scores", year, unit)
-    who = _ui.principal()
-    projects = projects[projects["unit"].map(who.sees_unit)] if not projects.empty else projects
-    if projects.empty:
+    # the store filters by the principal's units; the scope's projects are searched, never all loaded
+    total = _ui.query("project_count", year, unit)
+    if not total:
         _ui.empty_state("所选年度与单位尚无项目，请调整左侧筛选，或先上传自评表。")
         return None
-    sid = pick_project(projects, "edit_pick")
-    labels = project_labels(projects[projects["submission_id"] == sid])
+    sid = pick_current_project(year, unit, "edit_pick", total)
+    labels = project_labels(_ui.query("project_row", int(sid)))
     return f"db:{sid}", _ui.store().load_form(sid), labels[sid]
 
 

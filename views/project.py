@@ -13,7 +13,7 @@ from selfeval.model import Scorecard
 from views import _report, _review_ui, _ui
 from views._frames import ORIGIN_LABELS, history_table, indicator_table
 from views._insights import loss_parts, plain_issues, version_diff
-from views._picker import pick_project
+from views._picker import pick_current_project
 from views._printouts import funds_wan, project_page, project_tables
 
 
@@ -24,18 +24,18 @@ def main() -> None:
         _ui.empty_state()
         return
     year, unit = _ui.filters()
-    projects = _ui.query("project_scores", year, unit)
-    if projects.empty:
+    total = _ui.query("project_count", year, unit)  # the scope's projects are searched, never all loaded
+    if not total:
         _ui.empty_state("所选年度与单位尚无项目，请调整左侧筛选。")
         return
-    wanted = _from_query(projects)
+    wanted = _from_query(year, unit)
     if wanted is not None and st.session_state.get("_project_from_query") != wanted:
         st.session_state["project_pick"] = wanted  # a link from the dashboard chose this project
         st.session_state["_project_from_query"] = wanted
     if "_project_pending" in st.session_state:  # set by a restore: the new current version
         st.session_state["project_pick"] = st.session_state.pop("_project_pending")
-    sid = pick_project(projects, "project_pick")
-    row = projects[projects["submission_id"] == sid].iloc[0]
+    sid = pick_current_project(year, unit, "project_pick", total)
+    row = _ui.query("project_row", int(sid)).iloc[0]
     st.query_params.update({"code": row["project_code"], "year": row["year"]})
     card = _ui.store().load_scorecard(int(sid))
     _review_ui.state_line(int(sid))
@@ -45,12 +45,12 @@ def main() -> None:
     _history(who, row, card)
 
 
-def _from_query(projects) -> int | None:
-    code, year = st.query_params.get("code"), st.query_params.get("year")
+def _from_query(year: str | None, unit: str | None) -> int | None:
+    """The project a link names (?code=…&year=…), if the chosen year and unit show it."""
+    code, in_year = st.query_params.get("code"), st.query_params.get("year")
     if not code:
         return None
-    match = projects[(projects["project_code"] == code) & ((projects["year"] == year) if year else True)]
-    return int(match["submission_id"].iloc[0]) if len(match) else None
+    return _ui.query("find_project", code, year, unit, in_year or None)
 
 
 def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:

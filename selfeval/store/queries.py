@@ -14,6 +14,7 @@ from selfeval.model import Form, Issue, Scorecard
 from selfeval.serialize import form_from_json
 from selfeval.store.errors import AccessDenied, NotFound
 from selfeval.store.overview import OverviewQueries
+from selfeval.store.pickers import PickerQueries
 from selfeval.store.records import BUDGET_LEVEL1, BUDGET_LEVEL2, GRADES
 from selfeval.store.rows import _indicator_score
 from selfeval.store.schema import TABLES
@@ -22,7 +23,7 @@ from selfeval.store.sqlutil import RELATIONS_SQL, filters, split_relations, unit
 NOT_FOUND = "没有编号为 {id} 的自评表，或您无权查看它。"
 
 
-class Queries(OverviewQueries):
+class Queries(OverviewQueries, PickerQueries):
     """Read methods shared by the backends (mixed into each Store class)."""
 
     who: Any  # selfeval.access.Principal
