@@ -21,6 +21,7 @@ from selfeval.access import ROLE_LABELS, Principal, can, may_open, resolve_princ
 from selfeval.ingest import score_bytes
 from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
+from selfeval.profile import AUTO, profile_for
 from selfeval.rules import DEFAULT_PROFILE, available_profiles, load_profile
 from selfeval.store import StoreError, default_db
 from selfeval.template import write_template
@@ -28,6 +29,7 @@ from selfeval.textnorm import years_latest_first
 from views._frames import INDICATOR_COLUMNS, SEVERITY_ORDER, indicator_table, issues_by_severity, issues_table
 
 EMPTY = "尚无数据，请先上传自评表"
+AUTO_TITLE = "自动选择（按表中分值）"
 ALL = "全部"
 LOCAL_BANNER = "本地模式：未启用登录，仅限本机访问（其他电脑打开本应用只会看到如何配置登录的说明）"
 REMOTE_PAGE = """本应用尚未配置登录，只允许在运行它的电脑上（本机地址 127.0.0.1）使用；您从其他电脑访问，因此不显示任何内容。
@@ -233,6 +235,8 @@ def filters() -> tuple[str | None, str | None]:
 
 @st.cache_data(show_spinner=False)
 def _profile_title(name: str) -> str:
+    if name == AUTO:
+        return AUTO_TITLE
     try:
         return load_profile(name).title
     except Exception:
@@ -240,11 +244,13 @@ def _profile_title(name: str) -> str:
 
 
 def profile():
-    """The scoring profile chosen in the sidebar (kept across pages), default 深圳福田 2023."""
-    names = available_profiles() or [DEFAULT_PROFILE]
-    chosen = st.session_state.get("profile_name", DEFAULT_PROFILE)
+    """The scoring profile chosen in the sidebar (kept across pages): by default automatic (None:
+    each form is scored by the profile its declared weights select, selfeval.profile), or one
+    profile chosen explicitly."""
+    names = [AUTO, *(available_profiles() or [DEFAULT_PROFILE])]
+    chosen = st.session_state.get("profile_name", AUTO)
     if chosen not in names:
-        chosen = DEFAULT_PROFILE if DEFAULT_PROFILE in names else names[0]
+        chosen = AUTO
     if st.session_state.get("profile_select") not in names:
         st.session_state["profile_select"] = chosen
     name = st.sidebar.selectbox(
@@ -252,10 +258,10 @@ def profile():
         names,
         key="profile_select",
         format_func=_profile_title,
-        help="上传评分与在线编辑按此规则计算得分。",
+        help="上传评分与在线编辑按此规则计算得分；“自动选择”按每张表自己填报的分值（预算执行 10 或 20 分、各一级指标分值）选用相符的规则。",
     )
     st.session_state["profile_name"] = name
-    return load_profile(name)
+    return profile_for(name)
 
 
 # ------------------------------------------------------------------------------------------ scoring
@@ -263,7 +269,7 @@ def profile():
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def _score_cached(digest: str, name: str, profile_name: str, _data: bytes):
-    return score_bytes(_data, name, load_profile(profile_name))
+    return score_bytes(_data, name, profile_for(profile_name))  # type: ignore[arg-type]  # None: auto
 
 
 def score_upload(

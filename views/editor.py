@@ -71,7 +71,10 @@ def main() -> None:
     form, card = result.form, result.card
     before = score(source_form, profile)
     edited = changed_rows(source_form, form)
-    st.markdown(f"**{fmt.plain(label)}**　按“{fmt.plain(profile.title)}”评分")
+    title = (
+        profile.title if profile is not None else _ui._profile_title(card.profile) + "，按表中分值自动选择"
+    )
+    st.markdown(f"**{fmt.plain(label)}**　按“{fmt.plain(title)}”评分")
     for text in st.session_state.pop("edit_rejected", ()):
         st.warning(fmt.plain(text), icon=":material/block:")
     _review_ui.editor_status(source_id)

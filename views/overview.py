@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from selfeval import charts, fmt
+from selfeval.profile import AUTO
 from selfeval.rules import DEFAULT_PROFILE, load_profile
 from selfeval.store import GRADES
 from views import _report, _review_ui, _ui
@@ -100,7 +101,9 @@ def main() -> None:
 def _threshold() -> float:
     """The execution rate under which a 优/良 grade is flagged: the profile's (if it caps totals by
     execution), adjustable on the page."""
-    profile_name = st.session_state.get("profile_name", DEFAULT_PROFILE)
+    profile_name = st.session_state.get("profile_name", AUTO)
+    if profile_name == AUTO:  # each form its own profile: the preferred one's line, as before
+        profile_name = DEFAULT_PROFILE
     try:
         default = flag_threshold(load_profile(profile_name))
     except Exception:

@@ -61,16 +61,17 @@ def main() -> None:
         _last_save()
         return
 
-    results = _score_all(inputs, profile.name)
+    profile_name = profile.name if profile is not None else _ui.AUTO  # None: each form's own choice
+    results = _score_all(inputs, profile_name)
     st.session_state[BATCH_KEY] = {
-        r["digest"]: {"name": r["name"], "kind": r["kind"], "profile": profile.name, "cards": r["cards"]}
+        r["digest"]: {"name": r["name"], "kind": r["kind"], "profile": profile_name, "cards": r["cards"]}
         for r in results
         if r["cards"]
     }
     _summary(who, results)
     for r in results:
         _file_problems(r)
-    _form_pages(results, profile.name)
+    _form_pages(results, profile_name)
 
 
 def _score_all(inputs: list[tuple[str, bytes]], profile_name: str) -> list[dict]:
