@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-time (idempotent) setup. Safe to run again: it skips what is there.
-#   bash scripts/setup.sh         what the app needs: a venv with the project (make run)
+#   bash scripts/setup.sh         what the app needs: a venv with the project and a CJK font (make run)
 #   bash scripts/setup.sh --dev   and the test tools, Debian's chromium + a CJK font (browser test,
 #                                 screenshots) and PostgreSQL (the store tests start a server) (make test)
 set -euo pipefail
@@ -18,13 +18,16 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
   [ "$DEV" = 1 ] && touch .venv/.selfeval-app  # the dev install includes the app's
 fi
-[ "$DEV" = 1 ] || exit 0
 
 missing=()
-if [ "${SELFEVAL_SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then
-  missing+=(chromium fonts-noto-cjk)
+# the app's PDF export draws its charts' Chinese labels with a CJK font (the PDF text needs none)
+if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; then
+  missing+=(fonts-noto-cjk)
 fi
-if [ -z "${SELFEVAL_TEST_PG:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+if [ "$DEV" = 1 ] && [ "${SELFEVAL_SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then
+  missing+=(chromium)
+fi
+if [ "$DEV" = 1 ] && [ -z "${SELFEVAL_TEST_PG:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
 fi
 if [ "${#missing[@]}" -gt 0 ]; then
