@@ -35,20 +35,24 @@ def _uploads(cards, tag: str, prepared: bool = False):
 
 
 def _fill(store, n: int, chunk: int = 2000) -> None:
-    """n distinct stored forms (copies of one generated chunk with new codes), through save_many."""
+    """n distinct stored forms: one generated chunk prepared once, stored again and again under new
+    project codes and file hashes (through save_many, as an import stores)."""
     import dataclasses
 
     from bench.workbooks import make_scorecards
+    from selfeval.rowprep import prepare_file
+    from selfeval.store import Upload
 
-    base = make_scorecards(min(n, chunk), seed=7)
+    base = [prepare_file((c,), None)[0] for c in make_scorecards(min(n, chunk), seed=7)]
     done = 0
     while done < n:
-        cards = []
-        for k, c in enumerate(base[: n - done]):
-            h = dataclasses.replace(c.form.header, project_code=f"FILL{done + k:010d}")
-            cards.append(dataclasses.replace(c, form=dataclasses.replace(c.form, header=h)))
-        store.save_many(_uploads(cards, f"fill{done}-"))
-        done += len(cards)
+        uploads = []
+        for k, p in enumerate(base[: n - done]):
+            code = f"FILL{done + k:010d}"
+            q = dataclasses.replace(p, header=dataclasses.replace(p.header, project_code=code), sha256=code)
+            uploads.append(Upload((), f"{code}.xlsx", None, "xlsx", "import", prepared=(q,)))
+        store.save_many(uploads)
+        done += len(uploads)
 
 
 def run(forms: int, stored: int, profile: bool, prepared: bool, chunk: int = 200) -> dict:

@@ -13,8 +13,6 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import pyarrow as pa
-
 from selfeval.model import Header, Scorecard
 from selfeval.serialize import form_from_json
 from selfeval.store.errors import (
@@ -29,10 +27,8 @@ from selfeval.store.queries import NOT_FOUND
 from selfeval.store.records import ORIGINS, Origin, SaveResult, Upload
 from selfeval.store.review import record_event, record_versions
 from selfeval.store.rows import Head, _Batch, _Prepared, prepare_file
-from selfeval.store.schema import ALL_WRITTEN, COLUMNS, I64, STR, TABLES
+from selfeval.store.schema import ALL_WRITTEN, COLUMNS, TABLES
 from selfeval.store.sqlutil import now
-
-_KEYS_SCHEMA = pa.schema([("i", I64), ("sha256", STR), ("sheet", STR), ("project_code", STR), ("year", STR)])
 
 
 class Writes:
@@ -85,28 +81,8 @@ class Writes:
         flat = [p for group in prepared for p in group]
         if not flat:
             return [SaveResult((), ()) for _ in uploads]
-        keys = pa.table(
-            {
-                "i": list(range(len(flat))),
-                "sha256": [p.sha256 for p in flat],
-                "sheet": [p.sheet for p in flat],
-                "project_code": [p.header.project_code for p in flat],
-                "year": [p.header.year for p in flat],
-            },
-            schema=_KEYS_SCHEMA,
-        )
         with self._writing() as db:
-            with db.stage("_keys", keys):
-                existing = dict(
-                    db.execute(
-                        """SELECT k.i, MAX(s.id) FROM _keys k JOIN submissions s
-                           ON s.sha256 = k.sha256 AND s.sheet = k.sheet AND s.project_code = k.project_code
-                           GROUP BY k.i"""
-                    )
-                )
-                heads = self._heads(
-                    db, "SELECT DISTINCT project_code, year FROM _keys WHERE project_code <> ''"
-                )
+            existing, heads = self._lookup(db, flat)
             next_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions")[0][0]
             batch = _Batch(itertools.count(next_id), now(), heads, self._may_store)
             offset = 0
@@ -122,6 +98,43 @@ class Writes:
             for t in batch.tables["transfers"]:
                 self._audit_transfer(db, t)
         return results
+
+    @staticmethod
+    def _lookup(db: Any, flat: Sequence[_Prepared]) -> tuple[dict[int, int], dict[tuple[str, str], Head]]:
+        """What the store already holds for a batch, in one scan of `submissions` (the batch's file
+        hashes, or the current versions of its projects) and one look-up of their units: {batch
+        position: latest stored id with the same file key}, {(code, year): current version}. Set
+        based, per transaction; the matching is on the few rows found (never the stored form)."""
+        shas = sorted({p.sha256 for p in flat})
+        codes = sorted({p.header.project_code for p in flat if p.header.project_code})
+        rows = db.execute(
+            """SELECT id, sha256, sheet, project_code, year, content_hash, is_current FROM submissions
+               WHERE sha256 = ANY(CAST(? AS VARCHAR[]))
+                  OR (is_current AND project_code = ANY(CAST(? AS VARCHAR[])))""",
+            [shas, codes],
+        )
+        latest: dict[tuple[str, str, str], int] = {}
+        wanted = {(p.header.project_code, p.header.year) for p in flat if p.header.project_code}
+        current: dict[tuple[str, str], tuple[int, str | None]] = {}
+        for sid, sha, sheet, code, year, content, is_current in rows:
+            key = (sha, sheet, code)
+            if key in latest:
+                latest[key] = max(latest[key], sid)
+            else:
+                latest[key] = sid
+            if is_current and code and (code, year) in wanted:
+                current[(code, year)] = (sid, content)
+        existing = {i: latest[p.key] for i, p in enumerate(flat) if p.key in latest}
+        units: dict[int, str] = {}
+        if current:
+            units = dict(
+                db.execute(
+                    "SELECT submission_id, unit FROM forms WHERE submission_id = ANY(CAST(? AS BIGINT[]))",
+                    [sorted(sid for sid, _ in current.values())],
+                )
+            )
+        heads = {k: Head(sid, content, units.get(sid) or "") for k, (sid, content) in current.items()}
+        return existing, heads
 
     def _audit_transfer(self, db: Any, t: dict[str, Any]) -> None:
         record_event(
