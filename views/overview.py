@@ -4,6 +4,10 @@ main reason for lost points (one click opens a project), the target-setting chec
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -11,7 +15,7 @@ import streamlit as st
 from selfeval import charts, fmt
 from selfeval.profile import AUTO
 from selfeval.rules import DEFAULT_PROFILE, load_profile
-from selfeval.store import GRADES
+from selfeval.store import GRADES, default_db
 from views import _report, _review_ui, _ui
 from views._frames import outliers_table
 from views._insights import LOW_RATE, execution_flags, flag_threshold, main_reason, sentence_from
@@ -161,7 +165,14 @@ def _charts(n_projects: int, year, unit) -> None:
     largest budgets and the lowest execution, fetched with LIMIT; the histogram reads counts."""
     many = n_projects > MAX_BARS
     st.altair_chart(
-        charts.budget_vs_executed(_ui.query("overview_projects", year, unit, order="budget", limit=MAX_BARS)),
+        _chart(
+            "budget",
+            year,
+            unit,
+            lambda: charts.budget_vs_executed(
+                _ui.query("overview_projects", year, unit, order="budget", limit=MAX_BARS)
+            ),
+        ),
         width="stretch",
     )
     if many:
@@ -174,17 +185,41 @@ def _charts(n_projects: int, year, unit) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.altair_chart(
-            charts.execution_rate(_ui.query("overview_projects", year, unit, order="rate", limit=MAX_BARS)),
+            _chart(
+                "rate",
+                year,
+                unit,
+                lambda: charts.execution_rate(
+                    _ui.query("overview_projects", year, unit, order="rate", limit=MAX_BARS)
+                ),
+            ),
             width="stretch",
         )
         if many:
             st.caption(f"图中显示执行率最低的 {MAX_BARS} 个项目。")
     with right:
-        st.altair_chart(charts.score_distribution(_score_totals(year, unit)), width="stretch")
-        st.altair_chart(charts.points_lost(_ui.query("points_lost", year, unit)), width="stretch")
+        scores = _chart("scores", year, unit, lambda: charts.score_distribution(_score_totals(year, unit)))
+        st.altair_chart(scores, width="stretch")
+        lost = _chart("lost", year, unit, lambda: charts.points_lost(_ui.query("points_lost", year, unit)))
+        st.altair_chart(lost, width="stretch")
     all_years = _ui.query("portfolio_summary", None, unit)
     if all_years["year"].nunique() > 1:
-        st.altair_chart(charts.year_over_year(all_years), width="stretch")
+        st.altair_chart(
+            _chart("years", None, unit, lambda: charts.year_over_year(all_years)), width="stretch"
+        )
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _built_chart(key: tuple, _make: Callable[[], Any]) -> Any:
+    return _make()
+
+
+def _chart(name: str, year, unit, make: Callable[[], Any]) -> Any:
+    """A chart built once per store, principal, data version, basis and scope: building the
+    Altair objects costs more than the (cached) queries under them, on every rerun."""
+    who = dataclasses.astuple(_ui.store().who)
+    basis = st.session_state.get("_figures_basis", "latest")
+    return _built_chart((name, default_db(), who, _ui.data_version(), basis, year, unit), make)
 
 
 def _score_totals(year, unit) -> pd.DataFrame:
