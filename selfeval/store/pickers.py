@@ -31,11 +31,13 @@ class PickerQueries:
         for the rows returned (not for the whole store)."""
         cut = f" LIMIT {max(0, int(limit))}" if limit is not None else ""
         return self._query(  # type: ignore[attr-defined]
-            f"""WITH p AS (SELECT {_COLUMNS} FROM current_forms f WHERE {where} ORDER BY {_ORDER}{cut})
-                SELECT p.*, CASE WHEN p.project_code = '' THEN 1 ELSE (
-                           SELECT COUNT(*) FROM submissions v
-                           WHERE v.project_code = p.project_code AND v.year = p.year) END AS versions
-                FROM p ORDER BY p.year, p.unit, p.project_code, p.submission_id""",
+            f"""WITH p AS (SELECT {_COLUMNS} FROM current_forms f WHERE {where} ORDER BY {_ORDER}{cut}),
+                v AS (SELECT s.project_code, s.year, COUNT(*) AS versions FROM submissions s
+                      WHERE s.project_code IN (SELECT project_code FROM p WHERE project_code <> '')
+                      GROUP BY s.project_code, s.year)
+                SELECT p.*, COALESCE(v.versions, 1) AS versions
+                FROM p LEFT JOIN v ON v.project_code = p.project_code AND v.year = p.year
+                ORDER BY p.year, p.unit, p.project_code, p.submission_id""",
             params,
         )
 
