@@ -1,5 +1,6 @@
-"""Scorecards as table rows: one `Prepared` per form (before its id is known), a `Batch` of rows
-one transaction inserts, and stored rows turned back into IndicatorScores."""
+"""Scorecards as table rows: one `_Prepared` per form (made by selfeval.rowprep, in an import's
+worker processes, before its id is known), a `_Batch` of columns one transaction inserts, and stored
+rows turned back into IndicatorScores."""
 
 from __future__ import annotations
 
