@@ -185,3 +185,28 @@ def test_picker_queries_are_the_full_frame_searched(store):
     editor = store.scoped(Principal("乙", "editor", ("单位乙",), True))
     other = store.project_scores("2023", "单位甲")["submission_id"].iloc[0]
     assert editor.project_row(int(other)).empty
+
+
+def test_pending_projects_are_the_head_of_the_sorted_states(store):
+    ids = store.project_scores("2023")["submission_id"].astype(int).tolist()
+    for sid in ids[:9]:
+        store.submit(sid)
+    for sid in ids[:3]:
+        store.approve(sid)
+    for sid in ids[3:5]:
+        store.return_(sid, "请补充偏差原因")
+    order = {"draft": 0, "returned": 1, "submitted": 2}
+    for s in _viewers(store):
+        for year, unit in _scopes(store):
+            states = s.project_states(year, unit)
+            todo = states[states["state"] != "approved"]
+            todo = todo.assign(_o=todo["state"].map(order)).sort_values(
+                ["unit", "_o", "project_code", "submission_id"], kind="stable"
+            )
+            assert s.pending_count(year, unit) == len(todo)
+            for n in (0, 4, 100):
+                got = s.pending_projects(year, unit, n)
+                assert got["submission_id"].tolist() == todo["submission_id"].head(n).tolist()
+                assert got["state"].tolist() == todo["state"].head(n).tolist()
+                assert got["comment"].tolist() == todo["comment"].head(n).tolist()
+    assert set(store.pending_projects("2023", limit=100)["state"]) == {"draft", "returned", "submitted"}

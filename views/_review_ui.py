@@ -232,15 +232,18 @@ def _today() -> date:
     return datetime.now(BEIJING).date()
 
 
+MISSING_ROWS = 200  # rows of the to-do list on the page (counted in full, cut in SQL)
+
+
 def _missing(year: str, unit: str | None) -> None:
-    states = read("project_states", year, unit)
-    todo = states[states["state"] != "approved"]
-    with st.expander(f"尚未通过审核的项目（{len(todo)}）", icon=":material/pending_actions:"):
-        if todo.empty:
+    total = read("pending_count", year, unit)
+    with st.expander(f"尚未通过审核的项目（{total}）", icon=":material/pending_actions:"):
+        if not total:
             st.success("全部项目均已通过审核。", icon=":material/check_circle:")
             return
-        order = {"draft": 0, "returned": 1, "submitted": 2}
-        todo = todo.assign(_o=todo["state"].map(order)).sort_values(["unit", "_o", "project_code"])
+        todo = read("pending_projects", year, unit, MISSING_ROWS)
+        if total > len(todo):
+            st.caption(f"列出前 {len(todo)} 个（按实施单位、状态、项目编码排序），共 {total} 个。")
         st.dataframe(
             pd.DataFrame(
                 {

@@ -130,3 +130,36 @@ class OverviewQueries:
                 WHERE f.total IS NOT NULL AND {where} GROUP BY f.total ORDER BY f.total""",
             params,
         )
+
+    def pending_projects(
+        self, year: str | int | None = None, unit: str | None = None, limit: int = 200
+    ) -> pd.DataFrame:
+        """The first `limit` current projects not yet approved (unit, then 未提交 / 已退回 / 已送审,
+        then code), with their state and the returned comment: the organisation view's to-do list,
+        cut in SQL (the full list of a province is 200,000 rows)."""
+        from selfeval.store.review import STATE_SQL
+
+        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        rank = f"CASE {STATE_SQL} WHEN 'draft' THEN 0 WHEN 'returned' THEN 1 WHEN 'submitted' THEN 2 END"
+        return self._query(  # type: ignore[attr-defined]
+            f"""SELECT f.submission_id, f.unit, f.project_name, f.project_code, f.year, {STATE_SQL} AS state,
+                       COALESCE(r.comment, '') AS comment
+                FROM current_forms f LEFT JOIN review_states r ON r.submission_id = f.submission_id
+                WHERE {where} AND {STATE_SQL} <> 'approved'
+                ORDER BY f.unit, {rank}, f.project_code, f.submission_id LIMIT {max(0, int(limit))}""",
+            params,
+        )
+
+    def pending_count(self, year: str | int | None = None, unit: str | None = None) -> int:
+        """How many current projects are not yet approved (what pending_projects cuts)."""
+        from selfeval.store.review import STATE_SQL
+
+        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        return int(
+            self._rows(  # type: ignore[attr-defined]
+                f"""SELECT COUNT(*) FROM current_forms f
+                    LEFT JOIN review_states r ON r.submission_id = f.submission_id
+                    WHERE {where} AND {STATE_SQL} <> 'approved'""",
+                params,
+            )[0][0]
+        )
