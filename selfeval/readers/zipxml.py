@@ -102,6 +102,21 @@ def _resolve(base_dir: str, target: str) -> set[str]:
     return {_norm(n) for n in names}
 
 
+def _end_records(data: bytes) -> int:
+    """How many end-of-central-directory records close the file: a signature counts only where its
+    comment length reaches exactly the end (the four bytes alone turn up by chance in compressed data,
+    about one workbook in a thousand)."""
+    tail_start = max(0, len(data) - (65535 + 22))
+    count, pos = 0, data.rfind(b"PK\x05\x06", tail_start)
+    while pos >= 0:
+        if pos + 22 <= len(data) and pos + 22 + int.from_bytes(data[pos + 20 : pos + 22], "little") == len(
+            data
+        ):
+            count += 1
+        pos = data.rfind(b"PK\x05\x06", tail_start, pos)
+    return count
+
+
 class _Zip:
     """A zip read through the central directory, with each entry inflated by our own bounded loop."""
 
@@ -113,7 +128,7 @@ class _Zip:
         approx = data.count(b"PK\x01\x02")
         if approx > limits.max_zip_entries:
             raise _refuse("TOO_MANY_PARTS", count=approx, limit=limits.max_zip_entries)
-        if data[-(65535 + 22) :].count(b"PK\x05\x06") > 1:
+        if _end_records(data) > 1:
             raise _refuse("CORRUPT")  # two end records: readers could disagree on the contents
         with zipfile.ZipFile(io.BytesIO(data)) as zf:  # any error becomes CORRUPT in preflight()
             self.infos = zf.infolist()
