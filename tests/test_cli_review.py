@@ -105,8 +105,8 @@ def test_readme_and_parser_agree_on_the_review_commands():
     status_help = parser._subparsers._group_actions[0].choices["status"].format_help()
     for option in ("--approved-only", "--per-unit", "--one-workbook"):
         assert option in readme and option in export_help, option
-    assert "selfeval status [--year Y] [--unit U] [--db FILE]" in readme
-    assert all(option in status_help for option in ("--year", "--unit", "--db"))
+    assert "selfeval status [--year Y] [--unit U] [--db DB]" in readme
+    assert all(option in status_help for option in ("--year", "--unit", "--db DB"))
 
 
 def test_units_zip_has_a_folder_per_unit_with_each_approved_template(db):
