@@ -155,10 +155,13 @@ def _indicator_header(row: Row) -> dict[str, int] | None:
 
 
 def _funds_header(row: Row) -> dict[str, int] | None:
+    """Columns of the funds table by their labels. Two labels naming the budget: the adjusted one
+    (调整后预算数) is 全年预算数 (domain.md §3); 四川's 年度预算数(万元) then only heads the row labels."""
     cols: dict[str, int] = {}
     for cell in row:
-        name = vocab.funds_header_field(vocab.norm(cell.text))
-        if name and name not in cols:
+        key = vocab.norm(cell.text)
+        name = vocab.funds_header_field(key)
+        if name and (name not in cols or (name == "annual_budget" and "调整" in key)):
             cols[name] = cell.col
     if {"annual_budget", "executed"} <= cols.keys():
         return cols
