@@ -72,7 +72,7 @@ def test_absurd_cells_print(value):
 def test_project_and_overview_printouts_hold_what_leaders_read():
     from selfeval.sample import open_seeded_store
     from views import _insights, _printouts
-    from views._frames import lowest_table, outliers_table
+    from views._frames import outliers_table
 
     store = open_seeded_store(":memory:")
     projects, summary = store.project_scores(), store.portfolio_summary()
@@ -89,7 +89,7 @@ def test_project_and_overview_printouts_hold_what_leaders_read():
     assert exports.page_pdf(page).startswith(b"%PDF")
 
     sentence = _insights.portfolio_sentence(projects)
-    lowest = lowest_table(projects)
+    lowest = store.overview_projects("2023", None, order="total", limit=10)
     overview = _printouts.overview_page(
         "2023", None, sentence, projects, summary, lowest, outliers_table(store.target_outliers())
     )

@@ -126,29 +126,6 @@ def issues_table(issues: tuple[Issue, ...] | list[Issue]) -> pd.DataFrame:
     )
 
 
-def lowest_table(projects: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The n lowest-scoring current projects (unscored ones first): what a leader looks at first."""
-    if projects.empty:
-        return projects
-    df = projects.sort_values(["total", "project_code"], ascending=[True, True], na_position="first").head(n)
-    return df[
-        [
-            "submission_id",
-            "project_code",
-            "year",
-            "project_name",
-            "unit",
-            "total",
-            "grade",
-            "rate",
-            "budget",
-            "executed",
-            "errors",
-            "warnings",
-        ]
-    ].reset_index(drop=True)
-
-
 def outliers_table(outliers: pd.DataFrame) -> pd.DataFrame:
     """Target-setting panel rows: project, indicator, target, actual, actual/target and the status."""
     if outliers.empty:

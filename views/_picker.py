@@ -7,52 +7,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from views._insights import project_labels, search_projects
+from views._insights import project_labels
 
 LIMIT = 50
-
-
-def pick_project(projects: pd.DataFrame, key: str, label: str = "选择项目") -> int:
-    """The chosen submission id (kept in st.session_state[key]); the current choice stays among
-    the options even when the search no longer matches it."""
-    many = len(projects) > 8
-    text = ""
-    search, pick = st.columns([1, 2], vertical_alignment="bottom") if many else (None, st.container())
-    if many:
-        text = search.text_input(
-            "搜索项目",
-            key=f"{key}_search",
-            placeholder="项目编码、名称或实施单位",
-            help=f"最多列出 {LIMIT} 个匹配的项目。",
-        )
-    found = search_projects(projects, text, LIMIT)
-    ids = [int(i) for i in found["submission_id"]] if not found.empty else []
-    chosen = st.session_state.get(key)
-    all_ids = projects["submission_id"]
-    if chosen is not None and chosen not in ids and (all_ids == chosen).any():
-        ids = [int(chosen), *ids]
-        found = pd.concat([projects[all_ids == chosen], found])
-    if not ids:
-        pick.caption("没有匹配的项目，请换个关键字。")
-        ids = [int(all_ids.iloc[0])]
-        found = projects.head(1)
-    if st.session_state.get(key) not in ids:
-        st.session_state[key] = ids[0]
-    labels = project_labels(found)
-    shown = min(len(found), LIMIT)
-    help_text = (
-        f"共 {len(projects):,d} 个项目，"
-        + ("列出全部。" if text == "" and shown == len(projects) else f"列出 {shown} 个，可在左侧搜索。")
-        if many
-        else None
-    )
-    return pick.selectbox(label, ids, key=key, format_func=lambda i: labels.get(i, str(i)), help=help_text)
 
 
 def pick_current_project(
     year: str | None, unit: str | None, key: str, total: int, label: str = "选择项目"
 ) -> int:
-    """pick_project over the store without loading the scope's projects: the search runs in SQL
+    """A project picker over the store without loading the scope's projects: the search runs in SQL
     (store.project_search, at most LIMIT rows) and the kept choice is fetched by id; `total` is the
     scope's project count (store.project_count)."""
     from views import _ui
