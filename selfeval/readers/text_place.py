@@ -142,16 +142,19 @@ def funds_mappings(fields: list[str], values: list[Cell]) -> list[dict[str, Cell
         return []
     found = []
     for chosen in combinations(fields, len(values)):
-        placed: dict[str, str] = {}
-        ok = True
-        for field, cell in zip(chosen, values, strict=True):
-            if not _funds_fits(field, cell.text, placed):
-                ok = False
-                break
-            placed[field] = cell.text
-        if ok and _score_within_weight(placed):
+        if _fits_in_order(chosen, values, _funds_fits):
             found.append(dict(zip(chosen, values, strict=True)))
     return found
+
+
+def _fits_in_order(chosen, cells: list[Cell], fits) -> bool:
+    """Each cell fits its field given the ones placed before it, and 得分 ≤ 分值 in the end."""
+    placed: dict[str, str] = {}
+    for field, cell in zip(chosen, cells, strict=True):
+        if not fits(field, cell.text, placed):
+            return False
+        placed[field] = cell.text
+    return _score_within_weight(placed)
 
 
 def _score_within_weight(placed: dict[str, str]) -> bool:
@@ -344,14 +347,7 @@ def _records(fields: list[str], cells: list[Cell], name_optional: bool) -> list[
             f in scored and not is_placeholder(c.text) for f, c in zip(chosen, cells, strict=True)
         ):
             continue
-        placed: dict[str, str] = {}
-        ok = True
-        for field, cell in zip(chosen, cells, strict=True):
-            if not _indicator_fits(field, cell.text, placed):
-                ok = False
-                break
-            placed[field] = cell.text
-        if ok and _score_within_weight(placed):
+        if _fits_in_order(chosen, cells, _indicator_fits):
             found.append(dict(zip(chosen, cells, strict=True)))
     return found
 
