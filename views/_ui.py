@@ -112,6 +112,15 @@ def require(action: str, what: str) -> None:
         st.stop()
 
 
+@st.cache_resource
+def warm_reader() -> None:
+    """Start the sandboxed reading pool once per server process, in the background, when someone
+    opens a page that reads files: their first upload then does not wait for it (~0.5 s)."""
+    from selfeval.readers import sandbox
+
+    sandbox.warm()
+
+
 # ------------------------------------------------------------------------------------------ store
 
 

@@ -26,6 +26,7 @@ BATCH_KEY = (
 
 def main() -> None:
     who = _ui.require_page("upload")
+    _ui.warm_reader()
     _ui.require("upload", "上传自评表")
     profile = _ui.profile()
     st.title("上传评分")
