@@ -26,8 +26,8 @@ BATCH_KEY = (
 
 def main() -> None:
     who = _ui.require_page("upload")
-    _ui.warm_reader()
     _ui.require("upload", "上传自评表")
+    _ui.warm_reader()
     profile = _ui.profile()
     st.title("上传评分")
     st.caption(
