@@ -217,11 +217,11 @@ _BREAKDOWN = (
     ("streamlit", "dataframe", "st.dataframe"),
     ("views._ui", "query", "_ui.query (cached store queries, incl. cache-key hashing)"),
     ("views._ui", "data_version", "_ui.data_version (cache key: max id, count)"),
-    ("selfeval.charts", "budget_vs_executed", "charts.budget_vs_executed"),
-    ("selfeval.charts", "execution_rate", "charts.execution_rate"),
-    ("selfeval.charts", "score_distribution", "charts.score_distribution"),
-    ("selfeval.charts", "points_lost", "charts.points_lost"),
-    ("selfeval.charts", "year_over_year", "charts.year_over_year"),
+    ("selfeval.present.charts", "budget_vs_executed", "charts.budget_vs_executed"),
+    ("selfeval.present.charts", "execution_rate", "charts.execution_rate"),
+    ("selfeval.present.charts", "score_distribution", "charts.score_distribution"),
+    ("selfeval.present.charts", "points_lost", "charts.points_lost"),
+    ("selfeval.present.charts", "year_over_year", "charts.year_over_year"),
 )
 
 

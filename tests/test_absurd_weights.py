@@ -14,6 +14,7 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
+from selfeval.edit import rescore
 from selfeval.readers import read_bytes
 from selfeval.rules import load_profile, score
 from selfeval.serialize import scorecards_to_csv
@@ -21,7 +22,6 @@ from selfeval.store import Store
 from selfeval.template import write_template
 from tests.conftest import ROOT, SEED
 from tests.test_app_editor import app_db, edit, editor, total  # noqa: F401 (fixtures)
-from views._edit import rescore
 
 EVERY_ROW = [1e308, -1e308, math.inf, 1e300]
 

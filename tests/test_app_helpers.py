@@ -1,5 +1,5 @@
-"""The app's pure helpers: number formatting (selfeval.fmt), the tables (views._frames) and the
-editor's logic (views._edit), without Streamlit."""
+"""The app's pure helpers: number formatting (selfeval.present.fmt), the tables (selfeval.present.frames)
+and the editor's logic (selfeval.edit), without Streamlit."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ import zipfile
 
 import pytest
 
-from selfeval import fmt
+from selfeval import edit as _edit
 from selfeval.model import Issue
+from selfeval.present import fmt
+from selfeval.present import frames as _frames
 from selfeval.readers import read_bytes
 from selfeval.rules import load_profile, score
 from tests.app_support import seed_card, seed_cards
-from views import _edit, _frames
 
 
 @pytest.mark.parametrize(
@@ -236,7 +237,7 @@ def test_stored_times_show_in_beijing_time_everywhere():
 
     import pandas as pd
 
-    from selfeval import fmt
+    from selfeval.present import fmt
 
     assert fmt.local_time(dt.datetime(2026, 11, 29, 16, 3)) == "2026-11-30 00:03"
     assert fmt.local_time(pd.Timestamp("2026-01-01 00:00")) == "2026-01-01 08:00"
@@ -255,6 +256,6 @@ def test_stored_times_show_in_beijing_time_everywhere():
             "current": [True],
         }
     )
-    from views._frames import history_table
+    from selfeval.present.frames import history_table
 
     assert history_table(history)["提交时间"].tolist() == ["2026-11-30 00:03"]

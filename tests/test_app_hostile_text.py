@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from selfeval import fmt
+from selfeval.present import fmt
 from selfeval.template import write_template
 from tests.app_support import app_store, fresh_app_db, rescored, run_app, seed_card
 

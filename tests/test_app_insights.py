@@ -10,9 +10,9 @@ import math
 import pandas as pd
 import pytest
 
+from selfeval.present import insights as _insights
 from selfeval.rules import load_profile, score
 from tests.app_support import seed_card
-from views import _insights
 
 
 def portfolio(*rows) -> pd.DataFrame:

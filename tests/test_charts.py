@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from selfeval import charts
+from selfeval.present import charts
 from tests.app_support import seed_card
 
 PROJECTS = pd.DataFrame(

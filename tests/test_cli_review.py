@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from selfeval import cli
 from selfeval.access import Principal
+from selfeval.cli import commands as cli
 from selfeval.sample import open_seeded_store
 
 UNIT = "深圳市福田区总工会（本级）"
@@ -112,7 +112,7 @@ def test_readme_and_parser_agree_on_the_review_commands():
 def test_units_zip_has_a_folder_per_unit_with_each_approved_template(db):
     import io
 
-    from selfeval.cli_review import units_zip
+    from selfeval.bundles import units_zip
 
     store = open_seeded_store(db, seed=False)
     try:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from selfeval import charts, exports
+from selfeval.present import charts, exports
 
 PROJECTS = pd.DataFrame(
     {
@@ -70,9 +70,10 @@ def test_absurd_cells_print(value):
 
 
 def test_project_and_overview_printouts_hold_what_leaders_read():
+    from selfeval.present import insights as _insights
+    from selfeval.present import printouts as _printouts
+    from selfeval.present.frames import outliers_table
     from selfeval.sample import open_seeded_store
-    from views import _insights, _printouts
-    from views._frames import outliers_table
 
     store = open_seeded_store(":memory:")
     projects, summary = store.project_scores(), store.portfolio_summary()

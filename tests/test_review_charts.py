@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from selfeval import charts
+from selfeval.present import charts
 
 
 def _datasets(spec: dict) -> list[list[dict]]:

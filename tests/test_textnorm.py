@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from selfeval import checks, exports, textnorm
+from selfeval import checks, textnorm
 from selfeval.access import Principal
 from selfeval.ingest import ingest_file, score_bytes
+from selfeval.present import exports
 from selfeval.rules import load_profile, score
 from selfeval.store import AccessDenied, open_store
 from selfeval.store.typed import _year_int

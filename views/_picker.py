@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from views._insights import project_labels
+from selfeval.present.insights import project_labels
 
 LIMIT = 50
 

@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from selfeval import charts, cli_review, fmt
 from selfeval.access import ROLE_LABELS, can
+from selfeval.bundles import units_zip
+from selfeval.present import charts, fmt
 from selfeval.store import StoreError
 from selfeval.store.review import ReviewRefused
 from selfeval.textnorm import year_int
@@ -188,7 +189,7 @@ def _export_templates(year: str, unit: str | None) -> None:
             if scope == "approved"
             else store.current_scorecards(year, unit)
         )
-        return cli_review.units_zip(cards)
+        return units_zip(cards)
 
     right.download_button(
         "下载导入模板（每个单位一个文件夹，.zip）",

@@ -16,17 +16,23 @@ from typing import Any
 
 import streamlit as st
 
-from selfeval import fmt
 from selfeval.access import ROLE_LABELS, Principal, can, may_open, resolve_principal
 from selfeval.ingest import score_bytes
 from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
+from selfeval.present import fmt
+from selfeval.present.frames import (
+    INDICATOR_COLUMNS,
+    SEVERITY_ORDER,
+    indicator_table,
+    issues_by_severity,
+    issues_table,
+)
 from selfeval.profile import AUTO, profile_for
 from selfeval.rules import DEFAULT_PROFILE, available_profiles, load_profile
 from selfeval.store import StoreError, default_db
 from selfeval.template import write_template
 from selfeval.textnorm import years_latest_first
-from views._frames import INDICATOR_COLUMNS, SEVERITY_ORDER, indicator_table, issues_by_severity, issues_table
 
 EMPTY = "尚无数据，请先上传自评表"
 AUTO_TITLE = "自动选择（按表中分值）"

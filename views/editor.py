@@ -11,13 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from selfeval import fmt
-from selfeval.messages import SEVERITY_LABELS
-from selfeval.rules import score
-from selfeval.serialize import form_sha256
-from selfeval.template import write_template
-from views import _review_ui, _ui
-from views._edit import (
+from selfeval.edit import (
     COMPUTED_COLUMN,
     EDITOR_COLUMNS,
     GREY_COLUMNS,
@@ -33,7 +27,13 @@ from views._edit import (
     rescore,
     templates_zip,
 )
-from views._insights import project_labels
+from selfeval.messages import SEVERITY_LABELS
+from selfeval.present import fmt
+from selfeval.present.insights import project_labels
+from selfeval.rules import score
+from selfeval.serialize import form_sha256
+from selfeval.template import write_template
+from views import _review_ui, _ui
 from views._picker import pick_current_project
 
 SOURCE_DB, SOURCE_UPLOAD = "数据库中的项目", "本次上传的表"

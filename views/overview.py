@@ -12,14 +12,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from selfeval import charts, fmt
+from selfeval.present import charts, fmt
+from selfeval.present.frames import outliers_table
+from selfeval.present.insights import LOW_RATE, execution_flags, flag_threshold, main_reason, sentence_from
+from selfeval.present.printouts import overview_page
 from selfeval.profile import AUTO
 from selfeval.rules import DEFAULT_PROFILE, load_profile
 from selfeval.store import GRADES, default_db
 from views import _report, _review_ui, _ui
-from views._frames import outliers_table
-from views._insights import LOW_RATE, execution_flags, flag_threshold, main_reason, sentence_from
-from views._printouts import overview_page
 
 LOWEST_KEY = "lowest_pick"
 LOWEST_ROWS = 10  # the weakest projects listed (their main reason is read from their scorecards)
@@ -308,7 +308,7 @@ def _open_selected(event, frame: pd.DataFrame, generation_key: str) -> None:
 def _exports(year, unit, sentence, summary, table, outliers) -> None:
     """PDF of the page for a meeting, the tables as Excel, and the flag threshold. Every project
     of the scope is fetched only when a download is clicked."""
-    from selfeval import exports
+    from selfeval.present import exports
 
     st.subheader("导出与设置")
     c1, c2, c3 = st.columns([1, 1, 1.2], vertical_alignment="bottom")

@@ -8,13 +8,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from selfeval import charts, fmt
 from selfeval.model import Scorecard
+from selfeval.present import charts, fmt
+from selfeval.present.frames import ORIGIN_LABELS, history_table, indicator_table
+from selfeval.present.insights import loss_parts, plain_issues, version_diff
+from selfeval.present.printouts import funds_wan, project_page, project_tables
 from views import _report, _review_ui, _ui
-from views._frames import ORIGIN_LABELS, history_table, indicator_table
-from views._insights import loss_parts, plain_issues, version_diff
 from views._picker import pick_current_project
-from views._printouts import funds_wan, project_page, project_tables
 
 
 def main() -> None:
@@ -246,7 +246,7 @@ def _issues(card: Scorecard, key: str) -> None:
 
 def _exports(card: Scorecard, sid: int) -> None:
     """This project as an A4 PDF for a meeting, its tables as Excel, and the report draft."""
-    from selfeval import exports
+    from selfeval.present import exports
     from selfeval.template import template_filename
 
     stem = template_filename(card.form)[: -len(".xlsx")]

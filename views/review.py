@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from selfeval import fmt
+from selfeval.present import fmt
 from selfeval.store.review import ReviewRefused
 from views import _review_ui as review
 from views import _ui

@@ -12,7 +12,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from selfeval import fmt
+from selfeval.present import fmt
 from selfeval.readers.limits import UPLOAD_MB
 from selfeval.template import template_filename, write_template
 from views import _ui

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from selfeval.present import fmt
 from selfeval.textnorm import strip_controls
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -145,8 +146,6 @@ class PdfPage:
 
 def _text(value: object) -> str:
     """A table cell as printed text: numbers with separators and 2 decimals, "—" for nothing."""
-    from selfeval import fmt
-
     value = _cell_value(value)
     if value is None or value == "":
         return "—"

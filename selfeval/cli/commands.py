@@ -1,4 +1,5 @@
-"""`python -m selfeval ...`: batch scoring, import and export. A thin client of the library."""
+"""`python -m selfeval ...`: the parser and the commands that score, import and export. A thin client of
+the library; nothing imports the cli package but `selfeval/__main__.py` and the `selfeval` script."""
 
 from __future__ import annotations
 
@@ -9,70 +10,16 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from selfeval import cli_review, cli_store
+from selfeval.cli import admin, files, review
 from selfeval.model import Issue
 from selfeval.rules import available_profiles, load_profile, profile_for
-
-ACCEPTED = {".xlsx", ".xls", ".txt", ".md", ".tsv", ".csv", ".text"}
-
-
-def expand(paths: Sequence[str]) -> Iterator[Path]:
-    """Files as given, and the accepted files inside folders (sorted, recursive)."""
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ACCEPTED)
-        else:
-            yield path
-
-
-def _report_problems(problems, path: Path, prefix: str = "") -> bool:
-    """Print a file's reading errors to stderr; True when there were any."""
-    errors = [p for p in problems if p.severity == "error"]
-    for problem in errors:
-        print(f"{prefix}无法读取 {path}：{problem.location}：{problem.message}", file=sys.stderr)
-    return bool(errors)
-
-
-def _read_checked(path: Path) -> tuple[bytes | None, tuple[Issue, ...]]:
-    """The file's bytes, or why not (an error Issue): the size is checked with stat before anything is
-    read, so a 3 GB file is refused in Chinese without being loaded; an OS error stays this file's."""
-    from selfeval.messages import READING
-    from selfeval.readers.limits import DEFAULT_LIMITS, refuse, size_text
-
-    try:
-        if not path.is_file():
-            return None, (Issue("FILE_MISSING", "error", str(path), "文件不存在或不是普通文件。"),)
-        size = path.stat().st_size
-        if size > DEFAULT_LIMITS.max_bytes:
-            refusal = refuse("TOO_LARGE", size=size_text(size), limit=size_text(DEFAULT_LIMITS.max_bytes))
-            return None, (Issue(refusal.code, "error", path.name, refusal.message),)
-        return path.read_bytes(), ()
-    except (OSError, MemoryError) as exc:
-        message = READING["FILE_UNREADABLE"].format(error=type(exc).__name__)
-        return None, (Issue("FILE_UNREADABLE", "error", path.name, message),)
-
-
-def _score_paths(paths: Sequence[str], profile) -> tuple[list, bool]:
-    """Read and score every file (folders expanded); (scorecards, whether any file failed)."""
-    from selfeval.ingest import score_bytes
-
-    cards, failed = [], False
-    for path in expand(paths):
-        data, problems = _read_checked(path)
-        found = ()
-        if data is not None:
-            found, problems, _ = score_bytes(data, path.name, profile)
-        failed |= _report_problems(problems, path)
-        cards.extend(found)
-    return cards, failed
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     from selfeval.checks import batch_issues
     from selfeval.serialize import scorecard_to_dict
 
-    cards, failed = _score_paths(args.paths, profile_for(args.profile))
+    cards, failed = files.score_paths(args.paths, profile_for(args.profile))
     for problem in batch_issues(cards):
         print(f"提示：{problem.message}", file=sys.stderr)
     if args.csv:
@@ -120,17 +67,17 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     profile = profile_for(args.profile)
     store = open_seeded_store(args.db, seed=False)
-    files = [os.fspath(path) for path in expand(args.paths)]  # strings: ~100 bytes a file
+    paths = [os.fspath(path) for path in files.expand(args.paths)]  # strings: ~100 bytes a file
     refused: dict[str, tuple[Issue, ...]] = {}  # files not read (too large, missing, OS error)
 
     def contents() -> Iterator[tuple[str, bytes]]:
-        for f in files:
-            data, problems = _read_checked(Path(f))
+        for f in paths:
+            data, problems = files.read_checked(Path(f))
             if data is None:
                 refused[f] = problems
             yield Path(f).name, data or b""
 
-    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1) if len(files) >= 100 else 1
+    jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1) if len(paths) >= 100 else 1
     # the modules' objects never die: out of the cycle collector's sight, its rescans stay small
     gc.collect()
     gc.freeze()
@@ -142,10 +89,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         profile,
         origin="import",
         jobs=jobs,
-        progress=lambda n, name: _progress(n, len(files), name),
+        progress=lambda n, name: _progress(n, len(paths), name),
     )
     try:
-        for path, outcome in zip(files, outcomes, strict=True):
+        for path, outcome in zip(paths, outcomes, strict=True):
             stored += len(outcome.stored)
             duplicates += len(outcome.duplicates)
             problems = refused.pop(path, None) or outcome.problems
@@ -154,7 +101,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     finally:
         gc.unfreeze()
     for path, problems in unreadable:
-        _report_problems(problems, Path(path), prefix="\n")
+        files.report_problems(problems, Path(path), prefix="\n")
     print(f"\n已保存 {stored} 个自评表，重复 {duplicates} 个，无法读取的文件 {len(unreadable)} 个。")
     store.close()
     return 1 if unreadable else 0
@@ -170,48 +117,35 @@ def _progress(done: int, total: int, name: str) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from selfeval.template import template_filename, write_template
 
-    cli_review.check_export_args(args)
+    review.check_export_args(args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     failed = False
     if args.paths:
-        cards, failed = _score_paths(args.paths, profile_for(args.profile))
+        cards, failed = files.score_paths(args.paths, profile_for(args.profile))
     else:
         from selfeval.sample import open_seeded_store
 
         store = open_seeded_store(args.db, seed=False)
-        cards = cli_review.stored_cards(store, args)  # current versions, or the approved ones
+        cards = review.stored_cards(store, args)  # current versions, or the approved ones
         store.close()
     if args.per_unit:
-        cli_review.export_per_unit(cards, out, args.one_workbook)
+        review.export_per_unit(cards, out, args.one_workbook)
     elif args.one_workbook:
-        target = _new_file(out / "自评表汇总.xlsx")
+        target = files.new_file(out / "自评表汇总.xlsx")
         target.write_bytes(write_template(cards))
         print(f"已导出 {len(cards)} 个自评表到 {target}")
     else:
         written = 0
         for card in cards:
-            _new_file(out / template_filename(card.form)).write_bytes(write_template([card]))
+            files.new_file(out / template_filename(card.form)).write_bytes(write_template([card]))
             written += 1
         print(f"已导出 {written} 个导入模板到 {out}")
     return 1 if failed else 0
 
 
-def _new_file(path: Path) -> Path:
-    """path, or path with （2）, （3）… before the suffix: an export never overwrites a file (two years of
-    one project have one template name; a second export keeps the first)."""
-    candidate, n = path, 1
-    while True:
-        try:
-            candidate.touch(exist_ok=False)  # claims the name atomically
-            return candidate
-        except FileExistsError:
-            n += 1
-            candidate = path.with_name(f"{path.stem}（{n}）{path.suffix}")
-
-
 def cmd_report(args: argparse.Namespace) -> int:
-    from selfeval.report.cli import cmd_report as draft  # python-docx only when reports are drafted
+    from selfeval.cli.report import cmd_report as draft  # python-docx only when reports are drafted
 
     return draft(args)
 
@@ -233,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("profiles", help="列出评分规则")
     p.set_defaults(func=cmd_profiles)
 
-    db_help = cli_store.DB_HELP
+    db_help = admin.DB_HELP
     p = sub.add_parser("init", help="创建数据库并载入样例数据")
     p.add_argument("--db", default=None, help=db_help)
     p.set_defaults(func=cmd_init)
@@ -251,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", metavar="PATH", help="要导出的文件；省略时导出数据库中的当前版本")
     p.add_argument("--out", required=True, help="输出文件夹")
     p.add_argument("--one-workbook", action="store_true", help="所有表放进一个工作簿")
-    cli_review.add_export_arguments(p)
+    review.add_export_arguments(p)
     p.add_argument("--db", default=None, help=db_help)
     p.add_argument("--profile", default="auto")
     p.set_defaults(func=cmd_export)
@@ -267,9 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="auto", help="评分规则（仅文件模式，默认 auto：按表内分值选用）")
     p.set_defaults(func=cmd_report)
 
-    cli_review.add_status_parser(sub, db_help)
+    review.add_status_parser(sub, db_help)
 
-    cli_store.add_parsers(sub, db_help)
+    admin.add_parsers(sub, db_help)
     return parser
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from selfeval import charts, exports, fmt
 from selfeval.model import Scorecard
-from views._frames import funds_table, indicator_table
-from views._insights import loss_parts, plain_issues
+from selfeval.present import charts, exports, fmt
+from selfeval.present.frames import funds_table, indicator_table
+from selfeval.present.insights import loss_parts, plain_issues
 
 MAX_BARS = 30
 

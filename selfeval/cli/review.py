@@ -1,17 +1,16 @@
 """The review loop on the command line: `selfeval status` (counts per state and unit) and the parts
 of `selfeval export` that follow the states (approved forms only, one workbook or a zip per unit).
-A thin client of selfeval.store.review, kept beside cli.py so that cli.py only wires it in."""
+A thin client of selfeval.store.review and selfeval.bundles."""
 
 from __future__ import annotations
 
 import argparse
-import io
-import re
-import zipfile
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from selfeval.bundles import by_unit, unit_folder_name, unit_zip
+from selfeval.cli.files import new_file
 from selfeval.workflow import STATES, state_label
 
 STATE_CHOICES = ("all", "approved")
@@ -56,47 +55,6 @@ def check_export_args(args: argparse.Namespace) -> None:
         raise ValueError("--approved-only / --state 只用于从数据库导出（不要同时给出文件）。")
 
 
-def _safe_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("._") or "未填单位"
-
-
-def by_unit(cards: Sequence) -> dict[str, list]:
-    """Scorecards grouped by 实施单位, units in order."""
-    groups: dict[str, list] = {}
-    for card in cards:
-        groups.setdefault(card.form.header.unit or "", []).append(card)
-    return dict(sorted(groups.items()))
-
-
-def unit_zip(cards: Sequence) -> bytes:
-    """One unit's import templates, one .xlsx per form (names made distinct), as a zip."""
-    from selfeval.template import template_filename, write_template
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        used: set[str] = set()
-        for card in cards:
-            entry = template_filename(card.form)
-            stem, n = entry.rsplit(".", 1)[0], 1
-            while entry in used:
-                n += 1
-                entry = f"{stem}（{n}）.xlsx"
-            used.add(entry)
-            zf.writestr(entry, write_template([card]))
-    return buffer.getvalue()
-
-
-def units_zip(cards: Sequence) -> bytes:
-    """Every unit's import templates in one zip, a folder per unit (the 总览 download)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as outer:
-        for unit, group in by_unit(cards).items():
-            with zipfile.ZipFile(io.BytesIO(unit_zip(group))) as inner:
-                for name in inner.namelist():
-                    outer.writestr(f"{_safe_name(unit)}/{name}", inner.read(name))
-    return buffer.getvalue()
-
-
 def export_per_unit(cards: Sequence, out: Path, one_workbook: bool) -> int:
     """One zip (or one workbook) per 实施单位; never overwrites a file. Returns the forms written."""
     from selfeval.template import write_template
@@ -104,28 +62,17 @@ def export_per_unit(cards: Sequence, out: Path, one_workbook: bool) -> int:
     groups = by_unit(cards)
     written = 0
     for unit, group in groups.items():
-        name = _safe_name(unit)
+        name = unit_folder_name(unit)
         if one_workbook:
-            target = _new_file(out / f"{name}_自评表.xlsx")
+            target = new_file(out / f"{name}_自评表.xlsx")
             target.write_bytes(write_template(group))
         else:
-            target = _new_file(out / f"{name}_导入模板.zip")
+            target = new_file(out / f"{name}_导入模板.zip")
             target.write_bytes(unit_zip(group))
         written += len(group)
         print(f"{unit or '（未填单位）'}：{len(group)} 个自评表 → {target}")
     print(f"已按单位导出 {written} 个自评表（{len(groups)} 个单位）到 {out}")
     return written
-
-
-def _new_file(path: Path) -> Path:
-    candidate, n = path, 1
-    while True:
-        try:
-            candidate.touch(exist_ok=False)
-            return candidate
-        except FileExistsError:
-            n += 1
-            candidate = path.with_name(f"{path.stem}（{n}）{path.suffix}")
 
 
 def cmd_status(args: argparse.Namespace) -> int:

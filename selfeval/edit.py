@@ -18,6 +18,7 @@ import pandas as pd
 
 from selfeval.bounds import MAX_WEIGHT
 from selfeval.model import Form, IndicatorScore, Issue, Scorecard
+from selfeval.present.insights import cell_places, issue_column
 from selfeval.rules import Profile, score
 from selfeval.template import template_filename, write_template
 
@@ -274,8 +275,6 @@ def partial_total(card: Scorecard) -> tuple[float, list[int]]:
 
 def grid_issues(card: Scorecard) -> list[tuple[Issue, int | None, str]]:
     """Each issue with the grid row (0-based) and column it concerns, None for form-wide ones."""
-    from views._insights import cell_places, issue_column
-
     places = cell_places(card)
     out = []
     for issue in card.issues:

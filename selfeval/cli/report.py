@@ -1,6 +1,7 @@
 """`selfeval report`: 自评报告 drafts from files, or from the store with one summary per unit and year.
 
-The parser lives in selfeval/cli.py, which imports this module only when the command runs.
+The parser lives in selfeval/cli/commands.py, which imports this module only when the command runs
+(python-docx is loaded only to draft reports).
 
 A thin client like the other commands: files are read and scored through the same loop as
 `score` and `export`, the store is opened the way `export` opens it. Every report gets a name not yet
@@ -15,14 +16,14 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from selfeval.cli.files import score_paths
 from selfeval.report import project_report, report_filename, unit_report, unit_report_filename, write_new
+from selfeval.rules import profile_for
 
 USAGE_PATHS_AND_FILTER = "--unit、--year 只用于从数据库起草（不要同时给出文件）。"
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from selfeval import cli
-
     out = Path(args.out)
     if args.paths and (args.unit or args.year):
         print(f"错误：{USAGE_PATHS_AND_FILTER}", file=sys.stderr)
@@ -34,7 +35,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     failed = False
     summaries: dict[tuple[str, str], list] = {}
     if args.paths:
-        cards, failed = cli._score_paths(args.paths, cli.profile_for(args.profile))
+        cards, failed = score_paths(args.paths, profile_for(args.profile))
     else:
         from selfeval.sample import open_seeded_store
 

@@ -13,8 +13,10 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from selfeval import fmt
+from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
+from selfeval.present import fmt
+from selfeval.present.frames import SEVERITY_ORDER
 
 GRADES = ("优", "良", "中", "差")
 LOW_RATE = 90.0  # execution below this is named in the sentence (财预〔2020〕10号 practice)
@@ -336,9 +338,6 @@ def plain_location(issue: Issue, card: Scorecard, places: Mapping[str, tuple[int
 def plain_issues(card: Scorecard) -> pd.DataFrame:
     """The card's issues for leaders: 级别, 位置 in words, 说明; the code and the source location
     kept in their own columns for the "技术细节" view."""
-    from selfeval.messages import SEVERITY_LABELS
-    from views._frames import SEVERITY_ORDER
-
     rank = {s: n for n, s in enumerate(SEVERITY_ORDER)}
     places = cell_places(card)
     rows = [

@@ -1,0 +1,76 @@
+"""What every command that reads files shares: which files a path names, their bytes read with the
+size checked first, and each file scored with its problems printed to stderr. Also the one way a
+command writes a new file without overwriting one."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from selfeval.ingest import score_bytes
+from selfeval.messages import READING
+from selfeval.model import Issue
+from selfeval.readers.limits import DEFAULT_LIMITS, refuse, size_text
+
+ACCEPTED = {".xlsx", ".xls", ".txt", ".md", ".tsv", ".csv", ".text"}
+
+
+def expand(paths: Sequence[str]) -> Iterator[Path]:
+    """Files as given, and the accepted files inside folders (sorted, recursive)."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ACCEPTED)
+        else:
+            yield path
+
+
+def report_problems(problems, path: Path, prefix: str = "") -> bool:
+    """Print a file's reading errors to stderr; True when there were any."""
+    errors = [p for p in problems if p.severity == "error"]
+    for problem in errors:
+        print(f"{prefix}无法读取 {path}：{problem.location}：{problem.message}", file=sys.stderr)
+    return bool(errors)
+
+
+def read_checked(path: Path) -> tuple[bytes | None, tuple[Issue, ...]]:
+    """The file's bytes, or why not (an error Issue): the size is checked with stat before anything is
+    read, so a 3 GB file is refused in Chinese without being loaded; an OS error stays this file's."""
+    try:
+        if not path.is_file():
+            return None, (Issue("FILE_MISSING", "error", str(path), "文件不存在或不是普通文件。"),)
+        size = path.stat().st_size
+        if size > DEFAULT_LIMITS.max_bytes:
+            refusal = refuse("TOO_LARGE", size=size_text(size), limit=size_text(DEFAULT_LIMITS.max_bytes))
+            return None, (Issue(refusal.code, "error", path.name, refusal.message),)
+        return path.read_bytes(), ()
+    except (OSError, MemoryError) as exc:
+        message = READING["FILE_UNREADABLE"].format(error=type(exc).__name__)
+        return None, (Issue("FILE_UNREADABLE", "error", path.name, message),)
+
+
+def score_paths(paths: Sequence[str], profile) -> tuple[list, bool]:
+    """Read and score every file (folders expanded); (scorecards, whether any file failed)."""
+    cards, failed = [], False
+    for path in expand(paths):
+        data, problems = read_checked(path)
+        found = ()
+        if data is not None:
+            found, problems, _ = score_bytes(data, path.name, profile)
+        failed |= report_problems(problems, path)
+        cards.extend(found)
+    return cards, failed
+
+
+def new_file(path: Path) -> Path:
+    """path, or path with （2）, （3）… before the suffix: an export never overwrites a file (two years of
+    one project have one template name; a second export keeps the first)."""
+    candidate, n = path, 1
+    while True:
+        try:
+            candidate.touch(exist_ok=False)  # claims the name atomically
+            return candidate
+        except FileExistsError:
+            n += 1
+            candidate = path.with_name(f"{path.stem}（{n}）{path.suffix}")
