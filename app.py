@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from selfeval.access import PAGES_BY_ROLE, REMOTE, ROLE_LABELS  # noqa: E402
-from views import _review_ui, _style, _ui  # noqa: E402
+from views import _style, _ui  # noqa: E402
 
 st.set_page_config(page_title="项目支出绩效自评", page_icon="📋", layout="wide")
 _style.inject()  # the upload widget in Chinese, the phone layout
@@ -46,6 +46,5 @@ with st.sidebar:
 if not who.authenticated:
     st.info(_ui.LOCAL_BANNER, icon=":material/lock_open:")
 
-_review_ui.reset_basis()  # before the sidebar's queries: only 总览's switch changes it
 _ui.guarded(lambda: _ui.sidebar_filters(who))
 nav.run()

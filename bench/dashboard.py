@@ -215,7 +215,7 @@ def _check(at) -> dict:
 _BREAKDOWN = (
     ("streamlit", "altair_chart", "st.altair_chart (serialising the charts)"),
     ("streamlit", "dataframe", "st.dataframe"),
-    ("views._ui", "query", "_ui.query (cached store queries, incl. cache-key hashing)"),
+    ("views._ui", "cached", "_ui.cached (cached store queries, incl. cache-key hashing)"),
     ("views._ui", "data_version", "_ui.data_version (cache key: max id, count)"),
     ("selfeval.present.charts", "budget_vs_executed", "charts.budget_vs_executed"),
     ("selfeval.present.charts", "execution_rate", "charts.execution_rate"),
@@ -227,7 +227,7 @@ _BREAKDOWN = (
 
 def _breakdown(app: Path, timeout: float) -> dict[str, dict[str, float]]:
     """Seconds (and calls) per instrumented function in one run with the data cache cleared.
-    Nested: _ui.query includes data_version."""
+    Nested: _ui.cached includes data_version."""
     import functools
     import importlib
 

@@ -363,7 +363,7 @@ def _dashboard(results: dict) -> list[str]:
         "",
         _table(["query", *head_levels], mem_rows),
         "",
-        "Where one overview run (data cache cleared) spends its time, seconds (calls); `_ui.query` includes "
+        "Where one overview run (data cache cleared) spends its time, seconds (calls); `_ui.cached` includes "
         "`data_version`, the rest is Streamlit and the page's own code:",
         "",
         _table(["function", *head_levels], breakdown_rows) if breakdown_rows else "(not measured)",

@@ -30,11 +30,11 @@ def pick_current_project(
             placeholder="项目编码、名称或实施单位",
             help=f"最多列出 {LIMIT} 个匹配的项目。",
         )
-    found = _ui.query("project_search", year, unit, text.strip(), LIMIT)
+    found = _ui.cached(_ui.store().project_search, year, unit, text.strip(), LIMIT)
     ids = [int(i) for i in found["submission_id"]] if not found.empty else []
     chosen = st.session_state.get(key)
     if chosen is not None and chosen not in ids:
-        kept = _ui.query("project_row", int(chosen))
+        kept = _ui.cached(_ui.store().project_row, int(chosen))
         if (
             not kept.empty
             and (year is None or kept["year"].iloc[0] == year)
@@ -44,7 +44,7 @@ def pick_current_project(
             found = pd.concat([kept, found]) if not found.empty else kept
     if not ids:
         pick.caption("没有匹配的项目，请换个关键字。")
-        found = _ui.query("project_search", year, unit, "", 1)
+        found = _ui.cached(_ui.store().project_search, year, unit, "", 1)
         ids = [int(found["submission_id"].iloc[0])]
     if st.session_state.get(key) not in ids:
         st.session_state[key] = ids[0]

@@ -5,6 +5,7 @@ and are cached on the principal and the store's data version, so a rerun does no
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import streamlit as st
 
@@ -25,7 +26,6 @@ ZIP_KEY = "report_zip"
 HELP_PROJECT = "按本项目的自评表和评分结果起草项目支出绩效自评报告（Word），须补充和确认的地方已标注。"
 HELP_UNIT = "所选年度、实施单位全部项目的自评报告汇总（Word）。"
 HELP_ZIP = "所选年度、实施单位每个项目的自评报告草稿，连同汇总报告，打包下载。"
-BASIS_KEY = "_figures_basis"  # 总览's 图表口径 switch (views/_review_ui.py)
 CHOOSE = "选择一个年度（必要时再选一个实施单位）后，可下载该单位的自评报告汇总。"
 
 
@@ -61,33 +61,29 @@ def project_download(card: Scorecard, submission_id: int | None = None) -> None:
     )
 
 
-def _store(basis: str):
-    """The page's store on the figures basis 总览 shows (latest, or only approved versions)."""
-    store = _ui.store()
-    return store.with_basis(basis) if basis != "latest" and hasattr(store, "with_basis") else store
-
-
 @st.cache_data(max_entries=16, show_spinner="正在起草汇总报告……")
-def _unit_bytes(who: tuple, version: tuple[int, int], year: str, unit: str, basis: str) -> bytes:
-    cards = _store(basis).current_scorecards(year=year, unit=unit)
-    return unit_report(cards, unit, year, approved_only=basis == "approved")
+def _unit_bytes(key: tuple, year: str, unit: str, _store: Any) -> bytes:
+    cards = _store.current_scorecards(year=year, unit=unit)
+    return unit_report(cards, unit, year, approved_only=_store.basis == "approved")
 
 
-def unit_download(year: str | None, unit: str | None) -> None:
+def unit_download(store: Any, year: str | None, unit: str | None) -> None:
     """The unit summary for the chosen year and unit (the only unit when none is chosen), and a zip
-    of every project draft with it, built only when asked for."""
+    of every project draft with it, built only when asked for. `store` is 总览's (its principal and
+    its basis: latest, or only approved versions)."""
     if not _ui.allowed("download"):
         return
-    shown = _ui.query("portfolio_summary", year, unit)  # the year and unit are implied when only one has data
+    shown = _ui.cached(
+        store.portfolio_summary, year, unit
+    )  # the year and unit are implied when only one has data
     years, units = sorted(set(shown["year"].astype(str))), sorted(set(shown["unit"]))
     year = year if year is not None else years[0] if len(years) == 1 else None
     unit = unit if unit is not None else units[0] if len(units) == 1 else None
     if year is None or unit is None:
         st.caption(CHOOSE)
         return
-    version = _ui.data_version()
-    basis = st.session_state.get(BASIS_KEY, "latest")
-    summary = _unit_bytes(_who(), version, year, unit, basis)
+    key = (_who(), store.data_version(), store.basis)
+    summary = _unit_bytes(key, year, unit, store)
     name = unit_report_filename(unit, year)
     left, right = st.columns(2)
     left.download_button(
@@ -101,8 +97,6 @@ def unit_download(year: str | None, unit: str | None) -> None:
         icon=":material/summarize:",
         on_click="ignore",
     )
-
-    store = _store(basis)
 
     def zipped() -> bytes:  # built on click, in another thread: every project of the unit is a document
         cards = store.current_scorecards(year=year, unit=unit)

@@ -9,7 +9,6 @@ changes with every save and every review step.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -23,7 +22,7 @@ from selfeval.textnorm import year_int
 from selfeval.workflow import action_label, available, state_label
 from views import _ui
 
-BASIS_KEY = "_figures_basis"  # what _ui.query reads: "latest" unless 总览's switch says otherwise
+BASIS_KEY = "figures_basis_choice"  # 总览's switch; "latest" wherever it is not drawn
 BASIS_LABELS = {"latest": "最新版本", "approved": "仅已通过"}
 BADGE_COLORS = {"draft": "gray", "submitted": "orange", "approved": "green", "returned": "red"}
 ACTION_ICONS = {
@@ -42,24 +41,6 @@ BEIJING = timezone(timedelta(hours=8))
 # ------------------------------------------------------------------------------------------ plumbing
 
 
-def scoped():
-    """The store acting as the signed-in person."""
-    return _ui.store().scoped(_ui.principal())
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _cached(location: str, version: tuple, who: Any, method: str, args: tuple, _store: Any) -> Any:
-    return getattr(_store, method)(*args)
-
-
-def read(method: str, *args: Any) -> Any:
-    """store.scoped(principal).<method>(*args), cached on the data version (review steps included)
-    and on the principal: two people never share an entry."""
-    s = scoped()
-    location = str(getattr(s, "path", "") or type(s).__name__)
-    return _cached(location, tuple(s.data_version()), s.who, method, args, s)
-
-
 local_time = fmt.local_time
 
 
@@ -69,20 +50,17 @@ def badge(state: str | None) -> str:
 
 
 def _states_by_id(year: str | None = None, unit: str | None = None) -> dict[int, str]:
-    df = read("project_states", year, unit)
+    df = _ui.cached(_ui.store().project_states, year, unit)
     return dict(zip(df["submission_id"].astype(int), df["state"], strict=True)) if not df.empty else {}
 
 
 # ------------------------------------------------------------------------------------------ 总览
 
 
-def reset_basis() -> None:
-    """Every script run starts on the latest figures; only 总览's switch changes that (app.py)."""
-    st.session_state[BASIS_KEY] = "latest"
-
-
 def current_basis() -> str:
-    return st.session_state.get(BASIS_KEY, "latest")
+    """What 总览's switch shows in this run ("latest" on every other page: its state lives only
+    while the switch is drawn)."""
+    return st.session_state.get(BASIS_KEY) or "latest"
 
 
 def figures_basis() -> str:
@@ -93,15 +71,14 @@ def figures_basis() -> str:
         list(BASIS_LABELS),
         format_func=BASIS_LABELS.get,
         default="latest",
-        key="figures_basis_choice",
+        key=BASIS_KEY,
         help="“最新版本”按每个项目最新提交的版本统计；“仅已通过”只统计审核通过的版本（每个项目取最近一次通过的版本）。",
     )
     basis = choice or "latest"
-    st.session_state[BASIS_KEY] = basis
     if basis == "approved":
         st.caption("以下图表只统计审核已通过的版本；未通过的项目不计入。")
     year, unit = _ui.filters()
-    counts = read("state_counts", year, unit)
+    counts = _ui.cached(_ui.store().state_counts, year, unit)
     if not counts.empty:
         st.markdown(_count_badges(counts) + "　[各单位审核进度 ↓](#review-progress)")
     return basis
@@ -128,7 +105,7 @@ def organisation_view(year: str | None, unit: str | None = None) -> None:
         st.info("请在左侧选择一个年度，查看该年度各单位的填报与审核进度。", icon=":material/event:")
         return
     basis = current_basis()
-    org = read("organisation", year, basis)
+    org = _ui.cached(_ui.store().organisation, year, basis)
     if unit is not None:
         org = org[org["unit"] == unit]
     if org.empty:
@@ -181,7 +158,7 @@ def _export_templates(year: str, unit: str | None) -> None:
     scope = left.radio(
         "导出导入模板", list(scopes), format_func=scopes.get, horizontal=True, key="org_export_scope"
     )
-    store = scoped()
+    store = _ui.store()
 
     def bundle() -> bytes:  # built only when clicked
         cards = (
@@ -204,7 +181,7 @@ def _export_templates(year: str, unit: str | None) -> None:
 
 def _deadline_line(year: str, org: pd.DataFrame) -> None:
     """The deadline, days left, and how many projects are not approved yet; an administrator sets it."""
-    deadline = read("deadline", year)
+    deadline = _ui.cached(_ui.store().deadline, year)
     pending = int(org["projects"].sum() - org["approved"].sum())
     who = _ui.principal()
     cols = st.columns([3, 1])
@@ -222,10 +199,10 @@ def _deadline_line(year: str, org: pd.DataFrame) -> None:
         with cols[1].popover("设置截止日期", icon=":material/event:"):
             chosen = st.date_input("截止日期", value=deadline or date(number + 1, 3, 31), key="deadline_pick")
             if st.button("保存截止日期", key="deadline_save", type="primary"):
-                scoped().set_deadline(year, chosen)
+                _ui.store().set_deadline(year, chosen)
                 st.rerun()
             if deadline is not None and st.button("清除截止日期", key="deadline_clear"):
-                scoped().set_deadline(year, None)
+                _ui.store().set_deadline(year, None)
                 st.rerun()
 
 
@@ -237,12 +214,12 @@ MISSING_ROWS = 200  # rows of the to-do list on the page (counted in full, cut i
 
 
 def _missing(year: str, unit: str | None) -> None:
-    total = read("pending_count", year, unit)
+    total = _ui.cached(_ui.store().pending_count, year, unit)
     with st.expander(f"尚未通过审核的项目（{total}）", icon=":material/pending_actions:"):
         if not total:
             st.success("全部项目均已通过审核。", icon=":material/check_circle:")
             return
-        todo = read("pending_projects", year, unit, MISSING_ROWS)
+        todo = _ui.cached(_ui.store().pending_projects, year, unit, MISSING_ROWS)
         if total > len(todo):
             st.caption(f"列出前 {len(todo)} 个（按实施单位、状态、项目编码排序），共 {total} 个。")
         st.dataframe(
@@ -269,12 +246,12 @@ def project_review(submission_id: int, project_code: str, year: str) -> None:
     """The current version's state (with the editor's explanation and the reviewer's comment) and the
     audit trail of the project as a timeline."""
     try:
-        review = read("review_state", int(submission_id))
+        review = _ui.cached(_ui.store().review_state, int(submission_id))
     except StoreError:
         return
     st.subheader(f"审核状态　{badge(review['state'])}", anchor="review-trail")
     _review_notes(review)
-    trail = read("audit_trail", project_code, str(year))
+    trail = _ui.cached(_ui.store().audit_trail, project_code, str(year))
     with st.expander(f"审核记录（{len(trail)} 条）", expanded=True, icon=":material/timeline:"):
         timeline(trail)
 
@@ -282,7 +259,7 @@ def project_review(submission_id: int, project_code: str, year: str) -> None:
 def state_line(submission_id: int) -> None:
     """One line under the project's name: its review state, a returned comment, a link to the trail."""
     try:
-        review = read("review_state", int(submission_id))
+        review = _ui.cached(_ui.store().review_state, int(submission_id))
     except StoreError:
         return
     line = f"审核状态：{badge(review['state'])}"
@@ -338,7 +315,7 @@ def editor_status(source_id: str) -> None:
     if sid is None:
         return
     try:
-        review = read("review_state", sid)
+        review = _ui.cached(_ui.store().review_state, sid)
     except StoreError:
         return
     st.markdown(f"审核状态：{badge(review['state'])}")
@@ -364,8 +341,8 @@ def editor_submit(source_id: str, edited: list[int]) -> None:
     if sid is None or not can(who, "submit"):
         return
     try:
-        review = read("review_state", sid)
-        card = _ui.store().scoped(who).load_scorecard(sid)
+        review = _ui.cached(_ui.store().review_state, sid)
+        card = _ui.store().load_scorecard(sid)
     except StoreError:
         return
     st.markdown("#### 送审")
@@ -387,7 +364,7 @@ def editor_submit(source_id: str, edited: list[int]) -> None:
     )
     if st.button("送审", type="primary", icon=":material/send:", key=f"submit_{sid}"):
         try:
-            scoped().submit(sid, explanation)
+            _ui.store().submit(sid, explanation)
         except ReviewRefused as exc:
             st.error(str(exc))
             return

@@ -1,9 +1,9 @@
 """What every page shares: the principal, the store (one connection per process), cached queries,
 the sidebar filters and profile, cached scoring of uploads, access checks and small renderers.
 
-Caching: the store is a `st.cache_resource` per database path; store queries are `st.cache_data`
-keyed on the path, the set of current submission ids (changes with every save or restore) and the
-arguments; scoring an upload is keyed on the sha256 of its bytes plus the profile name.
+Caching: the store is a `st.cache_resource` per database path; store queries go through `cached`
+(`st.cache_data` keyed on the store, the principal, the data version and the arguments); scoring an
+upload is keyed on the sha256 of its bytes plus the profile name.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from selfeval.access import ROLE_LABELS, Principal, can, may_open, resolve_principal
 from selfeval.ingest import score_bytes
@@ -87,7 +88,12 @@ def client_address() -> str | None:
 
 def principal() -> Principal:
     """The person behind this session (st.user when signed in, else a trusted proxy header).
-    With sign-in configured, nobody signed in is nobody: never the local default."""
+    With sign-in configured, nobody signed in is nobody: never the local default.
+
+    Only while a page is drawn: a download's data built later runs outside the script run, where
+    there is no session to ask, and must use what the page captured (`store()`'s result)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        raise RuntimeError("principal() outside a script run: capture the store while the page is drawn")
     if "_principal" not in st.session_state:
         user = st.user.to_dict() if st.user.get("is_logged_in") else None
         who = resolve_principal(
@@ -137,13 +143,18 @@ def _open_store(path: str):
     return open_seeded_store(path)
 
 
-def store():
+def store(basis: str = "latest"):
     """The process's one store on $SELFEVAL_DB (a DuckDB file, data/selfeval.duckdb by default, or
     a postgresql:// URL), acting as this session's principal: every read and write is filtered by
-    their units in the library. Stops the page with a Chinese message when it cannot be opened."""
+    their units in the library. `basis="approved"` reads only approved versions (总览's switch).
+    Stops the page with a Chinese message when it cannot be opened.
+
+    Call it while the page is drawn and keep what it returns: a download's data is built later,
+    outside the script run, where nobody is signed in (principal() refuses there)."""
     location = default_db()
     try:
-        return _open_store(location).scoped(principal())
+        scoped = _open_store(location).scoped(principal())
+        return scoped.with_basis(basis) if basis != "latest" else scoped
     except StoreError as exc:
         st.error(str(exc))
     except Exception as exc:  # a broken file: say which and why, never a traceback
@@ -151,45 +162,29 @@ def store():
     st.stop()
 
 
-def data_version() -> tuple[int, int]:
-    """Changes whenever a save or a restore changes what is current: the cache key of queries.
-    Two numbers whatever the size of the store, so hashing it costs nothing."""
+def data_version() -> tuple[int, ...]:
+    """Changes whenever a save, a restore or a review step changes what pages show: the cache key
+    of queries. A few numbers whatever the size of the store, so hashing it costs nothing."""
     return store().data_version()
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _cached_query(
-    location: str,
-    who: tuple,
-    version: tuple[int, ...],
-    method: str,
-    args: tuple,
-    kwargs: tuple,
-    basis: str = "latest",
-) -> Any:
-    # basis: 总览's "仅已通过 / 最新版本" switch (views/_review_ui.py), "latest" on every other page
-    store = _open_store(location).scoped(Principal(*who)).with_basis(basis)
-    return getattr(store, method)(*args, **dict(kwargs))
+def _cached(key: tuple, args: tuple, kwargs: tuple, _method: Callable[..., Any]) -> Any:
+    return _method(*args, **dict(kwargs))
 
 
-def query(method: str, *args: Any, **kwargs: Any) -> Any:
-    """store().<method>(*args) through the data cache (DataFrames, lists), keyed on the principal
-    (name, role, units) too: two people never share an entry."""
-    s = store()
-    return _cached_query(
-        default_db(),
-        dataclasses.astuple(s.who),
-        data_version(),
-        method,
-        args,
-        tuple(sorted(kwargs.items())),
-        st.session_state.get("_figures_basis", "latest"),
-    )
+def cached(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`method(*args, **kwargs)`, a query of a store from `store()` (`cached(s.project_row, sid)`),
+    through the data cache: keyed on the store's location, principal (name, role, units), basis and
+    data version and the query's name, so two people never share an entry and a save shows at once."""
+    s = method.__self__  # type: ignore[attr-defined]
+    key = (s.path, dataclasses.astuple(s.who), s.basis, s.data_version(), method.__name__)
+    return _cached(key, args, tuple(sorted(kwargs.items())), method)
 
 
 def invalidate() -> None:
     """After a write: the version key changes by itself; this only drops stale entries early."""
-    _cached_query.clear()
+    _cached.clear()
 
 
 # ------------------------------------------------------------------------------------------ sidebar
@@ -202,8 +197,9 @@ def _keep_choice(key: str, options: list[str]) -> None:
 
 def sidebar_filters(who: Principal) -> None:
     """Year and unit for every page (sidebar widgets rendered by app.py on each run)."""
-    years = years_latest_first(query("years"))  # the default is the latest valid year
-    units = [u for u in query("units") if who.sees_unit(u)]
+    s = store()
+    years = years_latest_first(cached(s.years))  # the default is the latest valid year
+    units = [u for u in cached(s.units) if who.sees_unit(u)]
     with st.sidebar:
         st.subheader("筛选")
         year_options = [*years, ALL] if years else [ALL]

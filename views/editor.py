@@ -260,12 +260,12 @@ def _pick_source():
         return None
     year, unit = _ui.filters()
     # the store filters by the principal's units; the scope's projects are searched, never all loaded
-    total = _ui.query("project_count", year, unit)
+    total = _ui.cached(_ui.store().project_count, year, unit)
     if not total:
         _ui.empty_state("所选年度与单位尚无项目，请调整左侧筛选，或先上传自评表。")
         return None
     sid = pick_current_project(year, unit, "edit_pick", total)
-    labels = project_labels(_ui.query("project_row", int(sid)))
+    labels = project_labels(_ui.cached(_ui.store().project_row, int(sid)))
     return f"db:{sid}", _ui.store().load_form(sid), labels[sid]
 
 

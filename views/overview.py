@@ -18,7 +18,7 @@ from selfeval.present.insights import LOW_RATE, execution_flags, flag_threshold,
 from selfeval.present.printouts import overview_page
 from selfeval.profile import AUTO
 from selfeval.rules import DEFAULT_PROFILE, load_profile
-from selfeval.store import GRADES, default_db
+from selfeval.store import GRADES
 from views import _report, _review_ui, _ui
 
 LOWEST_KEY = "lowest_pick"
@@ -32,22 +32,22 @@ _GRADE_HELP = {"优": "总分 ≥ 90", "良": "80 ≤ 总分 < 90", "中": "60 �
 def main() -> None:
     _ui.require_page("overview")
     st.title("总览")
-    _review_ui.figures_basis()
+    s = _ui.store(_review_ui.figures_basis())  # every figure below on the basis the switch shows
     year, unit = _ui.filters()
-    if _ui.store().is_empty():
+    if s.is_empty():
         _ui.empty_state()
         return
     # every figure below is aggregated, ordered and limited in SQL (selfeval/store/overview.py): the
     # page receives a handful of numbers and a few dozen rows, however many forms are stored
     threshold = _threshold()
-    counts = _ui.query("overview_counts", year, unit, low_rate=LOW_RATE, flag_rate=threshold)
+    counts = _ui.cached(s.overview_counts, year, unit, low_rate=LOW_RATE, flag_rate=threshold)
     if not counts["projects"]:
         _ui.empty_state("所选年度与单位尚无数据，请调整左侧筛选，或先上传自评表。")
         return
-    summary = _ui.query("portfolio_summary", year, unit)
-    lowest = _ui.query("overview_projects", year, unit, order="total", limit=LOWEST_ROWS)
-    reasons = _reasons(lowest)
-    low_rates = _ui.query("overview_projects", year, unit, order="rate", limit=2, below=LOW_RATE)
+    summary = _ui.cached(s.portfolio_summary, year, unit)
+    lowest = _ui.cached(s.overview_projects, year, unit, order="total", limit=LOWEST_ROWS)
+    reasons = _reasons(s, lowest)
+    low_rates = _ui.cached(s.overview_projects, year, unit, order="rate", limit=2, below=LOW_RATE)
     sentence = sentence_from(
         counts, low_rates, lowest.head(3), reasons, low_rate=LOW_RATE, flag_rate=threshold
     )
@@ -57,7 +57,7 @@ def main() -> None:
     with st.container(border=True, key="overview_summary"):
         st.markdown(f"**结论**　{fmt.plain(sentence)}")
     _figures(counts, summary, threshold)
-    _charts(counts["projects"], year, unit)
+    _charts(s, counts["projects"], year, unit)
 
     st.subheader("得分最低的项目")
     st.caption("点击项目名称或任一单元格，打开该项目的详情。")
@@ -70,12 +70,12 @@ def main() -> None:
     )
     # the table shows the first OUTLIER_ROWS (cut in SQL); the counts are counted in SQL; the Excel
     # export fetches every row only when clicked
-    raw_outliers = _ui.query("target_outliers", year, unit, limit=OUTLIER_ROWS)
+    raw_outliers = _ui.cached(s.target_outliers, year, unit, limit=OUTLIER_ROWS)
     outliers = outliers_table(raw_outliers)
     if outliers.empty:
         st.success("没有超额 50% 以上或未完成的定量指标。", icon=":material/check_circle:")
     else:
-        counts = _ui.query("outlier_counts", year, unit)
+        counts = _ui.cached(s.outlier_counts, year, unit)
         st.markdown(f"超额 ≥ 50%：**{counts['over']}** 项　未完成：**{counts['missed']}** 项")
         if counts["over"] + counts["missed"] > len(outliers):
             st.caption(
@@ -99,7 +99,7 @@ def main() -> None:
             },
         )
         _open_selected(event, raw_outliers, "outliers_gen")
-    _exports(year, unit, sentence, summary, table, outliers)
+    _exports(s, year, unit, sentence, summary, table, outliers)
 
 
 def _threshold() -> float:
@@ -116,13 +116,13 @@ def _threshold() -> float:
     return float(st.session_state[FLAG_KEY])
 
 
-def _reasons(lowest: pd.DataFrame) -> dict[int, str]:
+def _reasons(s, lowest: pd.DataFrame) -> dict[int, str]:
     """Main reason for lost points of the projects shown (their scorecards loaded one by one: a
     fixed handful, whatever the size of the store)."""
     reasons = {}
     for sid in lowest["submission_id"].astype(int):
         try:
-            reasons[sid] = main_reason(_ui.query("load_scorecard", sid))
+            reasons[sid] = main_reason(_ui.cached(s.load_scorecard, sid))
         except Exception:
             reasons[sid] = "—"
     return reasons
@@ -160,23 +160,24 @@ def _figures(counts: dict, summary: pd.DataFrame, threshold: float) -> None:
             col.metric(label, value, border=True, help=help_text)
 
 
-def _charts(n_projects: int, year, unit) -> None:
+def _charts(s, n_projects: int, year, unit) -> None:
     """One bar per project stops being readable (and fast) beyond MAX_BARS: the charts show the
     largest budgets and the lowest execution, fetched with LIMIT; the histogram reads counts."""
     many = n_projects > MAX_BARS
     st.altair_chart(
         _chart(
+            s,
             "budget",
             year,
             unit,
             lambda: charts.budget_vs_executed(
-                _ui.query("overview_projects", year, unit, order="budget", limit=MAX_BARS)
+                _ui.cached(s.overview_projects, year, unit, order="budget", limit=MAX_BARS)
             ),
         ),
         width="stretch",
     )
     if many:
-        rest = _ui.query("overview_rest", year, unit, top=MAX_BARS)
+        rest = _ui.cached(s.overview_rest, year, unit, top=MAX_BARS)
         st.caption(
             f"共 {fmt.count(n_projects)} 个项目，图中显示全年预算数最大的 {MAX_BARS} 个；"
             f"其余 {fmt.count(rest['projects'])} 个项目合计预算 {fmt.wan_number(rest['budget'])} 万元、"
@@ -186,11 +187,12 @@ def _charts(n_projects: int, year, unit) -> None:
     with left:
         st.altair_chart(
             _chart(
+                s,
                 "rate",
                 year,
                 unit,
                 lambda: charts.execution_rate(
-                    _ui.query("overview_projects", year, unit, order="rate", limit=MAX_BARS)
+                    _ui.cached(s.overview_projects, year, unit, order="rate", limit=MAX_BARS)
                 ),
             ),
             width="stretch",
@@ -198,14 +200,18 @@ def _charts(n_projects: int, year, unit) -> None:
         if many:
             st.caption(f"图中显示执行率最低的 {MAX_BARS} 个项目。")
     with right:
-        scores = _chart("scores", year, unit, lambda: charts.score_distribution(_score_totals(year, unit)))
+        scores = _chart(
+            s, "scores", year, unit, lambda: charts.score_distribution(_score_totals(s, year, unit))
+        )
         st.altair_chart(scores, width="stretch")
-        lost = _chart("lost", year, unit, lambda: charts.points_lost(_ui.query("points_lost", year, unit)))
+        lost = _chart(
+            s, "lost", year, unit, lambda: charts.points_lost(_ui.cached(s.points_lost, year, unit))
+        )
         st.altair_chart(lost, width="stretch")
-    all_years = _ui.query("portfolio_summary", None, unit)
+    all_years = _ui.cached(s.portfolio_summary, None, unit)
     if all_years["year"].nunique() > 1:
         st.altair_chart(
-            _chart("years", None, unit, lambda: charts.year_over_year(all_years)), width="stretch"
+            _chart(s, "years", None, unit, lambda: charts.year_over_year(all_years)), width="stretch"
         )
 
 
@@ -214,17 +220,16 @@ def _built_chart(key: tuple, _make: Callable[[], Any]) -> Any:
     return _make()
 
 
-def _chart(name: str, year, unit, make: Callable[[], Any]) -> Any:
+def _chart(s, name: str, year, unit, make: Callable[[], Any]) -> Any:
     """A chart built once per store, principal, data version, basis and scope: building the
     Altair objects costs more than the (cached) queries under them, on every rerun."""
-    who = dataclasses.astuple(_ui.store().who)
-    basis = st.session_state.get("_figures_basis", "latest")
-    return _built_chart((name, default_db(), who, _ui.data_version(), basis, year, unit), make)
+    key = (name, s.path, dataclasses.astuple(s.who), s.data_version(), s.basis, year, unit)
+    return _built_chart(key, make)
 
 
-def _score_totals(year, unit) -> pd.DataFrame:
+def _score_totals(s, year, unit) -> pd.DataFrame:
     """The totals the histogram bins, rebuilt from (total, how many) counted in SQL."""
-    counts = _ui.query("score_counts", year, unit)
+    counts = _ui.cached(s.score_counts, year, unit)
     totals = np.repeat(counts["total"].to_numpy(dtype=float), counts["n"].to_numpy(dtype=np.int64))
     return pd.DataFrame({"total": totals})
 
@@ -305,7 +310,7 @@ def _open_selected(event, frame: pd.DataFrame, generation_key: str) -> None:
     )
 
 
-def _exports(year, unit, sentence, summary, table, outliers) -> None:
+def _exports(s, year, unit, sentence, summary, table, outliers) -> None:
     """PDF of the page for a meeting, the tables as Excel, and the flag threshold. Every project
     of the scope is fetched only when a download is clicked."""
     from selfeval.present import exports
@@ -315,7 +320,7 @@ def _exports(year, unit, sentence, summary, table, outliers) -> None:
     scope = f"{year or '全部年度'}_{unit or '全部单位'}"
 
     def pdf() -> bytes:
-        projects = _ui.query("project_scores", year, unit)
+        projects = s.project_scores(year, unit)
         return exports.page_pdf(overview_page(year, unit, sentence, projects, summary, table, outliers))
 
     c1.download_button(
@@ -332,9 +337,9 @@ def _exports(year, unit, sentence, summary, table, outliers) -> None:
         "导出表格（Excel）",
         data=lambda: exports.tables_xlsx(
             {
-                "全部项目": _all_projects_frame(_ui.query("project_scores", year, unit)),
+                "全部项目": _all_projects_frame(s.project_scores(year, unit)),
                 "得分最低的项目": table,
-                "指标值设置检查": outliers_table(_ui.query("target_outliers", year, unit)),
+                "指标值设置检查": outliers_table(s.target_outliers(year, unit)),
             }
         ),
         file_name=f"自评总览_{scope}.xlsx",
@@ -344,7 +349,7 @@ def _exports(year, unit, sentence, summary, table, outliers) -> None:
         key="export_overview_xlsx",
         width="stretch",
     )
-    _report.unit_download(year, unit)
+    _report.unit_download(s, year, unit)
     with c3.expander("设置", icon=":material/tune:"):
         st.number_input(
             "执行率预警线（%）",

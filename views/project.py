@@ -24,7 +24,9 @@ def main() -> None:
         _ui.empty_state()
         return
     year, unit = _ui.filters()
-    total = _ui.query("project_count", year, unit)  # the scope's projects are searched, never all loaded
+    total = _ui.cached(
+        _ui.store().project_count, year, unit
+    )  # the scope's projects are searched, never all loaded
     if not total:
         _ui.empty_state("所选年度与单位尚无项目，请调整左侧筛选。")
         return
@@ -35,7 +37,7 @@ def main() -> None:
     if "_project_pending" in st.session_state:  # set by a restore: the new current version
         st.session_state["project_pick"] = st.session_state.pop("_project_pending")
     sid = pick_current_project(year, unit, "project_pick", total)
-    row = _ui.query("project_row", int(sid)).iloc[0]
+    row = _ui.cached(_ui.store().project_row, int(sid)).iloc[0]
     st.query_params.update({"code": row["project_code"], "year": row["year"]})
     card = _ui.store().load_scorecard(int(sid))
     _review_ui.state_line(int(sid))
@@ -50,7 +52,7 @@ def _from_query(year: str | None, unit: str | None) -> int | None:
     code, in_year = st.query_params.get("code"), st.query_params.get("year")
     if not code:
         return None
-    return _ui.query("find_project", code, year, unit, in_year or None)
+    return _ui.cached(_ui.store().find_project, code, year, unit, in_year or None)
 
 
 def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
@@ -281,7 +283,7 @@ def _history(who, row, current: Scorecard) -> None:
     if not row["project_code"]:
         st.caption("该表没有项目编码，无法关联其他版本。")
         return
-    history = _ui.query("project_history", row["project_code"], row["year"])
+    history = _ui.cached(_ui.store().project_history, row["project_code"], row["year"])
     st.dataframe(
         history_table(history),
         hide_index=True,

@@ -21,7 +21,7 @@ def main() -> None:
     for kind, text in st.session_state.pop("review_done", []):
         getattr(st, kind)(text)
     year, _ = _ui.filters()
-    queue = review.read("review_queue", None, year)
+    queue = _ui.cached(_ui.store().review_queue, None, year)
     units = sorted(set(queue["unit"])) if not queue.empty else []
     if len(units) > 1:
         chosen = st.segmented_control(
@@ -59,7 +59,7 @@ def _queue(queue: pd.DataFrame) -> int:
 
 
 def _open(sid: int, row: pd.Series) -> None:
-    card = _ui.store().scoped(_ui.principal()).load_scorecard(sid)
+    card = _ui.store().load_scorecard(sid)
     form = card.form
     st.subheader(fmt.plain(form.header.project_name) or "（未命名项目）")
     st.markdown(
@@ -97,7 +97,7 @@ def _open(sid: int, row: pd.Series) -> None:
     with tabs[2]:
         _ui.indicator_grid(card, key=f"review_{sid}")
     with tabs[3]:
-        review.timeline(review.read("audit_trail", form.header.project_code, form.header.year))
+        review.timeline(_ui.cached(_ui.store().audit_trail, form.header.project_code, form.header.year))
 
 
 def _differences(card) -> pd.DataFrame:
@@ -140,7 +140,7 @@ def _decide(sid: int) -> None:
         back = c2.button("退回", icon=":material/undo:", key=f"return_{sid}", width="stretch")
     if not (approve or back):
         return
-    store = review.scoped()
+    store = _ui.store()
     try:
         if approve:
             store.approve(sid, comment)
