@@ -1,4 +1,4 @@
-"""Numbers as the rules round and print them, and the bounds every number of a form must keep (issue 11).
+"""Numbers as the rules round them, and the bounds every number of a form must keep (issue 11).
 
 Nothing here raises: NaN, ±inf and absurd magnitudes come back as they are, for the checks to report.
 """
@@ -17,16 +17,6 @@ def round_half_up(x: float, digits: int = 2) -> float:
         return x
     scale = 10**digits
     return math.floor(abs(x) * scale + 0.5 + 1e-9) / scale * (1 if x >= 0 else -1)
-
-
-def fmt(x: float | None) -> str:
-    """A number as people print it: 12.5, 100, 6.5, 98.63 (absurd values in scientific notation)."""
-    if x is None:
-        return "—"
-    if not isinstance(x, int | float) or not math.isfinite(x) or abs(x) >= 1e15:
-        return f"{x:g}" if isinstance(x, int | float) else str(x)
-    text = f"{x:.2f}".rstrip("0").rstrip(".")
-    return text if text != "-0" else "0"
 
 
 # bounds of the numbers a form may hold (issue 11): beyond them a value is an error at its cell

@@ -10,7 +10,8 @@ import math
 from dataclasses import replace
 
 from selfeval import values
-from selfeval.bounds import MAX_AMOUNT, MAX_WEIGHT, finite_sum, fmt, round_half_up, sane_amount, sane_weight
+from selfeval.bounds import MAX_AMOUNT, MAX_WEIGHT, finite_sum, round_half_up, sane_amount, sane_weight
+from selfeval.fmt import short
 from selfeval.messages import issue
 from selfeval.model import Form, Funds, Indicator, IndicatorScore, Issue, Scorecard
 from selfeval.profile import (
@@ -32,7 +33,7 @@ from selfeval.values import Measure
 # re-exported: callers import these from selfeval.rules
 __all__ = [
     "AUTO", "DEFAULT_PROFILE", "MAX_AMOUNT", "MAX_WEIGHT", "PREFERENCE", "PROFILES", "Profile",
-    "available_profiles", "budget_score", "cached_profile", "declared_weights", "execution_rate", "fmt",
+    "available_profiles", "budget_score", "cached_profile", "declared_weights", "execution_rate",
     "grade_of", "load_profile", "profile_fit", "profile_for", "round_half_up", "sane_amount", "sane_weight",
     "score", "score_indicator", "select_profile", "weight_sum",
 ]  # fmt: skip
@@ -110,8 +111,8 @@ class _Scorer:
             self.issues.append(issue("WEIGHT_MISSING", ind.cells.get("weight") or ind.loc))
             return IndicatorScore(ind, None, "unscored", "缺少分值，无法核验")
         if not sane_weight(w):
-            self.issues.append(issue("WEIGHT_RANGE", ind.cells.get("weight") or ind.loc, weight=fmt(w)))
-            return IndicatorScore(ind, None, "unscored", f"分值 {fmt(w)} 超出 0–100，无法核验")
+            self.issues.append(issue("WEIGHT_RANGE", ind.cells.get("weight") or ind.loc, weight=short(w)))
+            return IndicatorScore(ind, None, "unscored", f"分值 {short(w)} 超出 0–100，无法核验")
         if ind.cells and not ind.target.strip() and "target" not in ind.cells:
             # the family that prints only 分值 and 得分 (the target written into the name): nothing to check
             return IndicatorScore(ind, None, "unscored", "表中没有指标值列，无法核验")
@@ -160,7 +161,7 @@ class _Scorer:
                 return self.result(
                     s,
                     "positive.under",
-                    f"实际 {as_} 未达指标 {ts}，按比例 {fmt(w)} × {fmt(a)}/{fmt(t)} = {fmt(round_half_up(s))}",
+                    f"实际 {as_} 未达指标 {ts}，按比例 {short(w)} × {short(a)}/{short(t)} = {short(round_half_up(s))}",
                 )
             if op in self.p.over_applies_to and t > 0 and a >= self.p.over_threshold * t:
                 ratio = a / t
@@ -172,7 +173,7 @@ class _Scorer:
                     return self.result(
                         w - self.p.over_deduction,
                         "positive.over",
-                        f"实际 {as_} ≥ 指标 {ts} × {fmt(self.p.over_threshold)}，超额 {pct}% 以上扣 {fmt(self.p.over_deduction)} 分",
+                        f"实际 {as_} ≥ 指标 {ts} × {short(self.p.over_threshold)}，超额 {pct}% 以上扣 {short(self.p.over_deduction)} 分",
                     )
                 self.issues.append(
                     issue("OVER_REVIEW", self.where, ratio=ratio, threshold=self.p.over_threshold)
@@ -180,27 +181,27 @@ class _Scorer:
                 return self.result(
                     w,
                     "positive.over_review",
-                    f"实际 {as_} ≥ 指标 {ts} × {fmt(self.p.over_threshold)}，得满分，须人工复核",
+                    f"实际 {as_} ≥ 指标 {ts} × {short(self.p.over_threshold)}，得满分，须人工复核",
                 )
-            return self.result(w, "positive.full", f"实际 {as_} 达到指标 {ts}，得满分 {fmt(w)}")
+            return self.result(w, "positive.full", f"实际 {as_} 达到指标 {ts}，得满分 {short(w)}")
         if op in ("<", "<="):
             met = a <= t if (op == "<=" or self.p.strict_as_inclusive) else a < t
             if met:
-                return self.result(w, "reverse.full", f"实际 {as_} 未超过上限 {ts}，得满分 {fmt(w)}")
+                return self.result(w, "reverse.full", f"实际 {as_} 未超过上限 {ts}，得满分 {short(w)}")
             s = w * max(0.0, 2 - a / t) if t > 0 else 0.0
             return self.result(
                 s,
                 "reverse.over",
-                f"实际 {as_} 超过上限 {ts}，按超出比例扣分（两倍上限时为 0）= {fmt(round_half_up(s))}",
+                f"实际 {as_} 超过上限 {ts}，按超出比例扣分（两倍上限时为 0）= {short(round_half_up(s))}",
             )
         # exact
         if math.isclose(a, t, rel_tol=1e-9, abs_tol=1e-9):
-            return self.result(w, "exact.full", f"实际 {as_} 等于指标 {ts}，得满分 {fmt(w)}")
+            return self.result(w, "exact.full", f"实际 {as_} 等于指标 {ts}，得满分 {short(w)}")
         s = w * min(a, t) / max(a, t) if max(a, t) > 0 else 0.0
         return self.result(
             s,
             "exact.under",
-            f"实际 {as_} 与指标 {ts} 不等，按比例 {fmt(w)} × {fmt(min(a, t))}/{fmt(max(a, t))} = {fmt(round_half_up(s))}",
+            f"实际 {as_} 与指标 {ts} 不等，按比例 {short(w)} × {short(min(a, t))}/{short(max(a, t))} = {short(round_half_up(s))}",
         )
 
     def _qualitative(self, target: Measure, actual: Measure) -> IndicatorScore:
@@ -227,14 +228,14 @@ class _Scorer:
         low, high = round_half_up(w * lo_f), round_half_up(w * hi_f)
         code = {"达成": "achieved", "部分达成": "partial", "未达成": "missed"}[grade]
         if low == high:
-            return self.result(low, f"{rule}.{code}", f"{why}，得 {fmt(low)} 分")
+            return self.result(low, f"{rule}.{code}", f"{why}，得 {short(low)} 分")
         declared = self.ind.declared_score
         band = (low, high)
         if declared is not None and low - 0.005 <= declared <= high + 0.005:
             return self.result(
                 declared,
                 f"{rule}.{code}",
-                f"{why}，区间 [{fmt(low)}, {fmt(high)}]，采用申报得分 {fmt(declared)}",
+                f"{why}，区间 [{short(low)}, {short(high)}]，采用申报得分 {short(declared)}",
                 band,
             )
         if declared is not None:
@@ -242,9 +243,9 @@ class _Scorer:
                 issue(
                     "BAND_OUTSIDE",
                     self.where,
-                    declared=fmt(declared),
-                    low=fmt(low),
-                    high=fmt(high),
+                    declared=short(declared),
+                    low=short(low),
+                    high=short(high),
                     grade=grade,
                 )
             )
@@ -252,12 +253,14 @@ class _Scorer:
             return self.result(
                 near,
                 f"{rule}.{code}",
-                f"{why}，区间 [{fmt(low)}, {fmt(high)}]，申报得分超出区间，取 {fmt(near)}",
+                f"{why}，区间 [{short(low)}, {short(high)}]，申报得分超出区间，取 {short(near)}",
                 band,
             )
-        self.issues.append(issue("BAND_NO_DECLARED", self.where, low=fmt(low), high=fmt(high), grade=grade))
+        self.issues.append(
+            issue("BAND_NO_DECLARED", self.where, low=short(low), high=short(high), grade=grade)
+        )
         return self.result(
-            low, f"{rule}.{code}", f"{why}，区间 [{fmt(low)}, {fmt(high)}]，未申报得分，暂取下限", band
+            low, f"{rule}.{code}", f"{why}，区间 [{short(low)}, {short(high)}]，未申报得分，暂取下限", band
         )
 
     def _date(self, target: Measure, actual: Measure) -> IndicatorScore:
@@ -277,7 +280,7 @@ class _Scorer:
             return self.result(
                 self.ind.weight,
                 "date.on_time",
-                f"完成时间 {as_} {how} {ts} 内，得满分 {fmt(self.ind.weight)}",
+                f"完成时间 {as_} {how} {ts} 内，得满分 {short(self.ind.weight)}",
             )
         self.issues.append(issue("DATE_LATE", self.where, actual=as_, target=ts))
         return self._band(
@@ -313,7 +316,7 @@ def _rescaled(scored: list[IndicatorScore], indicator_total: float, digits: int)
         else replace(
             s,
             score=round_half_up(s.score * factor, digits),
-            explanation=f"{s.explanation}；不适用指标剔除后 × {fmt(factor)}",
+            explanation=f"{s.explanation}；不适用指标剔除后 × {short(factor)}",
         )
         for s in scored
     ]
@@ -332,7 +335,7 @@ def _keep_declared(s: IndicatorScore) -> IndicatorScore:
         s,
         score=declared,
         rule="declared",
-        explanation=f"未核验：{why}，保留申报得分 {fmt(declared)}",
+        explanation=f"未核验：{why}，保留申报得分 {short(declared)}",
         verified=False,
         unverified_reason=why,
     )
@@ -378,7 +381,7 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
     for ind in form.indicators:
         if ind.weight is None and not ind.not_applicable and ind.level1 in form.level1_weights:
             level_only.add(ind.level1)  # this family prints 分值 only per 一级指标: nothing to check per row
-            why = f"本行未列分值（分值仅见于一级指标“{ind.level1}（{fmt(form.level1_weights[ind.level1])}分）”）"
+            why = f"本行未列分值（分值仅见于一级指标“{ind.level1}（{short(form.level1_weights[ind.level1])}分）”）"
             scored.append(IndicatorScore(ind, None, "unscored", why))
             continue
         result, found = score_indicator(ind, profile, year)
@@ -407,9 +410,9 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
     weights = weight_sum(form, profile.budget_weight)
     weights_add_up = profile.rescale_na or (weights is not None and abs(weights - 100) <= 0.01)
     if not weights_add_up:
-        shown = "无法合计" if weights is None else fmt(round_half_up(weights, 2))
+        shown = "无法合计" if weights is None else short(round_half_up(weights, 2))
         reasons.append(f"分值合计 {shown}，不等于 100，总分不予核验和评级")
-        issues.append(issue("TOTAL_UNVERIFIED", form.loc, weights=shown, total=fmt(total)))
+        issues.append(issue("TOTAL_UNVERIFIED", form.loc, weights=shown, total=short(total)))
         total = None
     verified_parts = (b_score is not None) + sum(1 for s in scored if s.verified)
     if total is None or not weights_add_up or not verified_parts:

@@ -10,9 +10,10 @@ import zipfile
 import pytest
 
 from selfeval import edit as _edit
+from selfeval import fmt
 from selfeval.model import Issue
-from selfeval.present import fmt
 from selfeval.present import frames as _frames
+from selfeval.present.markdown import plain
 from selfeval.readers import read_bytes
 from selfeval.rules import load_profile, score
 from tests.app_support import seed_card, seed_cards
@@ -208,7 +209,7 @@ def test_fmt_never_raises_on_absurd_values(fn, value):
     ],
 )
 def test_plain_escapes_every_markdown_and_html_character(name):
-    escaped = fmt.plain(name)
+    escaped = plain(name)
     for ch in "[]()<>!:#$":
         assert ch not in escaped.replace("\\" + ch, "")  # every special character carries a backslash
 
@@ -237,7 +238,7 @@ def test_stored_times_show_in_beijing_time_everywhere():
 
     import pandas as pd
 
-    from selfeval.present import fmt
+    from selfeval import fmt
 
     assert fmt.local_time(dt.datetime(2026, 11, 29, 16, 3)) == "2026-11-30 00:03"
     assert fmt.local_time(pd.Timestamp("2026-01-01 00:00")) == "2026-01-01 08:00"

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from selfeval.present import fmt
+from selfeval.present.markdown import plain
 from selfeval.template import write_template
 from tests.app_support import app_store, fresh_app_db, rescored, run_app, seed_card
 
@@ -67,7 +67,7 @@ def _assert_nothing_live(at) -> None:
     assert not live, live
     # and the names did reach the page, escaped
     joined = "\n".join(texts)
-    assert fmt.plain(HOSTILE["440304226011500000005"]) in joined or "\\!\\[\\]" in joined
+    assert plain(HOSTILE["440304226011500000005"]) in joined or "\\!\\[\\]" in joined
 
 
 def test_overview_shows_hostile_names_as_text(app_db):
@@ -83,7 +83,7 @@ def test_project_page_shows_hostile_names_as_text(app_db, code):
     _store_hostile(app_db)
     at = run_app("project", code=code, year="2023")
     assert not [t for t in _texts(at) if LIVE.search(t)]
-    assert at.subheader[0].value == fmt.plain(HOSTILE[code])
+    assert at.subheader[0].value == plain(HOSTILE[code])
 
 
 def test_editor_and_upload_show_hostile_names_as_text(app_db):

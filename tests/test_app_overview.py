@@ -174,7 +174,7 @@ def test_many_projects_draw_at_most_30_bars(app_db):
     assert metrics(at)["项目数"] == "33"
     captions = [c.value for c in at.caption]
     # the chart shows the 30 largest budgets; the caption sums the rest (counted in SQL)
-    from selfeval.present import fmt
+    from selfeval import fmt
 
     rest = store.project_scores("2023").sort_values("budget", ascending=False, kind="stable").iloc[30:]
     assert len(rest) == 3

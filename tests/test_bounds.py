@@ -16,8 +16,9 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
+from selfeval.fmt import short
 from selfeval.readers import read_bytes
-from selfeval.rules import fmt, load_profile, round_half_up, score
+from selfeval.rules import load_profile, round_half_up, score
 from selfeval.serialize import form_from_json, form_to_json, scorecard_to_dict, scorecards_to_csv
 from selfeval.template import write_template
 from tests import family_forms as ff
@@ -29,7 +30,7 @@ ABSURD = [math.nan, math.inf, -math.inf, 1e300, -1e308, 1e308 * 10]
 @pytest.mark.parametrize("x", ABSURD + [1e15, 2.675, -0.005])
 def test_rounding_and_formatting_never_raise(x):
     rounded = round_half_up(x)
-    assert isinstance(fmt(x), str)
+    assert isinstance(short(x), str)
     if math.isfinite(x) and abs(x) < 1e15:
         assert rounded == pytest.approx(x, abs=0.006)
     else:

@@ -20,7 +20,7 @@ from selfeval.report.facts import split_reason
 from selfeval.rules import PROFILES, load_profile, round_half_up, score
 from tests.conftest import SEED
 
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
+NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")  # 1,687.22 is one number
 
 
 @functools.cache
@@ -141,7 +141,7 @@ def unknown_numbers(texts: list[str], figures: set[float], quoted: list[str]) ->
     bad = []
     for block in texts:
         for match in NUMBER.finditer(composed(block, quoted)):
-            value = float(match.group())
+            value = float(match.group().replace(",", ""))
             if not any(abs(value - f) < 0.0051 for f in figures):
                 bad.append((match.group(), block))
     return bad

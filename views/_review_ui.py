@@ -13,9 +13,11 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import streamlit as st
 
+from selfeval import fmt
 from selfeval.access import ROLE_LABELS, can
 from selfeval.bundles import units_zip
-from selfeval.present import charts, fmt
+from selfeval.present import charts
+from selfeval.present.markdown import plain
 from selfeval.store import StoreError
 from selfeval.store.review import ReviewRefused
 from selfeval.textnorm import year_int
@@ -264,20 +266,20 @@ def state_line(submission_id: int) -> None:
         return
     line = f"审核状态：{badge(review['state'])}"
     if review["state"] == "returned" and review["comment"]:
-        line += f"　退回意见：{fmt.plain(review['comment'])}"
+        line += f"　退回意见：{plain(review['comment'])}"
     st.markdown(line + "　[审核记录 ↓](#review-trail)")
 
 
 def _review_notes(review: dict) -> None:
     if review["explanation"]:
-        st.markdown(f"**送审说明**：{fmt.plain(review['explanation'])}")
+        st.markdown(f"**送审说明**：{plain(review['explanation'])}")
     if review["state"] == "returned" and review["comment"]:
         st.error(
-            f"**退回意见**（{fmt.plain(review['updated_by'])}，{local_time(review['updated_at'])}）：{fmt.plain(review['comment'])}",
+            f"**退回意见**（{plain(review['updated_by'])}，{local_time(review['updated_at'])}）：{plain(review['comment'])}",
             icon=":material/undo:",
         )
     elif review["comment"]:
-        st.markdown(f"**审核意见**：{fmt.plain(review['comment'])}")
+        st.markdown(f"**审核意见**：{plain(review['comment'])}")
 
 
 def timeline(trail: pd.DataFrame) -> None:
@@ -291,12 +293,12 @@ def timeline(trail: pd.DataFrame) -> None:
         version = f"第 {int(e['version'])} 版" if pd.notna(e["version"]) and e["version"] else ""
         head = (
             f"{ACTION_ICONS.get(e['action'], '')} **{action_label(e['action'])}**　{version}　"
-            f":gray[{local_time(e['happened_at'])} · {fmt.plain(e['actor'])}（{role}）]"
+            f":gray[{local_time(e['happened_at'])} · {plain(e['actor'])}（{role}）]"
         )
         if e["state"]:
             head += f"　{badge(e['state'])}"
         if e["comment"]:
-            head += f"  \n　　　“{fmt.plain(e['comment'])}”"
+            head += f"  \n　　　“{plain(e['comment'])}”"
         st.markdown(head)
     st.caption("时间为北京时间。")
 
@@ -321,8 +323,8 @@ def editor_status(source_id: str) -> None:
     st.markdown(f"审核状态：{badge(review['state'])}")
     if review["state"] == "returned":
         st.error(
-            f"**已退回，请按意见修改后保存，再重新送审。** 退回意见（{fmt.plain(review['updated_by'])}，"
-            f"{local_time(review['updated_at'])}）：{fmt.plain(review['comment'])}",
+            f"**已退回，请按意见修改后保存，再重新送审。** 退回意见（{plain(review['updated_by'])}，"
+            f"{local_time(review['updated_at'])}）：{plain(review['comment'])}",
             icon=":material/undo:",
         )
     elif review["state"] == "approved":

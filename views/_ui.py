@@ -17,11 +17,11 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from selfeval import fmt
 from selfeval.access import ROLE_LABELS, Principal, can, may_open, resolve_principal
 from selfeval.ingest import score_bytes
 from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
-from selfeval.present import fmt
 from selfeval.present.frames import (
     INDICATOR_COLUMNS,
     SEVERITY_ORDER,
@@ -29,6 +29,7 @@ from selfeval.present.frames import (
     issues_by_severity,
     issues_table,
 )
+from selfeval.present.markdown import plain
 from selfeval.profile import AUTO, profile_for
 from selfeval.rules import DEFAULT_PROFILE, available_profiles, load_profile
 from selfeval.store import StoreError, default_db
@@ -223,7 +224,7 @@ def _phone_filters(year_options: list[str], unit_options: list[str]) -> None:
     unit = st.session_state.get("filter_unit", unit_options[0])
     with (
         st.container(key="phone_filters"),
-        st.expander(f"筛选：{year} · {fmt.plain(unit)}", icon=":material/filter_list:"),
+        st.expander(f"筛选：{year} · {plain(unit)}", icon=":material/filter_list:"),
     ):
         for name, label, options in (
             ("filter_year", "年度", year_options),
@@ -361,7 +362,7 @@ def issue_list(issues: tuple[Issue, ...] | list[Issue], limit: int = 30) -> None
                 st.caption(f"另有 {len(issues) - limit} 条，见下方“逐项评分结果与全部问题”。")
                 return
             st.markdown(
-                f":{colors[sev]}-badge[{SEVERITY_LABELS[sev]}] {fmt.plain(i.message)}  \n:gray[{fmt.plain(i.location)}]"
+                f":{colors[sev]}-badge[{SEVERITY_LABELS[sev]}] {plain(i.message)}  \n:gray[{plain(i.location)}]"
             )
             shown += 1
 

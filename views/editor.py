@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from selfeval import fmt
 from selfeval.edit import (
     COMPUTED_COLUMN,
     EDITOR_COLUMNS,
@@ -28,8 +29,8 @@ from selfeval.edit import (
     templates_zip,
 )
 from selfeval.messages import SEVERITY_LABELS
-from selfeval.present import fmt
 from selfeval.present.insights import project_labels
+from selfeval.present.markdown import plain
 from selfeval.rules import score
 from selfeval.serialize import form_sha256
 from selfeval.template import write_template
@@ -74,9 +75,9 @@ def main() -> None:
     title = (
         profile.title if profile is not None else _ui._profile_title(card.profile) + "，按表中分值自动选择"
     )
-    st.markdown(f"**{fmt.plain(label)}**　按“{fmt.plain(title)}”评分")
+    st.markdown(f"**{plain(label)}**　按“{plain(title)}”评分")
     for text in st.session_state.pop("edit_rejected", ()):
-        st.warning(fmt.plain(text), icon=":material/block:")
+        st.warning(plain(text), icon=":material/block:")
     _review_ui.editor_status(source_id)
     _headline(card, before, edited)
     _grid(form, card, key)
@@ -109,7 +110,7 @@ def _headline(card, before, edited: list[int]) -> None:
     errors = sum(1 for i in card.issues if i.severity == "error")
     cols[3].markdown(f"错误 **{errors}** 条 · 警告 **{card.warnings}** 条")
     unverified = [
-        f"第 {i + 1} 行「{fmt.plain(s.indicator.name)}」：{fmt.plain(getattr(s, 'unverified_reason', '') or '未核验')}"
+        f"第 {i + 1} 行「{plain(s.indicator.name)}」：{plain(getattr(s, 'unverified_reason', '') or '未核验')}"
         for i, s in enumerate(card.indicators)
         if not getattr(s, "verified", True)
     ]
@@ -123,7 +124,7 @@ def _headline(card, before, edited: list[int]) -> None:
     if card.total is None:
         got, missing = partial_total(card)
         names = "、".join(
-            f"第 {r + 1} 行「{fmt.plain(card.indicators[r].indicator.name)}」" for r in missing[:5]
+            f"第 {r + 1} 行「{plain(card.indicators[r].indicator.name)}」" for r in missing[:5]
         ) + (f" 等 {len(missing)} 行" if len(missing) > 5 else "")
         st.warning(
             f"{names}未能评分（多为实际完成值为空或无法识别），总分暂缺；其余部分合计 **{fmt.points(got)}** 分。"
@@ -185,7 +186,7 @@ def _differences(result, session) -> None:
         return
     card = result.card
     lines = "；".join(
-        f"第 {r + 1} 行「{fmt.plain(card.indicators[r].indicator.name)}」填报 {fmt.points(d)}，计算 {fmt.points(c)}"
+        f"第 {r + 1} 行「{plain(card.indicators[r].indicator.name)}」填报 {fmt.points(d)}，计算 {fmt.points(c)}"
         for r, (d, c) in list(result.differences.items())[:6]
     )
     left, right = st.columns([4, 1], vertical_alignment="center")
@@ -216,7 +217,7 @@ def _grid_issue_list(card) -> None:
             where = f"第 {row + 1} 行 · {column}" if row is not None else "整张表"
             st.markdown(
                 f":{colors.get(issue.severity, 'gray')}-badge[{SEVERITY_LABELS[issue.severity]}] "
-                f"**{where}**：{fmt.plain(issue.message)}"
+                f"**{where}**：{plain(issue.message)}"
             )
 
 
@@ -300,7 +301,7 @@ def _drafts(card, form, session) -> None:
         for row, text in drafts.items():
             ind = card.indicators[row].indicator
             texts[row] = st.text_area(
-                f"第 {row + 1} 行 · {fmt.plain(ind.level2)} · {fmt.plain(ind.name)}"
+                f"第 {row + 1} 行 · {plain(ind.level2)} · {plain(ind.name)}"
                 f"（得 {fmt.points(card.indicators[row].score)} 分，分值 {fmt.points(ind.weight)}）",
                 value=text,
                 key=f"draft_{session['gen']}_{row}",
@@ -350,7 +351,7 @@ def _downloads(card) -> None:
             return templates_zip(cards) if as_zip else write_template(cards)
 
         st.download_button(
-            f"下载 {fmt.plain(unit)} {year or ''} 年度全部现行表" + ("（.zip）" if as_zip else "（.xlsx）"),
+            f"下载 {plain(unit)} {year or ''} 年度全部现行表" + ("（.zip）" if as_zip else "（.xlsx）"),
             data=bundle,
             file_name=f"{unit}_{year or '全部'}_自评表" + (".zip" if as_zip else ".xlsx"),
             mime="application/zip" if as_zip else _ui.XLSX_MIME,
@@ -392,7 +393,7 @@ def _save(who, card, edited: list[int]) -> None:
                 icon=":material/report:",
             )
             for issue in errors[:8]:
-                st.markdown(f"- {fmt.plain(issue.message)}")
+                st.markdown(f"- {plain(issue.message)}")
             if len(errors) > 8:
                 st.caption(f"另有 {len(errors) - 8} 个错误，见上方问题清单。")
             c1, c2 = st.columns(2)

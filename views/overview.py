@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from selfeval.present import charts, fmt
+from selfeval import fmt
+from selfeval.present import charts
 from selfeval.present.frames import outliers_table
 from selfeval.present.insights import LOW_RATE, execution_flags, flag_threshold, main_reason, sentence_from
+from selfeval.present.markdown import plain
 from selfeval.present.printouts import overview_page
 from selfeval.profile import AUTO
 from selfeval.rules import DEFAULT_PROFILE, load_profile
@@ -51,11 +53,9 @@ def main() -> None:
     sentence = sentence_from(
         counts, low_rates, lowest.head(3), reasons, low_rate=LOW_RATE, flag_rate=threshold
     )
-    st.caption(
-        f"年度：{year or '全部'} · 实施单位：{fmt.plain(unit or '全部')} · 每个项目取最新提交的现行版本"
-    )
+    st.caption(f"年度：{year or '全部'} · 实施单位：{plain(unit or '全部')} · 每个项目取最新提交的现行版本")
     with st.container(border=True, key="overview_summary"):
-        st.markdown(f"**结论**　{fmt.plain(sentence)}")
+        st.markdown(f"**结论**　{plain(sentence)}")
     _figures(counts, summary, threshold)
     _charts(s, counts["projects"], year, unit)
 
@@ -286,13 +286,13 @@ def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
             flag = " ⚠" if (table.loc[table["项目编码"] == row["project_code"], "需复核"] != "").any() else ""
             st.page_link(
                 _ui.PAGES["project"].path,
-                label=f"{fmt.plain(row['project_name'])} — {fmt.points(row['total'])} 分"
+                label=f"{plain(row['project_name'])} — {fmt.points(row['total'])} 分"
                 f"（{row['grade'] or '未定级'}）{flag}",
                 query_params={"code": row["project_code"], "year": row["year"]},
                 icon=":material/arrow_forward:",
-                help=fmt.plain(reason),
+                help=plain(reason),
             )
-            st.caption(f"主要失分：{fmt.plain(reason)}" + ("；执行率低却评优良，需复核" if flag else ""))
+            st.caption(f"主要失分：{plain(reason)}" + ("；执行率低却评优良，需复核" if flag else ""))
 
 
 def _open_selected(event, frame: pd.DataFrame, generation_key: str) -> None:

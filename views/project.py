@@ -8,10 +8,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from selfeval import fmt
 from selfeval.model import Scorecard
-from selfeval.present import charts, fmt
+from selfeval.present import charts
 from selfeval.present.frames import ORIGIN_LABELS, history_table, indicator_table
 from selfeval.present.insights import loss_parts, plain_issues, version_diff
+from selfeval.present.markdown import plain
 from selfeval.present.printouts import funds_wan, project_page, project_tables
 from views import _report, _review_ui, _ui
 from views._picker import pick_current_project
@@ -58,17 +60,17 @@ def _from_query(year: str | None, unit: str | None) -> int | None:
 def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
     form = card.form
     h, funds = form.header, form.funds
-    st.subheader(fmt.plain(h.project_name) or "（未命名项目）")
+    st.subheader(plain(h.project_name) or "（未命名项目）")
     verification = getattr(card, "verification_label", None)
     st.markdown(
-        f"项目编码 {fmt.plain(h.project_code) or '—'} · 绩效自评年度 {fmt.plain(h.year) or '—'} · "
-        f"实施单位 {fmt.plain(h.unit) or '—'} · 一级预算单位 {fmt.plain(h.budget_unit) or '—'}　"
+        f"项目编码 {plain(h.project_code) or '—'} · 绩效自评年度 {plain(h.year) or '—'} · "
+        f"实施单位 {plain(h.unit) or '—'} · 一级预算单位 {plain(h.budget_unit) or '—'}　"
         f"{_ui.grade_badge(card.grade)}" + (f" :gray-badge[{verification}]" if verification else "")
     )
     if row is not None:
         st.caption(
-            f"现行版本：{fmt.local_time(row['submitted_at'])} 由 {fmt.plain(row['submitted_by']) or '—'} 提交，"
-            f"来源文件 {fmt.plain(row['source_name'])}，共 {int(row['versions'])} 个版本"
+            f"现行版本：{fmt.local_time(row['submitted_at'])} 由 {plain(row['submitted_by']) or '—'} 提交，"
+            f"来源文件 {plain(row['source_name'])}，共 {int(row['versions'])} 个版本"
         )
     profile_note = f"评分规则：{_ui._profile_title(card.profile)}" + (
         "（按原表分值自动选择）" if getattr(card, "profile_auto", False) else ""
@@ -90,7 +92,7 @@ def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
     reasons = getattr(card, "verification_reasons", ()) or ()
     if reasons:
         st.info(
-            f"核验状态：**{verification}**。" + "；".join(fmt.plain(r) for r in reasons),
+            f"核验状态：**{verification}**。" + "；".join(plain(r) for r in reasons),
             icon=":material/help:",
         )
 
@@ -175,9 +177,9 @@ def _lost_points(card: Scorecard, key: str) -> None:
     with st.container(key=f"lost_{key}_list"):
         for r in table.itertuples(index=False):
             with st.container(border=True):
-                st.markdown(f"**{fmt.plain(r[0])}**　失 {fmt.points(r[1])} 分（{r[2]}）")
-                st.caption(f"评分说明：{fmt.plain(r[3])}")
-                st.caption(f"偏差原因：{fmt.plain(r[4])}")
+                st.markdown(f"**{plain(r[0])}**　失 {fmt.points(r[1])} 分（{r[2]}）")
+                st.caption(f"评分说明：{plain(r[3])}")
+                st.caption(f"偏差原因：{plain(r[4])}")
 
 
 def _indicators(card: Scorecard, key: str) -> None:

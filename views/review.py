@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from selfeval.present import fmt
+from selfeval import fmt
+from selfeval.present.markdown import plain
 from selfeval.store.review import ReviewRefused
 from views import _review_ui as review
 from views import _ui
@@ -49,7 +50,7 @@ def _queue(queue: pd.DataFrame) -> int:
         st.session_state[PICK] = ids[0]
     labels = {
         int(r.submission_id): (
-            f"**{fmt.plain(r.project_name or r.project_code)}**　:gray[{fmt.plain(r.unit)} · {fmt.points(r.total)} 分"
+            f"**{plain(r.project_name or r.project_code)}**　:gray[{plain(r.unit)} · {fmt.points(r.total)} 分"
             + (f" · {int(r.errors)} 处错误" if r.errors else "")
             + f" · {review.local_time(r.updated_at)[5:]} 送审]"
         )
@@ -61,9 +62,9 @@ def _queue(queue: pd.DataFrame) -> int:
 def _open(sid: int, row: pd.Series) -> None:
     card = _ui.store().load_scorecard(sid)
     form = card.form
-    st.subheader(fmt.plain(form.header.project_name) or "（未命名项目）")
+    st.subheader(plain(form.header.project_name) or "（未命名项目）")
     st.markdown(
-        f"项目编码 `{form.header.project_code or '—'}` · {fmt.plain(form.header.unit) or '—'} · "
+        f"项目编码 `{form.header.project_code or '—'}` · {plain(form.header.unit) or '—'} · "
         f"{form.header.year or '—'} 年度　{review.badge(row['state'])}　{_ui.grade_badge(card.grade)}"
     )
     cols = st.columns(4)
@@ -81,7 +82,7 @@ def _open(sid: int, row: pd.Series) -> None:
         "错误 / 警告", f"{errors} / {sum(1 for i in card.issues if i.severity == 'warning')}", border=True
     )
     if row["explanation"]:
-        st.info(f"**送审说明**：{fmt.plain(row['explanation'])}", icon=":material/chat:")
+        st.info(f"**送审说明**：{plain(row['explanation'])}", icon=":material/chat:")
     _decide(sid)
     diff = _differences(card)
     tabs = st.tabs(

@@ -12,7 +12,8 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from selfeval.present import fmt
+from selfeval import fmt
+from selfeval.present.markdown import plain
 from selfeval.readers.limits import UPLOAD_MB
 from selfeval.template import template_filename, write_template
 from views import _ui
@@ -166,7 +167,7 @@ def _save(who, results: list[dict]) -> None:
             refused = len(r["cards"]) - len(cards)
             if refused:
                 messages.append(
-                    ("warning", f"{fmt.plain(r['name'])}：{refused} 张表不属于您负责的单位，未保存。")
+                    ("warning", f"{plain(r['name'])}：{refused} 张表不属于您负责的单位，未保存。")
                 )
             if not cards:
                 continue
@@ -180,16 +181,16 @@ def _save(who, results: list[dict]) -> None:
                     submitted_by=who.name,
                 )
             except Exception as exc:
-                messages.append(("error", f"{fmt.plain(r['name'])}：保存失败（{exc}），该文件的表均未保存。"))
+                messages.append(("error", f"{plain(r['name'])}：保存失败（{exc}），该文件的表均未保存。"))
                 continue
             parts = [f"新保存 {len(saved.stored)} 张"]
             if saved.new_versions:
                 parts.append(f"其中 {len(saved.new_versions)} 张为已有项目的新版本")
             if saved.duplicates:
-                names = "、".join(fmt.plain(d.project_name or d.project_code) for d in saved.duplicates)
+                names = "、".join(plain(d.project_name or d.project_code) for d in saved.duplicates)
                 parts.append(f"{len(saved.duplicates)} 张与已保存内容完全相同，未重复保存（{names}）")
             messages.append(
-                ("success" if saved.stored else "info", f"{fmt.plain(r['name'])}：" + "；".join(parts) + "。")
+                ("success" if saved.stored else "info", f"{plain(r['name'])}：" + "；".join(parts) + "。")
             )
         _ui.invalidate()
         st.session_state["last_save"] = messages
@@ -228,16 +229,16 @@ def _form_pages(results: list[dict], profile_name: str) -> None:
 def _file_problems(r: dict) -> None:
     """A file that could not be read (an error), or the parts of a read file that could not."""
     if not r["cards"]:
-        st.error(f"**{fmt.plain(r['name'])}** 无法读取，其他文件不受影响。", icon=":material/block:")
+        st.error(f"**{plain(r['name'])}** 无法读取，其他文件不受影响。", icon=":material/block:")
         for p in r["problems"]:
-            st.markdown(f"- {fmt.plain(p.message)}（位置：{fmt.plain(p.location)}）")
+            st.markdown(f"- {plain(p.message)}（位置：{plain(p.location)}）")
         return
     if r["problems"]:
         with st.expander(
-            f"{fmt.plain(r['name'])}：部分内容无法读取（{len(r['problems'])} 条）", icon=":material/warning:"
+            f"{plain(r['name'])}：部分内容无法读取（{len(r['problems'])} 条）", icon=":material/warning:"
         ):
             for p in r["problems"]:
-                st.markdown(f"- {fmt.plain(p.message)}（位置：{fmt.plain(p.location)}）")
+                st.markdown(f"- {plain(p.message)}（位置：{plain(p.location)}）")
 
 
 def _form_result(r: dict, i: int, card, profile_name: str, *, number: int | None, single: bool) -> None:
@@ -245,14 +246,14 @@ def _form_result(r: dict, i: int, card, profile_name: str, *, number: int | None
     h = card.form.header
     label = (
         (f"{number}. " if number else "")
-        + f"{fmt.plain(h.project_name) or '（未命名）'} — {fmt.points(card.total)} 分（{card.grade or '未定级'}）"
-        f" · 错误 {card.errors} · 警告 {card.warnings} · 文件 {fmt.plain(r['name'])}"
+        + f"{plain(h.project_name) or '（未命名）'} — {fmt.points(card.total)} 分（{card.grade or '未定级'}）"
+        f" · 错误 {card.errors} · 警告 {card.warnings} · 文件 {plain(r['name'])}"
         + (f" 第 {i + 1} 张" if len(r["cards"]) > 1 else "")
     )
     with st.expander(label, expanded=single, icon=":material/description:"):
         st.caption(
-            f"文件 {fmt.plain(r['name'])} · 工作表 {fmt.plain(card.form.sheet)} · 项目编码 "
-            f"{fmt.plain(h.project_code) or '—'} · {fmt.plain(h.unit) or '—'} · {fmt.plain(h.year) or '—'} 年度"
+            f"文件 {plain(r['name'])} · 工作表 {plain(card.form.sheet)} · 项目编码 "
+            f"{plain(h.project_code) or '—'} · {plain(h.unit) or '—'} · {plain(h.year) or '—'} 年度"
         )
         cols = st.columns(4)
         cols[0].metric(

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from selfeval import fmt
 from selfeval.cli import admin, files, review
 from selfeval.model import Issue
 from selfeval.rules import available_profiles, load_profile, profile_for
@@ -33,8 +34,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     else:
         for c in cards:
             h = c.form.header
-            declared = "—" if c.form.declared_total is None else f"{c.form.declared_total:.2f}"
-            total = "—" if c.total is None else f"{c.total:.2f}"
+            declared, total = fmt.points(c.form.declared_total), fmt.points(c.total)
             print(
                 f"{h.project_code or '（无编码）'}\t{h.project_name}\t申报 {declared}\t计算 {total}\t"
                 f"{c.grade or '—'}\t错误 {c.errors}\t警告 {c.warnings}\t{c.verification_label}\t规则 {c.profile}"

@@ -12,6 +12,8 @@ from collections.abc import Iterable
 import altair as alt
 import pandas as pd
 
+from selfeval import fmt
+
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 # 财预〔2020〕10号 grades: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below
 GRADE_BANDS: tuple[tuple[str, float, float], ...] = (
@@ -102,7 +104,7 @@ def budget_vs_executed(
     df["budget_wan"] = _round2(df["budget"] / 10_000)
     df["executed_wan"] = _round2(df["executed"] / 10_000)
     df["label"] = [
-        f"执行 {_wan_text(e)} / 预算 {_wan_text(b)}"
+        f"执行 {fmt.number(e)} / 预算 {fmt.number(b)}"
         for e, b in zip(df["executed_wan"], df["budget_wan"], strict=True)
     ]
     if log is None:
@@ -153,10 +155,6 @@ def budget_vs_executed(
     )
     chart = alt.layer(budget, executed, title=title).properties(height=_height(len(order), BUDGET_ROW_HEIGHT))
     return _configured(chart)
-
-
-def _wan_text(x: float) -> str:
-    return "—" if x is None or not math.isfinite(x) else (f"{x:,.2f}" if abs(x) < 1e15 else f"{x:.2e}")
 
 
 def execution_rate(
@@ -456,7 +454,7 @@ def score_breakdown(parts: pd.DataFrame, title: str = "得分构成：得分 / �
         df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
         df[col] = df[col].where(df[col].map(lambda v: pd.isna(v) or math.isfinite(v)))
     df["score_text"] = [
-        f"{_num_text(s)} / {_num_text(w)}" if pd.notna(s) else f"未评分 / {_num_text(w)}"
+        f"{fmt.points(s)} / {fmt.points(w)}" if pd.notna(s) else f"未评分 / {fmt.points(w)}"
         for s, w in zip(df["score"], df["weight"], strict=True)
     ]
     df["label"] = [
@@ -497,12 +495,6 @@ def score_breakdown(parts: pd.DataFrame, title: str = "得分构成：得分 / �
     )
     chart = alt.layer(weight, score, title=title).properties(height=_height(len(order)))
     return _configured(chart)
-
-
-def _num_text(x: float) -> str:
-    if x is None or pd.isna(x):
-        return "—"
-    return f"{x:.2f}" if abs(x) < 1e15 else f"{x:.2e}"
 
 
 # ------------------------------------------------------------------------------------------ review

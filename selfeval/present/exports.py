@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from selfeval.present import fmt
+from selfeval import fmt
 from selfeval.textnorm import strip_controls
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

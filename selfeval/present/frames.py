@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from selfeval import fmt
 from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
-from selfeval.present import fmt
 
 SEVERITY_ORDER = ("error", "warning", "info")
 # rule code prefix -> what kind of indicator the rules took it for

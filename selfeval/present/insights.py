@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
+from selfeval import fmt
 from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
-from selfeval.present import fmt
 from selfeval.present.frames import SEVERITY_ORDER
 
 GRADES = ("优", "良", "中", "差")

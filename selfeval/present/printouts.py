@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from selfeval import fmt
 from selfeval.model import Scorecard
-from selfeval.present import charts, exports, fmt
+from selfeval.present import charts, exports
 from selfeval.present.frames import funds_table, indicator_table
 from selfeval.present.insights import loss_parts, plain_issues
 

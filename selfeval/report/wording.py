@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from selfeval.rules import fmt as _short
-from selfeval.rules import round_half_up
+from selfeval import fmt
+from selfeval.bounds import round_half_up
 
 TO_FILL = "【请补充】"
 TO_CONFIRM = "【草拟，请确认】"
@@ -27,37 +27,32 @@ FULL_PHRASES = ("圆满完成", "全面完成", "全部达成", "全部完成", 
 # -------------------------------------------------------------------------------------- numbers
 
 
-def _number(x: object) -> float | None:
-    """A finite number or None: NaN, infinities and non-numbers are never printed (nor raise)."""
+def _finite(x: object) -> bool:
+    """A finite number: NaN, infinities and non-numbers are never printed (nor raise)."""
     try:
-        value = float(x)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
+        return math.isfinite(float(x))  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def wan(amount_yuan: float | None) -> str:
-    """An amount stored in 元 written in 万元, two decimals, no separators: 345202 -> "34.52"."""
-    value = _number(amount_yuan)
-    return MISSING if value is None else f"{round_half_up(value / 10_000, 2):.2f}"
+    """An amount stored in 元 written in 万元, two decimals: 345202 -> "34.52"."""
+    return fmt.wan_number(amount_yuan) if _finite(amount_yuan) else MISSING
 
 
 def pct(rate: float | None) -> str:
     """A rate already in percent: 98.63 -> "98.63%"."""
-    value = _number(rate)
-    return MISSING if value is None else f"{round_half_up(value, 2):.2f}%"
+    return fmt.pct(rate) if _finite(rate) else MISSING
 
 
 def total(points: float | None) -> str:
     """A total or a budget score, two decimals as the forms print it: 98.75."""
-    value = _number(points)
-    return "—" if value is None else f"{round_half_up(value, 2):.2f}"
+    return fmt.points(points) if _finite(points) else "—"
 
 
 def pts(points: float | None) -> str:
     """A weight or an indicator's score as the form prints it: 12.5, 10, 8.3."""
-    value = _number(points)
-    return "—" if value is None else _short(round_half_up(value, 2))
+    return fmt.short(round_half_up(float(points), 2)) if _finite(points) else "—"  # type: ignore[arg-type]
 
 
 def quote(text: str) -> str:

@@ -1,15 +1,15 @@
-"""Numbers as people read them on screen: 元 with thousands separators, 万元, rates and points with
-2 decimals, "—" where there is no value; and form text made safe to show as Markdown. Pure
-functions that never raise on stored data (NaN, inf, 1e308 included); rounding is half-up like
-the rules."""
+"""Numbers as people read them, in one place for pages, exports, reports and the rules' own
+explanations: 元 with thousands separators, 万元, rates and points with 2 decimals, weights as the
+forms print them (12.5, 100, 8.3), "—" where there is no value, and stored times in Beijing time.
+Pure functions that never raise on stored data (NaN, inf, 1e308 included); rounding is half-up
+like the rules."""
 
 from __future__ import annotations
 
 import math
-import re
 from datetime import UTC, datetime, timedelta, timezone
 
-from selfeval.rules import round_half_up
+from selfeval.bounds import round_half_up
 
 DASH = "—"
 BEIJING = timezone(timedelta(hours=8))
@@ -25,6 +25,17 @@ def _missing(x: object) -> bool:
         return math.isnan(float(x))  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
         return True
+
+
+def short(x: float | None) -> str:
+    """A weight, score or factor as the forms and the rules' explanations print it: 12.5, 100, 6.5,
+    98.63 (no trailing zeros, no separators; absurd values in scientific notation)."""
+    if x is None:
+        return DASH
+    if not isinstance(x, int | float) or not math.isfinite(x) or abs(x) >= HUGE:
+        return f"{x:g}" if isinstance(x, int | float) else str(x)
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return text if text != "-0" else "0"
 
 
 def number(x: float | None, digits: int = 2) -> str:
@@ -73,29 +84,6 @@ def count(x: int | float | None) -> str:
     if abs(float(x)) >= HUGE:  # type: ignore[arg-type]
         return f"{float(x):.2e}"  # type: ignore[arg-type]
     return f"{int(x):,d}"  # type: ignore[arg-type]
-
-
-# Markdown (CommonMark + GFM) inline punctuation, Streamlit's :color[...] / :material/...:
-# directives, $ for LaTeX and < > & for HTML: a backslash before each makes it a literal character
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>!|~:$&])")
-# what only means something at the start of a line: headings, lists, quotes, rules
-_MD_LEADING = re.compile(r"^(\s*)([#+\-=>]|\d+(?=[.)]))")
-
-
-def plain(text: object) -> str:
-    """Form text (a project name, a reason) made safe for st.markdown, captions, titles, metric
-    and expander labels: every Markdown, HTML and Streamlit directive character is escaped, so a
-    name like `[点此重新登录](http://x)` or `<img src=x>` is shown as typed, never as a link or an
-    image. Line breaks become spaces (a label is one line)."""
-    if text is None:
-        return ""
-    one_line = " ".join(str(text).split())
-    escaped = _MD_SPECIAL.sub(r"\\\1", one_line)
-    match = _MD_LEADING.match(escaped)
-    if match and match.group(2)[0].isdigit():  # "1. 名称" would become a list item
-        end = match.end()
-        return escaped[:end] + "\\" + escaped[end:]
-    return _MD_LEADING.sub(r"\1\\\2", escaped, count=1)
 
 
 def local_time(ts: object) -> str:
