@@ -21,6 +21,7 @@ from selfeval.model import Form, IndicatorScore, Issue, Scorecard
 from selfeval.present.insights import cell_places, issue_column
 from selfeval.rules import Profile, score
 from selfeval.template import template_filename, write_template
+from selfeval.verdicts import drafted_cause, drafted_measure
 
 # data_editor column -> Indicator field, for the white (editable) columns
 WHITE_COLUMNS: dict[str, str] = {
@@ -156,26 +157,9 @@ def needs_reason(item: IndicatorScore) -> bool:
 
 def draft_reason(item: IndicatorScore) -> str:
     """A first draft of 偏差原因分析及改进措施 in the customary two-part shape, from the row's target,
-    actual and the rule that scored it; the person edits it before saving."""
-    ind = item.indicator
-    target, actual = ind.target.strip() or "（未填）", ind.actual.strip() or "（未填）"
-    rule = item.rule or ""
-    if rule.startswith("positive.over"):
-        cause = f"实际完成值“{actual}”大幅超过年度指标值“{target}”，年初指标值设置偏低，未能充分反映项目实际产出。"
-        fix = "以后年度结合历史完成情况和工作计划科学测算，合理设置绩效指标值。"
-    elif rule.startswith("reverse"):
-        cause = f"实际完成值“{actual}”超出年度指标值“{target}”的控制上限。"
-        fix = "加强成本与过程控制，严格按预算和计划执行，确保指标控制在目标范围内。"
-    elif rule.startswith("date"):
-        cause = f"实际完成时间“{actual}”晚于计划要求“{target}”，项目进度滞后。"
-        fix = "细化项目实施计划，明确时间节点和责任人，加强进度跟踪，确保按时完成。"
-    elif rule.startswith("qualitative"):
-        cause = f"年度指标值为“{target}”，实际完成情况为“{actual}”，目标未完全达成。"
-        fix = "针对薄弱环节完善工作措施，加强过程监督和效果评估，推动目标全面达成。"
-    else:
-        cause = f"年度指标值为“{target}”，实际完成“{actual}”，未达到预期目标。"
-        fix = "加强项目前期谋划和执行管理，根据实际需求科学设定指标值，确保下一年度指标按期完成。"
-    return f"1. 偏差原因：{cause} 2. 改进措施：{fix}"
+    actual and verdict (selfeval/verdicts.py, the same wording the 自评报告 drafts); the person edits
+    it before saving."""
+    return f"1. 偏差原因：{drafted_cause(item)} 2. 改进措施：{drafted_measure(item)}"
 
 
 def reason_drafts(card: Scorecard) -> dict[int, str]:

@@ -118,7 +118,7 @@ def test_drafted_reason_is_offered_and_filled_in(editor):
     edit(at, {ROW: {"偏差原因分析及改进措施": ""}})
     assert any("有 1 行失分但未填写偏差原因" in w.value for w in at.warning)
     draft = at.text_area[0]
-    assert draft.value.startswith("1. 偏差原因：年度指标值为“>100人次”，实际完成“52人次”")
+    assert draft.value.startswith("1. 偏差原因：实际完成值“52人次”低于年度指标值“>100人次”")
     assert " 2. 改进措施：" in draft.value
     draft.input(draft.value + "（已核实）").run()
     next(b for b in at.button if b.label == "填入以上偏差原因").click().run()

@@ -16,6 +16,7 @@ from selfeval.present import frames as _frames
 from selfeval.present.markdown import plain
 from selfeval.readers import read_bytes
 from selfeval.rules import load_profile, score
+from selfeval.verdicts import verdict
 from tests.app_support import seed_card, seed_cards
 
 
@@ -69,7 +70,7 @@ def test_indicator_table_has_declared_and_computed_with_rule_labels():
     ],
 )
 def test_rule_label(rule, label):
-    assert _frames.rule_label(rule) == label
+    assert verdict(rule).label == label
 
 
 def test_funds_table_total_line_carries_rate_and_score():

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from selfeval.report import project_report, project_reports_zip, report_filename, unique_names, unit_report
 from selfeval.report import wording as w
 from selfeval.report.doc import safe
+from selfeval.verdicts import DRAFT_OTHER
 from tests.test_report_support import (
     all_not_applicable,
     blocks,
@@ -137,7 +138,7 @@ def test_budget_weight_20_and_unverified_rows():
     assert "本表核验状态为“部分核验”" in text
     assert "另有 1 个指标未核验" in text and "未核验，原表申报得分 12.5 分" in text
     assert "未核验原因：无法识别实际完成值“很多”" in text
-    assert w.DRAFT_REASON_OTHER not in text  # declared at full weight: nothing to explain but the check
+    assert DRAFT_OTHER not in text  # declared at full weight: nothing to explain but the check
 
 
 def test_missing_amounts_and_not_applicable():

@@ -8,35 +8,11 @@ import pandas as pd
 from selfeval import fmt
 from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
+from selfeval.verdicts import verdict
 
 SEVERITY_ORDER = ("error", "warning", "info")
-# rule code prefix -> what kind of indicator the rules took it for
-RULE_LABELS = {
-    "na": "不适用",
-    "unscored": "未评分",
-    "positive": "正向指标",
-    "reverse": "反向指标",
-    "exact": "等值指标",
-    "qualitative": "定性指标",
-    "date": "时间指标",
-}
 ORIGIN_LABELS = {"upload": "上传", "editor": "在线编辑", "import": "导入"}
 OUTLIER_LABELS = {"over": "超额 ≥ 50%", "missed": "未完成"}
-
-
-def rule_label(rule: str) -> str:
-    """ "positive.over" -> "正向指标（超额）"."""
-    head, _, tail = (rule or "").partition(".")
-    label = RULE_LABELS.get(head, rule or "—")
-    detail = {
-        "full": "达标",
-        "under": "未达标",
-        "over": "超额扣分",
-        "over_review": "超额复核",
-        "on_time": "按时",
-        "late": "逾期",
-    }.get(tail.split(".")[0], "")
-    return f"{label}（{detail}）" if detail else label
 
 
 def indicator_table(card: Scorecard) -> pd.DataFrame:
@@ -55,7 +31,7 @@ def indicator_table(card: Scorecard) -> pd.DataFrame:
                 "分值": ind.weight,
                 "申报得分": ind.declared_score,
                 "计算得分": s.score,
-                "规则": rule_label(s.rule),
+                "规则": verdict(s.rule).label,
                 "评分说明": s.explanation,
                 "偏差原因分析及改进措施": ind.reason,
                 "位置": str(ind.loc) if ind.loc is not None else "",

@@ -17,6 +17,7 @@ from selfeval import fmt
 from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
 from selfeval.present.frames import SEVERITY_ORDER
+from selfeval.verdicts import verdict
 
 GRADES = ("优", "良", "中", "差")
 LOW_RATE = 90.0  # execution below this is named in the sentence (财预〔2020〕10号 practice)
@@ -145,20 +146,7 @@ def main_reason(card: Scorecard) -> str:
     item = card.indicators[int(top["row"])]
     ind = item.indicator
     actual, target = ind.actual.strip() or "未填", ind.target.strip() or "未填"
-    what = _RULE_WHY.get((item.rule or "").split(".")[0] + "." + ((item.rule or "").split(".") + [""])[1], "")
-    what = what or _RULE_WHY.get((item.rule or "").split(".")[0], "未得满分")
-    return f"“{top['part']}”{what}：实际 {actual}、指标 {target}，失 {lost} 分"
-
-
-_RULE_WHY = {
-    "positive.over": "超额过多、指标值偏低",
-    "positive.over_review": "超额过多、指标值偏低",
-    "positive": "未达标",
-    "reverse": "超出控制上限",
-    "exact": "与目标值不符",
-    "qualitative": "目标未完全达成",
-    "date": "未按时完成",
-}
+    return f"“{top['part']}”{verdict(item.rule).why}：实际 {actual}、指标 {target}，失 {lost} 分"
 
 
 # ------------------------------------------------------------------------------------------ sentence

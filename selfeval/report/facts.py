@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from selfeval.model import IndicatorScore, Scorecard
 from selfeval.rules import round_half_up
+from selfeval.verdicts import is_unverified, verdict
 
 
 def r2(x: float) -> float:
@@ -21,22 +22,6 @@ def r2(x: float) -> float:
 
 LEVEL1_ORDER = ("产出指标", "效益指标", "满意度指标")
 EPS = 0.005
-
-# rules whose verdict is "the target was met" (an over-achievement deduction still met its target)
-MET_RULES = {
-    "positive.full",
-    "positive.over",
-    "positive.over_review",
-    "reverse.full",
-    "exact.full",
-    "qualitative.achieved",
-    "date.on_time",
-}
-
-
-def is_unverified(s: IndicatorScore) -> bool:
-    """A row the rules could not check (未核验): it keeps the declared score, or has none."""
-    return getattr(s, "verified", True) is False or s.rule.startswith("unverified")
 
 
 def form_status(card: Scorecard) -> str | None:
@@ -48,21 +33,6 @@ def form_status(card: Scorecard) -> str | None:
 def status_reasons(card: Scorecard) -> tuple[str, ...]:
     """Why the form is not fully verified, as the rules said it (Chinese)."""
     return tuple(getattr(card, "verification_reasons", ()) or ())
-
-
-def cause_of(s: IndicatorScore) -> str:
-    """The family of why a row lost points (wording.CAUSES keys)."""
-    if s.score is None:
-        return "unscored"
-    if is_unverified(s):
-        return "unverified"
-    if s.rule.startswith("positive.over"):
-        return "over"
-    if s.rule.startswith("date.late"):
-        return "late"
-    if s.rule == "qualitative.achieved":
-        return "achieved"
-    return "under"
 
 
 @dataclass(frozen=True)
@@ -154,7 +124,7 @@ def facts(card: Scorecard) -> Facts:
         if s.indicator.not_applicable or s.rule == "na":
             na += 1
             continue
-        met = s.rule in MET_RULES and s.score is not None and not is_unverified(s)
+        met = verdict(s.rule).met and s.score is not None and not is_unverified(s)
         rows.append(Row(s, met, None if is_unverified(s) else _lost(s.indicator.weight, s.score)))
     order = [lv for lv in LEVEL1_ORDER if any(r.s.indicator.level1 == lv for r in rows)]
     order += sorted({r.s.indicator.level1 for r in rows} - set(order))

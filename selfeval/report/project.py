@@ -13,16 +13,15 @@ from selfeval.report.doc import Writer
 from selfeval.report.facts import (
     Facts,
     Row,
-    cause_of,
     facts,
     form_status,
     has_reason,
-    is_unverified,
     r2,
     split_reason,
     status_reasons,
 )
 from selfeval.rules import load_profile
+from selfeval.verdicts import CAUSES, drafted_cause, drafted_measure
 
 INDICATOR_WIDTHS = (2.3, 2.0, 2.5, 2.0, 2.0, 1.2, 1.3, 2.1)
 
@@ -328,9 +327,7 @@ def _reason(r: Row) -> str:
         return w.DEV_REASON.format(reason=reason)
     if r.unverified and (r.s.score or 0) >= (ind.weight or 0) - 0.005:
         return ""  # the declared score is the full weight: nothing deviates, only the check is missing
-    template = w.DRAFT_REASON.get("unscored" if r.s.score is None else r.s.rule, w.DRAFT_REASON_OTHER)
-    drafted = template.format(target=w.quote(ind.target), actual=w.quote(ind.actual))
-    return w.DEV_REASON_DRAFT.format(reason=drafted)
+    return w.DEV_REASON_DRAFT.format(reason=drafted_cause(r.s))
 
 
 # ---------------------------------------------------------------------------------- 四、改进
@@ -338,24 +335,21 @@ def _reason(r: Row) -> str:
 
 def _measures(doc: Writer, card: Scorecard, f: Facts) -> None:
     doc.h1(w.H1[3])
-    drafted: list[str] = []
+    drafted: list[str] = []  # measures, each once, in the order their causes first occur
     if (f.budget_lost or 0) > 0.005:
-        drafted.append("budget")
+        drafted.append(CAUSES["budget"].measure)
     wrote = False
     for r in f.lost_rows:
         _, measure = split_reason(r.s.indicator.reason)
         if has_reason(measure):
             doc.para(w.MEASURE_FROM_FORM.format(name=w.quote(r.s.indicator.name), measure=measure))
             wrote = True
-            continue
-        cause = cause_of(r.s)
-        family = {"achieved": "under", "unverified": "unscored"}.get(cause, cause)
-        if family not in drafted:
-            drafted.append(family)
-    if card.errors and "issues" not in drafted:
-        drafted.append("issues")
-    for family in drafted:
-        doc.para(w.DRAFT_MEASURE_LINE.format(measure=w.DRAFT_MEASURE[family]))
+        elif drafted_measure(r.s) not in drafted:
+            drafted.append(drafted_measure(r.s))
+    if card.errors:
+        drafted.append(w.ISSUES_MEASURE)
+    for measure in drafted:
+        doc.para(w.DRAFT_MEASURE_LINE.format(measure=measure))
     if not wrote and not drafted:
         doc.para(w.NO_MEASURE_NEEDED)
 
@@ -373,4 +367,4 @@ def _issues(doc: Writer, card: Scorecard) -> None:
         doc.para(w.ISSUE_LINE.format(severity=labels[i.severity], location=i.location, message=i.message))
 
 
-__all__ = ["project_report", "is_unverified"]
+__all__ = ["project_report"]

@@ -13,21 +13,13 @@ from dataclasses import dataclass, field
 from selfeval.model import Scorecard
 from selfeval.report import wording as w
 from selfeval.report.doc import Writer
-from selfeval.report.facts import EPS, cause_of, facts, form_status, r2
+from selfeval.report.facts import EPS, facts, form_status, r2
 from selfeval.report.project import money, profile_title, year_text
+from selfeval.verdicts import CAUSES, cause_of
 
 GRADES = ("优", "良", "中", "差")
 WEAKEST = 3
 WEAK_ITEMS = 2
-MEASURE_OF_CAUSE = {
-    "budget": "budget",
-    "under": "under",
-    "achieved": "under",
-    "over": "over",
-    "late": "late",
-    "unscored": "unscored",
-    "unverified": "unscored",
-}
 
 
 @dataclass
@@ -184,7 +176,7 @@ def _problems(doc: Writer, cards: Sequence[Scorecard]) -> None:
     doc.para(w.UNIT_CAUSES_INTRO)
     rows = []
     for key, c in found.items():
-        label = w.CAUSES[key]
+        label = CAUSES[key].label
         if c.measurable:
             doc.para(
                 w.UNIT_CAUSE_LINE.format(
@@ -199,14 +191,13 @@ def _problems(doc: Writer, cards: Sequence[Scorecard]) -> None:
 
 def _measures(doc: Writer, cards: Sequence[Scorecard]) -> None:
     doc.h1(w.UNIT_H1[3])
-    families: list[str] = []
+    measures: list[str] = []  # each once, in the order of the causes
     for key in causes(cards):
-        family = MEASURE_OF_CAUSE[key]
-        if family not in families:
-            families.append(family)
+        if CAUSES[key].measure not in measures:
+            measures.append(CAUSES[key].measure)
     if any(c.errors for c in cards):
-        families.append("issues")
-    for family in families:
-        doc.para(w.DRAFT_MEASURE_LINE.format(measure=w.DRAFT_MEASURE[family]))
-    if not families:
+        measures.append(w.ISSUES_MEASURE)
+    for measure in measures:
+        doc.para(w.DRAFT_MEASURE_LINE.format(measure=measure))
+    if not measures:
         doc.para(w.UNIT_NO_MEASURE)

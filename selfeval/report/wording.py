@@ -1,4 +1,6 @@
-"""Every Chinese sentence of the 自评报告 drafts, and how their numbers are written.
+"""Every Chinese sentence of the 自评报告 drafts, and how their numbers are written. What is said
+about a rule's verdict (its cause, drafted reason and measure) is in selfeval/verdicts.py, shared
+with the pages and the editor.
 
 One place for the wording (beside selfeval/messages.py, which holds the app's messages): the
 builders pass figures from the scorecard, these templates turn them into text. Numbers follow the
@@ -14,6 +16,7 @@ import math
 
 from selfeval import fmt
 from selfeval.bounds import round_half_up
+from selfeval.verdicts import quote  # noqa: F401  (w.quote: form text in a sentence)
 
 TO_FILL = "【请补充】"
 TO_CONFIRM = "【草拟，请确认】"
@@ -53,12 +56,6 @@ def total(points: float | None) -> str:
 def pts(points: float | None) -> str:
     """A weight or an indicator's score as the form prints it: 12.5, 10, 8.3."""
     return fmt.short(round_half_up(float(points), 2)) if _finite(points) else "—"  # type: ignore[arg-type]
-
-
-def quote(text: str) -> str:
-    """Form text quoted in a sentence; empty text says so."""
-    text = text.strip()
-    return f"“{text}”" if text else "（空）"
 
 
 # -------------------------------------------------------------------------------------- titles
@@ -191,32 +188,11 @@ DEV_RULE = "评分依据：{explanation}。"
 DEV_REASON = "偏差原因（原表填报）：{reason}"
 DEV_REASON_DRAFT = f"偏差原因：{{reason}}{TO_CONFIRM}"
 
-# drafted reasons by rule family (rules.py rule codes)
-DRAFT_REASON = {
-    "positive.under": "实际完成值{actual}低于年度指标值{target}，未达到预期。",
-    "exact.under": "实际完成值{actual}与年度指标值{target}不一致。",
-    "reverse.over": "实际完成值{actual}超出年度指标值{target}的上限。",
-    "positive.over": "实际完成值{actual}超过年度指标值{target}较多，年初指标值设置偏低。",
-    "qualitative.partial": "对照年度指标值{target}，实际完成情况{actual}为部分达成。",
-    "qualitative.missed": "对照年度指标值{target}，实际完成情况{actual}为未达成。",
-    "qualitative.achieved": "实际完成情况{actual}达成年度指标值{target}，按评分区间取得分。",
-    "date.late": "完成时间{actual}晚于年度指标值{target}的要求。",
-    "unscored": "该指标未能按评分规则评分，须核对年度指标值和实际完成值的填写。",
-}
-DRAFT_REASON_OTHER = "得分低于分值，具体原因待补充。"
-
 # -------------------------------------------------------------------------------------- 改进
 
 MEASURE_FROM_FORM = "{name}（原表填报）：{measure}"
 NO_MEASURE_NEEDED = f"本项目无失分项。下一步继续做好项目实施和绩效跟踪管理。{TO_FILL}"
-DRAFT_MEASURE = {
-    "budget": "加强预算执行管理，按序时进度跟踪资金支出，结余资金及时调整或收回，提高资金使用效率。",
-    "under": "加强项目实施过程管理，对照年度指标值跟踪完成进度，在年中绩效监控时及时纠偏。",
-    "over": "结合历史完成情况科学合理设置年度指标值，在年中绩效监控时根据实际执行情况及时调整指标值。",
-    "late": "合理安排工作计划，按时间节点推进，确保在要求时限内完成。",
-    "unscored": "规范自评表填写：年度指标值写明运算符、数值和单位，实际完成值写明数值或达成情况，确保可核验。",
-    "issues": "核对自评表检查发现的问题（见附），修正后重新生成本报告。",
-}
+ISSUES_MEASURE = "核对自评表检查发现的问题（见附），修正后重新生成本报告。"
 DRAFT_MEASURE_LINE = f"{{measure}}{TO_CONFIRM}"
 
 # -------------------------------------------------------------------------------------- 结果应用
@@ -257,13 +233,3 @@ UNIT_ISSUES = (
     "自评表检查共发现错误 {errors} 项、警告 {warnings} 项，涉及 {projects} 个项目，相关数字请核对后定稿。"
 )
 UNIT_EMPTY = "所选年度和单位没有自评表。"
-
-CAUSES = {
-    "budget": "预算执行率未达 100%",
-    "under": "指标未达到年度指标值",
-    "over": "指标值设置偏低（超额完成扣分）",
-    "late": "完成时间滞后",
-    "achieved": "定性指标达成但未得满分",
-    "unscored": "指标未能按评分规则评分",
-    "unverified": "指标未核验",
-}
