@@ -140,6 +140,21 @@ def load_roles(path: str | Path | None = None) -> dict[str, tuple[Role, tuple[st
     return roles
 
 
+def registered_units(path: str | Path | None = None) -> tuple[str, ...]:
+    """Every unit the organisation has registered in the roles file: those its role lines name and
+    those of a top-level `units = [...]` list (units whose people have no account yet). The
+    organisation view counts them before they upload anything, so 未上传 means missing."""
+    path = Path(path or os.environ.get("SELFEVAL_ROLES") or DEFAULT_ROLES_FILE)
+    if not path.is_file():
+        return ()
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    named: list[object] = list(data.get("units", ()) if isinstance(data.get("units"), list) else ())
+    for entry in data.get("users", {}).values():
+        units = entry.get("units", ()) if isinstance(entry, dict) else ()
+        named += units if isinstance(units, list) else ()
+    return tuple(sorted({u.strip() for u in named if isinstance(u, str) and u.strip() and u.strip() != "*"}))
+
+
 def resolve_principal(
     user_info: Mapping[str, object] | None,
     headers: object,

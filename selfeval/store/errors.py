@@ -34,7 +34,10 @@ class NotFound(StoreError, KeyError):
 
 
 # Messages of unit isolation (kept with the store that enforces it). {owner} is always named.
-NOT_YOUR_UNIT = "“{unit}”不在您负责的单位（{units}）之内，未保存。"
+NOT_YOUR_UNIT = (
+    "实施单位“{unit}”不在您负责的单位（{units}）之内，不能保存：请核对表中的实施单位；"
+    "如确属“{unit}”，请交由该单位的填报人上传，或请管理员为您开通该单位。"
+)
 OWNED_BY_OTHER = (
     "项目 {code}（{year} 年度）属于“{owner}”，不能以“{unit}”的名义提交新版本；"
     "如项目确需转到其他单位，请联系管理员办理转移。"

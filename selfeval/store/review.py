@@ -11,6 +11,7 @@ backends accept.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -32,6 +33,13 @@ from selfeval.workflow import STATES, Refused, require
 
 ORIGIN_ACTION = {"upload": "upload", "editor": "edit", "import": "import"}
 STATE_SQL = "COALESCE(r.state, 'draft')"
+# the to-do lists (Review.todo): which current forms wait, and for whom
+_TODO = {
+    "returned": f"{STATE_SQL} = 'returned'",  # the editor: fix and send again
+    "draft": f"{STATE_SQL} = 'draft'",  # the editor: send to review
+    "errors": f"f.errors > 0 AND {STATE_SQL} IN ('draft', 'returned')",  # the editor: fix or explain
+    "submitted": f"{STATE_SQL} = 'submitted'",  # the reviewer: approve or return
+}
 
 
 class ReviewRefused(AccessDenied):
@@ -259,10 +267,13 @@ class Review:
             df[c] = df[c].astype("int64")
         return df
 
-    def organisation(self, year: str | int | None = None, basis: str = "latest") -> pd.DataFrame:
+    def organisation(
+        self, year: str | int | None = None, basis: str = "latest", registered: Sequence[str] = ()
+    ) -> pd.DataFrame:
         """Per unit: projects, 未提交/已送审/已通过/已退回, average score and execution rate — of the
         latest versions (`basis="latest"`) or of the approved ones only (`"approved"`; units with
-        nothing approved show no figures)."""
+        nothing approved show no figures). `registered` units (the roles file's) that the principal
+        sees and that have no form yet are rows of zeros: a unit that never uploaded is missing."""
         counts = self.state_counts(year).drop(columns="year").groupby("unit", as_index=False).sum()
         view = {"latest": "current_forms", "approved": "approved_forms"}[basis]
         where, params = filters(year, None, self._units)
@@ -273,8 +284,47 @@ class Review:
             params,
         )
         df = counts.merge(figures, on="unit", how="left")
+        absent = sorted({u for u in registered if self.who.sees_unit(u)} - set(df["unit"]))
+        if absent:
+            zeros = {c: 0 for c in ("projects", *STATES)}
+            df = pd.concat([df, pd.DataFrame([{"unit": u, **zeros} for u in absent])], ignore_index=True)
+        for c in ("projects", *STATES):
+            df[c] = df[c].astype("int64")
         df["counted"] = df["counted"].fillna(0).astype("int64")
         return df.round({"mean_score": 2, "rate": 2}).sort_values("unit", ignore_index=True)
+
+    # -- what waits for whom (the to-do lists of 总览 and the menu's counts) ---------------------------
+    def todo(
+        self, kind: str, year: str | int | None = None, unit: str | None = None, limit: int = 50
+    ) -> pd.DataFrame:
+        """Current forms in the principal's units that wait for someone, oldest first, at most `limit`:
+        "returned" (退回, with the reviewer's comment), "draft" (not sent to review yet), "errors" (not
+        sent or returned, with errors to fix or explain), "submitted" (待审核, since when). Each row:
+        submission_id, project_code, project_name, year, unit, errors, total, state, comment, by
+        (who returned it or sent it) and since (when that happened; the upload for a draft)."""
+        where, params = filters(year, unit, self._units)
+        return self._query(
+            f"""SELECT f.submission_id, f.project_code, f.project_name, f.year, f.unit, f.errors, f.total,
+                       {STATE_SQL} AS state, COALESCE(r.comment, '') AS comment,
+                       COALESCE(r.updated_by, f.submitted_by) AS by,
+                       COALESCE(r.updated_at, f.submitted_at) AS since
+                FROM current_forms f LEFT JOIN review_states r ON r.submission_id = f.submission_id
+                WHERE {where} AND {_TODO[kind]}
+                ORDER BY since, f.unit, f.project_code, f.submission_id
+                LIMIT {int(limit)}""",
+            params,
+        )
+
+    def todo_counts(self, year: str | int | None = None, unit: str | None = None) -> dict[str, int]:
+        """How many forms each to-do list of `todo` holds (counted in SQL, whatever the store's size)."""
+        where, params = filters(year, unit, self._units)
+        sums = ", ".join(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)" for cond in _TODO.values())
+        row = self._rows(
+            f"""SELECT {sums} FROM current_forms f
+                LEFT JOIN review_states r ON r.submission_id = f.submission_id WHERE {where}""",
+            params,
+        )[0]
+        return {kind: int(n or 0) for kind, n in zip(_TODO, row, strict=True)}
 
     def approved_scorecards(self, year: str | int | None = None, unit: str | None = None) -> list:
         """The scorecards of the latest approved version of each project (what `export --approved-only` writes)."""

@@ -193,6 +193,20 @@ class Writes:
             return None, True
         return OWNED_BY_OTHER.format(code=h.project_code, year=h.year, owner=head.unit, unit=h.unit), False
 
+    def refusals(self, headers: Sequence[Header]) -> list[str | None]:
+        """Why the acting principal could not store each of these forms (None: it could), in the
+        words save would use: asked when a file is uploaded, so another unit's project is flagged
+        before anyone edits it, not at 保存. Reads only."""
+        codes = sorted({(h.project_code, h.year) for h in headers if h.project_code})
+        heads: dict[tuple[str, str], Head] = {}
+        if codes:
+            wanted = " UNION ALL ".join(
+                "SELECT CAST(? AS VARCHAR) AS project_code, CAST(? AS VARCHAR) AS year" for _ in codes
+            )
+            with self._snapshot() as db:
+                heads = self._heads(db, wanted, [x for pair in codes for x in pair])
+        return [self._may_store(h, heads.get((h.project_code, h.year)))[0] for h in headers]
+
     def transfer_project(
         self, project_code: str, year: str | int, to_unit: str, *, submitted_by: str = ""
     ) -> int:
