@@ -213,6 +213,18 @@ def rescore(base: Form, state: Mapping[str, Any] | None, profile: Profile) -> Re
     return Rescored(form, card, tuple(follow), score_differences(card), tuple(rejected_edits(base, state)))
 
 
+def settle(form: Form, profile: Profile | None) -> tuple[Form, Scorecard]:
+    """The edited form with the cells the system owns — 总分, the budget's 执行率 and 得分 (grey in
+    the template, filled by the budget system) — set to what the rules compute from it, and its
+    scorecard. After an edit the person changes white cells only; a grey cell left at its old figure
+    would be a difference no one could clear (申报总分 99.86 与计算总分 97.36 不一致), and which one
+    remained would depend on the order of the clicks. The corrected template writes the same."""
+    card = score(form, profile)
+    funds = replace(form.funds, declared_rate=card.rate, declared_score=card.budget_score)
+    settled = replace(form, funds=funds, declared_total=card.total)
+    return (form, card) if settled == form else (settled, score(settled, profile))
+
+
 def score_differences(card: Scorecard) -> dict[int, tuple[float, float]]:
     """Rows whose declared 得分 differs from the computed score: row -> (declared, computed)."""
     out = {}

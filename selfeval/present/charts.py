@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 
 from selfeval import fmt
+from selfeval.present.insights import project_names
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 # 财预〔2020〕10号 grades: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below
@@ -95,8 +96,9 @@ def budget_vs_executed(
     """
     if projects.empty:
         return _empty(title)
-    df = projects[["project_name", "budget", "executed"]].copy()
-    df["project_name"] = df["project_name"].fillna("").astype(str).replace("", "（未命名）")
+    df = projects[["budget", "executed"]].copy()
+    df["project_name"] = project_names(projects)  # two units' 职工疗休养 are two bars, told apart
+    df["unit"] = projects["unit"].fillna("").astype(str) if "unit" in projects else ""
     for col in ("budget", "executed"):
         values = pd.to_numeric(df[col], errors="coerce").astype(float)
         df[col] = values.where(values.map(math.isfinite), 0.0).fillna(0.0)
@@ -115,6 +117,7 @@ def budget_vs_executed(
     color = alt.Scale(domain=series, range=[BUDGET_COLOR, EXECUTED_COLOR])
     tooltip = [
         alt.Tooltip("project_name:N", title="项目"),
+        alt.Tooltip("unit:N", title="实施单位"),
         alt.Tooltip("budget_wan:Q", title="全年预算数（万元）", format=",.2f"),
         alt.Tooltip("executed_wan:Q", title="全年执行数（万元）", format=",.2f"),
     ]
@@ -164,8 +167,9 @@ def execution_rate(
     (90 % and 100 % by default). Bars below the first line are red."""
     if projects.empty:
         return _empty(title)
-    df = projects[["project_name", "rate"]].copy()
-    df["project_name"] = df["project_name"].fillna("").astype(str).replace("", "（未命名）")
+    df = projects[["rate"]].copy()
+    df["project_name"] = project_names(projects)  # keyed on the project, not its name
+    df["unit"] = projects["unit"].fillna("").astype(str) if "unit" in projects else ""
     df["rate"] = _round2(df["rate"])
     df["rate"] = df["rate"].where(df["rate"].map(lambda r: pd.isna(r) or math.isfinite(r)))
     df = df.sort_values(
@@ -191,6 +195,7 @@ def execution_rate(
             ),
             tooltip=[
                 alt.Tooltip("project_name:N", title="项目"),
+                alt.Tooltip("unit:N", title="实施单位"),
                 alt.Tooltip("rate:Q", title="执行率（%）", format=".2f"),
             ],
         )

@@ -106,12 +106,23 @@ def outliers_table(outliers: pd.DataFrame) -> pd.DataFrame:
     """Target-setting panel rows: project, indicator, target, actual, actual/target and the status."""
     if outliers.empty:
         return pd.DataFrame(
-            columns=["状态", "项目", "三级指标", "年度指标值", "实际完成值", "完成倍数", "分值", "得分"]
+            columns=[
+                "状态",
+                "项目",
+                "实施单位",
+                "三级指标",
+                "年度指标值",
+                "实际完成值",
+                "完成倍数",
+                "分值",
+                "得分",
+            ]
         )
     return pd.DataFrame(
         {
             "状态": outliers["status"].map(OUTLIER_LABELS).fillna(outliers["status"]),
             "项目": outliers["project_name"],
+            "实施单位": outliers["unit"],
             "三级指标": outliers["name"],
             "年度指标值": outliers["target"],
             "实际完成值": outliers["actual"],
@@ -145,3 +156,22 @@ def project_label(row: pd.Series | dict) -> str:
     """How a project is named in pickers: 名称（编码 · 年度）."""
     code = row.get("project_code") or "无编码"
     return f"{row.get('project_name') or '（未命名）'}（{code} · {row.get('year')}）"
+
+
+def projects_table(projects: pd.DataFrame) -> pd.DataFrame:
+    """Every project of a scope, one row each (总览's Excel export)."""
+    return pd.DataFrame(
+        {
+            "项目编码": projects["project_code"],
+            "项目名称": projects["project_name"],
+            "年度": projects["year"],
+            "实施单位": projects["unit"],
+            "总分": projects["total"],
+            "等级": projects["grade"],
+            "预算执行率（%）": projects["rate"],
+            "全年预算数（万元）": pd.to_numeric(projects["budget"], errors="coerce") / 10_000,
+            "全年执行数（万元）": pd.to_numeric(projects["executed"], errors="coerce") / 10_000,
+            "错误": projects["errors"],
+            "警告": projects["warnings"],
+        }
+    )

@@ -57,6 +57,29 @@ def _name(x: object) -> str:
     return text or "（未命名）"
 
 
+def project_names(projects: pd.DataFrame, *, with_unit: bool | None = None) -> pd.Series:
+    """Each row's project as a person tells it apart (a project is its code and its unit, never its
+    name alone: 职工疗休养 exists in many units): its name; with its unit when `with_unit`, or — left
+    None — when another unit in the frame has a project of that name; with its code as well when one
+    unit has two of that name. Never two rows with the same label (charts key on it)."""
+    if projects.empty:
+        return pd.Series([], dtype=object, index=projects.index)
+    names = projects["project_name"].map(_name)
+    units = (
+        projects["unit"].fillna("").astype(str).str.strip() if "unit" in projects else names.map(lambda _: "")
+    )
+    codes = projects["project_code"].fillna("").astype(str) if "project_code" in projects else names.map(str)
+    shared = (
+        names.map(units.groupby(names).nunique()) > 1
+        if with_unit is None
+        else pd.Series(with_unit, index=names.index)
+    )
+    labels = names.where(~shared | (units == ""), names + "（" + units + "）")
+    twice = labels.duplicated(keep=False)
+    labels = labels.where(~twice, labels + "·" + codes.where(codes != "", "无编码"))
+    return labels + labels.groupby(labels).cumcount().map(lambda n: "" if not n else f"#{n + 1}")
+
+
 # ------------------------------------------------------------------------------------------ flags
 
 
@@ -178,7 +201,10 @@ def portfolio_sentence(
     low = projects.assign(rate=rate)[rate < low_rate].sort_values("rate", kind="stable").head(2)
     totals = pd.to_numeric(projects["total"], errors="coerce")
     ranked = projects.assign(total=totals).sort_values(["total", "project_code"], na_position="first")
-    return sentence_from(counts, low, ranked.head(weakest), reasons, low_rate=low_rate, flag_rate=flag_rate)
+    several = "unit" in projects and projects["unit"].nunique() > 1
+    return sentence_from(
+        counts, low, ranked.head(weakest), reasons, low_rate=low_rate, flag_rate=flag_rate, with_unit=several
+    )
 
 
 def sentence_from(
@@ -189,10 +215,14 @@ def sentence_from(
     *,
     low_rate: float = LOW_RATE,
     flag_rate: float = DEFAULT_FLAG_RATE,
+    with_unit: bool = False,
 ) -> str:
     """The sentence from counts (projects, grades, ungraded, low_rate, flagged: what
     store.overview_counts returns), the projects with the lowest execution below `low_rate` (the
-    first two are named) and the weakest projects (lowest total first, unscored first)."""
+    first two are named) and the weakest projects (lowest total first, unscored first). Projects
+    are named with their unit when `with_unit` (a scope of several units: the same name may be
+    another unit's too), else when two of those named share a name."""
+    named = True if with_unit else None
     n = int(counts.get("projects") or 0)  # type: ignore[arg-type]
     if not n:
         return "所选范围内尚无项目。"
@@ -205,21 +235,23 @@ def sentence_from(
         parts.append(f"{fmt.count(unscored)} 个未能定级（有未评分的指标或分值不合规）")
     low = int(counts.get("low_rate") or 0)  # type: ignore[arg-type]
     if low:
-        named = "、".join(
-            f"{_name(r.project_name)} {fmt.pct(_float(r.rate))}" for r in lowest_rates.head(2).itertuples()
+        rows = lowest_rates.head(2)
+        listed = "、".join(
+            f"{name} {fmt.pct(_float(rate))}"
+            for name, rate in zip(project_names(rows, with_unit=named), rows["rate"], strict=True)
         )
-        parts.append(f"预算执行率低于 {low_rate:g}% 的 {fmt.count(low)} 个（最低：{named}）")
+        parts.append(f"预算执行率低于 {low_rate:g}% 的 {fmt.count(low)} 个（最低：{listed}）")
     else:
         parts.append(f"预算执行率均不低于 {low_rate:g}%")
     flagged = int(counts.get("flagged") or 0)  # type: ignore[arg-type]
     if flagged:
         parts.append(f"其中 {fmt.count(flagged)} 个执行率低于 {flag_rate:g}% 却评为优或良，需复核")
     weak = []
-    for r in weakest.itertuples():
+    for name, r in zip(project_names(weakest, with_unit=named), weakest.itertuples(), strict=True):
         total = _float(r.total)
         score = "未定级" if math.isnan(total) else f"{fmt.points(total)} 分"
         why = reasons.get(int(r.submission_id))
-        weak.append(f"{_name(r.project_name)}（{score}" + (f"：{why}" if why else "") + "）")
+        weak.append(f"{name}（{score}" + (f"：{why}" if why else "") + "）")
     if weak:
         parts.append("得分最低的是" + "、".join(weak))
     return "；".join(parts) + "。"
@@ -399,3 +431,26 @@ def version_diff(old: Scorecard, new: Scorecard) -> pd.DataFrame:
 def reasons_for(cards: Sequence[tuple[int, Scorecard]]) -> dict[int, str]:
     """submission_id -> main reason, for the projects whose cards were loaded."""
     return {sid: main_reason(card) for sid, card in cards}
+
+
+def lowest_table(lowest: pd.DataFrame, reasons: Mapping[int, str], threshold: float) -> pd.DataFrame:
+    """The lowest-scoring projects as leaders read them (总览, its PDF and Excel): the unit beside
+    the name (two units' 职工疗休养 are two projects), 万元, the main reason, the flag."""
+    flags = execution_flags(lowest, threshold) if not lowest.empty else pd.Series(dtype=bool)
+    return pd.DataFrame(
+        {
+            "项目名称": lowest["project_name"],
+            "实施单位": lowest["unit"],
+            "总分": lowest["total"],
+            "等级": lowest["grade"].fillna("未定级"),
+            "执行率": lowest["rate"],
+            "需复核": flags.map({True: "⚠ 执行率低", False: ""}),
+            "主要失分原因": [reasons.get(int(s), "—") for s in lowest["submission_id"]],
+            "全年预算数（万元）": pd.to_numeric(lowest["budget"], errors="coerce") / 10_000,
+            "全年执行数（万元）": pd.to_numeric(lowest["executed"], errors="coerce") / 10_000,
+            "错误": lowest["errors"],
+            "警告": lowest["warnings"],
+            "项目编码": lowest["project_code"],
+            "年度": lowest["year"],
+        }
+    ).reset_index(drop=True)

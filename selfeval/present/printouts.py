@@ -82,7 +82,7 @@ def project_page(card: Scorecard) -> exports.PdfPage:
 
 def overview_page(
     year: str | None,
-    unit: str | None,
+    scope: str | None,
     sentence: str,
     projects: pd.DataFrame,
     summary: pd.DataFrame,
@@ -90,11 +90,12 @@ def overview_page(
     outliers: pd.DataFrame,
 ) -> exports.PdfPage:
     """总览 on paper: the one-sentence answer, the headline figures, the two portfolio charts, the
-    weakest projects with their main reason, and the target-setting check."""
+    weakest projects with their main reason, and the target-setting check. `scope` says which units
+    (one unit, or the units the reader sees)."""
     budget, executed = summary["budget"].sum(), summary["executed"].sum()
     return exports.PdfPage(
         title="项目支出绩效自评总览",
-        subtitle=f"年度：{year or '全部'} · 实施单位：{unit or '全部'}",
+        subtitle=f"年度：{year or '全部'} · 实施单位：{scope or '全部'}",
         summary=sentence,
         figures=[
             ("项目数", fmt.count(len(projects))),
