@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from selfeval.access import PAGES_BY_ROLE, REMOTE, ROLE_LABELS  # noqa: E402
-from views import _style, _ui  # noqa: E402
+from views import _style, _todo, _ui  # noqa: E402
 
 st.set_page_config(page_title="项目支出绩效自评", page_icon="📋", layout="wide")
 _style.inject()  # the upload widget in Chinese, the phone layout
@@ -31,8 +31,15 @@ if _ui.auth_configured() and not st.user.get("is_logged_in"):
     st.info("请先登录。登录后按您的角色和负责单位显示内容。", icon=":material/login:")
     st.button("登录", type="primary", on_click=st.login, icon=":material/login:")
     st.stop()
+waiting = _todo.counts(who)  # the menu says how many forms wait on each page for this person
 pages = [
-    st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=(key == "overview"))
+    st.Page(
+        spec.path,
+        title=f"{spec.title}（{waiting[key]}）" if waiting.get(key) else spec.title,
+        icon=spec.icon,
+        url_path=spec.url_path,
+        default=(key == "overview"),
+    )
     for key, spec in _ui.PAGES.items()
     if key in PAGES_BY_ROLE.get(who.role, ())
 ]

@@ -105,7 +105,17 @@ def media_spy(monkeypatch) -> Iterator[dict[str, bytes]]:
             seen[file_id] = path_or_data
         return file_id
 
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    original_add = MediaFileManager.add_deferred
+
+    def add(self, data_callable, *args, **kwargs):  # a download built on click: its callable
+        file_id = original_add(self, data_callable, *args, **kwargs)
+        seen[f"deferred:{file_id}"] = data_callable  # type: ignore[assignment]
+        return file_id
+
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add)
     yield seen
 
 
@@ -113,5 +123,7 @@ def download_bytes(at: AppTest, key: str, media: dict[str, bytes]) -> bytes:
     button = at.get("download_button")
     found = [b for b in button if getattr(b, "key", None) == key or b.proto.id.endswith(key)]
     assert found, f"no download button {key}"
+    if found[0].proto.deferred_file_id:  # built on click, outside the script run, as a browser's click runs it
+        return media[f"deferred:{found[0].proto.deferred_file_id}"]()  # type: ignore[operator]
     file_id = Path(found[0].proto.url).stem
     return media[file_id]

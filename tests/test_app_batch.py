@@ -59,8 +59,11 @@ def test_the_store_refuses_another_units_project_on_the_upload_page(app_db, tmp_
     at.session_state["_principal"] = Principal("a@example.cn", "editor", ("甲单位",), True)
     at.run()
     at = _upload(at, takeover)
+    # issue 19: flagged at once, naming the owner and what to do — not first at 保存
+    flagged = [e.value for e in at.error if f"属于“{OWNER}”" in e.value]
+    assert len(flagged) == 1 and "440304226011500000008" in flagged[0] and "联系管理员" in flagged[0]
     at.button(key="save_upload").click().run()
     assert not at.exception
-    refused = [m for m in _messages(at) if "保存失败" in m]
+    refused = [m for m in _messages(at) if "未保存" in m]
     assert len(refused) == 1 and f"属于“{OWNER}”" in refused[0] and "440304226011500000008" in refused[0]
     assert app_store(app_db).table_counts()["submissions"] == before

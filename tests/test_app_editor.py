@@ -157,3 +157,59 @@ def test_save_as_new_version(editor, app_db):
     assert total(at) == "99.70"
     assert at.session_state["edit_session"]["source_id"] == f"db:{history['submission_id'].iloc[-1]}"
     assert not any("已修改 **1** 行" in m.value for m in at.markdown)
+
+
+def _declared_full_on_a_missed_row(app_db) -> int:
+    """劳模管理 saved with its first row's actual halved while it still declares full marks and 无 as
+    the reason (a form as units send them): SCORE_MISMATCH, REASON_MISSING and TOTAL_MISMATCH."""
+    import dataclasses
+
+    from selfeval.rules import load_profile, score
+    from tests.app_support import seed_card
+
+    card = seed_card("劳模管理")
+    first = card.form.indicators[0]
+    half = dataclasses.replace(first, actual=_halved(first.target), reason="无", declared_score=first.weight)
+    form = dataclasses.replace(card.form, indicators=(half, *card.form.indicators[1:]))
+    bad = score(form, load_profile())
+    codes = {i.code for i in bad.issues if i.severity == "error"}
+    assert {"SCORE_MISMATCH", "TOTAL_MISMATCH"} <= codes, codes
+    saved = app_store(app_db).save([bad], source_name="劳模管理.xlsx", data=None, kind="editor", origin="upload")
+    return saved.stored[0]
+
+
+def _halved(target: str) -> str:
+    number = re.search(r"\d+(?:\.\d+)?", target)
+    assert number, target
+    value = float(number.group()) / 2
+    return target[number.start() :].replace(number.group(), f"{value:g}", 1).lstrip("≥>＞")
+
+
+def _errors(at) -> list[str]:
+    return [line for line in issue_lines(at) if "badge[错误]" in line]
+
+
+@pytest.mark.parametrize("order", ["adopt, then the drafted reason", "a typed reason, then adopt"])
+def test_the_editor_ends_clean_whatever_the_click_order(app_db, order):
+    """Issue 19: 采用计算得分 and the drafted reason leave no error the person cannot act on — the
+    declared 总分 follows the adopted scores — whichever is clicked first."""
+    sid = _declared_full_on_a_missed_row(app_db)
+    at = run_app("editor")
+    at.selectbox(key="edit_pick").set_value(sid).run()
+    assert _errors(at), "the form starts with errors"
+
+    def adopt():
+        next(b for b in at.button if b.key == "adopt_computed").click().run()
+
+    def draft():  # after adopting, the row lost points and has no reason: a draft is offered
+        next(b for b in at.button if b.label == "填入以上偏差原因").click().run()
+
+    def typed():  # the reason typed into the grid first, as a person would
+        edit(at, {0: {"偏差原因分析及改进措施": "1. 偏差原因：受场地影响，活动减少。2. 改进措施：提前预订场地。"}})
+
+    for step in (adopt, draft) if order.startswith("adopt") else (typed, adopt):
+        step()
+        assert not at.exception, [e.value for e in at.exception]
+    assert _errors(at) == [], _errors(at)
+    assert not any("不一致" in line for line in issue_lines(at))
+    assert not any("失分但未填写" in w.value for w in at.warning)

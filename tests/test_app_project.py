@@ -84,12 +84,13 @@ def test_the_picker_searches_code_name_or_unit(app_db):
     at = run_app("project", code=CODE, year="2023")
     at.text_input(key="project_pick_search").input("劳模").run()
     options = at.selectbox(key="project_pick").options
-    assert any("劳模管理" in o for o in options) and any(
-        "职工疗休养" in o for o in options
-    )  # + the current one
-    assert len(options) == 2
+    # a search selects: only the matches are offered, and the first one is shown (issue 19: the old
+    # project stayed selected and first in the list, and was sent to review instead)
+    assert len(options) == 1 and "劳模管理" in options[0]
+    assert any(h.value == "劳模管理" for h in at.subheader)
     at.text_input(key="project_pick_search").input("440304226011500000005").run()
     assert [o for o in at.selectbox(key="project_pick").options if "党组织建设" in o]
+    assert any(h.value == "党组织建设" for h in at.subheader)
 
 
 def _ids(path):
@@ -174,3 +175,17 @@ def test_an_unverified_row_says_so_and_the_profile_is_named(app_db):
     row = indicators[indicators["三级指标"] == "服务干部人数"].iloc[0]
     assert row["核验"] == "未核验"
     assert any("核验状态" in i.value for i in at.info)
+
+
+def test_the_chosen_project_survives_a_page_change(app_db):
+    """Issue 19: the project chosen on 项目详情 is still the one shown after visiting 总览 (Streamlit
+    forgets a widget's state on another page; the picker keeps the choice itself)."""
+    at = run_app("project")
+    at.text_input(key="project_pick_search").input("劳模").run()
+    assert any(h.value == "劳模管理" for h in at.subheader)
+    at.text_input(key="project_pick_search").input("").run()
+    assert any(h.value == "劳模管理" for h in at.subheader)  # clearing the search keeps it
+    at.switch_page("views/overview.py").run()
+    at.switch_page("views/project.py").run()
+    assert not at.exception
+    assert any(h.value == "劳模管理" for h in at.subheader)

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from selfeval import fmt
-from selfeval.access import ROLE_LABELS, can
+from selfeval.access import ROLE_LABELS, can, registered_units
 from selfeval.bundles import units_zip
 from selfeval.present import charts
 from selfeval.present.markdown import plain
@@ -38,6 +38,7 @@ ACTION_ICONS = {
     "transfer": ":material/swap_horiz:",
 }
 BEIJING = timezone(timedelta(hours=8))
+DEADLINE_FLASH = "deadline_flash"  # the confirmation shown once after 保存截止日期
 
 
 # ------------------------------------------------------------------------------------------ plumbing
@@ -107,7 +108,7 @@ def organisation_view(year: str | None, unit: str | None = None) -> None:
         st.info("请在左侧选择一个年度，查看该年度各单位的填报与审核进度。", icon=":material/event:")
         return
     basis = current_basis()
-    org = _ui.cached(_ui.store().organisation, year, basis)
+    org = _ui.cached(_ui.store().organisation, year, basis, registered_units())
     if unit is not None:
         org = org[org["unit"] == unit]
     if org.empty:
@@ -118,6 +119,10 @@ def organisation_view(year: str | None, unit: str | None = None) -> None:
     table = pd.DataFrame(
         {
             "实施单位": org["unit"],
+            "进度": [
+                "未上传" if n == 0 else "全部通过" if a == n else f"已通过 {a}/{n}"
+                for n, a in zip(org["projects"], org["approved"], strict=True)
+            ],
             "项目数": org["projects"],
             "未提交": org["draft"],
             "已退回": org["returned"],
@@ -146,7 +151,7 @@ def organisation_view(year: str | None, unit: str | None = None) -> None:
     )
     st.caption(f"点击列标题可排序。平均得分与预算执行率按{figures}计算。")
     st.altair_chart(charts.review_progress(org), width="stretch")
-    _missing(year, unit)
+    _missing(year, unit, org[org["projects"] == 0]["unit"].tolist())
     _export_templates(year, unit)
 
 
@@ -182,30 +187,37 @@ def _export_templates(year: str, unit: str | None) -> None:
 
 
 def _deadline_line(year: str, org: pd.DataFrame) -> None:
-    """The deadline, days left, and how many projects are not approved yet; an administrator sets it."""
-    deadline = _ui.cached(_ui.store().deadline, year)
+    """The deadline, days left, and what is still missing; an administrator sets it right here.
+    Read from the store on every run (one row, never cached): saved, it shows at once and after a
+    reload, on every instance."""
+    s = _ui.store()
+    deadline = s.deadline(year)
     pending = int(org["projects"].sum() - org["approved"].sum())
+    absent = int((org["projects"] == 0).sum())
+    missing = f"还有 **{pending}** 个项目未通过审核" + (f"，**{absent}** 个单位尚未上传" if absent else "")
+    if deadline is None:
+        st.markdown(f"尚未设置 {year} 年度的审核截止日期。{missing}。")
+    else:
+        days = (deadline - _today()).days
+        when = f"还有 **{days}** 天" if days >= 0 else f":red[已逾期 **{-days}** 天]"
+        st.markdown(f"审核截止日期 **{deadline:%Y年%m月%d日}**，{when}；{missing}。")
+    for text in st.session_state.pop(DEADLINE_FLASH, []):
+        st.success(text, icon=":material/event_available:")
     who = _ui.principal()
-    cols = st.columns([3, 1])
-    with cols[0]:
-        if deadline is None:
-            st.markdown(f"尚未设置 {year} 年度的审核截止日期。还有 **{pending}** 个项目未通过审核。")
-        else:
-            days = (deadline - _today()).days
-            when = f"还有 **{days}** 天" if days >= 0 else f":red[已逾期 **{-days}** 天]"
-            st.markdown(
-                f"审核截止日期 **{deadline:%Y年%m月%d日}**，{when}；还有 **{pending}** 个项目未通过审核。"
-            )
     number = year_int(year)  # a form's junk year (`abc`, `9999`) is no year to set a deadline for
-    if can(who, "all_units") and not who.units and number is not None:
-        with cols[1].popover("设置截止日期", icon=":material/event:"):
-            chosen = st.date_input("截止日期", value=deadline or date(number + 1, 3, 31), key="deadline_pick")
-            if st.button("保存截止日期", key="deadline_save", type="primary"):
-                _ui.store().set_deadline(year, chosen)
-                st.rerun()
-            if deadline is not None and st.button("清除截止日期", key="deadline_clear"):
-                _ui.store().set_deadline(year, None)
-                st.rerun()
+    if not (can(who, "all_units") and not who.units and number is not None):
+        return
+    # the button beside the date, not under it: the calendar opens downwards and would cover it
+    pick, save, clear = st.columns([2, 1, 1], vertical_alignment="bottom")
+    chosen = pick.date_input("设置截止日期", value=deadline or date(number + 1, 3, 31), key="deadline_pick")
+    if save.button("保存截止日期", key="deadline_save", type="primary", width="stretch"):
+        s.set_deadline(year, chosen)
+        st.session_state[DEADLINE_FLASH] = [f"已保存 {year} 年度的审核截止日期：{chosen:%Y年%m月%d日}。"]
+        st.rerun()
+    if deadline is not None and clear.button("清除截止日期", key="deadline_clear", width="stretch"):
+        s.set_deadline(year, None)
+        st.session_state[DEADLINE_FLASH] = [f"已清除 {year} 年度的审核截止日期。"]
+        st.rerun()
 
 
 def _today() -> date:
@@ -215,8 +227,14 @@ def _today() -> date:
 MISSING_ROWS = 200  # rows of the to-do list on the page (counted in full, cut in SQL)
 
 
-def _missing(year: str, unit: str | None) -> None:
+def _missing(year: str, unit: str | None, absent: list[str]) -> None:
+    """Units registered that never uploaded, and every project not yet approved."""
     total = _ui.cached(_ui.store().pending_count, year, unit)
+    if absent:
+        st.warning(
+            plain(f"{len(absent)} 个单位尚未上传 {year} 年度的自评表：" + "、".join(absent)),
+            icon=":material/domain_disabled:",
+        )
     with st.expander(f"尚未通过审核的项目（{total}）", icon=":material/pending_actions:"):
         if not total:
             st.success("全部项目均已通过审核。", icon=":material/check_circle:")

@@ -48,6 +48,9 @@ REMOTE_PAGE = """本应用尚未配置登录，只允许在运行它的电脑上
 - 由单位的登录代理转发用户身份：设置 `SELFEVAL_TRUSTED_HEADER`（例如 `X-Forwarded-Email`），并用 `SELFEVAL_TRUSTED_PROXIES` 列出代理的地址（默认 127.0.0.1,::1）；
 - 在 `data/roles.toml`（或 `SELFEVAL_ROLES` 指定的文件）中为每位用户设置角色和负责单位。"""
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# session keys that carry something from one page to another (each page's own keys live in the page)
+UPLOAD_BATCH = "upload_batch"  # 上传评分 -> 在线编辑: digest -> {"name", "kind", "profile", "cards"}
+EDIT_REQUEST = "edit_request"  # -> 在线编辑: {"kind": "upload", "digest", "index"} or {"kind": "db"}
 SEVERITY_ICONS = {"error": ":material/error:", "warning": ":material/warning:", "info": ":material/info:"}
 
 
@@ -196,52 +199,79 @@ def _keep_choice(key: str, options: list[str]) -> None:
         del st.session_state[key]
 
 
+def unit_choices(who: Principal) -> list[str]:
+    """The 实施单位 filter's options: 全部 (every unit this person sees — all of theirs when bound to
+    several) and each unit; one unit alone when they are bound to only one."""
+    s = store()
+    mine = [u for u in cached(s.units) if who.sees_unit(u)]
+    mine += [u for u in who.units if u not in mine and who.sees_unit(u)]  # theirs, before any upload
+    return mine if len(mine) == 1 and who.units else [ALL, *mine]
+
+
+def _unit_title(who: Principal, count: int):
+    def title(option: str) -> str:
+        if option != ALL:
+            return option
+        return "全部单位" if not who.units else f"全部（我负责的 {count} 个单位）"
+
+    return title
+
+
 def sidebar_filters(who: Principal) -> None:
     """Year and unit for every page (sidebar widgets rendered by app.py on each run)."""
     s = store()
     years = years_latest_first(cached(s.years))  # the default is the latest valid year
-    units = [u for u in cached(s.units) if who.sees_unit(u)]
+    unit_options = unit_choices(who)
+    unit_title = _unit_title(who, len(unit_options) - 1)
     with st.sidebar:
         st.subheader("筛选")
         year_options = [*years, ALL] if years else [ALL]
         _keep_choice("filter_year", year_options)
         st.selectbox("年度", year_options, key="filter_year", help="总览与项目列表只显示该年度的现行版本。")
-        # someone bound to units sees only theirs (a signed-in stranger's "（无）" matches nothing)
-        unit_options = ([ALL, *units] if not who.units else units or list(who.units[:1])) or [ALL]
         _keep_choice("filter_unit", unit_options)
-        st.selectbox("实施单位", unit_options, key="filter_unit")
-    _phone_filters(year_options, unit_options)
+        st.selectbox(
+            "实施单位",
+            unit_options,
+            key="filter_unit",
+            format_func=unit_title,
+            help="“全部”是您可以查看的全部单位；选一个单位只看该单位。",
+        )
+    _phone_filters(year_options, unit_options, unit_title)
 
 
 def _copy_choice(source: str, target: str) -> None:
     st.session_state[target] = st.session_state[source]
 
 
-def _phone_filters(year_options: list[str], unit_options: list[str]) -> None:
+def _phone_filters(
+    year_options: list[str], unit_options: list[str], unit_title: Callable[[str], str]
+) -> None:
     """The same two filters at the top of the page, shown on phones only (views/_style.py), where
     the sidebar hides behind »: mirrors of the sidebar's widgets, each copying its choice back."""
     year = st.session_state.get("filter_year", year_options[0])
     unit = st.session_state.get("filter_unit", unit_options[0])
     with (
         st.container(key="phone_filters"),
-        st.expander(f"筛选：{year} · {plain(unit)}", icon=":material/filter_list:"),
+        st.expander(f"筛选：{year} · {plain(unit_title(unit))}", icon=":material/filter_list:"),
     ):
-        for name, label, options in (
-            ("filter_year", "年度", year_options),
-            ("filter_unit", "实施单位", unit_options),
+        for name, label, options, title in (
+            ("filter_year", "年度", year_options, str),
+            ("filter_unit", "实施单位", unit_options, unit_title),
         ):
             mirror = f"{name}_phone"
             st.session_state[mirror] = st.session_state.get(name, options[0])
-            st.selectbox(label, options, key=mirror, on_change=_copy_choice, args=(mirror, name))
+            st.selectbox(
+                label, options, key=mirror, format_func=title, on_change=_copy_choice, args=(mirror, name)
+            )
 
 
 def filters() -> tuple[str | None, str | None]:
-    """(year, unit) chosen in the sidebar; None means all."""
+    """(year, unit) chosen in the sidebar; None means all — for the unit, all the units this person
+    sees (the store filters every read by them, whatever the page asks)."""
     year = st.session_state.get("filter_year", ALL)
     unit = st.session_state.get("filter_unit", ALL)
-    who = principal()
-    if who.units and (unit in (ALL, None) or not who.sees_unit(unit)):
-        unit = who.units[0]  # never "all units" for someone bound to some
+    if unit not in (ALL, None) and not principal().sees_unit(unit):
+        unit = ALL
     return (None if year in (ALL, None) else year, None if unit in (ALL, None) else unit)
 
 

@@ -26,6 +26,7 @@ from selfeval.edit import (
     partial_total,
     reason_drafts,
     rescore,
+    settle,
     templates_zip,
 )
 from selfeval.messages import SEVERITY_LABELS
@@ -35,7 +36,7 @@ from selfeval.rules import score
 from selfeval.serialize import form_sha256
 from selfeval.template import write_template
 from views import _review_ui, _ui
-from views._picker import pick_current_project
+from views._picker import choose, pick_current_project
 
 SOURCE_DB, SOURCE_UPLOAD = "数据库中的项目", "本次上传的表"
 SESSION = "edit_session"  # {"source_id", "base": Form, "gen": int}
@@ -70,6 +71,8 @@ def main() -> None:
         _restart(session, result.form)
         st.rerun()
     form, card = result.form, result.card
+    if form != source_form:  # edited: the grey cells (总分, 执行率, 预算得分) follow what the rules give
+        form, card = settle(form, profile)
     before = score(source_form, profile)
     edited = changed_rows(source_form, form)
     title = (
@@ -80,6 +83,12 @@ def main() -> None:
         st.warning(plain(text), icon=":material/block:")
     _review_ui.editor_status(source_id)
     _headline(card, before, edited)
+    with st.container(border=True, key="editor_actions"):  # 保存 and 送审 where a person looks first
+        save, submit = st.columns(2, gap="large")
+        with save:
+            _save(who, card, edited)
+        with submit:
+            _review_ui.editor_submit(source_id, edited)
     _grid(form, card, key)
     _differences(result, session)
     _grid_issue_list(card)
@@ -88,8 +97,6 @@ def main() -> None:
         _ui.indicator_grid(card, key="editor")
         _ui.show_issues(card.issues, expanded=False, key="editor_all")
     _downloads(card)
-    _save(who, card, edited)
-    _review_ui.editor_submit(source_id, edited)
 
 
 def _headline(card, before, edited: list[int]) -> None:
@@ -229,16 +236,14 @@ def _delta(now: float | None, before: float | None) -> str | None:
 
 def _pick_source():
     """(source_id, Form, label) of what to edit: a stored project or a form from the last upload."""
-    batch = st.session_state.get("upload_batch") or {}
-    request = st.session_state.pop("edit_request", None)
-    pending = st.session_state.pop("_edit_pending", None)  # after a save: the new stored version
+    batch = st.session_state.get(_ui.UPLOAD_BATCH) or {}
+    request = st.session_state.pop(_ui.EDIT_REQUEST, None)
     options = [SOURCE_DB] + ([SOURCE_UPLOAD] if batch else [])
     if request and request.get("kind") == "upload" and batch:
         st.session_state["edit_source_kind"] = SOURCE_UPLOAD
         st.session_state["edit_upload_pick"] = f"{request['digest']}:{request['index']}"
-    if pending is not None:
+    if _follow_link() or (request and request.get("kind") == "db"):  # a stored project was asked for
         st.session_state["edit_source_kind"] = SOURCE_DB
-        st.session_state["edit_pick"] = pending
     if st.session_state.get("edit_source_kind") not in options:
         st.session_state["edit_source_kind"] = options[0]
     kind = st.radio("编辑来源", options, key="edit_source_kind", horizontal=True)
@@ -266,8 +271,20 @@ def _pick_source():
         _ui.empty_state("所选年度与单位尚无项目，请调整左侧筛选，或先上传自评表。")
         return None
     sid = pick_current_project(year, unit, "edit_pick", total)
+    if sid is None:
+        return None
     labels = project_labels(_ui.cached(_ui.store().project_row, int(sid)))
     return f"db:{sid}", _ui.store().load_form(sid), labels[sid]
+
+
+def _follow_link() -> bool:
+    """A link (a to-do line, ?code=…&year=…) names the stored project to edit: True when one did."""
+    code, year = st.query_params.get("code"), st.query_params.get("year", "")
+    if not code:
+        return False
+    st.query_params.clear()  # followed once: the picker decides from here on
+    choose(code, year)
+    return True
 
 
 def _session(source_id: str, source_form) -> dict:
@@ -425,9 +442,14 @@ def _save(who, card, edited: list[int]) -> None:
         return
     new_id = saved.stored[0]
     st.session_state["edit_saved"] = [
-        ("success", f"已保存为新版本（总分 {fmt.points(card.total)}，{card.grade or '未定级'}）。")
+        (
+            "success",
+            f"已保存为新版本（总分 {fmt.points(card.total)}，{card.grade or '未定级'}）。可以送审了。",
+        )
     ]
-    st.session_state["_edit_pending"] = new_id
+    # the stored version is what is edited (and sent to review) from now on
+    choose(card.form.header.project_code, card.form.header.year)
+    st.session_state[_ui.EDIT_REQUEST] = {"kind": "db"}
     _restart(session, card.form, f"db:{new_id}")
     st.rerun()
 

@@ -14,14 +14,21 @@ import streamlit as st
 
 from selfeval import fmt
 from selfeval.present import charts
-from selfeval.present.frames import outliers_table
-from selfeval.present.insights import LOW_RATE, execution_flags, flag_threshold, main_reason, sentence_from
+from selfeval.present.frames import outliers_table, projects_table
+from selfeval.present.insights import (
+    LOW_RATE,
+    flag_threshold,
+    lowest_table,
+    main_reason,
+    project_names,
+    sentence_from,
+)
 from selfeval.present.markdown import plain
 from selfeval.present.printouts import overview_page
 from selfeval.profile import AUTO
 from selfeval.rules import DEFAULT_PROFILE, load_profile
 from selfeval.store import GRADES
-from views import _report, _review_ui, _ui
+from views import _report, _review_ui, _todo, _ui
 
 LOWEST_KEY = "lowest_pick"
 LOWEST_ROWS = 10  # the weakest projects listed (their main reason is read from their scorecards)
@@ -32,10 +39,11 @@ _GRADE_HELP = {"优": "总分 ≥ 90", "良": "80 ≤ 总分 < 90", "中": "60 �
 
 
 def main() -> None:
-    _ui.require_page("overview")
+    who = _ui.require_page("overview")
     st.title("总览")
-    s = _ui.store(_review_ui.figures_basis())  # every figure below on the basis the switch shows
     year, unit = _ui.filters()
+    _todo.home(who, year)  # what waits for this person comes first
+    s = _ui.store(_review_ui.figures_basis())  # every figure below on the basis the switch shows
     if s.is_empty():
         _ui.empty_state()
         return
@@ -50,10 +58,18 @@ def main() -> None:
     lowest = _ui.cached(s.overview_projects, year, unit, order="total", limit=LOWEST_ROWS)
     reasons = _reasons(s, lowest)
     low_rates = _ui.cached(s.overview_projects, year, unit, order="rate", limit=2, below=LOW_RATE)
+    units = sorted(set(summary["unit"]))  # the units this scope covers (all of this person's, or one)
     sentence = sentence_from(
-        counts, low_rates, lowest.head(3), reasons, low_rate=LOW_RATE, flag_rate=threshold
+        counts,
+        low_rates,
+        lowest.head(3),
+        reasons,
+        low_rate=LOW_RATE,
+        flag_rate=threshold,
+        with_unit=len(units) > 1,
     )
-    st.caption(f"年度：{year or '全部'} · 实施单位：{plain(unit or '全部')} · 每个项目取最新提交的现行版本")
+    scope = unit or ("、".join(units) if 1 < len(units) <= 3 else f"全部（{len(units)} 个单位）")
+    st.caption(f"年度：{year or '全部'} · 实施单位：{plain(scope)} · 每个项目取最新提交的现行版本")
     with st.container(border=True, key="overview_summary"):
         st.markdown(f"**结论**　{plain(sentence)}")
     _figures(counts, summary, threshold)
@@ -61,7 +77,7 @@ def main() -> None:
 
     st.subheader("得分最低的项目")
     st.caption("点击项目名称或任一单元格，打开该项目的详情。")
-    table = _lowest_frame(lowest, reasons, threshold)
+    table = lowest_table(lowest, reasons, threshold)
     _lowest(lowest, table)
 
     st.subheader("指标值设置检查")
@@ -99,7 +115,7 @@ def main() -> None:
             },
         )
         _open_selected(event, raw_outliers, "outliers_gen")
-    _exports(s, year, unit, sentence, summary, table, outliers)
+    _exports(s, year, unit, scope, sentence, summary, table, outliers)
 
 
 def _threshold() -> float:
@@ -234,27 +250,6 @@ def _score_totals(s, year, unit) -> pd.DataFrame:
     return pd.DataFrame({"total": totals})
 
 
-def _lowest_frame(lowest: pd.DataFrame, reasons: dict[int, str], threshold: float) -> pd.DataFrame:
-    """The lowest-scoring projects as leaders read them: 万元, the main reason, the flag."""
-    flags = execution_flags(lowest, threshold) if not lowest.empty else pd.Series(dtype=bool)
-    return pd.DataFrame(
-        {
-            "项目名称": lowest["project_name"],
-            "总分": lowest["total"],
-            "等级": lowest["grade"].fillna("未定级"),
-            "执行率": lowest["rate"],
-            "需复核": flags.map({True: "⚠ 执行率低", False: ""}),
-            "主要失分原因": [reasons.get(int(s), "—") for s in lowest["submission_id"]],
-            "全年预算数（万元）": pd.to_numeric(lowest["budget"], errors="coerce") / 10_000,
-            "全年执行数（万元）": pd.to_numeric(lowest["executed"], errors="coerce") / 10_000,
-            "错误": lowest["errors"],
-            "警告": lowest["warnings"],
-            "项目编码": lowest["project_code"],
-            "年度": lowest["year"],
-        }
-    ).reset_index(drop=True)
-
-
 def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
     """A table on wide screens, a list of links on phones; one click opens the project."""
     generation = st.session_state.get("lowest_gen", 0)
@@ -270,6 +265,7 @@ def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
             key=f"{LOWEST_KEY}_{generation}",
             column_config={
                 "项目名称": st.column_config.TextColumn("项目名称", width="medium", pinned=True),
+                "实施单位": st.column_config.TextColumn("实施单位", width="medium"),
                 "总分": _ui.points_column("总分"),
                 "执行率": _ui.rate_column(),
                 "需复核": st.column_config.TextColumn(
@@ -281,13 +277,13 @@ def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
             },
         )
     _open_selected(event, lowest, "lowest_gen")
+    names = project_names(lowest, with_unit=lowest["unit"].nunique() > 1)
     with st.container(key="lowest_list"):
-        for (_, row), reason in zip(lowest.iterrows(), table["主要失分原因"], strict=True):
+        for (_, row), name, reason in zip(lowest.iterrows(), names, table["主要失分原因"], strict=True):
             flag = " ⚠" if (table.loc[table["项目编码"] == row["project_code"], "需复核"] != "").any() else ""
             st.page_link(
                 _ui.PAGES["project"].path,
-                label=f"{plain(row['project_name'])} — {fmt.points(row['total'])} 分"
-                f"（{row['grade'] or '未定级'}）{flag}",
+                label=f"{plain(name)} — {fmt.points(row['total'])} 分（{row['grade'] or '未定级'}）{flag}",
                 query_params={"code": row["project_code"], "year": row["year"]},
                 icon=":material/arrow_forward:",
                 help=plain(reason),
@@ -310,7 +306,7 @@ def _open_selected(event, frame: pd.DataFrame, generation_key: str) -> None:
     )
 
 
-def _exports(s, year, unit, sentence, summary, table, outliers) -> None:
+def _exports(s, year, unit, scope_text, sentence, summary, table, outliers) -> None:
     """PDF of the page for a meeting, the tables as Excel, and the flag threshold. Every project
     of the scope is fetched only when a download is clicked."""
     from selfeval.present import exports
@@ -321,7 +317,7 @@ def _exports(s, year, unit, sentence, summary, table, outliers) -> None:
 
     def pdf() -> bytes:
         projects = s.project_scores(year, unit)
-        return exports.page_pdf(overview_page(year, unit, sentence, projects, summary, table, outliers))
+        return exports.page_pdf(overview_page(year, scope_text, sentence, projects, summary, table, outliers))
 
     c1.download_button(
         "导出 PDF（A4，供会议打印）",
@@ -337,7 +333,7 @@ def _exports(s, year, unit, sentence, summary, table, outliers) -> None:
         "导出表格（Excel）",
         data=lambda: exports.tables_xlsx(
             {
-                "全部项目": _all_projects_frame(s.project_scores(year, unit)),
+                "全部项目": projects_table(s.project_scores(year, unit)),
                 "得分最低的项目": table,
                 "指标值设置检查": outliers_table(s.target_outliers(year, unit)),
             }
@@ -359,24 +355,6 @@ def _exports(s, year, unit, sentence, summary, table, outliers) -> None:
             key=FLAG_KEY,
             help="预算执行率低于此值、等级却为优或良的项目标记为“需复核”。按执行率限制总分的评分规则取其最宽的一档。",
         )
-
-
-def _all_projects_frame(projects: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "项目编码": projects["project_code"],
-            "项目名称": projects["project_name"],
-            "年度": projects["year"],
-            "实施单位": projects["unit"],
-            "总分": projects["total"],
-            "等级": projects["grade"],
-            "预算执行率（%）": projects["rate"],
-            "全年预算数（万元）": pd.to_numeric(projects["budget"], errors="coerce") / 10_000,
-            "全年执行数（万元）": pd.to_numeric(projects["executed"], errors="coerce") / 10_000,
-            "错误": projects["errors"],
-            "警告": projects["warnings"],
-        }
-    )
 
 
 _ui.guarded(main)

@@ -16,7 +16,7 @@ from selfeval.present.insights import loss_parts, plain_issues, version_diff
 from selfeval.present.markdown import plain
 from selfeval.present.printouts import funds_wan, project_page, project_tables
 from views import _report, _review_ui, _ui
-from views._picker import pick_current_project
+from views._picker import CHOSEN, choose, pick_current_project
 
 
 def main() -> None:
@@ -26,20 +26,16 @@ def main() -> None:
         _ui.empty_state()
         return
     year, unit = _ui.filters()
-    total = _ui.cached(
-        _ui.store().project_count, year, unit
-    )  # the scope's projects are searched, never all loaded
+    s = _ui.store()
+    total = _ui.cached(s.project_count, year, unit)  # the scope's projects are searched, never all loaded
     if not total:
         _ui.empty_state("所选年度与单位尚无项目，请调整左侧筛选。")
         return
-    wanted = _from_query(year, unit)
-    if wanted is not None and st.session_state.get("_project_from_query") != wanted:
-        st.session_state["project_pick"] = wanted  # a link from the dashboard chose this project
-        st.session_state["_project_from_query"] = wanted
-    if "_project_pending" in st.session_state:  # set by a restore: the new current version
-        st.session_state["project_pick"] = st.session_state.pop("_project_pending")
+    _follow_link()
     sid = pick_current_project(year, unit, "project_pick", total)
-    row = _ui.cached(_ui.store().project_row, int(sid)).iloc[0]
+    if sid is None:
+        return
+    row = _ui.cached(s.project_row, int(sid)).iloc[0]
     st.query_params.update({"code": row["project_code"], "year": row["year"]})
     card = _ui.store().load_scorecard(int(sid))
     _review_ui.state_line(int(sid))
@@ -49,12 +45,12 @@ def main() -> None:
     _history(who, row, card)
 
 
-def _from_query(year: str | None, unit: str | None) -> int | None:
-    """The project a link names (?code=…&year=…), if the chosen year and unit show it."""
-    code, in_year = st.query_params.get("code"), st.query_params.get("year")
-    if not code:
-        return None
-    return _ui.cached(_ui.store().find_project, code, year, unit, in_year or None)
+def _follow_link() -> None:
+    """A link (from 总览, a to-do list or a bookmark: ?code=…&year=…) names the project to show; the
+    page writes back the one it shows, so the same address shows the same project again."""
+    code, in_year = st.query_params.get("code"), st.query_params.get("year", "")
+    if code and (code, in_year) != st.session_state.get(CHOSEN):
+        choose(code, in_year)
 
 
 def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
@@ -337,12 +333,12 @@ def _history(who, row, current: Scorecard) -> None:
         if _ui.allowed("restore"):
             if st.button("恢复为现行版本", key=f"restore_{pick}", icon=":material/restore:"):
                 try:
-                    new_id = _ui.store().restore_version(pick, submitted_by=who.name)
+                    _ui.store().restore_version(pick, submitted_by=who.name)
                 except Exception as exc:
                     st.error(f"恢复失败：{exc}")
                 else:
                     _ui.invalidate()
-                    st.session_state["_project_pending"] = new_id
+                    choose(current.form.header.project_code, current.form.header.year)  # its new version
                     st.toast(f"已将{versions[pick]}恢复为现行版本。", icon=":material/check:")
                     st.rerun()
         else:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from selfeval import fmt
+from selfeval.present import todo
 from selfeval.present.markdown import plain
 from selfeval.store.review import ReviewRefused
 from views import _review_ui as review
@@ -14,6 +15,7 @@ from views import _ui
 
 ALL = "全部单位"
 PICK = "review_pick"
+CONFIRM = "review_confirm_approve"  # the form whose 通过 with errors waits for 确认通过
 
 
 def main() -> None:
@@ -39,12 +41,34 @@ def main() -> None:
     left, right = st.columns([1, 2.4], gap="large")
     with left:
         sid = _queue(queue)
+    if sid is None:
+        return
     with right:
         _open(int(sid), queue[queue["submission_id"] == sid].iloc[0])
 
 
-def _queue(queue: pd.DataFrame) -> int:
-    """The waiting forms as a list to pick from: name, unit, score, errors, when submitted."""
+def _queue(queue: pd.DataFrame) -> int | None:
+    """The waiting forms as a list to pick from: name, unit, score, errors, how long it has waited.
+    A link (?code=…&year=…, from the to-do list) picks its form; a search offers only matches and
+    picks the first when the form shown does not match."""
+    code, year = st.query_params.get("code"), st.query_params.get("year", "")
+    if code:
+        st.query_params.clear()  # followed once
+        linked = queue[(queue["project_code"] == code) & (queue["year"].astype(str) == year)]
+        if not linked.empty:
+            st.session_state[PICK] = int(linked["submission_id"].iloc[0])
+    if len(queue) > 8:
+        text = st.text_input("搜索", key=f"{PICK}_search", placeholder="项目编码、名称或实施单位").strip()
+        for word in text.split():
+            hit = (
+                queue[["project_code", "project_name", "unit"]]
+                .astype(str)
+                .apply(lambda col, w=word: col.str.contains(w, case=False, regex=False))
+            )
+            queue = queue[hit.any(axis=1)]
+        if queue.empty:
+            st.warning(f"没有与“{text}”匹配的待审核表。", icon=":material/search_off:")
+            return None
     ids = [int(i) for i in queue["submission_id"]]
     if st.session_state.get(PICK) not in ids:
         st.session_state[PICK] = ids[0]
@@ -52,7 +76,7 @@ def _queue(queue: pd.DataFrame) -> int:
         int(r.submission_id): (
             f"**{plain(r.project_name or r.project_code)}**　:gray[{plain(r.unit)} · {fmt.points(r.total)} 分"
             + (f" · {int(r.errors)} 处错误" if r.errors else "")
-            + f" · {review.local_time(r.updated_at)[5:]} 送审]"
+            + f" · 已等待 {todo.waited(r.updated_at)}]"
         )
         for r in queue.itertuples()
     }
@@ -83,7 +107,7 @@ def _open(sid: int, row: pd.Series) -> None:
     )
     if row["explanation"]:
         st.info(f"**送审说明**：{plain(row['explanation'])}", icon=":material/chat:")
-    _decide(sid)
+    _decide(sid, errors)
     diff = _differences(card)
     tabs = st.tabs(
         [f"与申报不一致（{len(diff)}）", f"问题清单（{len(card.issues)}）", "逐项评分", "审核记录"]
@@ -125,8 +149,9 @@ def _differences(card) -> pd.DataFrame:
     return df.round(2)
 
 
-def _decide(sid: int) -> None:
-    """Approve or return in one step: a comment box (required to return) and two buttons."""
+def _decide(sid: int, card_errors: int) -> None:
+    """Approve or return in one step: a comment box (required to return) and two buttons; a form
+    with errors is approved only after the reviewer confirms it."""
     with st.container(border=True):
         comment = st.text_area(
             "审核意见",
@@ -139,8 +164,27 @@ def _decide(sid: int) -> None:
             "通过", type="primary", icon=":material/check:", key=f"approve_{sid}", width="stretch"
         )
         back = c2.button("退回", icon=":material/undo:", key=f"return_{sid}", width="stretch")
+    if approve and card_errors and st.session_state.get(CONFIRM) != sid:
+        st.session_state[CONFIRM] = sid  # a form with errors is approved only once confirmed
+        st.rerun()
+    if st.session_state.get(CONFIRM) == sid and not back:
+        with st.container(border=True):
+            st.warning(
+                f"该表还有 {card_errors} 处错误。通过后该版本锁定，并计入“仅已通过”的统计。确定通过吗？",
+                icon=":material/report:",
+            )
+            yes, no = st.columns(2)
+            approve = yes.button(
+                "确认通过", key=f"approve_confirmed_{sid}", type="primary", icon=":material/check:"
+            )
+            if no.button("取消", key=f"approve_cancel_{sid}"):
+                st.session_state.pop(CONFIRM, None)
+                st.rerun()
+        if not approve:
+            return
     if not (approve or back):
         return
+    st.session_state.pop(CONFIRM, None)
     store = _ui.store()
     try:
         if approve:

@@ -17,12 +17,11 @@ from selfeval.present.markdown import plain
 from selfeval.readers.limits import UPLOAD_MB
 from selfeval.template import template_filename, write_template
 from views import _ui
+from views._picker import choose
 
 PASTE_NAME = "粘贴文本.txt"
 PAGE_SIZE = 20  # forms shown in detail at once; the summary table lists every form
-BATCH_KEY = (
-    "upload_batch"  # digest -> {"name", "kind", "profile", "cards"}: what the editor can continue from
-)
+SAVED_KEY = "upload_saved"  # digests of files stored (or found already stored): the editor opens the store's
 
 
 def main() -> None:
@@ -37,12 +36,14 @@ def main() -> None:
 
     tab_files, tab_text = st.tabs(["上传文件", "粘贴文本"])
     with tab_files:
+        # no `type=` filter: the browser's refusal of a .docx is an English tooltip on a red icon;
+        # every file is read instead, and what is not a form is refused in Chinese, in the page
         files = st.file_uploader(
             "选择或拖入文件（可多选）",
-            type=["xlsx", "xls", "txt", "csv", "md"],
             accept_multiple_files=True,
             key="uploads",
-            help=f"单个文件不超过 {UPLOAD_MB} MB。含宏、加密或超大工作表的文件会被拒绝并说明原因。",
+            help=f"自评表 Excel（.xlsx、.xls）或文本（.txt、.csv）；单个文件不超过 {UPLOAD_MB} MB。"
+            "其他类型的文件、含宏、加密或超大工作表的文件会被拒绝并说明原因。",
         )
     with tab_text:
         st.text_area("粘贴自评表内容（从 Excel/WPS 复制整张表，或导出的文本）", key="paste_text", height=200)
@@ -65,7 +66,8 @@ def main() -> None:
 
     profile_name = profile.name if profile is not None else _ui.AUTO  # None: each form's own choice
     results = _score_all(inputs, profile_name)
-    st.session_state[BATCH_KEY] = {
+    _flag_refusals(results)
+    st.session_state[_ui.UPLOAD_BATCH] = {
         r["digest"]: {"name": r["name"], "kind": r["kind"], "profile": profile_name, "cards": r["cards"]}
         for r in results
         if r["cards"]
@@ -93,6 +95,22 @@ def _score_all(inputs: list[tuple[str, bytes]], profile_name: str) -> list[dict]
     return results
 
 
+def _flag_refusals(results: list[dict]) -> None:
+    """Each form this person could not save (another unit's, or a project another unit owns), with
+    the store's reason — known at upload, not at 保存 (`r["refused"]`: card index -> reason)."""
+    cards = [(r, i, card) for r in results for i, card in enumerate(r["cards"])]
+    if not cards or not _ui.allowed("save"):
+        for r in results:
+            r["refused"] = {}
+        return
+    reasons = _ui.store().refusals([card.form.header for _, _, card in cards])
+    for r in results:
+        r["refused"] = {}
+    for (r, i, _), reason in zip(cards, reasons, strict=True):
+        if reason:
+            r["refused"][i] = reason
+
+
 def _problem(name: str, message: str):
     from selfeval.model import Issue
 
@@ -116,7 +134,7 @@ def _summary(who, results: list[dict]) -> None:
                     "警告": 0,
                 }
             )
-        for card in r["cards"]:
+        for i, card in enumerate(r["cards"]):
             number += 1
             rows.append(
                 {
@@ -129,6 +147,7 @@ def _summary(who, results: list[dict]) -> None:
                     "等级": card.grade or "",
                     "错误": card.errors,
                     "警告": card.warnings,
+                    "可否保存": "不能保存：见下方说明" if i in r["refused"] else "",
                 }
             )
     forms = sum(len(r["cards"]) for r in results)
@@ -163,12 +182,9 @@ def _save(who, results: list[dict]) -> None:
         messages = []
         s = _ui.store()
         for r in savable:
-            cards = [c for c in r["cards"] if who.sees_unit(c.form.header.unit)]
-            refused = len(r["cards"]) - len(cards)
-            if refused:
-                messages.append(
-                    ("warning", f"{plain(r['name'])}：{refused} 张表不属于您负责的单位，未保存。")
-                )
+            cards = [c for i, c in enumerate(r["cards"]) if i not in r["refused"]]
+            for reason in dict.fromkeys(r["refused"].values()):
+                messages.append(("warning", f"{plain(r['name'])}：未保存——{plain(reason)}"))
             if not cards:
                 continue
             try:
@@ -192,6 +208,7 @@ def _save(who, results: list[dict]) -> None:
             messages.append(
                 ("success" if saved.stored else "info", f"{plain(r['name'])}：" + "；".join(parts) + "。")
             )
+            st.session_state.setdefault(SAVED_KEY, set()).add(r["digest"])
         _ui.invalidate()
         st.session_state["last_save"] = messages
     _last_save()
@@ -266,6 +283,8 @@ def _form_result(r: dict, i: int, card, profile_name: str, *, number: int | None
         cols[1].metric("申报总分", fmt.points(card.form.declared_total), border=True)
         cols[2].metric("等级", card.grade or "—", border=True)
         cols[3].metric("预算执行率", fmt.pct(card.rate), border=True)
+        if i in r["refused"]:
+            st.error(plain(r["refused"][i]), icon=":material/block:")
         _ui.show_issues(card.issues, key=f"{r['digest'][:12]}_{i}")
         st.markdown("**指标明细**")
         _ui.indicator_grid(card, key=f"{r['digest'][:12]}_{i}")
@@ -283,7 +302,13 @@ def _form_result(r: dict, i: int, card, profile_name: str, *, number: int | None
         if _ui.allowed("edit") and c2.button(
             "在线编辑", key=f"edit_{r['digest'][:12]}_{i}", icon=":material/edit_note:"
         ):
-            st.session_state["edit_request"] = {"kind": "upload", "digest": r["digest"], "index": i}
+            if r["digest"] in st.session_state.get(
+                SAVED_KEY, ()
+            ):  # saved: edit (and send) the stored version
+                choose(h.project_code, h.year)
+                st.session_state[_ui.EDIT_REQUEST] = {"kind": "db"}
+            else:
+                st.session_state[_ui.EDIT_REQUEST] = {"kind": "upload", "digest": r["digest"], "index": i}
             st.switch_page(_ui.PAGES["editor"].path)
 
 
