@@ -16,6 +16,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from selfeval.access import PAGES_BY_ROLE, REMOTE, ROLE_LABELS  # noqa: E402
+from selfeval.present.markdown import plain  # noqa: E402
 from views import _style, _todo, _ui  # noqa: E402
 
 st.set_page_config(page_title="项目支出绩效自评", page_icon="📋", layout="wide")
@@ -47,7 +48,7 @@ nav = st.navigation(pages)
 
 with st.sidebar:
     st.markdown("### 项目支出绩效自评")
-    st.caption(f"当前用户：{who.name}（{ROLE_LABELS.get(who.role, who.role)}）")
+    st.caption(f"当前用户：{plain(who.name)}（{ROLE_LABELS.get(who.role, who.role)}）")
     if st.user.get("is_logged_in"):
         st.button("退出登录", on_click=st.logout, icon=":material/logout:")
 if not who.authenticated:
