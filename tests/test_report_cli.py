@@ -87,3 +87,34 @@ def test_reports_from_the_store_with_the_unit_summary(tmp_path):
     empty = run("report", "--db", str(db), "--year", "1999", "--out", str(tmp_path / "none"))
     assert empty.returncode == 0 and _counts(empty.stdout) == (0, 0)
     assert not list((tmp_path / "none").iterdir())
+
+
+def test_two_units_projects_of_one_name_are_two_reports_each_naming_its_unit(tmp_path):
+    """Issue 19: 职工疗休养 of two units drafts two reports, told apart by code in the file name and
+    by unit in the text, and each unit's summary lists only its own."""
+    import dataclasses
+
+    from selfeval.rules import load_profile, score
+    from selfeval.sample import open_seeded_store
+    from tests.app_support import seed_card
+
+    other = "深圳市福田区某街道总工会"
+    db = tmp_path / "two.duckdb"
+    card = seed_card("职工疗休养")
+    header = dataclasses.replace(card.form.header, unit=other, project_code="440304236011500999001")
+    twin = score(dataclasses.replace(card.form, header=header), load_profile())
+    with open_seeded_store(db) as store:
+        store.save([twin], source_name="twin.xlsx", data=None, kind="editor", origin="upload")
+    out = tmp_path / "out"
+    done = run("report", "--out", str(out), "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    drafts = sorted(p for p in out.glob("*职工疗休养*自评报告.docx"))
+    assert len(drafts) == 2
+    texts = ["\n".join(p.text for p in Document(str(d)).paragraphs) for d in drafts]
+    assert sorted(f"实施单位：{u}；" in t for t in texts for u in (other, UNIT)) == [False, False, True, True]
+    assert {f"实施单位：{other}；" in t for t in texts} == {True, False}
+    summaries = {
+        p.name: "\n".join(x.text for x in Document(str(p)).paragraphs) for p in out.glob("*汇总.docx")
+    }
+    mine = next(t for n, t in summaries.items() if other in n)
+    assert "职工疗休养" in mine and "劳模管理" not in mine  # the other unit's projects are not its
