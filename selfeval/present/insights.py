@@ -277,12 +277,16 @@ def search_projects(projects: pd.DataFrame, text: str = "", limit: int = 50) -> 
 
 
 def project_labels(projects: pd.DataFrame) -> dict[int, str]:
-    """submission_id -> "名称（编码 · 年度）" without iterating rows one by one."""
+    """submission_id -> "名称（编码 · 年度）" without iterating rows one by one; the name carries
+    its unit where another unit's project in the list has that name (project_names)."""
     if projects.empty:
         return {}
-    names = projects["project_name"].fillna("").astype(str).str.strip().replace("", "（未命名）")
+    names = projects["project_name"].map(_name)
+    units = projects["unit"].fillna("").astype(str).str.strip()
+    shared = names.map(units.groupby(names).nunique()) > 1
     codes = projects["project_code"].fillna("").astype(str).replace("", "无编码")
-    labels = names + "（" + codes + " · " + projects["year"].astype(str) + "）"
+    where = units.where(shared & (units != ""), "").map(lambda u: f"{u} · " if u else "")
+    labels = names + "（" + where + codes + " · " + projects["year"].astype(str) + "）"
     return dict(zip(projects["submission_id"].astype(int), labels, strict=True))
 
 
