@@ -140,19 +140,28 @@ def load_roles(path: str | Path | None = None) -> dict[str, tuple[Role, tuple[st
     return roles
 
 
+def _roles_document(path: str | Path | None = None) -> dict:
+    """The roles file parsed ({} when there is none): SELFEVAL_ROLES, else data/roles.toml."""
+    path = Path(path or os.environ.get("SELFEVAL_ROLES") or DEFAULT_ROLES_FILE)
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 def registered_units(path: str | Path | None = None) -> tuple[str, ...]:
     """Every unit the organisation has registered in the roles file: those its role lines name and
     those of a top-level `units = [...]` list (units whose people have no account yet). The
     organisation view counts them before they upload anything, so 未上传 means missing."""
-    path = Path(path or os.environ.get("SELFEVAL_ROLES") or DEFAULT_ROLES_FILE)
-    if not path.is_file():
-        return ()
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    data = _roles_document(path)
     named: list[object] = list(data.get("units", ()) if isinstance(data.get("units"), list) else ())
     for entry in data.get("users", {}).values():
         units = entry.get("units", ()) if isinstance(entry, dict) else ()
         named += units if isinstance(units, list) else ()
     return tuple(sorted({u.strip() for u in named if isinstance(u, str) and u.strip() and u.strip() != "*"}))
+
+
+def administrators(path: str | Path | None = None) -> tuple[str, ...]:
+    """Who administers selfeval (the roles file's admin lines): named where a refusal says whom to ask."""
+    users = _roles_document(path).get("users", {})
+    return tuple(sorted(u for u, e in users.items() if isinstance(e, dict) and e.get("role") == "admin"))
 
 
 def resolve_principal(

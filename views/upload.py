@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from selfeval import fmt
+from selfeval.access import administrators
 from selfeval.present.markdown import plain
 from selfeval.readers.limits import UPLOAD_MB
 from selfeval.template import template_filename, write_template
@@ -106,9 +107,11 @@ def _flag_refusals(results: list[dict]) -> None:
     reasons = _ui.store().refusals([card.form.header for _, _, card in cards])
     for r in results:
         r["refused"] = {}
+    admins = administrators()
+    ask = f"（管理员：{'、'.join(admins)}）" if admins else ""
     for (r, i, _), reason in zip(cards, reasons, strict=True):
         if reason:
-            r["refused"][i] = reason
+            r["refused"][i] = reason + ask
 
 
 def _problem(name: str, message: str):
