@@ -44,13 +44,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-def running_app(db_path: str | Path, timeout: float = 60.0) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with SELFEVAL_DB=db_path; yields its base URL and
-    always terminates the server (and its children) afterwards."""
-    port = free_port()
-    env = {**os.environ, "SELFEVAL_DB": str(db_path), "PYTHONUNBUFFERED": "1"}
-    cmd = [
+def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
+    """`streamlit run app.py` headless on `address:port`, as `make run` and the deploy guide run it."""
+    return [
         sys.executable,
         "-m",
         "streamlit",
@@ -59,7 +55,7 @@ def running_app(db_path: str | Path, timeout: float = 60.0) -> Iterator[str]:
         "--server.headless",
         "true",
         "--server.address",
-        "127.0.0.1",
+        address,
         "--server.port",
         str(port),
         "--browser.gatherUsageStats",
@@ -67,11 +63,16 @@ def running_app(db_path: str | Path, timeout: float = 60.0) -> Iterator[str]:
         "--server.fileWatcherType",
         "none",
     ]
+
+
+@contextlib.contextmanager
+def serving(cmd: list[str], env: dict[str, str], url: str, timeout: float = 60.0) -> Iterator[str]:
+    """Run the streamlit server `cmd` (in ROOT, with exactly `env`) until `url`/_stcore/health
+    answers; yields `url` and always terminates the server (and its children) afterwards."""
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -100,6 +101,16 @@ def running_app(db_path: str | Path, timeout: float = 60.0) -> Iterator[str]:
                 os.killpg(proc.pid, 9)
             proc.wait(timeout=5)
         log.close()
+
+
+@contextlib.contextmanager
+def running_app(db_path: str | Path, timeout: float = 60.0) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with SELFEVAL_DB=db_path; yields its base URL and
+    always terminates the server (and its children) afterwards."""
+    port = free_port()
+    env = {**os.environ, "SELFEVAL_DB": str(db_path), "PYTHONUNBUFFERED": "1"}
+    with serving(streamlit_command(port), env, f"http://127.0.0.1:{port}", timeout) as url:
+        yield url
 
 
 def launch(playwright):

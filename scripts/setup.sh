@@ -2,7 +2,8 @@
 # One-time (idempotent) setup. Safe to run again: it skips what is there.
 #   bash scripts/setup.sh         what the app needs: a venv with the project and a CJK font (make run)
 #   bash scripts/setup.sh --dev   and the test tools, Debian's chromium + a CJK font (browser test,
-#                                 screenshots) and PostgreSQL (the store tests start a server) (make test)
+#                                 screenshots), nginx and pdftotext (signed-in browser tests) and
+#                                 PostgreSQL (the store tests start a server) (make test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
@@ -26,6 +27,15 @@ if ! ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc >/dev/null 2>&1; 
 fi
 if [ "$DEV" = 1 ] && [ "${SELFEVAL_SKIP_BROWSER:-0}" != "1" ] && ! command -v chromium >/dev/null 2>&1; then
   missing+=(chromium)
+fi
+# the signed-in browser tests run the deploy guide's nginx in front of the app (docs/nginx/) and read
+# the PDFs they download with pdftotext
+if [ "$DEV" = 1 ] && [ "${SELFEVAL_SKIP_BROWSER:-0}" != "1" ] && ! command -v nginx >/dev/null 2>&1 \
+    && [ ! -x /usr/sbin/nginx ]; then
+  missing+=(nginx-light)
+fi
+if [ "$DEV" = 1 ] && ! command -v pdftotext >/dev/null 2>&1; then
+  missing+=(poppler-utils)
 fi
 if [ "$DEV" = 1 ] && [ -z "${SELFEVAL_TEST_PG:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
