@@ -10,12 +10,15 @@ marked on screen as unauthenticated. This module never imports streamlit.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from selfeval.messages import TRUSTED_HEADER_IGNORED
 
 Role = Literal["viewer", "editor", "reviewer", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "editor", "reviewer", "admin")
@@ -67,6 +70,7 @@ NOBODY = Principal("未授权用户", "viewer", ("（无）",), True)
 # sign-in and shows nothing else (local mode is the administrator — for loopback clients only)
 REMOTE = Principal("其他电脑的访问者", "viewer", ("（无）",), False)
 DEFAULT_TRUSTED_PROXIES = "127.0.0.1,::1"
+_log = logging.getLogger(__name__)
 
 
 def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -197,6 +201,9 @@ def resolve_principal(
         values = header_values(headers, trusted_header)
         if len(values) == 1 and "," not in values[0] and _from_proxy(client_address, proxies):
             identity = values[0].strip()
+        elif values:  # the operator's clue when a proxy's sign-in is refused (docs/deploy.md §4)
+            forwarded = bool(header_values(headers, "X-Forwarded-For"))
+            _log.warning(TRUSTED_HEADER_IGNORED, trusted_header, len(values), client_address, forwarded)
     if not identity:
         if trusted_header or auth_configured or user_info is not None:
             return NOBODY  # sign-in is configured but this request carries nobody

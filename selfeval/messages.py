@@ -52,10 +52,16 @@ ISSUES: dict[str, tuple[Severity, str]] = {
         "error",
         "该行单元格与表头对不上，且按内容也无法唯一确定各列含义，未采用：{text}",
     ),
-    "ROW_ALIGNED": ("info", "该行单元格与表头列位不一致，已按单元格内容（金额、百分比、分值、得分）唯一对齐：{fields}。"),
+    "ROW_ALIGNED": (
+        "info",
+        "该行单元格与表头列位不一致，已按单元格内容（金额、百分比、分值、得分）唯一对齐：{fields}。",
+    ),
     "CELL_UNPLACED": ("warning", "数字“{text}”不在任何表头列的正下方，含义不明，未采用。"),
     "VALUE_RANGE": ("error", "“{field}”的值 {text} 超出合理范围（{bounds}），未采用。"),
-    "LEVEL1_NAME_INFERRED": ("info", "一级指标名称未列出（只见“{printed}”），按二级指标“{level2}”推定为“{level1}”。"),
+    "LEVEL1_NAME_INFERRED": (
+        "info",
+        "一级指标名称未列出（只见“{printed}”），按二级指标“{level2}”推定为“{level1}”。",
+    ),
     "TEMPLATE_LEFTOVER": ("info", "模板遗留的空行“{text}”已忽略。"),
     "FUNDS_FROM_PART": (
         "warning",
@@ -145,6 +151,12 @@ def issue(code: str, location: object, /, **params: object) -> Issue:
 
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+# the server log's line when a sign-in header is not believed (%-style: logging formats it lazily)
+TRUSTED_HEADER_IGNORED = (
+    "未采用登录头 %s（%d 个值）：连接地址 %s 不是 SELFEVAL_TRUSTED_PROXIES 中的代理，或头不止一个值；"
+    "请求带 X-Forwarded-For：%s（Streamlit 的服务器会把本机代理转来的该头当作连接地址，"
+    "nginx 应清除它，见 docs/deploy.md）"
+)
 
 # the cell comment the template writer puts where a rule could not compute and the declared value stands
 TEMPLATE_DECLARED_COMMENT = "规则未能计算此项，此处为原表填报值，请核对。"
