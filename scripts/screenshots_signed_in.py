@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scripts.screenshots import OUT, launch, shoot, wait_ready  # noqa: E402
+from scripts.screenshots import OUT, launch, wait_ready  # noqa: E402
+from scripts.screenshots import shoot as _shoot  # noqa: E402
 from selfeval.access import Principal  # noqa: E402
 from selfeval.store import open_store  # noqa: E402
 from tests.organisation import (  # noqa: E402
@@ -48,6 +49,14 @@ def build(directory: Path) -> tuple[str, Path]:
         sid = store.find_project(SENT, YEAR, UNIT_A, YEAR)
         store.scoped(Principal(EDITOR_A, "editor", (UNIT_A,), True)).submit(sid)
     return db, roles_file(directory / "roles.toml", USERS)
+
+
+def shoot(page, name: str) -> None:
+    """The page once drawn and its fonts loaded (else the icons show as their names)."""
+    wait_ready(page, None, 90_000)
+    page.wait_for_function("document.fonts.status === 'loaded'", timeout=90_000)
+    page.wait_for_timeout(500)
+    _shoot(page, name)
 
 
 def scroll_to_heading(page, name: str) -> None:
