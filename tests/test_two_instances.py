@@ -106,7 +106,7 @@ def test_an_editor_of_another_unit_cannot_take_over_or_download_a_project(tmp_pa
             # the decoy: the page will not save it, and 在线编辑's "all current forms of the unit"
             # download holds none of B's forms
             _upload(page, url, decoy)
-            page.get_by_text(re.compile("不属于您负责的单位")).first.wait_for()
+            page.get_by_text(re.compile(f"实施单位“{re.escape(OWNER)}”不在您负责的单位")).first.wait_for()
             page.get_by_role("button", name="在线编辑").first.click()
             download = page.get_by_role("button", name=re.compile(f"下载 {re.escape(OWNER)}.*全部现行表"))
             download.first.wait_for()
