@@ -123,7 +123,9 @@ def download_bytes(at: AppTest, key: str, media: dict[str, bytes]) -> bytes:
     button = at.get("download_button")
     found = [b for b in button if getattr(b, "key", None) == key or b.proto.id.endswith(key)]
     assert found, f"no download button {key}"
-    if found[0].proto.deferred_file_id:  # built on click, outside the script run, as a browser's click runs it
+    if found[
+        0
+    ].proto.deferred_file_id:  # built on click, outside the script run, as a browser's click runs it
         return media[f"deferred:{found[0].proto.deferred_file_id}"]()  # type: ignore[operator]
     file_id = Path(found[0].proto.url).stem
     return media[file_id]

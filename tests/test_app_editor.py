@@ -174,7 +174,9 @@ def _declared_full_on_a_missed_row(app_db) -> int:
     bad = score(form, load_profile())
     codes = {i.code for i in bad.issues if i.severity == "error"}
     assert {"SCORE_MISMATCH", "TOTAL_MISMATCH"} <= codes, codes
-    saved = app_store(app_db).save([bad], source_name="劳模管理.xlsx", data=None, kind="editor", origin="upload")
+    saved = app_store(app_db).save(
+        [bad], source_name="劳模管理.xlsx", data=None, kind="editor", origin="upload"
+    )
     return saved.stored[0]
 
 
@@ -205,7 +207,10 @@ def test_the_editor_ends_clean_whatever_the_click_order(app_db, order):
         next(b for b in at.button if b.label == "填入以上偏差原因").click().run()
 
     def typed():  # the reason typed into the grid first, as a person would
-        edit(at, {0: {"偏差原因分析及改进措施": "1. 偏差原因：受场地影响，活动减少。2. 改进措施：提前预订场地。"}})
+        edit(
+            at,
+            {0: {"偏差原因分析及改进措施": "1. 偏差原因：受场地影响，活动减少。2. 改进措施：提前预订场地。"}},
+        )
 
     for step in (adopt, draft) if order.startswith("adopt") else (typed, adopt):
         step()

@@ -9,9 +9,6 @@ a form, the reviewer returns it, the editor fixes it with 采用计算得分 and
 again, the reviewer approves, the administrator sees the unit complete. (nginx's ip_hash sends every
 browser of one machine to one instance; two instances on one store are tested in test_two_instances.)
 
-A step that needs a page feature not built yet calls `pending(...)`, which marks the test xfail at that
-step with the reason (and passes through once the feature is there).
-
 Marked `browser`; skipped without chromium or nginx except under CI.
 """
 
@@ -73,27 +70,6 @@ SCOPES = {  # unit -> (its codes, what of the other unit must never show)
     UNIT_A: (A_CODES, (UNIT_B, B_ONLY, *B_CODES)),
     UNIT_B: (B_CODES, (UNIT_A, *A_ONLY_NAMES, *A_CODES)),
 }
-
-
-def pending(condition: bool, reason: str) -> None:
-    """A step of the issue's wording that the pages do not do yet: xfail here, with the reason."""
-    if not condition:
-        pytest.xfail(reason)
-
-
-class Gaps:
-    """What the issue asks of a journey that the pages do not do yet, gathered while the rest of the
-    journey goes on; `check()` at its end marks the test xfail with all of them."""
-
-    def __init__(self) -> None:
-        self.found: list[str] = []
-
-    def __call__(self, condition: bool, reason: str) -> None:
-        if not condition:
-            self.found.append(reason)
-
-    def check(self) -> None:
-        pending(not self.found, "; ".join(self.found))
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +142,7 @@ def told_apart(text: str) -> bool:
 
 
 def test_leader_sees_every_unit_and_every_download_holds_them(front, browser):
-    leader, gaps = sign_in(browser, front, LEADER), Gaps()
+    leader = sign_in(browser, front, LEADER)
     page = leader.page
     assert menu(page) == PAGES["viewer"]
     assert metric(page, "项目数") == str(len(A_CODES | B_CODES))
@@ -188,21 +164,19 @@ def test_leader_sees_every_unit_and_every_download_holds_them(front, browser):
     assert len(files) == 2 and {n.rsplit(".", 1)[1] for n in files} == {"pdf", "xlsx"}
     in_scope(files, UNIT_B)
     for name, opened in files.items():
-        gaps(UNIT_B in opened.text, f"issue 19 item 3: 项目详情's {name} does not name its unit")
+        assert UNIT_B in opened.text, f"issue 19 item 3: 项目详情's {name} does not name its unit"
 
     # the issue's "told apart": the same name in two units, on 总览 and in its PDF
     choose(page, "实施单位", "全部单位")
     go(leader, "总览")
     files = overview(leader)
-    gaps(
-        told_apart(files[f"自评总览_{YEAR}_全部单位.pdf"].text),
-        "issue 19 item 3: 总览's PDF lists 职工疗休养 twice without its unit or code",
+    assert told_apart(files[f"自评总览_{YEAR}_全部单位.pdf"].text), (
+        "issue 19 item 3: 总览's PDF lists 职工疗休养 twice without its unit or code"
     )
-    gaps.check()
 
 
 def test_leader_on_a_phone(front, browser):
-    leader, gaps = sign_in(browser, front, LEADER, PHONE), Gaps()
+    leader = sign_in(browser, front, LEADER, PHONE)
     page = leader.page
     assert metric(page, "项目数") == "15"
     files = overview(leader, {f"自评总览_{YEAR}_全部单位.pdf", f"自评总览_{YEAR}_全部单位.xlsx"})
@@ -210,7 +184,7 @@ def test_leader_on_a_phone(front, browser):
     # on a phone 得分最低的项目 is a list of links: both 职工疗休养 are in it, told apart
     links = page.get_by_role("link", name=re.compile(SHARED)).filter(visible=True).all_inner_texts()
     assert len(links) == 2, links
-    gaps(told_apart("\n".join(links)), f"issue 19 item 3: 总览's list on a phone shows {links}")
+    assert told_apart("\n".join(links)), f"issue 19 item 3: 总览's list on a phone shows {links}"
     width = page.evaluate("() => [window.innerWidth, document.documentElement.scrollWidth]")
     assert width[1] <= width[0], f"总览 scrolls sideways on a phone: {width}"
     page.goto(f"{front.url}/project?code={B_SHARED_CODE}&year={YEAR}")
@@ -219,7 +193,6 @@ def test_leader_on_a_phone(front, browser):
     files = downloads(page)
     assert len(files) == 2
     in_scope(files, UNIT_B)
-    gaps.check()
 
 
 @pytest.mark.parametrize(("email", "unit"), [(EDITOR_A, UNIT_A), (EDITOR_B, UNIT_B)])
@@ -298,9 +271,8 @@ def test_reviewer_sees_both_units(front, browser):
     go(reviewer, "项目详情", '[data-testid="stMetric"]')
     in_scope(downloads(page), UNIT_B)
     fresh = sign_in(browser, front, REVIEWER)  # a new session: the default scope
-    pending(
-        metric(fresh.page, "项目数") == "15",
-        "issue 19 item 4: someone bound to two units sees the first only by default, not both",
+    assert metric(fresh.page, "项目数") == "15", (
+        "issue 19 item 4: someone bound to two units sees the first only by default, not both"
     )
 
 
@@ -344,7 +316,6 @@ def test_review_loop_send_return_fix_resend_approve(front, browser, tmp_path):
         returned_workbook(next(c for c in unit_b_cards() if c.form.header.project_code == B_SHARED_CODE))
     )
     editor, reviewer = sign_in(browser, front, EDITOR_B), sign_in(browser, front, REVIEWER)
-    gaps = Gaps()
 
     # the editor uploads the form, saves it and sends it with an explanation of its errors
     go(editor, "上传评分", '[data-testid="stFileUploaderDropzone"]')
@@ -366,7 +337,7 @@ def test_review_loop_send_return_fix_resend_approve(front, browser, tmp_path):
     reviewer.open(front.url, '[data-testid="stMetric"]')
     reviewer.page.get_by_role("heading", name=OVERVIEW_DONE).wait_for()
     todo = visible(reviewer.page, "待审核") and visible(reviewer.page, SHARED)
-    gaps(todo, "issue 19 item 6: the reviewer's home page lists nothing to review")
+    assert todo, "issue 19 item 6: the reviewer's home page lists nothing to review"
     go(reviewer, "审核")
     reviewer.page.get_by_role("heading", name=SHARED).wait_for()
     reviewer.page.get_by_label("审核意见").fill(comment)
@@ -376,9 +347,8 @@ def test_review_loop_send_return_fix_resend_approve(front, browser, tmp_path):
     # the editor sees the return, its comment, and fixes it where the form is
     editor.open(front.url, '[data-testid="stMetric"]')
     editor.page.get_by_role("heading", name=OVERVIEW_DONE).wait_for()
-    gaps(
-        visible(editor.page, comment),
-        "issue 19 item 6: the editor's home page does not show the return's comment",
+    assert visible(editor.page, comment), (
+        "issue 19 item 6: the editor's home page does not show the return's comment"
     )
     go(editor, "在线编辑", '[data-testid="stDataFrame"]')
     editor.page.get_by_text(comment).first.wait_for()
@@ -387,27 +357,21 @@ def test_review_loop_send_return_fix_resend_approve(front, browser, tmp_path):
     editor.page.get_by_role("button", name="填入以上偏差原因").click()
     wait_ready(editor.page, None, 90_000)
     errors = editor.page.get_by_text(re.compile(r"错误 \d+ 条")).first.inner_text()
-    clean = errors.startswith("错误 0 条")
-    gaps(clean, f"issue 19 item 7: after 采用计算得分 and the drafted reason the editor shows {errors}")
-    editor.page.get_by_role("button", name="保存为新版本").click()
-    if not clean:  # what the editor must do today: confirm, and explain the error left
-        editor.page.get_by_role("button", name="仍然保存").click()
+    assert errors.startswith("错误 0 条"), (
+        f"after 采用计算得分 and the drafted reason the editor shows {errors}"
+    )
+    editor.page.get_by_role("button", name="保存为新版本").click()  # no error left: saved without asking
     editor.page.get_by_text(re.compile("已保存为新版本")).wait_for()
     wait_ready(editor.page, None, 90_000)
-    if not clean:
-        editor.page.get_by_role("textbox", name=re.compile("送审说明")).fill("已采用计算得分并填写偏差原因")
-    editor.page.get_by_role("button", name="送审", exact=True).click()
+    editor.page.get_by_role("button", name="送审", exact=True).click()  # no explanation needed
     editor.page.get_by_text("已送审，等待审核人审核。").wait_for()
 
     # the reviewer approves; the administrator sees unit B complete
     go(reviewer, "审核")
     reviewer.page.get_by_role("heading", name=SHARED).wait_for()
-    reviewer.page.get_by_role("button", name="通过").click()
-    if not clean:  # a form with errors: 通过 asks first
-        reviewer.page.get_by_role("button", name="确认通过").click()
+    reviewer.page.get_by_role("button", name="通过").click()  # 0 errors: no confirmation asked
     reviewer.page.get_by_text("已通过审核。").wait_for()
     admin = sign_in(browser, front, ADMIN)
     choose(admin.page, "实施单位", UNIT_B)
     admin.page.get_by_role("heading", name=OVERVIEW_DONE).wait_for()
     admin.page.get_by_text("尚未通过审核的项目（0）").wait_for()
-    gaps.check()

@@ -86,7 +86,9 @@ def test_project_and_overview_printouts_hold_what_leaders_read():
     assert "不适用" not in dict(page.tables)["绩效指标"]["三级指标"].tolist()
     assert dict(page.tables)["资金使用情况（万元）"].iloc[0]["全年预算数"] == pytest.approx(37.0)
     tables = _printouts.project_tables(card)
-    assert set(tables) == {"失分情况", "资金使用情况（万元）", "绩效指标", "问题"}
+    assert set(tables) == {"项目信息", "失分情况", "资金使用情况（万元）", "绩效指标", "问题"}
+    facts = dict(zip(tables["项目信息"]["项目"], tables["项目信息"]["内容"], strict=True))
+    assert (facts["项目编码"], facts["实施单位"]) == ("440304236011500105002", "深圳市福田区总工会（本级）")
     assert exports.page_pdf(page).startswith(b"%PDF")
 
     sentence = _insights.portfolio_sentence(projects)

@@ -38,9 +38,27 @@ def lost_table(card: Scorecard) -> pd.DataFrame:
     )
 
 
+def project_facts(card: Scorecard) -> pd.DataFrame:
+    """Which project this is — its code and its unit, never its name alone — and its headline figures."""
+    h = card.form.header
+    rows = [
+        ("项目名称", h.project_name),
+        ("项目编码", h.project_code),
+        ("实施单位", h.unit),
+        ("一级预算单位", h.budget_unit),
+        ("绩效自评年度", h.year),
+        ("总分", fmt.points(card.total)),
+        ("等级", card.grade or "未定级"),
+        ("预算执行率", fmt.pct(card.rate)),
+        ("核验状态", getattr(card, "verification_label", "") or "—"),
+    ]
+    return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
 def project_tables(card: Scorecard) -> dict[str, pd.DataFrame]:
     """项目详情's tables as the Excel export carries them."""
     return {
+        "项目信息": project_facts(card),
         "失分情况": lost_table(card),
         "资金使用情况（万元）": funds_wan(card),
         "绩效指标": indicator_table(card).drop(columns=["位置"]),
