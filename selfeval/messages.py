@@ -48,6 +48,35 @@ ISSUES: dict[str, tuple[Severity, str]] = {
     "SHEET_SKIPPED": ("info", "工作表“{sheet}”不是自评表，已跳过。"),
     "SHEET_EMPTY": ("info", "工作表“{sheet}”是空白工作表，已跳过。"),
     "SHEET_SKIPPED_KIND": ("info", "工作表“{sheet}”是{kind}，不是自评表，已跳过。"),
+    # PDF pages (selfeval/readers/pdf.py): a page that cannot be read leaves its form out, never half read
+    "PDF_PAGE_SCANNED": (
+        "error",
+        "第{page}页是扫描件，没有可读取的文字层，该页及与之相连的表未读取。请上传 Excel，或可复制文字的 PDF。",
+    ),
+    "PDF_TEXT_OVERLAPS": (
+        "error",
+        "第{page}页有文字重叠（单元格内容超出格子、压在相邻内容上），无法分辨各格的内容，该页所在的表未读取。"
+        "请在 Excel 中调整列宽或设为自动换行后重新导出 PDF，或直接上传 Excel。",
+    ),
+    "PDF_TEXT_CROSSES_LINES": (
+        "error",
+        "第{page}页有文字越过表格线（单元格内容超出了格子），无法确定属于哪一格，该页所在的表未读取。"
+        "请在 Excel 中调整列宽或设为自动换行后重新导出 PDF，或直接上传 Excel。",
+    ),
+    "PDF_TEXT_CLIPPED": (
+        "error",
+        "第{page}页有文字印在页面之外（表格被分页截断），该页所在的表未读取。请在打印设置中选择“将所有列调整为一页”"
+        "后重新导出 PDF，或直接上传 Excel。",
+    ),
+    "PDF_PAGE_TOO_DENSE": (
+        "error",
+        "第{page}页的文字或线条过多（超过 {chars} 个字符或 {edges} 条线），不像自评表，该页未读取。",
+    ),
+    "PDF_MIXED_PAGES": (
+        "error",
+        "“{sheet}”中有的页有表格线、有的页没有，无法按同一张表读取，该表未读取。请上传 Excel。",
+    ),
+    "PDF_PAGE_SKIPPED": ("info", "第{page}页没有文字，已跳过。"),
     "ROW_AMBIGUOUS": (
         "error",
         "该行单元格与表头对不上，且按内容也无法唯一确定各列含义，未采用：{text}",
@@ -196,6 +225,18 @@ PREFLIGHT: dict[str, str] = {
     "TEXT_LINE_TOO_LONG": "文本第 {line} 行有 {chars} 个字符，超出上限 {limit} 个。请检查是否粘贴了多余内容。",
     "TEXT_TOO_MANY_COLUMNS": "文本第 {line} 行有 {cols} 列，超出上限 {limit} 列。请只保留自评表的内容后再上传。",
     "TEXT_TOO_MANY_CELLS": "文本中的单元格多于 {limit} 个，超出上限。请只保留自评表的内容，或分成几个文件上传。",
+    # PDF (selfeval/readers/pdfcheck.py): bounded before any parser sees the file
+    "PDF_SCANNED": "扫描件，没有可读取的文字层：请上传 Excel，或可复制文字的 PDF。",
+    "PDF_ENCRYPTED": "PDF 文件已加密（设置了密码或权限保护），无法读取。请导出未加密的 PDF，或直接上传 Excel。",
+    "PDF_TOO_MANY_PAGES": "PDF 共有 {count} 页，超出上限 {limit} 页。请只保留自评表所在的页，或分成几个文件上传。",
+    "PDF_TOO_MANY_OBJECTS": "PDF 内部含有 {count} 个对象，超出上限 {limit} 个，不像正常的自评表，不予读取。"
+    "请重新导出 PDF，或直接上传 Excel。",
+    "PDF_UNCOMPRESSED_TOO_LARGE": "PDF 解压后的内容过大（{size}），上限为 {limit}。请只保留自评表所在的页后再上传。",
+    "PDF_COMPRESSION_RATIO": "PDF 中有数据流的压缩比异常（约 {ratio} 倍，上限 {limit} 倍），疑似压缩炸弹，不予读取。"
+    "请重新导出 PDF，或直接上传 Excel。",
+    "PDF_FILTER_UNSUPPORTED": "PDF 使用了不支持的压缩方式（{name}），无法安全读取。请用 Excel、WPS 或打印为 PDF 重新导出，"
+    "或直接上传 Excel。",
+    "PDF_CORRUPT": "PDF 文件已损坏或不完整，无法读取。请重新导出 PDF，或直接上传 Excel。",
     "STYLES_TOO_LARGE": "文件中的单元格格式过多（{what}），超出上限（{limit}），不像正常的自评表，无法安全读取。"
     "请在 Excel 或 WPS 中把自评表复制到新工作簿，另存为 .xlsx 后上传。",
     # what a file really is (NOT_WORKBOOK)

@@ -32,7 +32,7 @@ def main() -> None:
     profile = _ui.profile()
     st.title("上传评分")
     st.caption(
-        "上传预算管理一体化系统导出的项目支出绩效自评表（.xlsx / .xls），或导出的文本（.txt、.csv），也可直接粘贴表格。上传后立即按所选评分规则逐项计算，并列出全部问题。"
+        "上传预算管理一体化系统导出的项目支出绩效自评表（.xlsx / .xls）、公开的 PDF（可复制文字的，非扫描件），或导出的文本（.txt、.csv），也可直接粘贴表格。上传后立即按所选评分规则逐项计算，并列出全部问题。"
     )
 
     tab_files, tab_text = st.tabs(["上传文件", "粘贴文本"])
@@ -43,7 +43,7 @@ def main() -> None:
             "选择或拖入文件（可多选）",
             accept_multiple_files=True,
             key="uploads",
-            help=f"自评表 Excel（.xlsx、.xls）或文本（.txt、.csv）；单个文件不超过 {UPLOAD_MB} MB。"
+            help=f"自评表 Excel（.xlsx、.xls）、可复制文字的 PDF 或文本（.txt、.csv）；单个文件不超过 {UPLOAD_MB} MB。"
             "其他类型的文件、含宏、加密或超大工作表的文件会被拒绝并说明原因。",
         )
     with tab_text:

@@ -13,7 +13,7 @@ from selfeval.messages import READING
 from selfeval.model import Issue
 from selfeval.readers.limits import DEFAULT_LIMITS, refuse, size_text
 
-ACCEPTED = {".xlsx", ".xls", ".txt", ".md", ".tsv", ".csv", ".text"}
+ACCEPTED = {".xlsx", ".xls", ".pdf", ".txt", ".md", ".tsv", ".csv", ".text"}
 
 
 def expand(paths: Sequence[str]) -> Iterator[Path]:

@@ -14,7 +14,7 @@ class ReadResult:
     """What one file gave: its readable forms, and what could not be read with confidence (and where)."""
 
     source: str
-    kind: str  # xlsx / xls / text, or "" when refused before parsing
+    kind: str  # xlsx / xls / pdf / text, or "" when refused before parsing
     forms: tuple[Form, ...]
     problems: tuple[Issue, ...]  # severity error: a form or the file could not be read; info: a sheet skipped
 
@@ -54,6 +54,10 @@ def read_bytes_in_process(data: bytes, name: str) -> ReadResult:
         kind, parts = inspect(data, name)  # the parts it unzipped serve the percent pass too
         if kind == "text":
             grids = text_to_grids(decode_text(data), name)
+        elif kind == "pdf":
+            from selfeval.readers.pdf import pdf_to_grids
+
+            grids = pdf_to_grids(data, name)
         else:
             from selfeval.readers.excel import workbook_to_grids
 

@@ -71,12 +71,13 @@ from selfeval.readers.limits import phrase as _text
 from selfeval.readers.limits import refuse as _refuse
 from selfeval.readers.limits import size_text as _size
 from selfeval.readers.ole import _check_ole
+from selfeval.readers.pdfcheck import check_pdf, is_pdf
 from selfeval.readers.textcheck import _check_text, decode_text
 from selfeval.readers.zipxml import _check_xlsx
 
 __all__ = ["DEFAULT_LIMITS", "MESSAGES", "Kind", "Limits", "Refused", "decode_text", "preflight"]
 
-Kind = Literal["xlsx", "xls", "text"]
+Kind = Literal["xlsx", "xls", "pdf", "text"]
 
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -84,7 +85,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def preflight(data: bytes, filename: str, limits: Limits = DEFAULT_LIMITS) -> Kind:
-    """Return the kind of an upload ("xlsx", "xls" or "text") or raise Refused; never parses cells."""
+    """Return the kind of an upload ("xlsx", "xls", "pdf" or "text") or raise Refused; never parses cells."""
     return _inspect(data, filename, limits, None)[0]
 
 
@@ -114,6 +115,14 @@ def _inspect(
     if data.startswith(_OLE_MAGIC):
         _check_ole(data, filename, limits)
         return "xls", {}
+    if is_pdf(data):
+        try:
+            check_pdf(data, limits)
+        except Refused:
+            raise
+        except Exception:  # a hostile container must fail closed, whatever broke
+            raise _refuse("PDF_CORRUPT") from None
+        return "pdf", {}
     _check_other_binary(data, filename)
     _check_text(data, filename, limits)
     return "text", {}

@@ -52,6 +52,7 @@ PRELOAD = (
     "selfeval.readers.preflight",
     "selfeval.readers.excel",
     "selfeval.readers.text",
+    "selfeval.readers.pdf",
     "selfeval.readers.recognize",
     "selfeval.rules",
 )

@@ -1,0 +1,379 @@
+"""PDF with a text layer -> Grids, by geometry: what a printed 自评表 shows, cell by cell.
+
+pdfplumber (on pdfminer.six: pure Python, no native parser) gives every character with its box and
+every ruling line. Where lines draw a table, its cells are the rectangles they enclose: a merged cell
+is one rectangle, so one field; the characters inside a rectangle are its text, its wrapped lines
+joined. Columns are numbered over the whole document by the x of the cells' left edges, so a form
+continued on a second page keeps its columns, and a row-merged cell fills down like a workbook merge:
+the Grid is the one a workbook gives, and recognition is written once. Text printed outside the
+tables (a title, 项目名称 above the table) becomes rows of its own, cells parted where the gap is wide.
+
+A page without ruling lines is laid out as whitespace text (each word at its x) and read by the
+column-gutter reader of text layouts (text_columns), which refuses what it cannot place.
+
+Refused, never guessed: characters drawn over each other or across a table's line (a cell whose text
+ran into its neighbour, or a sheet printed without room), characters outside the page (a sheet cut
+between pages), and pages that are pictures (a scan, or a picture under text without a table). A
+form with a refused page is left out whole; a page that is not a form is skipped with a note.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+import pdfplumber
+
+from selfeval.messages import issue
+from selfeval.model import Cell, Grid, Issue, Loc
+from selfeval.readers import vocab
+from selfeval.readers.limits import refuse
+from selfeval.readers.text import text_to_grids
+
+MAX_PAGE_CHARS = 20_000  # a form page holds about 500; a page past this is not a form
+MAX_PAGE_EDGES = 5_000
+SNAP = 2.0  # points: cell edges this close are one column edge
+_PAGE_NUMBER = re.compile(
+    r"^(第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|[-—]\s*\d+\s*[-—]|页\s*\d+|page\s*\d+(\s*of\s*\d+)?|\d+\s*/\s*\d+)$",
+    re.IGNORECASE,
+)
+_TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+
+
+@dataclass
+class _Line:
+    """A row of a page: its top, and its cells as (left x, right x, text); from a table, the cells'
+    rectangles (rows = how many table rows a merged cell spans)."""
+
+    top: float
+    cells: list[tuple[float, float, str, int]] = field(default_factory=list)  # x0, x1, text, rows spanned
+    ruled: bool = False
+
+
+@dataclass
+class _Page:
+    number: int
+    lines: list[_Line] = field(default_factory=list)
+    ruled: bool = False
+    layout: list[str] = field(default_factory=list)  # a page without ruling lines, as whitespace text
+    problem: str = ""  # a refusal: the code of why this page cannot be read
+    scanned: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.lines and not self.layout and not self.problem
+
+
+def pdf_to_grids(data: bytes, source: str) -> list[Grid]:
+    """One Grid per form-sized run of pages ("第1页", "第2–3页"); raises Refused when no page has a text
+    layer (a scan). Pages that are not forms give Grids the recogniser notes and skips."""
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            pages = [_read_page(page, n) for n, page in enumerate(pdf.pages, start=1)]
+    except MemoryError:
+        raise
+    except Exception:  # pdfminer's syntax errors, a damaged xref, a broken font: the file, not a page
+        raise refuse("PDF_CORRUPT") from None
+    if pages and all(p.scanned or p.empty for p in pages):
+        raise refuse("PDF_SCANNED")
+    columns = _column_edges(pages)
+    return [_grid(group, columns, source) for group in _groups(pages)]
+
+
+# ------------------------------------------------------------------------------------------ one page
+
+
+def _read_page(page, number: int) -> _Page:
+    out = _Page(number)
+    chars = [c for c in page.dedupe_chars().chars if c["text"].strip()]
+    if len(chars) > MAX_PAGE_CHARS or len(page.edges) > MAX_PAGE_EDGES:
+        out.problem = "PDF_PAGE_TOO_DENSE"
+        return out
+    width, height = float(page.width), float(page.height)
+    covered = sum(_area(i) for i in page.images) / max(width * height, 1.0)
+    tables = page.find_tables(_TABLE_SETTINGS) if page.edges else []
+    tables = [t for t in tables if len(t.cells) >= 4]
+    if not chars:
+        out.scanned = covered > 0.3
+        return out
+    if covered > 0.5 and not tables:  # text over a picture of a page: an OCR layer, not the table
+        out.scanned = True
+        return out
+    if any(
+        c["x1"] < -0.5 or c["x0"] > width + 0.5 or c["bottom"] < -0.5 or c["top"] > height + 0.5
+        for c in chars
+    ):
+        out.problem = "PDF_TEXT_CLIPPED"
+        return out
+    if _overlapping(chars):
+        out.problem = "PDF_TEXT_OVERLAPS"
+        return out
+    if tables:
+        out.ruled = True
+        try:
+            out.lines = _ruled_lines(chars, tables)
+        except _Crossing:
+            out.problem = "PDF_TEXT_CROSSES_LINES"
+    else:
+        out.layout = _layout_text(chars)
+    return out
+
+
+def _area(obj) -> float:
+    return max(float(obj["x1"]) - float(obj["x0"]), 0.0) * max(float(obj["bottom"]) - float(obj["top"]), 0.0)
+
+
+def _size(char) -> float:
+    return max(float(char["size"]), float(char["x1"]) - float(char["x0"]), 1.0)
+
+
+def _text_lines(chars: list) -> list[list]:
+    """Characters in lines (by baseline proximity), each line left to right."""
+    lines: list[list] = []
+    for char in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        if lines and abs(char["top"] - lines[-1][0]["top"]) <= 0.5 * _size(lines[-1][0]):
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    for line in lines:
+        line.sort(key=lambda c: c["x0"])
+    return lines
+
+
+def _overlapping(chars: list) -> bool:
+    """Two characters drawn over each other: text ran into its neighbour and cannot be told apart."""
+    for line in _text_lines(chars):
+        for a, b in zip(line, line[1:], strict=False):
+            overlap = a["x1"] - b["x0"]
+            if overlap > 0.3 * min(a["x1"] - a["x0"], b["x1"] - b["x0"]) and b["x0"] - a["x0"] < 0.7 * _size(
+                a
+            ):
+                return True
+    return False
+
+
+def _join(parts: list[str]) -> str:
+    """A cell's wrapped lines as one text: Chinese and numbers join directly, words with a space."""
+    text = ""
+    for part in parts:
+        if text and text[-1].isascii() and text[-1].isalpha() and part[:1].isascii() and part[:1].isalpha():
+            text += " "
+        text += part
+    return text
+
+
+def _line_text(line: list) -> str:
+    """One line's characters, with a space where the gap is a space wide (a third of the font size)."""
+    text = ""
+    for prev, char in zip([None, *line], line, strict=False):
+        if prev is not None and char["x0"] - prev["x1"] > 0.3 * _size(prev):
+            text += " "
+        text += char["text"]
+    return text
+
+
+def _cell_text(chars: list) -> str:
+    if all(not c.get("upright", True) for c in chars):  # text turned 90°: read down the cell
+        down = sorted(chars, key=lambda c: c["top"])
+        return "".join(c["text"] for c in down).strip()
+    return re.sub(r"\s+", " ", _join([_line_text(line).strip() for line in _text_lines(chars)])).strip()
+
+
+class _Crossing(Exception):
+    """A character drawn across a cell's line: the text ran out of its cell."""
+
+
+def _ruled_lines(chars: list, tables) -> list[_Line]:
+    """Every table cell with its text, and the text outside the tables, as rows by their tops."""
+    boxes = [tuple(map(float, box)) for t in tables for box in t.cells]
+    xs = sorted({round(b[0], 1) for b in boxes} | {round(b[2], 1) for b in boxes})
+    ys = sorted({round(b[1], 1) for b in boxes} | {round(b[3], 1) for b in boxes})
+    slots: dict[tuple[int, int], int] = {}
+    for k, (x0, top, x1, bottom) in enumerate(boxes):
+        for i in range(bisect_right(ys, round(top, 1)) - 1, bisect_right(ys, round(bottom, 1)) - 1):
+            for j in range(bisect_right(xs, round(x0, 1)) - 1, bisect_right(xs, round(x1, 1)) - 1):
+                slots[(i, j)] = k
+    inside: dict[int, list] = {}
+    outside: list = []
+    for char in chars:
+        cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+        k = slots.get((bisect_right(ys, cy) - 1, bisect_right(xs, cx) - 1))
+        if k is None:
+            outside.append(char)
+            continue
+        x0, top, x1, bottom = boxes[k]
+        reach, rise = 0.25 * (char["x1"] - char["x0"]), 0.25 * (char["bottom"] - char["top"])
+        if (
+            char["x0"] < x0 - reach
+            or char["x1"] > x1 + reach
+            or char["top"] < top - rise
+            or char["bottom"] > bottom + rise
+        ):
+            raise _Crossing
+        inside.setdefault(k, []).append(char)
+    tops = sorted({round(b[1], 1) for b in boxes})
+    rows: dict[float, _Line] = {}
+    for k, (x0, top, x1, bottom) in enumerate(boxes):
+        text = _cell_text(inside[k]) if k in inside else ""
+        spanned = sum(1 for t in tops if top - 0.05 <= t < bottom - 0.05)
+        line = rows.setdefault(round(top, 1), _Line(round(top, 1), ruled=True))
+        line.cells.append((x0, x1, text, max(spanned, 1)))
+    lines = list(rows.values())
+    lines += _free_lines(outside)
+    lines.sort(key=lambda line: line.top)
+    return lines
+
+
+def _free_lines(chars: list) -> list[_Line]:
+    """Text outside any table: a line, cut into cells where the gap is wider than a character."""
+    lines = []
+    for line in _text_lines(chars):
+        cells: list[list] = [[line[0]]]
+        for prev, char in zip(line, line[1:], strict=False):
+            if char["x0"] - prev["x1"] > 1.0 * _size(prev):
+                cells.append([])
+            cells[-1].append(char)
+        parts = [(c[0]["x0"], c[-1]["x1"], _line_text(c).strip(), 1) for c in cells]
+        if len(parts) == 1 and _PAGE_NUMBER.match(parts[0][2]):
+            continue
+        lines.append(_Line(float(line[0]["top"]), parts))
+    return lines
+
+
+def _layout_text(chars: list) -> list[str]:
+    """A page without ruling lines as whitespace text: each run of characters at its x in half-em
+    columns (a Chinese character is two wide), runs more than a character apart at least two spaces
+    apart, so text_columns finds the gutters the page shows."""
+    sizes = sorted(_size(c) for c in chars)
+    unit = sizes[len(sizes) // 2] / 2
+    out = []
+    for line in _text_lines(chars):
+        runs: list[list] = [[line[0]]]
+        for prev, char in zip(line, line[1:], strict=False):
+            if char["x0"] - prev["x1"] > 1.0 * _size(prev):
+                runs.append([])
+            runs[-1].append(char)
+        text = ""
+        width = 0  # display columns used so far
+        for run in runs:
+            at = max(round(run[0]["x0"] / unit), width + (2 if text else 0))
+            text += " " * (at - width)
+            piece = _line_text(run)
+            text += piece
+            width = at + sum(2 if ord(ch) > 0x2E7F else 1 for ch in piece)
+        if _PAGE_NUMBER.match(text.strip()):
+            continue
+        out.append(text)
+    return out
+
+
+# ------------------------------------------------------------------------------------- pages -> Grid
+
+
+def _column_edges(pages: list[_Page]) -> list[float]:
+    """The left edges of all table cells of the document, near ones merged: a column's number is its
+    place here, the same on every page printed from the same sheet."""
+    edges = sorted({cell[0] for p in pages for line in p.lines if line.ruled for cell in line.cells})
+    merged: list[float] = []
+    for x in edges:
+        if not merged or x - merged[-1] > SNAP:
+            merged.append(x)
+    return merged
+
+
+def _starts_form(page: _Page) -> bool:
+    """A page whose text begins a form: its title or the 项目名称/项目编码 label before any table."""
+    for line in page.lines:
+        keys = [vocab.norm(c[2]) for c in line.cells if c[2]]
+        if any(
+            vocab.is_title(k) or (vocab.header_label(k) or ("",))[0] in ("project_code", "project_name")
+            for k in keys
+        ):
+            return True
+        if any(vocab.funds_header_field(k) or vocab.indicator_header_field(k) for k in keys):
+            return False
+    return any(vocab.is_title(vocab.norm(line)) for line in page.layout[:8])
+
+
+def _has_total(pages: list[_Page]) -> bool:
+    lines = [c[2] for p in pages for line in p.lines for c in line.cells] + [
+        t for p in pages for t in p.layout
+    ]
+    return any(vocab.is_total_label(vocab.norm(t.split()[0] if t.split() else t)) for t in lines)
+
+
+def _groups(pages: list[_Page]) -> list[list[_Page]]:
+    """Runs of pages that make one form (or several, one after another): a page that starts with a
+    form's title or 项目名称 starts a new run; any other page with text continues the run before it."""
+    groups: list[list[_Page]] = []
+    for page in pages:
+        if page.empty and not page.scanned:
+            groups.append([page])  # a blank page: noted, never joined
+            continue
+        if groups and not _starts_form(page) and not groups[-1][-1].empty and not page.scanned:
+            groups[-1].append(page)
+        elif page.scanned and groups and not groups[-1][-1].empty and not _has_total(groups[-1]):
+            groups[-1].append(page)  # a picture after half a form: that form is not all there
+        else:
+            groups.append([page])
+    return groups
+
+
+def _name(group: list[_Page]) -> str:
+    first, last = group[0].number, group[-1].number
+    return f"第{first}页" if first == last else f"第{first}–{last}页"
+
+
+def _grid(group: list[_Page], columns: list[float], source: str) -> Grid:
+    sheet = _name(group)
+    bad = next((p for p in group if p.problem or (p.scanned and len(group) > 1)), None)
+    if bad is not None:
+        return Grid(source, sheet, (), (_page_issue(bad.problem or "PDF_PAGE_SCANNED", sheet, bad.number),))
+    if group[0].scanned:
+        return Grid(source, sheet, (), (_page_issue("PDF_PAGE_SCANNED", sheet, group[0].number),))
+    if group[0].empty:
+        return Grid(source, sheet, (), (_page_issue("PDF_PAGE_SKIPPED", sheet, group[0].number),))
+    if any(p.layout for p in group):
+        if any(p.ruled for p in group):
+            return Grid(source, sheet, (), (_page_issue("PDF_MIXED_PAGES", sheet, group[0].number),))
+        (grid,) = text_to_grids("\n".join(t for p in group for t in p.layout), source, sheet)
+        return grid
+    rows: list[list[tuple[int, str, int]]] = []
+    header: tuple[str, ...] | None = None
+    for page in group:
+        for k, line in enumerate(page.lines):
+            texts = tuple(vocab.norm(c[2]) for c in line.cells if c[2])
+            if k == 0 and texts and texts == header:
+                continue  # the indicator header printed again at the top of a continued page
+            if line.ruled and any(vocab.indicator_header_field(t) == "target" for t in texts):
+                header = texts
+            rows.append(_placed(line, columns))
+    return Grid(source, sheet, _filled(rows))
+
+
+def _page_issue(code: str, sheet: str, page: int) -> Issue:
+    return issue(code, Loc(sheet, 1), page=page, sheet=sheet, chars=MAX_PAGE_CHARS, edges=MAX_PAGE_EDGES)
+
+
+def _placed(line: _Line, columns: list[float]) -> list[tuple[int, str, int]]:
+    """A line's cells as (column, text, rows spanned): a table cell in the column of its left edge,
+    a free line's cells in 1, 2, … (their labels, not their places, say what they are)."""
+    if not line.ruled:
+        return [(col, text, 1) for col, (_x0, _x1, text, _n) in enumerate(line.cells, start=1)]
+    return [(bisect_right(columns, x0 + SNAP), text, spanned) for x0, _x1, text, spanned in line.cells]
+
+
+def _filled(rows: list[list[tuple[int, str, int]]]) -> tuple[tuple[Cell, ...], ...]:
+    """Grid rows: a cell merged over rows fills the left cell of each further row it spans, as a
+    workbook merge does; empty cells go."""
+    out: list[dict[int, str]] = [{} for _ in rows]
+    for r, row in enumerate(rows):
+        for col, text, spanned in row:
+            if text:
+                for k in range(r, min(r + spanned, len(rows))):
+                    out[k][col] = text
+    return tuple(
+        tuple(Cell(text, r + 1, col) for col, text in sorted(row.items())) for r, row in enumerate(out) if row
+    )

@@ -1,0 +1,120 @@
+"""Forms printed to PDF as units print them: LibreOffice Calc from the workbooks the tests build, and
+reportlab drawing the same cells (ruled, or without lines), portrait or landscape, a form on one page
+or over two, several forms in one PDF.
+
+``printable`` gives a workbook the page setup a unit's printout has (thin borders, wrapped text,
+columns wide enough, one page wide); ``libreoffice`` converts many workbooks in one soffice run;
+``drawn`` renders worksheets with reportlab's built-in Chinese font (STSong-Light).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import openpyxl
+from openpyxl.styles import Alignment, Border, Side
+from openpyxl.worksheet.pagebreak import Break
+
+_THIN = Side(style="thin")
+
+
+def _width(text: object) -> int:
+    """Display width in Excel's character units (a Chinese character counts two)."""
+    if isinstance(text, float):
+        text = f"{text:g}"
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
+
+
+def _merged(ws) -> dict[tuple[int, int], tuple[int, int, int, int]]:
+    return {
+        (r.min_row, r.min_col): (r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges
+    }
+
+
+def _layout(ws) -> tuple[dict[int, float], dict[int, float]]:
+    """Column widths (characters) that fit every unmerged cell, and row heights (points) that fit
+    every wrapped merged cell: a printout where every cell shows all its text."""
+    merged = _merged(ws)
+    inside = {
+        (r, c) for (r0, c0, r1, c1) in merged.values() for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
+    }
+    widths: dict[int, float] = {c: 6.0 for c in range(1, ws.max_column + 1)}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is not None and (cell.row, cell.column) not in inside:
+                widths[cell.column] = max(widths[cell.column], min(_width(cell.value) + 2, 24))
+    heights: dict[int, float] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is None:
+                continue
+            r0, c0, r1, c1 = merged.get(
+                (cell.row, cell.column), (cell.row, cell.column, cell.row, cell.column)
+            )
+            room = sum(widths[c] for c in range(c0, c1 + 1)) - 1
+            lines = math.ceil(_width(cell.value) / max(room, 1))
+            need = lines * 16.0 / (r1 - r0 + 1)
+            heights[cell.row] = max(heights.get(cell.row, 16.0), need)
+    return widths, heights
+
+
+def printable(
+    data: bytes,
+    *,
+    landscape: bool = False,
+    borders: bool = True,
+    break_after: int | None = None,
+    repeat_rows: str | None = None,
+) -> bytes:
+    """The workbook as a unit prints it: thin borders on every cell of the used range, wrapped text,
+    columns wide enough, one page wide; break_after: a page break after that row; repeat_rows: rows
+    printed again at the top of every page (`"12:12"`, the indicator header)."""
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    for ws in wb.worksheets:
+        widths, heights = _layout(ws)
+        for c, w in widths.items():
+            ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width = w
+        for r, h in heights.items():
+            ws.row_dimensions[r].height = h
+        for row in ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=ws.max_column):
+            for cell in row:
+                if borders:
+                    cell.border = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+                cell.alignment = Alignment(wrap_text=True, vertical="center")
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        if break_after:
+            ws.row_breaks.append(Break(id=break_after))
+        if repeat_rows:
+            ws.print_title_rows = repeat_rows
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def libreoffice(workbooks: dict[str, bytes], folder: Path) -> dict[str, bytes]:
+    """Every workbook printed to PDF by LibreOffice Calc in ONE soffice run (seconds per run)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise RuntimeError("LibreOffice (soffice) is not installed: bash scripts/setup.sh --dev installs it")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, data in workbooks.items():
+        path = folder / f"{name}.xlsx"
+        path.write_bytes(data)
+        paths.append(str(path))
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+             "--outdir", str(folder), *paths],
+            check=True, capture_output=True, timeout=600,
+        )  # fmt: skip
+    return {name: (folder / f"{name}.pdf").read_bytes() for name in workbooks}
