@@ -2,8 +2,9 @@
 # One-time (idempotent) setup. Safe to run again: it skips what is there.
 #   bash scripts/setup.sh         what the app needs: a venv with the project and a CJK font (make run)
 #   bash scripts/setup.sh --dev   and the test tools, Debian's chromium + a CJK font (browser test,
-#                                 screenshots), nginx and pdftotext (signed-in browser tests) and
-#                                 PostgreSQL (the store tests start a server) (make test)
+#                                 screenshots), nginx and pdftotext (signed-in browser tests),
+#                                 PostgreSQL (the store tests start a server) and LibreOffice Calc
+#                                 (the PDF tests print forms with it) (make test)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
@@ -36,6 +37,10 @@ if [ "$DEV" = 1 ] && [ "${SELFEVAL_SKIP_BROWSER:-0}" != "1" ] && ! command -v ng
 fi
 if [ "$DEV" = 1 ] && ! command -v pdftotext >/dev/null 2>&1; then
   missing+=(poppler-utils)
+fi
+# the PDF tests print forms with LibreOffice Calc as units do (headless: the build without a GUI)
+if [ "$DEV" = 1 ] && ! command -v soffice >/dev/null 2>&1; then
+  missing+=(libreoffice-calc-nogui)
 fi
 if [ "$DEV" = 1 ] && [ -z "${SELFEVAL_TEST_PG:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   missing+=(postgresql)
