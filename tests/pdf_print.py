@@ -118,3 +118,115 @@ def libreoffice(workbooks: dict[str, bytes], folder: Path) -> dict[str, bytes]:
             check=True, capture_output=True, timeout=600,
         )  # fmt: skip
     return {name: (folder / f"{name}.pdf").read_bytes() for name in workbooks}
+
+
+# ---------------------------------------------------------------------------------------- reportlab
+
+
+def _lines_of(text: str, room: float, size: float) -> list[str]:
+    """Text wrapped to the room (points) character by character, as Excel wraps Chinese."""
+    lines, line, width = [], "", 0.0
+    for ch in text:
+        w = size if ord(ch) > 0x2E7F else size * 0.5
+        if line and width + w > room:
+            lines.append(line)
+            line, width = "", 0.0
+        line += ch
+        width += w
+    return [*lines, line] if line else lines
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}" if abs(value) < 1e15 else str(value)
+    return str(value)
+
+
+def drawn(
+    sheets: list, *, landscape: bool = False, ruled: bool = True, break_after: dict[int, int] | None = None,
+    repeat_header: dict[int, int] | None = None, together: bool = False,
+) -> bytes:
+    """The worksheets drawn as tables with reportlab: each sheet on a new page (together: one after
+    another while the page has room), its cells with their merges, one page wide; break_after
+    {sheet index: row}: a new page after that row; repeat_header {sheet index: row}: that row drawn
+    again at the top of the continued page. ruled=False: no lines, only the text where the cells are.
+    A merge cut by a page break keeps its text in its first page's part."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.pagesizes import landscape as turned
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    page_w, page_h = turned(A4) if landscape else A4
+    margin, size = 36.0, 9.0
+    boxes: list[list[tuple]] = [[]]  # per page: (x0, top, x1, bottom, text)
+    y = page_h - margin
+    for index, ws in enumerate(sheets):
+        widths, _ = _layout(ws)
+        scale = (page_w - 2 * margin) / sum(widths.values())
+        xs = [margin]
+        for c in range(1, ws.max_column + 1):
+            xs.append(xs[-1] + widths[c] * scale)
+        merged = _merged(ws)
+        covered = {(r, c) for (r0, c0, r1, c1) in merged.values() for r in range(r0, r1 + 1)
+                   for c in range(c0, c1 + 1) if (r, c) != (r0, c0)}  # fmt: skip
+        heights = {r: _row_height(ws, r, xs, merged, size) for r in range(1, ws.max_row + 1)}
+        if boxes[-1] and (not together or y - sum(heights.values()) < margin):
+            boxes.append([])
+            y = page_h - margin
+        place: dict[int, tuple[int, float]] = {}  # row -> (page, top)
+        for r in range(1, ws.max_row + 1):
+            if (break_after or {}).get(index) == r - 1:
+                boxes.append([])
+                y = page_h - margin
+                header = (repeat_header or {}).get(index)
+                if header:
+                    for c in range(1, ws.max_column + 1):
+                        if (header, c) not in covered:
+                            _, c0, _, c1 = merged.get((header, c), (header, c, header, c))
+                            boxes[-1].append((xs[c0 - 1], y, xs[c1], y - heights[header], ws.cell(header, c).value))
+                    y -= heights[header]
+            place[r] = (len(boxes) - 1, y)
+            y -= heights[r]
+        for r in range(1, ws.max_row + 1):
+            for c in range(1, ws.max_column + 1):
+                if (r, c) in covered:
+                    continue
+                r0, c0, r1, c1 = merged.get((r, c), (r, c, r, c))
+                page, top = place[r0]
+                text = ws.cell(r, c).value
+                for k in range(r0, r1 + 1):  # a merge's part on each page it reaches
+                    if k == r1 or place[k + 1][0] != place[k][0]:
+                        boxes[place[k][0]].append((xs[c0 - 1], top, xs[c1], place[k][1] - heights[k], text))
+                        if k < r1:
+                            top, text = place[k + 1][1], None
+        y -= 2 * size
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(page_w, page_h))
+    for page in boxes:
+        for x0, top, x1, bottom, value in page:
+            if ruled:
+                pdf.setLineWidth(0.5)
+                pdf.rect(x0, bottom, x1 - x0, top - bottom)
+            if value is None:
+                continue
+            lines = _lines_of(_show(value), x1 - x0 - 4, size)
+            pdf.setFont("STSong-Light", size)
+            first = (top + bottom) / 2 + (len(lines) - 1) * (size + 3) / 2 - size / 3
+            for k, line in enumerate(lines):
+                pdf.drawString(x0 + 2, first - k * (size + 3), line)
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def _row_height(ws, r: int, xs: list[float], merged, size: float) -> float:
+    """Points that hold the row's longest wrapped single-row cell."""
+    need = 1
+    for c in range(1, ws.max_column + 1):
+        value = ws.cell(r, c).value
+        r0, c0, r1, c1 = merged.get((r, c), (r, c, r, c))
+        if value is not None and r1 == r0:
+            need = max(need, len(_lines_of(_show(value), xs[c1] - xs[c0 - 1] - 4, size)))
+    return need * (size + 3) + 4

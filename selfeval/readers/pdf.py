@@ -35,6 +35,7 @@ from selfeval.readers.text import text_to_grids
 MAX_PAGE_CHARS = 20_000  # a form page holds about 500; a page past this is not a form
 MAX_PAGE_EDGES = 5_000
 SNAP = 2.0  # points: cell edges this close are one column edge
+GAP = 0.6  # of the font size: a wider gap between characters parts two cells (a space is 0.25–0.5)
 _PAGE_NUMBER = re.compile(
     r"^(第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|[-—]\s*\d+\s*[-—]|页\s*\d+|page\s*\d+(\s*of\s*\d+)?|\d+\s*/\s*\d+)$",
     re.IGNORECASE,
@@ -232,7 +233,7 @@ def _free_lines(chars: list) -> list[_Line]:
     for line in _text_lines(chars):
         cells: list[list] = [[line[0]]]
         for prev, char in zip(line, line[1:], strict=False):
-            if char["x0"] - prev["x1"] > 1.0 * _size(prev):
+            if char["x0"] - prev["x1"] > GAP * _size(prev):
                 cells.append([])
             cells[-1].append(char)
         parts = [(c[0]["x0"], c[-1]["x1"], _line_text(c).strip(), 1) for c in cells]
@@ -252,7 +253,7 @@ def _layout_text(chars: list) -> list[str]:
     for line in _text_lines(chars):
         runs: list[list] = [[line[0]]]
         for prev, char in zip(line, line[1:], strict=False):
-            if char["x0"] - prev["x1"] > 1.0 * _size(prev):
+            if char["x0"] - prev["x1"] > GAP * _size(prev):
                 runs.append([])
             runs[-1].append(char)
         text = ""
