@@ -196,7 +196,6 @@ PREFLIGHT: dict[str, str] = {
     "EMPTY": "文件为空，请选择填写好的自评表后重新上传。",
     "TOO_LARGE": "文件过大（{size}），上限为 {limit}。请删除无关工作表后再上传。",
     "IMAGE": "「{filename}」是{what}图片，不是表格文件。请上传自评表的 Excel 文件（.xlsx 或 .xls），不要上传截图或照片。",
-    "PDF": "「{filename}」是 PDF 文件，无法从中读取表格。请上传自评表的 Excel 原文件（.xlsx 或 .xls）。",
     "NOT_WORKBOOK": "「{filename}」是{what}，不是 Excel 工作簿。请上传 Excel 格式的自评表（.xlsx 或 .xls）；"
     "如果自评表是其他格式，请先在 Excel 或 WPS 中另存为 .xlsx。",
     "HTML_EXPORT": "「{filename}」是网页（HTML）或 XML 格式的导出文件，并不是真正的 Excel 工作簿。"
@@ -226,7 +225,6 @@ PREFLIGHT: dict[str, str] = {
     "TEXT_TOO_MANY_COLUMNS": "文本第 {line} 行有 {cols} 列，超出上限 {limit} 列。请只保留自评表的内容后再上传。",
     "TEXT_TOO_MANY_CELLS": "文本中的单元格多于 {limit} 个，超出上限。请只保留自评表的内容，或分成几个文件上传。",
     # PDF (selfeval/readers/pdfcheck.py): bounded before any parser sees the file
-    "PDF_SCANNED": "扫描件，没有可读取的文字层：请上传 Excel，或可复制文字的 PDF。",
     "PDF_ENCRYPTED": "PDF 文件已加密（设置了密码或权限保护），无法读取。请导出未加密的 PDF，或直接上传 Excel。",
     "PDF_TOO_MANY_PAGES": "PDF 共有 {count} 页，超出上限 {limit} 页。请只保留自评表所在的页，或分成几个文件上传。",
     "PDF_TOO_MANY_OBJECTS": "PDF 内部含有 {count} 个对象，超出上限 {limit} 个，不像正常的自评表，不予读取。"
@@ -310,6 +308,8 @@ READING: dict[str, str] = {
     "请在 Excel 或 WPS 中打开确认内容无误，另存为 .xlsx 后再上传。",
     "READ_CRASHED": "读取该文件时读取程序意外终止，文件可能已损坏。请在 Excel 或 WPS 中打开确认内容无误，另存为 .xlsx 后再上传。",
     "FILE_UNREADABLE": "文件无法读取（{error}），可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。",
+    # a PDF none of whose pages has text (selfeval/readers/pdf.py)
+    "PDF_SCANNED": "扫描件，没有可读取的文字层：请上传 Excel，或可复制文字的 PDF。",
 }
 
 # the CLI, when the database fails past what opening it could tell (a damaged file)

@@ -439,7 +439,127 @@ def jpeg_as_xls() -> tuple[str, bytes]:
 
 
 def pdf_as_xls() -> tuple[str, bytes]:
-    return "自评表.xls", b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
+    """A PDF named .xls: read as the PDF it is (one page of text that is not a form)."""
+    return "自评表.xls", _pdf(_page_objects(b"BT /F1 12 Tf 72 720 Td (hello) Tj ET"))
+
+
+# ---------------------------------------------------------------------------------------------
+# PDF building blocks: objects numbered from 1, a correct xref table
+
+
+def _pdf(objects: list[bytes], trailer: bytes = b"", version: bytes = b"1.7") -> bytes:
+    out = bytearray(b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        trailer,
+        xref,
+    )
+    return bytes(out)
+
+
+def _stream(data: bytes, extra: bytes = b"", filters: bytes = b"") -> bytes:
+    head = b"<< /Length %d %s %s >>" % (len(data), b"/Filter " + filters if filters else b"", extra)
+    return head + b"\nstream\n" + data + b"\nendstream"
+
+
+def _page_objects(
+    content: bytes, *, catalog_extra: bytes = b"", pages: int = 1, filters: bytes = b""
+) -> list[bytes]:
+    """Catalog (1), Pages (2), a font (3), the content stream (4), then the pages (5…)."""
+    kids = b" ".join(b"%d 0 R" % (5 + k) for k in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R %s >>" % catalog_extra,
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, pages),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        _stream(content, filters=filters),
+    ]
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 3 0 R >> >> >>"
+    return objects + [page] * pages
+
+
+def pdf_encrypted() -> tuple[str, bytes]:
+    """An /Encrypt dictionary (a password or permissions): refused with the reason, no password tried."""
+    objects = _page_objects(b"BT /F1 12 Tf 72 720 Td (x) Tj ET")
+    objects.append(b"<< /Filter /Standard /V 2 /R 3 /O <00> /U <00> /P -4 /Length 128 >>")
+    return "加密.pdf", _pdf(objects, trailer=b"/Encrypt %d 0 R /ID [<00><00>]" % len(objects))
+
+
+@lru_cache(maxsize=1)
+def pdf_flate_bomb() -> tuple[str, bytes]:
+    """A content stream of 60 MB of spaces in about 60 KB: stopped at the 50 MB bound."""
+    body = zlib.compress(b" " * (60 * 1024 * 1024), 9)
+    return "炸弹.pdf", _pdf(_page_objects(body, filters=b"/FlateDecode"))
+
+
+@lru_cache(maxsize=1)
+def pdf_ratio_bomb() -> tuple[str, bytes]:
+    """4 MB of one repeated operator in a few KB (ratio ~1000): refused on the ratio."""
+    body = zlib.compress(b"0 0 m " * (4 * 1024 * 1024 // 6), 9)
+    return "比例炸弹.pdf", _pdf(_page_objects(body, filters=b"/FlateDecode"))
+
+
+def pdf_object_stream_lie() -> tuple[str, bytes]:
+    """An object stream claiming 5,000,000 objects: refused on the count before any parser sees it."""
+    objects = _page_objects(b"BT ET")
+    objects.append(
+        _stream(zlib.compress(b"1 0 "), extra=b"/Type /ObjStm /N 5000000 /First 4", filters=b"/FlateDecode")
+    )
+    return "对象.pdf", _pdf(objects)
+
+
+def pdf_too_many_pages() -> tuple[str, bytes]:
+    return "页数.pdf", _pdf(_page_objects(b"BT ET", pages=301))
+
+
+def pdf_lzw() -> tuple[str, bytes]:
+    """LZW, whose output cannot be bounded without decoding it: no office program writes it for a form."""
+    return "旧压缩.pdf", _pdf(_page_objects(b"\x80\x0b\x60\x50\x22\x0c\x0c\x85\x01", filters=b"/LZWDecode"))
+
+
+def pdf_truncated() -> tuple[str, bytes]:
+    """A PDF cut inside a stream (an interrupted download)."""
+    data = _pdf(
+        _page_objects(zlib.compress(b"BT /F1 12 Tf 72 720 Td (hello) Tj ET" * 50), filters=b"/FlateDecode")
+    )
+    return "截断.pdf", data[: data.index(b"stream") + 40]
+
+
+def pdf_not_really() -> tuple[str, bytes]:
+    """A %PDF header and nothing a PDF has."""
+    return "假.pdf", b"%PDF-1.7\n" + b"garbage " * 100
+
+
+def pdf_actions() -> tuple[str, bytes]:
+    """JavaScript on open, a launch action and an embedded file: never run or opened (read as a page
+    of text that is not a form)."""
+    objects = _page_objects(
+        b"BT /F1 12 Tf 72 720 Td (hello) Tj ET",
+        catalog_extra=b"/OpenAction 6 0 R /Names << /EmbeddedFiles << /Names [(x.exe) 8 0 R] >> >>",
+    )
+    objects.append(
+        b"<< /S /JavaScript /JS (app.alert('x'); this.exportDataObject({cName: 'x.exe', nLaunch: 2});) /Next 7 0 R >>"
+    )
+    objects.append(b"<< /S /Launch /F (/bin/sh) /Win << /F (cmd.exe) /P (/c calc) >> >>")
+    objects.append(b"<< /Type /Filespec /F (x.exe) /EF << /F 9 0 R >> >>")
+    objects.append(_stream(b"MZ" + b"\x00" * 64, extra=b"/Type /EmbeddedFile"))
+    return "动作.pdf", _pdf(objects)
+
+
+def pdf_image_only() -> tuple[str, bytes]:
+    """A scan: one page that is a picture, no text layer."""
+    image = _stream(b"\xff\xd8\xff\xe0" + b"\x00" * 200, extra=b"/Type /XObject /Subtype /Image /Width 10 /Height 10 "
+                    b"/ColorSpace /DeviceGray /BitsPerComponent 8", filters=b"/DCTDecode")  # fmt: skip
+    objects = _page_objects(b"q 595 0 0 842 0 0 cm /Im1 Do Q")
+    objects[4] = objects[4].replace(b"/Resources << ", b"/Resources << /XObject << /Im1 6 0 R >> ")
+    objects.append(image)
+    return "扫描件.pdf", _pdf(objects)
 
 
 def docx_like() -> tuple[str, bytes]:
@@ -902,7 +1022,17 @@ CORPUS: list[tuple[Generator, str]] = [
     (random_bytes, "UNKNOWN_FORMAT"),
     (png_as_xlsx, "IMAGE"),
     (jpeg_as_xls, "IMAGE"),
-    (pdf_as_xls, "PDF"),
+    (pdf_as_xls, "pdf"),
+    (pdf_encrypted, "PDF_ENCRYPTED"),
+    (pdf_flate_bomb, "PDF_UNCOMPRESSED_TOO_LARGE"),
+    (pdf_ratio_bomb, "PDF_COMPRESSION_RATIO"),
+    (pdf_object_stream_lie, "PDF_TOO_MANY_OBJECTS"),
+    (pdf_too_many_pages, "PDF_TOO_MANY_PAGES"),
+    (pdf_lzw, "PDF_FILTER_UNSUPPORTED"),
+    (pdf_truncated, "PDF_CORRUPT"),
+    (pdf_not_really, "PDF_CORRUPT"),
+    (pdf_actions, "pdf"),
+    (pdf_image_only, "pdf"),
     (docx_like, "NOT_WORKBOOK"),
     (plain_zip, "NOT_WORKBOOK"),
     (ods_like, "NOT_WORKBOOK"),

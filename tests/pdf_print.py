@@ -143,8 +143,13 @@ def _show(value: object) -> str:
 
 
 def drawn(
-    sheets: list, *, landscape: bool = False, ruled: bool = True, break_after: dict[int, int] | None = None,
-    repeat_header: dict[int, int] | None = None, together: bool = False,
+    sheets: list,
+    *,
+    landscape: bool = False,
+    ruled: bool = True,
+    break_after: dict[int, int] | None = None,
+    repeat_header: dict[int, int] | None = None,
+    together: bool = False,
 ) -> bytes:
     """The worksheets drawn as tables with reportlab: each sheet on a new page (together: one after
     another while the page has room), its cells with their merges, one page wide; break_after
@@ -185,7 +190,9 @@ def drawn(
                     for c in range(1, ws.max_column + 1):
                         if (header, c) not in covered:
                             _, c0, _, c1 = merged.get((header, c), (header, c, header, c))
-                            boxes[-1].append((xs[c0 - 1], y, xs[c1], y - heights[header], ws.cell(header, c).value))
+                            boxes[-1].append(
+                                (xs[c0 - 1], y, xs[c1], y - heights[header], ws.cell(header, c).value)
+                            )
                     y -= heights[header]
             place[r] = (len(boxes) - 1, y)
             y -= heights[r]

@@ -27,8 +27,8 @@ from tests import badfiles, variants
 from tests.conftest import SEED
 
 PROFILE = load_profile()
-KINDS = {"xlsx", "xls", "text"}
-NOT_A_FORM = {"FORM_NOT_FOUND", "FUNDS_MISSING", "INDICATORS_MISSING", "HEADER_MISSING"}
+KINDS = {"xlsx", "xls", "pdf", "text"}
+NOT_A_FORM = {"FORM_NOT_FOUND", "FUNDS_MISSING", "INDICATORS_MISSING", "HEADER_MISSING", "PDF_SCANNED"}
 HOSTILE = [
     "=1+1",
     "+cmd|' /C calc'!A0",

@@ -18,7 +18,7 @@ from selfeval.readers.preflight import (
 )
 from tests import badfiles
 
-KINDS = {"xlsx", "xls", "text"}
+KINDS = {"xlsx", "xls", "pdf", "text"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

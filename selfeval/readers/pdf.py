@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 
 import pdfplumber
 
-from selfeval.messages import issue
+from selfeval.messages import READING, issue
 from selfeval.model import Cell, Grid, Issue, Loc
 from selfeval.readers import vocab
-from selfeval.readers.limits import refuse
+from selfeval.readers.limits import Refused, refuse
 from selfeval.readers.text import text_to_grids
 
 MAX_PAGE_CHARS = 20_000  # a form page holds about 500; a page past this is not a form
@@ -78,7 +78,7 @@ def pdf_to_grids(data: bytes, source: str) -> list[Grid]:
     except Exception:  # pdfminer's syntax errors, a damaged xref, a broken font: the file, not a page
         raise refuse("PDF_CORRUPT") from None
     if pages and all(p.scanned or p.empty for p in pages):
-        raise refuse("PDF_SCANNED")
+        raise Refused("PDF_SCANNED", READING["PDF_SCANNED"])
     columns = _column_edges(pages)
     return [_grid(group, columns, source) for group in _groups(pages)]
 

@@ -147,8 +147,6 @@ def _check_other_binary(data: bytes, filename: str) -> None:
         image = "HEIC"
     if image:
         raise _refuse("IMAGE", filename=filename, what=image)
-    if b"%PDF-" in data[:1024]:
-        raise _refuse("PDF", filename=filename)
     archive = None
     if head.startswith(b"Rar!\x1a\x07"):
         archive = "kind.rar"
