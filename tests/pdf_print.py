@@ -150,6 +150,7 @@ def drawn(
     break_after: dict[int, int] | None = None,
     repeat_header: dict[int, int] | None = None,
     together: bool = False,
+    compress: bool = True,
 ) -> bytes:
     """The worksheets drawn as tables with reportlab: each sheet on a new page (together: one after
     another while the page has room), its cells with their merges, one page wide; break_after
@@ -210,7 +211,7 @@ def drawn(
                             top, text = place[k + 1][1], None
         y -= 2 * size
     out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=(page_w, page_h))
+    pdf = canvas.Canvas(out, pagesize=(page_w, page_h), invariant=True, pageCompression=int(compress))
     for page in boxes:
         for x0, top, x1, bottom, value in page:
             if ruled:

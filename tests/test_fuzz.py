@@ -14,10 +14,12 @@ import random
 import re
 import zipfile
 
+import openpyxl
+
 from selfeval.readers import read_bytes
 from selfeval.rules import load_profile, score
 from selfeval.template import write_template
-from tests import badfiles
+from tests import badfiles, family_forms, pdf_print
 from tests.conftest import SEED
 
 CASES = 200
@@ -127,3 +129,30 @@ def test_mutated_files_are_read_or_refused_and_the_caller_lives():
     assert (
         outcomes["refused"] > 0
     )  # the mutations reach the gates (a fuzzer that breaks nothing tests nothing)
+
+
+PDF_CASES = 60
+
+
+def _pdf_cases() -> list[tuple[str, bytes]]:
+    """A form drawn by reportlab, compressed and not (so byte mutations reach the content operators
+    too), mutated by bytes: flips, cuts and splices reach pdfminer past preflight."""
+    rng = random.Random(20261207)
+    sheet = openpyxl.load_workbook(io.BytesIO(family_forms.central())).active
+    packed = pdf_print.drawn([sheet])
+    plain = pdf_print.drawn([sheet], compress=False)
+    return [(f"p{i}.pdf", _bytes_mutant(rng, packed if i % 2 else plain)) for i in range(PDF_CASES)]
+
+
+def test_mutated_pdfs_are_read_or_refused_and_the_caller_lives():
+    outcomes = {"forms": 0, "refused": 0}
+    for name, data in _pdf_cases():
+        result = read_bytes(data, name)
+        errors = [p for p in result.problems if p.severity == "error"]
+        assert result.forms or errors, name
+        for problem in errors:
+            assert CJK.search(problem.message), (name, problem)
+        for form in result.forms:  # what is read is what the form says, or the figure is absent
+            assert form.funds.total.annual_budget in (350000.0, None), name
+        outcomes["forms" if result.forms else "refused"] += 1
+    assert outcomes["refused"] > 0 and outcomes["forms"] > 0, outcomes
