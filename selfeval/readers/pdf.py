@@ -30,11 +30,13 @@ from selfeval.messages import READING, issue
 from selfeval.model import Cell, Grid, Issue, Loc
 from selfeval.readers import vocab
 from selfeval.readers.limits import Refused, refuse
+from selfeval.readers.pdfclip import visible_layout
 from selfeval.readers.text import text_to_grids
 
 MAX_PAGE_CHARS = 20_000  # a form page holds about 500; a page past this is not a form
 MAX_PAGE_EDGES = 5_000
 SNAP = 2.0  # points: cell edges this close are one column edge
+SPACE = 0.15  # of the font size: a gap this wide is a space (printers drop the space glyph itself)
 GAP = 0.6  # of the font size: a wider gap between characters parts two cells (a space is 0.25–0.5)
 _PAGE_NUMBER = re.compile(
     r"^(第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|[-—]\s*\d+\s*[-—]|页\s*\d+|page\s*\d+(\s*of\s*\d+)?|\d+\s*/\s*\d+)$",
@@ -79,8 +81,7 @@ def pdf_to_grids(data: bytes, source: str) -> list[Grid]:
         raise refuse("PDF_CORRUPT") from None
     if pages and all(p.scanned or p.empty for p in pages):
         raise Refused("PDF_SCANNED", READING["PDF_SCANNED"])
-    columns = _column_edges(pages)
-    return [_grid(group, columns, source) for group in _groups(pages)]
+    return [_grid(group, _column_edges(group), source) for group in _groups(pages)]
 
 
 # ------------------------------------------------------------------------------------------ one page
@@ -88,13 +89,14 @@ def pdf_to_grids(data: bytes, source: str) -> list[Grid]:
 
 def _read_page(page, number: int) -> _Page:
     out = _Page(number)
+    visible_layout(page)
     chars = [c for c in page.dedupe_chars().chars if c["text"].strip()]
     if len(chars) > MAX_PAGE_CHARS or len(page.edges) > MAX_PAGE_EDGES:
         out.problem = "PDF_PAGE_TOO_DENSE"
         return out
     width, height = float(page.width), float(page.height)
     covered = sum(_area(i) for i in page.images) / max(width * height, 1.0)
-    tables = page.find_tables(_TABLE_SETTINGS) if page.edges else []
+    tables = page.find_tables(_table_settings(page.edges)) if page.edges else []
     tables = [t for t in tables if len(t.cells) >= 4]
     if not chars:
         out.scanned = covered > 0.3
@@ -120,6 +122,31 @@ def _read_page(page, number: int) -> _Page:
     else:
         out.layout = _layout_text(chars)
     return out
+
+
+def _table_settings(edges: list) -> dict:
+    """Ruling lines as drawn, plus a line closing each table where a page break cut it: a table's
+    vertical lines that end with no horizontal line there (a merged cell printed over two pages has no
+    border at the cut) still bound its cells, as the page edge bounds them to the eye."""
+    verticals = sorted((e for e in edges if e["orientation"] == "v"), key=lambda e: e["top"])
+    horizontals = [e for e in edges if e["orientation"] == "h"]
+    runs: list[list[float]] = []  # x0, top, x1, bottom of each table's vertical lines
+    for e in verticals:
+        if runs and e["top"] <= runs[-1][3] + SNAP:
+            run = runs[-1]
+            run[0], run[2], run[3] = min(run[0], e["x0"]), max(run[2], e["x1"]), max(run[3], e["bottom"])
+        else:
+            runs.append([e["x0"], e["top"], e["x1"], e["bottom"]])
+    closing = []
+    for x0, top, x1, bottom in runs:
+        for y in (top, bottom):
+            if not any(
+                abs(h["top"] - y) <= SNAP and h["x0"] <= x0 + SNAP and h["x1"] >= x1 - SNAP
+                for h in horizontals
+            ):
+                closing.append({"x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0,
+                                "object_type": "line"})  # fmt: skip
+    return {**_TABLE_SETTINGS, "explicit_horizontal_lines": closing}
 
 
 def _area(obj) -> float:
@@ -169,7 +196,7 @@ def _line_text(line: list) -> str:
     """One line's characters, with a space where the gap is a space wide (a third of the font size)."""
     text = ""
     for prev, char in zip([None, *line], line, strict=False):
-        if prev is not None and char["x0"] - prev["x1"] > 0.3 * _size(prev):
+        if prev is not None and char["x0"] - prev["x1"] > SPACE * _size(prev):
             text += " "
         text += char["text"]
     return text
@@ -274,7 +301,7 @@ def _layout_text(chars: list) -> list[str]:
 
 
 def _column_edges(pages: list[_Page]) -> list[float]:
-    """The left edges of all table cells of the document, near ones merged: a column's number is its
+    """The left edges of all table cells of a form's pages, near ones merged: a column's number is its
     place here, the same on every page printed from the same sheet."""
     edges = sorted({cell[0] for p in pages for line in p.lines if line.ruled for cell in line.cells})
     merged: list[float] = []
@@ -342,14 +369,17 @@ def _grid(group: list[_Page], columns: list[float], source: str) -> Grid:
         (grid,) = text_to_grids("\n".join(t for p in group for t in p.layout), source, sheet)
         return grid
     rows: list[list[tuple[int, str, int]]] = []
-    header: tuple[str, ...] | None = None
+    header: set[str] = set()  # the indicator header's fields, once seen
     for page in group:
+        first_ruled = next((k for k, line in enumerate(page.lines) if line.ruled), 0)
         for k, line in enumerate(page.lines):
-            texts = tuple(vocab.norm(c[2]) for c in line.cells if c[2])
-            if k == 0 and texts and texts == header:
+            if page is not group[0] and k < first_ruled:
+                continue  # above a continued table: a merged cell's text clipped at the page break
+            fields = {f for c in line.cells if c[2] and (f := vocab.indicator_header_field(vocab.norm(c[2])))}
+            if k == first_ruled and page is not group[0] and len(fields) >= 3 and fields == header:
                 continue  # the indicator header printed again at the top of a continued page
-            if line.ruled and any(vocab.indicator_header_field(t) == "target" for t in texts):
-                header = texts
+            if line.ruled and "target" in fields and not header:
+                header = fields
             rows.append(_placed(line, columns))
     return Grid(source, sheet, _filled(rows))
 
