@@ -48,6 +48,12 @@ def _layout(ws) -> tuple[dict[int, float], dict[int, float]]:
         for cell in row:
             if cell.value is not None and (cell.row, cell.column) not in inside:
                 widths[cell.column] = max(widths[cell.column], min(_width(cell.value) + 2, 24))
+    for r0, c0, r1, c1 in merged.values():  # a merged cell as wide as its text, up to 48 characters
+        value = ws.cell(r0, c0).value
+        if value is not None and r0 == r1:
+            short = min(_width(value) + 2, 48) - sum(widths[c] for c in range(c0, c1 + 1))
+            if short > 0:
+                widths[c1] += short
     heights: dict[int, float] = {}
     for row in ws.iter_rows():
         for cell in row:
@@ -70,12 +76,16 @@ def printable(
     borders: bool = True,
     break_after: int | None = None,
     repeat_rows: str | None = None,
+    page_setup_only: bool = False,
 ) -> bytes:
     """The workbook as a unit prints it: thin borders on every cell of the used range, wrapped text,
     columns wide enough, one page wide; break_after: a page break after that row; repeat_rows: rows
     printed again at the top of every page (`"12:12"`, the indicator header)."""
     wb = openpyxl.load_workbook(io.BytesIO(data))
     for ws in wb.worksheets:
+        if page_setup_only:  # a workbook with its own widths, heights and borders (our template)
+            _page_setup(ws, landscape, break_after, repeat_rows)
+            continue
         widths, heights = _layout(ws)
         for c, w in widths.items():
             ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width = w
@@ -86,18 +96,22 @@ def printable(
                 if borders:
                     cell.border = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
                 cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.page_setup.orientation = "landscape" if landscape else "portrait"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        if break_after:
-            ws.row_breaks.append(Break(id=break_after))
-        if repeat_rows:
-            ws.print_title_rows = repeat_rows
+        _page_setup(ws, landscape, break_after, repeat_rows)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _page_setup(ws, landscape: bool, break_after: int | None, repeat_rows: str | None) -> None:
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if break_after:
+        ws.row_breaks.append(Break(id=break_after))
+    if repeat_rows:
+        ws.print_title_rows = repeat_rows
 
 
 def libreoffice(workbooks: dict[str, bytes], folder: Path) -> dict[str, bytes]:
@@ -125,9 +139,11 @@ def libreoffice(workbooks: dict[str, bytes], folder: Path) -> dict[str, bytes]:
 
 def _lines_of(text: str, room: float, size: float) -> list[str]:
     """Text wrapped to the room (points) character by character, as Excel wraps Chinese."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     lines, line, width = [], "", 0.0
     for ch in text:
-        w = size if ord(ch) > 0x2E7F else size * 0.5
+        w = stringWidth(ch, "STSong-Light", size)
         if line and width + w > room:
             lines.append(line)
             line, width = "", 0.0
@@ -138,7 +154,7 @@ def _lines_of(text: str, room: float, size: float) -> list[str]:
 
 def _show(value: object) -> str:
     if isinstance(value, float):
-        return f"{value:g}" if abs(value) < 1e15 else str(value)
+        return f"{value:.10g}"  # as Excel's General format shows a number
     return str(value)
 
 
@@ -178,12 +194,21 @@ def drawn(
         covered = {(r, c) for (r0, c0, r1, c1) in merged.values() for r in range(r0, r1 + 1)
                    for c in range(c0, c1 + 1) if (r, c) != (r0, c0)}  # fmt: skip
         heights = {r: _row_height(ws, r, xs, merged, size) for r in range(1, ws.max_row + 1)}
+        for r0, c0, r1, c1 in merged.values():  # a cell merged down gets the height its text needs
+            value = ws.cell(r0, c0).value
+            if value is not None and r1 > r0:
+                need = len(_lines_of(_show(value), xs[c1] - xs[c0 - 1] - 4, size)) * (size + 3) + 4
+                short = need - sum(heights[r] for r in range(r0, r1 + 1))
+                if short > 0:
+                    heights[r1] += short
         if boxes[-1] and (not together or y - sum(heights.values()) < margin):
             boxes.append([])
             y = page_h - margin
         place: dict[int, tuple[int, float]] = {}  # row -> (page, top)
         for r in range(1, ws.max_row + 1):
-            if (break_after or {}).get(index) == r - 1:
+            if (break_after or {}).get(index) == r - 1 or y - heights[
+                r
+            ] < margin:  # asked, or the page is full
                 boxes.append([])
                 y = page_h - margin
                 header = (repeat_header or {}).get(index)

@@ -96,7 +96,8 @@ def _read_page(page, number: int) -> _Page:
         return out
     width, height = float(page.width), float(page.height)
     covered = sum(_area(i) for i in page.images) / max(width * height, 1.0)
-    tables = page.find_tables(_table_settings(page.edges)) if page.edges else []
+    settings = _table_settings(page.edges) if page.edges else {}
+    tables = page.find_tables(settings) if page.edges else []
     tables = [t for t in tables if len(t.cells) >= 4]
     if not chars:
         out.scanned = covered > 0.3
@@ -216,6 +217,9 @@ class _Crossing(Exception):
 def _ruled_lines(chars: list, tables) -> list[_Line]:
     """Every table cell with its text, and the text outside the tables, as rows by their tops."""
     boxes = [tuple(map(float, box)) for t in tables for box in t.cells]
+    # a table's outer top and bottom: text may cross them (a merged cell's text cut by a page break,
+    # which the eye reads as that cell's); between two cells a crossing is refused
+    edges = {round(float(y)) for t in tables for y in (t.bbox[1], t.bbox[3])}
     xs = sorted({round(b[0], 1) for b in boxes} | {round(b[2], 1) for b in boxes})
     ys = sorted({round(b[1], 1) for b in boxes} | {round(b[3], 1) for b in boxes})
     slots: dict[tuple[int, int], int] = {}
@@ -236,8 +240,8 @@ def _ruled_lines(chars: list, tables) -> list[_Line]:
         if (
             char["x0"] < x0 - reach
             or char["x1"] > x1 + reach
-            or char["top"] < top - rise
-            or char["bottom"] > bottom + rise
+            or (char["top"] < top - rise and round(top) not in edges)
+            or (char["bottom"] > bottom + rise and round(bottom) not in edges)
         ):
             raise _Crossing
         inside.setdefault(k, []).append(char)
