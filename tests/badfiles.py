@@ -515,7 +515,7 @@ def pdf_object_stream_lie() -> tuple[str, bytes]:
 
 
 def pdf_too_many_pages() -> tuple[str, bytes]:
-    return "页数.pdf", _pdf(_page_objects(b"BT ET", pages=301))
+    return "页数.pdf", _pdf(_page_objects(b"BT ET", pages=51))
 
 
 def pdf_lzw() -> tuple[str, bytes]:

@@ -36,6 +36,7 @@ from selfeval.readers.text import text_to_grids
 MAX_PAGE_CHARS = 20_000  # a form page holds about 500; a page past this is not a form
 MAX_PAGE_EDGES = 5_000
 SNAP = 2.0  # points: cell edges this close are one column edge
+_PADDING = 2.0  # points between a cell's line and its text, at most, as spreadsheets print
 SPACE = 0.15  # of the font size: a gap this wide is a space (printers drop the space glyph itself)
 GAP = 0.6  # of the font size: a wider gap between characters parts two cells (a space is 0.25–0.5)
 _PAGE_NUMBER = re.compile(
@@ -90,7 +91,8 @@ def pdf_to_grids(data: bytes, source: str) -> list[Grid]:
 def _read_page(page, number: int) -> _Page:
     out = _Page(number)
     visible_layout(page)
-    chars = [c for c in page.dedupe_chars().chars if c["text"].strip()]
+    everything = _deduped(page.chars)
+    chars = [c for c in everything if c["text"].strip()]  # what is printed; spaces only part words
     if len(chars) > MAX_PAGE_CHARS or len(page.edges) > MAX_PAGE_EDGES:
         out.problem = "PDF_PAGE_TOO_DENSE"
         return out
@@ -117,7 +119,7 @@ def _read_page(page, number: int) -> _Page:
     if tables:
         out.ruled = True
         try:
-            out.lines = _ruled_lines(chars, tables)
+            out.lines = _ruled_lines(chars, tables, [c for c in everything if c["text"] == " "])
         except _Crossing:
             out.problem = "PDF_TEXT_CROSSES_LINES"
     else:
@@ -148,6 +150,18 @@ def _table_settings(edges: list) -> dict:
                 closing.append({"x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0,
                                 "object_type": "line"})  # fmt: skip
     return {**_TABLE_SETTINGS, "explicit_horizontal_lines": closing}
+
+
+def _deduped(chars: list) -> list:
+    """Characters drawn twice at (nearly) one place (fake bold, a shadow) once."""
+    seen: set[tuple[str, int, int]] = set()
+    out = []
+    for c in chars:
+        key = (c["text"], round(c["x0"]), round(c["top"]))
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
 
 
 def _area(obj) -> float:
@@ -183,14 +197,38 @@ def _overlapping(chars: list) -> bool:
     return False
 
 
-def _join(parts: list[str]) -> str:
-    """A cell's wrapped lines as one text: Chinese and numbers join directly, words with a space."""
+def _join(lines: list[list], right: float) -> str:
+    """A cell's wrapped lines as one text. A printer breaks a line where the next piece does not fit:
+    when the first piece of the next line (a Chinese character, or a run of Latin letters and
+    digits) would have fitted in the room left at the cell's right edge, the break was a space the
+    printer dropped, and the space is put back; otherwise the lines join directly."""
     text = ""
-    for part in parts:
-        if text and text[-1].isascii() and text[-1].isalpha() and part[:1].isascii() and part[:1].isalpha():
-            text += " "
+    end = right
+    spaced = False
+    for line in lines:
+        part = _line_text(line).strip()
+        if text and part:
+            latin = text[-1].isascii() and text[-1].isalpha() and part[0].isascii() and part[0].isalpha()
+            if latin or spaced or right - end - _PADDING >= _first_piece(line):
+                text += " "
         text += part
+        printed = [c for c in line if c["text"].strip()]
+        end = printed[-1]["x1"] if printed else end
+        spaced = not line[-1]["text"].strip()
     return text
+
+
+def _first_piece(line: list) -> float:
+    """Width of what a printer keeps together at the start of a line: one Chinese character, or a
+    run of Latin letters, digits and their punctuation."""
+    line = [c for c in line if c["text"].strip()]
+    end = line[0]["x1"]
+    if line[0]["text"].isascii():
+        for char in line[1:]:
+            if not char["text"].isascii() or char["x0"] - end > SPACE * _size(char):
+                break
+            end = char["x1"]
+    return end - line[0]["x0"]
 
 
 def _line_text(line: list) -> str:
@@ -203,18 +241,18 @@ def _line_text(line: list) -> str:
     return text
 
 
-def _cell_text(chars: list) -> str:
+def _cell_text(chars: list, right: float) -> str:
     if all(not c.get("upright", True) for c in chars):  # text turned 90°: read down the cell
         down = sorted(chars, key=lambda c: c["top"])
         return "".join(c["text"] for c in down).strip()
-    return re.sub(r"\s+", " ", _join([_line_text(line).strip() for line in _text_lines(chars)])).strip()
+    return re.sub(r"\s+", " ", _join(_text_lines(chars), right)).strip()
 
 
 class _Crossing(Exception):
     """A character drawn across a cell's line: the text ran out of its cell."""
 
 
-def _ruled_lines(chars: list, tables) -> list[_Line]:
+def _ruled_lines(chars: list, tables, spaces: list) -> list[_Line]:
     """Every table cell with its text, and the text outside the tables, as rows by their tops."""
     boxes = [tuple(map(float, box)) for t in tables for box in t.cells]
     # a table's outer top and bottom: text may cross them (a merged cell's text cut by a page break,
@@ -245,10 +283,15 @@ def _ruled_lines(chars: list, tables) -> list[_Line]:
         ):
             raise _Crossing
         inside.setdefault(k, []).append(char)
+    for char in spaces:  # a space glyph the printer kept (a wrapped line's last one too) parts words
+        cx, cy = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+        k = slots.get((bisect_right(ys, cy) - 1, bisect_right(xs, cx) - 1))
+        if k in inside:
+            inside[k].append(char)
     tops = sorted({round(b[1], 1) for b in boxes})
     rows: dict[float, _Line] = {}
     for k, (x0, top, x1, bottom) in enumerate(boxes):
-        text = _cell_text(inside[k]) if k in inside else ""
+        text = _cell_text(inside[k], x1) if k in inside else ""
         spanned = sum(1 for t in tops if top - 0.05 <= t < bottom - 0.05)
         line = rows.setdefault(round(top, 1), _Line(round(top, 1), ruled=True))
         line.cells.append((x0, x1, text, max(spanned, 1)))

@@ -26,7 +26,7 @@ import zlib
 
 from selfeval.readers.limits import MIB, Limits, Refused, refuse, size_text
 
-MAX_PAGES = 300
+MAX_PAGES = 50  # pages are read at about 0.1–0.3 s each: a file within the sandbox's CPU time
 MAX_OBJECTS = 100_000
 _CHUNK = 64 * 1024
 
