@@ -17,6 +17,7 @@ VERIFICATION_LABELS = {"verified": "已核验", "partial": "部分核验", "unve
 
 NOT_APPLICABLE = "不适用"
 _NOT_APPLICABLE_NAMES = frozenset({NOT_APPLICABLE, "/", "／"})  # `/` in the name: 不适用 (安徽 and others)
+NOT_APPLICABLE_NAMES = _NOT_APPLICABLE_NAMES
 
 
 def column_letter(col: int) -> str:

@@ -346,6 +346,8 @@ def weight_sum(form: Form, budget_weight: float) -> float | None:
     first-level weight (`产出指标(60分)`). None when a level has neither, or a weight is absurd."""
     by_level: dict[str, list[float | None]] = {}
     for ind in form.indicators:
+        if ind.weight is None and ind.not_applicable:
+            continue  # a 不适用 slot printed `/ / /`: weight 0 by the rules, nothing missing (issue 21)
         by_level.setdefault(ind.level1, []).append(ind.weight)
     total = budget_weight
     for level1, weights in by_level.items():

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from selfeval.messages import issue
-from selfeval.model import Cell, Indicator
+from selfeval.model import NOT_APPLICABLE, NOT_APPLICABLE_NAMES, Cell, Indicator
 from selfeval.readers import vocab
 from selfeval.readers.align import _columns, align, bands, number, placeholder
 
@@ -92,7 +92,9 @@ def read_indicators(reader: _FormReader, start: int) -> Table:
             elif l1 := vocab.level1_of(key):
                 row_level1 = l1
                 slipped |= level1_col is not None and cell.col != level1_col
-            elif vocab.level2_family(key):
+            elif vocab.level2_family(key) and not _named_like_category(
+                cell, key, row_level2, level2_col, name_start
+            ):
                 row_level2 = key
                 slipped |= level2_col is not None and cell.col != level2_col
             elif (
@@ -147,6 +149,17 @@ def read_indicators(reader: _FormReader, start: int) -> Table:
     return table
 
 
+def _named_like_category(
+    cell: Cell, key: str, row_level2: str | None, level2_col: int | None, name_start: int
+) -> bool:
+    """A 三级指标 named like a 二级 category without 指标 (服务对象满意度 under 服务对象满意度指标): after the
+    row's category, or in the 三级指标 column right of the 二级 column, it is the row's name. A full
+    category name (质量指标) there is a row shifted left, as before."""
+    if key.endswith("指标"):
+        return False
+    return row_level2 is not None or (level2_col is not None and level2_col < name_start <= cell.col)
+
+
 def _header_of(row) -> dict[str, int]:
     from selfeval.readers.recognize import _indicator_header
 
@@ -199,7 +212,10 @@ def _indicator(
     weight = reader.bounded(weight_cell, "分值", 0.0, 100.0)
     score = reader.bounded(score_cell, "得分", 0.0, 100.0)
     name = _LEFTOVER_PREFIX.sub("", placed.text("name", "")).strip()
-    if weight_cell is None and score_cell is None:
+    not_applicable = name.replace(" ", "") in NOT_APPLICABLE_NAMES and all(
+        placeholder(c.text) or c.text.strip() == NOT_APPLICABLE for c in data
+    )  # `/ / /` or 不适用 in every cell: a slot left unused, nothing to read (issue 21)
+    if weight_cell is None and score_cell is None and not not_applicable:
         if len(data) < 3:
             return None  # a stray note in the table, not a row
         reader.issues.append(

@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from selfeval import textnorm
 from selfeval.messages import issue
@@ -254,7 +255,7 @@ class _FormReader:
             self.trouble_rows.add(cell.row)
             self.issues.append(issue("NUMBER_UNREADABLE", self.loc(cell), field=what, text=cell.text[:40]))
             return None
-        value = value * factor
+        printed, value = value, value * factor
         if not math.isfinite(value) or not low <= value <= high:
             self.trouble_rows.add(cell.row)
             bounds = f"{low:g} 至 {high:g}"
@@ -262,7 +263,8 @@ class _FormReader:
                 issue("VALUE_RANGE", self.loc(cell), field=what, text=cell.text[:40], bounds=bounds)
             )
             return None
-        return round(value, 2) if factor != 1.0 else value
+        # as printed, times the unit: 38.76646257 万元 is 387664.6257 元, never rounded (issue 21)
+        return float(Decimal(repr(printed)) * Decimal(repr(factor))) if factor != 1.0 else value
 
     # header block -------------------------------------------------------------------------------
     def _header(self, stop: int) -> Header:
