@@ -17,6 +17,7 @@ import re
 from selfeval.messages import issue
 from selfeval.model import Cell, Grid, Issue, Loc
 from selfeval.readers import text_columns, vocab
+from selfeval.readers.text_spaced import respaced
 from selfeval.readers.text_stream import StreamRefused, regroup
 
 # a page's number printed by PDF-to-text between the rows of a table: `第 2 页`, `第2页 共3页`, `- 2 -`
@@ -103,6 +104,7 @@ def text_to_grids(text: str, source: str, sheet: str = "文本") -> list[Grid]:
     out: list[Row] = []
     problems: list[Issue] = []
     for chunk in _forms(rows):
+        chunk = respaced(chunk)  # single-spaced funds lines, split where their contents decide
         glued = _glued_cell(chunk)
         if glued is not None:
             problems.append(issue("TEXT_SEPARATORS_LOST", Loc(sheet, glued.row), text=glued.text[:40]))
