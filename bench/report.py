@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench import report_scale
+from bench import pdf_reading, report_scale
 
 TARGET_READ_VS_B = 1.0
 TARGET_READ_VS_A = 3.0
@@ -166,6 +166,7 @@ def markdown(results: dict) -> str:
         "",
     ]
     parts += _reading(results)
+    parts += pdf_reading.lines(results["pdf_reading"]) if results.get("pdf_reading") else []
     parts += _storing(results)
     parts += _dashboard(results)
     parts += report_scale.sections(results)

@@ -23,6 +23,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 @dataclass
 class Config:
     workbooks: int = 200  # read per form by each of A, B and selfeval
+    pdf_forms: int = 100  # of those, drawn as PDFs and read per form beside the PDF libraries' own text
     store_batches: tuple[int, ...] = (100, 1000)
     levels: tuple[int, ...] = (1000, 10000, 100000, 1000000)  # stored forms: queries, pages, import
     pg_levels: tuple[int, ...] = (10000, 100000)  # the same on PostgreSQL, side by side
@@ -39,6 +40,7 @@ class Config:
     def quick_config(cls, out: Path | None = None) -> Config:
         return cls(
             workbooks=6,
+            pdf_forms=3,
             store_batches=(4, 8),
             levels=(20, 40),
             pg_levels=(40,),
@@ -125,6 +127,11 @@ def run(config: Config) -> dict:
 
         _say(f"reading {config.workbooks} workbooks: baseline A, baseline B, selfeval …")
         results["reading"] = _isolated("reading", {"directory": str(reading_dir)}, config)
+
+        _say(f"reading {config.pdf_forms} of them drawn as PDFs: pdfplumber, pypdfium2, selfeval …")
+        results["pdf_reading"] = _isolated(
+            "pdf_reading", {"directory": str(reading_dir), "limit": config.pdf_forms}, config
+        )
 
         _say("reading sandbox: the same workbooks in process and through the warm pool …")
         from bench import sandbox as sandbox_bench

@@ -16,10 +16,11 @@ RESULT_MARK = "BENCH-RESULT "
 
 
 def tasks() -> dict[str, Callable[..., dict]]:
-    from bench import dashboard, importing, pages, pg, reading, sandbox, storing
+    from bench import dashboard, importing, pages, pdf_reading, pg, reading, sandbox, storing
 
     return {
         "reading": reading.run,
+        "pdf_reading": pdf_reading.run,
         "sandbox": sandbox.run,
         "storing": storing.run,
         "fill": dashboard.fill,

@@ -34,6 +34,7 @@ def test_quick_run_prints_and_writes_every_section(tmp_path, capsys):
     for heading in (
         "# selfeval benchmark",
         "## Reading one form",
+        "## Reading one form as a PDF",
         "## Read + recognise + score + store",
         "## Dashboard",
         "## Import into a store of N forms",
@@ -58,6 +59,9 @@ def test_quick_run_prints_and_writes_every_section(tmp_path, capsys):
         assert {"py_peak_mb_one_form", "rss_peak_mb", "rss_method"} <= reading["memory"][method].keys()
     assert {"ratio_vs_A", "ratio_vs_B"} <= reading.keys()
     assert set(reading["stages"]) == {"preflight", "workbook → grids", "recognise", "score"}
+    pdf = results["pdf_reading"]
+    assert pdf["pdfs"] == pdf["forms_read"] == 3  # every drawn form read from its PDF
+    assert {"P", "F", "selfeval"} == pdf["per_form"].keys() and {"ratio_vs_P", "ratio_vs_F"} <= pdf.keys()
 
     runs = results["storing"]["runs"]
     assert [(r["forms"], r["way"].split(",")[0]) for r in runs] == [
