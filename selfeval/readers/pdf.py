@@ -100,7 +100,7 @@ def _read_page(page, number: int) -> _Page:
     covered = sum(_area(i) for i in page.images) / max(width * height, 1.0)
     settings = _table_settings(page.edges) if page.edges else {}
     tables = page.find_tables(settings) if page.edges else []
-    tables = [t for t in tables if len(t.cells) >= 4]
+    tables = [t for t in tables if t.cells]
     if not chars:
         out.scanned = covered > 0.3
         return out
