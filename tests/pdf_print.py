@@ -167,11 +167,13 @@ def drawn(
     repeat_header: dict[int, int] | None = None,
     together: bool = False,
     compress: bool = True,
+    bars: bool = False,
 ) -> bytes:
     """The worksheets drawn as tables with reportlab: each sheet on a new page (together: one after
     another while the page has room), its cells with their merges, one page wide; break_after
     {sheet index: row}: a new page after that row; repeat_header {sheet index: row}: that row drawn
-    again at the top of the continued page. ruled=False: no lines, only the text where the cells are.
+    again at the top of the continued page. ruled=False: no lines, only the text where the cells are;
+    bars=True: as Excel prints, borders as thin filled bars over grey and white filled backgrounds.
     A merge cut by a page break keeps its text in its first page's part."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.pagesizes import landscape as turned
@@ -238,10 +240,25 @@ def drawn(
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=(page_w, page_h), invariant=True, pageCompression=int(compress))
     for page in boxes:
+        if bars:  # as Excel prints: a white page behind everything
+            pdf.setFillGray(1)
+            pdf.rect(0, 0, page_w, page_h, stroke=0, fill=1)
         for x0, top, x1, bottom, value in page:
-            if ruled:
+            if bars and ruled:  # grey filled cells, borders as thin filled bars
+                pdf.setFillGray(0.85 if isinstance(value, str) else 1)
+                pdf.rect(x0, bottom, x1 - x0, top - bottom, stroke=0, fill=1)
+                pdf.setFillGray(0)
+                for bx, by, bw, bh in (
+                    (x0, top - 0.5, x1 - x0, 0.5),
+                    (x0, bottom, x1 - x0, 0.5),
+                    (x0, bottom, 0.5, top - bottom),
+                    (x1 - 0.5, bottom, 0.5, top - bottom),
+                ):
+                    pdf.rect(bx, by, bw, bh, stroke=0, fill=1)  # fmt: skip
+            elif ruled:
                 pdf.setLineWidth(0.5)
                 pdf.rect(x0, bottom, x1 - x0, top - bottom)
+            pdf.setFillGray(0)
             if value is None:
                 continue
             lines = _lines_of(_show(value), x1 - x0 - 4, size)

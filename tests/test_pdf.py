@@ -205,6 +205,14 @@ def test_family_drawn_with_ruling_lines_reads_as_its_workbook(family, landscape)
     assert outcome(data, f"{family}.pdf") == outcome(WORKBOOKS[family], f"{family}.xlsx")
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_borders_as_filled_bars_over_backgrounds_read_as_the_workbook(family):
+    """Excel's way: a white rectangle behind the page, grey cells, borders as thin filled bars. Only
+    the bars are lines: a background is no table."""
+    data = pp.drawn(_sheets(WORKBOOKS[family]), bars=True)
+    assert outcome(data, f"{family}.pdf") == outcome(WORKBOOKS[family], f"{family}.xlsx")
+
+
 @pytest.mark.parametrize("repeat", [True, False], ids=["header_repeated", "header_not_repeated"])
 def test_drawn_over_two_pages(repeat):
     data = pp.drawn(

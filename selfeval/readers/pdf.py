@@ -25,6 +25,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import pdfplumber
+from pdfplumber.utils import obj_to_edges
 
 from selfeval.messages import READING, issue
 from selfeval.model import Cell, Grid, Issue, Loc
@@ -43,7 +44,7 @@ _PAGE_NUMBER = re.compile(
     r"^(第\s*\d+\s*页(\s*[,，/]?\s*共\s*\d+\s*页)?|[-—]\s*\d+\s*[-—]|页\s*\d+|page\s*\d+(\s*of\s*\d+)?|\d+\s*/\s*\d+)$",
     re.IGNORECASE,
 )
-_TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
+_TABLE_SETTINGS = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit"}
 
 
 @dataclass
@@ -98,8 +99,9 @@ def _read_page(page, number: int) -> _Page:
         return out
     width, height = float(page.width), float(page.height)
     covered = sum(_area(i) for i in page.images) / max(width * height, 1.0)
-    settings = _table_settings(page.edges) if page.edges else {}
-    tables = page.find_tables(settings) if page.edges else []
+    ruling = _ruling(page)
+    settings = _table_settings(ruling) if ruling else {}
+    tables = page.find_tables(settings) if ruling else []
     tables = [t for t in tables if t.cells]
     if not chars:
         out.scanned = covered > 0.3
@@ -127,6 +129,29 @@ def _read_page(page, number: int) -> _Page:
     return out
 
 
+def _ruling(page) -> list:
+    """The lines a reader sees as a table's: stroked lines, curves and rectangles, and rectangles
+    filled thin (a border drawn as a filled bar). A filled background (a grey cell, a white page)
+    draws no line: it would make a table of the whole page."""
+    kept = [*page.lines, *(c for c in page.curves if c.get("stroke"))]
+    for rect in page.rects:
+        thin = min(float(rect["width"]), float(rect["height"])) <= 2.0
+        if rect.get("stroke") or (rect.get("fill") and thin and not _white(rect.get("non_stroking_color"))):
+            kept.append(rect)
+    return [edge for obj in kept for edge in obj_to_edges(obj)]
+
+
+def _white(color) -> bool:
+    if color is None:
+        return False
+    values = list(color) if isinstance(color, (list, tuple)) else [color]
+    if not all(isinstance(v, (int, float)) for v in values):
+        return False
+    if len(values) == 4:  # CMYK: no ink
+        return all(v <= 0.05 for v in values)
+    return all(v >= 0.95 for v in values)
+
+
 def _table_settings(edges: list) -> dict:
     """Ruling lines as drawn, plus a line closing each table where a page break cut it: a table's
     vertical lines that end with no horizontal line there (a merged cell printed over two pages has no
@@ -149,7 +174,15 @@ def _table_settings(edges: list) -> dict:
             ):
                 closing.append({"x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0,
                                 "object_type": "line"})  # fmt: skip
-    return {**_TABLE_SETTINGS, "explicit_horizontal_lines": closing}
+    return {
+        **_TABLE_SETTINGS,
+        "explicit_vertical_lines": [e for e in edges if e["orientation"] == "v"],
+        "explicit_horizontal_lines": horizontals + closing,
+    }
+
+
+def _area_of(box: tuple) -> float:
+    return (box[2] - box[0]) * (box[3] - box[1])
 
 
 def _deduped(chars: list) -> list:
@@ -261,7 +294,8 @@ def _ruled_lines(chars: list, tables, spaces: list) -> list[_Line]:
     xs = sorted({round(b[0], 1) for b in boxes} | {round(b[2], 1) for b in boxes})
     ys = sorted({round(b[1], 1) for b in boxes} | {round(b[3], 1) for b in boxes})
     slots: dict[tuple[int, int], int] = {}
-    for k, (x0, top, x1, bottom) in enumerate(boxes):
+    for k in sorted(range(len(boxes)), key=lambda k: -_area_of(boxes[k])):  # an inner cell over an outer
+        x0, top, x1, bottom = boxes[k]
         for i in range(bisect_right(ys, round(top, 1)) - 1, bisect_right(ys, round(bottom, 1)) - 1):
             for j in range(bisect_right(xs, round(x0, 1)) - 1, bisect_right(xs, round(x1, 1)) - 1):
                 slots[(i, j)] = k
