@@ -79,6 +79,9 @@ def read_page(page, number: int) -> Page:
     if covered > 0.5 and not tables:  # text over a picture of a page: an OCR layer, not the table
         out.scanned = True
         return out
+    if sum(c["text"].startswith("(cid:") for c in chars) > 0.1 * len(chars):
+        out.scanned = True  # glyphs without their characters (a font with no Unicode map): no text
+        return out
     if any(
         c["x1"] < -0.5 or c["x0"] > width + 0.5 or c["bottom"] < -0.5 or c["top"] > height + 0.5
         for c in chars
