@@ -168,12 +168,14 @@ def drawn(
     together: bool = False,
     compress: bool = True,
     bars: bool = False,
+    stored_turned: bool = False,
 ) -> bytes:
     """The worksheets drawn as tables with reportlab: each sheet on a new page (together: one after
     another while the page has room), its cells with their merges, one page wide; break_after
     {sheet index: row}: a new page after that row; repeat_header {sheet index: row}: that row drawn
     again at the top of the continued page. ruled=False: no lines, only the text where the cells are;
-    bars=True: as Excel prints, borders as thin filled bars over grey and white filled backgrounds.
+    bars=True: as Excel prints, borders as thin filled bars over grey and white filled backgrounds;
+    stored_turned=True: a landscape page stored as a portrait one with /Rotate 90.
     A merge cut by a page break keeps its text in its first page's part."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.pagesizes import landscape as turned
@@ -238,8 +240,12 @@ def drawn(
                             top, text = place[k + 1][1], None
         y -= 2 * size
     out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=(page_w, page_h), invariant=True, pageCompression=int(compress))
+    size_on_paper = (page_h, page_w) if stored_turned else (page_w, page_h)
+    pdf = canvas.Canvas(out, pagesize=size_on_paper, invariant=True, pageCompression=int(compress))
     for page in boxes:
+        if stored_turned:  # a landscape page kept as a portrait one turned by /Rotate, as some printers do
+            pdf.translate(page_h, 0)
+            pdf.rotate(90)
         if bars:  # as Excel prints: a white page behind everything
             pdf.setFillGray(1)
             pdf.rect(0, 0, page_w, page_h, stroke=0, fill=1)
@@ -268,7 +274,7 @@ def drawn(
                 pdf.drawString(x0 + 2, first - k * (size + 3), line)
         pdf.showPage()
     pdf.save()
-    return out.getvalue()
+    return out.getvalue().replace(b"/Rotate 0", b"/Rotate 90") if stored_turned else out.getvalue()
 
 
 def _row_height(ws, r: int, xs: list[float], merged, size: float) -> float:

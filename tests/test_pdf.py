@@ -213,6 +213,13 @@ def test_borders_as_filled_bars_over_backgrounds_read_as_the_workbook(family):
     assert outcome(data, f"{family}.pdf") == outcome(WORKBOOKS[family], f"{family}.xlsx")
 
 
+@pytest.mark.parametrize("family", FAMILIES)
+def test_a_landscape_page_stored_turned_reads_upright(family):
+    data = pp.drawn(_sheets(WORKBOOKS[family]), landscape=True, stored_turned=True)
+    assert b"/Rotate 90" in data
+    assert outcome(data, f"{family}.pdf") == outcome(WORKBOOKS[family], f"{family}.xlsx")
+
+
 @pytest.mark.parametrize("repeat", [True, False], ids=["header_repeated", "header_not_repeated"])
 def test_drawn_over_two_pages(repeat):
     data = pp.drawn(
