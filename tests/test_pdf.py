@@ -52,6 +52,7 @@ def _printed_by_libreoffice() -> dict[str, bytes]:
         WORKBOOKS["central"], break_after=15, repeat_rows="12:12"
     )
     out["central_two_pages"] = pp.printable(WORKBOOKS["central"], break_after=15)
+    out["central_two_pages_titles_repeated"] = pp.printable(WORKBOOKS["central"], break_after=15, repeat_rows="1:2")
     for name in LAYOUTS:
         out[f"seed_{name}"] = pp.printable(WORKBOOKS[f"seed_{name}"], landscape=name == "everything")
     out["template"] = pp.printable(WORKBOOKS["template"], landscape=True, page_setup_only=True)
@@ -159,7 +160,9 @@ def test_national_table_printed_reads_every_figure(libreoffice):
     assert card.indicators[0].indicator.cells["reason"].col == 10  # J, merged over J:K
 
 
-@pytest.mark.parametrize("name", ["central_two_pages_header_repeated", "central_two_pages"])
+@pytest.mark.parametrize(
+    "name", ["central_two_pages_header_repeated", "central_two_pages", "central_two_pages_titles_repeated"]
+)
 def test_a_form_over_two_pages_is_one_form(libreoffice, name):
     result = read_bytes(libreoffice[name], f"{name}.pdf")
     (form,) = result.forms

@@ -12,6 +12,7 @@ pages has text is a scan, refused.
 from __future__ import annotations
 
 import io
+import re
 from bisect import bisect_right
 
 import pdfplumber
@@ -22,6 +23,8 @@ from selfeval.readers import vocab
 from selfeval.readers.limits import Refused, refuse
 from selfeval.readers.pdfpage import MAX_PAGE_CHARS, MAX_PAGE_EDGES, SNAP, Line, Page, read_page
 from selfeval.readers.text import text_to_grids
+
+_YEAR_ROW = re.compile(r"^\(?(?:19|20)\d{2}年度?\)?$")
 
 
 def pdf_to_grids(data: bytes, source: str) -> list[Grid]:
@@ -51,17 +54,25 @@ def _column_edges(pages: list[Page]) -> list[float]:
 
 
 def _starts_form(page: Page) -> bool:
-    """A page whose text begins a form: its title or the 项目名称/项目编码 label before any table."""
+    """A page that begins a form: the 项目名称/项目编码 label or a funds table before any indicator
+    header. A title alone does not (print titles repeat it on every page of one form)."""
     for line in page.lines:
         keys = [vocab.norm(c[2]) for c in line.cells if c[2]]
         if any(
-            vocab.is_title(k) or (vocab.header_label(k) or ("",))[0] in ("project_code", "project_name")
+            (vocab.header_label(k) or ("",))[0] in ("project_code", "project_name")
+            or vocab.funds_header_field(k)
             for k in keys
         ):
             return True
-        if any(vocab.funds_header_field(k) or vocab.indicator_header_field(k) for k in keys):
+        if any(vocab.indicator_header_field(k) for k in keys):
             return False
     return any(vocab.is_title(vocab.norm(line)) for line in page.layout[:8])
+
+
+def _heading(line: Line) -> bool:
+    """A title or a `（2023年度）` row: printed again at the top of a form's every page by print titles."""
+    keys = [vocab.norm(c[2]) for c in line.cells if c[2]]
+    return bool(keys) and all(vocab.is_title(k) or _YEAR_ROW.match(k) for k in keys)
 
 
 def _has_total(pages: list[Page]) -> bool:
@@ -110,12 +121,15 @@ def _grid(group: list[Page], columns: list[float], source: str) -> Grid:
     rows: list[list[tuple[int, str, int]]] = []
     header: set[str] = set()  # the indicator header's fields, once seen
     for page in group:
+        continued = page is not group[0]
         first_ruled = next((k for k, line in enumerate(page.lines) if line.ruled), 0)
+        while continued and first_ruled < len(page.lines) and _heading(page.lines[first_ruled]):
+            first_ruled += 1  # the title printed again at the top of a continued page
         for k, line in enumerate(page.lines):
-            if page is not group[0] and k < first_ruled:
-                continue  # above a continued table: a merged cell's text clipped at the page break
+            if continued and k < first_ruled:
+                continue  # above a continued table: a heading, or a merged cell's text clipped at the break
             fields = {f for c in line.cells if c[2] and (f := vocab.indicator_header_field(vocab.norm(c[2])))}
-            if k == first_ruled and page is not group[0] and len(fields) >= 3 and fields == header:
+            if k == first_ruled and continued and len(fields) >= 3 and fields == header:
                 continue  # the indicator header printed again at the top of a continued page
             if line.ruled and "target" in fields and not header:
                 header = fields
