@@ -163,6 +163,7 @@ def drawn(
     *,
     landscape: bool = False,
     ruled: bool = True,
+    unruled: frozenset[int] = frozenset(),
     break_after: dict[int, int] | None = None,
     repeat_header: dict[int, int] | None = None,
     together: bool = False,
@@ -175,7 +176,8 @@ def drawn(
     {sheet index: row}: a new page after that row; repeat_header {sheet index: row}: that row drawn
     again at the top of the continued page. ruled=False: no lines, only the text where the cells are;
     bars=True: as Excel prints, borders as thin filled bars over grey and white filled backgrounds;
-    stored_turned=True: a landscape page stored as a portrait one with /Rotate 90.
+    stored_turned=True: a landscape page stored as a portrait one with /Rotate 90; unruled: the sheets
+    (by index) drawn without lines.
     A merge cut by a page break keeps its text in its first page's part."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.pagesizes import landscape as turned
@@ -221,7 +223,7 @@ def drawn(
                         if (header, c) not in covered:
                             _, c0, _, c1 = merged.get((header, c), (header, c, header, c))
                             boxes[-1].append(
-                                (xs[c0 - 1], y, xs[c1], y - heights[header], ws.cell(header, c).value)
+                                (xs[c0 - 1], y, xs[c1], y - heights[header], ws.cell(header, c).value, index)
                             )
                     y -= heights[header]
             place[r] = (len(boxes) - 1, y)
@@ -235,7 +237,9 @@ def drawn(
                 text = ws.cell(r, c).value
                 for k in range(r0, r1 + 1):  # a merge's part on each page it reaches
                     if k == r1 or place[k + 1][0] != place[k][0]:
-                        boxes[place[k][0]].append((xs[c0 - 1], top, xs[c1], place[k][1] - heights[k], text))
+                        boxes[place[k][0]].append(
+                            (xs[c0 - 1], top, xs[c1], place[k][1] - heights[k], text, index)
+                        )
                         if k < r1:
                             top, text = place[k + 1][1], None
         y -= 2 * size
@@ -249,8 +253,9 @@ def drawn(
         if bars:  # as Excel prints: a white page behind everything
             pdf.setFillGray(1)
             pdf.rect(0, 0, page_w, page_h, stroke=0, fill=1)
-        for x0, top, x1, bottom, value in page:
-            if bars and ruled:  # grey filled cells, borders as thin filled bars
+        for x0, top, x1, bottom, value, index in page:
+            ruling = ruled and index not in unruled
+            if bars and ruling:  # grey filled cells, borders as thin filled bars
                 pdf.setFillGray(0.85 if isinstance(value, str) else 1)
                 pdf.rect(x0, bottom, x1 - x0, top - bottom, stroke=0, fill=1)
                 pdf.setFillGray(0)
@@ -261,7 +266,7 @@ def drawn(
                     (x1 - 0.5, bottom, 0.5, top - bottom),
                 ):
                     pdf.rect(bx, by, bw, bh, stroke=0, fill=1)  # fmt: skip
-            elif ruled:
+            elif ruling:
                 pdf.setLineWidth(0.5)
                 pdf.rect(x0, bottom, x1 - x0, top - bottom)
             pdf.setFillGray(0)

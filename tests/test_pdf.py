@@ -52,7 +52,9 @@ def _printed_by_libreoffice() -> dict[str, bytes]:
         WORKBOOKS["central"], break_after=15, repeat_rows="12:12"
     )
     out["central_two_pages"] = pp.printable(WORKBOOKS["central"], break_after=15)
-    out["central_two_pages_titles_repeated"] = pp.printable(WORKBOOKS["central"], break_after=15, repeat_rows="1:2")
+    out["central_two_pages_titles_repeated"] = pp.printable(
+        WORKBOOKS["central"], break_after=15, repeat_rows="1:2"
+    )
     for name in LAYOUTS:
         out[f"seed_{name}"] = pp.printable(WORKBOOKS[f"seed_{name}"], landscape=name == "everything")
     out["template"] = pp.printable(WORKBOOKS["template"], landscape=True, page_setup_only=True)
@@ -321,3 +323,17 @@ def test_the_benchmark_forms_drawn_read_as_their_workbooks():
     for book in generate(8):
         data = pp.drawn(_sheets(book.data))
         assert outcome(data, "b.pdf", places=False) == outcome(book.data, "b.xlsx", places=False), book.name
+
+
+def test_a_page_of_notes_after_a_finished_form_is_its_own():
+    """A form, then a page of notes printed without lines: the form is finished (its 总分 printed), so
+    the notes page is not joined to it (joined, the two kinds of page would refuse the form)."""
+    wb = openpyxl.load_workbook(io.BytesIO(WORKBOOKS["sichuan"]))
+    notes = wb.create_sheet("说明")
+    notes["A1"] = "填表说明"
+    notes["A2"] = "本表由项目单位填报，数据以预算管理一体化系统为准。"
+    data = pp.drawn(wb.worksheets, unruled=frozenset({1}))
+    result = read_bytes(data, "notes.pdf")
+    assert [f.sheet for f in result.forms] == ["第1页"]
+    assert [(p.code, p.severity) for p in result.problems] == [("SHEET_SKIPPED_KIND", "info")]
+    assert outcome(data, "n.pdf") == outcome(WORKBOOKS["sichuan"], "s.xlsx")

@@ -54,17 +54,15 @@ def _column_edges(pages: list[Page]) -> list[float]:
 
 
 def _starts_form(page: Page) -> bool:
-    """A page that begins a form: the 项目名称/项目编码 label or a funds table before any indicator
-    header. A title alone does not (print titles repeat it on every page of one form)."""
+    """A page that begins a form: the 项目名称/项目编码 label, or a funds header row (预算数 and 执行数),
+    before any indicator header. A title alone does not (print titles repeat it on every page)."""
     for line in page.lines:
         keys = [vocab.norm(c[2]) for c in line.cells if c[2]]
-        if any(
-            (vocab.header_label(k) or ("",))[0] in ("project_code", "project_name")
-            or vocab.funds_header_field(k)
-            for k in keys
-        ):
+        if any((vocab.header_label(k) or ("",))[0] in ("project_code", "project_name") for k in keys):
             return True
-        if any(vocab.indicator_header_field(k) for k in keys):
+        if {"annual_budget", "executed"} <= {vocab.funds_header_field(k) for k in keys}:
+            return True
+        if len({vocab.indicator_header_field(k) for k in keys} - {None}) >= 3:
             return False
     return any(vocab.is_title(vocab.norm(line)) for line in page.layout[:8])
 
@@ -75,25 +73,32 @@ def _heading(line: Line) -> bool:
     return bool(keys) and all(vocab.is_title(k) or _YEAR_ROW.match(k) for k in keys)
 
 
-def _has_total(pages: list[Page]) -> bool:
-    lines = [c[2] for p in pages for line in p.lines for c in line.cells] + [
-        t for p in pages for t in p.layout
-    ]
-    return any(vocab.is_total_label(vocab.norm(t.split()[0] if t.split() else t)) for t in lines)
+def _open_form(pages: list[Page]) -> bool:
+    """The run's last form is not finished: a 项目名称/项目编码 label with no 总分 row after it."""
+    rows = [[c[2] for c in line.cells] for p in pages for line in p.lines]
+    rows += [text.split() for p in pages for text in p.layout]
+    open_ = False
+    for row in rows:
+        keys = [vocab.norm(t) for t in row if t]
+        if any((vocab.header_label(k) or ("",))[0] in ("project_code", "project_name") for k in keys):
+            open_ = True
+        elif any(vocab.is_total_label(k) for k in keys[:2]):
+            open_ = False
+    return open_
 
 
 def _groups(pages: list[Page]) -> list[list[Page]]:
-    """Runs of pages that make one form (or several, one after another): a page that starts with a
-    form's title or 项目名称 starts a new run; any other page with text continues the run before it."""
+    """Runs of pages that make one form (or several, one after another): a page continues the run
+    before it when that run's last form is not finished (no 总分 yet) and the page does not start a
+    form itself; otherwise it starts a run (a cover, a list, a page of notes after a form: its own)."""
     groups: list[list[Page]] = []
     for page in pages:
         if page.empty and not page.scanned:
             groups.append([page])  # a blank page: noted, never joined
-            continue
-        if groups and not _starts_form(page) and not groups[-1][-1].empty and not page.scanned:
-            groups[-1].append(page)
-        elif page.scanned and groups and not groups[-1][-1].empty and not _has_total(groups[-1]):
+        elif groups and _open_form(groups[-1]) and (page.scanned or not _starts_form(page)):
             groups[-1].append(page)  # a picture after half a form: that form is not all there
+        elif groups and groups[-1][-1].problem and not page.scanned and not _starts_form(page):
+            groups[-1].append(page)  # the rest of a refused page's form: refused with it
         else:
             groups.append([page])
     return groups
