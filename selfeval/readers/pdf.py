@@ -2,8 +2,8 @@
 
 Columns are numbered over a form's pages by the x of the cells' left edges, so a form continued on a
 second page keeps its columns, and a cell merged down fills the rows it spans like a workbook merge:
-the Grid is the one a workbook gives, and recognition is written once. A page that does not start
-with a title or 项目名称/项目编码 continues the form before it (a repeated indicator header dropped);
+the Grid is the one a workbook gives, and recognition is written once. A page continues the form
+before it while that form has no 总分 yet and the page starts none (repeated headings dropped);
 pages without ruling lines go to the text layouts' column reader. A form with a refused page is left
 out whole, with the reason; a page that is not a form is skipped with a note; a PDF none of whose
 pages has text is a scan, refused.
