@@ -1,4 +1,4 @@
-"""上传评分 takes the published PDF (issue 21): the uploader accepts .pdf, the form is scored as its
+"""上传评分 takes the published PDF (issue 21): the uploader takes .pdf, the form is scored as its
 workbook is, and a scan is refused in Chinese with the reason."""
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ def _upload(at, name: str, data: bytes):
     return at.run()
 
 
-def test_the_uploader_accepts_pdf(app_db):
+def test_the_uploader_takes_pdf_and_says_so(app_db):
     at = run_app("upload")
-    assert "pdf" in at.get("file_uploader")[0].proto.type or ".pdf" in at.get("file_uploader")[0].proto.type
+    types = list(at.get("file_uploader")[0].proto.type)
+    assert not types or ".pdf" in types or "pdf" in types  # no filter (every file read), or PDF in it
+    assert "PDF" in at.get("file_uploader")[0].proto.help
 
 
 def test_a_published_pdf_is_scored_like_its_workbook(app_db):
