@@ -94,8 +94,9 @@ def _save_all(store: Store, cards: list[Scorecard], batch: int) -> float:
 def _reading_baseline() -> float | None:
     """Seconds to read + score one sample form (None when the reader or rules are not available)."""
     try:
+        from selfeval.profile import load_profile
         from selfeval.readers import read_bytes
-        from selfeval.rules import load_profile, score
+        from selfeval.rules import score
     except Exception:
         return None
     sample = ROOT / "data" / "seed" / "futian-2023.txt"

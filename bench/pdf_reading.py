@@ -65,7 +65,7 @@ def printed(directory: str, limit: int) -> list[tuple[str, bytes]]:
 
 
 def run(directory: str, limit: int = 100) -> dict:
-    from selfeval.rules import load_profile
+    from selfeval.profile import load_profile
 
     profile = load_profile()
     pdfs = printed(directory, limit)

@@ -83,7 +83,7 @@ def load_workbooks(directory: str | Path) -> list[tuple[str, str, bytes]]:
 
 
 def run(directory: str, limit: int | None = None) -> dict:
-    from selfeval.rules import load_profile
+    from selfeval.profile import load_profile
 
     profile = load_profile()
     workbooks = load_workbooks(directory)[:limit]

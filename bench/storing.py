@@ -74,7 +74,7 @@ def _per_batch(store, workbooks, profile) -> dict:
 
 def run(directory: str, batches: list[int], trace_below: int = 200) -> dict:
     """Each batch size, each way, into its own fresh file; py_peak only for batches < trace_below."""
-    from selfeval.rules import load_profile
+    from selfeval.profile import load_profile
     from selfeval.store import Store
 
     profile = load_profile()

@@ -23,7 +23,8 @@ from openpyxl import Workbook
 
 from selfeval import values
 from selfeval.model import Form, Funds, FundsLine, Header, Indicator, Scorecard
-from selfeval.rules import Profile, load_profile, score
+from selfeval.profile import Profile, load_profile
+from selfeval.rules import score
 from selfeval.sample import SEED_DIR
 
 LEVELS = ("产出指标", "效益指标", "满意度指标")

@@ -141,7 +141,8 @@ def sample_workbooks(directory: Path) -> dict[str, Path]:
     deviation reason on a row that lost points (the editor then drafts one)."""
     sys.path.insert(0, str(ROOT))
     from selfeval.ingest import score_bytes
-    from selfeval.rules import load_profile, score
+    from selfeval.profile import load_profile
+    from selfeval.rules import score
     from selfeval.template import write_template
 
     profile = load_profile()

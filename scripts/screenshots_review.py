@@ -21,7 +21,8 @@ if str(ROOT) not in sys.path:
 
 from scripts.screenshots import OUT, VIEWPORT, launch, running_app, wait_ready  # noqa: E402
 from selfeval.access import Principal  # noqa: E402
-from selfeval.rules import load_profile, score  # noqa: E402
+from selfeval.profile import load_profile  # noqa: E402
+from selfeval.rules import score  # noqa: E402
 from selfeval.sample import open_seeded_store  # noqa: E402
 
 HOME = "深圳市福田区总工会（本级）"

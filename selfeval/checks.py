@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from selfeval import textnorm, values
-from selfeval.bounds import finite_sum
+from selfeval.bounds import finite_sum, sane_weight
 from selfeval.messages import issue
 from selfeval.model import Form, Issue, Loc, Scorecard
 
@@ -35,6 +35,28 @@ def check(card: Scorecard, profile, unrounded_rate: float | None) -> list[Issue]
 
 def _close(a: float, b: float, tol: float = TOLERANCE) -> bool:
     return abs(a - b) <= tol + 1e-9
+
+
+def weight_sum(form: Form, budget_weight: float) -> float | None:
+    """Budget weight plus every third-level weight; a level whose rows print no 分值 counts with its declared
+    first-level weight (`产出指标(60分)`). None when a level has neither, or a weight is absurd."""
+    by_level: dict[str, list[float | None]] = {}
+    for ind in form.indicators:
+        if ind.weight is None and ind.not_applicable:
+            continue  # a 不适用 slot printed `/ / /`: weight 0 by the rules, nothing missing (issue 21)
+        by_level.setdefault(ind.level1, []).append(ind.weight)
+    total = budget_weight
+    for level1, weights in by_level.items():
+        known = [w for w in weights if w is not None]
+        if any(not sane_weight(w) for w in known):
+            return None
+        if len(known) == len(weights):
+            total += math.fsum(known)
+        elif not known and sane_weight(form.level1_weights.get(level1)):
+            total += form.level1_weights[level1]
+        else:
+            return None
+    return total
 
 
 def _header(form: Form) -> Iterable[Issue]:
@@ -132,8 +154,6 @@ def _funds(card: Scorecard, profile, rate: float | None) -> Iterable[Issue]:
 def _weights(card: Scorecard, profile) -> Iterable[Issue]:
     """Third-level weights sum to their first level; everything sums to 100. A level whose rows print no
     分值 (weights only in `产出指标(60分)`) is checked by its declared scores instead."""
-    from selfeval.rules import sane_weight, weight_sum
-
     form = card.form
     sums: Counter[str] = Counter()
     scores: Counter[str] = Counter()

@@ -19,7 +19,8 @@ import pandas as pd
 from selfeval.bounds import MAX_WEIGHT
 from selfeval.model import Form, IndicatorScore, Issue, Scorecard
 from selfeval.present.insights import cell_places, issue_column
-from selfeval.rules import Profile, score
+from selfeval.profile import Profile
+from selfeval.rules import score
 from selfeval.template import template_filename, write_template
 from selfeval.verdicts import drafted_cause, drafted_measure
 

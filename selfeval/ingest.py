@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from selfeval.model import Issue, Scorecard
+from selfeval.profile import Profile
 from selfeval.readers import read_bytes_in_process
-from selfeval.rules import Profile, score
+from selfeval.rules import score
 
 
 @dataclass(frozen=True, slots=True)

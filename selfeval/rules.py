@@ -10,33 +10,15 @@ import math
 from dataclasses import replace
 
 from selfeval import values
-from selfeval.bounds import MAX_AMOUNT, MAX_WEIGHT, finite_sum, round_half_up, sane_amount, sane_weight
+from selfeval.bounds import MAX_WEIGHT, finite_sum, round_half_up, sane_amount, sane_weight
+from selfeval.checks import check, weight_sum
 from selfeval.fmt import short
 from selfeval.messages import issue
 from selfeval.model import Form, Funds, Indicator, IndicatorScore, Issue, Scorecard
-from selfeval.profile import (
-    AUTO,
-    DEFAULT_PROFILE,
-    PREFERENCE,
-    PROFILES,
-    Profile,
-    available_profiles,
-    cached_profile,
-    declared_weights,
-    load_profile,
-    profile_fit,
-    profile_for,
-    select_profile,
-)
+from selfeval.profile import Profile, select_profile
+from selfeval.textnorm import year_int
 from selfeval.values import Measure
 
-# re-exported: callers import these from selfeval.rules
-__all__ = [
-    "AUTO", "DEFAULT_PROFILE", "MAX_AMOUNT", "MAX_WEIGHT", "PREFERENCE", "PROFILES", "Profile",
-    "available_profiles", "budget_score", "cached_profile", "declared_weights", "execution_rate",
-    "grade_of", "load_profile", "profile_fit", "profile_for", "round_half_up", "sane_amount", "sane_weight",
-    "score", "score_indicator", "select_profile", "weight_sum",
-]  # fmt: skip
 GRADE_WORDS = ("达成", "部分达成", "未达成")
 # names of indicators that count people: 人/人次/名/位 are compared as one unit
 _PEOPLE = {"人", "人次", "名", "位"}
@@ -341,37 +323,12 @@ def _keep_declared(s: IndicatorScore) -> IndicatorScore:
     )
 
 
-def weight_sum(form: Form, budget_weight: float) -> float | None:
-    """Budget weight plus every third-level weight; a level whose rows print no 分值 counts with its declared
-    first-level weight (`产出指标(60分)`). None when a level has neither, or a weight is absurd."""
-    by_level: dict[str, list[float | None]] = {}
-    for ind in form.indicators:
-        if ind.weight is None and ind.not_applicable:
-            continue  # a 不适用 slot printed `/ / /`: weight 0 by the rules, nothing missing (issue 21)
-        by_level.setdefault(ind.level1, []).append(ind.weight)
-    total = budget_weight
-    for level1, weights in by_level.items():
-        known = [w for w in weights if w is not None]
-        if any(not sane_weight(w) for w in known):
-            return None
-        if len(known) == len(weights):
-            total += math.fsum(known)
-        elif not known and sane_weight(form.level1_weights.get(level1)):
-            total += form.level1_weights[level1]
-        else:
-            return None
-    return total
-
-
 def score(form: Form, profile: Profile | None = None) -> Scorecard:
     """Score a form: budget execution, every indicator, total and grade, and every Issue (all of them).
 
     With no profile, the form's declared weights choose one (`select_profile`). Rows the rules cannot
     check keep their declared score, marked 未核验; weights that do not add up to 100 leave the total
     unverified and ungraded. Never raises on absurd numbers: they are errors at their cell."""
-    from selfeval.checks import check
-    from selfeval.textnorm import year_int
-
     auto = profile is None
     profile = profile or select_profile(form)
     year = year_int(form.header.year)  # `²⁰²³` is isdigit() but no int(): never raises

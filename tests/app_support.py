@@ -17,7 +17,8 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from selfeval.ingest import score_bytes
-from selfeval.rules import load_profile, score
+from selfeval.profile import load_profile
+from selfeval.rules import score
 from selfeval.template import write_template
 from tests.conftest import ROOT, SEED
 

@@ -21,7 +21,8 @@ import openpyxl
 
 from scripts.screenshots import wait_ready
 from selfeval.access import Principal
-from selfeval.rules import load_profile, score
+from selfeval.profile import load_profile
+from selfeval.rules import score
 from selfeval.store import open_store
 from selfeval.template import write_template
 from tests.app_support import rescored, seed_card, seed_cards

@@ -15,8 +15,9 @@ import openpyxl
 import pytest
 
 from selfeval.edit import rescore
+from selfeval.profile import load_profile
 from selfeval.readers import read_bytes
-from selfeval.rules import load_profile, score
+from selfeval.rules import score
 from selfeval.serialize import scorecards_to_csv
 from selfeval.store import Store
 from selfeval.template import write_template

@@ -16,7 +16,8 @@ CODE = "440304226011500000008"  # 劳模管理
 
 
 def _absurd(path) -> None:
-    from selfeval.rules import load_profile, score
+    from selfeval.profile import load_profile
+    from selfeval.rules import score
 
     card = seed_card("劳模管理")
     form = card.form

@@ -164,7 +164,8 @@ def _declared_full_on_a_missed_row(app_db) -> int:
     the reason (a form as units send them): SCORE_MISMATCH, REASON_MISSING and TOTAL_MISMATCH."""
     import dataclasses
 
-    from selfeval.rules import load_profile, score
+    from selfeval.profile import load_profile
+    from selfeval.rules import score
     from tests.app_support import seed_card
 
     card = seed_card("劳模管理")

@@ -14,8 +14,9 @@ from selfeval import fmt
 from selfeval.model import Issue
 from selfeval.present import frames as _frames
 from selfeval.present.markdown import plain
+from selfeval.profile import load_profile
 from selfeval.readers import read_bytes
-from selfeval.rules import load_profile, score
+from selfeval.rules import score
 from selfeval.verdicts import verdict
 from tests.app_support import seed_card, seed_cards
 

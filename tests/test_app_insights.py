@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from selfeval.present import insights as _insights
-from selfeval.rules import load_profile, score
+from selfeval.profile import load_profile
+from selfeval.rules import score
 from tests.app_support import seed_card
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from selfeval.ingest import ingest_file
-from selfeval.rules import load_profile
+from selfeval.profile import load_profile
 from tests.app_support import app_store, assert_clean, fresh_app_db, metrics, run_app
 from tests.conftest import SEED
 

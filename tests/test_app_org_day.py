@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest
 
 from selfeval.access import LOCAL, Principal
 from selfeval.present.todo import menu_counts
-from selfeval.rules import load_profile, score
+from selfeval.profile import load_profile
+from selfeval.rules import score
 from selfeval.template import write_template
 from tests.app_support import (
     APP,

@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from selfeval.access import Principal
-from selfeval.rules import load_profile, score
+from selfeval.profile import load_profile
+from selfeval.rules import score
 from tests.app_support import APP, TIMEOUT, app_store, fresh_app_db, metrics, run_app, seed_card
 
 app_db = pytest.fixture(fresh_app_db, name="app_db")

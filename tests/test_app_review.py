@@ -191,7 +191,8 @@ def test_overview_offers_the_templates_of_approved_forms_per_unit(app_db):
 def test_a_form_with_errors_is_sent_only_with_an_explanation(app_db):
     import dataclasses
 
-    from selfeval.rules import load_profile, score
+    from selfeval.profile import load_profile
+    from selfeval.rules import score
     from tests.app_support import rescored, seed_card
 
     form = rescored(seed_card("劳模管理"), year="2024").form

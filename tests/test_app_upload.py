@@ -7,7 +7,8 @@ import dataclasses
 
 import pytest
 
-from selfeval.rules import load_profile, score
+from selfeval.profile import load_profile
+from selfeval.rules import score
 from selfeval.template import write_template
 from tests.app_support import (
     SEED,

@@ -16,9 +16,11 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
+from selfeval.bounds import round_half_up
 from selfeval.fmt import short
+from selfeval.profile import load_profile
 from selfeval.readers import read_bytes
-from selfeval.rules import load_profile, round_half_up, score
+from selfeval.rules import score
 from selfeval.serialize import form_from_json, form_to_json, scorecard_to_dict, scorecards_to_csv
 from selfeval.template import write_template
 from tests import family_forms as ff

@@ -244,7 +244,7 @@ def test_hostile_names_show_as_text_in_the_browser(tmp_path: Path):
 def test_sample_workbooks_keep_their_meaning(tmp_path: Path):
     """The staff journey's file: 职工疗休养 whose 52人次 row lost points and has no reason."""
     from selfeval.ingest import score_bytes
-    from selfeval.rules import load_profile
+    from selfeval.profile import load_profile
 
     books = sample_workbooks(tmp_path)
     cards, _, _ = score_bytes(books["blank_reason"].read_bytes(), "x.xlsx", load_profile())

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from scripts.screenshots import CHROMIUM, launch, running_app, wait_ready
-from selfeval.rules import load_profile, score
+from selfeval.profile import load_profile
+from selfeval.rules import score
 from selfeval.store import Store
 from selfeval.template import write_template
 from tests.app_support import rescored, seed_card

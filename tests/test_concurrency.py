@@ -13,8 +13,9 @@ import time
 from dataclasses import replace
 
 from selfeval.ingest import ingest_file
+from selfeval.profile import load_profile
 from selfeval.readers import read_bytes
-from selfeval.rules import load_profile, score
+from selfeval.rules import score
 from selfeval.store import open_store
 from tests import variants
 from tests.conftest import ROOT, SEED
@@ -92,7 +93,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from selfeval.ingest import ingest_file
-    from selfeval.rules import load_profile
+    from selfeval.profile import load_profile
     from selfeval.store import open_store
     from tests import variants
     store = open_store(sys.argv[1], seed=None)

@@ -11,9 +11,10 @@ import random
 import pytest
 
 from selfeval.model import Cell, Grid
+from selfeval.profile import available_profiles, load_profile, profile_for, select_profile
 from selfeval.readers import read_bytes
 from selfeval.readers.recognize import recognize
-from selfeval.rules import available_profiles, load_profile, profile_for, score, select_profile
+from selfeval.rules import score
 from selfeval.serialize import scorecard_to_dict, scorecards_to_csv
 from tests import family_forms as ff
 from tests.conftest import SEED

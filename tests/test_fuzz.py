@@ -16,8 +16,9 @@ import zipfile
 
 import openpyxl
 
+from selfeval.profile import load_profile
 from selfeval.readers import read_bytes
-from selfeval.rules import load_profile, score
+from selfeval.rules import score
 from selfeval.template import write_template
 from tests import badfiles, family_forms, pdf_print
 from tests.conftest import SEED

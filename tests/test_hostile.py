@@ -18,8 +18,9 @@ import pytest
 
 from selfeval.checks import batch_issues
 from selfeval.ingest import ingest_file
+from selfeval.profile import load_profile
 from selfeval.readers import read_bytes
-from selfeval.rules import load_profile, score
+from selfeval.rules import score
 from selfeval.serialize import scorecards_to_csv
 from selfeval.store import open_store
 from selfeval.template import write_template

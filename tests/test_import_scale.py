@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from selfeval.ingest import ingest_files
-from selfeval.rules import load_profile
+from selfeval.profile import load_profile
 from selfeval.store import open_store
 from tests import variants
 from tests.conftest import ROOT

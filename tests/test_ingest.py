@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from selfeval.ingest import ingest_files
-from selfeval.rules import load_profile
+from selfeval.profile import load_profile
 from selfeval.store import Store, open_store
 from tests import variants
 from tests.conftest import SEED

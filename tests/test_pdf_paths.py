@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from selfeval.ingest import ingest_file
+from selfeval.profile import load_profile
 from selfeval.readers import read_bytes
-from selfeval.rules import load_profile
 from selfeval.store import open_store
 from tests import pdf_print as pp
 from tests.conftest import ROOT, SEED

@@ -94,7 +94,8 @@ def test_two_units_projects_of_one_name_are_two_reports_each_naming_its_unit(tmp
     by unit in the text, and each unit's summary lists only its own."""
     import dataclasses
 
-    from selfeval.rules import load_profile, score
+    from selfeval.profile import load_profile
+    from selfeval.rules import score
     from selfeval.sample import open_seeded_store
     from tests.app_support import seed_card
 

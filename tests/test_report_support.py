@@ -14,10 +14,12 @@ import re
 
 from docx import Document
 
+from selfeval.bounds import round_half_up
 from selfeval.ingest import score_bytes
 from selfeval.model import Scorecard
+from selfeval.profile import PROFILES, load_profile
 from selfeval.report.facts import split_reason
-from selfeval.rules import PROFILES, load_profile, round_half_up, score
+from selfeval.rules import score
 from tests.conftest import SEED
 
 NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")  # 1,687.22 is one number

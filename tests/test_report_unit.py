@@ -8,9 +8,10 @@ import io
 import pytest
 from docx import Document
 
+from selfeval.bounds import round_half_up
+from selfeval.profile import load_profile
 from selfeval.report import unit_report, unit_report_filename
 from selfeval.report import wording as w
-from selfeval.rules import load_profile, round_half_up
 from tests.test_report_support import (
     blocks,
     composed,

@@ -8,8 +8,8 @@ import hashlib
 import math
 
 from selfeval.ingest import score_bytes_in_process
+from selfeval.profile import load_profile
 from selfeval.rowprep import prepare_file
-from selfeval.rules import load_profile
 from selfeval.serialize import content_sha256, form_to_json
 from tests.conftest import SEED
 

@@ -6,17 +6,10 @@ from dataclasses import replace
 
 import pytest
 
+from selfeval.bounds import round_half_up
 from selfeval.model import Funds, FundsLine, Indicator
-from selfeval.rules import (
-    PROFILES,
-    budget_score,
-    execution_rate,
-    grade_of,
-    load_profile,
-    round_half_up,
-    score,
-    score_indicator,
-)
+from selfeval.profile import PROFILES, load_profile
+from selfeval.rules import budget_score, execution_rate, grade_of, score, score_indicator
 
 FUTIAN = load_profile("shenzhen-futian-2023")
 MOF = load_profile("mof-2020")

@@ -18,11 +18,11 @@ import tomllib
 import pytest
 
 from selfeval.ingest import ingest_files, score_bytes
+from selfeval.profile import load_profile
 from selfeval.readers import read_bytes, sandbox
 from selfeval.readers.excel import workbook_to_grids
 from selfeval.readers.limits import DEFAULT_LIMITS, MB, UPLOAD_MB
 from selfeval.readers.preflight import preflight
-from selfeval.rules import load_profile
 from selfeval.store import open_store
 from tests import app_support, badfiles
 from tests.conftest import ROOT, SEED

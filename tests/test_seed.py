@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from selfeval.profile import load_profile
 from selfeval.readers import read_path
-from selfeval.rules import load_profile, score
+from selfeval.rules import score
 from tests.conftest import SEED
 
 # code, name, indicator rows (incl. 不适用), 全年预算数, 全年执行数, published total

@@ -668,7 +668,7 @@ SAMPLES = ROOT / "data" / "samples"
 
 def test_one_form_in_three_file_kinds_of_one_batch_is_stored_once(store):
     from selfeval.ingest import ingest_files
-    from selfeval.rules import load_profile
+    from selfeval.profile import load_profile
 
     paths = [
         SAMPLES / "futian-2023.xlsx",
@@ -777,7 +777,7 @@ def test_a_batch_in_chunks_and_at_once_gives_the_same_store(tmp_path):
     """Duplicates within a batch are recognised exactly as across batches: one file per
     transaction and all files in one transaction store the same rows under the same ids."""
     from selfeval.ingest import ingest_files
-    from selfeval.rules import load_profile
+    from selfeval.profile import load_profile
 
     texts = variants.split_forms(variants.seed_text())
     changed = [t.replace("2023", "2024", 1) for t in texts[:4]]  # other years: other projects

@@ -15,10 +15,11 @@ from openpyxl.cell.cell import MergedCell
 from python_calamine import CalamineWorkbook
 
 from selfeval.model import Form, Funds, FundsLine, Goals, Header, Indicator, IndicatorScore, Scorecard
+from selfeval.profile import load_profile
 from selfeval.readers.excel import workbook_to_grids
 from selfeval.readers.recognize import recognize
 from selfeval.readers.text import text_to_grids
-from selfeval.rules import load_profile, score
+from selfeval.rules import score
 from selfeval.template import (
     AMOUNT_FORMAT,
     COMMENT_DECLARED,

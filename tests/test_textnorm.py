@@ -17,7 +17,8 @@ from selfeval import checks, textnorm
 from selfeval.access import Principal
 from selfeval.ingest import ingest_file, score_bytes
 from selfeval.present import exports
-from selfeval.rules import load_profile, score
+from selfeval.profile import load_profile
+from selfeval.rules import score
 from selfeval.store import AccessDenied, open_store
 from selfeval.store.typed import _year_int
 from tests.app_support import seed_workbook

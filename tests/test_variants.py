@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from selfeval.profile import load_profile
 from selfeval.readers import read_bytes
-from selfeval.rules import load_profile, score
+from selfeval.rules import score
 from tests import variants
 
 PROFILE = load_profile()

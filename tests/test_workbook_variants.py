@@ -7,8 +7,9 @@ import io
 import openpyxl
 import pytest
 
+from selfeval.profile import load_profile
 from selfeval.readers import read_bytes
-from selfeval.rules import load_profile, score
+from selfeval.rules import score
 from tests.conftest import SEED
 from tests.test_seed import EXPECTED
 from tests.workbook_variants import Layout, write_layout

@@ -30,8 +30,7 @@ from selfeval.present.frames import (
     issues_table,
 )
 from selfeval.present.markdown import plain
-from selfeval.profile import AUTO, profile_for
-from selfeval.rules import DEFAULT_PROFILE, available_profiles, load_profile
+from selfeval.profile import AUTO, DEFAULT_PROFILE, available_profiles, load_profile, profile_for
 from selfeval.store import StoreError, default_db
 from selfeval.template import write_template
 from selfeval.textnorm import years_latest_first

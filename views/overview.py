@@ -25,8 +25,7 @@ from selfeval.present.insights import (
 )
 from selfeval.present.markdown import plain
 from selfeval.present.printouts import overview_page
-from selfeval.profile import AUTO
-from selfeval.rules import DEFAULT_PROFILE, load_profile
+from selfeval.profile import AUTO, DEFAULT_PROFILE, load_profile
 from selfeval.store import GRADES
 from views import _report, _review_ui, _todo, _ui
 

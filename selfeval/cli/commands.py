@@ -13,7 +13,7 @@ from pathlib import Path
 from selfeval import fmt
 from selfeval.cli import admin, files, review
 from selfeval.model import Issue
-from selfeval.rules import available_profiles, load_profile, profile_for
+from selfeval.profile import available_profiles, load_profile, profile_for
 
 
 def cmd_score(args: argparse.Namespace) -> int:

@@ -17,8 +17,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from selfeval.cli.files import score_paths
+from selfeval.profile import profile_for
 from selfeval.report import project_report, report_filename, unit_report, unit_report_filename, write_new
-from selfeval.rules import profile_for
 
 USAGE_PATHS_AND_FILTER = "--unit、--year 只用于从数据库起草（不要同时给出文件）。"
 

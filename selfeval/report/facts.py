@@ -10,8 +10,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from selfeval.bounds import round_half_up
 from selfeval.model import IndicatorScore, Scorecard
-from selfeval.rules import round_half_up
 from selfeval.verdicts import is_unverified, verdict
 
 

@@ -8,6 +8,7 @@ marked 【草拟，请确认】.
 from __future__ import annotations
 
 from selfeval.model import Scorecard
+from selfeval.profile import load_profile
 from selfeval.report import wording as w
 from selfeval.report.doc import Writer
 from selfeval.report.facts import (
@@ -20,7 +21,6 @@ from selfeval.report.facts import (
     split_reason,
     status_reasons,
 )
-from selfeval.rules import load_profile
 from selfeval.verdicts import CAUSES, drafted_cause, drafted_measure
 
 INDICATOR_WIDTHS = (2.3, 2.0, 2.5, 2.0, 2.0, 1.2, 1.3, 2.1)
