@@ -479,13 +479,13 @@ def test_two_budget_labels_the_adjusted_one_is_the_annual_budget():
     """四川: 年度预算数(万元) heads the row labels, 调整后预算数 holds 全年预算数 (domain.md §3), whichever
     comes first; a lone 年度预算数 is still the annual budget."""
     from selfeval.model import Cell
-    from selfeval.readers.recognize import _funds_header
+    from selfeval.readers.form_rows import funds_header
 
     def row(*texts):
         return tuple(Cell(t, 9, c) for c, t in enumerate(texts, start=2))
 
     sichuan = row("年度预算数(万元)", "年初预算", "调整后预算数", "预算执行数", "预算执行率", "权重", "得分")
-    assert _funds_header(sichuan)["annual_budget"] == 4
+    assert funds_header(sichuan)["annual_budget"] == 4
     reversed_ = row("调整后预算数", "年度预算数", "预算执行数")
-    assert _funds_header(reversed_)["annual_budget"] == 2
-    assert _funds_header(row("年度预算数", "全年执行数"))["annual_budget"] == 2
+    assert funds_header(reversed_)["annual_budget"] == 2
+    assert funds_header(row("年度预算数", "全年执行数"))["annual_budget"] == 2

@@ -45,6 +45,8 @@ def refused(name: str, code: str, message: str) -> ReadResult:
 def read_bytes_in_process(data: bytes, name: str) -> ReadResult:
     """read_bytes in this process: what the sandbox's worker runs. Never call it on untrusted bytes
     in a process that must survive them (a server, a CLI batch)."""
+    # the parsers are imported here, not at the top: a process that only hands bytes to the sandbox
+    # (the app, the CLI) never loads them, only the worker that parses does
     from selfeval.messages import READING
     from selfeval.readers.preflight import Refused, decode_text, inspect
     from selfeval.readers.recognize import recognize

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from selfeval.messages import issue
 from selfeval.model import NOT_APPLICABLE, NOT_APPLICABLE_NAMES, Cell, Indicator
 from selfeval.readers import vocab
 from selfeval.readers.align import _columns, align, bands, number, placeholder
-
-if TYPE_CHECKING:
-    from selfeval.readers.recognize import _FormReader
+from selfeval.readers.form_rows import FormRows, indicator_header
 
 KINDS = {
     "name": "name",
@@ -57,7 +54,7 @@ class Table:
     total: float | None = None
 
 
-def read_indicators(reader: _FormReader, start: int) -> Table:
+def read_indicators(reader: FormRows, start: int) -> Table:
     """Every third-level row under the header at rows[start], up to the 总分 row or the 备注."""
     header_row = reader.rows[start]
     header = _header_of(header_row)
@@ -161,14 +158,12 @@ def _named_like_category(
 
 
 def _header_of(row) -> dict[str, int]:
-    from selfeval.readers.recognize import _indicator_header
-
-    found = _indicator_header(row)
+    found = indicator_header(row)
     assert found is not None
     return found
 
 
-def _level_weight(reader: _FormReader, table: Table, level1: str, points: float | None, row) -> None:
+def _level_weight(reader: FormRows, table: Table, level1: str, points: float | None, row) -> None:
     if points is None:
         return
     if not 0 <= points <= 100:
@@ -180,7 +175,7 @@ def _level_weight(reader: _FormReader, table: Table, level1: str, points: float 
     reader.locs.setdefault(level1, reader.row_loc(row))
 
 
-def _leftover(reader: _FormReader, row, data: list[Cell]) -> bool:
+def _leftover(reader: FormRows, row, data: list[Cell]) -> bool:
     """An unfilled template line (`指标2：` with nothing else, `……`): ignored, and said so."""
     texts = [_LEFTOVER_PREFIX.sub("", c.text).strip() for c in data]
     filled = [t for t in texts if t and not _ELLIPSIS.match(t) and not placeholder(t)]
@@ -195,7 +190,7 @@ def _leftover(reader: _FormReader, row, data: list[Cell]) -> bool:
 
 
 def _indicator(
-    reader: _FormReader, row, data: list[Cell], layout, level1: str, level2: str, slipped: bool = False
+    reader: FormRows, row, data: list[Cell], layout, level1: str, level2: str, slipped: bool = False
 ) -> Indicator | None:
     placed = align(data, layout, exact=reader.grid.exact_columns, slipped=slipped)
     if placed.how == "ambiguous":
@@ -246,7 +241,7 @@ def _indicator(
     )
 
 
-def _total(reader: _FormReader, row, keys: list[str], layout) -> tuple[float | None, float | None]:
+def _total(reader: FormRows, row, keys: list[str], layout) -> tuple[float | None, float | None]:
     """The 总分 row's 分值 and 得分, by the indicator header's columns (either may be blank)."""
     cells = [
         c for c, k in zip(row, keys, strict=True) if not vocab.is_total_label(k) and not placeholder(c.text)

@@ -14,15 +14,15 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from selfeval import textnorm
 from selfeval.messages import issue
 from selfeval.model import Cell, Form, Funds, FundsLine, Goals, Grid, Header, Indicator, Issue, Loc
 from selfeval.readers import vocab
 from selfeval.readers.align import Aligned, align, bands, by_columns, number, percent, placeholder
+from selfeval.readers.form_rows import FormRows, Row, funds_header, indicator_header
+from selfeval.readers.indicators import read_indicators
 
-Row = tuple[Cell, ...]
 FATAL = {"FUNDS_MISSING", "INDICATORS_MISSING", "HEADER_MISSING"}
 MAX_AMOUNT = 1e12  # 元 (issue 11: every number bounded where it is read)
 FUNDS_KINDS = {
@@ -63,8 +63,8 @@ def recognize(grid: Grid) -> tuple[list[Form], list[Issue]]:
     problems: list[Issue] = list(grid.problems)  # what the reader left out, and why (Grid.problems)
     skipped: list[_Segment] = []
     for segment in _segments(grid.rows):
-        funds_at = next((i for i, r in enumerate(segment.rows) if _funds_header(r)), None)
-        grid_at = next((i for i, r in enumerate(segment.rows) if _indicator_header(r)), None)
+        funds_at = next((i for i, r in enumerate(segment.rows) if funds_header(r)), None)
+        grid_at = next((i for i, r in enumerate(segment.rows) if indicator_header(r)), None)
         if funds_at is None and grid_at is None:
             skipped.append(segment)
             continue
@@ -117,56 +117,11 @@ def _segments(rows: Sequence[Row]) -> list[_Segment]:
 
 
 def _has_grid(rows: Sequence[Row]) -> bool:
-    return any(_indicator_header(r) for r in rows)
+    return any(indicator_header(r) for r in rows)
 
 
 def _has_funds(rows: Sequence[Row]) -> bool:
-    return any(_funds_header(r) for r in rows)
-
-
-_NAME_RANK = {"三级指标": 0, "指标名称": 1, "指标内容": 1, "绩效指标": 2}
-
-
-def _indicator_header(row: Row) -> dict[str, int] | None:
-    """Field -> column for an indicator header row, else None. 三级指标 names the rows; 绩效指标 does only
-    when nothing better is there and it is not the block's label left of 一级指标."""
-    cols: dict[str, int] = {}
-    name_rank = 9
-    for cell in row:
-        key = vocab.norm(cell.text)
-        name = vocab.indicator_header_field(key)
-        if name == "name":
-            rank = _NAME_RANK.get(vocab.unbracketed(key), 1)
-            if rank < name_rank:
-                cols["name"], name_rank = cell.col, rank
-            continue
-        if name == "reason" and "reason" in cols:
-            name = "measures"  # 偏差原因 and 改进措施 in two columns
-        if name and name not in cols:
-            cols[name] = cell.col
-    if name_rank == 2 and "level1" in cols and cols["name"] < cols["level1"]:
-        del cols["name"]
-    if (
-        "name" in cols
-        and ({"weight", "score"} & cols.keys())
-        and ({"target", "level1", "level2"} & cols.keys())
-    ):
-        return cols
-    return None
-
-
-def _funds_header(row: Row) -> dict[str, int] | None:
-    """Columns of the funds table by their labels. Two labels naming the budget: the adjusted one
-    (调整后预算数) is 全年预算数 (domain.md §3); 四川's 年度预算数(万元) then only heads the row labels."""
-    cols: dict[str, int] = {}
-    for cell in row:
-        key = vocab.norm(cell.text)
-        name = vocab.funds_header_field(key)
-        if name and (name not in cols or (name == "annual_budget" and "调整" in key)):
-            cols[name] = cell.col
-    if {"annual_budget", "executed"} <= cols.keys():
-        return cols
-    return None
+    return any(funds_header(r) for r in rows)
 
 
 def _rate_fits(placed: dict[str, Cell]) -> int:
@@ -188,27 +143,15 @@ def _rate_fits(placed: dict[str, Cell]) -> int:
     return 2 if abs(rate - computed) <= half or abs(rate * 100 - computed) <= half * 100 else 0
 
 
-class _FormReader:
-    """Reads one form's rows. Used once per segment."""
+class _FormReader(FormRows):
+    """Reads one form's rows: header, funds and goals here, the indicator table in indicators.py."""
 
     def __init__(self, grid: Grid, rows: list[Row], funds_at: int | None, grid_at: int | None):
-        self.grid = grid
-        self.rows = rows
+        super().__init__(grid, rows)
         self.funds_at = funds_at
         self.grid_at = grid_at
-        self.issues: list[Issue] = []
-        self.locs: dict[str, Loc] = {}
-        self.trouble_rows: set[int] = set()  # rows with a cell that could not be read
-
-    def loc(self, cell: Cell) -> Loc:
-        return Loc(self.grid.sheet, cell.row, cell.col)
-
-    def row_loc(self, row: Row) -> Loc:
-        return Loc(self.grid.sheet, row[0].row)
 
     def read(self) -> Form:
-        from selfeval.readers.indicators import read_indicators
-
         funds_at, grid_at = self.funds_at, self.grid_at
         header = self._header(min(i for i in (funds_at, grid_at, len(self.rows)) if i is not None))
         first = self.row_loc(self.rows[0])
@@ -242,29 +185,6 @@ class _FormReader:
             loc=first,
             locs=self.locs,
         )
-
-    # numbers, bounded where they are read ---------------------------------------------------------
-    def bounded(
-        self, cell: Cell | None, what: str, low: float, high: float, factor: float = 1.0
-    ) -> float | None:
-        """The number in a cell, or None (reported at the cell) when it is not a number or out of range."""
-        if cell is None or placeholder(cell.text):
-            return None
-        value = number(cell.text)
-        if value is None:
-            self.trouble_rows.add(cell.row)
-            self.issues.append(issue("NUMBER_UNREADABLE", self.loc(cell), field=what, text=cell.text[:40]))
-            return None
-        printed, value = value, value * factor
-        if not math.isfinite(value) or not low <= value <= high:
-            self.trouble_rows.add(cell.row)
-            bounds = f"{low:g} 至 {high:g}"
-            self.issues.append(
-                issue("VALUE_RANGE", self.loc(cell), field=what, text=cell.text[:40], bounds=bounds)
-            )
-            return None
-        # as printed, times the unit: 38.76646257 万元 is 387664.6257 元, never rounded (issue 21)
-        return float(Decimal(repr(printed)) * Decimal(repr(factor))) if factor != 1.0 else value
 
     # header block -------------------------------------------------------------------------------
     def _header(self, stop: int) -> Header:
@@ -308,7 +228,7 @@ class _FormReader:
     # 资金使用情况 -----------------------------------------------------------------------------------
     def _funds(self, start: int, stop: int | None) -> Funds | None:
         header_row = self.rows[start]
-        cols = _funds_header(header_row)
+        cols = funds_header(header_row)
         assert cols is not None
         layout = bands(cols, FUNDS_KINDS, [c.col for c in header_row])
         first_band = min(cols.values())

@@ -9,7 +9,6 @@ and 得分 by what they hold, or by the form's own sums when that leaves a choic
 from __future__ import annotations
 
 from itertools import combinations
-from typing import TYPE_CHECKING
 
 from selfeval.model import Cell
 from selfeval.readers import vocab
@@ -25,10 +24,8 @@ from selfeval.readers.text_place import (
     split_records,
     without_empties,
 )
+from selfeval.readers.text_rows import Builder
 from selfeval.values import to_number
-
-if TYPE_CHECKING:
-    from selfeval.readers.text_stream import Builder
 
 _GRID_COL0 = 2  # indicator header fields start here: col 1 holds 年度绩效指标
 

@@ -23,6 +23,7 @@ from selfeval.readers.text_place import (
     snippet,
     without_empties,
 )
+from selfeval.readers.text_rows import Builder
 from selfeval.values import to_number
 
 _FUNDS_COL0 = 3  # funds header fields start here: col 1 holds 项目资金（元）, col 2 the row label
@@ -30,32 +31,6 @@ _FUNDS_COL0 = 3  # funds header fields start here: col 1 holds 项目资金（�
 
 # ---------------------------------------------------------------------------------------------
 # the whole form
-
-
-class Builder:
-    """Walks one form's cells in order and emits rows with header-aligned columns."""
-
-    def __init__(self) -> None:
-        self.rows: list[list[Cell]] = []
-        self.current: list[Cell] = []
-        self.funds_fields: list[str] = []
-        self.total_like: frozenset[str] | None = None
-        self.phase = "top"  # top -> funds -> goals -> grid
-        self.funds_prefix: Cell | None = None
-        self.total_funds: dict[str, Cell] = {}
-        self.funds_header_at = -1  # index in rows of the funds header row
-        self.by_line = False  # the text's lines are the table's rows (a pipe table): a row never spans two
-
-    def flush(self) -> None:
-        if self.current:
-            self.rows.append(self.current)
-        self.current = []
-
-    def emit(self, cells: list[Cell]) -> None:
-        self.flush()
-        cells = [c for c in cells if c.text.strip()]
-        if cells:
-            self.rows.append(cells)
 
 
 def regroup(cells: list[Cell], by_line: bool = False) -> list[Row]:
