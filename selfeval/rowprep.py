@@ -23,11 +23,6 @@ except ModuleNotFoundError as exc:  # pragma: no cover - only while values.py do
     _values = None
 
 
-def _year_int(year: str) -> int | None:
-    """The form's year as a number (four ASCII digits within 1990–2100), else None: never raises."""
-    return year_int(year)
-
-
 def typed_values(target: str, actual: str, rule: str | None, year: int | None) -> tuple[float | None, ...]:
     """(target_value, actual_value, achievement) of one row; achievement = actual / target only for
     rows the rules scored as positive quantitative (rule "positive.*") with a target above 0."""
@@ -117,7 +112,7 @@ def _prepare(sc: Scorecard, file_sha: str | None, file_size: int | None) -> _Pre
     issues = list(sc.issues)
     seen = set(issues)
     issues += [i for i in form.issues if i not in seen]  # reading issues the rules did not repeat
-    year = _year_int(h.year)
+    year = year_int(h.year)
     form_row = {
         "source": form.source,
         "sheet": form.sheet,

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from selfeval.store.duckdb import Store
 from selfeval.store.errors import LOCKED_MESSAGE, AccessDenied, NotFound, StoreError, StoreLocked
+from selfeval.store.postgres import PgStore
 from selfeval.store.queries import Queries
 from selfeval.store.records import (
     BUDGET_LEVEL1,
@@ -56,7 +57,6 @@ from selfeval.store.schema import (
     migrate,
     schema_version,
 )
-from selfeval.store.typed import _values, refresh_typed_values, typed_values
 from selfeval.store.writes import Writes
 
 StoreBackend = Store  # what pages and the CLI use; every backend has the same methods
@@ -87,17 +87,14 @@ __all__ = [
     "StoreLocked",
     "Upload",
     "Writes",
-    "_values",
     "connect",
     "default_db",
     "default_db_path",
     "is_url",
     "migrate",
     "open_store",
-    "refresh_typed_values",
     "restore",
     "schema_version",
-    "typed_values",
 ]
 
 
@@ -123,8 +120,6 @@ def connect(location: str | Path | None = None, *, who=None):
     the DuckDB file at that path. Acts as `who` (default: the local administrator)."""
     location = location if location is not None else default_db()
     if is_url(str(location)):
-        from selfeval.store.postgres import PgStore
-
         return PgStore(str(location), who=who)
     return Store(location, who=who)
 

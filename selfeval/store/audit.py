@@ -12,6 +12,8 @@ from typing import Any
 
 from selfeval.store.sqlutil import Db, now
 
+# a version's review state in SQL (no row in review_states: 草稿), over `review_states r`
+STATE_SQL = "COALESCE(r.state, 'draft')"
 REVIEW_TABLES: tuple[str, ...] = ("review_states", "audit_events", "review_deadlines")
 REVIEW_VIEWS: tuple[str, ...] = ("approved_forms",)
 

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from selfeval.access import LOCAL
 from selfeval.store.backup import Backups
 from selfeval.store.errors import StoreError, StoreLocked
 from selfeval.store.queries import Queries
@@ -86,8 +87,6 @@ class Store(Review, Writes, Queries, Backups):
     backend = "duckdb"
 
     def __init__(self, path: str | Path = ":memory:", *, who: Any = None):
-        from selfeval.access import LOCAL
-
         self.who = who or LOCAL
         self.path = str(path) if str(path) == ":memory:" else str(Path(path).resolve())
         if self.path != ":memory:":
@@ -181,11 +180,3 @@ class Store(Review, Writes, Queries, Backups):
 
     def _dump_table(self, db: DuckDb, table: str, path: Path) -> None:
         db.execute(f"COPY (SELECT * FROM {table}) TO {sql_string(str(path))} (FORMAT parquet)")
-
-    @classmethod
-    def restore(cls, directory: str | Path, path: str | Path | None = None) -> None:
-        """Replace the database at `path` (default: `default_db_path()`) with a backup directory
-        written by `export_database` (the CLI's `restore`)."""
-        from selfeval.store import restore
-
-        restore(directory, path)

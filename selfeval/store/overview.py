@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from selfeval.store.audit import STATE_SQL
 from selfeval.store.records import GRADES
 from selfeval.store.sqlutil import filters
 
@@ -137,8 +138,6 @@ class OverviewQueries:
         """The first `limit` current projects not yet approved (unit, then 未提交 / 已退回 / 已送审,
         then code), with their state and the returned comment: the organisation view's to-do list,
         cut in SQL (the full list of a province is 200,000 rows)."""
-        from selfeval.store.review import STATE_SQL
-
         where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
         rank = f"CASE {STATE_SQL} WHEN 'draft' THEN 0 WHEN 'returned' THEN 1 WHEN 'submitted' THEN 2 END"
         return self._query(  # type: ignore[attr-defined]
@@ -152,8 +151,6 @@ class OverviewQueries:
 
     def pending_count(self, year: str | int | None = None, unit: str | None = None) -> int:
         """How many current projects are not yet approved (what pending_projects cuts)."""
-        from selfeval.store.review import STATE_SQL
-
         where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
         return int(
             self._rows(  # type: ignore[attr-defined]

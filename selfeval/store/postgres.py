@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from selfeval.access import LOCAL
 from selfeval.store.backup import Backups
 from selfeval.store.errors import StoreError
 from selfeval.store.queries import Queries
@@ -115,9 +116,7 @@ class PgStore(Review, Writes, Queries, Backups):
     backend = "postgres"
 
     def __init__(self, url: str, *, who: Any = None, max_size: int = 8):
-        from psycopg_pool import ConnectionPool
-
-        from selfeval.access import LOCAL
+        from psycopg_pool import ConnectionPool  # only when a PostgreSQL store is opened
 
         self.who = who or LOCAL
         self.url = url

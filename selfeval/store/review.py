@@ -18,21 +18,12 @@ from typing import Any
 import pandas as pd
 
 from selfeval.access import can
-from selfeval.store.audit import (  # noqa: F401 - re-exported: schema.py and writes.py import them from here
-    APPROVED_FORMS_VIEW,
-    AUDIT_APPEND_ONLY_PG,
-    REVIEW_DDL,
-    REVIEW_TABLES,
-    REVIEW_VIEWS,
-    record_event,
-    record_versions,
-)
+from selfeval.store.audit import STATE_SQL, record_event
 from selfeval.store.errors import AccessDenied, NotFound
 from selfeval.store.sqlutil import Db, filters, now, unit_clause
 from selfeval.workflow import STATES, Refused, require
 
 ORIGIN_ACTION = {"upload": "upload", "editor": "edit", "import": "import"}
-STATE_SQL = "COALESCE(r.state, 'draft')"
 # the to-do lists (Review.todo): which current forms wait, and for whom
 _TODO = {
     "returned": f"{STATE_SQL} = 'returned'",  # the editor: fix and send again

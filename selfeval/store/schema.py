@@ -14,9 +14,11 @@ from typing import Any
 
 import pyarrow as pa
 
+from selfeval.serialize import content_sha256, form_from_json
+from selfeval.store.audit import AUDIT_APPEND_ONLY_PG, REVIEW_DDL
 from selfeval.store.errors import StoreError
-from selfeval.store.review import AUDIT_APPEND_ONLY_PG, REVIEW_DDL
-from selfeval.store.sqlutil import Db, as_db, now
+from selfeval.store.sqlutil import Db, now
+from selfeval.store.typed import refresh_typed_values
 
 SCHEMA_VERSION_DDL = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -146,8 +148,6 @@ _V1 = (
 
 
 def _backfill_typed_values(db: Db) -> None:
-    from selfeval.store.typed import refresh_typed_values
-
     refresh_typed_values(db)
 
 
@@ -161,8 +161,6 @@ _V2 = (
 
 def _backfill_content_hash(db: Db) -> None:
     """content_hash of every stored submission, from its form and profile (as writes compute it)."""
-    from selfeval.serialize import content_sha256, form_from_json
-
     rows = db.execute("SELECT id, form_json, profile FROM submissions WHERE content_hash IS NULL")
     if not rows:
         return
@@ -342,9 +340,8 @@ ALL_WRITTEN: tuple[str, ...] = (*TABLES, "transfers")  # every table a save may 
 SCHEMAS = {t: pa.schema(list(cols)) for t, cols in COLUMNS.items()}
 
 
-def schema_version(con: Any) -> int:
+def schema_version(db: Db) -> int:
     """The version recorded in the database (0 for a new one)."""
-    db = as_db(con)
     db.execute(SCHEMA_VERSION_DDL)
     return db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")[0][0]
 
@@ -360,10 +357,9 @@ def _run_step(db: Db, step: Step) -> None:
         step(db)
 
 
-def migrate(con: Any, upto: int | None = None, *, nested: bool = False) -> int:
+def migrate(db: Db, upto: int | None = None, *, nested: bool = False) -> int:
     """Apply the missing migrations in order, each in its own transaction (or all inside the
     caller's when `nested`, as a restore does); return the version reached."""
-    db = as_db(con)
     current = schema_version(db)
     latest = MIGRATIONS[-1].version
     if current > latest:

@@ -27,15 +27,6 @@ class Db(Protocol):
         ...
 
 
-def as_db(con: Any) -> Db:
-    """A `Db` as is; a bare DuckDB connection or cursor wrapped (tests and tools pass those)."""
-    if hasattr(con, "dialect"):
-        return con
-    from selfeval.store.duckdb import DuckDb
-
-    return DuckDb(con)
-
-
 def now() -> datetime:
     """UTC, without a zone (TIMESTAMP): the store keeps UTC; pages convert for display."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -7,14 +7,13 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from selfeval.store import connect
 from selfeval.store.errors import StoreError
 
 
 def copy_store(source: str | Path, target: str | Path, *, replace: bool = False) -> dict[str, int]:
     """Copy the store at `source` into `target` (a path or postgresql:// URL each); returns the
     rows copied per table. Refuses a target that holds submissions unless `replace`."""
-    from selfeval.store import connect
-
     if str(source) == str(target):
         raise StoreError("源数据库与目标数据库相同。")
     src = connect(source)

@@ -3,22 +3,19 @@ text so dashboards can compare achievement in SQL."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyarrow as pa
 
-from selfeval.rowprep import _parsed_number, _values, _year_int, typed_values  # noqa: F401  (re-exported)
-from selfeval.store.schema import F64, I32, I64
-from selfeval.store.sqlutil import as_db
+from selfeval.rowprep import _values, typed_values
+from selfeval.store.sqlutil import Db
+from selfeval.textnorm import year_int
 
 
-def refresh_typed_values(con: Any, only_missing: bool = True) -> int:
+def refresh_typed_values(db: Db, only_missing: bool = True) -> int:
     """Recompute target_value/actual_value/achievement from the stored text (e.g. after the value
     parser improved, or when upgrading a file); returns the number of rows updated."""
     if _values is None:
         return 0
     where = "WHERE i.target_value IS NULL AND i.actual_value IS NULL" if only_missing else ""
-    db = as_db(con)
     rows = db.execute(
         f"""SELECT i.submission_id, i.position, i.target, i.actual, i.rule, s.year
             FROM indicators i JOIN submissions s ON s.id = i.submission_id {where}"""
@@ -27,7 +24,7 @@ def refresh_typed_values(con: Any, only_missing: bool = True) -> int:
         return 0
     cols: dict[str, list] = {k: [] for k in ("sid", "pos", "tv", "av", "ach")}
     for sid, pos, target, actual, rule, year in rows:
-        tv, av, ach = typed_values(target, actual, rule, _year_int(year or ""))
+        tv, av, ach = typed_values(target, actual, rule, year_int(year or ""))
         if only_missing and tv is None and av is None:
             continue
         for k, v in zip(cols, (sid, pos, tv, av, ach), strict=True):
@@ -35,7 +32,16 @@ def refresh_typed_values(con: Any, only_missing: bool = True) -> int:
     if not cols["sid"]:
         return 0
     staged = pa.table(
-        cols, schema=pa.schema([("sid", I64), ("pos", I32), ("tv", F64), ("av", F64), ("ach", F64)])
+        cols,
+        schema=pa.schema(
+            [
+                ("sid", pa.int64()),
+                ("pos", pa.int32()),
+                ("tv", pa.float64()),
+                ("av", pa.float64()),
+                ("ach", pa.float64()),
+            ]
+        ),
     )
     with db.stage("_typed_values", staged):
         db.execute(

@@ -13,8 +13,10 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from selfeval.access import ROLE_LABELS, can
 from selfeval.model import Header, Scorecard
 from selfeval.serialize import form_from_json
+from selfeval.store.audit import record_event, record_versions
 from selfeval.store.errors import (
     NOT_YOUR_UNIT,
     OWNED_BY_OTHER,
@@ -25,7 +27,6 @@ from selfeval.store.errors import (
 )
 from selfeval.store.queries import NOT_FOUND
 from selfeval.store.records import ORIGINS, Origin, SaveResult, Upload
-from selfeval.store.review import record_event, record_versions
 from selfeval.store.rows import Head, _Batch, _Prepared, prepare_file
 from selfeval.store.schema import ALL_WRITTEN, COLUMNS, TABLES
 from selfeval.store.sqlutil import now
@@ -172,8 +173,6 @@ class Writes:
 
     # -- who may store what --------------------------------------------------------------------------
     def _require(self, action: str, what: str) -> None:
-        from selfeval.access import ROLE_LABELS, can
-
         if not can(self.who, action):
             raise AccessDenied(
                 ROLE_CANNOT.format(role=ROLE_LABELS.get(self.who.role, self.who.role), what=what)
@@ -182,8 +181,6 @@ class Writes:
     def _may_store(self, h: Header, head: Head | None) -> tuple[str | None, bool]:
         """(why not, transfer): a form (its header `h`) must name one of the principal's units, and a
         project belongs to the unit of its current version — only an administrator may move it."""
-        from selfeval.access import can
-
         units = tuple(self.who.units)
         if units and h.unit not in units:
             return NOT_YOUR_UNIT.format(unit=h.unit or "（未填写实施单位）", units="、".join(units)), False
