@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from selfeval.messages import READING
 from selfeval.model import Issue, Scorecard
 from selfeval.profile import Profile
-from selfeval.readers import read_bytes_in_process
+from selfeval.readers import read_bytes_in_process, sandbox
+from selfeval.rowprep import prepare_file
 from selfeval.rules import score
 
 
@@ -30,8 +32,6 @@ def score_bytes(
     """Read and score one file without storing it, in a sandboxed worker (selfeval.readers.sandbox):
     (scorecards, errors, kind). A file that kills or stalls its reader gives one error, never an
     exception."""
-    from selfeval.readers import sandbox
-
     try:
         return sandbox.call(score_bytes_in_process, bytes(data), name, profile)
     except sandbox.WorkerFailed as failed:
@@ -43,8 +43,6 @@ def score_bytes_in_process(
 ) -> tuple[tuple[Scorecard, ...], tuple[Issue, ...], str]:
     """score_bytes in this process: what the sandbox's worker runs (never on untrusted bytes in a
     process that must survive them). A form that scoring cannot handle makes the file an error."""
-    from selfeval.messages import READING
-
     result = read_bytes_in_process(data, name)
     errors = tuple(p for p in result.problems if p.severity == "error")
     try:
@@ -61,8 +59,6 @@ def prepare_bytes_in_process(
     """score_bytes_in_process, then the forms as the store's rows (selfeval.rowprep.prepare_file): what an
     import's worker hands back, so the main process neither unpickles scorecards nor serialises
     forms — it checks keys and appends columns. (prepared forms, errors, kind)."""
-    from selfeval.rowprep import prepare_file
-
     cards, errors, kind = score_bytes_in_process(data, name, profile)
     return prepare_file(cards, data), errors, kind
 
@@ -72,8 +68,6 @@ def _scored(files: Iterable[tuple[str, bytes]], profile: Profile, jobs: int, win
     store rows in the sandbox's warm workers. With jobs > 1 up to a window of files (and 64 MiB of
     their bytes) is in flight ahead of the caller, so the workers keep reading while the caller stores a transaction (the cores stay
     busy); jobs = 1 reads one file ahead. A file whose worker dies is an error of that file only."""
-    from selfeval.readers import sandbox
-
     tasks = ((bytes(data), name, profile) for name, data in files)
     in_flight = max(2 * jobs, min(window, 256)) if jobs > 1 else 2
     for (data, name, _), result in sandbox.map_ordered(prepare_bytes_in_process, tasks, in_flight=in_flight):
@@ -131,6 +125,7 @@ def iter_ingest(
     """ingest_files as a stream: each chunk's Outcomes are yielded once its transaction commits, so a
     caller that keeps only counts and problems (the CLI's import) holds one chunk of scorecards at a
     time, whatever the number of files."""
+    # imported here, not at the top: the import's workers load this module and never need the store
     from selfeval.store import Upload
 
     outcomes: list[Outcome] = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
+from selfeval.textnorm import strip_controls
+
 Severity = Literal["error", "warning", "info"]
 # verified: every part recomputed by the rules; partial: some parts keep their declared score (未核验);
 # unverified: the total could not be checked (weights that do not add up, nothing recomputable)
@@ -74,8 +76,6 @@ class Grid:
     def __post_init__(self) -> None:
         """Control characters never get past the reader (text and workbooks alike): a cell's text is
         kept without C0/C1 controls, so exports and terminals never see them; a cell (or row) left empty goes."""
-        from selfeval.textnorm import strip_controls
-
         if all(c.text.isprintable() for row in self.rows for c in row):
             return
         rows = (

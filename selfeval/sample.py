@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from selfeval.ingest import ingest_file
 from selfeval.profile import load_profile
+from selfeval.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "data" / "seed"
@@ -16,8 +18,6 @@ def seed_files() -> list[Path]:
 
 def load_sample(store) -> None:
     """Store every sample file once (the store recognises bytes it already holds)."""
-    from selfeval.ingest import ingest_file
-
     profile = load_profile()
     for path in seed_files():
         if path.suffix.lower() == ".txt":
@@ -28,6 +28,4 @@ def load_sample(store) -> None:
 
 def open_seeded_store(path: str | Path | None = None, *, seed: bool = True):
     """Open (creating and migrating) the store; fill it with the sample when it is new and empty."""
-    from selfeval.store import open_store
-
     return open_store(path, seed=load_sample if seed else None)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from selfeval.messages import issue
+from selfeval.messages import READING, issue
 from selfeval.model import Form, Issue, Loc
+from selfeval.readers import sandbox
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,6 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
     Never raises for bad content and never lets a parser take this process down: a worker that dies,
     runs out of memory or time becomes a refusal with a Chinese reason. Problems say what and where.
     """
-    from selfeval.readers import sandbox
-
     try:
         return sandbox.call(read_bytes_in_process, bytes(data), name)
     except sandbox.WorkerFailed as failed:
@@ -47,7 +46,6 @@ def read_bytes_in_process(data: bytes, name: str) -> ReadResult:
     in a process that must survive them (a server, a CLI batch)."""
     # the parsers are imported here, not at the top: a process that only hands bytes to the sandbox
     # (the app, the CLI) never loads them, only the worker that parses does
-    from selfeval.messages import READING
     from selfeval.readers.preflight import Refused, decode_text, inspect
     from selfeval.readers.recognize import recognize
     from selfeval.readers.text import text_to_grids
