@@ -412,9 +412,10 @@ def _tiny_cfb(stream: bytes) -> bytes:
 
 
 def test_xls_percent_cells_from_a_mini_stream_workbook():
-    from selfeval.readers.excel import _cfb_stream, _xls_percent_cells
+    from selfeval.readers.excel import _xls_percent_cells
+    from selfeval.readers.ole import workbook_stream
 
     stream = _tiny_xls_stream()
     data = _tiny_cfb(stream)
-    assert _cfb_stream(data, ("Workbook",)) == stream
+    assert workbook_stream(data) == stream
     assert _xls_percent_cells(data) == {"表一": frozenset({(0, 1), (1, 0), (2, 1)})}

@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from selfeval.bounds import MAX_AMOUNT, MAX_WEIGHT
 from selfeval.model import Cell
 from selfeval.readers import vocab
 from selfeval.values import to_number
@@ -28,7 +29,7 @@ PLACEHOLDERS = frozenset({"—", "-", "–", "/", "／", "——", "－", "不�
 NUMERIC = frozenset({"amount", "weight", "budget_weight", "score", "rate"})
 # a weight that fits its level: a row's 分值 at most 100; the budget's 分值 at most 30 (10 or 20 in every
 # known template: 56.34 under the funds 分值 is a rate whose label was lost, not a weight)
-_HIGH = {"weight": 100.0, "score": 100.0, "budget_weight": 30.0}
+_HIGH = {"weight": MAX_WEIGHT, "score": MAX_WEIGHT, "budget_weight": 30.0}
 LAST_BAND = 3  # columns a last label may own to its right (偏差原因 merged over J:K, and a spare)
 MAX_PLACEMENTS = 5000  # order-preserving placements tried at most (10 fields, 10 cells: 1 way; 12/6: 924)
 
@@ -121,7 +122,7 @@ def _strict(kind: str, text: str) -> bool:
         return kind not in ("name",) or text.strip() in ("/", "／", "不适用")
     if kind == "amount":
         v = number(text)
-        return v is not None and math.isfinite(v) and 0 <= v <= 1e12
+        return v is not None and math.isfinite(v) and 0 <= v <= MAX_AMOUNT
     if kind == "weight":
         v = number(text)
         return v is not None and 0 <= v <= _HIGH[kind]
@@ -130,7 +131,7 @@ def _strict(kind: str, text: str) -> bool:
         return v is not None and 0 < v <= _HIGH[kind] and v % 5 == 0
     if kind == "score":
         v = number(text)
-        return v is not None and 0 <= v <= 100
+        return v is not None and 0 <= v <= _HIGH[kind]
     if kind == "rate":
         v = percent(text)
         if v is None:

@@ -25,6 +25,7 @@ from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook, SheetTypeEnum
 
 from selfeval.model import Cell, Grid
+from selfeval.readers.ole import workbook_stream
 from selfeval.readers.zipxml import _REL_EL as REL_EL
 from selfeval.readers.zipxml import _SHEET_EL as SHEET_EL
 from selfeval.readers.zipxml import _attrs as attrs
@@ -319,13 +320,10 @@ def _column_index(letters: bytes) -> int:
 
 # ------------------------------------------------------------------------------- percent formats: xls
 
-_CFB_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_END_OF_CHAIN = 0xFFFFFFFE
-
 
 def _xls_percent_cells(data: bytes) -> dict[str, frozenset[Position]]:
     """From the BIFF8 Workbook stream: cell XFs whose format is a percent, then the cells using them."""
-    stream = _cfb_stream(data, ("Workbook",))
+    stream = workbook_stream(data)  # the container read as preflight read it
     if stream is None or stream[:2] != b"\x09\x08" or stream[4:6] != b"\x00\x06":
         return {}  # BIFF8 only (Excel 97 and later); BIFF5 workbooks lose the % sign
     formats: dict[int, str] = {}
@@ -391,62 +389,3 @@ def _xl_unicode_string(body: bytes, offset: int, *, length_bytes: int) -> str:
     if flags & 0x01:
         return body[pos : pos + 2 * count].decode("utf-16-le", "replace")
     return body[pos : pos + count].decode("latin-1")
-
-
-def _cfb_stream(data: bytes, names: tuple[str, ...]) -> bytes | None:
-    """One stream of an OLE compound file (the container of .xls), read with bounds checks."""
-    if len(data) < 512 or data[:8] != _CFB_SIGNATURE:
-        return None
-    sector_shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
-    if sector_shift not in (9, 12) or mini_shift != 6:
-        return None
-    size = 1 << sector_shift
-    first_dir, _, cutoff, first_minifat, _, first_difat, n_difat = struct.unpack_from("<IIIIIII", data, 0x30)
-
-    def sector(i: int) -> bytes:
-        start = (i + 1) * size
-        if start >= len(data):
-            raise ValueError("sector out of range")
-        return data[start : start + size]
-
-    max_sectors = len(data) // size  # every table and chain is cut to what the file can hold
-    fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
-    difat, hops = first_difat, 0
-    while difat < _END_OF_CHAIN - 4 and hops < min(n_difat, max_sectors):
-        entries = struct.unpack(f"<{size // 4}I", sector(difat).ljust(size, b"\xff"))
-        fat_sectors.extend(entries[:-1])
-        difat, hops = entries[-1], hops + 1
-    fat: list[int] = []
-    for s in fat_sectors:
-        if s < _END_OF_CHAIN - 4 and len(fat) < max_sectors:
-            fat.extend(struct.unpack(f"<{size // 4}I", sector(s).ljust(size, b"\xff")))
-    del fat[max_sectors:]
-
-    def chain(start: int, table: list[int]) -> list[int]:
-        out: list[int] = []
-        while start < len(table) and len(out) < len(table):  # longer than the table: a cycle
-            out.append(start)
-            start = table[start]
-        return out
-
-    directory = b"".join(sector(s) for s in chain(first_dir, fat))
-    root_start = root_size = None
-    for k in range(len(directory) // 128):
-        entry = directory[128 * k : 128 * (k + 1)]
-        (name_len,) = struct.unpack_from("<H", entry, 64)
-        name = entry[: max(0, name_len - 2)].decode("utf-16-le", "replace")
-        kind = entry[66]
-        start, length = struct.unpack_from("<II", entry, 0x74)
-        if kind == 5:
-            root_start, root_size = start, length
-        elif kind == 2 and name in names:
-            if length >= cutoff:
-                return b"".join(sector(s) for s in chain(start, fat))[:length]
-            if root_start is None:
-                return None
-            mini_stream = b"".join(sector(s) for s in chain(root_start, fat))[:root_size]
-            minifat_bytes = b"".join(sector(s) for s in chain(first_minifat, fat))
-            minifat = list(struct.unpack(f"<{len(minifat_bytes) // 4}I", minifat_bytes))
-            del minifat[len(mini_stream) // 64 :]
-            return b"".join(mini_stream[64 * s : 64 * (s + 1)] for s in chain(start, minifat))[:length]
-    return None

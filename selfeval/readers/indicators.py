@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from selfeval.bounds import MAX_WEIGHT
 from selfeval.messages import issue
 from selfeval.model import NOT_APPLICABLE, NOT_APPLICABLE_NAMES, Cell, Indicator
 from selfeval.readers import vocab
@@ -204,8 +205,8 @@ def _indicator(
         shown = "、".join(f"{FIELD_LABELS.get(f, f)}={c[0].text[:12]}" for f, c in placed.cells.items())
         reader.issues.append(issue("ROW_ALIGNED", reader.row_loc(row), fields=shown[:120]))
     weight_cell, score_cell = placed.first("weight"), placed.first("score")
-    weight = reader.bounded(weight_cell, "分值", 0.0, 100.0)
-    score = reader.bounded(score_cell, "得分", 0.0, 100.0)
+    weight = reader.bounded(weight_cell, "分值", 0.0, MAX_WEIGHT)
+    score = reader.bounded(score_cell, "得分", 0.0, MAX_WEIGHT)
     name = _LEFTOVER_PREFIX.sub("", placed.text("name", "")).strip()
     not_applicable = name.replace(" ", "") in NOT_APPLICABLE_NAMES and all(
         placeholder(c.text) or c.text.strip() == NOT_APPLICABLE for c in data

@@ -118,6 +118,16 @@ class _Cfb:
         return found
 
 
+def workbook_stream(data: bytes) -> bytes | None:
+    """The `Workbook` stream of an .xls, read by the same container reader as the gate (the percent
+    formats pass of excel.py reads it); None when the container gives none."""
+    try:
+        found = _Cfb(data).streams("Workbook")
+    except Exception:  # the gate refused what matters; the percent pass only gives up
+        return None
+    return found[0] if found else None
+
+
 _BIFF_CELLS = frozenset({0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6, 0x0206, 0x0406})
 _BIFF_MUL = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK: row, first col, ..., last col
 _BOF, _EOF, _FILEPASS, _BOUNDSHEET, _DIMENSIONS, _MERGECELLS, _SST = (

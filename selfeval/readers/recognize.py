@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from selfeval import textnorm
+from selfeval.bounds import MAX_AMOUNT  # issue 11: every number bounded where it is read
 from selfeval.messages import issue
 from selfeval.model import Cell, Form, Funds, FundsLine, Goals, Grid, Header, Indicator, Issue, Loc
 from selfeval.readers import vocab
@@ -24,7 +25,6 @@ from selfeval.readers.form_rows import FormRows, Row, funds_header, indicator_he
 from selfeval.readers.indicators import read_indicators
 
 FATAL = {"FUNDS_MISSING", "INDICATORS_MISSING", "HEADER_MISSING"}
-MAX_AMOUNT = 1e12  # 元 (issue 11: every number bounded where it is read)
 FUNDS_KINDS = {
     "initial_budget": "amount",
     "annual_budget": "amount",
