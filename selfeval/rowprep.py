@@ -11,23 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from selfeval import values
 from selfeval.model import Header, Scorecard
 from selfeval.serialize import _content, form_to_dict
 from selfeval.textnorm import code_key, norm_year, year_int
-
-try:  # typed target/actual values; the store works (with null typed columns) without them
-    from selfeval import values as _values
-except ModuleNotFoundError as exc:  # pragma: no cover - only while values.py does not exist
-    if exc.name != "selfeval.values":
-        raise
-    _values = None
 
 
 def typed_values(target: str, actual: str, rule: str | None, year: int | None) -> tuple[float | None, ...]:
     """(target_value, actual_value, achievement) of one row; achievement = actual / target only for
     rows the rules scored as positive quantitative (rule "positive.*") with a target above 0."""
-    if _values is None:
-        return (None, None, None)
     tv = _parsed_number(target or "", "target", year)
     av = _parsed_number(actual or "", "actual", year)
     achievement = None
@@ -41,7 +33,7 @@ def _parsed_number(text: str, role: str, year: int | None) -> float | None:
     """The number of a cell (base units: 元, percent as 93.97), None for dates, words and the like.
     Cached: the same target texts (">90%", "100%") recur across thousands of forms."""
     try:
-        measure = _values.parse(text, role, year)
+        measure = values.parse(text, role, year)
     except Exception:  # a parser bug must not block storing a submission
         return None
     value = getattr(measure, "value", None)

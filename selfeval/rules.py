@@ -19,7 +19,6 @@ from selfeval.profile import Profile, select_profile
 from selfeval.textnorm import year_int
 from selfeval.values import Measure
 
-GRADE_WORDS = ("达成", "部分达成", "未达成")
 # names of indicators that count people: 人/人次/名/位 are compared as one unit
 _PEOPLE = {"人", "人次", "名", "位"}
 # 成本指标 and these words are caps even without an operator (domain.md §3, reverse)

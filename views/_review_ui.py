@@ -52,11 +52,6 @@ def badge(state: str | None) -> str:
     return f":{BADGE_COLORS.get(state or 'draft', 'gray')}-badge[{state_label(state)}]"
 
 
-def _states_by_id(year: str | None = None, unit: str | None = None) -> dict[int, str]:
-    df = _ui.cached(_ui.store().project_states, year, unit)
-    return dict(zip(df["submission_id"].astype(int), df["state"], strict=True)) if not df.empty else {}
-
-
 # ------------------------------------------------------------------------------------------ 总览
 
 

@@ -373,29 +373,6 @@ def show_issues(issues: tuple[Issue, ...] | list[Issue], *, expanded: bool = Tru
             )
 
 
-def issue_list(issues: tuple[Issue, ...] | list[Issue], limit: int = 30) -> None:
-    """A compact list of issues for narrow panels: severity, location, message."""
-    if not issues:
-        st.success("未发现问题。", icon=":material/check_circle:")
-        return
-    groups = issues_by_severity(issues)
-    st.markdown(
-        "**问题清单**："
-        + "，".join(f"{SEVERITY_LABELS[s]} {len(groups[s])} 条" for s in SEVERITY_ORDER if s in groups)
-    )
-    colors = {"error": "red", "warning": "orange", "info": "gray"}
-    shown = 0
-    for sev in SEVERITY_ORDER:
-        for i in groups.get(sev, []):
-            if shown == limit:
-                st.caption(f"另有 {len(issues) - limit} 条，见下方“逐项评分结果与全部问题”。")
-                return
-            st.markdown(
-                f":{colors[sev]}-badge[{SEVERITY_LABELS[sev]}] {plain(i.message)}  \n:gray[{plain(i.location)}]"
-            )
-            shown += 1
-
-
 def grade_badge(grade: str | None) -> str:
     colors = {"优": "green", "良": "blue", "中": "orange", "差": "red"}
     return f":{colors.get(grade or '', 'gray')}-badge[{grade or '未定级'}]"

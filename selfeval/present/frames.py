@@ -152,12 +152,6 @@ def history_table(history: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def project_label(row: pd.Series | dict) -> str:
-    """How a project is named in pickers: 名称（编码 · 年度）."""
-    code = row.get("project_code") or "无编码"
-    return f"{row.get('project_name') or '（未命名）'}（{code} · {row.get('year')}）"
-
-
 def projects_table(projects: pd.DataFrame) -> pd.DataFrame:
     """Every project of a scope, one row each (总览's Excel export)."""
     return pd.DataFrame(

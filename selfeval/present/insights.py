@@ -9,7 +9,7 @@ NaN and absurd values (issue 11: one absurd form must not take a page down).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -430,11 +430,6 @@ def version_diff(old: Scorecard, new: Scorecard) -> pd.DataFrame:
         if not same:
             rows.append({"字段": key, "早先版本": _shown(va), "本版本": _shown(vb)})
     return pd.DataFrame(rows, columns=["字段", "早先版本", "本版本"])
-
-
-def reasons_for(cards: Sequence[tuple[int, Scorecard]]) -> dict[int, str]:
-    """submission_id -> main reason, for the projects whose cards were loaded."""
-    return {sid: main_reason(card) for sid, card in cards}
 
 
 def lowest_table(lowest: pd.DataFrame, reasons: Mapping[int, str], threshold: float) -> pd.DataFrame:

@@ -117,7 +117,6 @@ def funds_row_label(key: str) -> str | None:
 
 
 # 年度绩效指标
-LEVEL1 = ("产出指标", "效益指标", "满意度指标")
 LEVEL2_FAMILY: dict[str, str] = {
     "数量指标": "产出指标",
     "质量指标": "产出指标",

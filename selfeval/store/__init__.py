@@ -59,8 +59,6 @@ from selfeval.store.schema import (
 )
 from selfeval.store.writes import Writes
 
-StoreBackend = Store  # what pages and the CLI use; every backend has the same methods
-
 __all__ = [
     "BUDGET_LEVEL1",
     "BUDGET_LEVEL2",
@@ -82,7 +80,6 @@ __all__ = [
     "Queries",
     "SaveResult",
     "Store",
-    "StoreBackend",
     "StoreError",
     "StoreLocked",
     "Upload",

@@ -42,6 +42,5 @@ OWNED_BY_OTHER = (
     "项目 {code}（{year} 年度）属于“{owner}”，不能以“{unit}”的名义提交新版本；"
     "如项目确需转到其他单位，请联系管理员办理转移。"
 )
-NOT_YOURS_TO_RESTORE = "项目 {code}（{year} 年度）现属于“{owner}”，您不能恢复其历史版本。"
 ROLE_CANNOT = "您的角色（{role}）无权{what}。"
 TRANSFERRED = "项目 {code}（{year} 年度）由“{old}”转到“{new}”（已记录）。"

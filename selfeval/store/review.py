@@ -20,10 +20,9 @@ import pandas as pd
 from selfeval.access import can
 from selfeval.store.audit import STATE_SQL, record_event
 from selfeval.store.errors import AccessDenied, NotFound
-from selfeval.store.sqlutil import Db, filters, now, unit_clause
+from selfeval.store.sqlutil import Db, filters, now
 from selfeval.workflow import STATES, Refused, require
 
-ORIGIN_ACTION = {"upload": "upload", "editor": "edit", "import": "import"}
 # the to-do lists (Review.todo): which current forms wait, and for whom
 _TODO = {
     "returned": f"{STATE_SQL} = 'returned'",  # the editor: fix and send again
@@ -328,13 +327,3 @@ class Review:
         """The queries' cache key, plus the audit trail's length: a review step changes what pages show."""
         base = tuple(super().data_version())  # type: ignore[misc]
         return (*base, self._rows("SELECT COALESCE(MAX(id), 0) FROM audit_events")[0][0])
-
-    def review_units(self) -> list[str]:
-        """Units the principal may review in (every unit with current forms they see)."""
-        clause, params = unit_clause(self._units, "f.unit")
-        return [
-            r[0]
-            for r in self._rows(
-                f"SELECT DISTINCT unit FROM current_forms f WHERE {clause} ORDER BY 1", params
-            )
-        ]

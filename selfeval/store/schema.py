@@ -233,10 +233,6 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
-def latest_version() -> int:
-    return MIGRATIONS[-1].version
-
-
 LATEST_VERSION = MIGRATIONS[-1].version
 
 # Columns the code writes today (after every migration), with their Arrow types.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from selfeval.rowprep import _values, typed_values
+from selfeval.rowprep import typed_values
 from selfeval.store.sqlutil import Db
 from selfeval.textnorm import year_int
 
@@ -13,8 +13,6 @@ from selfeval.textnorm import year_int
 def refresh_typed_values(db: Db, only_missing: bool = True) -> int:
     """Recompute target_value/actual_value/achievement from the stored text (e.g. after the value
     parser improved, or when upgrading a file); returns the number of rows updated."""
-    if _values is None:
-        return 0
     where = "WHERE i.target_value IS NULL AND i.actual_value IS NULL" if only_missing else ""
     rows = db.execute(
         f"""SELECT i.submission_id, i.position, i.target, i.actual, i.rule, s.year
