@@ -275,7 +275,7 @@ def grid_issues(card: Scorecard) -> list[tuple[Issue, int | None, str]]:
     places = cell_places(card)
     out = []
     for issue in card.issues:
-        row, column = places.get(issue.location, (None, ""))
+        row, column = places.get(issue.loc, (None, "")) if issue.loc is not None else (None, "")
         out.append((issue, row, issue_column(issue, column) if row is not None else column))
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from selfeval.messages import READING
+from selfeval.messages import issue
 from selfeval.model import Issue, Scorecard
 from selfeval.profile import Profile
 from selfeval.readers import read_bytes_in_process, sandbox
@@ -35,7 +35,7 @@ def score_bytes(
     try:
         return sandbox.call(score_bytes_in_process, bytes(data), name, profile)
     except sandbox.WorkerFailed as failed:
-        return (), (Issue(failed.code, "error", name, failed.message),), ""
+        return (), (issue(failed.code, name),), ""
 
 
 def score_bytes_in_process(
@@ -48,8 +48,7 @@ def score_bytes_in_process(
     try:
         cards = tuple(score(f, profile) for f in result.forms)
     except Exception as exc:  # scoring must not raise on read data; if it does, this file only fails
-        message = READING["FILE_UNREADABLE"].format(error=type(exc).__name__)
-        return (), (*errors, Issue("FILE_UNREADABLE", "error", name, message)), result.kind
+        return (), (*errors, issue("FILE_UNREADABLE", name, error=type(exc).__name__)), result.kind
     return cards, errors, result.kind
 
 
@@ -72,7 +71,7 @@ def _scored(files: Iterable[tuple[str, bytes]], profile: Profile, jobs: int, win
     in_flight = max(2 * jobs, min(window, 256)) if jobs > 1 else 2
     for (data, name, _), result in sandbox.map_ordered(prepare_bytes_in_process, tasks, in_flight=in_flight):
         if isinstance(result, sandbox.WorkerFailed):
-            result = (), (Issue(result.code, "error", name, result.message),), ""
+            result = (), (issue(result.code, name),), ""
         yield (name, data, *result)
 
 
@@ -148,7 +147,7 @@ def iter_ingest(
                     saved.duplicates if saved else (),
                     # a file the store refused (another unit's project) is reported like one it
                     # could not read: nothing of it stored, the reason said at the file
-                    problems + tuple(Issue("UNIT_REFUSED", "error", name, r) for r in saved.refused)
+                    problems + tuple(issue("UNIT_REFUSED", name, reason=r) for r in saved.refused)
                     if saved
                     else problems,
                 )

@@ -6,10 +6,17 @@ The sentences of the 自评报告 drafts sit beside it, in selfeval/report/wordi
 
 from __future__ import annotations
 
-from selfeval.model import Issue, Severity
+from selfeval.model import Issue, Loc, Severity
 
-# code -> (severity, template). Templates use str.format with the parameters the emitter passes.
+# code -> (severity, template) of what reading, scoring and checking a form finds. Templates use
+# str.format with the parameters the emitter passes; `issue()` renders them (CODES adds the refusals).
 ISSUES: dict[str, tuple[Severity, str]] = {
+    # files (the CLI's and the import's: a file that is not there, a form the store refused)
+    "FILE_MISSING": ("error", "文件不存在或不是普通文件。"),
+    "UNIT_REFUSED": (
+        "error",
+        "{reason}",
+    ),  # the store's sentence (selfeval/store/errors.py), naming the owner
     # reading
     "FORM_NOT_FOUND": (
         "error",
@@ -23,6 +30,7 @@ ISSUES: dict[str, tuple[Severity, str]] = {
         "error",
         "项目编码“{code}”以数字格式保存，Excel 只保留 15 位有效数字，编码已失真。请把该单元格设为文本格式后重新填写 21 位编码。",
     ),
+    # no longer emitted (rows are placed by evidence, never shifted): submissions stored before carry it
     "ROW_SHIFTED": ("info", "该行单元格错位 {offset:+d} 列，已按表头对齐读取。"),
     "ROW_UNREADABLE": ("error", "无法确定该行各列含义（分值、得分不是数字）：{text}"),
     "NUMBER_UNREADABLE": ("error", "“{field}”不是数字：{text}"),
@@ -173,10 +181,14 @@ ISSUES: dict[str, tuple[Severity, str]] = {
 }
 
 
-def issue(code: str, location: object, /, **params: object) -> Issue:
-    """Build an Issue with its Chinese message from the code's template."""
-    severity, template = ISSUES[code]
-    return Issue(code, severity, str(location), template.format(**params))
+def issue(code: str, place: Loc | str | None, /, **params: object) -> Issue:
+    """The one way an Issue is made: the code's severity, and its message rendered from its template
+    and `params` (kept in the Issue, as numbers and text). An undeclared code raises KeyError."""
+    severity, template = CODES[code]
+    kept = {
+        k: v if isinstance(v, str | int | float | bool) or v is None else str(v) for k, v in params.items()
+    }
+    return Issue(code, severity, "" if place is None else place, template.format(**params), kept)
 
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -310,6 +322,14 @@ READING: dict[str, str] = {
     "FILE_UNREADABLE": "文件无法读取（{error}），可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。",
     # a PDF none of whose pages has text (selfeval/readers/pdf.py)
     "PDF_SCANNED": "扫描件，没有可读取的文字层：请上传 Excel，或可复制文字的 PDF。",
+}
+
+# Every code an Issue may carry, with its severity and message template: the findings above, and the
+# refusal of a whole file by the gate (PREFLIGHT's upper-case keys) or the sandbox (READING): errors.
+CODES: dict[str, tuple[Severity, str]] = {
+    **ISSUES,
+    **{code: ("error", text) for code, text in PREFLIGHT.items() if code.isupper()},
+    **{code: ("error", text) for code, text in READING.items()},
 }
 
 # the CLI, when the database fails past what opening it could tell (a damaged file)

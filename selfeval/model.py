@@ -6,6 +6,8 @@ ones (what the rules give), and every value remembers where it came from (Loc).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -43,6 +45,25 @@ class Loc:
         if self.col is None:
             return f"{self.sheet}!第{self.row}行"
         return f"{self.sheet}!{column_letter(self.col)}{self.row}"
+
+    @staticmethod
+    def from_text(text: str) -> Loc | None:
+        """The Loc that `str()` printed (`Sheet1!D20`, `Sheet1!第20行`), else None. Only for what was
+        stored as text before Issues kept their place (serialize and migration 7 read it back)."""
+        m = _LOC_TEXT.fullmatch(text)
+        if m is None:
+            return None
+        if m["letters"]:
+            col = 0
+            for letter in m["letters"]:
+                col = col * 26 + ord(letter) - 64
+            return Loc(m["sheet"], int(m["cell_row"]), col)
+        return Loc(m["sheet"], int(m["row"]))
+
+
+_LOC_TEXT = re.compile(
+    r"(?P<sheet>.*)!(?:(?P<letters>[A-Z]{1,3})(?P<cell_row>[1-9][0-9]*)|第(?P<row>[1-9][0-9]*)行)"
+)
 
 
 class Cell(NamedTuple):
@@ -87,14 +108,32 @@ class Grid:
         return Loc(self.sheet, cell.row, cell.col)
 
 
+Param = str | int | float | bool | None
+
+
 @dataclass(frozen=True)
 class Issue:
-    """One finding: a code the program knows, how bad it is, where, and a Chinese message."""
+    """One finding, as data: a declared code (selfeval.messages.CODES, which ties its severity to it),
+    where it is, the parameters of its message, and the Chinese message rendered from them there.
+
+    `place` is the cell or row the finding concerns (a Loc), or for what has no cell (a whole file, a
+    batch) the file's name or the project code. Pages find the row an issue belongs to by its Loc."""
 
     code: str
     severity: Severity
-    location: str
+    place: Loc | str
     message: str
+    params: Mapping[str, Param] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def location(self) -> str:
+        """The place as people read it: `Sheet1!D20`, `Sheet1!第20行`, or a file's name."""
+        return str(self.place)
+
+    @property
+    def loc(self) -> Loc | None:
+        """The cell or row, when the finding has one."""
+        return self.place if isinstance(self.place, Loc) else None
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from selfeval import values
-from selfeval.model import Header, Scorecard
-from selfeval.serialize import _content, form_to_dict
+from selfeval.model import Header, Issue, Scorecard
+from selfeval.serialize import _content, finite, form_to_dict
 from selfeval.textnorm import code_key, norm_year, year_int
 
 
@@ -179,6 +179,10 @@ def _prepare(sc: Scorecard, file_sha: str | None, file_size: int | None) -> _Pre
             "severity": i.severity,
             "location": i.location,
             "message": i.message,
+            "place_sheet": i.loc.sheet if i.loc else None,
+            "place_row": i.loc.row if i.loc else None,
+            "place_col": i.loc.col if i.loc else None,
+            "params": _params_json(i),
         }
         for pos, i in enumerate(issues)
     ]
@@ -197,6 +201,13 @@ def _prepare(sc: Scorecard, file_sha: str | None, file_size: int | None) -> _Pre
             "issues": _columns(issue_rows),
         },
     )
+
+
+def _params_json(issue: Issue) -> str | None:
+    """An issue's parameters as the store keeps them (JSON, finite numbers); None when it has none."""
+    if not issue.params:
+        return None
+    return json.dumps(finite(dict(issue.params)), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def _content_hash(as_dict: dict[str, Any], profile: str) -> str:

@@ -58,16 +58,27 @@ def _line_from_dict(d: dict[str, Any]) -> FundsLine:
 
 
 def issue_to_dict(issue: Issue) -> dict[str, Any]:
+    """An Issue with its place as data (`place`: sheet, row, col; null when the place is a file's
+    name), the same place as text (`location`), its parameters and its message."""
     return {
         "code": issue.code,
         "severity": issue.severity,
+        "place": _loc_to_dict(issue.loc),
         "location": issue.location,
+        "params": dict(issue.params),
         "message": issue.message,
     }
 
 
 def issue_from_dict(d: dict[str, Any]) -> Issue:
-    return Issue(d["code"], d["severity"], d["location"], d["message"])
+    """The Issue `issue_to_dict` described. Written before Issues kept their place (no `place` key),
+    its place is read back from the text Loc printed, and it has no parameters."""
+    text = d.get("location") or ""
+    if "place" in d:
+        place: Loc | str = _loc_from_dict(d["place"]) or text
+    else:
+        place = Loc.from_text(text) or text
+    return Issue(d["code"], d["severity"], place, d["message"], dict(d.get("params") or {}))
 
 
 def _indicator_to_dict(ind: Indicator) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import streamlit as st
 
 from selfeval import fmt
 from selfeval.access import administrators
+from selfeval.messages import issue
 from selfeval.present.markdown import plain
 from selfeval.readers.limits import UPLOAD_MB
 from selfeval.template import template_filename, write_template
@@ -88,7 +89,7 @@ def _score_all(inputs: list[tuple[str, bytes]], profile_name: str) -> list[dict]
             digest, cards, problems, kind = _ui.score_upload(data, name, profile_name)
         except Exception as exc:  # the readers never raise for bad content; this is a last guard
             digest, cards, kind = "", (), ""
-            problems = (_problem(name, f"读取时出错：{type(exc).__name__}: {exc}"),)
+            problems = (issue("FILE_UNREADABLE", name, error=type(exc).__name__),)
         results.append(
             {"name": name, "data": data, "digest": digest, "cards": cards, "problems": problems, "kind": kind}
         )
@@ -112,12 +113,6 @@ def _flag_refusals(results: list[dict]) -> None:
     for (r, i, _), reason in zip(cards, reasons, strict=True):
         if reason:
             r["refused"][i] = reason + ask
-
-
-def _problem(name: str, message: str):
-    from selfeval.model import Issue
-
-    return Issue("FILE_UNREADABLE", "error", name, message)
 
 
 def _summary(who, results: list[dict]) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from selfeval.ingest import score_bytes
-from selfeval.messages import READING
+from selfeval.messages import issue
 from selfeval.model import Issue
 from selfeval.readers.limits import DEFAULT_LIMITS, refuse, size_text
 
@@ -39,15 +39,14 @@ def read_checked(path: Path) -> tuple[bytes | None, tuple[Issue, ...]]:
     read, so a 3 GB file is refused in Chinese without being loaded; an OS error stays this file's."""
     try:
         if not path.is_file():
-            return None, (Issue("FILE_MISSING", "error", str(path), "文件不存在或不是普通文件。"),)
+            return None, (issue("FILE_MISSING", str(path)),)
         size = path.stat().st_size
         if size > DEFAULT_LIMITS.max_bytes:
             refusal = refuse("TOO_LARGE", size=size_text(size), limit=size_text(DEFAULT_LIMITS.max_bytes))
-            return None, (Issue(refusal.code, "error", path.name, refusal.message),)
+            return None, (issue(refusal.code, path.name, **refusal.fields),)
         return path.read_bytes(), ()
     except (OSError, MemoryError) as exc:
-        message = READING["FILE_UNREADABLE"].format(error=type(exc).__name__)
-        return None, (Issue("FILE_UNREADABLE", "error", path.name, message),)
+        return None, (issue("FILE_UNREADABLE", path.name, error=type(exc).__name__),)
 
 
 def score_paths(paths: Sequence[str], profile) -> tuple[list, bool]:

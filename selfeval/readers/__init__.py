@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from selfeval.messages import READING, issue
+from selfeval.messages import issue
 from selfeval.model import Form, Issue, Loc
 from selfeval.readers import sandbox
 
@@ -33,12 +33,12 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
     try:
         return sandbox.call(read_bytes_in_process, bytes(data), name)
     except sandbox.WorkerFailed as failed:
-        return refused(name, failed.code, failed.message)
+        return refused(name, failed.code)
 
 
-def refused(name: str, code: str, message: str) -> ReadResult:
+def refused(name: str, code: str, **params: object) -> ReadResult:
     """A file that gave nothing: one error naming the file."""
-    return ReadResult(name, "", (), (Issue(code, "error", name, message),))
+    return ReadResult(name, "", (), (issue(code, name, **params),))
 
 
 def read_bytes_in_process(data: bytes, name: str) -> ReadResult:
@@ -64,14 +64,14 @@ def read_bytes_in_process(data: bytes, name: str) -> ReadResult:
             grids = workbook_to_grids(data, kind, name, parts)
             del parts
     except Refused as refusal:
-        return refused(name, refusal.code, refusal.message)
+        return refused(name, refusal.code, **refusal.fields)
     except (KeyboardInterrupt, SystemExit):
         raise
     except MemoryError:
-        return refused(name, "READ_MEMORY", READING["READ_MEMORY"])
+        return refused(name, "READ_MEMORY")
     except BaseException as exc:  # a parser failing on a file preflight let through (calamine panics are
         # BaseException): refuse it, never crash
-        return refused(name, "FILE_UNREADABLE", READING["FILE_UNREADABLE"].format(error=type(exc).__name__))
+        return refused(name, "FILE_UNREADABLE", error=type(exc).__name__)
 
     forms: list[Form] = []
     problems: list[Issue] = []

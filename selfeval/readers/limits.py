@@ -43,22 +43,24 @@ DEFAULT_LIMITS = Limits()
 
 
 class Refused(Exception):
-    """A file we will not parse; .code is a stable code, .message a Chinese sentence saying what is wrong and what to do."""
+    """A file we will not parse; .code is a stable code, .message a Chinese sentence saying what is
+    wrong and what to do, .fields what the sentence was rendered from (an Issue keeps them)."""
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, fields: dict[str, object] | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.fields = fields or {}
 
     def __repr__(self) -> str:
         return f"Refused({self.code!r}, {self.message!r})"
 
     def __reduce__(self):  # picklable across the sandbox's process boundary
-        return (Refused, (self.code, self.message))
+        return (Refused, (self.code, self.message, self.fields))
 
 
 def refuse(code: str, **fields: object) -> Refused:
-    return Refused(code, MESSAGES[code].format(**fields))
+    return Refused(code, MESSAGES[code].format(**fields), fields)
 
 
 def phrase(key: str, **fields: object) -> str:

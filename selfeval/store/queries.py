@@ -16,7 +16,7 @@ from selfeval.store.errors import AccessDenied, NotFound
 from selfeval.store.overview import OverviewQueries
 from selfeval.store.pickers import PickerQueries
 from selfeval.store.records import BUDGET_LEVEL1, BUDGET_LEVEL2, GRADES
-from selfeval.store.rows import _indicator_score
+from selfeval.store.rows import _indicator_score, _issue
 from selfeval.store.schema import TABLES
 from selfeval.store.sqlutil import RELATIONS_SQL, filters, split_relations, unit_clause
 
@@ -102,8 +102,9 @@ class Queries(OverviewQueries, PickerQueries):
             params,
         )
         issues = self._rows(
-            f"""SELECT submission_id, code, severity, location, message FROM issues
-                WHERE submission_id IN ({chosen}) ORDER BY submission_id, position""",
+            f"""SELECT submission_id, code, severity, location, message, place_sheet, place_row, place_col,
+                       params
+                FROM issues WHERE submission_id IN ({chosen}) ORDER BY submission_id, position""",
             params,
         )
         by_id_inds: dict[int, list[tuple]] = {}
@@ -111,7 +112,7 @@ class Queries(OverviewQueries, PickerQueries):
             by_id_inds.setdefault(row[0], []).append(row[1:])
         by_id_issues: dict[int, list[Issue]] = {}
         for sid, *fields in issues:
-            by_id_issues.setdefault(sid, []).append(Issue(*fields))
+            by_id_issues.setdefault(sid, []).append(_issue(tuple(fields)))
         cards = []
         for sid, form_json, profile, rate, budget_weight, budget_score, total, grade in heads:
             form = form_from_json(form_json)

@@ -4,12 +4,13 @@ rows turned back into IndicatorScores."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from selfeval.model import Form, Indicator, IndicatorScore
+from selfeval.model import Form, Indicator, IndicatorScore, Issue, Loc
 from selfeval.rowprep import _canonical, _prepare, _Prepared, prepare_file  # noqa: F401  (re-exported)
 from selfeval.store.errors import TRANSFERRED
 from selfeval.store.records import Duplicate, SaveResult, Upload
@@ -152,6 +153,13 @@ def _indicator_score(form: Form, row: tuple) -> IndicatorScore:
         indicator = replace(rebuilt, loc=same_row.loc, cells=same_row.cells) if same_row else rebuilt
     band = (lo, hi) if lo is not None and hi is not None else None
     return IndicatorScore(indicator, score, rule or "", explanation or "", band)
+
+
+def _issue(row: tuple) -> Issue:
+    """An Issue from a stored row: its place a Loc when the row keeps one, else the text it was given."""
+    code, severity, location, message, sheet, row_no, col, params = row
+    place = Loc(sheet or "", row_no, col) if row_no is not None else location or ""
+    return Issue(code, severity, place, message or "", json.loads(params) if params else {})
 
 
 def _row_key(ind: Indicator) -> tuple[str, str, str, str, str]:

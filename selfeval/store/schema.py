@@ -14,6 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from selfeval.model import Loc
 from selfeval.serialize import content_sha256, form_from_json
 from selfeval.store.audit import AUDIT_APPEND_ONLY_PG, REVIEW_DDL
 from selfeval.store.errors import StoreError
@@ -218,6 +219,41 @@ _V6 = (
     PerBackend(postgres="CREATE INDEX submissions_current ON submissions (id) WHERE is_current"),
 )
 
+
+def _backfill_issue_places(db: Db) -> None:
+    """The place of every issue stored as text only, read back from the text Loc printed (`Sheet1!D20`,
+    `Sheet1!第20行`); a file's name or a project code stays text (place_row NULL)."""
+    rows = db.execute("SELECT submission_id, position, location FROM issues WHERE place_row IS NULL")
+    places = [(sid, pos, loc) for sid, pos, text in rows if (loc := Loc.from_text(text or "")) is not None]
+    if not places:
+        return
+    staged = pa.table(
+        {
+            "sid": [p[0] for p in places],
+            "pos": [p[1] for p in places],
+            "sheet": [p[2].sheet for p in places],
+            "row": [p[2].row for p in places],
+            "col": [p[2].col for p in places],
+        },
+        schema=pa.schema([("sid", I64), ("pos", I32), ("sheet", STR), ("row", I32), ("col", I32)]),
+    )
+    with db.stage("_places", staged):
+        db.execute(
+            """UPDATE issues SET place_sheet = v.sheet, place_row = v.row, place_col = v.col
+               FROM _places v WHERE issues.submission_id = v.sid AND issues.position = v.pos"""
+        )
+
+
+# An issue keeps its place (sheet, 1-based row and column; row NULL: the place is a file's name or a
+# project code, kept in `location`) and the parameters of its message (JSON).
+_V7 = (
+    "ALTER TABLE issues ADD COLUMN place_sheet VARCHAR",
+    "ALTER TABLE issues ADD COLUMN place_row INTEGER",
+    "ALTER TABLE issues ADD COLUMN place_col INTEGER",
+    "ALTER TABLE issues ADD COLUMN params VARCHAR",
+    _backfill_issue_places,
+)
+
 # Append only: never edit a migration that has shipped; add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "submissions, forms, funds, indicators, issues; view current_forms", _V1),
@@ -230,6 +266,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         tuple(PerBackend(postgres=sql) for sql in AUDIT_APPEND_ONLY_PG),
     ),
     Migration(6, "submissions.is_current kept by the writers; current_forms reads it", _V6),
+    Migration(7, "issues: place_sheet, place_row, place_col and params (issues as data)", _V7),
 )
 
 
@@ -319,6 +356,10 @@ COLUMNS: dict[str, tuple[tuple[str, pa.DataType], ...]] = {
         ("severity", STR),
         ("location", STR),
         ("message", STR),
+        ("place_sheet", STR),
+        ("place_row", I32),
+        ("place_col", I32),
+        ("params", STR),
     ),
     "transfers": (
         ("submission_id", I64),
