@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 import time
+from collections import Counter
 from dataclasses import replace
 
 from selfeval.ingest import ingest_file
@@ -25,22 +26,13 @@ PROFILE = load_profile()
 
 def _consistent(store) -> None:
     """Every submission has its form row and all its indicator rows; nothing dangles."""
-    rows = store._rows(
-        """
-        SELECT s.id, COUNT(DISTINCT f.submission_id), COUNT(i.submission_id)
-        FROM submissions s
-        LEFT JOIN forms f ON f.submission_id = s.id
-        LEFT JOIN indicators i ON i.submission_id = s.id
-        GROUP BY s.id
-        """
-    )
-    for sid, forms, indicators in rows:
-        assert forms == 1, sid
-        assert indicators == len(store.load_form(sid).indicators), sid
-    orphans = store._rows(
-        "SELECT COUNT(*) FROM indicators WHERE submission_id NOT IN (SELECT id FROM submissions)"
-    )
-    assert orphans[0][0] == 0
+    ids = [sid for (sid,) in store.table_rows("submissions", ["id"])]
+    forms = Counter(sid for (sid,) in store.table_rows("forms", ["submission_id"]))
+    indicators = Counter(sid for (sid,) in store.table_rows("indicators", ["submission_id"]))
+    for sid in ids:
+        assert forms[sid] == 1, sid
+        assert indicators[sid] == len(store.load_form(sid).indicators), sid
+    assert set(forms) | set(indicators) <= set(ids)  # nothing dangles
 
 
 def test_simultaneous_uploads_and_edits(store_location):
@@ -82,8 +74,8 @@ def test_simultaneous_uploads_and_edits(store_location):
         t.join(timeout=120)
     assert errors == []
     # 13 uploads (the "-again" files carry identical bytes under another name) + 13 edits
-    history = store._rows("SELECT origin, COUNT(*) FROM submissions GROUP BY origin ORDER BY origin")
-    assert dict(history)["editor"] == 13
+    history = Counter(origin for (origin,) in store.table_rows("submissions", ["origin"]))
+    assert history["editor"] == 13
     assert len(store.current_submission_ids()) == 13
     _consistent(store)
     store.close()
@@ -122,7 +114,7 @@ def test_killed_writer_leaves_only_whole_submissions(store_location):
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     store = open_store(db, seed=None)
-    stored = store._rows("SELECT COUNT(*) FROM submissions")[0][0]
+    stored = store.table_counts()["submissions"]
     assert stored > 0
     _consistent(store)
     store.close()
@@ -159,15 +151,15 @@ def test_two_processes_importing_at_once_into_postgresql(pg_url, tmp_path):
     stored = [int(out.split("已保存 ")[1].split(" ")[0]) for out, _ in outs]
     duplicates = [int(out.split("重复 ")[1].split(" ")[0]) for out, _ in outs]
     assert sum(stored) == 13 and sum(duplicates) == 13
-    assert sum(stored) == store._rows("SELECT COUNT(*) FROM submissions")[0][0]
+    assert sum(stored) == store.table_counts()["submissions"]
     assert len(store.current_submission_ids()) == 13 == len(store.project_scores())
-    ids = [r[0] for r in store._rows("SELECT id FROM submissions ORDER BY id")]
+    ids = [sid for (sid,) in store.table_rows("submissions", ["id"])]
     assert ids == list(range(1, len(ids) + 1))
     _consistent(store)
     again = [_import(pg_url, first), _import(pg_url, second)]
     outs = [p.communicate(timeout=300) for p in again]
     assert all("已保存 0 个自评表" in out for out, _ in outs), outs
-    assert store._rows("SELECT COUNT(*) FROM submissions")[0][0] == sum(stored)
+    assert store.table_counts()["submissions"] == sum(stored)
     store.close()
 
 

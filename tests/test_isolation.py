@@ -127,7 +127,7 @@ def test_an_administrator_transfers_a_project_and_it_is_recorded(two_units):
     result = save(admin, form(CODE_B, A, 47000), "transfer.xlsx")
     (moved,) = result.stored
     assert result.new_versions == (moved,) and f"由“{B}”转到“{A}”" in result.transfers[0]
-    assert root._rows("SELECT project_code, from_unit, to_unit, transferred_by FROM transfers") == [
+    assert root.table_rows("transfers", ["project_code", "from_unit", "to_unit", "transferred_by"]) == [
         (CODE_B, B, A, "admin@example.cn")
     ]
     # the project belongs to the unit of its current version: now A's, history and all
@@ -184,7 +184,7 @@ def test_two_units_claiming_one_new_project_at_once_one_wins(store_location):
             assert len(refused) == 1, outcomes
             winner = B if refused == [A] else A
             assert f"属于“{winner}”" in str(outcomes[refused[0]])
-            assert root._rows("SELECT COUNT(*) FROM submissions WHERE project_code = ?", [code]) == [(1,)]
+            assert [c for (c,) in root.table_rows("submissions", ["project_code"])].count(code) == 1
             scores = root.project_scores()
             assert scores[scores["project_code"] == code]["unit"].tolist() == [winner]
     finally:
@@ -205,6 +205,6 @@ def test_transfer_project_is_the_administrators_and_recorded(two_units):
     assert root.load_form(new_id).funds == root.load_form(ids["b2"]).funds  # the same form, moved
     assert a.current_scorecards(2023, A)[-1].form.header.project_code in {CODE_A, CODE_B}
     assert b.project_scores().empty
-    assert root._rows("SELECT from_unit, to_unit, transferred_by FROM transfers") == [(B, A, ADMIN.name)]
-    actions = [r[0] for r in root._rows("SELECT action FROM audit_events WHERE submission_id = ?", [new_id])]
+    assert root.table_rows("transfers", ["from_unit", "to_unit", "transferred_by"]) == [(B, A, ADMIN.name)]
+    actions = [a for a, sid in root.table_rows("audit_events", ["action", "submission_id"]) if sid == new_id]
     assert "transfer" in actions

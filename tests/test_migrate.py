@@ -24,8 +24,8 @@ def code(n: int) -> str:
 
 def snapshot(store) -> dict[str, list]:
     tables, _ = store.relations()
-    out = {t: sorted(store._rows(f"SELECT * FROM {t}"), key=repr) for t in tables if t != "schema_version"}
-    out["schema_version"] = store._rows("SELECT version, description FROM schema_version ORDER BY version")
+    out = {t: sorted(store.table_rows(t), key=repr) for t in tables if t != "schema_version"}
+    out["schema_version"] = store.table_rows("schema_version", ["version", "description"])
     return out
 
 

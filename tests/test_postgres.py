@@ -52,6 +52,6 @@ def test_many_processes_starting_on_a_new_database_migrate_it_once(pg_url):
     ]
     assert [p.communicate(timeout=120)[0].strip() for p in procs] == ["ok"] * 4
     with open_store(pg_url) as s:
-        versions = [v for (v,) in s._rows("SELECT version FROM schema_version ORDER BY version")]
+        versions = [v for (v,) in s.table_rows("schema_version", ["version"])]
         assert versions == list(range(1, LATEST_VERSION + 1))
         assert s.backend == "postgres" and s.is_empty()

@@ -80,8 +80,8 @@ def snapshot(store: Store) -> dict[str, list[tuple]]:
     schema_version without its timestamps."""
     tables, _ = store.relations()
     assert set(TABLES) <= set(tables)
-    out = {t: sorted(store._rows(f"SELECT * FROM {t}"), key=repr) for t in tables if t != "schema_version"}
-    out["schema_version"] = store._rows("SELECT version, description FROM schema_version ORDER BY version")
+    out = {t: sorted(store.table_rows(t), key=repr) for t in tables if t != "schema_version"}
+    out["schema_version"] = store.table_rows("schema_version", ["version", "description"])
     return out
 
 
@@ -492,7 +492,7 @@ def test_opening_a_v1_file_upgrades_it(tmp_path):
 
     with open_store(path) as s:
         assert s.version == LATEST_VERSION
-        versions = s._rows("SELECT version FROM schema_version ORDER BY version")
+        versions = s.table_rows("schema_version", ["version"])
         assert [v for (v,) in versions] == list(range(1, LATEST_VERSION + 1))
         assert s.load_form(1) == sc.form
         assert s.portfolio_summary()["forms"].tolist() == [1]
@@ -757,7 +757,7 @@ def test_an_old_export_database_folder_is_read_as_data_only(tmp_path):
         s.import_database(folder)
         assert not (tmp_path / "ran.txt").exists()
         assert s.version == LATEST_VERSION and s.load_form(1) == sc.form
-        assert s._rows("SELECT content_hash IS NOT NULL FROM submissions") == [(True,)]
+        assert [h is not None for (h,) in s.table_rows("submissions", ["content_hash"])] == [True]
 
 
 def test_a_damaged_database_file_gives_a_chinese_message(tmp_path):
@@ -790,13 +790,13 @@ def test_a_batch_in_chunks_and_at_once_gives_the_same_store(tmp_path):
         s = open_store(tmp_path / f"chunk{chunk}.duckdb")
         ingest_files(s, files, load_profile(), origin="import", chunk=chunk)
         stores.append(s)
-    rows = [
-        s._rows(
-            """SELECT s.id, s.source_name, s.project_code, s.year, s.content_hash, f.total
-               FROM submissions s JOIN forms f ON f.submission_id = s.id ORDER BY s.id"""
+    rows = []
+    for s in stores:
+        totals = dict(s.table_rows("forms", ["submission_id", "total"]))
+        submissions = s.table_rows(
+            "submissions", ["id", "source_name", "project_code", "year", "content_hash"]
         )
-        for s in stores
-    ]
+        rows.append([(*row, totals[row[0]]) for row in submissions])
     assert rows[0] == rows[1] and len(rows[0]) >= 17  # 13 forms and 4 of them in 2024
     for s in stores:
         s.close()

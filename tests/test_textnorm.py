@@ -140,7 +140,7 @@ def test_a_lookalike_of_another_units_code_is_refused_naming_the_owner(store_loc
                 kind="text",
                 origin="upload",
             )
-        assert [r[0] for r in root._rows("SELECT project_code FROM current_forms")] == [CODE]
+        assert root.project_scores()["project_code"].tolist() == [CODE]
     finally:
         root.close()
 

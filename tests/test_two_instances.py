@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -71,8 +72,7 @@ def test_two_instances_on_one_postgresql_store_both_uploads(tmp_path, pg_url):
         finally:
             browser.close()
     with open_store(pg_url) as store:
-        codes = store._rows("SELECT project_code, COUNT(*) FROM submissions GROUP BY project_code")
-        counts = dict(codes)
+        counts = Counter(c for (c,) in store.table_rows("submissions", ["project_code"]))
         assert counts["440304226011599990001"] == 1 and counts["440304226011599990002"] == 1
         assert len(store.current_submission_ids()) == 15  # the 13 samples, once, and the two uploads
         assert sum(counts.values()) == 15
@@ -87,7 +87,7 @@ def test_an_editor_of_another_unit_cannot_take_over_or_download_a_project(tmp_pa
     monkeypatch.setenv("SELFEVAL_TRUSTED_HEADER", "X-Forwarded-Email")
     monkeypatch.setenv("SELFEVAL_ROLES", str(roles))
     with open_store(db) as store:
-        before = store._rows("SELECT id, project_code, form_json FROM submissions ORDER BY id")
+        before = store.table_rows("submissions", ["id", "project_code", "form_json"])
     takeover = _workbook(tmp_path, "takeover", unit="甲单位")  # B's project code, A's unit name
     decoy = _workbook(tmp_path, "decoy")  # a form naming B itself
     with running_app(db) as url, playwright.sync_playwright() as p:
@@ -119,4 +119,4 @@ def test_an_editor_of_another_unit_cannot_take_over_or_download_a_project(tmp_pa
         finally:
             browser.close()
     with open_store(db) as store:
-        assert store._rows("SELECT id, project_code, form_json FROM submissions ORDER BY id") == before
+        assert store.table_rows("submissions", ["id", "project_code", "form_json"]) == before

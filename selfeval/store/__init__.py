@@ -1,6 +1,8 @@
 """The store: every submission kept, the latest one of each project and year current, queries as
 DataFrames — on an embedded DuckDB file (default) or a shared PostgreSQL server.
 
+    base.py      what the parts below need from a backend (Backend), and the store's public
+                 surface (PUBLIC): the only names pages, the CLI and scripts call
     records.py   the value types in and out (Upload, SaveResult, Duplicate)
     errors.py    StoreError and friends, with Chinese messages
     schema.py    the schema, written once, and its append-only MIGRATIONS
@@ -77,6 +79,7 @@ __all__ = [
     "NotFound",
     "Origin",
     "PerBackend",
+    "PgStore",
     "Queries",
     "SaveResult",
     "Store",

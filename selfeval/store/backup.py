@@ -13,7 +13,7 @@ folder — the manifest, a data file, rows the schema refuses (duplicate ids, wr
 as 备份无效（…）: the transaction is rolled back and the existing store is left as it was.
 
 A backend provides `_snapshot()` (a read-only transaction's Db), `_writing()` and
-`_dump_table(db, table, path)`; the rest is SQL both accept.
+`_dump_table(db, table, path)` (the contract: base.Backend); the rest is SQL both accept.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from selfeval.store.base import Backend
 from selfeval.store.errors import StoreError
 from selfeval.store.schema import MIGRATIONS, migrate
-from selfeval.store.sqlutil import RELATIONS_SQL, split_relations
+from selfeval.store.sqlutil import COLUMNS_SQL, RELATIONS_SQL, split_relations
 
 MANIFEST = "selfeval-backup.json"
 FORMAT = 1
@@ -43,7 +44,7 @@ def invalid(reason: str) -> StoreError:
     return StoreError(f"备份无效（{reason}），未恢复任何数据，原数据库未改动。")
 
 
-class Backups:
+class Backups(Backend):
     """export_database / import_database shared by the backends."""
 
     def export_database(self, directory: str | Path) -> dict[str, int]:
@@ -156,14 +157,7 @@ def relations(db: Any) -> tuple[list[str], list[str]]:
 
 
 def _columns(db: Any, table: str) -> list[str]:
-    return [
-        r[0]
-        for r in db.execute(
-            """SELECT column_name FROM information_schema.columns
-               WHERE table_name = ? AND table_schema = current_schema() AND table_catalog = current_database()""",
-            [table],
-        )
-    ]
+    return [r[0] for r in db.execute(COLUMNS_SQL, [table])]
 
 
 def load_table(db: Any, table: str, rows: pa.Table) -> None:

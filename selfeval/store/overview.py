@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from selfeval.store.audit import STATE_SQL
+from selfeval.store.base import Backend
 from selfeval.store.records import GRADES
 from selfeval.store.sqlutil import filters
 
@@ -42,7 +43,7 @@ _ORDERS = {
 }
 
 
-class OverviewQueries:
+class OverviewQueries(Backend):
     """Aggregating reads for 总览 (mixed into Queries)."""
 
     def overview_counts(
@@ -55,10 +56,10 @@ class OverviewQueries:
         """One row of figures over the current forms: projects, mean total, budget and executed
         (元), how many got each grade and how many none, how many executed below `low_rate` %, and
         how many are graded 优/良 while executing below `flag_rate` % (the auditor's flag)."""
-        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        where, params = filters(year, unit, self._units)
         high = ", ".join(f"'{g}'" for g in HIGH_GRADES)
         grades = ", ".join(f"COUNT(CASE WHEN f.grade = '{g}' THEN 1 END)" for g in GRADES)
-        row = self._rows(  # type: ignore[attr-defined]
+        row = self._rows(
             f"""SELECT COUNT(*), AVG(f.total), SUM(f.budget), SUM(f.executed),
                        COUNT(CASE WHEN f.grade IS NULL THEN 1 END),
                        COUNT(CASE WHEN f.rate < ? THEN 1 END),
@@ -92,7 +93,7 @@ class OverviewQueries:
         below `below` % when given, only those graded 优/良 below `flagged_below` % when given."""
         if order not in _ORDERS:
             raise ValueError(f"order must be one of {sorted(_ORDERS)}, not {order!r}")
-        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        where, params = filters(year, unit, self._units)
         more = []
         if below is not None:
             where += " AND f.rate < ?"
@@ -102,7 +103,7 @@ class OverviewQueries:
             where += f" AND f.rate < ? AND f.grade IN ({high})"
             more.append(float(flagged_below))
         columns = ", ".join(f"f.{c}" for c in PROJECT_COLUMNS)
-        return self._query(  # type: ignore[attr-defined]
+        return self._query(
             f"""SELECT {columns} FROM current_forms f WHERE {where}
                 ORDER BY {_ORDERS[order]} LIMIT {max(0, int(limit))}""",
             [*params, *more],
@@ -113,8 +114,8 @@ class OverviewQueries:
     ) -> dict[str, Any]:
         """The projects after the `top` largest budgets, as one aggregate: how many, their budget
         and executed (元) — what a chart of the largest budgets leaves out ("其余 n 个项目")."""
-        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
-        row = self._rows(  # type: ignore[attr-defined]
+        where, params = filters(year, unit, self._units)
+        row = self._rows(
             f"""SELECT COUNT(*), SUM(r.budget), SUM(r.executed) FROM (
                     SELECT f.budget, f.executed FROM current_forms f WHERE {where}
                     ORDER BY {_ORDERS["budget"]} OFFSET {max(0, int(top))}) r""",
@@ -125,8 +126,8 @@ class OverviewQueries:
     def score_counts(self, year: str | int | None = None, unit: str | None = None) -> pd.DataFrame:
         """total, n: how many current projects have each total (the score histogram's input: a few
         thousand distinct totals at most, whatever the number of projects)."""
-        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
-        return self._query(  # type: ignore[attr-defined]
+        where, params = filters(year, unit, self._units)
+        return self._query(
             f"""SELECT f.total, COUNT(*) AS n FROM current_forms f
                 WHERE f.total IS NOT NULL AND {where} GROUP BY f.total ORDER BY f.total""",
             params,
@@ -138,9 +139,9 @@ class OverviewQueries:
         """The first `limit` current projects not yet approved (unit, then 未提交 / 已退回 / 已送审,
         then code), with their state and the returned comment: the organisation view's to-do list,
         cut in SQL (the full list of a province is 200,000 rows)."""
-        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        where, params = filters(year, unit, self._units)
         rank = f"CASE {STATE_SQL} WHEN 'draft' THEN 0 WHEN 'returned' THEN 1 WHEN 'submitted' THEN 2 END"
-        return self._query(  # type: ignore[attr-defined]
+        return self._query(
             f"""SELECT f.submission_id, f.unit, f.project_name, f.project_code, f.year, {STATE_SQL} AS state,
                        COALESCE(r.comment, '') AS comment
                 FROM current_forms f LEFT JOIN review_states r ON r.submission_id = f.submission_id
@@ -151,9 +152,9 @@ class OverviewQueries:
 
     def pending_count(self, year: str | int | None = None, unit: str | None = None) -> int:
         """How many current projects are not yet approved (what pending_projects cuts)."""
-        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        where, params = filters(year, unit, self._units)
         return int(
-            self._rows(  # type: ignore[attr-defined]
+            self._rows(
                 f"""SELECT COUNT(*) FROM current_forms f
                     LEFT JOIN review_states r ON r.submission_id = f.submission_id
                     WHERE {where} AND {STATE_SQL} <> 'approved'""",

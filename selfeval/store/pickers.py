@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from selfeval.store.base import Backend
 from selfeval.store.sqlutil import filters
 
 _COLUMNS = """f.submission_id, f.project_code, f.project_name, f.year, f.unit, f.budget_unit,
@@ -23,14 +24,14 @@ _ORDER = "f.year, f.unit, f.project_code, f.submission_id"
 SEARCHED = ("project_code", "project_name", "unit")
 
 
-class PickerQueries:
+class PickerQueries(Backend):
     """Searching reads for the project pickers (mixed into Queries)."""
 
     def _with_versions(self, where: str, params: list[Any], limit: int | None = None) -> pd.DataFrame:
         """project_scores' rows for the current forms matching `where`, the versions counted only
         for the rows returned (not for the whole store)."""
         cut = f" LIMIT {max(0, int(limit))}" if limit is not None else ""
-        return self._query(  # type: ignore[attr-defined]
+        return self._query(
             f"""WITH p AS (SELECT {_COLUMNS} FROM current_forms f WHERE {where} ORDER BY {_ORDER}{cut}),
                 v AS (SELECT s.project_code, s.year, COUNT(*) AS versions FROM submissions s
                       WHERE s.project_code IN (SELECT project_code FROM p WHERE project_code <> '')
@@ -43,15 +44,15 @@ class PickerQueries:
 
     def project_count(self, year: str | int | None = None, unit: str | None = None) -> int:
         """How many current projects the scope holds (that the principal sees)."""
-        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
-        return int(self._rows(f"SELECT COUNT(*) FROM current_forms f WHERE {where}", params)[0][0])  # type: ignore[attr-defined]
+        where, params = filters(year, unit, self._units)
+        return int(self._rows(f"SELECT COUNT(*) FROM current_forms f WHERE {where}", params)[0][0])
 
     def project_search(
         self, year: str | int | None = None, unit: str | None = None, text: str = "", limit: int = 50
     ) -> pd.DataFrame:
         """The first `limit` current projects whose code, name or unit contains every word of
         `text` (any case; all projects when empty), in project_scores' order."""
-        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        where, params = filters(year, unit, self._units)
         for word in (text or "").split():
             hit = " OR ".join(f"strpos(lower(COALESCE(f.{c}, '')), lower(?)) > 0" for c in SEARCHED)
             where += f" AND ({hit})"
@@ -60,7 +61,7 @@ class PickerQueries:
 
     def project_row(self, submission_id: int) -> pd.DataFrame:
         """The project_scores row of one current form (empty when it is not current or not seen)."""
-        where, params = filters(None, None, self._units)  # type: ignore[attr-defined]
+        where, params = filters(None, None, self._units)
         return self._with_versions(f"f.submission_id = ? AND {where}", [int(submission_id), *params])
 
     def find_project(
@@ -72,13 +73,13 @@ class PickerQueries:
     ) -> int | None:
         """The current submission id of the project `project_code` (of `in_year` when given), within
         the scope (year, unit) the page shows; None when there is none."""
-        where, params = filters(year, unit, self._units)  # type: ignore[attr-defined]
+        where, params = filters(year, unit, self._units)
         where += " AND f.project_code = ?"
         params.append(str(project_code))
         if in_year:
             where += " AND f.year = ?"
             params.append(str(in_year))
-        rows = self._rows(  # type: ignore[attr-defined]
+        rows = self._rows(
             f"SELECT f.submission_id FROM current_forms f WHERE {where} ORDER BY {_ORDER} LIMIT 1", params
         )
         return int(rows[0][0]) if rows else None

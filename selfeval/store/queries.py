@@ -1,55 +1,32 @@
 """Every read of the store, written once for both backends and always filtered by the acting
 principal's units in SQL (`self.who`): a page of an editor of unit A never receives a row of unit B.
 
-A backend provides `_rows(sql, params)` (tuples) and `_query(sql, params)` (a DataFrame).
+Written on the backend's `_rows(sql, params)` (tuples) and `_query(sql, params)` (a DataFrame):
+the contract is base.Backend.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
 from selfeval.model import Form, Issue, Scorecard
 from selfeval.serialize import form_from_json
-from selfeval.store.errors import AccessDenied, NotFound
+from selfeval.store.errors import NotFound, StoreError
 from selfeval.store.overview import OverviewQueries
 from selfeval.store.pickers import PickerQueries
 from selfeval.store.records import BUDGET_LEVEL1, BUDGET_LEVEL2, GRADES
 from selfeval.store.rows import _indicator_score, _issue
 from selfeval.store.schema import TABLES
-from selfeval.store.sqlutil import RELATIONS_SQL, filters, split_relations, unit_clause
+from selfeval.store.sqlutil import COLUMNS_SQL, RELATIONS_SQL, filters, split_relations
 
 NOT_FOUND = "没有编号为 {id} 的自评表，或您无权查看它。"
 
 
 class Queries(OverviewQueries, PickerQueries):
     """Read methods shared by the backends (mixed into each Store class)."""
-
-    who: Any  # selfeval.access.Principal
-
-    # -- the principal's reach ------------------------------------------------------------------------
-    @property
-    def _units(self) -> tuple[str, ...]:
-        """The units the acting principal may see; () means every unit (admin, local)."""
-        return tuple(self.who.units)
-
-    def _visible(self, alias: str = "s") -> tuple[str, list[Any]]:
-        """SQL true for submissions (any version) of projects whose current version belongs to one
-        of the principal's units: a project belongs to the unit of its current version."""
-        if not self._units:
-            return "TRUE", []
-        clause, params = unit_clause(self._units, "c.unit")
-        return (
-            f"""(EXISTS (SELECT 1 FROM current_forms c WHERE c.submission_id = {alias}.id AND {clause})
-                OR ({alias}.project_code <> '' AND EXISTS (SELECT 1 FROM current_forms c
-                    WHERE c.project_code = {alias}.project_code AND c.year = {alias}.year AND {clause})))""",
-            params + params,
-        )
-
-    def _require_unrestricted(self, what: str) -> None:
-        if self._units:
-            raise AccessDenied(f"只有可查看全部单位的管理员才能{what}。")
 
     # -- reads ---------------------------------------------------------------------------------------
     def is_empty(self) -> bool:
@@ -315,3 +292,19 @@ class Queries(OverviewQueries, PickerQueries):
     def relations(self) -> tuple[list[str], list[str]]:
         """(tables, views) of the store's schema: what backups and `migrate` copy."""
         return split_relations(self._rows(RELATIONS_SQL))
+
+    def table_rows(self, table: str, columns: Sequence[str] | None = None) -> list[tuple]:
+        """Every row of one of the store's tables or views, `columns` (default: all, in the table's
+        order) in the order given, sorted by them — what a backup holds, so administrators only.
+        The names are checked against the schema before they reach SQL."""
+        self._require_unrestricted("查看整张数据表")
+        tables, views = self.relations()
+        if table not in (*tables, *views):
+            raise StoreError(f"数据库中没有数据表“{table}”。")
+        known = [r[0] for r in self._rows(COLUMNS_SQL, [table])]
+        chosen = list(columns) if columns is not None else known
+        unknown = [c for c in chosen if c not in known]
+        if unknown or not chosen:
+            raise StoreError(f"数据表“{table}”没有列：{'、'.join(unknown) or '（未指定）'}。")
+        listed = ", ".join(chosen)
+        return self._rows(f"SELECT {listed} FROM {table} ORDER BY {listed}")

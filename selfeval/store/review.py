@@ -19,6 +19,7 @@ import pandas as pd
 
 from selfeval.access import can
 from selfeval.store.audit import STATE_SQL, record_event
+from selfeval.store.base import Backend
 from selfeval.store.errors import AccessDenied, NotFound
 from selfeval.store.sqlutil import Db, filters, now
 from selfeval.workflow import STATES, Refused, require
@@ -43,10 +44,9 @@ class ReviewRefused(AccessDenied):
 # ---------------------------------------------------------------------------------- the mixin
 
 
-class Review:
+class Review(Backend):
     """Review steps and reads, mixed into each Store class beside Writes and Queries."""
 
-    who: Any
     basis = "latest"  # which versions the figure queries read (see with_basis)
 
     # -- steps ---------------------------------------------------------------------------------------

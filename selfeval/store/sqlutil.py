@@ -66,6 +66,12 @@ RELATIONS_SQL = """SELECT table_name, table_type FROM information_schema.tables
     WHERE table_schema = current_schema() AND table_catalog = current_database() ORDER BY table_name"""
 
 
+# the columns of one of them, in the table's order
+COLUMNS_SQL = """SELECT column_name FROM information_schema.columns
+    WHERE table_name = ? AND table_schema = current_schema() AND table_catalog = current_database()
+    ORDER BY ordinal_position"""
+
+
 def split_relations(rows: list[tuple]) -> tuple[list[str], list[str]]:
     """(base tables, views) from RELATIONS_SQL's rows."""
     return [n for n, t in rows if t == "BASE TABLE"], [n for n, t in rows if t == "VIEW"]

@@ -3,7 +3,7 @@ versions recognised in SQL) and restoring an earlier version.
 
 A backend provides `_writing()` — a context manager that serialises writers (a lock per file for
 DuckDB, an advisory lock for PostgreSQL), opens one transaction and yields its `Db` — and
-`_insert_rows(db, table, rows)`, one bulk insert.
+`_insert_rows(db, table, rows)`, one bulk insert (the contract: base.Backend).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from selfeval.access import ROLE_LABELS, can
 from selfeval.model import Header, Scorecard
 from selfeval.serialize import form_from_json
 from selfeval.store.audit import record_event, record_versions
+from selfeval.store.base import Backend
 from selfeval.store.errors import (
     NOT_YOUR_UNIT,
     OWNED_BY_OTHER,
@@ -32,10 +33,8 @@ from selfeval.store.schema import ALL_WRITTEN, COLUMNS, TABLES
 from selfeval.store.sqlutil import now
 
 
-class Writes:
+class Writes(Backend):
     """Write methods shared by the backends (mixed into each Store class)."""
-
-    who: Any
 
     def save(
         self,
