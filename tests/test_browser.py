@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright
 
 from scripts.screenshots import CHROMIUM, launch, running_app, wait_ready
 from selfeval.readers import read_bytes
@@ -28,7 +29,6 @@ TIMEOUT_MS = 30_000
 
 
 def test_dashboard_upload_score_download(tmp_path: Path):
-    playwright = pytest.importorskip("playwright.sync_api")
     workbook = tmp_path / "劳模管理.xlsx"
     workbook.write_bytes(seed_workbook("劳模管理"))
 

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright
 
 from scripts.screenshots import CHROMIUM, launch, running_app, wait_ready
 from selfeval.profile import load_profile
@@ -78,7 +79,6 @@ def _submit(page, explanation: str = "") -> None:
 
 
 def test_upload_submit_return_fix_submit_approve(tmp_path: Path, monkeypatch):
-    playwright = pytest.importorskip("playwright.sync_api")
     roles = tmp_path / "roles.toml"
     roles.write_text(ROLES, encoding="utf-8")
     monkeypatch.setenv("SELFEVAL_TRUSTED_HEADER", "X-Forwarded-Email")

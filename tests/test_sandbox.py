@@ -16,6 +16,7 @@ import time
 import tomllib
 
 import pytest
+from playwright import sync_api as playwright
 
 from selfeval.ingest import ingest_files, score_bytes
 from selfeval.profile import load_profile
@@ -367,7 +368,6 @@ def test_upload_page_survives_killers_and_oversize_files(app_db, monkeypatch):
 def test_a_real_server_outlives_the_killer_upload(tmp_path, monkeypatch):
     """`streamlit run` in a real browser: the file that once took the whole server down (and one only
     the memory limit holds) is refused in Chinese, and the same session then scores a good file."""
-    playwright = pytest.importorskip("playwright.sync_api")
     from scripts.screenshots import launch, running_app, wait_ready
 
     monkeypatch.setenv("SELFEVAL_READ_MEMORY_MB", "64")

@@ -443,7 +443,6 @@ def test_points_lost_by_level(known):
 
 
 def test_target_outliers(known):
-    pytest.importorskip("selfeval.values")
     df = known.target_outliers(year=2023)
     assert df[["project_code", "name", "target_value", "actual_value", "status"]].values.tolist() == [
         [code(3), "服务人数", 100.0, 160.0, "over"],

@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from playwright import sync_api as playwright
 
 from scripts.screenshots import CHROMIUM, launch, running_app, wait_ready
 from selfeval.readers import read_bytes
@@ -52,7 +53,6 @@ def _upload(page, url: str, workbook: Path) -> None:
 
 
 def test_two_instances_on_one_postgresql_store_both_uploads(tmp_path, pg_url):
-    playwright = pytest.importorskip("playwright.sync_api")
     first = _workbook(tmp_path, "first", project_code="440304226011599990001")
     second = _workbook(tmp_path, "second", project_code="440304226011599990002")
     # both instances start on an empty database at once: the schema and the sample land once
@@ -79,7 +79,6 @@ def test_two_instances_on_one_postgresql_store_both_uploads(tmp_path, pg_url):
 
 
 def test_an_editor_of_another_unit_cannot_take_over_or_download_a_project(tmp_path, monkeypatch):
-    playwright = pytest.importorskip("playwright.sync_api")
     db = tmp_path / "sso.duckdb"
     open_seeded_store(db).close()
     roles = tmp_path / "roles.toml"

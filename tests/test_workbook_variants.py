@@ -6,6 +6,7 @@ import io
 
 import openpyxl
 import pytest
+import xlwt  # a dev dependency: without it the test environment is broken, not the test
 
 from selfeval.profile import load_profile
 from selfeval.readers import read_bytes
@@ -98,10 +99,7 @@ def test_fraction_rate_is_read_as_percent():
 
 
 def test_xls_written_by_xlwt():
-    xlwt = pytest.importorskip("xlwt")
     book = xlwt.Workbook(encoding="utf-8")
-    import openpyxl
-
     source = openpyxl.load_workbook(
         io.BytesIO(write_layout(FORMS[:3], Layout(name_span=2, merge_levels=True)))
     )
