@@ -1,4 +1,4 @@
-"""The checks every form must pass (domain.md §4). All of them run; each failure is an Issue with a code.
+"""The checks every form must pass (docs/forms.md §4). All of them run; each failure is an Issue with a code.
 
 Declared values are compared with computed ones and every difference is reported, never kept silently.
 """

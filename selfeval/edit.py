@@ -1,7 +1,7 @@
 """The online editor's logic, without Streamlit: the grid shown to st.data_editor, the edit delta
 applied to the immutable source Form, drafted deviation reasons, and bundles for download.
 
-Only white cells (domain.md §1) are editable: 实际完成值, third-level 分值, 得分 and 偏差原因.
+Only white cells (docs/forms.md §1) are editable: 实际完成值, third-level 分值, 得分 and 偏差原因.
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def changed_rows(source: Form, edited: Form) -> list[int]:
 
 
 def needs_reason(item: IndicatorScore) -> bool:
-    """A row that lost points and has no deviation reason (domain.md §4): the declared 得分 when
+    """A row that lost points and has no deviation reason (docs/forms.md §4): the declared 得分 when
     there is one, else the computed score, as the REASON_MISSING check reads it."""
     ind = item.indicator
     points = ind.declared_score if ind.declared_score is not None else item.score

@@ -1,7 +1,11 @@
-"""Every Chinese sentence selfeval shows: Issue messages by code, and UI labels.
+"""The Chinese of what the library finds and refuses: the message of every Issue code (CODES: what
+reading, scoring and checking find, and why a whole file was refused), severity labels, the review
+workflow's labels and refusals, and the sandbox's reading failures.
 
-The core emits codes and parameters; this module turns them into text, so wording lives in one place.
-The sentences of the 自评报告 drafts sit beside it, in selfeval/report/wording.py.
+The core emits codes and parameters; `issue()` here turns them into an Issue with its message, the one
+place a message is rendered. Other sentences live with the module that owns their wording: the
+自评报告 drafts in report/wording.py, a rule's explanation of a score in rules.py, the store's refusals in
+store/errors.py, what the pages show in present/ and views/.
 """
 
 from __future__ import annotations
@@ -140,7 +144,7 @@ ISSUES: dict[str, tuple[Severity, str]] = {
         "warning",
         "规则给出区间 [{low}, {high}]（{grade}），未填写得分，暂按下限 {low} 计。",
     ),
-    # checks (domain.md §4)
+    # checks (docs/forms.md §4)
     "WEIGHT_LEVEL_SUM": ("error", "“{level1}”下三级指标分值合计 {actual:g}，应为 {expected:g}。"),
     "WEIGHT_TOTAL": ("error", "全部分值（含预算执行率 {budget:g} 分）合计 {actual:g}，应为 100。"),
     "WEIGHT_DECLARED_TOTAL": ("warning", "总分行的分值 {declared:g} 与各项分值合计 {actual:g} 不一致。"),

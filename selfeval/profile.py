@@ -1,4 +1,4 @@
-"""Profiles: the knobs regions turn (domain.md §3), as TOML under selfeval/profiles/, and the choice of
+"""Profiles: the knobs regions turn (docs/forms.md §3), as TOML under selfeval/profiles/, and the choice of
 one by the weights a form declares (`select_profile`, the `auto` default)."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ DEFAULT_PROFILE = "shenzhen-futian-2023"
 
 @dataclass(frozen=True)
 class Profile:
-    """The knobs regions turn (domain.md §3)."""
+    """The knobs regions turn (docs/forms.md §3)."""
 
     name: str
     title: str

@@ -21,7 +21,7 @@ from selfeval.values import Measure
 
 # names of indicators that count people: 人/人次/名/位 are compared as one unit
 _PEOPLE = {"人", "人次", "名", "位"}
-# 成本指标 and these words are caps even without an operator (domain.md §3, reverse)
+# 成本指标 and these words are caps even without an operator (docs/forms.md §3, reverse)
 _REVERSE_WORDS = ("投诉", "事故", "差错", "违规", "违纪", "超支")
 
 

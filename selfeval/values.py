@@ -3,7 +3,7 @@
 A cell is free text: an operator, a number, a unit and words in any order (`支出<3000万元`,
 `满意 93.97%`, `>90%为良好`), a date or a window (`2023年12月底前`, `2023年6月1日-2023年12月31日`),
 or words only (`有效落实`). `parse` turns it into a frozen `Measure` so the scoring rules compare
-numbers, never strings (domain.md §2). It never raises and never guesses: what it cannot read is
+numbers, never strings (docs/forms.md §2). It never raises and never guesses: what it cannot read is
 kind "unparsed" and the rules report it.
 
 Only the standard library is used.
@@ -47,7 +47,7 @@ class Measure:
 
 
 # --------------------------------------------------------------------------------------------
-# Normalisation: full-width forms, HTML remnants, whitespace (domain.md §5 "what real files look
+# Normalisation: full-width forms, HTML remnants, whitespace (docs/forms.md §5 "what real files look
 # like"). `Measure.text` keeps the original; everything below works on the normalised string.
 
 _CHAR_MAP: dict[int, str] = {cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}  # ！..～ -> !..~
@@ -96,7 +96,7 @@ def _normalise(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Vocabularies.
 
-# Operators written before a number (domain.md §2; 财预〔2020〕10号 附件 指标值 conventions).
+# Operators written before a number (docs/forms.md §2; 财预〔2020〕10号 附件 指标值 conventions).
 # Longest form first so that 不超过 is "<=", not the ">" of 超过.
 _OP_FORMS: dict[str, tuple[str, ...]] = {
     ">=": ("≥", ">=", "=>", "大于等于", "大于或等于", "不低于", "不少于", "不小于", "至少", "最少"),
@@ -155,7 +155,7 @@ _MONEY: dict[str, Decimal] = {
 _UNIT_RE = re.compile("|".join(re.escape(u) for u in sorted(set(_UNITS), key=len, reverse=True)))
 _MULTIPLIER = {"万": Decimal(10000), "亿": Decimal(100000000), "千": Decimal(1000)}  # 3万人次
 
-# Grading words for qualitative actuals (domain.md §3 "Qualitative"). Negative beats partial beats
+# Grading words for qualitative actuals (docs/forms.md §3 "Qualitative"). Negative beats partial beats
 # positive, so 未完成 (which contains 完成) is 未达成 and 基本完成 is 部分达成.
 _POSITIVE = _words(
     "达成 完成 达到 落实 有效 及时 按时 提高 提升 保障 满意 合格 良好 持续 正常 合规 到位 已 显著 明显 "
@@ -232,7 +232,7 @@ def to_number(text: object) -> float | None:
     """A plain numeric cell ("12.5", " 1,687.22 ", "９", "1e-05") as a float; None otherwise.
 
     Used for weights, scores and amounts, which print inconsistently (9.7 / 9.70, 100 / 100.0,
-    domain.md §2). A unit or percent sign makes it not plain: None. Never raises.
+    docs/forms.md §2). A unit or percent sign makes it not plain: None. Never raises.
     """
     if type(text) is str:
         return _str_number(text)
@@ -370,7 +370,7 @@ def _number(text: str, s: str) -> Measure | None:
     prefix = _trim(prefix)
     rest = _trim(rest)
     prefix = prefix.removesuffix("为")  # 满意为90%
-    rest = rest.removeprefix("为")  # >90%为良好 (domain.md §2)
+    rest = rest.removeprefix("为")  # >90%为良好 (docs/forms.md §2)
     f = float(value)
     if not math.isfinite(f):
         return Measure("unparsed", text, words=s)
@@ -378,7 +378,7 @@ def _number(text: str, s: str) -> Measure | None:
 
 
 # --------------------------------------------------------------------------------------------
-# Dates and windows (domain.md §2 "Dates"), checked before plain numbers.
+# Dates and windows (docs/forms.md §2 "Dates"), checked before plain numbers.
 
 _Y = r"(?<![0-9])(?:19|20)[0-9]{2}"
 _DATE_RE = re.compile(
@@ -505,7 +505,7 @@ def _date(text: str, s: str, year: int | None) -> Measure | None:
     elif after := _AFTER_RE.match(rest):  # 2023年6月1日起
         op, rest = op or ">=", rest[after.end() :]
         hi, point = lo, True
-    if first.qual in ("底", "末", "内"):  # 2023年12月末, 2023年底, 2023年内 (domain.md §2)
+    if first.qual in ("底", "末", "内"):  # 2023年12月末, 2023年底, 2023年内 (docs/forms.md §2)
         op = op or "<="
     words = _trim(_trim(prefix) + _trim(rest)).removeprefix("于")
     if not point and op in ("<=", "<"):  # ≤2023年12月: by the end of the month

@@ -1,4 +1,4 @@
-"""Workbooks of the template families of domain.md §6, built cell by cell with real merges (openpyxl).
+"""Workbooks of the template families of docs/forms.md §6, built cell by cell with real merges (openpyxl).
 
 Each builder returns xlsx bytes; the figures are chosen so that the declared scores follow the rules of
 the profile the form's weights select, and the tests assert every figure and every issue.

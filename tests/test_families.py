@@ -1,4 +1,4 @@
-"""The template families of domain.md §6, read from workbooks built here with real merges (issue 10).
+"""The template families of docs/forms.md §6, read from workbooks built here with real merges (issue 10).
 
 Every declared figure, every computed one and every issue is asserted, cell by cell. The property test
 at the end holds the promise: for any layout, a number is read exactly as declared or not at all.
@@ -476,7 +476,7 @@ def test_damaged_workbooks_read_each_number_as_declared_or_not_at_all(exact):
 
 
 def test_two_budget_labels_the_adjusted_one_is_the_annual_budget():
-    """四川: 年度预算数(万元) heads the row labels, 调整后预算数 holds 全年预算数 (domain.md §3), whichever
+    """四川: 年度预算数(万元) heads the row labels, 调整后预算数 holds 全年预算数 (docs/forms.md §3), whichever
     comes first; a lone 年度预算数 is still the annual budget."""
     from selfeval.model import Cell
     from selfeval.readers.form_rows import funds_header

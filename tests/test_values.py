@@ -1,4 +1,4 @@
-"""selfeval.values: every target and actual of the 13 seed forms, the rules of domain.md §2, and
+"""selfeval.values: every target and actual of the 13 seed forms, the rules of docs/forms.md §2, and
 properties over generated cells (operator × number × unit × words × spacing × full-width)."""
 
 from __future__ import annotations
@@ -231,12 +231,12 @@ def test_seed_tables_cover_every_row():
     """The tables above hold every target and actual of the seed file, so no seed value goes untested."""
     rows = _seed_rows()
     assert len(rows) == 140  # 91 scored + 49 不适用 rows
-    assert sum(t != "不适用" for t, _ in rows) == 91  # domain.md: 91 scored indicator rows
+    assert sum(t != "不适用" for t, _ in rows) == 91  # docs/forms.md: 91 scored indicator rows
     assert {t for t, _ in rows} == set(SEED_TARGETS)
     assert {a for _, a in rows} == set(SEED_ACTUALS)
 
 
-# The rules of domain.md §2 and the helper's brief beyond the seed.
+# The rules of docs/forms.md §2 and the helper's brief beyond the seed.
 EXTRA = [
     # dates and deadlines
     ("2023年12月末", "target", None, day(2023, 12, 31, "<=")),
@@ -347,7 +347,7 @@ EXTRA = [
     ("3-5次", "target", None, {"kind": "unparsed", "words": "3-5次"}),
     ("1,2次", "target", None, {"kind": "unparsed", "words": "1,2次"}),
     ("—", "actual", None, {"kind": "unparsed", "words": "—"}),
-    ("/", "target", None, {"kind": "na"}),  # `/` for 不适用 (domain.md §6, template leftovers)
+    ("/", "target", None, {"kind": "na"}),  # `/` for 不适用 (docs/forms.md §6, template leftovers)
     # not applicable, empty
     ("N/A", "target", None, NA),
     ("n/a", "actual", None, NA),

@@ -1,6 +1,6 @@
 """Other regions' forms as text, and the text layouts the tests read them in.
 
-The forms are made here from the template families of domain.md §6 (central geometry, 20/80 云南,
+The forms are made here from the template families of docs/forms.md §6 (central geometry, 20/80 云南,
 指标性质 columns, 四川 10/90, template leftovers, 四川 web tables); their declared figures are what the
 text prints. The layouts are in tests/text_layouts.py.
 """

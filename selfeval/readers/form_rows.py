@@ -51,7 +51,7 @@ def indicator_header(row: Row) -> dict[str, int] | None:
 
 def funds_header(row: Row) -> dict[str, int] | None:
     """Columns of the funds table by their labels. Two labels naming the budget: the adjusted one
-    (调整后预算数) is 全年预算数 (domain.md §3); 四川's 年度预算数(万元) then only heads the row labels."""
+    (调整后预算数) is 全年预算数 (docs/forms.md §3); 四川's 年度预算数(万元) then only heads the row labels."""
     cols: dict[str, int] = {}
     for cell in row:
         key = vocab.norm(cell.text)

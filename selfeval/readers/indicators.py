@@ -1,6 +1,6 @@
 """The 年度绩效指标 table of one form: level names, third-level rows, the 总分 row.
 
-Rows are placed on the header's columns by evidence (align.py). The template families of domain.md §6
+Rows are placed on the header's columns by evidence (align.py). The template families of docs/forms.md §6
 are read here: weights per row, or only in the 一级 header (`产出指标(60分)`), or as 权重; 指标性质 /
 指标值 / 度量单位 joined into one target; rows with only 分值 and 得分; 一级 names missing (only `(50分)`
 printed) inferred from the 二级 vocabulary; template leftovers (`指标1:` prefixes, empty `指标2:` rows,

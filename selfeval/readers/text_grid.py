@@ -107,7 +107,7 @@ def indicator_table(b: Builder, cells: list[Cell], i: int) -> int:
             b.emit(leftover)
             continue
         # a row may lack its name only under a satisfaction level (a 满意度 row whose name disappears,
-        # domain.md §6); elsewhere a missing name means the cells moved
+        # docs/forms.md §6); elsewhere a missing name means the cells moved
         nameless = any("满意度" in key_of(lv) for lv in levels)
         records = split_records(data_fields, data, nameless, one_line=b.by_line) if data else []
         all_records += records

@@ -88,7 +88,7 @@ def _funds_fits(field: str, text: str, placed: dict[str, str]) -> bool:
     if field in ("initial_budget", "annual_budget", "executed"):
         value = points(text)
         return value is not None and value >= 0
-    if field == "weight":  # the budget block's weight: 10 or 20 (domain.md §6), a whole number
+    if field == "weight":  # the budget block's weight: 10 or 20 (docs/forms.md §6), a whole number
         value = points(text)
         return value is not None and 0 < value <= 30 and value == int(value)
     if field == "rate":
@@ -224,7 +224,7 @@ def _resolve_funds(
 # 年度绩效指标: a run of cells split into indicator rows, each cell on a header field
 
 
-# units a 度量单位 column holds (domain.md §2, and other regions' forms): never a name or a reason
+# units a 度量单位 column holds (docs/forms.md §2, and other regions' forms): never a name or a reason
 UNITS = frozenset(
     [
         "人次",
@@ -335,7 +335,7 @@ def _records(fields: list[str], cells: list[Cell], name_optional: bool) -> list[
         if texts.get("name") in ("不适用", "/", "／") and any(
             points(texts.get(f, "")) not in (None, 0) for f in ("weight", "score")
         ):
-            continue  # a 不适用 row weighs 0 and scores 0 (domain.md §3)
+            continue  # a 不适用 row weighs 0 and scores 0 (docs/forms.md §3)
         named = any(f == "name" and c.text.strip() for f, c in zip(chosen, cells, strict=True))
         if not named and not name_optional:
             continue  # a blank in the name column is no name
