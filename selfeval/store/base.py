@@ -56,7 +56,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
     # the project pickers
     "pickers": ("project_count", "project_search", "project_row", "find_project"),
     # writes: uploads, editor saves and imports, an earlier version made current, a project moved
-    "writes": ("save", "save_many", "restore_version", "transfer_project"),
+    # (and, before one, why it would be refused)
+    "writes": ("save", "save_many", "restore_version", "transfer_project", "refusals"),
     # the review loop and its audit trail
     "review": (
         "submit",
@@ -69,6 +70,8 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "organisation",
         "last_return",
         "audit_trail",
+        "todo",
+        "todo_counts",
         "approved_scorecards",
         "deadline",
         "set_deadline",
