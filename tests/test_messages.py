@@ -25,14 +25,18 @@ from selfeval.store.schema import migrate
 from tests.conftest import ROOT
 from tests.factories import make_scorecard
 
-# the functions that take an Issue code (module, name), and which argument is the code
+# the functions that take an Issue code (module, name), and which argument is the code; a function
+# that passes a parameter named `code` on to one of them is found and added (_code_functions)
 CODE_ARGUMENT = {
     ("selfeval.messages", "issue"): 0,
     ("selfeval.readers.limits", "refuse"): 0,
+    ("selfeval.readers.limits", "Refused"): 0,
     ("selfeval.readers.sandbox", "WorkerFailed"): 0,
     ("selfeval.readers.text_place", "StreamRefused"): 0,
-    ("selfeval.readers", "refused"): 1,
 }
+# fields that carry a code from where it is decided to where the Issue is made (a refusal's `.code`,
+# a PDF page's `.problem`): a literal assigned to one is emitted, reading one passes a code on
+CODE_FIELDS = {"code", "problem"}
 # where an Issue may be built other than by messages.issue: reading back what was stored
 READ_BACK = {"selfeval/serialize.py", "selfeval/store/rows.py"}
 # declared, no longer emitted, carried by stored submissions (see messages.py)
@@ -52,8 +56,9 @@ def _module(path: str) -> str:
     return path.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
 
 
-def _calls(path: str, tree: ast.Module):
-    """(module, name) of what each call calls, as far as the file's imports and definitions say."""
+def _calls(path: str, tree: ast.Module, within: ast.AST | None = None):
+    """(module, name) of what each call (in `within`, default the whole file) calls, as far as the
+    file's imports and definitions say."""
     names = {
         node.name: (_module(path), node.name)
         for node in tree.body
@@ -63,7 +68,7 @@ def _calls(path: str, tree: ast.Module):
         if isinstance(node, ast.ImportFrom) and node.module:
             for alias in node.names:
                 names[alias.asname or alias.name] = (node.module, alias.name)
-    for node in ast.walk(tree):
+    for node in ast.walk(within or tree):
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name):
@@ -73,28 +78,58 @@ def _calls(path: str, tree: ast.Module):
                 yield (".".join(p for p in module if p), func.attr), node
 
 
+def _code_functions(sources: dict[str, ast.Module]) -> dict[tuple[str, str], int]:
+    """CODE_ARGUMENT and every function that passes its parameter `code` on to one of them."""
+    found = dict(CODE_ARGUMENT)
+    while True:
+        added = {}
+        for path, tree in sources.items():
+            for node in tree.body:
+                if not isinstance(node, ast.FunctionDef) or (_module(path), node.name) in found:
+                    continue
+                params = [a.arg for a in node.args.posonlyargs + node.args.args]
+                if "code" not in params:
+                    continue
+                for target, call in _calls(path, tree, node):
+                    at = found.get(target)
+                    arg = call.args[at] if at is not None and len(call.args) > at else None
+                    if isinstance(arg, ast.Name) and arg.id == "code":
+                        added[(_module(path), node.name)] = params.index("code")
+        if not added:
+            return found
+        found |= added
+
+
 def _emitted() -> tuple[set[str], list[str]]:
-    """(codes passed as literals, places where a code is neither a literal nor a forwarded `.code`)."""
+    """(codes emitted as literals, places where a code is neither a literal nor one passed on)."""
+    sources = _sources()
+    functions = _code_functions(sources)
     codes: set[str] = set()
     computed: list[str] = []
-    for path, tree in _sources().items():
+    for path, tree in sources.items():
+        for node in ast.walk(tree):  # `page.problem = "PDF_TEXT_CLIPPED"`
+            fields = [t for t in getattr(node, "targets", ()) if isinstance(t, ast.Attribute)]
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and node.value.value:
+                codes.update(node.value.value for t in fields if t.attr in CODE_FIELDS)
         for target, call in _calls(path, tree):
-            at = CODE_ARGUMENT.get(target)
+            at = functions.get(target)
             if at is None or len(call.args) <= at:
                 continue
             arg = call.args[at]
-            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-                codes.add(arg.value)
-            elif not (isinstance(arg, ast.Attribute) and arg.attr == "code") and not (
-                isinstance(arg, ast.Name) and arg.id == "code"
-            ):
-                computed.append(f"{path}:{call.lineno}")
+            parts = arg.values if isinstance(arg, ast.BoolOp) else [arg]  # `page.problem or "PDF_…"`
+            for part in parts:
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    codes.add(part.value)
+                elif not (isinstance(part, ast.Attribute) and part.attr in CODE_FIELDS) and not (
+                    isinstance(part, ast.Name) and part.id == "code"
+                ):
+                    computed.append(f"{path}:{call.lineno}")
     return codes, computed
 
 
 def test_no_undeclared_code_can_be_emitted():
     emitted, computed = _emitted()
-    assert computed == []  # a code is a literal, or the `.code` of a refusal passed on
+    assert computed == []  # a code is a literal, or one passed on (a parameter `code`, a code field)
     assert emitted - set(CODES) == set()
     with pytest.raises(KeyError):
         issue("NOT_A_CODE", "a.xlsx")
