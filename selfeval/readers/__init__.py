@@ -36,7 +36,7 @@ def read_bytes(data: bytes, name: str) -> ReadResult:
         return refused(name, failed.code)
 
 
-def refused(name: str, code: str, **params: object) -> ReadResult:
+def refused(name: str, code: str, /, **params: object) -> ReadResult:
     """A file that gave nothing: one error naming the file."""
     return ReadResult(name, "", (), (issue(code, name, **params),))
 
