@@ -1,24 +1,29 @@
-"""Who may do what: roles viewer / editor / admin, mapped from the signed-in user.
+"""Who may do what: roles viewer / editor / reviewer / admin and their units, mapped from the signed-in user.
 
 Sign-in comes from Streamlit's `st.login` (OIDC, when `[auth]` is configured in secrets) or from a
 header set by the organisation's SSO proxy (`SELFEVAL_TRUSTED_HEADER`, e.g. `X-Forwarded-Email`).
-A role file (TOML, `SELFEVAL_ROLES` or `data/roles.toml`) maps users to a role and their units.
+A role file (TOML, `SELFEVAL_ROLES` or `data/roles.toml`) maps users to a role and their units,
+explicitly: every unit is its own value (ALL_UNITS), an empty list is no unit, and a file with a
+mistake is refused whole (deny by default).
 With neither configured, the app is the local single-user default: admin, bound to localhost, and
 marked on screen as unauthenticated. This module never imports streamlit.
 """
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 import logging
 import os
+import re
 import tomllib
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from selfeval.messages import TRUSTED_HEADER_IGNORED
+from selfeval.messages import ROLES_FILE, TRUSTED_HEADER_IGNORED
 
 Role = Literal["viewer", "editor", "reviewer", "admin"]
 ROLES: tuple[Role, ...] = ("viewer", "editor", "reviewer", "admin")
@@ -36,41 +41,90 @@ ACTIONS_BY_ROLE: dict[str, frozenset[str]] = {
     "editor": frozenset({"upload", "edit", "download", "save", "restore", "submit"}),
     "reviewer": frozenset({"download", "approve", "return"}),
     "admin": frozenset(
-        {
-            "upload",
-            "edit",
-            "download",
-            "save",
-            "restore",
-            "submit",
-            "approve",
-            "return",
-            "transfer",
-            "all_units",
-        }
+        {"upload", "edit", "download", "save", "restore", "submit", "approve", "return", "transfer"}
     ),
 }
 DEFAULT_ROLES_FILE = Path(__file__).resolve().parent.parent / "data" / "roles.toml"
 
 
+class AllUnits(enum.Enum):
+    """ "Every unit" as its own value, never an empty list: an empty list of units is no unit at all."""
+
+    ALL = "*"
+
+    def __repr__(self) -> str:
+        return "ALL_UNITS"
+
+
+ALL_UNITS = AllUnits.ALL
+Units = tuple[str, ...] | AllUnits
+
+# what forms and pages write where there is no unit (or mean "all of them"): never a unit anyone is
+# granted; a form naming one is seen by principals of every unit only. Compared after unit_key.
+PLACEHOLDER_UNITS = frozenset(
+    {"", "无", "空", "暂无", "没有", "未填", "未填写", "未填单位", "未填写单位", "未填写实施单位", "待定",
+     "不适用", "全部", "全部单位", "所有单位", "各单位", "*", "-", "--", "—", "——", "/", "\\", ".", "…",
+     "n/a", "na", "none", "null", "nil", "all"}
+)  # fmt: skip
+_BRACKETS = str.maketrans("", "", "()（）[]【】〔〕<>《》{}\"'“”‘’「」")
+
+
+def unit_key(name: str) -> str:
+    """A unit name folded for comparing with PLACEHOLDER_UNITS: NFKC, brackets, spaces and
+    invisible characters dropped, lower case."""
+    text = unicodedata.normalize("NFKC", name or "").translate(_BRACKETS)
+    return "".join(
+        ch for ch in text if not (ch.isspace() or unicodedata.category(ch) in ("Cf", "Cc"))
+    ).lower()
+
+
+def is_placeholder_unit(name: str) -> bool:
+    """`（无）`, `未填写`, `全部`, `*`, an empty name …: a stand-in, not a unit."""
+    return unit_key(name) in PLACEHOLDER_UNITS
+
+
 @dataclass(frozen=True)
 class Principal:
+    """Someone acting: a role and the units they may see and change. `units` is explicit: ALL_UNITS
+    (an administrator, or a role line with `units = "*"`), or a tuple of unit names — an empty tuple
+    means no unit at all. Placeholder names (`（无）` …) are never among them."""
+
     name: str
     role: Role
-    units: tuple[str, ...] = ()  # units this person may see and change; empty = every unit
+    units: Units = ()
     authenticated: bool = False
 
+    def __post_init__(self) -> None:
+        if self.units is not ALL_UNITS:
+            units = (self.units,) if isinstance(self.units, str) else tuple(self.units)
+            object.__setattr__(self, "units", tuple(u for u in units if not is_placeholder_unit(u)))
+
+    @property
+    def all_units(self) -> bool:
+        return self.units is ALL_UNITS
+
     def sees_unit(self, unit: str) -> bool:
-        return not self.units or unit in self.units
+        """A form of `unit` is within reach: every unit for ALL_UNITS, else one of the listed units
+        (a placeholder unit only for ALL_UNITS)."""
+        return self.all_units or (unit in self.units and not is_placeholder_unit(unit))
+
+    def units_text(self) -> str:
+        """The units in words, for messages: 全部单位, 无, or the names."""
+        return "全部单位" if self.units is ALL_UNITS else "、".join(self.units) or "无"
 
 
-LOCAL = Principal("本机用户", "admin", (), False)
-NOBODY = Principal("未授权用户", "viewer", ("（无）",), True)
+LOCAL = Principal("本机用户", "admin", ALL_UNITS, False)
+NOBODY = Principal("未授权用户", "viewer", (), True)
 # no sign-in configured and the client is not this computer: the page explains how to configure
 # sign-in and shows nothing else (local mode is the administrator — for loopback clients only)
-REMOTE = Principal("其他电脑的访问者", "viewer", ("（无）",), False)
+REMOTE = Principal("其他电脑的访问者", "viewer", (), False)
 DEFAULT_TRUSTED_PROXIES = "127.0.0.1,::1"
 _log = logging.getLogger(__name__)
+
+
+def governs_all(who: Principal) -> bool:
+    """An administrator of every unit: the one who backs up, restores, transfers and sets deadlines."""
+    return who.role == "admin" and who.all_units
 
 
 def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -121,27 +175,136 @@ def header_values(headers: object, name: str) -> list[str]:
     return [str(v) for k, v in pairs if str(k).lower() == name.lower()]  # type: ignore[union-attr]
 
 
-def load_roles(path: str | Path | None = None) -> dict[str, tuple[Role, tuple[str, ...]]]:
-    """user (lower-case e-mail or account) -> (role, units). File format:
+class RolesError(ValueError):
+    """A role file refused whole: `str()` names the file, the line and the account; `page()` is the
+    sentence a visitor sees (the line, no account name)."""
 
-    [users."zhang@example.cn"]
-    role = "editor"
-    units = ["深圳市福田区总工会（本级）"]
-    """
-    path = Path(path or os.environ.get("SELFEVAL_ROLES") or DEFAULT_ROLES_FILE)
+    def __init__(self, path: Path, code: str, line: int | None = None, **params: object):
+        self.path, self.code, self.line, self.params = path, code, line, params
+        problem = ROLES_FILE[code].format(path=path, **params)
+        where = "AT_LINE" if line else "NO_LINE"
+        super().__init__(ROLES_FILE[where].format(path=path, line=line, problem=problem))
+
+    def page(self) -> str:
+        hidden = {k: "（该账号）" if k == "user" else v for k, v in self.params.items()}
+        where = ROLES_FILE["PAGE_LINE"].format(line=self.line) if self.line else ROLES_FILE["PAGE_NO_LINE"]
+        return ROLES_FILE["PAGE"].format(
+            where=where, problem=ROLES_FILE[self.code].format(path=self.path.name, **hidden)
+        )
+
+
+_HEADER = re.compile(r"""^\s*\[\s*users\s*\.\s*("(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)\s*\]\s*(?:#.*)?$""")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+def _sections(text: str) -> dict[str, tuple[int, dict[str, int]]]:
+    """account -> (line of its [users."…"] header, {key: line}) as written, for naming lines."""
+    found: dict[str, tuple[int, dict[str, int]]] = {}
+    keys: dict[str, int] | None = None
+    for n, line in enumerate(text.splitlines(), start=1):
+        m = _HEADER.match(line)
+        if m:
+            raw = m.group(1)
+            try:
+                name = tomllib.loads(f"k = {raw}")["k"] if raw[0] in "\"'" else raw
+            except tomllib.TOMLDecodeError:
+                name = raw
+            keys = {}
+            found.setdefault(name, (n, keys))
+        elif line.lstrip().startswith("["):
+            keys = None
+        elif keys is not None and (k := _KEY.match(line)):
+            keys.setdefault(k.group(1), n)
+    return found
+
+
+def _units_of(path: Path, user: str, role: str, entry: Mapping, line: int | None) -> Units:
+    if "units" not in entry:
+        if role == "admin":
+            return ALL_UNITS  # an administrator is every unit's unless the line says otherwise
+        raise RolesError(path, "UNITS_MISSING", line, user=user)
+    units = entry["units"]
+    if units == "*":
+        return ALL_UNITS
+    if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
+        raise RolesError(path, "UNITS_TYPE", line, user=user)
+    names = tuple(dict.fromkeys(u.strip() for u in units))
+    if any(not u for u in names):
+        raise RolesError(path, "UNIT_EMPTY", line, user=user)
+    for u in names:
+        if is_placeholder_unit(u):
+            raise RolesError(path, "UNIT_PLACEHOLDER", line, user=user, unit=u)
+    return names
+
+
+def load_roles(path: str | Path | None = None) -> dict[str, tuple[Role, Units]]:
+    """account (lower case e-mail or account name) -> (role, units). File format:
+
+        [users."zhang@example.cn"]
+        role = "editor"
+        units = ["深圳市福田区总工会（本级）"]     # or units = "*": every unit; units = []: none
+
+    Deny by default: a file with any mistake — bad TOML, an unknown key or role, a viewer, editor or
+    reviewer without `units`, a placeholder (`（无）`, `全部`) as a unit — is refused whole with
+    RolesError naming the line (the app shows it and lets nobody in; `selfeval roles` checks a file).
+    An administrator without `units` governs every unit. No file at the default place: nobody is
+    listed (signed-in users see nothing); a SELFEVAL_ROLES naming a missing file is an error."""
+    explicit = path or os.environ.get("SELFEVAL_ROLES")
+    path = Path(explicit or DEFAULT_ROLES_FILE)
     if not path.is_file():
+        if explicit:
+            raise RolesError(path, "MISSING")
         return {}
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    roles: dict[str, tuple[Role, tuple[str, ...]]] = {}
-    for user, entry in data.get("users", {}).items():
-        role = entry.get("role", "viewer")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = int(m.group(1)) if m else len(text.splitlines()) or 1  # "at end of document": the last
+        raise RolesError(path, "SYNTAX", line, detail=exc) from None
+    lines = _sections(text)
+    for key in data:
+        if key not in ("users", "units"):
+            raise RolesError(path, "UNKNOWN_TOP", _first_line(text, key), key=key)
+    if "units" in data:  # the organisation's registered units (registered_units), none of them a placeholder
+        _units_of(path, "（登记的单位）", "viewer", data, _first_line(text, "units"))
+    users = data.get("users", {})
+    if not isinstance(users, dict):
+        raise RolesError(path, "NOT_A_TABLE", _first_line(text, "users"), key="users")
+    roles: dict[str, tuple[Role, Units]] = {}
+    for user, entry in users.items():
+        header, keys = lines.get(user, (None, {}))
+        if not isinstance(entry, dict):
+            raise RolesError(path, "NOT_A_TABLE", header, key=user)
+        account = user.strip().lower()
+        if not account:
+            raise RolesError(path, "EMPTY_USER", header)
+        if account in roles:
+            raise RolesError(path, "DUPLICATE_USER", header, user=user)
+        for key in entry:
+            if key not in ("role", "units"):
+                raise RolesError(path, "UNKNOWN_KEY", keys.get(key, header), key=key)
+        if "role" not in entry:
+            raise RolesError(path, "ROLE_MISSING", header, user=user)
+        role = entry["role"]
         if role not in ROLES:
-            raise ValueError(
-                f"角色文件 {path} 中用户 {user} 的角色“{role}”无效，应为 viewer/editor/reviewer/admin"
-            )
-        units = () if role == "admin" else tuple(entry.get("units", ()))
-        roles[user.strip().lower()] = (role, units)
+            raise RolesError(path, "ROLE_UNKNOWN", keys.get("role", header), user=user, role=role)
+        roles[account] = (role, _units_of(path, user, role, entry, keys.get("units", header)))
     return roles
+
+
+def _first_line(text: str, word: str) -> int | None:
+    for n, line in enumerate(text.splitlines(), start=1):
+        if word in line:
+            return n
+    return None
+
+
+def describe_roles(roles: Mapping[str, tuple[Role, Units]]) -> Iterable[str]:
+    """One line per account, for `selfeval roles`: account, role, units."""
+    for account, (role, units) in sorted(roles.items()):
+        who = Principal(account, role, units)
+        yield f"{account}\t{ROLE_LABELS[role]}\t{who.units_text()}"
 
 
 def _roles_document(path: str | Path | None = None) -> dict:
@@ -174,7 +337,7 @@ def resolve_principal(
     *,
     client_address: str | None,
     auth_configured: bool = False,
-    roles: Mapping[str, tuple[Role, tuple[str, ...]]] | None = None,
+    roles: Mapping[str, tuple[Role, Units]] | None = None,
     trusted_header: str | None = None,
     proxies: str | None = None,
 ) -> Principal:
@@ -208,7 +371,7 @@ def resolve_principal(
         if trusted_header or auth_configured or user_info is not None:
             return NOBODY  # sign-in is configured but this request carries nobody
         return LOCAL if is_loopback(client_address) else REMOTE
-    role, units = roles.get(identity.strip().lower(), ("viewer", ("（无）",)))
+    role, units = roles.get(identity.strip().lower(), ("viewer", ()))  # not listed: no unit at all
     return Principal(identity, role, units, True)
 
 

@@ -24,6 +24,7 @@ class Outcome:
     stored: tuple[int, ...]  # new submission ids
     duplicates: tuple[object, ...]  # forms already stored with identical content
     problems: tuple[Issue, ...]  # what could not be read, with where
+    transfers: tuple[str, ...] = ()  # projects this file moved to another unit (administrators), in words
 
 
 def score_bytes(
@@ -76,10 +77,24 @@ def _scored(files: Iterable[tuple[str, bytes]], profile: Profile, jobs: int, win
 
 
 def ingest_file(
-    store, name: str, data: bytes, profile: Profile, *, origin: str = "upload", submitted_by: str = ""
+    store,
+    name: str,
+    data: bytes,
+    profile: Profile,
+    *,
+    origin: str = "upload",
+    submitted_by: str = "",
+    allow_transfer: bool = False,
 ) -> Outcome:
     """Read, score and store one file: all its readable forms in one transaction, or none."""
-    return ingest_files(store, [(name, data)], profile, origin=origin, submitted_by=submitted_by)[0]
+    return ingest_files(
+        store,
+        [(name, data)],
+        profile,
+        origin=origin,
+        submitted_by=submitted_by,
+        allow_transfer=allow_transfer,
+    )[0]
 
 
 def ingest_files(
@@ -92,6 +107,7 @@ def ingest_files(
     chunk: int = 200,
     progress: Callable[[int, str], None] | None = None,
     jobs: int = 1,
+    allow_transfer: bool = False,
 ) -> list[Outcome]:
     """Read, score and store many files, `chunk` files per transaction (one commit per chunk, not per
     file); `jobs` worker processes read and score. A file that cannot be read stores nothing and does
@@ -106,6 +122,7 @@ def ingest_files(
             chunk=chunk,
             progress=progress,
             jobs=jobs,
+            allow_transfer=allow_transfer,
         )
     )
 
@@ -120,15 +137,18 @@ def iter_ingest(
     chunk: int = 200,
     progress: Callable[[int, str], None] | None = None,
     jobs: int = 1,
+    allow_transfer: bool = False,
 ) -> Iterator[Outcome]:
     """ingest_files as a stream: each chunk's Outcomes are yielded once its transaction commits, so a
     caller that keeps only counts and problems (the CLI's import) holds one chunk of scorecards at a
-    time, whatever the number of files."""
+    time, whatever the number of files. The files are one batch: a project code that two units
+    claim in it is refused (save_many's `claims`), whichever chunk each claim falls in."""
     # imported here, not at the top: the import's workers load this module and never need the store
     from selfeval.store import Upload
 
     outcomes: list[Outcome] = []
     pending: list[tuple[str, bytes, tuple, tuple[Issue, ...], str]] = []  # cards: prepared forms
+    claims: dict[tuple[str, str], set[str]] = {}  # (code, year) -> units claiming it in this batch
 
     def flush() -> None:
         uploads = [
@@ -136,7 +156,11 @@ def iter_ingest(
             for name, data, cards, _, kind in pending
             if cards
         ]
-        results = iter(store.save_many(uploads)) if uploads else iter(())
+        results = (
+            iter(store.save_many(uploads, allow_transfer=allow_transfer, claims=claims))
+            if uploads
+            else iter(())
+        )
         for name, _, cards, problems, _ in pending:
             saved = next(results) if cards else None
             outcomes.append(
@@ -150,6 +174,7 @@ def iter_ingest(
                     problems + tuple(issue("UNIT_REFUSED", name, reason=r) for r in saved.refused)
                     if saved
                     else problems,
+                    saved.transfers if saved else (),
                 )
             )
         pending.clear()

@@ -298,6 +298,7 @@ REVIEW: dict[str, str] = {
     "action.return": "退回",
     "action.restore": "恢复版本",
     "action.transfer": "转移单位",
+    "action.restored": "从备份恢复数据库",
     "ROLE": "您的角色（{role}）不能{action}。",
     "UNIT": "您不负责“{unit}”，不能{action}该单位的项目。",
     "STATE.submit.submitted": "该表已送审，正在等待审核，无需再次送审。",
@@ -334,6 +335,53 @@ CODES: dict[str, tuple[Severity, str]] = {
     **ISSUES,
     **{code: ("error", text) for code, text in PREFLIGHT.items() if code.isupper()},
     **{code: ("error", text) for code, text in READING.items()},
+}
+
+# the role file (selfeval/access.py): refused whole, naming the line, so that one slip never opens a unit
+ROLES_FILE: dict[str, str] = {
+    "MISSING": "找不到角色文件 {path}（由 SELFEVAL_ROLES 指定）。",
+    "SYNTAX": "不是有效的 TOML：{detail}",
+    "NOT_A_TABLE": '“{key}”应为表（[users."账号"] 一节）。',
+    "UNKNOWN_KEY": "未知的设置“{key}”（只能有 role 和 units）。",
+    "UNKNOWN_TOP": '未知的设置或一节“{key}”（只能有登记单位的 units = [...] 和各账号的 [users."账号"]）。',
+    "EMPTY_USER": "账号为空。",
+    "DUPLICATE_USER": "账号“{user}”出现了两次（账号不区分大小写）。",
+    "ROLE_MISSING": "账号“{user}”缺少 role（viewer / editor / reviewer / admin）。",
+    "ROLE_UNKNOWN": "账号“{user}”的角色“{role}”无效，应为 viewer / editor / reviewer / admin。",
+    "UNITS_MISSING": '账号“{user}”缺少 units：请列出其负责的单位，或写 units = "*" 表示全部单位。',
+    "UNITS_TYPE": '账号“{user}”的 units 应为单位名称的列表，或 "*"（全部单位）。',
+    "UNIT_EMPTY": "账号“{user}”的 units 中有空的单位名称。",
+    "UNIT_PLACEHOLDER": "账号“{user}”的 units 中的“{unit}”是占位写法（表示没有或全部单位），不是单位名称。",
+    "AT_LINE": "角色文件 {path} 第 {line} 行：{problem}",
+    "NO_LINE": "角色文件 {path}：{problem}",
+    "PAGE": "角色文件有误（{where}：{problem}），已暂停所有账号的访问。请管理员修正后刷新页面"
+    "（可用 python -m selfeval roles 检查）。",
+    "PAGE_LINE": "第 {line} 行",
+    "PAGE_NO_LINE": "见服务器日志",
+}
+
+# the audit trail checked (selfeval/store/trail.py): `selfeval verify`, every restore
+AUDIT: dict[str, str] = {
+    "LINK": "审核记录第 {n} 条（编号 {id}）与前一条的链接断开：之前的记录被删除、插入或改动过",
+    "HASH": "审核记录第 {n} 条（编号 {id}）的内容与其哈希不符：该条记录被改动过",
+    "AT": "审核记录编号 {id}（{action}，版本 {sid}）",
+    "UNKNOWN": "{where}的操作或角色无法识别",
+    "ROLE": "{where}由角色“{role}”执行，而该角色无权这样做",
+    "NO_VERSION": "{where}所指的提交版本不存在",
+    "WRONG_PROJECT": "{where}记录的项目或年度与该版本不符",
+    "CREATED_TWICE": "{where}：同一版本被记录保存了两次",
+    "STATE": "{where}：从“{before}”不能经此操作变为“{after}”",
+    "NOT_CURRENT": "{where}：操作的不是当时的现行版本",
+    "UNIT": "{where}记录的单位“{unit}”与该版本的单位“{owner}”不符",
+    "UNRECORDED": "提交版本 {sid} 没有上传、导入或编辑的记录",
+    "REVIEW_STATE": "提交版本 {sid} 的审核状态为“{have}”，而审核记录表明应为“{want}”",
+    "OK": "审核记录完整：共 {events} 条，链头为编号 {id}（{hash}），审核状态与记录一致。",
+    "BROKEN": "审核记录有问题（共 {events} 条）：{first}。",
+    "MORE": "另有 {n} 处问题：",
+    "PRIVILEGE": "应用连接数据库所用的账号“{role}”可以对 audit_events 执行 {what}：历史记录可被改写。"
+    "请按 docs/deploy.md 分开表的所有者账号与应用账号。",
+    "HEAD_MISMATCH": "清单记录的审核记录链头（编号 {want_id}）与备份中的记录（编号 {have_id}）不符",
+    "RESTORED": "从备份恢复（清单 sha256 {manifest}；链头编号 {id}）",
 }
 
 # the CLI, when the database fails past what opening it could tell (a damaged file)

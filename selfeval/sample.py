@@ -26,6 +26,7 @@ def load_sample(store) -> None:
             )
 
 
-def open_seeded_store(path: str | Path | None = None, *, seed: bool = True):
-    """Open (creating and migrating) the store; fill it with the sample when it is new and empty."""
-    return open_store(path, seed=load_sample if seed else None)
+def open_seeded_store(path: str | Path | None = None, *, seed: bool = True, owner: str | None = None):
+    """Open (creating and migrating) the store; fill it with the sample when it is new and empty.
+    `owner`: the PostgreSQL login that owns the schema (migrations run as it; see store.connect)."""
+    return open_store(path, seed=load_sample if seed else None, owner=owner)

@@ -52,6 +52,17 @@ def pg_url(pg_server):
     drop_database(pg_server, url)
 
 
+@pytest.fixture
+def pg_roles(pg_server):
+    """(owner URL, app URL) of a fresh database owned by the owner login, dropped after the test:
+    the deployment of docs/deploy.md, where the app's login owns nothing."""
+    from tests.pgserver import create_owned_database, drop_database
+
+    owner, app = create_owned_database(pg_server)
+    yield owner, app
+    drop_database(pg_server, owner)
+
+
 @pytest.fixture(params=BACKENDS)
 def store_location(request, tmp_path):
     """Where a new store goes: a DuckDB file, or a fresh PostgreSQL database."""

@@ -8,6 +8,7 @@ free loopback port, trust authentication, stopped and removed at the end. `SELFE
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -87,6 +88,33 @@ class Server:
             )
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+OWNER_ROLE, APP_ROLE = "selfeval_owner", "selfeval_app"  # the deployment's two logins (docs/deploy.md)
+
+
+def ensure_roles(url: str) -> None:
+    """The owner and app logins on the server of `url` (a superuser's): cluster-wide, created once."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for role in (OWNER_ROLE, APP_ROLE):
+            # another test process may make it first
+            with contextlib.suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+                conn.execute(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE")
+
+
+def create_owned_database(url: str, prefix: str = "o") -> tuple[str, str]:
+    """A new empty database owned by the owner login, as deployed: (owner URL, app URL). The app
+    login may connect and use the schema but owns nothing and may create nothing."""
+    import psycopg
+
+    ensure_roles(url)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} OWNER {OWNER_ROLE}")
+    base = url.rsplit("/", 1)[0].split("://", 1)[1].split("@", 1)[1]
+    return f"postgresql://{OWNER_ROLE}@{base}/{name}", f"postgresql://{APP_ROLE}@{base}/{name}"
 
 
 def create_database(url: str, prefix: str = "t") -> str:

@@ -193,7 +193,7 @@ def test_local_mode_serves_only_loopback_clients(address, expected):
     assert is_loopback(address) == (expected == LOCAL)
     if expected == REMOTE:
         assert not p.authenticated and p.role == "viewer" and not p.sees_unit("深圳市福田区总工会（本级）")
-        assert not can(p, "upload") and not can(p, "all_units")
+        assert not can(p, "upload") and not p.all_units and p.units == ()
 
 
 def test_signed_in_oidc_user_is_who_they_are_from_any_address(roles):

@@ -90,7 +90,7 @@ def test_a_signed_in_stranger_sees_nothing(app_db):
     at.session_state["_principal"] = NOBODY
     at.run()
     assert not at.exception
-    assert at.selectbox(key="filter_unit").options == ["（无）"]
+    assert at.selectbox(key="filter_unit").options == ["（无负责单位）"]
     assert not at.metric
     assert any("所选年度与单位尚无数据" in i.value for i in at.info)
 

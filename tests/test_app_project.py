@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from selfeval.access import Principal
+from selfeval.access import ALL_UNITS, Principal
 from selfeval.profile import load_profile
 from selfeval.rules import score
 from tests.app_support import APP, TIMEOUT, app_store, fresh_app_db, metrics, run_app, seed_card
@@ -139,7 +139,7 @@ def test_history_view_and_restore(app_db):
 def test_viewer_sees_two_pages_and_cannot_restore(app_db):
     _second_version(app_db)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.session_state["_principal"] = Principal("reader@example.cn", "viewer", (), True)
+    at.session_state["_principal"] = Principal("reader@example.cn", "viewer", ALL_UNITS, True)
     at.run()
     assert not at.exception
     assert not any("本地模式" in i.value for i in at.info)  # signed in: no local banner
@@ -153,7 +153,7 @@ def test_viewer_sees_two_pages_and_cannot_restore(app_db):
 
 def test_viewer_reaching_the_upload_page_directly_is_refused(app_db):
     at = AppTest.from_file(str(APP.parent / "views" / "upload.py"), default_timeout=TIMEOUT)
-    at.session_state["_principal"] = Principal("reader@example.cn", "viewer", (), True)
+    at.session_state["_principal"] = Principal("reader@example.cn", "viewer", ALL_UNITS, True)
     at.run()
     assert not at.exception
     assert any("无权访问“上传评分”" in e.value for e in at.error)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from selfeval.access import NOBODY, Principal
+from selfeval.access import ALL_UNITS, NOBODY, Principal
 from selfeval.store import AccessDenied, NotFound, StoreError, Upload, open_store
 from tests.factories import make_scorecard
 
@@ -15,16 +15,16 @@ CODE_A, CODE_B = "440304226011500000001", "440304226011500000002"
 EDITOR_A = Principal("a@example.cn", "editor", (A,), True)
 EDITOR_B = Principal("b@example.cn", "editor", (B,), True)
 VIEWER_A = Principal("va@example.cn", "viewer", (A,), True)
-ADMIN = Principal("admin@example.cn", "admin", (), True)
+ADMIN = Principal("admin@example.cn", "admin", ALL_UNITS, True)
 
 
 def form(code: str, unit: str, executed: float = 50000.0, **kw):
     return make_scorecard(3, project_code=code, unit=unit, executed=executed, **kw)
 
 
-def save(store, card, name="x.xlsx"):
+def save(store, card, name="x.xlsx", **kw):
     return store.save(
-        [card], source_name=name, data=None, kind="xlsx", origin="upload", submitted_by=store.who.name
+        [card], source_name=name, data=None, kind="xlsx", origin="upload", submitted_by=store.who.name, **kw
     )
 
 
@@ -124,7 +124,11 @@ def test_nobody_sees_nothing_and_writes_nothing(two_units):
 def test_an_administrator_transfers_a_project_and_it_is_recorded(two_units):
     root, a, b, ids = two_units
     admin = root.scoped(ADMIN)
-    result = save(admin, form(CODE_B, A, 47000), "transfer.xlsx")
+    # naming another unit is not enough: the administrator must ask for the move
+    with pytest.raises(AccessDenied, match=f"属于“{B}”，表中的实施单位是“{A}”"):
+        save(admin, form(CODE_B, A, 47000), "transfer.xlsx")
+    assert root.table_rows("transfers") == []
+    result = save(admin, form(CODE_B, A, 47000), "transfer.xlsx", allow_transfer=True)
     (moved,) = result.stored
     assert result.new_versions == (moved,) and f"由“{B}”转到“{A}”" in result.transfers[0]
     assert root.table_rows("transfers", ["project_code", "from_unit", "to_unit", "transferred_by"]) == [
@@ -142,9 +146,11 @@ def test_an_administrator_transfers_a_project_and_it_is_recorded(two_units):
 
 def test_the_cli_acts_as_the_local_administrator(store_location):
     with open_store(store_location) as s:
-        assert s.who.role == "admin" and s.who.units == ()
+        assert s.who.role == "admin" and s.who.all_units
         save(s, form(CODE_B, B))
-        assert save(s, form(CODE_B, A, 1.0)).transfers  # moving a project is allowed and said
+        with pytest.raises(AccessDenied, match="--allow-transfer"):
+            save(s, form(CODE_B, A, 1.0))
+        assert save(s, form(CODE_B, A, 1.0), allow_transfer=True).transfers  # allowed when asked, and said
         assert isinstance(s.table_counts(), dict)
 
 

@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 from streamlit.testing.v1 import AppTest
 
-from selfeval.access import Principal
+from selfeval.access import ALL_UNITS, Principal
 from tests.app_support import APP, TIMEOUT, download_bytes, fresh_app_db, media_spy, run_app
 
 app_db = pytest.fixture(fresh_app_db, name="app_db")
@@ -43,7 +43,7 @@ def test_overview_downloads_the_unit_summary(app_db, media):
 
 def test_a_viewer_gets_no_report_downloads(app_db):
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.session_state["_principal"] = Principal("reader@example.cn", "viewer", (), True)
+    at.session_state["_principal"] = Principal("reader@example.cn", "viewer", ALL_UNITS, True)
     at.run()
     at.query_params.update({"code": CODE, "year": "2023"})
     at.switch_page("views/project.py").run()

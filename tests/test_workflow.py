@@ -10,7 +10,16 @@ import re
 
 import pytest
 
-from selfeval.access import ACTIONS_BY_ROLE, PAGES_BY_ROLE, ROLES, Principal, can, load_roles, may_open
+from selfeval.access import (
+    ACTIONS_BY_ROLE,
+    ALL_UNITS,
+    PAGES_BY_ROLE,
+    ROLES,
+    Principal,
+    can,
+    load_roles,
+    may_open,
+)
 from selfeval.messages import REVIEW
 from selfeval.workflow import (
     ACTIONS,
@@ -76,7 +85,7 @@ CASES = _table()
 
 def person(role: str, units: tuple[str, ...] | None = None) -> Principal:
     if units is None:
-        units = () if role == "admin" else (UNIT,)
+        units = ALL_UNITS if role == "admin" else (UNIT,)
     return Principal(f"{role}@futian.gov.cn", role, units, True)
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from selfeval import fmt
-from selfeval.access import ROLE_LABELS, can, registered_units
+from selfeval.access import ROLE_LABELS, can, governs_all, registered_units
 from selfeval.bundles import units_zip
 from selfeval.present import charts
 from selfeval.present.markdown import plain
@@ -200,7 +200,7 @@ def _deadline_line(year: str, org: pd.DataFrame) -> None:
         st.success(text, icon=":material/event_available:")
     who = _ui.principal()
     number = year_int(year)  # a form's junk year (`abc`, `9999`) is no year to set a deadline for
-    if not (can(who, "all_units") and not who.units and number is not None):
+    if not (governs_all(who) and number is not None):
         return
     # the button beside the date, not under it: the calendar opens downwards and would cover it
     pick, save, clear = st.columns([2, 1, 1], vertical_alignment="bottom")

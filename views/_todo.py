@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from selfeval.access import Principal, can, registered_units
+from selfeval.access import Principal, governs_all, registered_units
 from selfeval.present import todo
 from selfeval.present.markdown import plain
 from views import _ui
@@ -29,7 +29,7 @@ def counts(who: Principal) -> dict[str, int]:
 def home(who: Principal, year: str | None) -> None:
     """The to-do panel: one block per list that has something, each line with its link."""
     lists = todo.lists_for(who)
-    missing = can(who, "all_units") and year is not None
+    missing = governs_all(who) and year is not None
     if not lists and not missing:
         return
     s = _ui.store()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from selfeval import fmt
-from selfeval.access import ROLE_LABELS, Principal, can, may_open, resolve_principal
+from selfeval.access import ROLE_LABELS, Principal, RolesError, can, may_open, resolve_principal
 from selfeval.ingest import score_bytes
 from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
@@ -38,6 +39,7 @@ from selfeval.textnorm import years_latest_first
 EMPTY = "尚无数据，请先上传自评表"
 AUTO_TITLE = "自动选择（按表中分值）"
 ALL = "全部"
+NO_UNITS = "（无负责单位）"  # the unit filter of someone responsible for no unit (shows nothing)
 LOCAL_BANNER = "本地模式：未启用登录，仅限本机访问（其他电脑打开本应用只会看到如何配置登录的说明）"
 REMOTE_PAGE = """本应用尚未配置登录，只允许在运行它的电脑上（本机地址 127.0.0.1）使用；您从其他电脑访问，因此不显示任何内容。
 
@@ -99,9 +101,14 @@ def principal() -> Principal:
         raise RuntimeError("principal() outside a script run: capture the store while the page is drawn")
     if "_principal" not in st.session_state:
         user = st.user.to_dict() if st.user.get("is_logged_in") else None
-        who = resolve_principal(
-            user, st.context.headers, client_address=client_address(), auth_configured=auth_configured()
-        )
+        try:
+            who = resolve_principal(
+                user, st.context.headers, client_address=client_address(), auth_configured=auth_configured()
+            )
+        except RolesError as exc:  # deny by default: a role file with a mistake lets nobody in
+            print(f"selfeval: {exc}", file=sys.stderr)
+            st.error(exc.page(), icon=":material/gpp_bad:")
+            st.stop()
         if user is None and auth_configured():
             return who  # not kept: signing in starts a fresh session anyway
         st.session_state["_principal"] = who
@@ -203,15 +210,19 @@ def unit_choices(who: Principal) -> list[str]:
     several) and each unit; one unit alone when they are bound to only one."""
     s = store()
     mine = [u for u in cached(s.units) if who.sees_unit(u)]
+    if who.all_units:
+        return [ALL, *mine]
     mine += [u for u in who.units if u not in mine and who.sees_unit(u)]  # theirs, before any upload
-    return mine if len(mine) == 1 and who.units else [ALL, *mine]
+    if not mine:  # responsible for no unit: the filter shows it, and every read finds nothing
+        return [NO_UNITS]
+    return mine if len(mine) == 1 else [ALL, *mine]
 
 
 def _unit_title(who: Principal, count: int):
     def title(option: str) -> str:
         if option != ALL:
             return option
-        return "全部单位" if not who.units else f"全部（我负责的 {count} 个单位）"
+        return "全部单位" if who.all_units else f"全部（我负责的 {count} 个单位）"
 
     return title
 

@@ -51,7 +51,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from selfeval.sample import open_seeded_store
 
-    store = open_seeded_store(args.db)
+    store = open_seeded_store(args.db, owner=admin.owner_of(args))
     print(f"数据库：{store.path}（当前 {len(store.current_submission_ids())} 个项目）")
     store.close()
     return 0
@@ -90,11 +90,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         origin="import",
         jobs=jobs,
         progress=lambda n, name: _progress(n, len(paths), name),
+        allow_transfer=args.allow_transfer,
     )
+    moved: list[str] = []
     try:
         for path, outcome in zip(paths, outcomes, strict=True):
             stored += len(outcome.stored)
             duplicates += len(outcome.duplicates)
+            moved += [f"{Path(path).name}：{t}" for t in outcome.transfers]
             problems = refused.pop(path, None) or outcome.problems
             if problems:
                 unreadable.append((path, problems))
@@ -102,6 +105,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         gc.unfreeze()
     for path, problems in unreadable:
         files.report_problems(problems, Path(path), prefix="\n")
+    for line in moved:
+        print(f"\n转移：{line}")
     print(f"\n已保存 {stored} 个自评表，重复 {duplicates} 个，无法读取的文件 {len(unreadable)} 个。")
     store.close()
     return 1 if unreadable else 0
@@ -168,8 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_profiles)
 
     db_help = admin.DB_HELP
-    p = sub.add_parser("init", help="创建数据库并载入样例数据")
+    p = sub.add_parser("init", help="创建数据库（或升级表结构）并载入样例数据")
     p.add_argument("--db", default=None, help=db_help)
+    admin.add_owner(p)
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("import", help="读取文件并存入数据库")
@@ -179,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", default=None, help=db_help)
     p.add_argument("--profile", default="auto")
+    p.add_argument(
+        "--allow-transfer",
+        action="store_true",
+        help="允许表中的实施单位与项目现属单位不同时把项目转到表中的单位（逐一列出）；不加此项时这类表不保存",
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="导出导入模板（.xlsx）")

@@ -115,21 +115,28 @@ def is_url(location: str | Path | None) -> bool:
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
 
 
-def connect(location: str | Path | None = None, *, who=None):
+def connect(location: str | Path | None = None, *, who=None, owner: str | None = None):
     """The store at `location` (default `default_db()`): PostgreSQL for a postgresql:// URL, else
-    the DuckDB file at that path. Acts as `who` (default: the local administrator)."""
+    the DuckDB file at that path. Acts as `who` (default: the local administrator). `owner` is the
+    PostgreSQL login that owns the schema: migrations and restores run as it and the app's login is
+    granted only what the app does (docs/deploy.md); the app itself never gets it."""
     location = location if location is not None else default_db()
     if is_url(str(location)):
-        return PgStore(str(location), who=who)
+        return PgStore(str(location), who=who, owner=owner)
+    if owner:
+        raise StoreError("--owner 只用于 PostgreSQL 数据库（DuckDB 文件没有账号之分）。")
     return Store(location, who=who)
 
 
-def restore(directory: str | Path, target: str | Path | None = None) -> None:
+def restore(
+    directory: str | Path, target: str | Path | None = None, *, owner: str | None = None
+) -> dict[str, int]:
     """Replace the store at `target` (a path or URL; default `default_db_path()`) with a backup
-    folder written by `export_database` (the CLI's `restore`, as the local administrator)."""
-    store = open_store(target, seed_if_empty=False)
+    folder written by `export_database` (the CLI's `restore`, as the local administrator), after
+    checking its audit trail (see Backups.import_database)."""
+    store = open_store(target, seed_if_empty=False, owner=owner)
     try:
-        store.import_database(directory, replace=True)
+        return store.import_database(directory, replace=True)
     finally:
         store.close()
 
@@ -139,12 +146,13 @@ def open_store(
     *,
     seed_if_empty: bool = True,
     seed: Callable[[Store], None] | None = None,
+    owner: str | None = None,
 ) -> Store:
     """Open (creating and upgrading as needed) the store; fill an empty one with `seed`.
 
     Raises StoreLocked when another process holds the file.
     """
-    store = connect(path)
+    store = connect(path, owner=owner)
     if seed_if_empty and seed is not None and store.is_empty():
         try:
             seed(store)

@@ -1,14 +1,24 @@
 """The review loop's tables and the audit trail's write-path hooks, apart from the review steps and
 reads (selfeval/store/review.py) so that the schema and the writes can import them without the rest.
 
-`audit_events` is only ever inserted into: uploads, edits, imports and restores record themselves
-through `record_versions`, called from the store's write path in the same transaction; review steps
-and transfers through `record_event`. SQL both backends accept.
+`audit_events` is only ever appended to, through `append_events` (nothing in the package updates,
+deletes or truncates it: tests/test_audit_trail.py reads the source to keep it so): uploads, edits,
+imports and restores record themselves through `record_versions`, called from the store's write path
+in the same transaction; review steps, transfers and restores of the whole store through
+`record_event`. Each event carries the hash of the one before it (`prev_hash`) and its own (`hash`,
+over the previous hash and its fields): a chain per store that `selfeval verify` and every restore
+check (selfeval/store/trail.py). SQL both backends accept.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
+
+import pyarrow as pa
 
 from selfeval.store.sqlutil import Db, now
 
@@ -81,31 +91,139 @@ AUDIT_APPEND_ONLY_PG: tuple[str, ...] = (
 )
 
 
+# PostgreSQL also refuses TRUNCATE (its own privilege, which no row trigger sees): a statement trigger
+# stops even the owner, and the app's role is never granted it (selfeval/store/grants.py).
+AUDIT_NO_TRUNCATE_PG: tuple[str, ...] = (
+    """
+    CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()""",
+    "REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM PUBLIC",
+)
+
+# ---------------------------------------------------------------------------------- the chain
+
+GENESIS = ""  # prev_hash of a store's first event
+EVENT_COLUMNS = (
+    "id", "happened_at", "actor", "role", "action", "project_code", "year", "submission_id", "unit", "state",
+    "comment",
+)  # fmt: skip
+EVENT_SCHEMA = pa.schema(
+    [
+        ("id", pa.int64()),
+        ("happened_at", pa.timestamp("us")),
+        ("actor", pa.string()),
+        ("role", pa.string()),
+        ("action", pa.string()),
+        ("project_code", pa.string()),
+        ("year", pa.string()),
+        ("submission_id", pa.int64()),
+        ("unit", pa.string()),
+        ("state", pa.string()),
+        ("comment", pa.string()),
+        ("prev_hash", pa.string()),
+        ("hash", pa.string()),
+    ]
+)
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+    return value
+
+
+def event_hash(prev_hash: str, event: Sequence[Any]) -> str:
+    """sha256 of the previous event's hash and this event's fields (EVENT_COLUMNS, in order): change
+    one field of one event, or drop or reorder one, and every link after it breaks."""
+    payload = json.dumps(
+        [prev_hash, *(_canonical(v) for v in event)], ensure_ascii=False, separators=(",", ":")
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def chain_head(db: Db) -> tuple[int, str]:
+    """(id, hash) of the store's last event; (0, GENESIS) when there is none."""
+    rows = db.execute("SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1")
+    return (int(rows[0][0]), rows[0][1] or GENESIS) if rows else (0, GENESIS)
+
+
+def append_events(db: Db, events: Sequence[Sequence[Any]]) -> None:
+    """Append events (EVENT_COLUMNS without the id) after the chain's head, each hashed with the one
+    before: the only way anything enters audit_events (inside the writer's transaction and lock)."""
+    if not events:
+        return
+    last_id, prev = chain_head(db)
+    rows = []
+    for n, event in enumerate(events, start=1):
+        full = (last_id + n, *event)
+        digest = event_hash(prev, full)
+        rows.append((*full, prev, digest))
+        prev = digest
+    table = pa.Table.from_pylist(
+        [dict(zip(EVENT_SCHEMA.names, r, strict=True)) for r in rows], schema=EVENT_SCHEMA
+    )
+    cols = ", ".join(EVENT_SCHEMA.names)
+    with db.stage("_audit_new", table):
+        db.execute(f"INSERT INTO audit_events ({cols}) SELECT {cols} FROM _audit_new")
+
+
+def chain_existing(db: Db) -> None:
+    """Migration: hash the events already stored, in id order (on PostgreSQL with the append-only
+    trigger held off for this one transaction, which only the table's owner may do)."""
+    rows = db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM audit_events ORDER BY id")
+    if not rows:
+        return
+    prev, ids, prevs, hashes = GENESIS, [], [], []
+    for row in rows:
+        digest = event_hash(prev, row)
+        ids.append(row[0])
+        prevs.append(prev)
+        hashes.append(digest)
+        prev = digest
+    staged = pa.table(
+        {"id": ids, "p": prevs, "h": hashes},
+        schema=pa.schema([("id", pa.int64()), ("p", pa.string()), ("h", pa.string())]),
+    )
+    if db.dialect == "postgres":
+        db.execute("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only")
+    with db.stage("_chain", staged):
+        db.execute(
+            "UPDATE audit_events SET prev_hash = v.p, hash = v.h FROM _chain v WHERE audit_events.id = v.id"
+        )
+    if db.dialect == "postgres":
+        db.execute("ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only")
+
+
 # ---------------------------------------------------------------------------------- write-path hooks
-
-
-def _next_event_id(db: Db) -> int:
-    return db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM audit_events")[0][0]
 
 
 def record_versions(db: Db, who: Any, first_id: int, *, action: str | None = None, comment: str = "") -> None:
     """Audit every submission stored in this transaction (ids ≥ first_id): uploaded, edited or
-    imported by its origin, or `action` (restore). One statement however many forms an import holds."""
-    base = _next_event_id(db) - 1
-    kind = (
-        "CASE s.origin WHEN 'editor' THEN 'edit' WHEN 'import' THEN 'import' ELSE 'upload' END"
-        if action is None
-        else "?"
+    imported by its origin, or `action` (restore)."""
+    rows = db.execute(
+        """SELECT s.id, s.origin, s.project_code, s.year, COALESCE(f.unit, '')
+           FROM submissions s LEFT JOIN forms f ON f.submission_id = s.id WHERE s.id >= ? ORDER BY s.id""",
+        [int(first_id)],
     )
-    params: list[Any] = [base, now(), who.name, who.role] + ([] if action is None else [action])
-    db.execute(
-        f"""INSERT INTO audit_events
-                (id, happened_at, actor, role, action, project_code, year, submission_id, unit, state, comment)
-            SELECT ? + ROW_NUMBER() OVER (ORDER BY s.id), ?, ?, ?, {kind}, s.project_code, s.year, s.id,
-                   COALESCE(f.unit, ''), 'draft', ?
-            FROM submissions s LEFT JOIN forms f ON f.submission_id = s.id
-            WHERE s.id >= ?""",
-        [*params, comment, int(first_id)],
+    at = now()
+    kinds = {"editor": "edit", "import": "import"}
+    append_events(
+        db,
+        [
+            (
+                at,
+                who.name,
+                who.role,
+                action or kinds.get(origin, "upload"),
+                code,
+                year,
+                sid,
+                unit,
+                "draft",
+                comment,
+            )
+            for sid, origin, code, year, unit in rows
+        ],
     )
 
 
@@ -121,22 +239,8 @@ def record_event(
     state: str | None = None,
     comment: str = "",
 ) -> None:
-    """Append one event (a review step, a transfer) to the audit trail."""
-    db.execute(
-        """INSERT INTO audit_events
-               (id, happened_at, actor, role, action, project_code, year, submission_id, unit, state, comment)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            _next_event_id(db),
-            now(),
-            who.name,
-            who.role,
-            action,
-            project_code,
-            str(year),
-            submission_id,
-            unit,
-            state,
-            comment,
-        ],
+    """Append one event (a review step, a transfer, a restore of the whole store) to the trail."""
+    append_events(
+        db,
+        [(now(), who.name, who.role, action, project_code, str(year), submission_id, unit, state, comment)],
     )

@@ -1,5 +1,5 @@
 """Backups as data, never as code: every table of the store to `<table>.parquet` plus a manifest
-(`selfeval-backup.json`: schema version, tables, row counts), and back.
+(`selfeval-backup.json`: schema version, tables, row counts, the audit trail's head), and back.
 
 A restore executes nothing it finds in the folder. It reads the manifest as JSON, accepts only
 tables the schema of the backup's version has, reads exactly `<table>.parquet` for each (no
@@ -18,24 +18,31 @@ A backend provides `_snapshot()` (a read-only transaction's Db), `_writing()` an
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from selfeval.messages import AUDIT
+from selfeval.store.audit import chain_head, record_event
 from selfeval.store.base import Backend
-from selfeval.store.errors import StoreError
+from selfeval.store.errors import RESTORE_NEEDS_OWNER, StoreError
 from selfeval.store.schema import MIGRATIONS, migrate
 from selfeval.store.sqlutil import COLUMNS_SQL, RELATIONS_SQL, split_relations
+from selfeval.store.trail import check_trail
 
 MANIFEST = "selfeval-backup.json"
-FORMAT = 1
+FORMAT = 2  # 2: the manifest carries the audit trail's head; 1 (older backups) did not
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 MAX_MANIFEST_BYTES = 64 * 1024  # ours is < 1 KB; bounds the parse (a 100,000-deep nesting is refused)
-_MANIFEST_KEYS = {"format", "backend", "schema_version", "tables"}
+_MANIFEST_KEYS = {1: {"format", "backend", "schema_version", "tables"}}
+_MANIFEST_KEYS[2] = _MANIFEST_KEYS[1] | {"audit_head"}
+_HASH = re.compile(r"^(|[0-9a-f]{64})$")
 _BACKENDS = {"duckdb", "postgres"}
 
 
@@ -58,11 +65,18 @@ class Backups(Backend):
         counts: dict[str, int] = {}
         with self._snapshot() as db:
             version = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")[0][0]
+            head = chain_head(db)
             tables, _ = relations(db)
             for table in tables:
                 self._dump_table(db, table, directory / f"{table}.parquet")
                 counts[table] = db.execute(f"SELECT COUNT(*) FROM {table}")[0][0]
-        manifest = {"format": FORMAT, "backend": self.backend, "schema_version": version, "tables": counts}
+        manifest = {
+            "format": FORMAT,
+            "backend": self.backend,
+            "schema_version": version,
+            "tables": counts,
+            "audit_head": list(head),
+        }
         (directory / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
         )
@@ -70,30 +84,37 @@ class Backups(Backend):
 
     def import_database(self, directory: str | Path, *, replace: bool = False) -> dict[str, int]:
         """Load a backup written by `export_database` (then upgrade it if it is older). Refuses to
-        overwrite stored submissions unless `replace` is true. Administrators only."""
+        overwrite stored submissions unless `replace` is true. Administrators of every unit only.
+
+        The history is checked before anything commits: the audit chain link by link, its head
+        against the manifest's, and the review states against the events replayed through the
+        workflow (selfeval/store/trail.py) — a backup that fails is refused naming the first thing
+        wrong. A restore that succeeds appends a `restored` event carrying the manifest's sha256."""
         self._require_unrestricted("恢复数据库")
         directory = Path(directory)
-        version, expected = _read_manifest(directory)
-        if version > MIGRATIONS[-1].version:
-            raise StoreError(f"备份的数据库结构版本 {version} 比本程序支持的新，请升级 selfeval。")
-        data = {table: _read_table(directory, table) for table in expected}
-        _check_rows(version, expected, data)
+        manifest = _read_manifest(directory)
+        if manifest.version > MIGRATIONS[-1].version:
+            raise StoreError(f"备份的数据库结构版本 {manifest.version} 比本程序支持的新，请升级 selfeval。")
+        data = {table: _read_table(directory, table) for table in manifest.tables}
+        _check_rows(manifest.version, manifest.tables, data)
         try:
-            return self._load_backup(version, expected, data, replace=replace)
+            return self._load_backup(manifest, data, replace=replace)
         except StoreError:
             raise
         except Exception as exc:  # the backup's rows broke a constraint or a type: rolled back
+            if getattr(exc, "sqlstate", None) == "42501":  # this login may not rebuild the tables
+                raise StoreError(RESTORE_NEEDS_OWNER.format(error=str(exc).splitlines()[0])) from exc
             first = exc  # the first failure, not the "transaction aborted" of a cleanup after it
             while first.__context__ is not None and "abort" in str(first).lower():
                 first = first.__context__
             said = (str(first).strip().splitlines() or [""])[0][:200]
             raise invalid(f"数据无法载入：{type(first).__name__}: {said}") from exc
 
-    def _load_backup(
-        self, version: int, expected: dict[str, int], data: dict[str, pa.Table], *, replace: bool
-    ) -> dict[str, int]:
-        """The restore's one transaction: drop, rebuild the schema of `version`, load, verify, upgrade."""
-        with self._writing() as db:
+    def _load_backup(self, manifest: Manifest, data: dict[str, pa.Table], *, replace: bool) -> dict[str, int]:
+        """The restore's one transaction: drop, rebuild the schema of the backup's version, load,
+        verify, upgrade, check the history, record the restore."""
+        expected = manifest.tables
+        with self._schema_writing() as db:
             if not replace and db.execute("SELECT COUNT(*) FROM submissions")[0][0]:
                 raise StoreError("数据库中已有数据；要用备份覆盖，请指定 replace=True。")
             tables, views = relations(db)
@@ -101,7 +122,7 @@ class Backups(Backend):
                 db.execute(f"DROP VIEW IF EXISTS {view} CASCADE")
             for table in tables:
                 db.execute(f"DROP TABLE IF EXISTS {table}")
-            migrate(db, upto=version, nested=True)
+            migrate(db, upto=manifest.version, nested=True)
             known, _ = relations(db)
             unknown = sorted(set(expected) - set(known))
             if unknown:
@@ -119,6 +140,22 @@ class Backups(Backend):
                     raise invalid(f"载入后表 {table} 有 {got} 行，清单记录为 {count} 行")
             self.version = migrate(db, nested=True)
             _verify(db)
+            report = check_trail(db)
+            if not report.ok:
+                raise invalid(report.first())
+            if manifest.head is not None and tuple(manifest.head) != report.head:
+                raise invalid(AUDIT["HEAD_MISMATCH"].format(want_id=manifest.head[0], have_id=report.head[0]))
+            comment = AUDIT["RESTORED"].format(manifest=manifest.sha256, id=report.head[0])
+            record_event(
+                db,
+                self.who,
+                "restored",
+                project_code="",
+                year="",
+                submission_id=None,
+                unit="",
+                comment=comment,
+            )
         return expected
 
 
@@ -169,42 +206,55 @@ def load_table(db: Any, table: str, rows: pa.Table) -> None:
         db.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _restore")
 
 
-def _read_manifest(directory: Path) -> tuple[int, dict[str, int]]:
-    """(schema version, {table: rows}) of a backup folder, checked; legacy folders counted."""
+@dataclass(frozen=True)
+class Manifest:
+    """A backup folder's manifest as checked: schema version, {table: rows}, the audit trail's head
+    (id, hash) when the backup recorded it, and the sha256 of the manifest file."""
+
+    version: int
+    tables: dict[str, int]
+    head: tuple[int, str] | None
+    sha256: str
+
+
+def _read_manifest(directory: Path) -> Manifest:
+    """The manifest of a backup folder, checked; legacy folders counted."""
     if not directory.is_dir():
         raise StoreError(f"“{directory}”不是 selfeval 数据库备份目录（目录不存在）。")
     path = directory / MANIFEST
     if path.is_file() and not path.is_symlink():
-        version, tables = _parse_manifest(path)
+        manifest = _parse_manifest(path)
     elif (directory / "schema_version.parquet").is_file():  # an EXPORT DATABASE folder of old
         tables = {}
         for p in sorted(directory.glob("*.parquet")):
             if _NAME.match(p.stem):
                 tables[p.stem] = _read_table(directory, p.stem).num_rows
         versions = _read_table(directory, "schema_version").column("version").to_pylist()
-        version = max(versions) if versions else 0
+        manifest = Manifest(max(versions) if versions else 0, tables, None, "")
     else:
         raise StoreError(f"“{directory}”不是 selfeval 数据库备份目录（缺少 {MANIFEST}）。")
-    bad = [t for t in tables if not _NAME.match(t)]
-    if bad or "submissions" not in tables or "schema_version" not in tables:
+    bad = [t for t in manifest.tables if not _NAME.match(t)]
+    if bad or "submissions" not in manifest.tables or "schema_version" not in manifest.tables:
         raise invalid(f"清单 {path.name} 不完整或含有无效的表名")
-    return version, tables
+    return manifest
 
 
-def _parse_manifest(path: Path) -> tuple[int, dict[str, int]]:
-    """(schema version, {table: rows}) from a manifest with exactly the keys and types we write."""
+def _parse_manifest(path: Path) -> Manifest:
+    """A manifest with exactly the keys and types we write (format 1, or 2 with the audit head)."""
     try:
         if path.stat().st_size > MAX_MANIFEST_BYTES:
             raise invalid(f"清单 {path.name} 过大")
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        manifest = json.loads(raw.decode("utf-8"))
     except StoreError:
         raise
     except (OSError, ValueError, RecursionError) as exc:  # RecursionError: a deeply nested manifest
         raise invalid(f"清单 {path.name} 不是有效的 JSON：{type(exc).__name__}") from None
-    if not isinstance(manifest, dict) or set(manifest) != _MANIFEST_KEYS:
+    fmt = manifest.get("format") if isinstance(manifest, dict) else None
+    if not _is_int(fmt) or fmt not in _MANIFEST_KEYS or set(manifest) != _MANIFEST_KEYS[fmt]:
         raise invalid(f"清单 {path.name} 的内容不是本程序写出的格式")
-    version, tables, fmt, backend = (manifest[k] for k in ("schema_version", "tables", "format", "backend"))
-    if not _is_int(fmt) or fmt != FORMAT or backend not in _BACKENDS:
+    version, tables, backend = (manifest[k] for k in ("schema_version", "tables", "backend"))
+    if backend not in _BACKENDS:
         raise invalid(f"清单 {path.name} 的格式或数据库类型无效")
     if not _is_int(version) or version < 1:
         raise invalid(f"清单 {path.name} 的结构版本无效")
@@ -212,7 +262,17 @@ def _parse_manifest(path: Path) -> tuple[int, dict[str, int]]:
         isinstance(t, str) and _is_int(n) and 0 <= n < 2**63 for t, n in tables.items()
     ):
         raise invalid(f"清单 {path.name} 的表与行数无效")
-    return version, dict(tables)
+    head = manifest.get("audit_head")
+    if fmt >= 2 and not (
+        isinstance(head, list)
+        and len(head) == 2
+        and _is_int(head[0])
+        and 0 <= head[0] < 2**63
+        and isinstance(head[1], str)
+        and _HASH.match(head[1])
+    ):
+        raise invalid(f"清单 {path.name} 的审核记录链头无效")
+    return Manifest(version, dict(tables), tuple(head) if fmt >= 2 else None, hashlib.sha256(raw).hexdigest())
 
 
 def _is_int(value: Any) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from selfeval.access import Principal
+from selfeval.access import ALL_UNITS, Principal, Units, governs_all
 from selfeval.store.errors import AccessDenied
 from selfeval.store.sqlutil import Db, unit_clause
 
@@ -77,7 +77,17 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "set_deadline",
     ),
     # the whole store (administrators only)
-    "administration": ("export_database", "import_database", "relations", "table_counts", "table_rows"),
+    # (verify_trail: the audit chain and the review states checked; audit_privileges: what the login may
+    # do to the trail beyond reading and appending)
+    "administration": (
+        "export_database",
+        "import_database",
+        "relations",
+        "table_counts",
+        "table_rows",
+        "verify_trail",
+        "audit_privileges",
+    ),
 }
 
 
@@ -123,14 +133,14 @@ class Backend(ABC):
 
     # -- the principal's reach ------------------------------------------------------------------------
     @property
-    def _units(self) -> tuple[str, ...]:
-        """The units the acting principal may see; () means every unit (admin, local)."""
-        return tuple(self.who.units)
+    def _units(self) -> Units:
+        """The units the acting principal may see: ALL_UNITS, or a tuple (empty: none at all)."""
+        return self.who.units
 
     def _visible(self, alias: str = "s") -> tuple[str, list[Any]]:
         """SQL true for submissions (any version) of projects whose current version belongs to one
         of the principal's units: a project belongs to the unit of its current version."""
-        if not self._units:
+        if self._units is ALL_UNITS:
             return "TRUE", []
         clause, params = unit_clause(self._units, "c.unit")
         return (
@@ -141,5 +151,5 @@ class Backend(ABC):
         )
 
     def _require_unrestricted(self, what: str) -> None:
-        if self._units:
-            raise AccessDenied(f"只有可查看全部单位的管理员才能{what}。")
+        if not governs_all(self.who):
+            raise AccessDenied(f"只有负责全部单位的管理员才能{what}。")

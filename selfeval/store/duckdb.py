@@ -151,6 +151,12 @@ class Store(Review, Writes, Queries, Backups):
             finally:
                 cur.close()
 
+    _schema_writing = _writing  # one file, one owner: a restore writes as the store does
+
+    def audit_privileges(self) -> list[str]:
+        """DuckDB has no roles: whoever can write the file can change it (the chain shows it)."""
+        return []
+
     def _insert_rows(self, db: DuckDb, table: str, rows: list[dict[str, Any]] | dict[str, list]) -> None:
         """One bulk INSERT of many rows (an Arrow table), never a statement per row; `rows` as dicts
         or as columns (name -> values, every column of the table)."""

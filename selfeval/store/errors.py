@@ -33,6 +33,16 @@ class NotFound(StoreError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+NEEDS_OWNER = (
+    "数据库 {path} 的表结构需要建立或升级，而应用的账号无权修改表结构（{error}）。请用表的所有者账号运行 "
+    "python -m selfeval init --db 应用地址 --owner 所有者地址（或设置 SELFEVAL_OWNER_DB），见 docs/deploy.md。"
+)
+RESTORE_NEEDS_OWNER = (
+    "恢复要重建全部表，须以表的所有者账号执行（{error}）：请加 --owner 所有者地址（或设置 SELFEVAL_OWNER_DB）。"
+    "未恢复任何数据，原数据库未改动。"
+)
+DISK_FULL = "磁盘空间不足，未能写入（{error}）：本次保存未生效，数据库保持原样。请清理磁盘空间后重试。"
+
 # Messages of unit isolation (kept with the store that enforces it). {owner} is always named.
 NOT_YOUR_UNIT = (
     "实施单位“{unit}”不在您负责的单位（{units}）之内，不能保存：请核对表中的实施单位；"
@@ -41,6 +51,14 @@ NOT_YOUR_UNIT = (
 OWNED_BY_OTHER = (
     "项目 {code}（{year} 年度）属于“{owner}”，不能以“{unit}”的名义提交新版本；"
     "如项目确需转到其他单位，请联系管理员办理转移。"
+)
+TRANSFER_NOT_ASKED = (
+    "项目 {code}（{year} 年度）属于“{owner}”，表中的实施单位是“{unit}”：未保存。"
+    "如确需把项目转到“{unit}”，请确认后再保存（命令行：--allow-transfer；或 selfeval transfer）。"
+)
+CLAIMED_TWICE = (
+    "同一批文件中，项目 {code}（{year} 年度）出现在 {units} 名下，无法确定属于哪个单位：这份表未保存，"
+    "请核实后单独提交。"
 )
 ROLE_CANNOT = "您的角色（{role}）无权{what}。"
 TRANSFERRED = "项目 {code}（{year} 年度）由“{old}”转到“{new}”（已记录）。"

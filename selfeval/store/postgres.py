@@ -23,7 +23,8 @@ import pyarrow.parquet as pq
 
 from selfeval.access import LOCAL
 from selfeval.store.backup import Backups
-from selfeval.store.errors import StoreError
+from selfeval.store.errors import NEEDS_OWNER, StoreError
+from selfeval.store.grants import excess_on_audit, grant_app
 from selfeval.store.queries import Queries
 from selfeval.store.review import Review
 from selfeval.store.schema import COLUMNS, migrate
@@ -115,11 +116,15 @@ class PgStore(Review, Writes, Queries, Backups):
 
     backend = "postgres"
 
-    def __init__(self, url: str, *, who: Any = None, max_size: int = 8):
+    def __init__(self, url: str, *, who: Any = None, max_size: int = 8, owner: str | None = None):
+        """`url` is the app's login; `owner` (optional) the login that owns the schema: when given,
+        migrations and restores run on it and the app's role is granted what the app may do
+        (selfeval/store/grants.py). Without it, `url` must own the schema to create or upgrade it."""
         from psycopg_pool import ConnectionPool  # only when a PostgreSQL store is opened
 
         self.who = who or LOCAL
         self.url = url
+        self.owner = owner
         self.path = redact(url)
         self._owner = True
         self._pool = ConnectionPool(
@@ -134,9 +139,15 @@ class PgStore(Review, Writes, Queries, Backups):
         try:
             self._pool.open(wait=True, timeout=15)
             with self._pool.connection() as conn:
+                self.app_role = conn.execute("SELECT current_user").fetchone()[0]
+            with self._schema_connection() as conn:
                 conn.execute("SELECT pg_advisory_lock(%s)", [MIGRATE_LOCK])
                 try:
-                    self.version = migrate(PgDb(conn))
+                    db = PgDb(conn)
+                    self.version = migrate(db)
+                    if owner:
+                        with conn.transaction():
+                            self._grant(db)
                 finally:
                     conn.execute("SELECT pg_advisory_unlock(%s)", [MIGRATE_LOCK])
         except StoreError:
@@ -144,7 +155,43 @@ class PgStore(Review, Writes, Queries, Backups):
             raise
         except Exception as exc:
             self._pool.close()
+            if getattr(exc, "sqlstate", None) == "42501":  # insufficient_privilege
+                raise StoreError(NEEDS_OWNER.format(path=self.path, error=str(exc).splitlines()[0])) from exc
             raise StoreError(f"无法连接或初始化 PostgreSQL 数据库 {self.path}：{exc}") from exc
+
+    @contextlib.contextmanager
+    def _schema_connection(self) -> Iterator[Any]:
+        """A connection that may change the schema: the owner's when one is given, else the app's."""
+        if not self.owner:
+            with self._pool.connection() as conn:
+                yield conn
+            return
+        import psycopg
+
+        with psycopg.connect(self.owner, autocommit=True) as conn:
+            yield conn
+
+    def _grant(self, db: PgDb) -> None:
+        """The app's role gets what the app may do (nothing more), when it is not the owner itself."""
+        owner_role = db.execute("SELECT current_user")[0][0]
+        if owner_role != self.app_role:
+            grant_app(db, self.app_role)
+
+    @contextlib.contextmanager
+    def _schema_writing(self) -> Iterator[PgDb]:
+        """One transaction as the schema's owner under the writers' lock (a restore), the app's
+        role granted again before it commits (the tables are new)."""
+        with self._schema_connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
+            db = PgDb(conn)
+            yield db
+            if self.owner:
+                self._grant(db)
+
+    def audit_privileges(self) -> list[str]:
+        """What this store's login may do to audit_events beyond reading and appending (empty: none)."""
+        with self._pool.connection() as conn:
+            return excess_on_audit(PgDb(conn))
 
     # -- plumbing ------------------------------------------------------------------------------------
     def scoped(self, who: Any) -> PgStore:

@@ -17,11 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from selfeval.access import can
+from selfeval.access import governs_all
 from selfeval.store.audit import STATE_SQL, record_event
 from selfeval.store.base import Backend
 from selfeval.store.errors import AccessDenied, NotFound
 from selfeval.store.sqlutil import Db, filters, now
+from selfeval.store.trail import TrailReport, check_trail
 from selfeval.workflow import STATES, Refused, require
 
 # the to-do lists (Review.todo): which current forms wait, and for whom
@@ -122,8 +123,8 @@ class Review(Backend):
     def set_deadline(self, year: str | int, deadline: date | None) -> None:
         """The date by which every project of `year` should be approved (None removes it). Only an
         administrator of every unit sets it: it is the organisation's, not one unit's."""
-        if not can(self.who, "all_units") or self.who.units:
-            raise AccessDenied("只有管理员可以设置审核截止日期。")
+        if not governs_all(self.who):
+            raise AccessDenied("只有负责全部单位的管理员可以设置审核截止日期。")
         with self._writing() as db:
             db.execute("DELETE FROM review_deadlines WHERE year = ?", [str(year)])
             if deadline is not None:
@@ -133,6 +134,13 @@ class Review(Backend):
                 )
 
     # -- reads ---------------------------------------------------------------------------------------
+    def verify_trail(self) -> TrailReport:
+        """The whole audit trail checked (the chain, and the review states replayed through the
+        workflow; selfeval/store/trail.py), in one consistent read. Administrators of every unit."""
+        self._require_unrestricted("核对审核记录")  # type: ignore[attr-defined]
+        with self._snapshot() as db:  # type: ignore[attr-defined]
+            return check_trail(db)
+
     def with_basis(self, basis: str) -> Any:
         """This store reading the approved figures (`"approved"`: every query runs on approved_forms,
         the latest approved version of each project, which has current_forms' columns) or the latest

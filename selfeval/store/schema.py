@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from selfeval.model import Loc
 from selfeval.serialize import content_sha256, form_from_json
-from selfeval.store.audit import AUDIT_APPEND_ONLY_PG, REVIEW_DDL
+from selfeval.store.audit import AUDIT_APPEND_ONLY_PG, AUDIT_NO_TRUNCATE_PG, REVIEW_DDL, chain_existing
 from selfeval.store.errors import StoreError
 from selfeval.store.sqlutil import Db, now
 from selfeval.store.typed import refresh_typed_values
@@ -254,6 +254,15 @@ _V7 = (
     _backfill_issue_places,
 )
 
+# The audit trail as a hash chain (selfeval/store/audit.py), the events already stored chained in id
+# order; PostgreSQL refuses TRUNCATE as it refuses UPDATE and DELETE.
+_V8 = (
+    "ALTER TABLE audit_events ADD COLUMN prev_hash VARCHAR",
+    "ALTER TABLE audit_events ADD COLUMN hash VARCHAR",
+    chain_existing,
+    *(PerBackend(postgres=sql) for sql in AUDIT_NO_TRUNCATE_PG),
+)
+
 # Append only: never edit a migration that has shipped; add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "submissions, forms, funds, indicators, issues; view current_forms", _V1),
@@ -267,6 +276,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(6, "submissions.is_current kept by the writers; current_forms reads it", _V6),
     Migration(7, "issues: place_sheet, place_row, place_col and params (issues as data)", _V7),
+    Migration(
+        8,
+        "audit_events chained (prev_hash, hash; existing events in id order); PostgreSQL refuses TRUNCATE",
+        _V8,
+    ),
 )
 
 
@@ -377,9 +391,23 @@ ALL_WRITTEN: tuple[str, ...] = (*TABLES, "transfers")  # every table a save may 
 SCHEMAS = {t: pa.schema(list(cols)) for t, cols in COLUMNS.items()}
 
 
+def _has_schema_version(db: Db) -> bool:
+    """Whether the table exists, asked without creating anything (the app's role on PostgreSQL may
+    not create tables) and without needing a privilege on it (to_regclass sees every table)."""
+    if db.dialect == "postgres":
+        return bool(db.execute("SELECT to_regclass('schema_version') IS NOT NULL")[0][0])
+    return bool(
+        db.execute(
+            """SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'schema_version'
+               AND table_schema = current_schema() AND table_catalog = current_database()"""
+        )[0][0]
+    )
+
+
 def schema_version(db: Db) -> int:
     """The version recorded in the database (0 for a new one)."""
-    db.execute(SCHEMA_VERSION_DDL)
+    if not _has_schema_version(db):
+        return 0
     return db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")[0][0]
 
 
@@ -401,6 +429,8 @@ def migrate(db: Db, upto: int | None = None, *, nested: bool = False) -> int:
     latest = MIGRATIONS[-1].version
     if current > latest:
         raise StoreError(f"数据库结构版本 {current} 比本程序支持的 {latest} 新，请升级 selfeval。")
+    if current < latest and (upto is None or current < upto) and not _has_schema_version(db):
+        db.execute(SCHEMA_VERSION_DDL)
     for m in MIGRATIONS:
         if m.version <= current or (upto is not None and m.version > upto):
             continue

@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 import pyarrow as pa
 
+from selfeval.access import ALL_UNITS, Units, is_placeholder_unit
+
 
 class Db(Protocol):
     """One open cursor of a backend: what migrations, writes and backups run statements on."""
@@ -36,17 +38,22 @@ def sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def unit_clause(units: Sequence[str], column: str) -> tuple[str, list[Any]]:
-    """`column IN (...)` for a principal bound to units; TRUE for one who sees every unit."""
-    if not units:
+def unit_clause(units: Units, column: str) -> tuple[str, list[Any]]:
+    """`column IN (...)` for a principal bound to units, FALSE for one with no unit (deny by default),
+    TRUE only for ALL_UNITS — never for an empty list."""
+    if units is ALL_UNITS:
         return "TRUE", []
-    return f"{column} IN ({', '.join('?' for _ in units)})", list(units)
+    names = [u for u in units if not is_placeholder_unit(u)]
+    if not names:
+        return "FALSE", []
+    return f"{column} IN ({', '.join('?' for _ in names)})", names
 
 
 def filters(
-    year: str | int | None, unit: str | None, units: Sequence[str] = (), alias: str = "f"
+    year: str | int | None, unit: str | None, units: Units, alias: str = "f"
 ) -> tuple[str, list[Any]]:
-    """The WHERE clause of a page query on current forms: year, unit, and always the principal's units."""
+    """The WHERE clause of a page query on current forms: year, unit, and always the principal's units
+    (no default: a caller must say whose reach it is)."""
     clauses, params = [], []
     if year is not None:
         clauses.append(f"{alias}.year = ?")
@@ -54,11 +61,10 @@ def filters(
     if unit is not None:
         clauses.append(f"{alias}.unit = ?")
         params.append(unit)
-    if units:
-        clause, more = unit_clause(units, f"{alias}.unit")
-        clauses.append(clause)
-        params += more
-    return (" AND ".join(clauses) or "TRUE"), params
+    clause, more = unit_clause(units, f"{alias}.unit")
+    clauses.append(clause)
+    params += more
+    return " AND ".join(clauses), params
 
 
 # the store's own tables and views (not temporary or staged relations), on both backends

@@ -13,15 +13,17 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from selfeval.access import ROLE_LABELS, can
+from selfeval.access import ROLE_LABELS, can, governs_all
 from selfeval.model import Header, Scorecard
 from selfeval.serialize import form_from_json
 from selfeval.store.audit import record_event, record_versions
 from selfeval.store.base import Backend
 from selfeval.store.errors import (
+    CLAIMED_TWICE,
     NOT_YOUR_UNIT,
     OWNED_BY_OTHER,
     ROLE_CANNOT,
+    TRANSFER_NOT_ASKED,
     AccessDenied,
     NotFound,
     StoreError,
@@ -45,6 +47,7 @@ class Writes(Backend):
         kind: str,
         origin: Origin,
         submitted_by: str = "",
+        allow_transfer: bool = False,
     ) -> SaveResult:
         """Store the scorecards of one upload (or editor save, or import) in one transaction.
 
@@ -53,14 +56,22 @@ class Writes(Backend):
         its project's current version (the same form in another file or layout), is reported as a
         duplicate and not written; a changed one for the same project and year becomes its new
         current version. Raises AccessDenied (naming the owner unit) when the principal may not
-        store it; use save_many to get refusals as results instead.
-        """
-        result = self.save_many([Upload(tuple(scorecards), source_name, data, kind, origin, submitted_by)])[0]
+        store it; use save_many to get refusals as results instead. A form naming another unit than
+        its project's owner moves the project only for an administrator of every unit who says so
+        (`allow_transfer`)."""
+        upload = Upload(tuple(scorecards), source_name, data, kind, origin, submitted_by)
+        result = self.save_many([upload], allow_transfer=allow_transfer)[0]
         if result.refused:
             raise AccessDenied("；".join(result.refused))
         return result
 
-    def save_many(self, uploads: Sequence[Upload]) -> list[SaveResult]:
+    def save_many(
+        self,
+        uploads: Sequence[Upload],
+        *,
+        allow_transfer: bool = False,
+        claims: dict[tuple[str, str], set[str]] | None = None,
+    ) -> list[SaveResult]:
         """Store several uploads in one transaction: a batch import or a multi-file upload pays one
         commit instead of one per file. One SaveResult per upload.
 
@@ -68,8 +79,10 @@ class Writes(Backend):
         (sha256 of the bytes, sheet, project code) anywhere in the history, or the same content hash
         as the project's current version — within the batch exactly as against the store, so one
         form sent as .txt, .xlsx and .xls in one batch is stored once. An upload with a form the
-        acting principal may not store (another unit's project, a unit not theirs) stores nothing
-        and says why in `refused`; the other uploads of the batch are stored."""
+        acting principal may not store (another unit's project, a unit not theirs, a project code
+        two units claim in this batch, a move without `allow_transfer`) stores nothing and says why
+        in `refused`; the other uploads of the batch are stored. `claims` carries the units claiming
+        each (code, year) across the calls of one batch (an import's chunks)."""
         for u in uploads:
             if u.origin not in ORIGINS:
                 raise ValueError(f"origin must be one of {ORIGINS}, not {u.origin!r}")
@@ -81,10 +94,22 @@ class Writes(Backend):
         flat = [p for group in prepared for p in group]
         if not flat:
             return [SaveResult((), ()) for _ in uploads]
+        claims = {} if claims is None else claims
+        for p in flat:
+            if p.header.project_code:
+                claims.setdefault((p.header.project_code, p.header.year), set()).add(p.header.unit)
+
+        def check(h: Header, head: Head | None) -> tuple[str | None, bool]:
+            units = claims.get((h.project_code, h.year), set()) if h.project_code else set()
+            if len(units) > 1:
+                shown = "、".join(f"“{u or '（未填写实施单位）'}”" for u in sorted(units))
+                return CLAIMED_TWICE.format(code=h.project_code, year=h.year, units=shown), False
+            return self._may_store(h, head, allow_transfer=allow_transfer)
+
         with self._writing() as db:
             existing, heads = self._lookup(db, flat)
             next_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions")[0][0]
-            batch = _Batch(itertools.count(next_id), now(), heads, self._may_store)
+            batch = _Batch(itertools.count(next_id), now(), heads, check)
             offset = 0
             results = []
             for u, group in zip(uploads, prepared, strict=True):
@@ -177,16 +202,23 @@ class Writes(Backend):
                 ROLE_CANNOT.format(role=ROLE_LABELS.get(self.who.role, self.who.role), what=what)
             )
 
-    def _may_store(self, h: Header, head: Head | None) -> tuple[str | None, bool]:
-        """(why not, transfer): a form (its header `h`) must name one of the principal's units, and a
-        project belongs to the unit of its current version — only an administrator may move it."""
-        units = tuple(self.who.units)
-        if units and h.unit not in units:
-            return NOT_YOUR_UNIT.format(unit=h.unit or "（未填写实施单位）", units="、".join(units)), False
+    def _may_store(
+        self, h: Header, head: Head | None, *, allow_transfer: bool = False
+    ) -> tuple[str | None, bool]:
+        """(why not, transfer): a form (its header `h`) must name one of the principal's units (a
+        placeholder unit only for a principal of every unit), and a project belongs to the unit of
+        its current version — only an administrator of every unit moves it, and only when asked to."""
+        who = self.who
+        if not who.sees_unit(h.unit):
+            return NOT_YOUR_UNIT.format(unit=h.unit or "（未填写实施单位）", units=who.units_text()), False
         if head is None or head.unit == h.unit:
             return None, False
-        if can(self.who, "transfer") and not units:
-            return None, True
+        if can(who, "transfer") and governs_all(who):
+            if allow_transfer:
+                return None, True
+            return TRANSFER_NOT_ASKED.format(
+                code=h.project_code, year=h.year, owner=head.unit, unit=h.unit
+            ), False
         return OWNED_BY_OTHER.format(code=h.project_code, year=h.year, owner=head.unit, unit=h.unit), False
 
     def refusals(self, headers: Sequence[Header]) -> list[str | None]:
@@ -228,13 +260,17 @@ class Writes(Backend):
             kind="editor",
             origin="editor",
             submitted_by=submitted_by or self.who.name,
+            allow_transfer=True,
         )
         return saved.stored[0]
 
-    def restore_version(self, submission_id: int, *, submitted_by: str = "") -> int:
+    def restore_version(
+        self, submission_id: int, *, submitted_by: str = "", allow_transfer: bool = False
+    ) -> int:
         """Make an earlier version current again by copying it as a new submission (origin editor).
         Returns the new id, or the same id when it is already current. Only versions of projects
-        the principal sees, and only into a unit they may store for."""
+        the principal sees, and only into a unit they may store for (an earlier version naming
+        another unit moves the project back: an administrator's, with `allow_transfer`)."""
         self._require("restore", "恢复历史版本")
         with self._writing() as db:
             visible, vparams = self._visible()
@@ -255,7 +291,9 @@ class Writes(Backend):
                 if code
                 else None
             )
-            reason, transfer = self._may_store(form_from_json(form_json).header, head)
+            reason, transfer = self._may_store(
+                form_from_json(form_json).header, head, allow_transfer=allow_transfer
+            )
             if reason:
                 raise AccessDenied(reason)
             new_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions")[0][0]
