@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from selfeval.bounds import MAX_WEIGHT
+from selfeval.cells import restore
 from selfeval.model import Form, IndicatorScore, Issue, Scorecard
 from selfeval.present.insights import cell_places, issue_column
 from selfeval.profile import Profile
@@ -84,7 +85,7 @@ def _cell(field: str, value: Any) -> Any:
         if math.isnan(number):
             return None
         return number if 0 <= number <= MAX_WEIGHT else _OUT_OF_RANGE
-    return "" if value is None else str(value)
+    return "" if value is None else str(restore(str(value)))  # the grid shows formula-like text neutralised
 
 
 def _row(key: Any, rows: int) -> int | None:

@@ -12,6 +12,7 @@ import json
 import math
 from typing import Any
 
+from selfeval.cells import neutralise
 from selfeval.model import Form, Funds, FundsLine, Goals, Header, Indicator, Issue, Loc, Scorecard
 
 FORM_FORMAT = "selfeval.form/1"
@@ -307,14 +308,6 @@ CSV_COLUMNS = (
     "全表核验状态",  # 已核验 / 部分核验 / 未核验
     "评分规则",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe (OWASP, CWE-1236)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def scorecards_to_csv(cards: list[Scorecard]) -> bytes:
@@ -350,5 +343,5 @@ def scorecards_to_csv(cards: list[Scorecard]) -> bytes:
                 sc.verification_label,
                 sc.profile,
             )
-            writer.writerow([csv_safe(v) for v in row])
+            writer.writerow([neutralise(v) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -25,6 +25,7 @@ from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from selfeval.bounds import finite_sum, sane_weight
+from selfeval.cells import formula_like
 from selfeval.messages import TEMPLATE_DECLARED_COMMENT as COMMENT_DECLARED
 from selfeval.model import Form, FundsLine, IndicatorScore, Scorecard
 
@@ -43,8 +44,6 @@ COMMENT_AUTHOR = "selfeval"
 WIDTHS = (15, 22, 16, 22, 16, 16, 9, 9, 44)
 LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
 MAX_CELL_TEXT = 32767  # Excel's limit for one cell
-# OWASP (CSV/formula injection): text starting with these is shown with a quote prefix
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 _GREY = PatternFill("solid", fgColor=GREY_RGB)
 _THIN = Side(style="thin", color="000000")
@@ -213,8 +212,8 @@ class _SheetWriter:
             if value:
                 cell.value = value
                 cell.data_type = "s"  # never a formula, whatever the text starts with
-                if value.startswith(FORMULA_PREFIXES):
-                    cell.quotePrefix = True  # Excel keeps it text even when the cell is edited
+                if formula_like(value):  # OWASP: Excel keeps it text even when the cell is edited
+                    cell.quotePrefix = True
         elif value is not None:
             cell.value = value
         if spot.comment:

@@ -129,7 +129,7 @@ def organisation_view(year: str | None, unit: str | None = None) -> None:
         }
     )
     figures = "已通过版本" if basis == "approved" else "最新版本"
-    st.dataframe(
+    _ui.dataframe(
         table,
         hide_index=True,
         width="stretch",
@@ -237,7 +237,7 @@ def _missing(year: str, unit: str | None, absent: list[str]) -> None:
         todo = _ui.cached(_ui.store().pending_projects, year, unit, MISSING_ROWS)
         if total > len(todo):
             st.caption(f"列出前 {len(todo)} 个（按实施单位、状态、项目编码排序），共 {total} 个。")
-        st.dataframe(
+        _ui.dataframe(
             pd.DataFrame(
                 {
                     "实施单位": todo["unit"],
@@ -381,7 +381,7 @@ def editor_submit(source_id: str, edited: list[int]) -> None:
         try:
             _ui.store().submit(sid, explanation)
         except ReviewRefused as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
             return
         st.session_state["review_flash"] = [("success", "已送审，等待审核人审核。")]
         _ui.invalidate()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -29,6 +30,7 @@ from selfeval.present.frames import (
     indicator_table,
     issues_by_severity,
     issues_table,
+    safe_frame,
 )
 from selfeval.present.markdown import plain
 from selfeval.profile import AUTO, DEFAULT_PROFILE, available_profiles, load_profile, profile_for
@@ -166,9 +168,9 @@ def store(basis: str = "latest"):
         scoped = _open_store(location).scoped(principal())
         return scoped.with_basis(basis) if basis != "latest" else scoped
     except StoreError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
     except Exception as exc:  # a broken file: say which and why, never a traceback
-        st.error(f"无法打开数据库 {location}：{type(exc).__name__}: {exc}")
+        st.error(plain(f"无法打开数据库 {location}：{type(exc).__name__}: {exc}"))
     st.stop()
 
 
@@ -195,6 +197,15 @@ def cached(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 def invalidate() -> None:
     """After a write: the version key changes by itself; this only drops stale entries early."""
     _cached.clear()
+
+
+# ------------------------------------------------------------------------------------------ tables
+
+
+def dataframe(data: pd.DataFrame, **kwargs: Any) -> Any:
+    """st.dataframe over the frame with its formula-like cells neutralised (present.frames.safe_frame):
+    the table's own "Download as CSV" writes cells unchanged. Every page's table goes through here."""
+    return st.dataframe(safe_frame(data), **kwargs)
 
 
 # ------------------------------------------------------------------------------------------ sidebar
@@ -374,7 +385,7 @@ def show_issues(issues: tuple[Issue, ...] | list[Issue], *, expanded: bool = Tru
             expanded=expanded and sev != "info",
             icon=SEVERITY_ICONS[sev],
         ):
-            st.dataframe(
+            dataframe(
                 issues_table(groups[sev]).drop(columns="级别"),
                 hide_index=True,
                 placeholder="—",
@@ -409,12 +420,14 @@ def guarded(main: Callable[[], None]) -> None:
     except StoreError as exc:
         st.error(str(exc))
     except Exception as exc:
-        st.error(f"页面出错：{type(exc).__name__}: {exc}。请刷新页面重试；如果问题持续，请联系管理员。")
+        st.error(
+            f"页面出错：{plain(type(exc).__name__)}: {plain(exc)}。请刷新页面重试；如果问题持续，请联系管理员。"
+        )
 
 
 def indicator_grid(card, *, key: str) -> None:
     """The scored indicator rows with rule and explanation: one table, the same on every page."""
-    st.dataframe(
+    dataframe(
         indicator_table(card),
         hide_index=True,
         placeholder="—",

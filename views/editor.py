@@ -30,6 +30,7 @@ from selfeval.edit import (
     templates_zip,
 )
 from selfeval.messages import SEVERITY_LABELS
+from selfeval.present.frames import safe_frame
 from selfeval.present.insights import project_labels
 from selfeval.present.markdown import plain
 from selfeval.rules import score
@@ -144,7 +145,7 @@ def _headline(card, before, edited: list[int]) -> None:
 
 def _grid(form, card, key: str) -> None:
     """The spreadsheet: grey columns locked and shaded, white ones editable, text wrapped."""
-    frame = grid_frame(form, card)
+    frame = safe_frame(grid_frame(form, card))  # its toolbar's "Download as CSV" writes cells as they are
     locked = [ROW_COLUMN, *GREY_COLUMNS, COMPUTED_COLUMN]
     styled = frame.style.set_properties(
         subset=[c for c in locked if c in frame.columns],
@@ -434,7 +435,7 @@ def _save(who, card, edited: list[int]) -> None:
             submitted_by=who.name,
         )
     except Exception as exc:
-        st.error(f"保存失败：{exc}")
+        st.error(f"保存失败：{plain(exc)}")
         return
     _ui.invalidate()
     if saved.duplicates:

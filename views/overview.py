@@ -97,7 +97,7 @@ def main() -> None:
                 f"表中列出完成倍数最高的 {len(outliers)} 项；全部 {counts['over'] + counts['missed']} 项见“导出表格（Excel）”。"
             )
         generation = st.session_state.get("outliers_gen", 0)
-        event = st.dataframe(
+        event = _ui.dataframe(
             outliers,
             hide_index=True,
             placeholder="—",
@@ -253,7 +253,7 @@ def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:
     """A table on wide screens, a list of links on phones; one click opens the project."""
     generation = st.session_state.get("lowest_gen", 0)
     with st.container(key="lowest_table"):
-        event = st.dataframe(
+        event = _ui.dataframe(
             table,
             hide_index=True,
             placeholder="—",

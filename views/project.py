@@ -98,7 +98,7 @@ def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
     st.markdown("#### 资金使用情况（万元）")
     if funds.money_unit != "元":
         st.caption(f"原表金额单位为{funds.money_unit}。")
-    st.dataframe(
+    _ui.dataframe(
         funds_wan(card),
         hide_index=True,
         placeholder="—",
@@ -153,7 +153,7 @@ def _lost_points(card: Scorecard, key: str) -> None:
         }
     )
     with st.container(key=f"lost_{key}_table"):
-        st.dataframe(
+        _ui.dataframe(
             table,
             hide_index=True,
             placeholder="—",
@@ -198,7 +198,7 @@ def _indicators(card: Scorecard, key: str) -> None:
         "评分说明": st.column_config.TextColumn("评分说明", width="large"),
         "偏差原因分析及改进措施": st.column_config.TextColumn("偏差原因分析及改进措施", width="large"),
     }
-    st.dataframe(
+    _ui.dataframe(
         table[~na.values].reset_index(drop=True),
         hide_index=True,
         placeholder="—",
@@ -210,7 +210,7 @@ def _indicators(card: Scorecard, key: str) -> None:
         with st.expander(
             f"不适用的指标（{int(na.sum())} 行，分值 0、得分 0）", icon=":material/unfold_more:"
         ):
-            st.dataframe(
+            _ui.dataframe(
                 table[na.values][["一级指标", "二级指标", "三级指标"]].reset_index(drop=True),
                 hide_index=True,
                 placeholder="—",
@@ -234,7 +234,7 @@ def _issues(card: Scorecard, key: str) -> None:
     if leaders.empty:
         st.caption("只有读取时的提示（如单元格错位已自动对齐），打开“技术细节”查看。")
         return
-    st.dataframe(
+    _ui.dataframe(
         leaders if technical else leaders.drop(columns=["代码", "原表位置"]),
         hide_index=True,
         placeholder="—",
@@ -282,7 +282,7 @@ def _history(who, row, current: Scorecard) -> None:
         st.caption("该表没有项目编码，无法关联其他版本。")
         return
     history = _ui.cached(_ui.store().project_history, row["project_code"], row["year"])
-    st.dataframe(
+    _ui.dataframe(
         history_table(history),
         hide_index=True,
         placeholder="—",
@@ -315,7 +315,7 @@ def _history(who, row, current: Scorecard) -> None:
         if diff.empty:
             st.caption("内容与现行版本相同。")
         else:
-            st.dataframe(
+            _ui.dataframe(
                 diff.rename(columns={"本版本": "现行版本"}),
                 hide_index=True,
                 width="stretch",
@@ -335,7 +335,7 @@ def _history(who, row, current: Scorecard) -> None:
                 try:
                     _ui.store().restore_version(pick, submitted_by=who.name)
                 except Exception as exc:
-                    st.error(f"恢复失败：{exc}")
+                    st.error(f"恢复失败：{plain(exc)}")
                 else:
                     _ui.invalidate()
                     choose(current.form.header.project_code, current.form.header.year)  # its new version

@@ -37,7 +37,7 @@ def main() -> None:
             "没有等待审核的自评表。" + (f"（{year} 年度）" if year else ""), icon=":material/task_alt:"
         )
         return
-    st.caption(f"等待审核 {len(queue)} 份（{who.name}）。先送审的排在前面。")
+    st.caption(f"等待审核 {len(queue)} 份（{plain(who.name)}）。先送审的排在前面。")
     left, right = st.columns([1, 2.4], gap="large")
     with left:
         sid = _queue(queue)
@@ -116,7 +116,7 @@ def _open(sid: int, row: pd.Series) -> None:
         if diff.empty:
             st.success("申报得分与规则计算一致。", icon=":material/check_circle:")
         else:
-            st.dataframe(diff, hide_index=True, width="stretch", placeholder="—", key=f"review_diff_{sid}")
+            _ui.dataframe(diff, hide_index=True, width="stretch", placeholder="—", key=f"review_diff_{sid}")
     with tabs[1]:
         _ui.show_issues(card.issues, key=f"review_{sid}")
     with tabs[2]:
@@ -194,7 +194,7 @@ def _decide(sid: int, card_errors: int) -> None:
             store.return_(sid, comment)
             done = "已退回，填报人将在“在线编辑”中看到退回意见。"
     except ReviewRefused as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(plain(exc), icon=":material/block:")
         return
     st.session_state.pop(f"review_comment_{sid}", None)
     st.session_state["review_done"] = [("success", done)]

@@ -155,7 +155,7 @@ def _summary(who, results: list[dict]) -> None:
         + (f"，**{len(bad)}** 个文件无法读取。" if bad else "。")
     )
     _save(who, results)
-    st.dataframe(
+    _ui.dataframe(
         pd.DataFrame(rows),
         height=min(38 + 35 * len(rows), 320),
         hide_index=True,
@@ -195,7 +195,9 @@ def _save(who, results: list[dict]) -> None:
                     submitted_by=who.name,
                 )
             except Exception as exc:
-                messages.append(("error", f"{plain(r['name'])}：保存失败（{exc}），该文件的表均未保存。"))
+                messages.append(
+                    ("error", f"{plain(r['name'])}：保存失败（{plain(exc)}），该文件的表均未保存。")
+                )
                 continue
             parts = [f"新保存 {len(saved.stored)} 张"]
             if saved.new_versions:

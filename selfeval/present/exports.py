@@ -18,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from selfeval import fmt
+from selfeval.cells import formula_like
+from selfeval.present.markdown import unlink
 from selfeval.textnorm import strip_controls
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CJK_FONT = "STSong-Light"
 # where Debian's fonts-noto-cjk puts its files: vl-convert draws chart labels with them
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/noto", "/usr/share/fonts")
@@ -77,7 +78,7 @@ def tables_xlsx(sheets: Mapping[str, pd.DataFrame], number_format: str = "#,##0.
                     value = strip_controls(value)  # openpyxl refuses control characters (stored text)
                     cell.value = value
                     cell.data_type = "s"  # never a formula, whatever the text starts with
-                    if value.startswith(FORMULA_PREFIXES):
+                    if formula_like(value):
                         cell.quotePrefix = True
                 elif isinstance(value, bool):
                     cell.value = "是" if value else ""
@@ -163,7 +164,9 @@ _PRINT_SUBSTITUTES = str.maketrans({"·": "｜", "⚠": "！", "∞": "无穷", 
 
 
 def _printable(text: object) -> str:
-    return str(text).translate(_PRINT_SUBSTITUTES)
+    """Text as printed: glyphs the font lacks replaced, and no bare URL, `www.` or e-mail address a
+    PDF viewer would make a link of (markdown.unlink)."""
+    return unlink(str(text), printed=True).translate(_PRINT_SUBSTITUTES)
 
 
 def page_pdf(page: PdfPage) -> bytes:

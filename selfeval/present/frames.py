@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from selfeval import fmt
+from selfeval.cells import formula_like, neutralise
 from selfeval.messages import SEVERITY_LABELS
 from selfeval.model import Issue, Scorecard
 from selfeval.verdicts import verdict
@@ -13,6 +14,23 @@ from selfeval.verdicts import verdict
 SEVERITY_ORDER = ("error", "warning", "info")
 ORIGIN_LABELS = {"upload": "上传", "editor": "在线编辑", "import": "导入"}
 OUTLIER_LABELS = {"over": "超额 ≥ 50%", "missed": "未完成"}
+
+
+def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame as a page may hand it to st.dataframe, whose toolbar "Download as CSV" writes cell
+    text unchanged: every formula-like text cell (and column label) gets its apostrophe
+    (selfeval.cells.neutralise); numbers and everything else stay as they are. A copy."""
+    out = df.copy()
+    for i in range(out.shape[1]):
+        series = out.iloc[:, i]
+        if pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series):
+            risky = series.map(formula_like, na_action="ignore").fillna(False).astype(bool)
+            if risky.any():
+                out.isetitem(
+                    i, series.astype(object).where(~risky, series.map(neutralise, na_action="ignore"))
+                )
+    out.columns = [neutralise(c) for c in out.columns]
+    return out
 
 
 def indicator_table(card: Scorecard) -> pd.DataFrame:
