@@ -154,8 +154,18 @@ ISSUES: dict[str, tuple[Severity, str]] = {
     "SCORE_MISSING": ("warning", "未填写得分。"),
     "SCORE_MISMATCH": ("error", "申报得分 {declared:g} 与规则计算得分 {computed:g} 不一致。"),
     "NA_NONZERO": ("error", "“不适用”指标的分值和得分应为 0（现为 {weight:g} / {score:g}）。"),
-    "OVERSPENT": ("warning", "全年执行数 {executed:,.2f} 元大于全年预算数 {budget:,.2f} 元。"),
-    "AMOUNT_NEGATIVE": ("error", "“{field}”为负数：{value:,.2f} 元。"),
+    "OVERSPENT": (
+        "warning",
+        "全年执行数 {executed:,.2f} 元大于全年预算数 {budget:,.2f} 元（执行率超过 100%），请核实；预算执行得分按评分规则计（通常以分值为上限）。",
+    ),
+    "RATE_IMPLAUSIBLE": (
+        "error",
+        "执行率 {rate:,.2f}% 超出合理范围（不超过 {limit:g}%），多为金额单位或数字填错：预算执行不予评分，该表不评定等级、不计入各项合计与执行率。",
+    ),
+    "AMOUNT_NEGATIVE": (
+        "error",
+        "“{field}”为负数：{value:,.2f} 元。该表不评定等级、不计入各项合计与执行率。",
+    ),
     "AMOUNT_MISSING": ("error", "缺少“{field}”，无法计算预算执行率。"),
     "BUDGET_ZERO": ("warning", "全年预算数为 0，执行率按 0 计。"),
     "FUNDS_PARTS_SUM": (

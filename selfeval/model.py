@@ -233,6 +233,10 @@ class IndicatorScore:
                 object.__setattr__(self, "unverified_reason", self.explanation.removeprefix("未核验："))
 
 
+# issues whose form is never graded and never counted in an organisation's totals (issue 20)
+EXCLUDING: tuple[str, ...] = ("AMOUNT_NEGATIVE", "RATE_IMPLAUSIBLE")
+
+
 @dataclass(frozen=True)
 class Scorecard:
     """What the rules compute for a Form under a Profile, with every Issue found."""
@@ -272,6 +276,12 @@ class Scorecard:
     def verification_label(self) -> str:
         """已核验 / 部分核验 / 未核验."""
         return VERIFICATION_LABELS[self.verification]
+
+    @property
+    def excluded(self) -> str | None:
+        """Why this form's figures are kept out of every organisation total and rate (a code of
+        EXCLUDING: negative amounts, an implausible execution rate), None when they count."""
+        return next((i.code for i in self.issues if i.code in EXCLUDING), None)
 
     @property
     def errors(self) -> int:

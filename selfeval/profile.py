@@ -24,6 +24,9 @@ class Profile:
     title: str
     budget_weight: float
     budget_cap: bool
+    budget_max_rate: (
+        float  # a 执行率 above this fraction is implausible: not scored, not counted (2.0: 200 %)
+    )
     level_weights: dict[str, float]
     strict_as_inclusive: bool
     no_operator: str
@@ -57,6 +60,7 @@ def load_profile(name: str | Path | None = None) -> Profile:
         title=data.get("title", data["name"]),
         budget_weight=float(data["budget"]["weight"]),
         budget_cap=bool(data["budget"].get("cap_at_weight", True)),
+        budget_max_rate=float(data["budget"].get("max_rate", 2.0)),
         level_weights={k: float(v) for k, v in data["levels"].items()},
         strict_as_inclusive=bool(data.get("compare", {}).get("strict_as_inclusive", True)),
         no_operator=data.get("compare", {}).get("no_operator", ">="),

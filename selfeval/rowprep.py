@@ -124,6 +124,7 @@ def _prepare(sc: Scorecard, file_sha: str | None, file_size: int | None) -> _Pre
         "budget_score": sc.budget_score,
         "errors": sum(1 for i in issues if i.severity == "error"),
         "warnings": sum(1 for i in issues if i.severity == "warning"),
+        "excluded": sc.excluded,  # kept out of every organisation total and rate (the views null its amounts)
     }
     funds_rows = []
     for line_no, line in enumerate((f.total, *f.parts)):

@@ -26,11 +26,21 @@ _REVERSE_WORDS = ("投诉", "事故", "差错", "违规", "违纪", "超支")
 
 
 def execution_rate(funds: Funds) -> float | None:
-    """全年执行数 / 全年预算数 as a fraction (the adjusted budget, not 年初预算数); 0 for a zero budget."""
+    """全年执行数 / 全年预算数 as a fraction (the adjusted budget, not 年初预算数); 0 for a zero budget;
+    None when either is missing, absurd or negative (the reader and the checks say which)."""
     budget, executed = funds.total.annual_budget, funds.total.executed
-    if not (sane_amount(budget) and sane_amount(executed)):
-        return None  # missing, or absurd (the reader and the checks say which)
+    if not (sane_amount(budget) and sane_amount(executed)) or budget < 0 or executed < 0:  # type: ignore[operator]
+        return None
     return executed / budget if budget > 0 else 0.0  # type: ignore[operator]
+
+
+def negative_amounts(funds: Funds) -> bool:
+    """Any amount of the funds table below zero (the checks report each as AMOUNT_NEGATIVE)."""
+    return any(
+        v is not None and v < 0
+        for line in (funds.total, *funds.parts)
+        for v in (line.initial_budget, line.annual_budget, line.executed)
+    )
 
 
 def budget_score(rate: float | None, profile: Profile) -> float | None:
@@ -334,6 +344,20 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
     issues: list[Issue] = list(form.issues)
     rate = execution_rate(form.funds)
     b_score = budget_score(rate, profile)
+    # amounts that would poison the organisation's totals: the form is kept, shown with the reason,
+    # never graded and never counted (issue 20; store.forms.excluded, Scorecard.excluded)
+    poison: list[str] = []
+    if negative_amounts(form.funds):
+        poison.append("资金表中有负数金额，预算执行率不予计算，该表不计入汇总")
+    elif rate is not None and rate > profile.budget_max_rate:
+        where = form.funds.locs.get("total.executed") or form.funds.total.loc or form.loc
+        issues.append(issue("RATE_IMPLAUSIBLE", where, rate=rate * 100, limit=profile.budget_max_rate * 100))
+        poison.append(
+            f"执行率 {short(round_half_up(rate * 100))}% 超出合理范围（不超过 {short(profile.budget_max_rate * 100)}%），"
+            "预算执行不予评分，该表不计入汇总"
+        )
+    if poison:
+        b_score = None
     scored: list[IndicatorScore] = []
     level_only: set[str] = set()
     for ind in form.indicators:
@@ -350,8 +374,8 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
     if profile.rescale_na:
         scored = _rescaled(scored, 100 - profile.budget_weight, profile.digits)
     scored = [s if s.score is not None or s.indicator.not_applicable else _keep_declared(s) for s in scored]
-    reasons: list[str] = []
-    if b_score is None:
+    reasons: list[str] = list(poison)
+    if b_score is None and not poison:
         reasons.append("预算执行率无法计算（缺少或无法识别全年预算数、全年执行数）")
     for s in scored:
         if not s.verified:

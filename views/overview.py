@@ -17,6 +17,7 @@ from selfeval.present import charts
 from selfeval.present.frames import outliers_table, projects_table
 from selfeval.present.insights import (
     LOW_RATE,
+    excluded_note,
     flag_threshold,
     lowest_table,
     main_reason,
@@ -72,6 +73,8 @@ def main() -> None:
     with st.container(border=True, key="overview_summary"):
         st.markdown(f"**结论**　{plain(sentence)}")
     _figures(counts, summary, threshold)
+    if note := excluded_note(counts):  # negative amounts or an implausible rate: kept out of every total
+        st.caption(note)
     _charts(s, counts["projects"], year, unit)
 
     st.subheader("得分最低的项目")

@@ -207,6 +207,22 @@ def portfolio_sentence(
     )
 
 
+EXCLUDED_REASONS = {"AMOUNT_NEGATIVE": "金额为负数", "RATE_IMPLAUSIBLE": "执行率超出合理范围"}
+
+
+def excluded_note(counts: Mapping[str, object]) -> str:
+    """What 总览 says about the projects left out of its totals (overview_counts' `excluded`): how
+    many and why, or "" when none was."""
+    excluded: Mapping[str, int] = counts.get("excluded") or {}  # type: ignore[assignment]
+    if not excluded:
+        return ""
+    why = "、".join(f"{EXCLUDED_REASONS.get(code, code)} {n} 个" for code, n in excluded.items())
+    return (
+        f"另有 {sum(excluded.values())} 个项目未计入以上合计、平均得分与执行率（{why}）："
+        "多为金额单位或数字填错，这些表不评定等级，请在项目详情中核实后重新提交。"
+    )
+
+
 def sentence_from(
     counts: Mapping[str, object],
     lowest_rates: pd.DataFrame,

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from selfeval.model import EXCLUDING
 from selfeval.store.audit import STATE_SQL
 from selfeval.store.base import Backend
 from selfeval.store.records import GRADES
@@ -54,20 +55,23 @@ class OverviewQueries(Backend):
         flag_rate: float = 60.0,
     ) -> dict[str, Any]:
         """One row of figures over the current forms: projects, mean total, budget and executed
-        (元), how many got each grade and how many none, how many executed below `low_rate` %, and
-        how many are graded 优/良 while executing below `flag_rate` % (the auditor's flag)."""
+        (元), how many got each grade and how many none, how many executed below `low_rate` %, how
+        many are graded 优/良 while executing below `flag_rate` % (the auditor's flag), and how many
+        were left out of the totals and rates, by reason (`excluded`: {EXCLUDING code: n})."""
         where, params = filters(year, unit, self._units)
         high = ", ".join(f"'{g}'" for g in HIGH_GRADES)
         grades = ", ".join(f"COUNT(CASE WHEN f.grade = '{g}' THEN 1 END)" for g in GRADES)
+        left_out = ", ".join(f"COUNT(CASE WHEN f.excluded = '{code}' THEN 1 END)" for code in EXCLUDING)
         row = self._rows(
             f"""SELECT COUNT(*), AVG(f.total), SUM(f.budget), SUM(f.executed),
                        COUNT(CASE WHEN f.grade IS NULL THEN 1 END),
-                       COUNT(CASE WHEN f.rate < ? THEN 1 END),
-                       COUNT(CASE WHEN f.rate < ? AND f.grade IN ({high}) THEN 1 END), {grades}
+                       COUNT(CASE WHEN f.rate < ? AND f.excluded IS NULL THEN 1 END),
+                       COUNT(CASE WHEN f.rate < ? AND f.grade IN ({high}) THEN 1 END), {left_out}, {grades}
                 FROM current_forms f WHERE {where}""",
             [float(low_rate), float(flag_rate), *params],
         )[0]
-        n, mean, budget, executed, ungraded, low, flagged, *by_grade = row
+        n, mean, budget, executed, ungraded, low, flagged, *rest = row
+        excluded, by_grade = rest[: len(EXCLUDING)], rest[len(EXCLUDING) :]
         return {
             "projects": int(n or 0),
             "mean_total": None if mean is None else float(mean),
@@ -77,6 +81,7 @@ class OverviewQueries(Backend):
             "low_rate": int(low or 0),
             "flagged": int(flagged or 0),
             "grades": {g: int(c or 0) for g, c in zip(GRADES, by_grade, strict=True)},
+            "excluded": {code: int(c or 0) for code, c in zip(EXCLUDING, excluded, strict=True) if c},
         }
 
     def overview_projects(

@@ -263,6 +263,46 @@ _V8 = (
     *(PerBackend(postgres=sql) for sql in AUDIT_NO_TRUNCATE_PG),
 )
 
+# A form whose amounts would poison the organisation's figures (negative amounts, an implausible
+# 执行率: selfeval.model.EXCLUDING) is kept and shown, but its amounts never reach a total or a rate:
+# both views give NULL budget and executed for it, so every SUM and rate of every query skips it.
+CURRENT_FORMS_COUNTED = """
+CREATE VIEW current_forms AS
+SELECT f.*, CASE WHEN f.excluded IS NULL THEN fu.annual_budget END AS budget,
+       CASE WHEN f.excluded IS NULL THEN fu.executed END AS executed,
+       s.submitted_at, s.submitted_by, s.origin, s.source_name, s.kind, s.profile
+FROM forms f
+JOIN submissions s ON s.id = f.submission_id
+LEFT JOIN funds fu ON fu.submission_id = f.submission_id AND fu.line_no = 0
+WHERE s.is_current"""
+APPROVED_FORMS_COUNTED = """
+CREATE VIEW approved_forms AS
+SELECT f.*, CASE WHEN f.excluded IS NULL THEN fu.annual_budget END AS budget,
+       CASE WHEN f.excluded IS NULL THEN fu.executed END AS executed,
+       s.submitted_at, s.submitted_by, s.origin, s.source_name, s.kind, s.profile
+FROM forms f
+JOIN submissions s ON s.id = f.submission_id
+LEFT JOIN funds fu ON fu.submission_id = f.submission_id AND fu.line_no = 0
+WHERE s.id IN (
+    SELECT MAX(s2.id) FROM submissions s2 JOIN review_states r ON r.submission_id = s2.id
+    WHERE r.state = 'approved'
+    GROUP BY CASE WHEN s2.project_code = '' THEN CAST(s2.id AS VARCHAR) ELSE s2.project_code END, s2.year
+)"""
+
+_V9 = (
+    "DROP VIEW current_forms",
+    "DROP VIEW approved_forms",
+    "ALTER TABLE forms ADD COLUMN excluded VARCHAR",
+    # forms stored before: the same two reasons, from their issues and their computed rate
+    """UPDATE forms SET excluded = 'AMOUNT_NEGATIVE' WHERE submission_id IN (
+           SELECT submission_id FROM issues WHERE code = 'AMOUNT_NEGATIVE')""",
+    """UPDATE forms SET excluded = 'RATE_IMPLAUSIBLE' WHERE excluded IS NULL AND rate > 200""",
+    # never graded: their budget score, total and grade were computed before the rule existed
+    "UPDATE forms SET budget_score = NULL, total = NULL, grade = NULL WHERE excluded IS NOT NULL",
+    CURRENT_FORMS_COUNTED,
+    APPROVED_FORMS_COUNTED,
+)
+
 # Append only: never edit a migration that has shipped; add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "submissions, forms, funds, indicators, issues; view current_forms", _V1),
@@ -281,6 +321,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "audit_events chained (prev_hash, hash; existing events in id order); PostgreSQL refuses TRUNCATE",
         _V8,
     ),
+    Migration(9, "forms.excluded: negative amounts or an implausible rate never reach a total or rate", _V9),
 )
 
 
@@ -326,6 +367,7 @@ COLUMNS: dict[str, tuple[tuple[str, pa.DataType], ...]] = {
         ("budget_score", F64),
         ("errors", I32),
         ("warnings", I32),
+        ("excluded", STR),
     ),
     "funds": (
         ("submission_id", I64),
