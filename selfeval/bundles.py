@@ -5,15 +5,18 @@ distinct), or every unit's in one zip with a folder per unit. The 总览 page an
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Sequence
 
+from selfeval.names import name_part, unique
 from selfeval.template import template_filename, write_template
+
+UNIT_CHARS = 60  # of a unit's name in a folder or file name (the full name is inside every form)
 
 
 def unit_folder_name(text: str) -> str:
-    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("._") or "未填单位"
+    """A unit as a folder or file name part (selfeval.names): any length and character in."""
+    return name_part(text, UNIT_CHARS) or "未填单位"
 
 
 def by_unit(cards: Sequence) -> dict[str, list]:
@@ -30,13 +33,7 @@ def unit_zip(cards: Sequence) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         used: set[str] = set()
         for card in cards:
-            entry = template_filename(card.form)
-            stem, n = entry.rsplit(".", 1)[0], 1
-            while entry in used:
-                n += 1
-                entry = f"{stem}（{n}）.xlsx"
-            used.add(entry)
-            zf.writestr(entry, write_template([card]))
+            zf.writestr(unique(template_filename(card.form), used), write_template([card]))
     return buffer.getvalue()
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from selfeval.bounds import MAX_WEIGHT
 from selfeval.cells import restore
 from selfeval.model import Form, IndicatorScore, Issue, Scorecard
+from selfeval.names import fit, unique
 from selfeval.present.insights import cell_places, issue_column
 from selfeval.profile import Profile
 from selfeval.rules import score
@@ -284,7 +285,7 @@ def grid_issues(card: Scorecard) -> list[tuple[Issue, int | None, str]]:
 def corrected_filename(form: Form, today: date | None = None) -> str:
     """The corrected template's name: "<编码>_<名称>_更正_20261129.xlsx" (never the upload's name)."""
     stem = template_filename(form)[: -len(".xlsx")]
-    return f"{stem}_更正_{(today or date.today()):%Y%m%d}.xlsx"
+    return fit(stem, f"_更正_{(today or date.today()):%Y%m%d}.xlsx")
 
 
 def templates_zip(cards: Sequence[Scorecard]) -> bytes:
@@ -293,11 +294,5 @@ def templates_zip(cards: Sequence[Scorecard]) -> bytes:
     used: set[str] = set()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         for card in cards:
-            name = template_filename(card.form)
-            stem, n = name[:-5], 1
-            while name in used:
-                n += 1
-                name = f"{stem}({n}).xlsx"
-            used.add(name)
-            zf.writestr(name, write_template([card]))
+            zf.writestr(unique(template_filename(card.form), used), write_template([card]))
     return buffer.getvalue()

@@ -28,6 +28,7 @@ from selfeval.bounds import finite_sum, sane_weight
 from selfeval.cells import formula_like
 from selfeval.messages import TEMPLATE_DECLARED_COMMENT as COMMENT_DECLARED
 from selfeval.model import Form, FundsLine, IndicatorScore, Scorecard
+from selfeval.names import file_name, name_part, unique_sheet_names
 
 TITLE = "项目支出绩效自评表"
 REMARK = (
@@ -78,7 +79,7 @@ def write_template(scorecards: Sequence[Scorecard], *, sheet_names: Sequence[str
     if sheet_names is not None and len(sheet_names) != len(scorecards):
         raise ValueError("sheet_names must name every scorecard")
     wanted = sheet_names or [c.form.header.project_name or c.form.header.project_code for c in scorecards]
-    names = _unique_sheet_names(wanted)
+    names = unique_sheet_names(wanted)
     workbook = Workbook()
     workbook.remove(workbook.active)
     workbook.properties.creator = COMMENT_AUTHOR
@@ -91,44 +92,12 @@ def write_template(scorecards: Sequence[Scorecard], *, sheet_names: Sequence[str
 
 
 def template_filename(form: Form) -> str:
-    """f"{project_code}_{project_name}.xlsx" with every character any OS refuses removed."""
-    parts = [_safe_name_part(form.header.project_code, 40), _safe_name_part(form.header.project_name, 60)]
-    stem = "_".join(p for p in parts if p) or TITLE
-    if stem.split(".")[0].upper() in _WINDOWS_DEVICES:
-        stem += "_"
-    return f"{stem}.xlsx"
+    """f"{project_code}_{project_name}.xlsx", safe on every OS (selfeval.names)."""
+    parts = [name_part(form.header.project_code, 40), name_part(form.header.project_name, 60)]
+    return file_name(parts, ".xlsx", fallback=TITLE)
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-_WINDOWS_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {f"{d}{i}" for d in ("COM", "LPT") for i in range(1, 10)}
-_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
-
-
-def _safe_name_part(text: str, limit: int) -> str:
-    text = unicodedata.normalize("NFC", text or "")
-    text = _WINDOWS_FORBIDDEN.sub("", text)
-    text = re.sub(r"\s+", "_", text.strip())
-    return text[:limit].strip("._ ")  # no trailing dot or space (Windows), no leading dot (hidden)
-
-
-def _unique_sheet_names(wanted: Sequence[str]) -> list[str]:
-    """Excel sheet names: no []:*?/\\, at most 31 characters, unique ignoring case, not 'History'."""
-    names: list[str] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(wanted, start=1):
-        base = _SHEET_FORBIDDEN.sub("", raw or "").strip().strip("'")[:31] or f"自评表{i}"
-        if base.lower() == "history":
-            base = f"{base}{i}"
-        name, n = base, 1
-        while name.lower() in seen:
-            n += 1
-            suffix = f"({n})"
-            name = base[: 31 - len(suffix)] + suffix
-        seen.add(name.lower())
-        names.append(name)
-    return names
 
 
 def _clean_text(text: str) -> str:

@@ -311,7 +311,7 @@ def test_merged_ranges(ws):
 def test_several_sheets_and_sheet_names():
     cards = [_card(name="工会事务"), _card(name="工会事务"), _card(name="a/b[c]:d*e?f" + "长" * 40)]
     book = openpyxl.load_workbook(io.BytesIO(write_template(cards)))
-    assert book.sheetnames == ["工会事务", "工会事务(2)", "abcdef" + "长" * 25]
+    assert book.sheetnames == ["工会事务", "工会事务（2）", "abcdef" + "长" * 25]  # selfeval.names
     named = openpyxl.load_workbook(io.BytesIO(write_template(cards[:2], sheet_names=["一", "二"])))
     assert named.sheetnames == ["一", "二"]
     with pytest.raises(ValueError):

@@ -16,6 +16,7 @@ import streamlit as st
 from selfeval import fmt
 from selfeval.access import ROLE_LABELS, can, governs_all, registered_units
 from selfeval.bundles import units_zip
+from selfeval.names import fit, name_part
 from selfeval.present import charts
 from selfeval.present.markdown import plain
 from selfeval.store import StoreError
@@ -173,7 +174,9 @@ def _export_templates(year: str, unit: str | None) -> None:
     right.download_button(
         "下载导入模板（每个单位一个文件夹，.zip）",
         data=bundle,
-        file_name=f"{year}_导入模板_{'已通过' if scope == 'approved' else '最新版本'}.zip",
+        file_name=fit(
+            f"{name_part(year, 20)}_导入模板_{'已通过' if scope == 'approved' else '最新版本'}", ".zip"
+        ),
         mime="application/zip",
         icon=":material/folder_zip:",
         on_click="ignore",

@@ -30,6 +30,7 @@ from selfeval.edit import (
     templates_zip,
 )
 from selfeval.messages import SEVERITY_LABELS
+from selfeval.names import file_name, name_part
 from selfeval.present.frames import safe_frame
 from selfeval.present.insights import project_labels
 from selfeval.present.markdown import plain
@@ -371,7 +372,11 @@ def _downloads(card) -> None:
         st.download_button(
             f"下载 {plain(unit)} {year or ''} 年度全部现行表" + ("（.zip）" if as_zip else "（.xlsx）"),
             data=bundle,
-            file_name=f"{unit}_{year or '全部'}_自评表" + (".zip" if as_zip else ".xlsx"),
+            file_name=file_name(
+                [name_part(unit, 60), name_part(year or "全部", 20), "自评表"],
+                ".zip" if as_zip else ".xlsx",
+                fallback="自评表",
+            ),
             mime="application/zip" if as_zip else _ui.XLSX_MIME,
             icon=":material/folder_zip:" if as_zip else ":material/download:",
             on_click="ignore",

@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from selfeval import fmt
+from selfeval.names import fit, name_part
 from selfeval.present import charts
 from selfeval.present.frames import outliers_table, projects_table
 from selfeval.present.insights import (
@@ -315,7 +316,7 @@ def _exports(s, year, unit, scope_text, sentence, summary, table, outliers) -> N
 
     st.subheader("导出与设置")
     c1, c2, c3 = st.columns([1, 1, 1.2], vertical_alignment="bottom")
-    scope = f"{year or '全部年度'}_{unit or '全部单位'}"
+    scope = f"{name_part(year or '全部年度', 20)}_{name_part(unit or '全部单位', 60)}"
 
     def pdf() -> bytes:
         projects = s.project_scores(year, unit)
@@ -324,7 +325,7 @@ def _exports(s, year, unit, scope_text, sentence, summary, table, outliers) -> N
     c1.download_button(
         "导出 PDF（A4，供会议打印）",
         data=pdf,
-        file_name=f"自评总览_{scope}.pdf",
+        file_name=fit(f"自评总览_{scope}", ".pdf"),
         mime=exports.PDF_MIME,
         icon=":material/picture_as_pdf:",
         on_click="ignore",
@@ -340,7 +341,7 @@ def _exports(s, year, unit, scope_text, sentence, summary, table, outliers) -> N
                 "指标值设置检查": outliers_table(s.target_outliers(year, unit)),
             }
         ),
-        file_name=f"自评总览_{scope}.xlsx",
+        file_name=fit(f"自评总览_{scope}", ".xlsx"),
         mime=exports.XLSX_MIME,
         icon=":material/table_view:",
         on_click="ignore",

@@ -10,6 +10,7 @@ import streamlit as st
 
 from selfeval import fmt
 from selfeval.model import Scorecard
+from selfeval.names import fit
 from selfeval.present import charts
 from selfeval.present.frames import ORIGIN_LABELS, history_table, indicator_table
 from selfeval.present.insights import loss_parts, plain_issues, version_diff
@@ -255,7 +256,7 @@ def _exports(card: Scorecard, sid: int) -> None:
         c1.download_button(
             "导出 PDF（A4）",
             data=lambda: exports.page_pdf(project_page(card)),
-            file_name=f"{stem}_项目详情.pdf",
+            file_name=fit(stem, "_项目详情.pdf"),
             mime=exports.PDF_MIME,
             icon=":material/picture_as_pdf:",
             on_click="ignore",
@@ -265,7 +266,7 @@ def _exports(card: Scorecard, sid: int) -> None:
         c2.download_button(
             "导出表格（Excel）",
             data=lambda: exports.tables_xlsx(project_tables(card)),
-            file_name=f"{stem}_项目详情.xlsx",
+            file_name=fit(stem, "_项目详情.xlsx"),
             mime=exports.XLSX_MIME,
             icon=":material/table_view:",
             on_click="ignore",

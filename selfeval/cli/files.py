@@ -11,6 +11,7 @@ from pathlib import Path
 from selfeval.ingest import score_bytes
 from selfeval.messages import issue
 from selfeval.model import Issue
+from selfeval.names import write_new
 from selfeval.readers.limits import DEFAULT_LIMITS, refuse, size_text
 
 ACCEPTED = {".xlsx", ".xls", ".pdf", ".txt", ".md", ".tsv", ".csv", ".text"}
@@ -63,13 +64,7 @@ def score_paths(paths: Sequence[str], profile) -> tuple[list, bool]:
 
 
 def new_file(path: Path) -> Path:
-    """path, or path with （2）, （3）… before the suffix: an export never overwrites a file (two years of
-    one project have one template name; a second export keeps the first)."""
-    candidate, n = path, 1
-    while True:
-        try:
-            candidate.touch(exist_ok=False)  # claims the name atomically
-            return candidate
-        except FileExistsError:
-            n += 1
-            candidate = path.with_name(f"{path.stem}（{n}）{path.suffix}")
+    """path, or path with （2）, （3）… before the suffix (selfeval.names.write_new): an export never
+    overwrites a file (two years of one project have one template name; a second export keeps the
+    first). Claims the name atomically and returns it, empty."""
+    return write_new(path.parent, path.name)

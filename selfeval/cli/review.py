@@ -11,6 +11,7 @@ from pathlib import Path
 
 from selfeval.bundles import by_unit, unit_folder_name, unit_zip
 from selfeval.cli.files import new_file
+from selfeval.names import file_name, visible
 from selfeval.workflow import STATES, state_label
 
 STATE_CHOICES = ("all", "approved")
@@ -64,13 +65,13 @@ def export_per_unit(cards: Sequence, out: Path, one_workbook: bool) -> int:
     for unit, group in groups.items():
         name = unit_folder_name(unit)
         if one_workbook:
-            target = new_file(out / f"{name}_自评表.xlsx")
+            target = new_file(out / file_name([name, "自评表"], ".xlsx", fallback="自评表"))
             target.write_bytes(write_template(group))
         else:
-            target = new_file(out / f"{name}_导入模板.zip")
+            target = new_file(out / file_name([name, "导入模板"], ".zip", fallback="导入模板"))
             target.write_bytes(unit_zip(group))
         written += len(group)
-        print(f"{unit or '（未填单位）'}：{len(group)} 个自评表 → {target}")
+        print(f"{visible(unit) or '（未填单位）'}：{len(group)} 个自评表 → {target}")
     print(f"已按单位导出 {written} 个自评表（{len(groups)} 个单位）到 {out}")
     return written
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from selfeval import fmt
 from selfeval.cells import formula_like
+from selfeval.names import unique_sheet_names
 from selfeval.present.markdown import unlink
 from selfeval.textnorm import strip_controls
 
@@ -56,12 +57,7 @@ def tables_xlsx(sheets: Mapping[str, pd.DataFrame], number_format: str = "#,##0.
 
     wb = Workbook()
     wb.remove(wb.active)
-    used: set[str] = set()
-    for title, df in sheets.items():
-        name = "".join(ch for ch in strip_controls(str(title)) if ch not in "[]:*?/\\")[:31] or "表"
-        while name in used:
-            name = name[:28] + f"_{len(used)}"
-        used.add(name)
+    for name, df in zip(unique_sheet_names(sheets), sheets.values(), strict=True):
         ws = wb.create_sheet(name)
         for c, col in enumerate(df.columns, start=1):
             cell = ws.cell(row=1, column=c, value=strip_controls(str(col)))

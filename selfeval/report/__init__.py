@@ -1,80 +1,34 @@
 """项目支出绩效自评报告 drafts as Word documents: one per project, and a summary per unit and year.
 
 `project_report(card)` and `unit_report(cards, unit, year)` return .docx bytes; the file names are
-safe on every OS and made distinct by `unique_names`, so a batch never overwrites its own files.
+safe on every OS and made distinct by `unique_names` (selfeval/names.py), so a batch never overwrites
+its own files.
 """
 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 from selfeval.model import Scorecard
+from selfeval.names import file_name, name_part, unique_names, write_new
 from selfeval.report.project import project_report
 from selfeval.report.unit import unit_report
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]')
-_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {f"{d}{i}" for d in ("COM", "LPT") for i in range(1, 10)}
-
-
-def _part(text: str, limit: int) -> str:
-    cleaned = _FORBIDDEN.sub("", text).strip().strip(".").strip()
-    return cleaned[:limit]
-
-
-def _stem(*parts: str) -> str:
-    stem = "_".join(p for p in (_part(x, 60) for x in parts) if p)
-    return stem + "_" if stem.split(".")[0].upper() in _DEVICES else stem
-
 
 def report_filename(card: Scorecard) -> str:
-    """f"{year}_{project_code}_{project_name}_自评报告.docx", safe on every OS."""
+    """f"{year}_{project_code}_{project_name}_自评报告.docx", safe on every OS (selfeval.names)."""
     h = card.form.header
-    return f"{_stem(h.year, h.project_code, h.project_name, '自评报告')}.docx"
+    parts = [name_part(h.year, 60), name_part(h.project_code, 60), name_part(h.project_name, 60), "自评报告"]
+    return file_name(parts, ".docx", fallback="自评报告")
 
 
 def unit_report_filename(unit: str, year: str | int | None) -> str:
-    return f"{_stem(str(year or ''), unit or '全部单位', '自评报告汇总')}.docx"
-
-
-def unique_names(names: Iterable[str], taken: Iterable[str] = ()) -> list[str]:
-    """The names with "（2）", "（3）"… added before the suffix wherever one repeats or is taken."""
-    used = {n.casefold() for n in taken}
-    out = []
-    for name in names:
-        stem, dot, suffix = name.rpartition(".")
-        if not dot:
-            stem, suffix = name, ""
-        candidate, n = name, 1
-        while candidate.casefold() in used:
-            n += 1
-            candidate = f"{stem}（{n}）{dot}{suffix}"
-        used.add(candidate.casefold())
-        out.append(candidate)
-    return out
-
-
-def write_new(directory: Path, name: str, data: bytes) -> Path:
-    """Write data under `name`, or `name` with （2）, （3）… when taken: never overwrites, even racing
-    another writer (the file is created exclusively), and costs one open per name tried."""
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    candidate, n = name, 1
-    while True:
-        path = directory / candidate
-        try:
-            with path.open("xb") as handle:
-                handle.write(data)
-            return path
-        except FileExistsError:
-            n += 1
-            candidate = f"{stem}（{n}）{dot}{suffix}"
+    parts = [name_part(str(year or ""), 60), name_part(unit or "全部单位", 60) or "全部单位", "自评报告汇总"]
+    return file_name(parts, ".docx", fallback="自评报告汇总")
 
 
 def project_reports_zip(cards: Sequence[Scorecard], summary: tuple[str, bytes] | None = None) -> bytes:

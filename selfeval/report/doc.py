@@ -89,7 +89,7 @@ class Writer:
             style.paragraph_format.space_before = Pt(10 if name == "Heading 1" else 6)
             style.paragraph_format.space_after = Pt(4)
             _no_border(style)
-        self.doc.core_properties.title = safe(title)
+        self.doc.core_properties.title = safe(title)[:255]  # the format's limit; the page keeps it whole
         self.doc.core_properties.author = "selfeval"
         head = self.doc.add_paragraph(style="Title")
         head.alignment = WD_ALIGN_PARAGRAPH.CENTER
