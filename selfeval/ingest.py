@@ -148,7 +148,7 @@ def iter_ingest(
 
     outcomes: list[Outcome] = []
     pending: list[tuple[str, bytes, tuple, tuple[Issue, ...], str]] = []  # cards: prepared forms
-    claims: dict[tuple[str, str], set[str]] = {}  # (code, year) -> units claiming it in this batch
+    claims: dict[tuple[str, str], list[str]] = {}  # (code, year) -> units claiming it in this batch
 
     def flush() -> None:
         uploads = [

@@ -395,4 +395,5 @@ AUDIT: dict[str, str] = {
 }
 
 # the CLI, when the database fails past what opening it could tell (a damaged file)
+DISK_FULL_FILES = "磁盘空间不足，输出文件未能写完（{error}）。请清理磁盘空间后重试；已写出的文件可能不完整。"
 DATABASE_FAILED = "数据库读写出错（{error}），数据库文件可能已损坏。请从备份恢复（selfeval restore），或用 --db 指定另一个文件。"

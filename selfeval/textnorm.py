@@ -54,11 +54,21 @@ def is_valid_code(text: str) -> bool:
     return bool(re.fullmatch(r"[0-9]{21}", text or ""))
 
 
+# a year written in Chinese numerals, digit by digit (二〇二三, 二零二三, 二○二三): four of them in a row
+_CN_DIGITS = str.maketrans("〇○◯零一二三四五六七八九", "000012345678" + "9")
+_CN_YEAR = re.compile(
+    "(?<![〇○◯零一二三四五六七八九])[〇○◯零一二三四五六七八九]{4}(?![〇○◯零一二三四五六七八九])"
+)
+
+
 def norm_year(text: str) -> str:
     """A 绩效自评年度 as read: NFKC (`２０２３`, `²⁰²³` become `2023`), invisible characters dropped,
-    the ASCII four-digit year in it when there is one (`2023年度` -> `2023`), else the text as is."""
+    four Chinese numerals as digits (`二〇二三年` -> `2023`: the same project and year as `2023`, so its
+    owner is checked as such), the ASCII four-digit year in it when there is one (`2023年度` ->
+    `2023`), else the text as is."""
     text = "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if not _invisible(ch) or ch == " ")
     text = re.sub(r"\s+", " ", text).strip()
+    text = _CN_YEAR.sub(lambda m: m.group(0).translate(_CN_DIGITS), text)
     m = _YEAR.search(text)
     return m.group(0) if m else text
 

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import tomllib
+from pathlib import Path
 
 import pytest
 from playwright import sync_api as playwright
@@ -81,6 +82,17 @@ def second(_data: bytes, value):
     return value
 
 
+def counted(log: str, action: str, value=None):
+    """Append one line to `log` (every run leaves its trace), then die, hang or answer."""
+    with open(log, "a") as f:
+        f.write(f"{action}\n")
+    if action == "die":
+        os.abort()
+    if action == "hang":
+        time.sleep(60)
+    return value
+
+
 def _is_refusal(result, code: str | None = None) -> bool:
     problems = [p for p in result.problems if p.severity == "error"]
     return (
@@ -135,6 +147,30 @@ def test_innocent_files_in_flight_with_a_killer_are_read():
     results = [r for _args, r in sandbox.map_ordered(workbook_to_grids, tasks, in_flight=4)]
     assert isinstance(results[1], sandbox.WorkerFailed) and results[1].code == "READ_MEMORY"
     assert [sum(1 for g in r if g.rows) for i, r in enumerate(results) if i != 1] == [1, 1, 1]
+
+
+def test_the_file_that_killed_its_worker_is_never_read_again(tmp_path):
+    """The killer is refused from how its worker died; only the innocent files in flight are read
+    again (issue 20: a 20 MB text that killed its worker was read a second time, 43–92 s)."""
+    log = str(tmp_path / "runs.log")
+    tasks = [(log, "ok", 1), (log, "die"), (log, "ok", 3), (log, "ok", 4)]
+    results = [r for _args, r in sandbox.map_ordered(counted, tasks, in_flight=4)]
+    assert isinstance(results[1], sandbox.WorkerFailed) and results[1].code in ("READ_MEMORY", "READ_CRASHED")
+    assert [results[0], results[2], results[3]] == [1, 3, 4]
+    assert Path(log).read_text().count("die") == 1
+    with pytest.raises(sandbox.WorkerFailed):
+        sandbox.call(counted, log, "die")
+    assert Path(log).read_text().count("die") == 2  # once more for the one more call, not twice
+
+
+def test_a_file_over_its_wall_clock_is_not_read_again(tmp_path):
+    log = str(tmp_path / "runs.log")
+    with pytest.raises(sandbox.WorkerFailed) as failed:
+        sandbox.call(counted, log, "hang", limits=SMALL)
+    assert failed.value.code == "READ_TIMEOUT" and Path(log).read_text().count("hang") == 1
+    results = list(sandbox.map_ordered(counted, [(log, "hang"), (log, "ok", 2)], in_flight=2, limits=SMALL))
+    assert isinstance(results[0][1], sandbox.WorkerFailed) and results[1][1] == 2
+    assert Path(log).read_text().count("hang") == 2
 
 
 def test_the_import_window_is_bounded_by_bytes_and_keeps_order():

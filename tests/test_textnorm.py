@@ -49,6 +49,9 @@ def _with_year(year: str) -> str:
         ("²⁰²³", "2023"),  # superscript: isdigit() yet no int()
         ("2023\u200b", "2023"),  # zero-width space
         ("2023年度", "2023"),
+        ("二〇二三", "2023"),  # Chinese numerals, digit by digit (issue 20)
+        ("二零二三年度", "2023"),
+        ("二○二三年", "2023"),
     ],
 )
 def test_year_variants_are_read_as_the_year(written, read):
@@ -141,6 +144,22 @@ def test_a_lookalike_of_another_units_code_is_refused_naming_the_owner(store_loc
                 origin="upload",
             )
         assert root.project_scores()["project_code"].tolist() == [CODE]
+    finally:
+        root.close()
+
+
+@pytest.mark.parametrize("year", ["二〇二三", "二零二三年度", "２０２３"])
+def test_a_year_in_other_numerals_is_the_same_project_year_for_ownership(store_location, year):
+    """Unit A writing B's project code with the year as 二〇二三 is B's project of 2023: refused."""
+    root = open_store(store_location)
+    try:
+        b = _read(FIRST.replace("深圳市福田区总工会（本级）", "单位乙"))
+        root.save([b], source_name="b.txt", data=None, kind="text", origin="upload")
+        editor_a = root.scoped(Principal("a@x.cn", "editor", ("单位甲",), True))
+        attack = _with_year(year).replace("深圳市福田区总工会（本级）", "单位甲").encode()
+        out = ingest_file(editor_a, "a.txt", attack, load_profile(), origin="upload")
+        assert not out.stored and "单位乙" in " ".join(p.message for p in out.problems), out
+        assert root._rows("SELECT DISTINCT year FROM submissions") == [("2023",)]
     finally:
         root.close()
 

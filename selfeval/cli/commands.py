@@ -229,11 +229,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         import duckdb
 
-        from selfeval.messages import DATABASE_FAILED
+        from selfeval.messages import DATABASE_FAILED, DISK_FULL_FILES
         from selfeval.store import StoreError
+        from selfeval.store.errors import is_disk_full
 
-        if isinstance(exc, StoreError):  # locked, damaged, refused: its message is Chinese already
+        if isinstance(exc, StoreError):  # locked, damaged, refused, disk full: said in Chinese already
             print(exc, file=sys.stderr)
+            return 1
+        if is_disk_full(exc):  # an output file the disk could not take (the store says its own)
+            print(DISK_FULL_FILES.format(error=exc), file=sys.stderr)
+            # openpyxl's half-written workbook fails once more when it is collected: said already
+            sys.unraisablehook = lambda _unraisable: None
             return 1
         if isinstance(exc, duckdb.Error):  # a database damaged past what opening it could tell
             print(DATABASE_FAILED.format(error=type(exc).__name__), file=sys.stderr)

@@ -13,9 +13,14 @@ imported file runs here:
   task because CPU time accumulates over the worker's life) and a wall-clock alarm (``SIGALRM``, whose
   default action kills the worker even inside Rust code that never returns to Python);
 * when a worker dies, ``concurrent.futures`` breaks the whole pool and fails every task in flight. The
-  pool is replaced, and each failed task is run again alone in a one-off process with the same limits:
-  innocent files are read, the culprit dies again and becomes ``WorkerFailed`` with a Chinese reason
-  chosen from how it died. The caller - the server, the CLI, the other files of a batch - carries on.
+  pool is replaced. The culprit is known: each worker writes the token of the task it starts into a
+  slot file named by its pid, and the dead worker's exit status (the others are ended by the executor
+  with SIGTERM, or are still alive) names its slot — so the culprit becomes ``WorkerFailed`` at once,
+  with a Chinese reason chosen from how it died, and is never read twice (a 20 MB file that killed its
+  worker used to cost the wall-clock limit twice). Only the innocent tasks in flight run again, alone in
+  a one-off process with the same limits (the culprit too, when it cannot be told). A task that overran
+  its wall clock is the culprit of the pool this code kills. The caller - the server, the CLI, the other
+  files of a batch - carries on.
 
 Measured (engineering.md): a warm round trip costs about a millisecond over the in-process read;
 ``bench/sandbox.py`` measures it in every benchmark run.
@@ -42,6 +47,7 @@ from multiprocessing import forkserver, popen_forkserver, spawn
 from typing import Any
 
 from selfeval.messages import READING
+from selfeval.readers.culprit import culprit_exit, mark_running, new_slot, running
 
 MIB = 1024 * 1024
 
@@ -146,8 +152,18 @@ def _worker_init(memory_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _run_task(fn: Callable[..., Any], args: tuple, cpu_seconds: int, wall_seconds: float) -> Any:
-    """Runs in the worker: one task under its own CPU budget and wall-clock alarm."""
+def _run_task(
+    fn: Callable[..., Any],
+    args: tuple,
+    cpu_seconds: int,
+    wall_seconds: float,
+    slot: tuple[str, str] | None = None,
+) -> Any:
+    """Runs in the worker: one task under its own CPU budget and wall-clock alarm; first the task's
+    token goes into this worker's slot file (`slot`: directory, token), so that the parent knows which
+    task a worker was reading when it died."""
+    if slot is not None:
+        mark_running(slot)
     if cpu_seconds:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         used = int(usage.ru_utime + usage.ru_stime) + 1
@@ -261,9 +277,11 @@ def _get_pool(limits: SandboxLimits) -> ProcessPoolExecutor:
         return pool
 
 
-def _discard(pool: ProcessPoolExecutor) -> None:
-    """Kill a pool's workers (a task overran its wall clock) so that the next call gets a new pool."""
+def _discard(pool: ProcessPoolExecutor, hung: str | None = None) -> None:
+    """Kill a pool's workers (the task `hung` overran its wall clock) so that the next call gets a new
+    pool; the other tasks in flight, failed by it, are innocent (`culprit_exit`)."""
     global _pool
+    pool._selfeval_hung = hung or ""  # type: ignore[attr-defined]
     with _lock:
         for process in list(getattr(pool, "_processes", {}).values()):
             with contextlib.suppress(Exception):
@@ -351,14 +369,23 @@ def run_alone(fn: Callable[..., Any], args: tuple, limits: SandboxLimits | None 
     raise _failure_from_exit(None if status == "hung" else process.exitcode)
 
 
-def _settle(pool: ProcessPoolExecutor, future: Future, fn, args, limits: SandboxLimits) -> Any:
-    """The result of a pooled task; a broken pool or an overrun means: again, alone."""
+def _settle(
+    pool: ProcessPoolExecutor, future: Future, fn, args, limits: SandboxLimits, slot: tuple[str, str]
+) -> Any:
+    """The result of a pooled task. A broken pool: the culprit is refused at once, the innocent tasks
+    in flight run again, alone. An overrun: the task is refused when it was the one running (its
+    SIGALRM should have fired: the worker is stuck beyond signals), else it runs again, alone."""
     try:
         return future.result(timeout=limits.wall_seconds + 10)
     except FutureTimeout:
-        _discard(pool)  # its SIGALRM should have fired: the worker is stuck beyond signals
+        hung = running(pool, slot)
+        _discard(pool, slot[1] if hung else None)
+        if hung:
+            raise _failure_from_exit(None) from None
     except BrokenProcessPool:
-        pass
+        code = culprit_exit(pool, slot)
+        if code is not None:
+            raise _failure_from_exit(code) from None
     return run_alone(fn, args, limits)
 
 
@@ -366,13 +393,13 @@ def call(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | None = None
     """fn(*args) in a warm sandboxed worker; raises WorkerFailed when the worker dies or overruns,
     and whatever fn raises (pickled back) otherwise. fn must be a module-level function."""
     limits = limits or configured()
-    pool = _get_pool(limits)
+    pool, slot = _get_pool(limits), new_slot()
     try:
-        future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds)
+        future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
     except (BrokenProcessPool, RuntimeError):  # broken or shut down by another thread just now
         pool = _get_pool(limits)
-        future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds)
-    return _settle(pool, future, fn, args, limits)
+        future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
+    return _settle(pool, future, fn, args, limits, slot)
 
 
 def _weight(args: tuple) -> int:
@@ -392,14 +419,14 @@ def map_ordered(
     reading while the caller stores what it has been given, and memory stays bounded by the window."""
     limits = limits or configured()
     in_flight = in_flight or 4 * _workers(limits)
-    window: deque[tuple[tuple, ProcessPoolExecutor, Future, int]] = deque()
+    window: deque[tuple[tuple, ProcessPoolExecutor, Future, int, tuple[str, str]]] = deque()
     held = 0
 
-    def settle(args, pool, future, weight):
+    def settle(args, pool, future, weight, slot):
         nonlocal held
         held -= weight
         try:
-            return args, _settle(pool, future, fn, args, limits)
+            return args, _settle(pool, future, fn, args, limits, slot)
         except WorkerFailed as failed:
             return args, failed
 
@@ -407,13 +434,13 @@ def map_ordered(
         weight = _weight(args)
         while window and (len(window) >= in_flight or held + weight > max_bytes):
             yield settle(*window.popleft())
-        pool = _get_pool(limits)
+        pool, slot = _get_pool(limits), new_slot()
         try:
-            future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds)
+            future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
         except (BrokenProcessPool, RuntimeError):
             pool = _get_pool(limits)
-            future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds)
-        window.append((args, pool, future, weight))
+            future = pool.submit(_run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
+        window.append((args, pool, future, weight, slot))
         held += weight
     while window:
         yield settle(*window.popleft())

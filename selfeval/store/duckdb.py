@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from selfeval.access import LOCAL
 from selfeval.store.backup import Backups
-from selfeval.store.errors import StoreError, StoreLocked
+from selfeval.store.errors import StoreError, StoreLocked, said_when_disk_full
 from selfeval.store.queries import Queries
 from selfeval.store.review import Review
 from selfeval.store.schema import COLUMNS, SCHEMAS, migrate
@@ -38,14 +38,15 @@ class DuckDb:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        self.cur.execute("BEGIN TRANSACTION")
-        try:
-            yield
-            self.cur.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):  # a failing rollback must not hide the cause
-                self.cur.execute("ROLLBACK")
-            raise
+        with said_when_disk_full():  # a full disk fails the commit: rolled back, and said so
+            self.cur.execute("BEGIN TRANSACTION")
+            try:
+                yield
+                self.cur.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(duckdb.Error):  # a failing rollback must not hide the cause
+                    self.cur.execute("ROLLBACK")
+                raise
 
     @contextlib.contextmanager
     def stage(self, name: str, table: pa.Table) -> Iterator[None]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 LOCKED_MESSAGE = (
@@ -41,7 +45,10 @@ RESTORE_NEEDS_OWNER = (
     "恢复要重建全部表，须以表的所有者账号执行（{error}）：请加 --owner 所有者地址（或设置 SELFEVAL_OWNER_DB）。"
     "未恢复任何数据，原数据库未改动。"
 )
-DISK_FULL = "磁盘空间不足，未能写入（{error}）：本次保存未生效，数据库保持原样。请清理磁盘空间后重试。"
+DISK_FULL = (
+    "磁盘空间不足，未能写入（{error}）：这次写入已整体撤销，数据库保持一致（此前已完成的保存不受影响）。"
+    "请清理磁盘空间后重试。"
+)
 
 # Messages of unit isolation (kept with the store that enforces it). {owner} is always named.
 NOT_YOUR_UNIT = (
@@ -62,3 +69,32 @@ CLAIMED_TWICE = (
 )
 ROLE_CANNOT = "您的角色（{role}）无权{what}。"
 TRANSFERRED = "项目 {code}（{year} 年度）由“{old}”转到“{new}”（已记录）。"
+
+
+# the OS's words, PostgreSQL's, and lxml's (openpyxl serialises through it: IO_EFBIG, IO_ENOSPC)
+_DISK_FULL = re.compile(
+    r"No space left on device|File too large|Disk quota exceeded|disk full|could not extend file|IO_E(FBIG|NOSPC)",
+    re.IGNORECASE,
+)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """A write the disk (or a file-size limit) refused: ENOSPC, EFBIG, EDQUOT, PostgreSQL's disk_full
+    (53100), or DuckDB's "Could not write file …: No space left on device / File too large"."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        return True
+    return getattr(exc, "sqlstate", None) == "53100" or bool(_DISK_FULL.search(str(exc)))
+
+
+@contextlib.contextmanager
+def said_when_disk_full() -> Iterator[None]:
+    """A write that fails for want of disk space says so (StoreError, DISK_FULL), never that the
+    database may be damaged: the transaction was rolled back and the store is as it was."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except Exception as exc:
+        if is_disk_full(exc):
+            raise StoreError(DISK_FULL.format(error=(str(exc).splitlines() or [""])[0][:200])) from exc
+        raise

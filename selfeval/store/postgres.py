@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from selfeval.access import LOCAL
 from selfeval.store.backup import Backups
-from selfeval.store.errors import NEEDS_OWNER, StoreError
+from selfeval.store.errors import NEEDS_OWNER, StoreError, said_when_disk_full
 from selfeval.store.grants import excess_on_audit, grant_app
 from selfeval.store.queries import Queries
 from selfeval.store.review import Review
@@ -91,7 +91,7 @@ class PgDb:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.conn.transaction():
+        with said_when_disk_full(), self.conn.transaction():
             yield
 
     @contextlib.contextmanager
@@ -181,7 +181,7 @@ class PgStore(Review, Writes, Queries, Backups):
     def _schema_writing(self) -> Iterator[PgDb]:
         """One transaction as the schema's owner under the writers' lock (a restore), the app's
         role granted again before it commits (the tables are new)."""
-        with self._schema_connection() as conn, conn.transaction():
+        with said_when_disk_full(), self._schema_connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
             db = PgDb(conn)
             yield db
@@ -223,7 +223,7 @@ class PgStore(Review, Writes, Queries, Backups):
     @contextlib.contextmanager
     def _writing(self) -> Iterator[PgDb]:
         """One transaction holding the writers' advisory lock (released at commit or rollback)."""
-        with self._pool.connection() as conn, conn.transaction():
+        with said_when_disk_full(), self._pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
             yield PgDb(conn)
 

@@ -70,7 +70,7 @@ class Writes(Backend):
         uploads: Sequence[Upload],
         *,
         allow_transfer: bool = False,
-        claims: dict[tuple[str, str], set[str]] | None = None,
+        claims: dict[tuple[str, str], list[str]] | None = None,
     ) -> list[SaveResult]:
         """Store several uploads in one transaction: a batch import or a multi-file upload pays one
         commit instead of one per file. One SaveResult per upload.
@@ -95,14 +95,16 @@ class Writes(Backend):
         if not flat:
             return [SaveResult((), ()) for _ in uploads]
         claims = {} if claims is None else claims
-        for p in flat:
+        for p in flat:  # the units claiming each project and year, in the order the batch names them
             if p.header.project_code:
-                claims.setdefault((p.header.project_code, p.header.year), set()).add(p.header.unit)
+                units = claims.setdefault((p.header.project_code, p.header.year), [])
+                if p.header.unit not in units:
+                    units.append(p.header.unit)
 
         def check(h: Header, head: Head | None) -> tuple[str | None, bool]:
-            units = claims.get((h.project_code, h.year), set()) if h.project_code else set()
+            units = claims.get((h.project_code, h.year), []) if h.project_code else []
             if len(units) > 1:
-                shown = "、".join(f"“{u or '（未填写实施单位）'}”" for u in sorted(units))
+                shown = "、".join(f"“{u or '（未填写实施单位）'}”" for u in units)
                 return CLAIMED_TWICE.format(code=h.project_code, year=h.year, units=shown), False
             return self._may_store(h, head, allow_transfer=allow_transfer)
 
