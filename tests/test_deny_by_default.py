@@ -183,6 +183,7 @@ def test_placeholders_are_never_units(name):
         ('[user."a@b"]\nrole = "viewer"\nunits = ["甲"]\n', 1, "未知的设置或一节“user”"),
         ('[users."a@b"]\nrole = "viewer"\nunits = ["甲"]\n[users."A@B"]\nrole = "admin"\n', 4, "出现了两次"),
         ('[users."a@b"\nrole = "viewer"\n', 1, "不是有效的 TOML"),
+        ('units = ["甲", "（无）"]\n[users."a@b"]\nrole = "admin"\n', 1, "占位写法"),  # registered units
         ('[users."a@b"]\nrole = "viewer"\nunits = ["甲"\n', 3, "不是有效的 TOML"),
     ],
 )
@@ -198,6 +199,14 @@ def test_a_role_file_with_a_mistake_is_refused_naming_the_line(tmp_path, text, l
         [sys.executable, "-m", "selfeval", "roles", str(path)], capture_output=True, text=True, cwd=ROOT
     )
     assert done.returncode == 1 and f"第 {line} 行" in done.stderr
+
+
+def test_registered_units_are_accepted_and_grant_nobody_anything(tmp_path):
+    path = tmp_path / "roles.toml"
+    path.write_text(
+        f'units = ["{A}", "{B}"]\n[users."z@x"]\nrole = "editor"\nunits = ["{A}"]\n', encoding="utf-8"
+    )
+    assert load_roles(path) == {"z@x": ("editor", (A,))}
 
 
 def test_a_missing_role_file_named_by_the_environment_is_an_error(tmp_path, monkeypatch):
