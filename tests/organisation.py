@@ -43,8 +43,8 @@ A_SHARED_CODE = "440304236011500105002"
 
 LEADER, EDITOR_A, EDITOR_B = "lead@futian.gov.cn", "zhang@futian.gov.cn", "li@shatou.gov.cn"
 REVIEWER, ADMIN = "wang@czj.futian.gov.cn", "admin@czj.futian.gov.cn"
-USERS: dict[str, tuple[str, list[str] | None]] = {
-    LEADER: ("viewer", None),  # no units line: every unit (README, Access)
+USERS: dict[str, tuple[str, list[str] | str | None]] = {
+    LEADER: ("viewer", "*"),  # every unit, said so (README, Access: a missing units line is refused)
     EDITOR_A: ("editor", [UNIT_A]),
     EDITOR_B: ("editor", [UNIT_B]),
     REVIEWER: ("reviewer", [UNIT_A, UNIT_B]),

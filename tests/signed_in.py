@@ -305,12 +305,15 @@ def deployment(db: str, roles: Path, *, instances: int = 1) -> Iterator[Front]:
         )
 
 
-def roles_file(path: Path, users: Mapping[str, tuple[str, list[str] | None]]) -> Path:
-    """A roles file: email -> (role, units or None for no units line)."""
+def roles_file(path: Path, users: Mapping[str, tuple[str, list[str] | str | None]]) -> Path:
+    """A roles file: email -> (role, units: a list, "*" for every unit, or None for no units line —
+    which only an administrator may leave out: deny by default, README's Access)."""
     lines = []
     for email, (role, units) in users.items():
         lines += [f'[users."{email}"]', f'role = "{role}"']
-        if units is not None:
+        if units == "*":
+            lines.append('units = "*"')
+        elif units is not None:
             lines.append("units = [" + ", ".join(f'"{u}"' for u in units) + "]")
         lines.append("")
     path.write_text("\n".join(lines), encoding="utf-8")

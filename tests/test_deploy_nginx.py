@@ -37,7 +37,7 @@ pytestmark = [
 TIMEOUT_MS = 60_000
 UNIT = "深圳市福田区总工会（本级）"  # the unit of the 13 sample forms
 EDITOR, VIEWER, ADMIN = "zhang@futian.gov.cn", "lead@futian.gov.cn", "admin@futian.gov.cn"
-USERS = {EDITOR: ("editor", [UNIT]), VIEWER: ("viewer", None), ADMIN: ("admin", None)}
+USERS = {EDITOR: ("editor", [UNIT]), VIEWER: ("viewer", "*"), ADMIN: ("admin", None)}
 
 
 @pytest.fixture(scope="module")
