@@ -56,8 +56,9 @@ def _download_csv(page, container: str, tmp_path: Path) -> list[list[str]]:
     button = page.locator(
         f"{container} [data-testid='stElementToolbar'] button[aria-label='Download as CSV']"
     )
+    button.first.wait_for()
     with page.expect_download(timeout=TIMEOUT_MS) as info:
-        button.first.click()
+        button.first.dispatch_event("click")  # the grid's scroller may lie over the toolbar: click it as such
     saved = tmp_path / info.value.suggested_filename
     info.value.save_as(saved)
     return list(csv.reader(io.StringIO(saved.read_text(encoding="utf-8-sig"))))

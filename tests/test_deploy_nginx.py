@@ -78,7 +78,9 @@ def _signed_in_as(page, url: str) -> str:
     wait_ready(page, '[data-testid="stSidebar"]', TIMEOUT_MS)
     caption = page.get_by_text(re.compile("^当前用户：")).first
     caption.wait_for()
-    return caption.inner_text()
+    return caption.inner_text().replace(
+        "\u200b", ""
+    )  # the e-mail's @ carries a zero width space: no mailto link
 
 
 def _menu(page) -> list[str]:
