@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from selfeval.ingest import ingest_files
-from selfeval.rules import load_profile
+from selfeval.profile import load_profile
 from selfeval.store import Upload, open_store
 from tests.conftest import ROOT, SEED
 from tests.factories import make_scorecard
@@ -31,7 +31,7 @@ def test_two_units_claiming_one_code_in_one_batch_store_neither(store_location):
         assert results[1].stored and not results[0].stored and not results[2].stored
         for refused in (results[0].refused, results[2].refused):
             assert f"项目 {CODE}（2023 年度）出现在 “{A}”、“{B}” 名下" in refused[0]
-        assert store._rows("SELECT COUNT(*) FROM submissions WHERE project_code = ?", [CODE]) == [(0,)]
+        assert CODE not in {c for (c,) in store.table_rows("submissions", ["project_code"])}
         # one unit sending two versions in one batch is no conflict
         again = store.save_many([upload(CODE, A, "a1.xlsx"), upload(CODE, A, "a2.xlsx", 60000.0)])
         assert [len(r.stored) for r in again] == [1, 1]
@@ -72,7 +72,7 @@ def test_the_cli_refuses_a_move_unless_asked_and_prints_it(tmp_path, store_locat
         and "--allow-transfer" in done.stderr
     )
     with open_store(db) as store:
-        assert store._rows("SELECT DISTINCT unit FROM current_forms") == [(A,)]
+        assert set(store.table_rows("current_forms", ["unit"])) == {(A,)}
     done = _cli("import", moved, "--db", db, "--allow-transfer")
     assert done.returncode == 0, done.stderr
     assert (
@@ -80,7 +80,7 @@ def test_the_cli_refuses_a_move_unless_asked_and_prints_it(tmp_path, store_locat
         in done.stdout
     )
     with open_store(db) as store:
-        assert store._rows("SELECT from_unit, to_unit FROM transfers") == [(A, B)]
+        assert store.table_rows("transfers", ["from_unit", "to_unit"]) == [(A, B)]
 
 
 def test_the_cli_refuses_two_units_in_one_batch(tmp_path, store_location):
@@ -88,4 +88,4 @@ def test_the_cli_refuses_two_units_in_one_batch(tmp_path, store_location):
     done = _cli("import", *files, "--db", str(store_location))
     assert done.returncode == 1 and f"“{A}”、“{B}”" in done.stderr
     with open_store(store_location) as store:
-        assert store._rows("SELECT COUNT(*) FROM submissions") == [(0,)]
+        assert store.table_counts()["submissions"] == 0

@@ -56,7 +56,7 @@ def test_a_full_disk_during_an_import_is_said_and_the_store_is_intact(tmp_path):
         "磁盘空间不足" in done.stderr and "可能已损坏" not in done.stderr and "Traceback" not in done.stderr
     )
     with open_store(db) as store:  # no limit now: the file opens, holds the sample, takes new forms
-        assert store._rows("SELECT COUNT(*) FROM submissions") == [(13,)]
+        assert store.table_counts()["submissions"] == 13
         assert store.verify_trail().ok
         card = rescored(seed_cards()[0], project_code="440304226011590000001")
         assert store.save([card], source_name="after.xlsx", data=None, kind="xlsx", origin="upload").stored
@@ -81,7 +81,7 @@ def test_postgresql_disk_full_is_said_and_rolled_back(pg_url):
             )
             raise psycopg.errors.DiskFull('could not extend file "base/16384/16385": No space left on device')
         assert "可能已损坏" not in str(caught.value)
-        assert store._rows("SELECT COUNT(*) FROM review_deadlines") == [(0,)]
+        assert store.table_rows("review_deadlines") == []
 
 
 @pytest.mark.parametrize(

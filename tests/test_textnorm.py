@@ -159,7 +159,7 @@ def test_a_year_in_other_numerals_is_the_same_project_year_for_ownership(store_l
         attack = _with_year(year).replace("深圳市福田区总工会（本级）", "单位甲").encode()
         out = ingest_file(editor_a, "a.txt", attack, load_profile(), origin="upload")
         assert not out.stored and "单位乙" in " ".join(p.message for p in out.problems), out
-        assert root._rows("SELECT DISTINCT year FROM submissions") == [("2023",)]
+        assert set(root.table_rows("submissions", ["year"])) == {("2023",)}
     finally:
         root.close()
 
