@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
 
 from selfeval.access import PAGES_BY_ROLE, REMOTE, ROLE_LABELS  # noqa: E402
 from selfeval.present.markdown import plain  # noqa: E402
-from views import _style, _todo, _ui  # noqa: E402
+from views import _sidebar, _style, _todo, _ui  # noqa: E402
 
 st.set_page_config(page_title="项目支出绩效自评", page_icon="📋", layout="wide")
 _style.inject()  # the upload widget in Chinese, the phone layout
@@ -54,5 +54,5 @@ with st.sidebar:
 if not who.authenticated:
     st.info(_ui.LOCAL_BANNER, icon=":material/lock_open:")
 
-_ui.guarded(lambda: _ui.sidebar_filters(who))
+_ui.guarded(lambda: _sidebar.sidebar_filters(who))
 nav.run()

@@ -23,7 +23,7 @@ from selfeval.store import StoreError
 from selfeval.store.review import ReviewRefused
 from selfeval.textnorm import year_int
 from selfeval.workflow import action_label, available, state_label
-from views import _ui
+from views import _sidebar, _ui
 
 BASIS_KEY = "figures_basis_choice"  # 总览's switch; "latest" wherever it is not drawn
 BASIS_LABELS = {"latest": "最新版本", "approved": "仅已通过"}
@@ -76,7 +76,7 @@ def figures_basis() -> str:
     basis = choice or "latest"
     if basis == "approved":
         st.caption("以下图表只统计审核已通过的版本；未通过的项目不计入。")
-    year, unit = _ui.filters()
+    year, unit = _sidebar.filters()
     counts = _ui.cached(_ui.store().state_counts, year, unit)
     if not counts.empty:
         st.markdown(_count_badges(counts) + "　[各单位审核进度 ↓](#review-progress)")

@@ -29,7 +29,7 @@ from selfeval.present.markdown import plain
 from selfeval.present.printouts import overview_page
 from selfeval.profile import AUTO, DEFAULT_PROFILE, load_profile
 from selfeval.store import GRADES
-from views import _report, _review_ui, _todo, _ui
+from views import _report, _review_ui, _sidebar, _todo, _ui
 
 LOWEST_KEY = "lowest_pick"
 LOWEST_ROWS = 10  # the weakest projects listed (their main reason is read from their scorecards)
@@ -42,7 +42,7 @@ _GRADE_HELP = {"优": "总分 ≥ 90", "良": "80 ≤ 总分 < 90", "中": "60 �
 def main() -> None:
     who = _ui.require_page("overview")
     st.title("总览")
-    year, unit = _ui.filters()
+    year, unit = _sidebar.filters()
     _todo.home(who, year)  # what waits for this person comes first
     s = _ui.store(_review_ui.figures_basis())  # every figure below on the basis the switch shows
     if s.is_empty():
@@ -361,4 +361,4 @@ def _exports(s, year, unit, scope_text, sentence, summary, table, outliers) -> N
 
 
 _ui.guarded(main)
-_ui.guarded(lambda: _review_ui.organisation_view(*_ui.filters()))
+_ui.guarded(lambda: _review_ui.organisation_view(*_sidebar.filters()))

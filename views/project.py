@@ -16,7 +16,7 @@ from selfeval.present.frames import ORIGIN_LABELS, history_table, indicator_tabl
 from selfeval.present.insights import loss_parts, plain_issues, version_diff
 from selfeval.present.markdown import plain
 from selfeval.present.printouts import funds_wan, project_page, project_tables
-from views import _report, _review_ui, _ui
+from views import _report, _review_ui, _sidebar, _ui
 from views._picker import CHOSEN, choose, pick_current_project
 
 
@@ -26,7 +26,7 @@ def main() -> None:
     if _ui.store().is_empty():
         _ui.empty_state()
         return
-    year, unit = _ui.filters()
+    year, unit = _sidebar.filters()
     s = _ui.store()
     total = _ui.cached(s.project_count, year, unit)  # the scope's projects are searched, never all loaded
     if not total:
@@ -69,7 +69,7 @@ def _show_card(card: Scorecard, row=None, *, key: str = "current") -> None:
             f"现行版本：{fmt.local_time(row['submitted_at'])} 由 {plain(row['submitted_by']) or '—'} 提交，"
             f"来源文件 {plain(row['source_name'])}，共 {int(row['versions'])} 个版本"
         )
-    profile_note = f"评分规则：{_ui._profile_title(card.profile)}" + (
+    profile_note = f"评分规则：{_sidebar.profile_title(card.profile)}" + (
         "（按原表分值自动选择）" if getattr(card, "profile_auto", False) else ""
     )
     st.caption(profile_note)

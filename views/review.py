@@ -11,7 +11,7 @@ from selfeval.present import todo
 from selfeval.present.markdown import plain
 from selfeval.store.review import ReviewRefused
 from views import _review_ui as review
-from views import _ui
+from views import _sidebar, _ui
 
 ALL = "全部单位"
 PICK = "review_pick"
@@ -23,7 +23,7 @@ def main() -> None:
     st.title("审核")
     for kind, text in st.session_state.pop("review_done", []):
         getattr(st, kind)(text)
-    year, _ = _ui.filters()
+    year, _ = _sidebar.filters()
     queue = _ui.cached(_ui.store().review_queue, None, year)
     units = sorted(set(queue["unit"])) if not queue.empty else []
     if len(units) > 1:

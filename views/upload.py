@@ -16,9 +16,10 @@ from selfeval import fmt
 from selfeval.access import administrators
 from selfeval.messages import issue
 from selfeval.present.markdown import plain
+from selfeval.profile import AUTO
 from selfeval.readers.limits import UPLOAD_MB
 from selfeval.template import template_filename, write_template
-from views import _ui
+from views import _sidebar, _ui
 from views._picker import choose
 
 PASTE_NAME = "粘贴文本.txt"
@@ -30,7 +31,7 @@ def main() -> None:
     who = _ui.require_page("upload")
     _ui.require("upload", "上传自评表")
     _ui.warm_reader()
-    profile = _ui.profile()
+    profile = _sidebar.profile()
     st.title("上传评分")
     st.caption(
         "上传预算管理一体化系统导出的项目支出绩效自评表（.xlsx / .xls）、公开的 PDF（可复制文字的，非扫描件），或导出的文本（.txt、.csv），也可直接粘贴表格。上传后立即按所选评分规则逐项计算，并列出全部问题。"
@@ -66,7 +67,7 @@ def main() -> None:
         _last_save()
         return
 
-    profile_name = profile.name if profile is not None else _ui.AUTO  # None: each form's own choice
+    profile_name = profile.name if profile is not None else AUTO  # None: each form's own choice
     results = _score_all(inputs, profile_name)
     _flag_refusals(results)
     st.session_state[_ui.UPLOAD_BATCH] = {
