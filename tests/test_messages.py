@@ -15,13 +15,13 @@ import pytest
 from selfeval.edit import grid_issues
 from selfeval.messages import CODES, ISSUES, PREFLIGHT, READING, issue
 from selfeval.model import Issue, Loc
-from selfeval.present.insights import CODE_COLUMNS, plain_location
+from selfeval.present.places import CODE_COLUMNS, plain_location
 from selfeval.readers.limits import refuse
 from selfeval.readers.recognize import FATAL
-from selfeval.serialize import form_from_dict, form_to_dict, issue_from_dict, issue_to_dict
+from selfeval.serialize import form_from_dict, form_to_dict, form_to_json, issue_from_dict, issue_to_dict
 from selfeval.store import Upload, open_store
 from selfeval.store.duckdb import DuckDb
-from selfeval.store.schema import migrate
+from selfeval.store.schema import LATEST_VERSION, migrate
 from tests.conftest import ROOT
 from tests.factories import make_scorecard
 
@@ -211,27 +211,38 @@ def test_the_store_keeps_places_and_parameters(tmp_path):
 
 
 def test_migration_7_gives_stored_issues_their_place(tmp_path):
+    """A store of schema 6 (issues kept only as location text and message) migrated to the latest:
+    each issue gets its place back from the location."""
     path = tmp_path / "v6.duckdb"
-    with open_store(path) as store:
-        (sid,) = store.save_many([Upload((make_scorecard(2),), "a.xlsx", b"a", "xlsx", "upload")])[0].stored
+    card = make_scorecard(2)
     con = duckdb.connect(str(path))
-    con.execute("DELETE FROM schema_version WHERE version = 7")
-    con.execute("ALTER TABLE issues DROP COLUMN params")
-    for column in ("place_sheet", "place_row", "place_col"):
-        con.execute(f"ALTER TABLE issues DROP COLUMN {column}")
-    con.execute("DELETE FROM issues")
+    db = DuckDb(con)
+    assert migrate(db, upto=6) == 6
+    db.execute(
+        """INSERT INTO submissions (id, source_name, sha256, size, kind, sheet, submitted_at, submitted_by,
+               profile, origin, project_code, year, form_json, content_hash, is_current)
+           VALUES (1, 'a.xlsx', 'h1', 1, 'xlsx', 'Sheet1', TIMESTAMP '2024-01-01 00:00:00', '', ?, 'upload',
+                   ?, '2023', ?, 'c1', TRUE)""",
+        [card.profile, card.form.header.project_code, form_to_json(card.form)],
+    )
+    db.execute(
+        """INSERT INTO forms (submission_id, project_code, project_name, year, unit, total, grade, rate,
+               budget_weight, budget_score, errors, warnings)
+           VALUES (1, ?, 'p', '2023', '甲', 95, '优', 90, 10, 10, 1, 1)""",
+        [card.form.header.project_code],
+    )
     rows = [
         (0, "SCORE_MISSING", "warning", "Sheet1!H21", "未填写得分。"),
         (1, "FILE_MISSING", "error", "a.xlsx", "无"),
     ]
     for pos, code, severity, location, message in rows:
         con.execute(
-            "INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?)", [sid, pos, code, severity, location, message]
+            "INSERT INTO issues VALUES (?, ?, ?, ?, ?, ?)", [1, pos, code, severity, location, message]
         )
-    assert migrate(DuckDb(con)) == 7
+    assert migrate(db) == LATEST_VERSION
     con.close()
     with open_store(path) as store:
-        places = [i.place for i in store.load_scorecard(sid).issues]
+        places = [i.place for i in store.load_scorecard(1).issues]
     assert places == [Loc("Sheet1", 21, 8), "a.xlsx"]
 
 
