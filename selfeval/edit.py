@@ -20,7 +20,7 @@ from selfeval.bounds import MAX_WEIGHT
 from selfeval.cells import restore
 from selfeval.model import Form, IndicatorScore, Issue, Scorecard
 from selfeval.names import fit, unique
-from selfeval.present.insights import cell_places, issue_column
+from selfeval.present.places import cell_places, issue_column
 from selfeval.profile import Profile
 from selfeval.rules import score
 from selfeval.template import template_filename, write_template

@@ -1,4 +1,4 @@
-"""What a leader reads first (views/_insights.py): the one-sentence summary for several portfolios,
+"""What a leader reads first (selfeval/present/insights.py, projects.py, places.py, versions.py): the one-sentence summary for several portfolios,
 each project's main reason for lost points, the low-execution flag, the search picker's filter,
 plain issue locations and the field-by-field diff of two versions."""
 
@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from selfeval.present import insights as _insights
+from selfeval.present import places, versions
+from selfeval.present import projects as projects_mod
 from selfeval.profile import load_profile
 from selfeval.rules import score
 from tests.app_support import seed_card
@@ -95,14 +97,14 @@ def test_main_reason_is_the_biggest_loss_in_words():
 
 def test_search_matches_code_name_or_unit_and_limits():
     projects = portfolio(*[(f"项目{i}", 90.0, "优", 95.0) for i in range(120)])
-    assert len(_insights.search_projects(projects, "", 50)) == 50
-    assert _insights.search_projects(projects, "项目11", 50)["project_name"].tolist() == [
+    assert len(projects_mod.search_projects(projects, "", 50)) == 50
+    assert projects_mod.search_projects(projects, "项目11", 50)["project_name"].tolist() == [
         "项目11",
         *[f"项目11{d}" for d in range(10)],
     ]
-    assert _insights.search_projects(projects, "P007", 50)["project_name"].tolist() == ["项目7"]
-    assert _insights.search_projects(projects, "某单位 项目3", 5)["project_name"].tolist()[0] == "项目3"
-    labels = _insights.project_labels(projects.head(2))
+    assert projects_mod.search_projects(projects, "P007", 50)["project_name"].tolist() == ["项目7"]
+    assert projects_mod.search_projects(projects, "某单位 项目3", 5)["project_name"].tolist()[0] == "项目3"
+    labels = projects_mod.project_labels(projects.head(2))
     assert labels == {1: "项目0（P000 · 2023）", 2: "项目1（P001 · 2023）"}
 
 
@@ -112,7 +114,7 @@ def test_issue_locations_in_words_with_the_source_cell_kept_for_details():
     rows = list(form.indicators)
     rows[0] = dataclasses.replace(rows[0], actual="")
     broken = score(dataclasses.replace(form, indicators=tuple(rows)), load_profile())
-    table = _insights.plain_issues(broken)
+    table = places.plain_issues(broken)
     row = table[table["代码"] == "VALUE_UNPARSED"].iloc[0]
     assert row["位置"] == "第 1 行「服务干部人数」的实际完成值"
     assert row["原表位置"] == str(rows[0].cells["actual"])
@@ -124,10 +126,10 @@ def test_version_diff_lists_only_the_fields_that_changed():
     rows = list(card.form.indicators)
     rows[0] = dataclasses.replace(rows[0], actual="120人次", declared_score=12.5)
     newer = score(dataclasses.replace(card.form, indicators=tuple(rows)), load_profile())
-    diff = _insights.version_diff(card, newer)
+    diff = versions.version_diff(card, newer)
     changed = dict(zip(diff["字段"], zip(diff["早先版本"], diff["本版本"], strict=True), strict=True))
     assert changed["数量指标「服务干部人数」的实际完成值"] == ("52人次", "120人次")
     assert changed["数量指标「服务干部人数」的得分"] == ("6.50", "12.50")
     assert changed["总分"] == ("93.70", "99.70")
     assert "项目名称" not in changed and len(diff) == 3
-    assert _insights.version_diff(card, card).empty
+    assert versions.version_diff(card, card).empty

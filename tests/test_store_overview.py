@@ -158,7 +158,7 @@ def test_data_version_moves_with_a_save_and_a_restore(store, tmp_path):
 
 
 def test_picker_queries_are_the_full_frame_searched(store):
-    from selfeval.present.insights import search_projects
+    from selfeval.present.projects import search_projects
 
     for s in _viewers(store):
         for year, unit in _scopes(store):

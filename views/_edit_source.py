@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from selfeval.present.insights import project_labels
+from selfeval.present.projects import project_labels
 from views import _sidebar, _ui
 from views._picker import choose, pick_current_project
 

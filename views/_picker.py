@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from selfeval.present.insights import project_labels
+from selfeval.present.projects import project_labels
 from views import _ui
 
 LIMIT = 50

@@ -22,11 +22,11 @@ from selfeval.present.insights import (
     flag_threshold,
     lowest_table,
     main_reason,
-    project_names,
     sentence_from,
 )
 from selfeval.present.markdown import plain
 from selfeval.present.printouts import overview_page
+from selfeval.present.projects import project_names
 from selfeval.profile import AUTO, DEFAULT_PROFILE, load_profile
 from selfeval.store import GRADES
 from views import _report, _review_ui, _sidebar, _todo, _ui

@@ -13,9 +13,11 @@ from selfeval.model import Scorecard
 from selfeval.names import fit
 from selfeval.present import charts
 from selfeval.present.frames import ORIGIN_LABELS, history_table, indicator_table
-from selfeval.present.insights import loss_parts, plain_issues, version_diff
+from selfeval.present.insights import loss_parts
 from selfeval.present.markdown import plain
+from selfeval.present.places import plain_issues
 from selfeval.present.printouts import funds_wan, project_page, project_tables
+from selfeval.present.versions import version_diff
 from views import _report, _review_ui, _sidebar, _ui
 from views._picker import CHOSEN, choose, pick_current_project
 

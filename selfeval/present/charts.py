@@ -13,7 +13,7 @@ import altair as alt
 import pandas as pd
 
 from selfeval import fmt
-from selfeval.present.insights import project_names
+from selfeval.present.projects import project_names
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 # 财预〔2020〕10号 grades: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below

@@ -9,7 +9,8 @@ from selfeval import fmt
 from selfeval.model import Scorecard
 from selfeval.present import charts, exports
 from selfeval.present.frames import funds_table, indicator_table
-from selfeval.present.insights import loss_parts, plain_issues
+from selfeval.present.insights import loss_parts
+from selfeval.present.places import plain_issues
 
 MAX_BARS = 30
 
