@@ -1,8 +1,5 @@
-"""Altair chart builders for the pages: a DataFrame in, a configured chart out. Pure functions.
-
-Amounts arrive in 元 and are drawn in 万元; rates and scores keep 2 decimals. Every chart carries a
-CJK-capable font in its config so that Chinese labels render in any browser that has one.
-"""
+"""The organisation's charts: budget against executed, execution rates, the score distribution,
+points lost by indicator category, year over year."""
 
 from __future__ import annotations
 
@@ -13,67 +10,23 @@ import altair as alt
 import pandas as pd
 
 from selfeval import fmt
-from selfeval.present.projects import project_names
-
-FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
-# 财预〔2020〕10号 grades: 优 ≥ 90, 良 ≥ 80, 中 ≥ 60, 差 below
-GRADE_BANDS: tuple[tuple[str, float, float], ...] = (
-    ("差", 0, 60),
-    ("中", 60, 80),
-    ("良", 80, 90),
-    ("优", 90, 100),
+from selfeval.present.charts.base import (
+    BUDGET_COLOR,
+    BUDGET_ROW_HEIGHT,
+    EXECUTED_COLOR,
+    GRADE_BANDS,
+    GRADE_COLORS,
+    LEVEL_COLORS,
+    RATE_AXIS_MAX,
+    RATE_RULES,
+    SERIES_BUDGET,
+    SERIES_EXECUTED,
+    configured,
+    empty,
+    height_for,
+    round2,
 )
-GRADE_COLORS = {"优": "#2E7D32", "良": "#1565C0", "中": "#F9A825", "差": "#C62828"}
-LEVEL_COLORS = {
-    "预算执行": "#6D4C41",
-    "产出指标": "#B22222",
-    "效益指标": "#1565C0",
-    "满意度指标": "#2E7D32",
-}
-RATE_RULES = (90.0, 100.0)  # reference lines on the execution-rate chart
-RATE_AXIS_MAX = 200.0  # an absurd rate (1e308 %) is drawn at the edge, not on an axis to 1e308
-BUDGET_COLOR, EXECUTED_COLOR = "#B0BEC5", "#B22222"
-WEIGHT_COLOR = "#E0E0E0"
-ROW_HEIGHT = 26  # pixels per bar row on horizontal bar charts
-BUDGET_ROW_HEIGHT = 40  # two-line labels: the name, then 执行 / 预算
-CHROME = 140  # pixels for a chart's title, top legend and x axis
-SERIES_BUDGET, SERIES_EXECUTED = "预算数", "执行数"
-
-
-def _configured(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """Fonts (CJK first), readable label widths, no chart border."""
-    return (
-        chart.configure(font=FONT)
-        .configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12, labelLimit=320)
-        .configure_legend(labelFont=FONT, titleFont=FONT, labelFontSize=12, titleFontSize=12, orient="top")
-        .configure_title(font=FONT, fontSize=15, anchor="start")
-        .configure_header(labelFont=FONT, titleFont=FONT, labelFontSize=13)
-        .configure_view(stroke=None)
-    )
-
-
-def _height(rows: int, per_row: int = ROW_HEIGHT) -> int:
-    """Total height: Streamlit fits the whole chart (title, legend, axis) into it, so the rows need
-    room beside CHROME pixels of furniture or the bars collapse."""
-    return max(180, per_row * rows + CHROME)
-
-
-def _empty(title: str) -> alt.Chart:
-    """A chart that says there is nothing to draw (rather than an empty frame)."""
-    data = pd.DataFrame({"text": ["暂无数据"]})
-    return _configured(
-        alt.Chart(data, title=title)
-        .mark_text(fontSize=14, color="#6B7280")
-        .encode(text="text:N")
-        .properties(height=80)
-    )
-
-
-def _round2(s: pd.Series) -> pd.Series:
-    return pd.to_numeric(s, errors="coerce").astype(float).round(2)
-
-
-# ------------------------------------------------------------------------------------------ portfolio
+from selfeval.present.projects import project_names
 
 
 def dominated(values: pd.Series, factor: float = 10.0) -> bool:
@@ -95,7 +48,7 @@ def budget_vs_executed(
     `projects` has project_name, budget and executed (元), one row per project.
     """
     if projects.empty:
-        return _empty(title)
+        return empty(title)
     df = projects[["budget", "executed"]].copy()
     df["project_name"] = project_names(projects)  # two units' 职工疗休养 are two bars, told apart
     df["unit"] = projects["unit"].fillna("").astype(str) if "unit" in projects else ""
@@ -103,8 +56,8 @@ def budget_vs_executed(
         values = pd.to_numeric(df[col], errors="coerce").astype(float)
         df[col] = values.where(values.map(math.isfinite), 0.0).fillna(0.0)
     df = df.sort_values(["budget", "project_name"], ascending=[False, True], ignore_index=True)
-    df["budget_wan"] = _round2(df["budget"] / 10_000)
-    df["executed_wan"] = _round2(df["executed"] / 10_000)
+    df["budget_wan"] = round2(df["budget"] / 10_000)
+    df["executed_wan"] = round2(df["executed"] / 10_000)
     df["label"] = [
         f"执行 {fmt.number(e)} / 预算 {fmt.number(b)}"
         for e, b in zip(df["executed_wan"], df["budget_wan"], strict=True)
@@ -156,8 +109,10 @@ def budget_vs_executed(
         .mark_bar(size=8)
         .encode(x=alt.X("executed_wan:Q", scale=scale), color=alt.Color("series:N", scale=color, title=None))
     )
-    chart = alt.layer(budget, executed, title=title).properties(height=_height(len(order), BUDGET_ROW_HEIGHT))
-    return _configured(chart)
+    chart = alt.layer(budget, executed, title=title).properties(
+        height=height_for(len(order), BUDGET_ROW_HEIGHT)
+    )
+    return configured(chart)
 
 
 def execution_rate(
@@ -166,11 +121,11 @@ def execution_rate(
     """Horizontal bars of each project's execution rate, lowest first, with reference lines
     (90 % and 100 % by default). Bars below the first line are red."""
     if projects.empty:
-        return _empty(title)
+        return empty(title)
     df = projects[["rate"]].copy()
     df["project_name"] = project_names(projects)  # keyed on the project, not its name
     df["unit"] = projects["unit"].fillna("").astype(str) if "unit" in projects else ""
-    df["rate"] = _round2(df["rate"])
+    df["rate"] = round2(df["rate"])
     df["rate"] = df["rate"].where(df["rate"].map(lambda r: pd.isna(r) or math.isfinite(r)))
     df = df.sort_values(
         ["rate", "project_name"], ascending=[True, True], ignore_index=True, na_position="first"
@@ -223,8 +178,8 @@ def execution_rate(
         .encode(x="value:Q", y=alt.value(0), text="label:N")
         for i in range(len(lines))
     ]
-    chart = alt.layer(bars, labels, rule, *rule_texts, title=title).properties(height=_height(len(order)))
-    return _configured(chart)
+    chart = alt.layer(bars, labels, rule, *rule_texts, title=title).properties(height=height_for(len(order)))
+    return configured(chart)
 
 
 def score_bins(totals: pd.Series, step: float = 2.0, low: float | None = None) -> pd.DataFrame:
@@ -259,7 +214,7 @@ def score_distribution(
     totals = pd.to_numeric(projects.get("total", pd.Series(dtype=float)), errors="coerce").dropna()
     totals = totals[totals.map(math.isfinite)]
     if totals.empty:
-        return _empty(title)
+        return empty(title)
     bins = score_bins(totals, step)
     low = float(bins["bin_start"].min())
     bands = pd.DataFrame(
@@ -304,7 +259,7 @@ def score_distribution(
             ],
         )
     )
-    return _configured(alt.layer(band_layer, band_text, bars, title=title).properties(height=260))
+    return configured(alt.layer(band_layer, band_text, bars, title=title).properties(height=260))
 
 
 def points_lost(lost: pd.DataFrame, title: str = "失分分布（按一级、二级指标）") -> alt.Chart:
@@ -316,8 +271,8 @@ def points_lost(lost: pd.DataFrame, title: str = "失分分布（按一级、二
         else lost
     )
     if df.empty:
-        return _empty(title)
-    df["lost"] = _round2(df["lost"])
+        return empty(title)
+    df["lost"] = round2(df["lost"])
     df["label"] = df["level1"].astype(str) + " · " + df["level2"].astype(str)
     df = df.sort_values(["lost", "label"], ascending=[False, True], ignore_index=True)
     order = df["label"].tolist()
@@ -348,7 +303,7 @@ def points_lost(lost: pd.DataFrame, title: str = "失分分布（按一级、二
     text = base.mark_text(align="left", dx=4, fontSize=11, color="#374151").encode(
         x="lost:Q", text=alt.Text("lost:Q", format=".2f")
     )
-    return _configured(alt.layer(bars, text, title=title).properties(height=_height(len(order))))
+    return configured(alt.layer(bars, text, title=title).properties(height=height_for(len(order))))
 
 
 def yearly(summary: pd.DataFrame) -> pd.DataFrame:
@@ -373,7 +328,7 @@ def year_over_year(summary: pd.DataFrame, title: str = "逐年对比：平均得
     """Lines of mean score and execution rate (%) by year, from portfolio_summary rows."""
     by_year = yearly(summary)
     if by_year.empty:
-        return _empty(title)
+        return empty(title)
     long = by_year.melt(
         id_vars=["year", "forms"], value_vars=["mean_score", "rate"], var_name="measure", value_name="value"
     )
@@ -399,175 +354,4 @@ def year_over_year(summary: pd.DataFrame, title: str = "逐年对比：平均得
         ]
     )
     text = base.mark_text(dy=-10, fontSize=11).encode(text=alt.Text("value:Q", format=".2f"))
-    return _configured(alt.layer(lines, text, title=title).properties(height=260))
-
-
-# ------------------------------------------------------------------------------------------ one project
-
-
-def breakdown_frame(card) -> pd.DataFrame:
-    """A Scorecard's scored parts as rows: order, level1, level2, name, weight, score, lost — the
-    budget-execution row first, then every indicator with a weight (不适用 rows drop out)."""
-    rows = [
-        {
-            "order": 0,
-            "level1": "预算执行",
-            "level2": "预算执行率",
-            "name": "预算执行率",
-            "weight": card.budget_weight,
-            "score": card.budget_score,
-        }
-    ]
-    for i, s in enumerate(card.indicators, start=1):
-        ind = s.indicator
-        if ind.not_applicable or not ind.weight:
-            continue
-        rows.append(
-            {
-                "order": i,
-                "level1": ind.level1,
-                "level2": ind.level2,
-                "name": ind.name,
-                "weight": ind.weight,
-                "score": s.score,
-            }
-        )
-    df = pd.DataFrame(rows)
-    df["weight"] = _round2(df["weight"])
-    df["score"] = _round2(df["score"])
-    df["lost"] = (df["weight"] - df["score"]).round(2)
-    return df
-
-
-def part_label(level2: object, name: object) -> str:
-    """ "二级｜三级", or just the name when both say the same (预算执行率, not 预算执行率｜预算执行率)."""
-    a, b = str(level2 or "").strip(), str(name or "").strip()
-    if not a or a == b or b.startswith(a):
-        return b or a or "（未命名）"
-    return f"{a}｜{b}"
-
-
-def score_breakdown(parts: pd.DataFrame, title: str = "得分构成：得分 / 分值") -> alt.Chart:
-    """Each part's score drawn over its weight (grey), coloured by first-level indicator, in the
-    order of the form; "得分 / 分值" printed beside each name. One plain layer (no facets), so that it
-    takes the container's width on a phone; the axis ends at the largest weight.
-    `parts` is `breakdown_frame(card)`: order, level1, level2, name, weight, score."""
-    if parts.empty:
-        return _empty(title)
-    df = parts.copy()
-    for col in ("weight", "score"):
-        df[col] = pd.to_numeric(df[col], errors="coerce").astype(float)
-        df[col] = df[col].where(df[col].map(lambda v: pd.isna(v) or math.isfinite(v)))
-    df["score_text"] = [
-        f"{fmt.points(s)} / {fmt.points(w)}" if pd.notna(s) else f"未评分 / {fmt.points(w)}"
-        for s, w in zip(df["score"], df["weight"], strict=True)
-    ]
-    df["label"] = [
-        f"{t}  {part_label(l2, n)}"
-        for l2, n, t in zip(df["level2"], df["name"], df["score_text"], strict=True)
-    ]
-    df = df.sort_values("order", ignore_index=True)
-    # two parts with the same name and figures stay two bars
-    df["label"] = df["label"] + df.groupby("label").cumcount().map(lambda n: "" if n == 0 else " " * n)
-    order = df["label"].tolist()
-    levels = [lv for lv in LEVEL_COLORS if lv in set(df["level1"])] + sorted(
-        set(df["level1"]) - set(LEVEL_COLORS)
-    )
-    top = float(df["weight"].max()) if df["weight"].notna().any() else 0.0
-    top = top if top > 0 else 1.0
-    scale = alt.Scale(domain=[0, top], nice=False, clamp=True)
-    base = alt.Chart(df).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)))
-    weight = base.mark_bar(color=WEIGHT_COLOR).encode(
-        x=alt.X("weight:Q", title="分", scale=scale),
-        tooltip=[alt.Tooltip("name:N", title="指标"), alt.Tooltip("weight:Q", title="分值", format=".2f")],
-    )
-    score = base.mark_bar(height=12).encode(
-        x=alt.X("score:Q", scale=scale),
-        color=alt.Color(
-            "level1:N",
-            sort=levels,
-            scale=alt.Scale(domain=levels, range=[LEVEL_COLORS.get(lv, "#757575") for lv in levels]),
-            title=None,
-            legend=alt.Legend(columns=2),  # four levels side by side overflow a phone
-        ),
-        tooltip=[
-            alt.Tooltip("level1:N", title="一级指标"),
-            alt.Tooltip("level2:N", title="二级指标"),
-            alt.Tooltip("name:N", title="指标"),
-            alt.Tooltip("score:Q", title="得分", format=".2f"),
-            alt.Tooltip("weight:Q", title="分值", format=".2f"),
-        ],
-    )
-    chart = alt.layer(weight, score, title=title).properties(height=_height(len(order)))
-    return _configured(chart)
-
-
-# ------------------------------------------------------------------------------------------ review
-
-# the organisation view's columns (store: organisation()) and how they read on screen
-REVIEW_PROGRESS = (
-    ("draft", "未提交"),
-    ("returned", "已退回"),
-    ("submitted", "已送审"),
-    ("approved", "已通过"),
-)
-REVIEW_COLORS = {"未提交": "#BDBDBD", "已退回": "#C62828", "已送审": "#F9A825", "已通过": "#2E7D32"}
-
-
-def review_progress(org: pd.DataFrame, title: str = "各单位审核进度（项目数）") -> alt.Chart:
-    """A stacked bar per unit: how many projects are 未提交 / 已退回 / 已送审 / 已通过, the units with
-    the most still to do on top, with "已通过 x / y" printed at each bar's end.
-
-    `org` has unit and the counts draft, returned, submitted, approved (one row per unit)."""
-    if org.empty:
-        return _empty(title)
-    cols = [c for c, _ in REVIEW_PROGRESS]
-    df = org[["unit", *cols]].copy()
-    for c in cols:
-        df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0).astype(int)
-    df["projects"] = df[cols].sum(axis=1)
-    df["pending"] = df["projects"] - df["approved"]
-    df = df.sort_values(["pending", "unit"], ascending=[False, True], ignore_index=True)
-    order = df["unit"].tolist()
-    labels = dict(REVIEW_PROGRESS)
-    long = df.melt(id_vars=["unit", "projects"], value_vars=cols, var_name="state", value_name="count")
-    long["state"] = long["state"].map(labels)
-    long["rank"] = long["state"].map({label: i for i, (_, label) in enumerate(REVIEW_PROGRESS)})
-    long = long[long["count"] > 0]
-    domain = [label for _, label in REVIEW_PROGRESS]
-    bars = (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=alt.Y("unit:N", sort=order, title=None),
-            x=alt.X("count:Q", title="项目数", stack="zero"),
-            color=alt.Color(
-                "state:N",
-                scale=alt.Scale(domain=domain, range=[REVIEW_COLORS[s] for s in domain]),
-                sort=domain,
-                title=None,
-            ),
-            order=alt.Order("rank:Q"),
-            tooltip=[
-                alt.Tooltip("unit:N", title="单位"),
-                alt.Tooltip("state:N", title="状态"),
-                alt.Tooltip("count:Q", title="项目数"),
-                alt.Tooltip("projects:Q", title="项目合计"),
-            ],
-        )
-    )
-    ends = df[["unit", "projects", "approved"]].copy()
-    ends["label"] = "已通过 " + ends["approved"].astype(str) + " / " + ends["projects"].astype(str)
-    text = (
-        alt.Chart(ends)
-        .mark_text(align="left", dx=4, fontSize=11, color="#374151")
-        .encode(y=alt.Y("unit:N", sort=order), x="projects:Q", text="label:N")
-    )
-    # room to the right of the longest bar for its label
-    scale = alt.Scale(domain=[0, float(df["projects"].max()) * 1.3 + 1])
-    chart = alt.layer(
-        bars.encode(x=alt.X("count:Q", title="项目数", stack="zero", scale=scale)),
-        text.encode(x=alt.X("projects:Q", scale=scale)),
-        title=title,
-    ).properties(height=_height(len(order), per_row=34))
-    return _configured(chart)
+    return configured(alt.layer(lines, text, title=title).properties(height=260))
