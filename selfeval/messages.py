@@ -392,6 +392,12 @@ AUDIT: dict[str, str] = {
     "请按 docs/deploy.md 分开表的所有者账号与应用账号。",
     "HEAD_MISMATCH": "清单记录的审核记录链头（编号 {want_id}）与备份中的记录（编号 {have_id}）不符",
     "RESTORED": "从备份恢复（清单 sha256 {manifest}；链头编号 {id}）",
+    "DISCARDED": "；按要求舍弃了原数据库的另一段历史（{events} 条审核记录，链头编号 {id}，哈希 {hash}）",
+    "DROPPED": "；备份早于原数据库，其后的 {events} 条审核记录未恢复（原链头编号 {id}，哈希 {hash}）",
+    "DIVERGES_EVENT": "备份的审核记录编号 {id} 与要被替换的数据库中同一编号的记录不同：备份改写了这段历史"
+    "（确要用另一段历史替换本数据库，请指定 --discard-history）",
+    "DIVERGES_VERSION": "备份中提交版本 {sid} 的内容与要被替换的数据库中同一版本不同：备份改写了这段历史"
+    "（确要用另一段历史替换本数据库，请指定 --discard-history）",
 }
 
 # the CLI, when the database fails past what opening it could tell (a damaged file)

@@ -376,3 +376,66 @@ def test_a_restore_runs_as_the_owner_and_leaves_the_app_its_grants(pg_roles, tmp
         assert events(s)[-2][4] == "restored"
     with psycopg.connect(app, autocommit=True) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("TRUNCATE audit_events")
+
+
+# ------------------------------------------------------- a backup that rewrites the store it replaces
+
+
+def test_a_rechained_backup_that_rewrites_the_replaced_history_is_refused(store, tmp_path):
+    """Red team: the approver renamed and a return's comment softened, chain and head recomputed —
+    the workflow cannot tell, the store being replaced can (selfeval/store/lineage.py)."""
+    root, ids = store
+    folder = backup(root, tmp_path, "actor")
+    forge(folder, lambda rows: [{**r, "actor": "boss@x.cn"} if r["action"] == "approve" else r for r in rows],
+          rechain=True)  # fmt: skip
+    refused(root, folder, "备份的审核记录编号 6 与要被替换的数据库中同一编号的记录不同")
+
+    folder = backup(root, tmp_path, "comment")
+    forge(folder, lambda rows: [{**r, "comment": "同意"} if r["action"] == "return" else r for r in rows],
+          rechain=True)  # fmt: skip
+    refused(root, folder, "备份的审核记录编号 3 与要被替换的数据库中同一编号的记录不同")
+
+
+def test_a_backup_that_changes_a_stored_version_is_refused(store, tmp_path):
+    """The figures of an approved version raised, and a draft moved to another unit without a
+    transfer: the trail's events untouched, the versions' rows changed."""
+    root, ids = store
+    folder = backup(root, tmp_path, "score")
+
+    def raise_total(rows):
+        return [
+            {**r, "total": 100.0, "grade": "优"} if r["submission_id"] == ids["fixed"] else r for r in rows
+        ]
+
+    forge(folder, raise_total, table="forms")
+    refused(root, folder, f"备份中提交版本 {ids['fixed']} 的内容与要被替换的数据库中同一版本不同")
+
+    folder = backup(root, tmp_path, "unit")
+    forge(folder, lambda rows: [{**r, "unit": B} if r["submission_id"] == ids["draft"] else r for r in rows],
+          table="forms")  # fmt: skip
+    refused(
+        root, folder, f"审核记录编号 7（upload，版本 {ids['draft']}）记录的单位“{A}”与该版本的单位“{B}”不符"
+    )
+
+
+def test_older_and_foreign_backups_restore_and_a_discarded_history_is_named(store, tmp_path):
+    """An older backup of the same store restores (its history is a prefix of the store's); one of
+    another store restores only when asked to discard this one's history, which the event names."""
+    root, ids = store
+    older = backup(root, tmp_path, "older")
+    root.scoped(EDITOR).submit(ids["draft"])
+    head = events(root)[-1]
+    root.import_database(older, replace=True)
+    assert root.review_state(ids["draft"])["state"] == "draft" and root.verify_trail().ok
+    said = events(root)[-1][10]  # the submit the older backup does not hold is named, not silently gone
+    assert f"其后的 1 条审核记录未恢复（原链头编号 {head[0]}，哈希 {head[-1]}）" in said, said
+
+    other = open_seeded_store(tmp_path / "other.duckdb")
+    foreign = backup(other, tmp_path, "foreign")
+    other.close()
+    before = events(root)
+    refused(root, foreign, "备份的审核记录编号 1 与要被替换的数据库中同一编号的记录不同")
+    root.import_database(foreign, replace=True, discard_history=True)
+    last = events(root)[-1]
+    assert last[4] == "restored" and f"{len(before)} 条审核记录，链头编号 {before[-1][0]}" in last[10]
+    assert before[-1][-1] in last[10] and root.verify_trail().ok

@@ -35,7 +35,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from selfeval.store import restore
 
-    counts = restore(args.dir, args.db, owner=owner_of(args))
+    counts = restore(args.dir, args.db, owner=owner_of(args), discard_history=args.discard_history)
     print(
         f"已从 {args.dir} 恢复（{counts.get('submissions', 0)} 个提交版本；审核记录已核对，恢复已记入审核记录）"
     )
@@ -117,6 +117,11 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str = DB_HELP) -> None
     )
     p.add_argument("dir")
     p.add_argument("--db", default=None, help=db_help)
+    p.add_argument(
+        "--discard-history",
+        action="store_true",
+        help="备份与本数据库的审核记录是两段不同的历史时，仍用备份替换（舍弃的历史记入恢复记录）",
+    )
     add_owner(p)
     p.set_defaults(func=cmd_restore)
 

@@ -32,6 +32,7 @@ from selfeval.messages import AUDIT
 from selfeval.store.audit import chain_head, record_event
 from selfeval.store.base import Backend
 from selfeval.store.errors import RESTORE_NEEDS_OWNER, StoreError
+from selfeval.store.lineage import divergence, history
 from selfeval.store.schema import MIGRATIONS, migrate
 from selfeval.store.sqlutil import COLUMNS_SQL, RELATIONS_SQL, split_relations
 from selfeval.store.trail import check_trail
@@ -82,14 +83,19 @@ class Backups(Backend):
         )
         return counts
 
-    def import_database(self, directory: str | Path, *, replace: bool = False) -> dict[str, int]:
+    def import_database(
+        self, directory: str | Path, *, replace: bool = False, discard_history: bool = False
+    ) -> dict[str, int]:
         """Load a backup written by `export_database` (then upgrade it if it is older). Refuses to
         overwrite stored submissions unless `replace` is true. Administrators of every unit only.
 
         The history is checked before anything commits: the audit chain link by link, its head
         against the manifest's, and the review states against the events replayed through the
         workflow (selfeval/store/trail.py) — a backup that fails is refused naming the first thing
-        wrong. A restore that succeeds appends a `restored` event carrying the manifest's sha256."""
+        wrong. Over a store that has a trail, the backup must continue that history (an older or a
+        newer state of the same store: selfeval/store/lineage.py) unless `discard_history` says to
+        replace it by another, which the restore's event then names. A restore that succeeds appends
+        a `restored` event carrying the manifest's sha256."""
         self._require_unrestricted("恢复数据库")
         directory = Path(directory)
         manifest = _read_manifest(directory)
@@ -98,7 +104,7 @@ class Backups(Backend):
         data = {table: _read_table(directory, table) for table in manifest.tables}
         _check_rows(manifest.version, manifest.tables, data)
         try:
-            return self._load_backup(manifest, data, replace=replace)
+            return self._load_backup(manifest, data, replace=replace, discard_history=discard_history)
         except StoreError:
             raise
         except Exception as exc:  # the backup's rows broke a constraint or a type: rolled back
@@ -110,13 +116,16 @@ class Backups(Backend):
             said = (str(first).strip().splitlines() or [""])[0][:200]
             raise invalid(f"数据无法载入：{type(first).__name__}: {said}") from exc
 
-    def _load_backup(self, manifest: Manifest, data: dict[str, pa.Table], *, replace: bool) -> dict[str, int]:
+    def _load_backup(
+        self, manifest: Manifest, data: dict[str, pa.Table], *, replace: bool, discard_history: bool
+    ) -> dict[str, int]:
         """The restore's one transaction: drop, rebuild the schema of the backup's version, load,
         verify, upgrade, check the history, record the restore."""
         expected = manifest.tables
         with self._schema_writing() as db:
             if not replace and db.execute("SELECT COUNT(*) FROM submissions")[0][0]:
                 raise StoreError("数据库中已有数据；要用备份覆盖，请指定 replace=True。")
+            before = history(db)  # what the backup must continue (the store is at the latest schema)
             tables, views = relations(db)
             for view in views:
                 db.execute(f"DROP VIEW IF EXISTS {view} CASCADE")
@@ -146,6 +155,17 @@ class Backups(Backend):
             if manifest.head is not None and tuple(manifest.head) != report.head:
                 raise invalid(AUDIT["HEAD_MISMATCH"].format(want_id=manifest.head[0], have_id=report.head[0]))
             comment = AUDIT["RESTORED"].format(manifest=manifest.sha256, id=report.head[0])
+            after = history(db)
+            diverges = divergence(before, after)
+            if diverges and not discard_history:
+                raise invalid(diverges)
+            if diverges:
+                comment += AUDIT["DISCARDED"].format(
+                    events=len(before.events), id=before.head[0], hash=before.head[1]
+                )
+            elif len(before.events) > len(after.events):  # an older backup: the later events are said
+                dropped = len(before.events) - len(after.events)
+                comment += AUDIT["DROPPED"].format(events=dropped, id=before.head[0], hash=before.head[1])
             record_event(
                 db,
                 self.who,

@@ -116,6 +116,8 @@ def _replay(rows: list[tuple], versions: dict[int, tuple[str, str, str]], stored
             yield AUDIT["WRONG_PROJECT"].format(where=where)
         key = _project(v_code, v_year, sid)
         if action in CREATING:
+            if unit != v_unit:  # a version's unit changed after it was stored: a move without a transfer
+                yield AUDIT["UNIT"].format(where=where, unit=unit, owner=v_unit)
             if sid in seen:
                 yield AUDIT["CREATED_TWICE"].format(where=where)
             seen.add(sid)

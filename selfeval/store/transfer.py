@@ -17,7 +17,8 @@ def copy_store(
     """Copy the store at `source` into `target` (a path or postgresql:// URL each); returns the
     rows copied per table. Refuses a target that holds submissions unless `replace`. The target's
     schema is built as `owner` when given (PostgreSQL), its app login granted what the app does.
-    The copy is a restore: its history is checked, and it ends with one `restored` event more."""
+    The copy is a restore: its history is checked, and it ends with one `restored` event more (which,
+    when `replace` discards a target of another history, names the history discarded)."""
     if str(source) == str(target):
         raise StoreError("源数据库与目标数据库相同。")
     src = connect(source)
@@ -26,7 +27,7 @@ def copy_store(
         try:
             with tempfile.TemporaryDirectory(prefix="selfeval-migrate-") as tmp:
                 counts = src.export_database(Path(tmp) / "copy")
-                dst.import_database(Path(tmp) / "copy", replace=replace)
+                dst.import_database(Path(tmp) / "copy", replace=replace, discard_history=replace)
             for table, expected in counts.items():
                 got = dst._rows(f"SELECT COUNT(*) FROM {table}")[0][0]
                 expected += table == "audit_events"  # the copy's own `restored` event
