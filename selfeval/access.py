@@ -78,6 +78,22 @@ def unit_key(name: str) -> str:
     ).lower()
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def account_key(name: str) -> str:
+    """An account as the role file and the sign-in are compared: trimmed, ASCII letters in lower
+    case and nothing else folded — `str.lower()` would make the Kelvin sign `\u212a` a `k`, so
+    that someone signed in as `\u212aate@x.cn` would be kate@x.cn."""
+    return (name or "").strip().translate(_ASCII_LOWER)
+
+
+def _invisible_in(name: str) -> bool:
+    """A format or control character (zero-width space, joiners, bidi marks) in a name: two units
+    that look the same on every page must not be two units."""
+    return any(unicodedata.category(ch) in ("Cf", "Cc") for ch in name)
+
+
 def is_placeholder_unit(name: str) -> bool:
     """`（无）`, `未填写`, `全部`, `*`, an empty name …: a stand-in, not a unit."""
     return unit_key(name) in PLACEHOLDER_UNITS
@@ -234,6 +250,11 @@ def _units_of(path: Path, user: str, role: str, entry: Mapping, line: int | None
     for u in names:
         if is_placeholder_unit(u):
             raise RolesError(path, "UNIT_PLACEHOLDER", line, user=user, unit=u)
+        if _invisible_in(u):
+            shown = "".join(
+                f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in ("Cf", "Cc") else ch for ch in u
+            )
+            raise RolesError(path, "UNIT_INVISIBLE", line, user=user, unit=shown)
     return names
 
 
@@ -272,15 +293,18 @@ def load_roles(path: str | Path | None = None) -> dict[str, tuple[Role, Units]]:
     if not isinstance(users, dict):
         raise RolesError(path, "NOT_A_TABLE", _first_line(text, "users"), key="users")
     roles: dict[str, tuple[Role, Units]] = {}
+    looks: set[str] = set()  # accounts as they look (NFKC, case folded): two alike are one mistake
     for user, entry in users.items():
         header, keys = lines.get(user, (None, {}))
         if not isinstance(entry, dict):
             raise RolesError(path, "NOT_A_TABLE", header, key=user)
-        account = user.strip().lower()
+        account = account_key(user)
         if not account:
             raise RolesError(path, "EMPTY_USER", header)
-        if account in roles:
+        look = unicodedata.normalize("NFKC", account).casefold()
+        if account in roles or look in looks:
             raise RolesError(path, "DUPLICATE_USER", header, user=user)
+        looks.add(look)
         for key in entry:
             if key not in ("role", "units"):
                 raise RolesError(path, "UNKNOWN_KEY", keys.get(key, header), key=key)
@@ -371,7 +395,7 @@ def resolve_principal(
         if trusted_header or auth_configured or user_info is not None:
             return NOBODY  # sign-in is configured but this request carries nobody
         return LOCAL if is_loopback(client_address) else REMOTE
-    role, units = roles.get(identity.strip().lower(), ("viewer", ()))  # not listed: no unit at all
+    role, units = roles.get(account_key(identity), ("viewer", ()))  # not listed: no unit at all
     return Principal(identity, role, units, True)
 
 

@@ -362,6 +362,8 @@ ROLES_FILE: dict[str, str] = {
     "UNITS_TYPE": '账号“{user}”的 units 应为单位名称的列表，或 "*"（全部单位）。',
     "UNIT_EMPTY": "账号“{user}”的 units 中有空的单位名称。",
     "UNIT_PLACEHOLDER": "账号“{user}”的 units 中的“{unit}”是占位写法（表示没有或全部单位），不是单位名称。",
+    "UNIT_INVISIBLE": "账号“{user}”的 units 中的“{unit}”含有看不见的字符（零宽字符、方向控制符等），"
+    "与看起来相同的单位是两个单位：请删去这些字符。",
     "AT_LINE": "角色文件 {path} 第 {line} 行：{problem}",
     "NO_LINE": "角色文件 {path}：{problem}",
     "PAGE": "角色文件有误（{where}：{problem}），已暂停所有账号的访问。请管理员修正后刷新页面"

@@ -185,6 +185,10 @@ def test_placeholders_are_never_units(name):
         ('[users."a@b"\nrole = "viewer"\n', 1, "不是有效的 TOML"),
         ('units = ["甲", "（无）"]\n[users."a@b"]\nrole = "admin"\n', 1, "占位写法"),  # registered units
         ('[users."a@b"]\nrole = "viewer"\nunits = ["甲"\n', 3, "不是有效的 TOML"),
+        # red team: a unit that differs from a real one only by an invisible character
+        ('[users."a@b"]\nrole = "editor"\nunits = ["甲单位\u200b"]\n', 3, "看不见的字符"),
+        ('[users."a@b"]\nrole = "editor"\nunits = ["甲\u202e单位"]\n', 3, "看不见的字符"),
+        ('[users."a@b"]\nrole = "viewer"\nunits = ["甲"]\n[users."\uff41@b"]\nrole = "admin"\n', 4, "出现了两次"),
     ],
 )
 def test_a_role_file_with_a_mistake_is_refused_naming_the_line(tmp_path, text, line, words):
@@ -248,3 +252,21 @@ def load_roles_error(path) -> RolesError:
     except RolesError as exc:
         return exc
     raise AssertionError("the role file was accepted")
+
+
+@pytest.mark.parametrize(
+    "signed_in", ["\u212aate@x.cn", "kate@x.cn\u200b", "ｋａｔｅ@x.cn", "kate@x.cn, a@b"]
+)
+def test_only_the_account_itself_gets_its_line(signed_in):
+    """Red team: `str.lower()` folds the Kelvin sign into `k`, so an account an identity provider
+    would let someone register as `\u212aate@x.cn` was kate@x.cn, an administrator. Accounts compare
+    with ASCII letters folded only; look-alikes and invisible characters are other (unlisted) people."""
+    roles = {"kate@x.cn": ("admin", ALL_UNITS)}
+    for headers in ({"X-Email": signed_in}, {"X-Email": "KATE@x.cn"}):
+        who = resolve_principal(
+            None, headers, client_address="127.0.0.1", roles=roles, trusted_header="X-Email"
+        )
+        if headers["X-Email"] == signed_in:
+            assert (who.role, who.units) == ("viewer", ()), signed_in
+        else:
+            assert (who.role, who.units) == ("admin", ALL_UNITS)
