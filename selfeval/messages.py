@@ -386,6 +386,7 @@ AUDIT: dict[str, str] = {
     "NOT_CURRENT": "{where}：操作的不是当时的现行版本",
     "UNIT": "{where}记录的单位“{unit}”与该版本的单位“{owner}”不符",
     "UNRECORDED": "提交版本 {sid} 没有上传、导入或编辑的记录",
+    "CURRENT": "项目 {code}（{year}）的提交版本 {sid} 标记为现行版本：{now}，与审核记录不符（现行版本应是最后一次保存的版本）",
     "REVIEW_STATE": "提交版本 {sid} 的审核状态为“{have}”，而审核记录表明应为“{want}”",
     "OK": "审核记录完整：共 {events} 条，链头为编号 {id}（{hash}），审核状态与记录一致。",
     "BROKEN": "审核记录有问题（共 {events} 条）：{first}。",
@@ -396,9 +397,9 @@ AUDIT: dict[str, str] = {
     "RESTORED": "从备份恢复（清单 sha256 {manifest}；链头编号 {id}）",
     "DISCARDED": "；按要求舍弃了原数据库的另一段历史（{events} 条审核记录，链头编号 {id}，哈希 {hash}）",
     "DROPPED": "；备份早于原数据库，其后的 {events} 条审核记录未恢复（原链头编号 {id}，哈希 {hash}）",
-    "DIVERGES_EVENT": "备份的审核记录编号 {id} 与要被替换的数据库中同一编号的记录不同：备份改写了这段历史"
+    "DIVERGES_EVENT": "备份的审核记录编号 {id} 与要被替换的数据库中同一编号的记录不同：两者不是同一段历史（备份被改写过，或来自另一个数据库）"
     "（确要用另一段历史替换本数据库，请指定 --discard-history）",
-    "DIVERGES_VERSION": "备份中提交版本 {sid} 的内容与要被替换的数据库中同一版本不同：备份改写了这段历史"
+    "DIVERGES_VERSION": "备份中提交版本 {sid} 的内容与要被替换的数据库中同一版本不同：两者不是同一段历史（备份被改写过，或来自另一个数据库）"
     "（确要用另一段历史替换本数据库，请指定 --discard-history）",
 }
 

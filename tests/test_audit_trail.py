@@ -439,3 +439,24 @@ def test_older_and_foreign_backups_restore_and_a_discarded_history_is_named(stor
     last = events(root)[-1]
     assert last[4] == "restored" and f"{len(before)} 条审核记录，链头编号 {before[-1][0]}" in last[10]
     assert before[-1][-1] in last[10] and root.verify_trail().ok
+
+
+def test_a_current_flag_moved_behind_the_trail_is_found(store, tmp_path):
+    """Red team: the app's login may set submissions.is_current (the writers' one flag), and whoever
+    holds the DuckDB file may too: flagging the returned first version of project 1 as current again
+    puts it on every page with no event. verify says so, and a backup carrying it is refused."""
+    root, ids = store
+    assert root.verify_trail().ok
+    folder = backup(root, tmp_path, "flag")
+    forge(folder, lambda rows: [{**r, "is_current": r["id"] == ids["first"]} if r["project_code"] == code(1)
+                                else r for r in rows], table="submissions")  # fmt: skip
+    refused(root, folder, f"提交版本 {ids['first']} 标记为现行版本：是，与审核记录不符")
+
+    tamper(root, "UPDATE submissions SET is_current = FALSE WHERE project_code = ?", [code(1)])
+    tamper(root, "UPDATE submissions SET is_current = TRUE WHERE id = ?", [ids["first"]])
+    report = root.verify_trail()
+    assert not report.ok and report.broken is None
+    assert report.problems == [
+        f"项目 {code(1)}（2023）的提交版本 {ids['first']} 标记为现行版本：是，与审核记录不符（现行版本应是最后一次保存的版本）",
+        f"项目 {code(1)}（2023）的提交版本 {ids['fixed']} 标记为现行版本：否，与审核记录不符（现行版本应是最后一次保存的版本）",
+    ]

@@ -188,7 +188,11 @@ def test_placeholders_are_never_units(name):
         # red team: a unit that differs from a real one only by an invisible character
         ('[users."a@b"]\nrole = "editor"\nunits = ["甲单位\u200b"]\n', 3, "看不见的字符"),
         ('[users."a@b"]\nrole = "editor"\nunits = ["甲\u202e单位"]\n', 3, "看不见的字符"),
-        ('[users."a@b"]\nrole = "viewer"\nunits = ["甲"]\n[users."\uff41@b"]\nrole = "admin"\n', 4, "出现了两次"),
+        (
+            '[users."a@b"]\nrole = "viewer"\nunits = ["甲"]\n[users."\uff41@b"]\nrole = "admin"\n',
+            4,
+            "出现了两次",
+        ),
     ],
 )
 def test_a_role_file_with_a_mistake_is_refused_naming_the_line(tmp_path, text, line, words):

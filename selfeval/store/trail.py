@@ -69,15 +69,16 @@ def check_trail(db: Any) -> TrailReport:
     rows = _events(db)
     _, head, broken = check_chain(rows)  # head: the last event whose link holds
     report = TrailReport(len(rows), head, broken)
-    versions = {
-        sid: (code, year, unit or "")
-        for sid, code, year, unit in db.execute(
-            """SELECT s.id, s.project_code, s.year, f.unit FROM submissions s
-               LEFT JOIN forms f ON f.submission_id = s.id"""
-        )
-    }
+    versions, flagged = {}, set()
+    for sid, code, year, unit, is_current in db.execute(
+        """SELECT s.id, s.project_code, s.year, f.unit, s.is_current FROM submissions s
+           LEFT JOIN forms f ON f.submission_id = s.id"""
+    ):
+        versions[sid] = (code, year, unit or "")
+        if is_current:
+            flagged.add(sid)
     stored_states = dict(db.execute("SELECT submission_id, state FROM review_states"))
-    report.problems = list(_replay(rows, versions, stored_states))
+    report.problems = list(_replay(rows, versions, stored_states, flagged))
     return report
 
 
@@ -85,7 +86,9 @@ def _project(code: str, year: str, sid: int) -> tuple[str, str]:
     return (code, year) if code else (f"#{sid}", year)  # a form without a code is its own project
 
 
-def _replay(rows: list[tuple], versions: dict[int, tuple[str, str, str]], stored: dict[int, str]):
+def _replay(
+    rows: list[tuple], versions: dict[int, tuple[str, str, str]], stored: dict[int, str], flagged: set[int]
+):
     created = {r[7] for r in rows if r[4] in CREATING and r[7] is not None}
     first = min(created) if created else None
     state: dict[int, str] = {}
@@ -141,6 +144,13 @@ def _replay(rows: list[tuple], versions: dict[int, tuple[str, str, str]], stored
         for sid in sorted(versions):
             if sid >= first and sid not in seen:
                 yield AUDIT["UNRECORDED"].format(sid=sid)
+    # the current flag (what every page reads) is the latest version the trail stored: a flag moved
+    # back to an earlier version without a restore (the app's login may set it) is a rewrite
+    for sid in sorted(flagged ^ set(current.values())):
+        code, year, _ = versions[sid]
+        yield AUDIT["CURRENT"].format(
+            sid=sid, code=code or "—", year=year, now="是" if sid in flagged else "否"
+        )
     for sid in sorted(set(stored) | set(state)):
         have, want = stored.get(sid, "draft"), state.get(sid, "draft")
         if have != want:
