@@ -8,7 +8,7 @@ import io
 import zipfile
 from collections.abc import Sequence
 
-from selfeval.names import name_part, unique
+from selfeval.names import name_part, not_a_device, unique
 from selfeval.template import template_filename, write_template
 
 UNIT_CHARS = 60  # of a unit's name in a folder or file name (the full name is inside every form)
@@ -16,7 +16,7 @@ UNIT_CHARS = 60  # of a unit's name in a folder or file name (the full name is i
 
 def unit_folder_name(text: str) -> str:
     """A unit as a folder or file name part (selfeval.names): any length and character in."""
-    return name_part(text, UNIT_CHARS) or "未填单位"
+    return not_a_device(name_part(text, UNIT_CHARS) or "未填单位")
 
 
 def by_unit(cards: Sequence) -> dict[str, list]:
@@ -40,9 +40,11 @@ def unit_zip(cards: Sequence) -> bytes:
 def units_zip(cards: Sequence) -> bytes:
     """Every unit's import templates in one zip, a folder per unit (the 总览 download)."""
     buffer = io.BytesIO()
+    folders: set[str] = set()  # two units whose names clean or cut alike keep a folder each
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as outer:
         for unit, group in by_unit(cards).items():
+            folder = unique(unit_folder_name(unit), folders, suffix=False)
             with zipfile.ZipFile(io.BytesIO(unit_zip(group))) as inner:
                 for name in inner.namelist():
-                    outer.writestr(f"{unit_folder_name(unit)}/{name}", inner.read(name))
+                    outer.writestr(f"{folder}/{name}", inner.read(name))
     return buffer.getvalue()

@@ -2,10 +2,11 @@
 a name every filesystem, zip tool and Excel accepts out — and one way to tell two alike apart.
 
 A name part loses what would make a name lie or fail: bidi controls (U+202A–202E, U+2066–2069,
-U+200E/F, U+061C: `‮gpj.exe` shows as `exe.jpg`), NUL and control characters, path separators and
+U+200E/F, U+061C: `‮gpj.exe` shows as `exe.jpg`) and every other invisible format character (zero
+width space, BOM), NUL and control characters, path separators and
 the characters Windows refuses; whitespace becomes `_`. A whole file name is cut to 255 bytes of
 UTF-8 (ext4, XFS, NTFS via its 255 UTF-16 units, zip members as extracted), never inside a
-character, a Windows device name (`CON`, `COM1`) gets a `_`; a sheet name to Excel's 31 characters.
+character, a Windows device name (`CON`, `COM1`, a file or a folder) gets a `_`; a sheet name to Excel's 31 characters.
 `numbered` is the one "name（n）" of the code base: the stem is cut so that the number and the suffix
 always fit. The full name always stays inside the file (the form's cells, the report's text).
 """
@@ -23,7 +24,10 @@ MAX_SHEET_CHARS = 31  # Excel
 BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
 _UNSAFE = re.compile(f'[{BIDI}<>:"/\\\\|?*\\x00-\\x1f\\x7f-\\x9f]')
 _SHEET_UNSAFE = re.compile(f"[{BIDI}\\[\\]:*?/\\\\\\x00-\\x1f\\x7f-\\x9f]")
-DEVICES = {"CON", "PRN", "AUX", "NUL"} | {f"{d}{i}" for d in ("COM", "LPT") for i in range(1, 10)}
+# Windows' device names, with any extension: COM0–9 and LPT0–9 and the superscript ¹²³ forms included
+DEVICES = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"} | {
+    f"{d}{i}" for d in ("COM", "LPT") for i in (*"0123456789", "¹", "²", "³")
+}
 
 
 def visible(text: object) -> str:
@@ -36,8 +40,17 @@ def name_part(text: object, limit: int) -> str:
     """One part of a file name: cleaned (see the module's docstring), at most `limit` characters,
     no leading or trailing dot, space or underscore (hidden files, Windows)."""
     value = unicodedata.normalize("NFC", "" if text is None else str(text))
+    value = "".join(ch for ch in value if unicodedata.category(ch) != "Cf")  # zero width, BOM: unseen
     value = re.sub(r"\s+", "_", _UNSAFE.sub("", value).strip())
     return value[:limit].strip("._ ")
+
+
+def not_a_device(name: str) -> str:
+    """`name`, with a `_` after its first dot-separated part when Windows would take it for a device
+    (`CON`, `com1.txt`, `LPT¹`; the extension does not matter there): such a file or folder cannot
+    be created or extracted on Windows."""
+    base, dot, rest = name.partition(".")
+    return f"{base}_{dot}{rest}" if base.rstrip(" ").upper() in DEVICES else name  # `con.txt` -> `con_.txt`
 
 
 def _cut(text: str, max_bytes: int | None, max_chars: int | None) -> str:
@@ -61,10 +74,7 @@ def fit(
 
 def file_name(parts: Iterable[str], suffix: str, *, fallback: str) -> str:
     """Parts (already `name_part`s) joined by `_` with `suffix` (".xlsx"), within 255 bytes."""
-    stem = "_".join(p for p in parts if p) or fallback
-    if stem.split(".")[0].upper() in DEVICES:
-        stem += "_"
-    return fit(stem, suffix)
+    return fit(not_a_device("_".join(p for p in parts if p) or fallback), suffix)
 
 
 def _split(name: str) -> tuple[str, str]:

@@ -185,3 +185,33 @@ def test_the_pages_download_names_fit(app_db, monkeypatch):
     run_app("project", code=code, year="2023")
     run_app("project", code=_cards()[2].form.header.project_code, year="2023")
     assert names and all(fine(n) for n in names), names
+
+
+def test_units_alike_keep_a_folder_each_and_no_folder_is_a_device():
+    """Red team: two units whose names clean or cut to one folder (`甲/单位` and `甲单位`, two long
+    names sharing their first 60 characters, `ABC` and `abc`) shared it — one unit's forms in the
+    other's folder, and a form of the same file name overwritten on extraction; a unit called `CON`
+    or `com1.txt` made a folder Windows cannot create; a zero width space made a folder that looks
+    unnamed."""
+    units = [
+        "甲/单位",
+        "甲单位",
+        LONG_UNIT + "甲",
+        LONG_UNIT + "乙",
+        "ABC",
+        "abc",
+        "CON",
+        "com1.txt",
+        "LPT¹",
+        "\u200b",
+    ]
+    card = seed_cards()[0]
+    cards = [rescored(card, unit=u) for u in units]
+    with zipfile.ZipFile(io.BytesIO(units_zip(cards))) as zf:
+        members = zf.namelist()
+    folders = {m.split("/")[0] for m in members}
+    assert len(members) == len(set(members)) == len(folders) == len(units), members
+    assert all(f.split(".")[0].upper() not in {"CON", "COM1", "LPT¹"} and "\u200b" not in f for f in folders)
+    assert file_name([name_part("lpt¹", 60)], ".zip", fallback="x") == "lpt¹_.zip"
+    assert file_name(["Com1"], ".zip", fallback="x") == "Com1_.zip"
+    assert file_name(["CON.txt"], ".docx", fallback="x") == "CON_.txt.docx"  # was CON.txt_.docx: still CON
