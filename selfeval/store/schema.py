@@ -266,23 +266,19 @@ _V8 = (
 # A form whose amounts would poison the organisation's figures (negative amounts, an implausible
 # 执行率: selfeval.model.EXCLUDING) is kept and shown, but its amounts never reach a total or a rate:
 # both views give NULL budget and executed for it, so every SUM and rate of every query skips it.
-CURRENT_FORMS_COUNTED = """
+_COUNTED = """SELECT f.*, CASE WHEN f.excluded IS NULL THEN fu.annual_budget END AS budget,
+       CASE WHEN f.excluded IS NULL THEN fu.executed END AS executed,
+       s.submitted_at, s.submitted_by, s.origin, s.source_name, s.kind, s.profile
+FROM forms f
+JOIN submissions s ON s.id = f.submission_id
+LEFT JOIN funds fu ON fu.submission_id = f.submission_id AND fu.line_no = 0"""
+CURRENT_FORMS_COUNTED = f"""
 CREATE VIEW current_forms AS
-SELECT f.*, CASE WHEN f.excluded IS NULL THEN fu.annual_budget END AS budget,
-       CASE WHEN f.excluded IS NULL THEN fu.executed END AS executed,
-       s.submitted_at, s.submitted_by, s.origin, s.source_name, s.kind, s.profile
-FROM forms f
-JOIN submissions s ON s.id = f.submission_id
-LEFT JOIN funds fu ON fu.submission_id = f.submission_id AND fu.line_no = 0
+{_COUNTED}
 WHERE s.is_current"""
-APPROVED_FORMS_COUNTED = """
+APPROVED_FORMS_COUNTED = f"""
 CREATE VIEW approved_forms AS
-SELECT f.*, CASE WHEN f.excluded IS NULL THEN fu.annual_budget END AS budget,
-       CASE WHEN f.excluded IS NULL THEN fu.executed END AS executed,
-       s.submitted_at, s.submitted_by, s.origin, s.source_name, s.kind, s.profile
-FROM forms f
-JOIN submissions s ON s.id = f.submission_id
-LEFT JOIN funds fu ON fu.submission_id = f.submission_id AND fu.line_no = 0
+{_COUNTED}
 WHERE s.id IN (
     SELECT MAX(s2.id) FROM submissions s2 JOIN review_states r ON r.submission_id = s2.id
     WHERE r.state = 'approved'
