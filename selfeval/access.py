@@ -124,6 +124,15 @@ class Principal:
         (a placeholder unit only for ALL_UNITS)."""
         return self.all_units or (unit in self.units and not is_placeholder_unit(unit))
 
+    def lookalike(self, unit: str) -> str | None:
+        """One of this principal's units that `unit` matches only after width, brackets, spaces
+        and case are folded (`(本级)` against `（本级）`): not the same unit, but most likely meant
+        to be — a refusal names it so the role file can be corrected."""
+        if self.all_units or is_placeholder_unit(unit):
+            return None
+        key = unit_key(unit)
+        return next((u for u in self.units if u != unit and unit_key(u) == key), None)
+
     def units_text(self) -> str:
         """The units in words, for messages: 全部单位, 无, or the names."""
         return "全部单位" if self.units is ALL_UNITS else "、".join(self.units) or "无"

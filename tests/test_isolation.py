@@ -214,3 +214,21 @@ def test_transfer_project_is_the_administrators_and_recorded(two_units):
     assert root.table_rows("transfers", ["from_unit", "to_unit", "transferred_by"]) == [(B, A, ADMIN.name)]
     actions = [a for a, sid in root.table_rows("audit_events", ["action", "submission_id"]) if sid == new_id]
     assert "transfer" in actions
+
+
+def test_a_unit_that_differs_only_in_width_is_refused_naming_the_likely_line(store_location):
+    """A role file that says 福田区总工会(本级) for forms printing 福田区总工会（本级）: two units to the
+    store (deny by default), and the refusal says which of the editor's units it nearly is."""
+    printed, in_roles = "福田区总工会（本级）", "福田区总工会(本级)"
+    with open_store(store_location) as root:
+        editor = root.scoped(Principal("e@example.cn", "editor", (in_roles,), True))
+        with pytest.raises(AccessDenied) as caught:
+            save(editor, form(CODE_A, printed))
+        text = str(caught.value)
+        assert f"“{printed}”不在您负责的单位" in text
+        assert f"与您负责的“{in_roles}”只在全角/半角" in text
+        assert root.project_history(CODE_A, 2023).empty
+        # an unrelated unit gets no such hint
+        with pytest.raises(AccessDenied) as other:
+            save(editor, form(CODE_A, B))
+        assert "全角/半角" not in str(other.value)

@@ -21,6 +21,7 @@ from selfeval.store.base import Backend
 from selfeval.store.errors import (
     CLAIMED_TWICE,
     NOT_YOUR_UNIT,
+    NOT_YOUR_UNIT_LOOKALIKE,
     OWNED_BY_OTHER,
     ROLE_CANNOT,
     TRANSFER_NOT_ASKED,
@@ -212,7 +213,10 @@ class Writes(Backend):
         its current version — only an administrator of every unit moves it, and only when asked to."""
         who = self.who
         if not who.sees_unit(h.unit):
-            return NOT_YOUR_UNIT.format(unit=h.unit or "（未填写实施单位）", units=who.units_text()), False
+            why = NOT_YOUR_UNIT.format(unit=h.unit or "（未填写实施单位）", units=who.units_text())
+            if mine := who.lookalike(h.unit):
+                why += NOT_YOUR_UNIT_LOOKALIKE.format(unit=h.unit, mine=mine)
+            return why, False
         if head is None or head.unit == h.unit:
             return None, False
         if can(who, "transfer") and governs_all(who):
