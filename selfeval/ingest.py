@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -53,27 +54,47 @@ def score_bytes_in_process(
     return cards, errors, result.kind
 
 
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """A file's prepared forms (selfeval.rowprep) pickled by the worker that made them: the main process
+    holds these bytes — a fifth of the objects they unpickle to — while the file waits in the reading
+    window and in its chunk, and unpacks them only when the chunk is stored."""
+
+    forms: int
+    data: bytes
+
+    def __len__(self) -> int:
+        return self.forms
+
+    def unpack(self) -> tuple:
+        return pickle.loads(self.data) if self.forms else ()
+
+
+NOTHING = Packed(0, b"")
+
+
 def prepare_bytes_in_process(
     data: bytes, name: str, profile: Profile
-) -> tuple[tuple, tuple[Issue, ...], str]:
+) -> tuple[Packed, tuple[Issue, ...], str]:
     """score_bytes_in_process, then the forms as the store's rows (selfeval.rowprep.prepare_file): what an
     import's worker hands back, so the main process neither unpickles scorecards nor serialises
-    forms — it checks keys and appends columns. (prepared forms, errors, kind)."""
+    forms — it checks keys and appends columns. (packed prepared forms, errors, kind)."""
     cards, errors, kind = score_bytes_in_process(data, name, profile)
-    return prepare_file(cards, data), errors, kind
+    prepared = prepare_file(cards, data)
+    return Packed(len(prepared), pickle.dumps(prepared, protocol=pickle.HIGHEST_PROTOCOL)), errors, kind
 
 
 def _scored(files: Iterable[tuple[str, bytes]], profile: Profile, jobs: int, window: int) -> Iterator[tuple]:
-    """(name, data, prepared forms, problems, kind) per file, in order, read, scored and turned into
+    """(name, prepared forms, problems, kind) per file, in order, read, scored and turned into
     store rows in the sandbox's warm workers. With jobs > 1 up to a window of files (and 64 MiB of
     their bytes) is in flight ahead of the caller, so the workers keep reading while the caller stores a transaction (the cores stay
     busy); jobs = 1 reads one file ahead. A file whose worker dies is an error of that file only."""
     tasks = ((bytes(data), name, profile) for name, data in files)
     in_flight = max(2 * jobs, min(window, 256)) if jobs > 1 else 2
-    for (data, name, _), result in sandbox.map_ordered(prepare_bytes_in_process, tasks, in_flight=in_flight):
+    for (_, name, _), result in sandbox.map_ordered(prepare_bytes_in_process, tasks, in_flight=in_flight):
         if isinstance(result, sandbox.WorkerFailed):
-            result = (), (issue(result.code, name),), ""
-        yield (name, data, *result)
+            result = NOTHING, (issue(result.code, name),), ""
+        yield (name, *result)  # the bytes are not kept: the rows carry their hash and size
 
 
 def ingest_file(
@@ -147,13 +168,13 @@ def iter_ingest(
     from selfeval.store import Upload
 
     outcomes: list[Outcome] = []
-    pending: list[tuple[str, bytes, tuple, tuple[Issue, ...], str]] = []  # cards: prepared forms
+    pending: list[tuple[str, Packed, tuple[Issue, ...], str]] = []  # cards: packed prepared forms
     claims: dict[tuple[str, str], list[str]] = {}  # (code, year) -> units claiming it in this batch
 
     def flush() -> None:
         uploads = [
-            Upload((), name, data, kind, origin, submitted_by, prepared=cards)
-            for name, data, cards, _, kind in pending
+            Upload((), name, None, kind, origin, submitted_by, prepared=cards.unpack())
+            for name, cards, _, kind in pending
             if cards
         ]
         results = (
@@ -161,7 +182,7 @@ def iter_ingest(
             if uploads
             else iter(())
         )
-        for name, _, cards, problems, _ in pending:
+        for name, cards, problems, _ in pending:
             saved = next(results) if cards else None
             outcomes.append(
                 Outcome(
@@ -179,8 +200,8 @@ def iter_ingest(
             )
         pending.clear()
 
-    for n, (name, data, cards, problems, kind) in enumerate(_scored(files, profile, jobs, chunk), start=1):
-        pending.append((name, data, cards, problems, kind))
+    for n, (name, cards, problems, kind) in enumerate(_scored(files, profile, jobs, chunk), start=1):
+        pending.append((name, cards, problems, kind))
         if len(pending) >= chunk:
             flush()
             yield from outcomes

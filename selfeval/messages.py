@@ -221,6 +221,8 @@ TEMPLATE_DECLARED_COMMENT = "规则未能计算此项，此处为原表填报值
 PREFLIGHT: dict[str, str] = {
     "EMPTY": "文件为空，请选择填写好的自评表后重新上传。",
     "TOO_LARGE": "文件过大（{size}），上限为 {limit}。请删除无关工作表后再上传。",
+    "TOO_MANY_FILES": "一次最多读取 {limit} 个文件，「{filename}」未读取。请分批上传（大量文件请用命令行 selfeval import 导入整个文件夹）。",
+    "SESSION_TOO_LARGE": "本次上传的文件合计超过 {limit}，「{filename}」未读取。请先保存或清除已上传的文件，再分批上传其余文件。",
     "IMAGE": "「{filename}」是{what}图片，不是表格文件。请上传自评表的 Excel 文件（.xlsx 或 .xls），不要上传截图或照片。",
     "NOT_WORKBOOK": "「{filename}」是{what}，不是 Excel 工作簿。请上传 Excel 格式的自评表（.xlsx 或 .xls）；"
     "如果自评表是其他格式，请先在 Excel 或 WPS 中另存为 .xlsx。",
@@ -406,3 +408,21 @@ AUDIT: dict[str, str] = {
 # the CLI, when the database fails past what opening it could tell (a damaged file)
 DISK_FULL_FILES = "磁盘空间不足，输出文件未能写完（{error}）。请清理磁盘空间后重试；已写出的文件可能不完整。"
 DATABASE_FAILED = "数据库读写出错（{error}），数据库文件可能已损坏。请从备份恢复（selfeval restore），或用 --db 指定另一个文件。"
+
+# `selfeval import` (selfeval/cli/commands.py over selfeval/bulk.py): progress, resuming, the summary
+IMPORT: dict[str, str] = {
+    "progress": "{done}/{total} 个文件 · {rate} 表/秒 · 剩余 {left}",
+    "rate.none": "—",
+    "left.none": "—",
+    "left.hours": "{h} 小时 {m} 分",
+    "left.minutes": "{m} 分 {s} 秒",
+    "left.seconds": "{s} 秒",
+    "resumed": "已导入 {forms} 个自评表（{files} 个文件此前已保存），跳过这些文件，继续导入其余 {rest} 个文件。",
+    "summary": "已保存 {stored} 个自评表，重复 {duplicates} 个，无法读取的文件 {unreadable} 个。",
+    "summary.skipped": "其中 {forms} 个自评表所在的 {files} 个文件此前已导入，已跳过，未重新读取。",
+    "summary.time": "用时 {elapsed}，读取 {read} 个文件，{rate} 表/秒。",
+    "problem": "无法读取 {path}：{location}：{message}",
+    "report.more": "另有 {more} 个文件无法读取，未在此列出。",
+    "report.where": "全部无法读取的文件及原因已写入 {path}",
+    "report.header": "selfeval import：无法读取的文件及原因（{started}）",
+}

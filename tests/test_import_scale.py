@@ -7,9 +7,7 @@ file: cheap to make in the thousands, read by the same pipeline as workbooks.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -122,68 +120,34 @@ def test_chunks_and_one_transaction_store_the_same(tmp_path):
 
 # ------------------------------------------------------------------------------------------ memory
 
-# The process's own peak is VmHWM, its memory's high-water mark: getrusage's ru_maxrss also counts the
-# resident size of the process it was started from (Linux keeps it across exec), so a test worker
-# grown large by earlier tests made an import look as large as itself.
-_MEASURE = """
-import json, resource, sys
-from selfeval.cli import main
-code = main(sys.argv[1:])
-with open("/proc/self/status") as status:
-    peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-print(json.dumps({
-    "exit": code,
-    "self_mb": peak_kb / 1024,
-    "workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-}))
-"""
 
+def _import_tree(tmp_path: Path, n: int) -> dict:
+    """`selfeval import` of n one-form workbooks (generated ones cloned with distinct project codes),
+    its whole process tree's memory sampled from /proc: the command, the fork server, the workers."""
+    from bench.tree import run_measured
+    from bench.workbooks import write_batch
 
-def _import_peak(tmp_path: Path, n: int) -> dict:
     folder = tmp_path / f"files{n}"
-    folder.mkdir()
-    for i in range(n):
-        (folder / f"f{i:05d}.txt").write_bytes(form_text(i))
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            _MEASURE,
-            "import",
-            "--db",
-            str(tmp_path / f"s{n}.duckdb"),
-            "--jobs",
-            "2",
-            str(folder),
-        ],
+    write_batch(folder, n, distinct=60)
+    m = run_measured(
+        [sys.executable, "-m", "selfeval", "import", "--db", str(tmp_path / f"s{n}.duckdb"), str(folder)],
         cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
+        interval=0.1,
+        timeout=1800,
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert f"已保存 {n} 个自评表" in proc.stdout
-    return result
+    assert m.returncode == 0, m.stderr[-3000:]
+    assert f"已保存 {n} 个自评表" in m.stdout, m.stdout
+    assert m.memory["processes"] >= 4  # the command, the fork server, two workers (the resource tracker)
+    return m.memory
 
 
-def test_import_memory_is_bounded_by_the_batch_not_the_count(tmp_path):
-    """Peak resident memory of `selfeval import` for 200 and for 2,000 files (10× the forms).
+def test_import_memory_is_bounded_by_the_chunk_not_the_count(tmp_path):
+    """Peak memory of the whole process tree of `selfeval import` for 300 and for 3,000 workbooks.
 
-    Measured on the development machine (2 cores, Python 3.11, DuckDB 2.0, 2 worker processes):
-    200 files peak at 210–214 MB, 2,000 at 257–263 MB (+47–49 MB: DuckDB's in-memory blocks and
-    index of the growing store, allocator arenas; the Python heap left after the import is ~1 MB,
-    tracemalloc); 4,000 at 298 MB, 8,000 at 322 MB — it flattens. Before the import kept compact
-    outcomes (every file's scorecards kept to the end), 2,000 files peaked at 348 MB, +138 MB over
-    200, and 4,000 at 462 MB. The bound, GROWTH_MB for the 1,800 more files, lies between the two:
-    about twice today's growth, well under the old one. And the issue's 500 MB ceiling holds for the
-    whole process and for any worker. Re-measured as the process's own high-water mark (VmHWM, see
-    _MEASURE) on a busy machine: 200 files 249 MB, 2,000 files 304 MB (+55 MB), the same from a 700 MB
-    parent process.
-    """
-    small, large = _import_peak(tmp_path, 200), _import_peak(tmp_path, 2000)
-    assert large["self_mb"] - small["self_mb"] < GROWTH_MB, (small, large)
-    assert large["self_mb"] < 500 and large["workers_mb"] < 500, large
-
-
-GROWTH_MB = 90
+    Measured on the development machine (2 cores, DuckDB, two workers): 3,000 files peak near 400 MB
+    PSS (the command ~330 MB RSS: Python, pyarrow, DuckDB's code and its 64 MB cache; each worker
+    ~30 MB), as 300 do and as 10,000 do (bench: the batch-size curve). Before issue 23 the command
+    alone grew ~17 KB a file (DuckDB kept every block it wrote: 978 MB at 48,000 files)."""
+    small, large = _import_tree(tmp_path, 300), _import_tree(tmp_path, 3000)
+    assert large["tree_peak_pss_mb"] < 500 and large["main_peak_rss_mb"] < 450, large
+    assert large["tree_peak_pss_mb"] - small["tree_peak_pss_mb"] < 60, (small, large)

@@ -1,5 +1,5 @@
-"""The CLI's store commands: backup, restore and migrate (a whole store between DuckDB and
-PostgreSQL). The CLI acts as the local administrator: it may read and write every unit."""
+"""The CLI's store commands: backup, restore, migrate (a whole store between DuckDB and
+PostgreSQL), transfer and rebuild-aggregates. The CLI acts as the local administrator: it may read and write every unit."""
 
 from __future__ import annotations
 
@@ -105,6 +105,16 @@ def cmd_roles(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild_aggregates(args: argparse.Namespace) -> int:
+    from selfeval.store import open_store
+
+    with open_store(args.db, seed_if_empty=False) as store:
+        store.rebuild_aggregates()
+        units = store._rows("SELECT COUNT(*), COALESCE(SUM(projects), 0) FROM agg_units")[0]
+    print(f"已按现行版本重算总览汇总数据（{units[1]} 个项目，{units[0]} 个年度与单位组合）。")
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction, db_help: str = DB_HELP) -> None:
     p = sub.add_parser("backup", help="备份数据库（每张表一个 Parquet 文件，另附清单）")
     p.add_argument("dir", help="备份目录（新建或空目录）")
@@ -135,6 +145,12 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str = DB_HELP) -> None
     p.add_argument("--replace", action="store_true", help="目标已有数据时覆盖")
     add_owner(p)
     p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser(
+        "rebuild-aggregates", help="按现行版本重算总览的汇总数据（保存时已随数据一并更新；存疑时使用）"
+    )
+    p.add_argument("--db", default=None, help=db_help)
+    p.set_defaults(func=cmd_rebuild_aggregates)
 
     p = sub.add_parser("transfer", help="把一个项目转到另一个实施单位（管理员操作，记入转移记录与审计记录）")
     p.add_argument("code", help="项目编码")

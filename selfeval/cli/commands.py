@@ -7,12 +7,11 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from selfeval import fmt
 from selfeval.cli import admin, files, review
-from selfeval.model import Issue
 from selfeval.profile import available_profiles, load_profile, profile_for
 
 
@@ -58,65 +57,48 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """Import files and folders: keeps counts and the unreadable files' problems, never the
-    scorecards, so memory is bounded by one transaction's chunk, not by the number of files."""
+    """Import files and folders (selfeval.bulk): chunks committed whole, files stored before skipped
+    unread, progress with forms/s and time left; only counts are kept, the unreadable files' problems
+    go to stderr — or, past PROBLEMS_SHOWN files, to a report file the summary names."""
     import gc
 
-    from selfeval.ingest import iter_ingest
+    from selfeval.bulk import import_files, list_files
+    from selfeval.memory import return_big_buffers
     from selfeval.sample import open_seeded_store
+    from selfeval.store.duckdb import IMPORT_MEMORY_LIMIT
 
+    return_big_buffers()
     profile = profile_for(args.profile)
     store = open_seeded_store(args.db, seed=False)
-    paths = [os.fspath(path) for path in files.expand(args.paths)]  # strings: ~100 bytes a file
-    refused: dict[str, tuple[Issue, ...]] = {}  # files not read (too large, missing, OS error)
-
-    def contents() -> Iterator[tuple[str, bytes]]:
-        for f in paths:
-            data, problems = files.read_checked(Path(f))
-            if data is None:
-                refused[f] = problems
-            yield Path(f).name, data or b""
-
+    store.limit_memory(IMPORT_MEMORY_LIMIT)  # bulk inserts and key look-ups need little cache
+    paths = list_files(args.paths)  # a few bytes a file
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1) if len(paths) >= 100 else 1
+    problems = files.ProblemLog(args.report)
+    progress = files.Progress(len(paths))
     # the modules' objects never die: out of the cycle collector's sight, its rescans stay small
     gc.collect()
     gc.freeze()
-    stored = duplicates = 0
-    unreadable: list[tuple[str, tuple]] = []
-    outcomes = iter_ingest(
-        store,
-        contents(),
-        profile,
-        origin="import",
-        jobs=jobs,
-        progress=lambda n, name: _progress(n, len(paths), name),
-        allow_transfer=args.allow_transfer,
-    )
-    moved: list[str] = []
     try:
-        for path, outcome in zip(paths, outcomes, strict=True):
-            stored += len(outcome.stored)
-            duplicates += len(outcome.duplicates)
-            moved += [f"{Path(path).name}：{t}" for t in outcome.transfers]
-            problems = refused.pop(path, None) or outcome.problems
-            if problems:
-                unreadable.append((path, problems))
+        totals = import_files(
+            store,
+            paths,
+            profile,
+            jobs=jobs,
+            chunk=args.chunk,
+            on_progress=progress.update,
+            on_problem=problems.add,
+            on_resume=progress.resumed,
+            on_transfer=lambda path, moved: print(f"\n转移：{Path(path).name}：{moved}"),
+            allow_transfer=args.allow_transfer,
+        )
     finally:
         gc.unfreeze()
-    for path, problems in unreadable:
-        files.report_problems(problems, Path(path), prefix="\n")
-    for line in moved:
-        print(f"\n转移：{line}")
-    print(f"\n已保存 {stored} 个自评表，重复 {duplicates} 个，无法读取的文件 {len(unreadable)} 个。")
-    store.close()
-    return 1 if unreadable else 0
-
-
-def _progress(done: int, total: int, name: str) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
-    sys.stderr.flush()
+        problems.close()
+        store.close()
+    progress.finish(totals)
+    problems.print_summary()
+    print(files.summary(totals))
+    return 1 if totals.unreadable else 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -155,6 +137,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     return draft(args)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 100_000:
+        raise argparse.ArgumentTypeError("须为 1 至 100000 之间的整数")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m selfeval", description="项目支出绩效自评：评分、导入、导出"
@@ -189,6 +178,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-transfer",
         action="store_true",
         help="允许表中的实施单位与项目现属单位不同时把项目转到表中的单位（逐一列出）；不加此项时这类表不保存",
+    )
+    p.add_argument(
+        "--chunk",
+        type=_positive,
+        default=200,
+        help="每个事务保存的文件数（默认 200；中断后重新运行从未保存的文件继续）",
+    )
+    p.add_argument(
+        "--report",
+        default=None,
+        help=f"无法读取的文件及原因写入此文件（默认：超过 {files.PROBLEMS_SHOWN} 个时写入当前文件夹下的新文件）",
     )
     p.set_defaults(func=cmd_import)
 

@@ -1,5 +1,7 @@
 """Backups as data, never as code: every table of the store to `<table>.parquet` plus a manifest
-(`selfeval-backup.json`: schema version, tables, row counts, the audit trail's head), and back.
+(`selfeval-backup.json`: schema version, tables, row counts, the audit trail's head), and back. The
+aggregates the writers keep for 总览 (selfeval/store/aggregates.py) are not backed up: a restore
+recomputes them.
 
 A restore executes nothing it finds in the folder. It reads the manifest as JSON, accepts only
 tables the schema of the backup's version has, reads exactly `<table>.parquet` for each (no
@@ -18,6 +20,7 @@ A backend provides `_snapshot()` (a read-only transaction's Db), `_writing()` an
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -29,6 +32,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from selfeval.messages import AUDIT
+from selfeval.store import aggregates
 from selfeval.store.audit import chain_head, record_event
 from selfeval.store.base import Backend
 from selfeval.store.errors import RESTORE_NEEDS_OWNER, StoreError
@@ -68,7 +72,7 @@ class Backups(Backend):
             version = db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_version")[0][0]
             head = chain_head(db)
             tables, _ = relations(db)
-            for table in tables:
+            for table in (t for t in tables if t not in aggregates.TABLES):  # derived: rebuilt on restore
                 self._dump_table(db, table, directory / f"{table}.parquet")
                 counts[table] = db.execute(f"SELECT COUNT(*) FROM {table}")[0][0]
         manifest = {
@@ -99,6 +103,9 @@ class Backups(Backend):
         self._require_unrestricted("恢复数据库")
         directory = Path(directory)
         manifest = _read_manifest(directory)
+        # the aggregates are figures derived from the rows: never loaded, always recomputed
+        kept = {t: n for t, n in manifest.tables.items() if t not in aggregates.TABLES}
+        manifest = dataclasses.replace(manifest, tables=kept)
         if manifest.version > MIGRATIONS[-1].version:
             raise StoreError(f"备份的数据库结构版本 {manifest.version} 比本程序支持的新，请升级 selfeval。")
         data = {table: _read_table(directory, table) for table in manifest.tables}
@@ -120,7 +127,7 @@ class Backups(Backend):
         self, manifest: Manifest, data: dict[str, pa.Table], *, replace: bool, discard_history: bool
     ) -> dict[str, int]:
         """The restore's one transaction: drop, rebuild the schema of the backup's version, load,
-        verify, upgrade, check the history, record the restore."""
+        verify, upgrade, check the history, record the restore, recompute 总览's kept figures."""
         expected = manifest.tables
         with self._schema_writing() as db:
             if not replace and db.execute("SELECT COUNT(*) FROM submissions")[0][0]:
@@ -176,6 +183,7 @@ class Backups(Backend):
                 unit="",
                 comment=comment,
             )
+            aggregates.rebuild(db)  # figures derived from the rows: recomputed, never taken on trust
         return expected
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from selfeval.access import LOCAL
@@ -22,6 +23,9 @@ from selfeval.store.review import Review
 from selfeval.store.schema import COLUMNS, SCHEMAS, migrate
 from selfeval.store.sqlutil import sql_string
 from selfeval.store.writes import Writes
+
+if TYPE_CHECKING:  # pandas only when a query returns a frame, never for an import's writes
+    import pandas as pd
 
 
 class DuckDb:
@@ -69,9 +73,32 @@ def _write_lock(path: str) -> threading.Lock:
         return _WRITE_LOCKS.setdefault(path, threading.Lock())
 
 
+# DuckDB's own memory — its cache of the file's blocks, a query's hash tables — is capped at
+# MEMORY_LIMIT per connection (per process: the app holds one). DuckDB's default is 80 % of the
+# machine's memory, and it keeps every block a process writes or reads until that is reached: one
+# `selfeval import` of 48,000 files held ~700 MB of them (issue 23). Beyond the limit DuckDB evicts
+# blocks (the file has them) and spills a big query's intermediate results to a temporary folder
+# beside the database. $SELFEVAL_DUCKDB_MEMORY sets another limit ("512MB", "2GB"). An import,
+# whose statements are bulk inserts and key look-ups, lowers its own to IMPORT_MEMORY_LIMIT
+# (`Store.limit_memory`): its whole process tree stays under 500 MB (bench: the batch-size curve).
+MEMORY_LIMIT = "256MB"
+IMPORT_MEMORY_LIMIT = "64MB"
+_MEMORY = re.compile(r"\d{1,6}(\.\d{1,3})?\s?(KB|MB|GB|KiB|MiB|GiB)", re.IGNORECASE)
+
+
+def memory_limit(value: str | None = None) -> str:
+    """`value`, or the memory limit of the DuckDB connections of this process (see MEMORY_LIMIT),
+    checked: a number and a unit, nothing else reaches the SQL."""
+    value = (value or os.environ.get("SELFEVAL_DUCKDB_MEMORY", "")).strip() or MEMORY_LIMIT
+    if not _MEMORY.fullmatch(value):
+        raise StoreError(f"SELFEVAL_DUCKDB_MEMORY 应为带单位的大小（如 256MB、2GB），而不是“{value}”。")
+    return value
+
+
 def _connect(path: str) -> duckdb.DuckDBPyConnection:
+    limit = memory_limit()
     try:
-        return duckdb.connect(path)
+        return duckdb.connect(path, config={"memory_limit": limit})
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise StoreLocked(path) from exc
@@ -107,6 +134,10 @@ class Store(Review, Writes, Queries, Backups):
             raise StoreError(f"无法读取数据库文件 {self.path}：文件已损坏（{exc}）。") from exc
 
     # -- plumbing ------------------------------------------------------------------------------------
+    def limit_memory(self, limit: str) -> None:
+        """Cap DuckDB's memory for this connection from now on (an import: IMPORT_MEMORY_LIMIT)."""
+        self._rows(f"SET memory_limit = '{memory_limit(limit)}'")
+
     def scoped(self, who: Any) -> Store:
         """This store acting as `who`: same connection, every read and write filtered by their units."""
         other = copy.copy(self)

@@ -9,15 +9,17 @@ current_forms by rewriting the view's name, as for the other queries.
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from selfeval.model import EXCLUDING
+from selfeval.store.aggregates import GRADE_COLUMNS
 from selfeval.store.audit import STATE_SQL
 from selfeval.store.base import Backend
 from selfeval.store.records import GRADES
 from selfeval.store.sqlutil import filters
+
+if TYPE_CHECKING:  # pandas only when a query returns a frame, never for an import's writes
+    import pandas as pd
 
 HIGH_GRADES = ("优", "良")
 # the columns of one project row on 总览 (the lowest table, the charts, the sentence)
@@ -47,6 +49,12 @@ _ORDERS = {
 class OverviewQueries(Backend):
     """Aggregating reads for 总览 (mixed into Queries)."""
 
+    @property
+    def _projects(self) -> str:
+        """Where the current projects' figures are read: the writers' narrow copy (agg_projects),
+        or the view over three tables when this store reads the approved versions."""
+        return "agg_projects" if self._kept else "current_forms"  # type: ignore[attr-defined]
+
     def overview_counts(
         self,
         year: str | int | None = None,
@@ -60,6 +68,8 @@ class OverviewQueries(Backend):
         were left out of the totals and rates, by reason (`excluded`: {EXCLUDING code: n})."""
         where, params = filters(year, unit, self._units)
         high = ", ".join(f"'{g}'" for g in HIGH_GRADES)
+        if self._kept:  # type: ignore[attr-defined]
+            return self._kept_counts(where, params, float(low_rate), float(flag_rate))
         grades = ", ".join(f"COUNT(CASE WHEN f.grade = '{g}' THEN 1 END)" for g in GRADES)
         left_out = ", ".join(f"COUNT(CASE WHEN f.excluded = '{code}' THEN 1 END)" for code in EXCLUDING)
         row = self._rows(
@@ -83,6 +93,41 @@ class OverviewQueries(Backend):
             "grades": {g: int(c or 0) for g, c in zip(GRADES, by_grade, strict=True)},
             "excluded": {code: int(c or 0) for code, c in zip(EXCLUDING, excluded, strict=True) if c},
         }
+
+    def _kept_counts(
+        self, where: str, params: list[Any], low_rate: float, flag_rate: float
+    ) -> dict[str, Any]:
+        """overview_counts from agg_units, but for the two counts below thresholds the page chooses
+        (see _below)."""
+        grades = ", ".join(f"SUM(f.{col})" for col in GRADE_COLUMNS)
+        n, scored, total, budget_n, budget, executed_n, executed, ungraded, *by_grade = self._rows(
+            f"""SELECT SUM(f.projects), SUM(f.scored), SUM(f.total_sum), SUM(f.budget_n), SUM(f.budget_sum),
+                       SUM(f.executed_n), SUM(f.executed_sum), SUM(f.ungraded), {grades}
+                FROM agg_units f WHERE {where}""",
+            params,
+        )[0]
+        low, flagged = self._below(where, params, low_rate, flag_rate)
+        return {
+            "projects": int(n or 0),
+            "mean_total": float(total) / int(scored) if scored else None,
+            "budget": float(budget or 0) if budget_n else 0.0,
+            "executed": float(executed or 0) if executed_n else 0.0,
+            "ungraded": int(ungraded or 0),
+            "low_rate": int(low or 0),
+            "flagged": int(flagged or 0),
+            "grades": {g: int(c or 0) for g, c in zip(GRADES, by_grade, strict=True)},
+        }
+
+    def _below(self, where: str, params: list[Any], low_rate: float, flag_rate: float) -> tuple[int, int]:
+        """(executing below low_rate %, graded 优/良 while executing below flag_rate %) among the
+        current forms, from the writers' narrow copy of them (agg_projects)."""
+        high = ", ".join(f"'{g}'" for g in HIGH_GRADES)
+        return self._rows(
+            f"""SELECT COUNT(CASE WHEN f.rate < ? THEN 1 END),
+                       COUNT(CASE WHEN f.rate < ? AND f.grade IN ({high}) THEN 1 END)
+                FROM agg_projects f WHERE f.rate < ? AND {where}""",
+            [low_rate, flag_rate, max(low_rate, flag_rate), *params],
+        )[0]
 
     def overview_projects(
         self,
@@ -109,7 +154,7 @@ class OverviewQueries(Backend):
             more.append(float(flagged_below))
         columns = ", ".join(f"f.{c}" for c in PROJECT_COLUMNS)
         return self._query(
-            f"""SELECT {columns} FROM current_forms f WHERE {where}
+            f"""SELECT {columns} FROM {self._projects} f WHERE {where}
                 ORDER BY {_ORDERS[order]} LIMIT {max(0, int(limit))}""",
             [*params, *more],
         )
@@ -120,6 +165,24 @@ class OverviewQueries(Backend):
         """The projects after the `top` largest budgets, as one aggregate: how many, their budget
         and executed (元) — what a chart of the largest budgets leaves out ("其余 n 个项目")."""
         where, params = filters(year, unit, self._units)
+        if self._kept:  # all of them (kept per unit) less the first `top`: no sort of the rest
+            n, budget, executed = self._rows(
+                f"SELECT SUM(f.projects), SUM(f.budget_sum), SUM(f.executed_sum) FROM agg_units f WHERE {where}",
+                params,
+            )[0]
+            first = self._rows(
+                f"""SELECT COUNT(*), SUM(r.budget), SUM(r.executed) FROM (
+                        SELECT f.budget, f.executed FROM agg_projects f WHERE {where}
+                        ORDER BY {_ORDERS["budget"]} LIMIT {max(0, int(top))}) r""",
+                params,
+            )[0]
+            if int(n or 0) <= int(first[0] or 0):
+                return {"projects": 0, "budget": 0.0, "executed": 0.0}
+            return {
+                "projects": int(n or 0) - int(first[0] or 0),
+                "budget": float(budget or 0) - float(first[1] or 0),
+                "executed": float(executed or 0) - float(first[2] or 0),
+            }
         row = self._rows(
             f"""SELECT COUNT(*), SUM(r.budget), SUM(r.executed) FROM (
                     SELECT f.budget, f.executed FROM current_forms f WHERE {where}
@@ -133,7 +196,7 @@ class OverviewQueries(Backend):
         thousand distinct totals at most, whatever the number of projects)."""
         where, params = filters(year, unit, self._units)
         return self._query(
-            f"""SELECT f.total, COUNT(*) AS n FROM current_forms f
+            f"""SELECT f.total, COUNT(*) AS n FROM {self._projects} f
                 WHERE f.total IS NOT NULL AND {where} GROUP BY f.total ORDER BY f.total""",
             params,
         )
@@ -149,7 +212,7 @@ class OverviewQueries(Backend):
         return self._query(
             f"""SELECT f.submission_id, f.unit, f.project_name, f.project_code, f.year, {STATE_SQL} AS state,
                        COALESCE(r.comment, '') AS comment
-                FROM current_forms f LEFT JOIN review_states r ON r.submission_id = f.submission_id
+                FROM {self._projects} f LEFT JOIN review_states r ON r.submission_id = f.submission_id
                 WHERE {where} AND {STATE_SQL} <> 'approved'
                 ORDER BY f.unit, {rank}, f.project_code, f.submission_id LIMIT {max(0, int(limit))}""",
             params,
@@ -158,6 +221,11 @@ class OverviewQueries(Backend):
     def pending_count(self, year: str | int | None = None, unit: str | None = None) -> int:
         """How many current projects are not yet approved (what pending_projects cuts)."""
         where, params = filters(year, unit, self._units)
+        if self._kept:  # type: ignore[attr-defined]
+            kept = self._rows(
+                f"SELECT SUM(f.projects) - SUM(f.approved) FROM agg_units f WHERE {where}", params
+            )
+            return int(kept[0][0] or 0)
         return int(
             self._rows(
                 f"""SELECT COUNT(*) FROM current_forms f

@@ -10,12 +10,13 @@ head of the full list filtered in pandas (tests/test_store_overview.py checks it
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from selfeval.store.base import Backend
 from selfeval.store.sqlutil import filters
+
+if TYPE_CHECKING:  # pandas only when a query returns a frame, never for an import's writes
+    import pandas as pd
 
 _COLUMNS = """f.submission_id, f.project_code, f.project_name, f.year, f.unit, f.budget_unit,
     f.budget, f.executed, f.rate, f.budget_score, f.total, f.declared_total, f.grade,

@@ -15,9 +15,8 @@ import copy
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -30,6 +29,9 @@ from selfeval.store.review import Review
 from selfeval.store.schema import COLUMNS, migrate
 from selfeval.store.sqlutil import ARROW_SQL_TYPES
 from selfeval.store.writes import Writes
+
+if TYPE_CHECKING:  # pandas only when a query returns a frame, never for an import's writes
+    import pandas as pd
 
 WRITE_LOCK = 0x5E1FE7A1  # pg_advisory_xact_lock key: one writer at a time, in every process
 MIGRATE_LOCK = 0x5E1FE7A2  # pg_advisory_lock key: one migrating process at a time
@@ -194,6 +196,10 @@ class PgStore(Review, Writes, Queries, Backups):
             return excess_on_audit(PgDb(conn))
 
     # -- plumbing ------------------------------------------------------------------------------------
+    def limit_memory(self, limit: str) -> None:
+        """Nothing to do: the server's memory is its own configuration (the client holds one row set
+        at a time)."""
+
     def scoped(self, who: Any) -> PgStore:
         """This store acting as `who`: same pool, every read and write filtered by their units."""
         other = copy.copy(self)

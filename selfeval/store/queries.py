@@ -7,13 +7,13 @@ the contract is base.Backend.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from selfeval.model import Form, Issue, Scorecard
 from selfeval.serialize import form_from_json
+from selfeval.store import aggregates
 from selfeval.store.errors import NotFound, StoreError
 from selfeval.store.overview import OverviewQueries
 from selfeval.store.pickers import PickerQueries
@@ -22,17 +22,93 @@ from selfeval.store.rows import _indicator_score, _issue
 from selfeval.store.schema import TABLES
 from selfeval.store.sqlutil import COLUMNS_SQL, RELATIONS_SQL, filters, split_relations
 
+if TYPE_CHECKING:  # pandas only when a query returns a frame, never for an import's writes
+    import pandas as pd
+
 NOT_FOUND = "没有编号为 {id} 的自评表，或您无权查看它。"
+# target_outliers' columns, in order (before its status)
+_OUTLIER_ORDER = (
+    "submission_id",
+    "project_code",
+    "project_name",
+    "year",
+    "unit",
+    "position",
+    "level1",
+    "level2",
+    "name",
+    "target",
+    "actual",
+    "target_value",
+    "actual_value",
+    "achievement",
+    "weight",
+    "score",
+    "rule",
+    "location",
+)
+
+
+def _dbl(sql: str) -> str:
+    return f"CAST({sql} AS DOUBLE PRECISION)"
+
+
+# portfolio_summary's figures from agg_units (sums kept as DECIMAL, read as numbers; NULL where the
+# scan's SUM and AVG would be)
+KEPT_FIGURES = ", ".join(
+    (
+        "CAST(SUM(f.projects) AS BIGINT) AS forms",
+        f"CASE WHEN SUM(f.budget_n) > 0 THEN {_dbl('SUM(f.budget_sum)')} END AS budget",
+        f"CASE WHEN SUM(f.executed_n) > 0 THEN {_dbl('SUM(f.executed_sum)')} END AS executed",
+        f"CASE WHEN SUM(f.budget_n) > 0 AND SUM(f.executed_n) > 0 THEN 100.0 * {_dbl('SUM(f.executed_sum)')}"
+        f" / NULLIF({_dbl('SUM(f.budget_sum)')}, 0) END AS rate",
+        f"{_dbl('SUM(f.total_sum)')} / NULLIF(SUM(f.scored), 0) AS mean_score",
+    )
+)
+KEPT_GRADES = ", ".join(
+    f'CAST(SUM(f.{col}) AS BIGINT) AS "{g}"' for col, g in zip(aggregates.GRADE_COLUMNS, GRADES, strict=True)
+)
 
 
 class Queries(OverviewQueries, PickerQueries):
     """Read methods shared by the backends (mixed into each Store class)."""
+
+    use_kept = True  # see scanning()
+
+    @property
+    def _kept(self) -> bool:
+        """Whether the figures the writers keep (selfeval/store/aggregates.py) answer for this store:
+        they count the current forms, so not when it reads the approved ones (with_basis)."""
+        return self.use_kept and getattr(self, "basis", "latest") == "latest"
+
+    def scanning(self) -> Any:
+        """This store answering every figure by scanning the rows instead of reading the kept
+        aggregates: what they are checked against (tests, `selfeval rebuild-aggregates --check`)."""
+        other = copy.copy(self)
+        other._owner = False  # the connection stays the original's to close
+        other.use_kept = False
+        return other
 
     # -- reads ---------------------------------------------------------------------------------------
     def is_empty(self) -> bool:
         """Nothing stored at all (whoever asks: one bit about the whole store, which pages need
         to tell "upload something first" from "nothing of your units this year")."""
         return self._rows("SELECT COUNT(*) FROM submissions")[0][0] == 0
+
+    def stored_files(self, shas: Sequence[str]) -> dict[str, int]:
+        """{sha256 of a file's bytes: forms stored from it} for those of `shas` the store holds, as the
+        acting principal sees it (a file of another unit's projects is not theirs to know about):
+        what a resumed import skips without reading. One query for the whole group."""
+        shas = sorted({str(s) for s in shas})
+        if not shas:
+            return {}
+        visible, vparams = self._visible()
+        rows = self._rows(
+            f"""SELECT s.sha256, COUNT(*) FROM submissions s
+                WHERE s.sha256 = ANY(CAST(? AS VARCHAR[])) AND {visible} GROUP BY s.sha256""",
+            [shas, *vparams],
+        )
+        return {sha: int(n) for sha, n in rows}
 
     def load_form(self, submission_id: int) -> Form:
         """The Form exactly as it was submitted (any version, current or not)."""
@@ -113,6 +189,12 @@ class Queries(OverviewQueries, PickerQueries):
         """Current forms by year and unit: count, budget, executed (元), execution rate (%), mean
         total score, and how many forms got each grade."""
         where, params = filters(year, unit, self._units)
+        if self._kept:
+            return self._query(
+                f"""SELECT f.year, f.unit, {KEPT_FIGURES}, {KEPT_GRADES} FROM agg_units f
+                    WHERE {where} GROUP BY f.year, f.unit ORDER BY f.year, f.unit""",
+                params,
+            ).round({"budget": 2, "executed": 2, "rate": 2, "mean_score": 2})
         grades = ", ".join(f"COUNT(CASE WHEN f.grade = '{g}' THEN 1 END) AS \"{g}\"" for g in GRADES)
         df = self._query(
             f"""SELECT f.year, f.unit, COUNT(*) AS forms,
@@ -148,6 +230,24 @@ class Queries(OverviewQueries, PickerQueries):
         indicator (scored rows with a weight), plus one row for budget execution
         (level1 预算执行). Summed over all rows, lost = Σ(100 − total) when weights sum to 100."""
         where, params = filters(year, unit, self._units)
+        if self._kept:
+            df = self._query(
+                f"""SELECT f.level1, f.level2, CAST(SUM(f.rows) AS BIGINT) AS rows,
+                           CAST(SUM(f.forms) AS BIGINT) AS forms, {_dbl("SUM(f.weight)")} AS weight,
+                           {_dbl("SUM(f.score)")} AS score, {_dbl("SUM(f.weight) - SUM(f.score)")} AS lost
+                    FROM agg_lost f WHERE {where} GROUP BY f.level1, f.level2
+                    UNION ALL
+                    SELECT CAST('{BUDGET_LEVEL1}' AS VARCHAR), CAST('{BUDGET_LEVEL2}' AS VARCHAR),
+                           CAST(SUM(f.budget_scored) AS BIGINT), CAST(SUM(f.budget_scored) AS BIGINT),
+                           {_dbl("SUM(f.budget_weight_sum)")}, {_dbl("SUM(f.budget_score_sum)")},
+                           {_dbl("SUM(f.budget_weight_sum) - SUM(f.budget_score_sum)")}
+                    FROM agg_units f WHERE {where} HAVING SUM(f.budget_scored) > 0""",
+                params + params,
+            )
+            df = df.round({"weight": 2, "score": 2, "lost": 2})
+            return df.sort_values(
+                ["lost", "level1", "level2"], ascending=[False, True, True], ignore_index=True
+            )
         df = self._query(
             f"""SELECT i.level1, i.level2, COUNT(*) AS rows, COUNT(DISTINCT i.submission_id) AS forms,
                        SUM(i.weight) AS weight, SUM(i.score) AS score,
@@ -180,6 +280,14 @@ class Queries(OverviewQueries, PickerQueries):
         not the 40,000 rows of a province."""
         where, params = filters(year, unit, self._units)
         cut = f" LIMIT {int(limit)}" if limit is not None else ""
+        if self._kept and over == aggregates.OVER:
+            columns = ", ".join(f"f.{c}" for c in _OUTLIER_ORDER)
+            return self._query(
+                f"""SELECT {columns}, CASE WHEN f.achievement >= ? THEN 'over' ELSE 'missed' END AS status
+                    FROM agg_outliers f WHERE {where}
+                    ORDER BY f.achievement DESC, f.project_code, f.position{cut}""",
+                [over, *params],
+            )
         return self._query(
             f"""SELECT f.submission_id, f.project_code, f.project_name, f.year, f.unit,
                        i.position, i.level1, i.level2, i.name, i.target, i.actual,
@@ -198,6 +306,11 @@ class Queries(OverviewQueries, PickerQueries):
     ) -> dict[str, int]:
         """How many rows target_outliers holds, by status ("over", "missed"), counted in SQL."""
         where, params = filters(year, unit, self._units)
+        if self._kept and over == aggregates.OVER:
+            over_n, missed = self._rows(
+                f"SELECT SUM(f.outliers_over), SUM(f.outliers_missed) FROM agg_units f WHERE {where}", params
+            )[0]
+            return {"over": int(over_n or 0), "missed": int(missed or 0)}
         rows = self._rows(
             f"""SELECT COUNT(CASE WHEN i.achievement >= ? THEN 1 END), COUNT(*)
                 FROM indicators i JOIN current_forms f ON f.submission_id = i.submission_id
@@ -244,20 +357,18 @@ class Queries(OverviewQueries, PickerQueries):
 
     def years(self) -> list[str]:
         where, params = filters(None, None, self._units)
+        source = "agg_units" if self._kept else "current_forms"
         return [
             r[0]
-            for r in self._rows(
-                f"SELECT DISTINCT year FROM current_forms f WHERE {where} ORDER BY year", params
-            )
+            for r in self._rows(f"SELECT DISTINCT year FROM {source} f WHERE {where} ORDER BY year", params)
         ]
 
     def units(self) -> list[str]:
         where, params = filters(None, None, self._units)
+        source = "agg_units" if self._kept else "current_forms"
         return [
             r[0]
-            for r in self._rows(
-                f"SELECT DISTINCT unit FROM current_forms f WHERE {where} ORDER BY unit", params
-            )
+            for r in self._rows(f"SELECT DISTINCT unit FROM {source} f WHERE {where} ORDER BY unit", params)
         ]
 
     def data_version(self) -> tuple[int, int]:

@@ -13,17 +13,19 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from selfeval.access import governs_all
+from selfeval.store import aggregates
 from selfeval.store.audit import STATE_SQL, record_event
 from selfeval.store.base import Backend
 from selfeval.store.errors import AccessDenied, NotFound
 from selfeval.store.sqlutil import Db, filters, now
 from selfeval.store.trail import TrailReport, check_trail
 from selfeval.workflow import STATES, Refused, require
+
+if TYPE_CHECKING:  # pandas only when a query returns a frame, never for an import's writes
+    import pandas as pd
 
 # the to-do lists (Review.todo): which current forms wait, and for whom
 _TODO = {
@@ -81,12 +83,16 @@ class Review(Backend):
             except Refused as refused:
                 raise ReviewRefused(refused) from None
             kept = explanation.strip() if action == "submit" else (old_explanation or "")
-            db.execute("DELETE FROM review_states WHERE submission_id = ?", [sid])
-            db.execute(
-                """INSERT INTO review_states (submission_id, state, explanation, comment, updated_at, updated_by)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                [sid, after, kept, comment.strip(), now(), self.who.name],
-            )
+
+            def change() -> None:
+                db.execute("DELETE FROM review_states WHERE submission_id = ?", [sid])
+                db.execute(
+                    """INSERT INTO review_states (submission_id, state, explanation, comment, updated_at, updated_by)
+                       VALUES (?, ?, ?, ?, ?, ?)""",
+                    [sid, after, kept, comment.strip(), now(), self.who.name],
+                )
+
+            aggregates.refresh_one(db, sid, change)  # the review states 总览 counts
             record_event(
                 db,
                 self.who,
@@ -226,34 +232,30 @@ class Review(Backend):
             "SELECT unit FROM current_forms WHERE project_code = ? AND year = ? AND project_code <> ''",
             [project_code, str(year)],
         )
-        if not rows or not self.who.sees_unit(rows[0][0]):
-            return pd.DataFrame(
-                columns=[
-                    "id",
-                    "happened_at",
-                    "actor",
-                    "role",
-                    "action",
-                    "submission_id",
-                    "version",
-                    "unit",
-                    "state",
-                    "comment",
-                ]
-            )
+        visible = bool(rows) and self.who.sees_unit(rows[0][0])  # else: the same columns, no rows
         return self._query(
             """SELECT e.id, e.happened_at, e.actor, e.role, e.action, e.submission_id,
                       (SELECT COUNT(*) FROM submissions s2 WHERE s2.project_code = e.project_code
                           AND s2.year = e.year AND s2.id <= e.submission_id) AS version,
                       e.unit, e.state, e.comment
-               FROM audit_events e WHERE e.project_code = ? AND e.year = ?
+               FROM audit_events e WHERE e.project_code = ? AND e.year = ? AND ?
                ORDER BY e.id""",
-            [project_code, str(year)],
+            [project_code, str(year), visible],
         )
 
     def state_counts(self, year: str | int | None = None, unit: str | None = None) -> pd.DataFrame:
         """Per year and unit: projects and how many current versions are in each state."""
         where, params = filters(year, unit, self._units)
+        if self._kept:
+            counts = ", ".join(f"SUM(f.{s}) AS {s}" for s in STATES)
+            df = self._query(
+                f"""SELECT f.year, f.unit, SUM(f.projects) AS projects, {counts} FROM agg_units f
+                    WHERE {where} GROUP BY f.year, f.unit ORDER BY f.year, f.unit""",
+                params,
+            )
+            for c in ("projects", *STATES):
+                df[c] = df[c].astype("int64")
+            return df
         counts = ", ".join(f"SUM(CASE WHEN {STATE_SQL} = '{s}' THEN 1 ELSE 0 END) AS {s}" for s in STATES)
         df = self._query(
             f"""SELECT f.year, f.unit, COUNT(*) AS projects, {counts}
@@ -275,12 +277,23 @@ class Review(Backend):
         counts = self.state_counts(year).drop(columns="year").groupby("unit", as_index=False).sum()
         view = {"latest": "current_forms", "approved": "approved_forms"}[basis]
         where, params = filters(year, None, self._units)
-        figures = self._query(
-            f"""SELECT f.unit, COUNT(*) AS counted, AVG(f.total) AS mean_score,
-                       100.0 * SUM(f.executed) / NULLIF(SUM(f.budget), 0) AS rate
-                FROM {view} f WHERE {where} GROUP BY f.unit""",
-            params,
-        )
+        if basis == "latest" and self._kept:
+            figures = self._query(
+                f"""SELECT f.unit, CAST(SUM(f.projects) AS BIGINT) AS counted,
+                           CAST(SUM(f.total_sum) AS DOUBLE PRECISION) / NULLIF(SUM(f.scored), 0) AS mean_score,
+                           CASE WHEN SUM(f.budget_n) > 0 AND SUM(f.executed_n) > 0 THEN
+                               100.0 * CAST(SUM(f.executed_sum) AS DOUBLE PRECISION)
+                               / NULLIF(CAST(SUM(f.budget_sum) AS DOUBLE PRECISION), 0) END AS rate
+                    FROM agg_units f WHERE {where} GROUP BY f.unit""",
+                params,
+            )
+        else:
+            figures = self._query(
+                f"""SELECT f.unit, COUNT(*) AS counted, AVG(f.total) AS mean_score,
+                           100.0 * SUM(f.executed) / NULLIF(SUM(f.budget), 0) AS rate
+                    FROM {view} f WHERE {where} GROUP BY f.unit""",
+                params,
+            )
         df = counts.merge(figures, on="unit", how="left")
         absent = sorted({u for u in registered if self.who.sees_unit(u)} - set(df["unit"]))
         if absent:

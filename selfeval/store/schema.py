@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from selfeval.model import Loc
 from selfeval.serialize import content_sha256, form_from_json
+from selfeval.store import aggregates
 from selfeval.store.audit import AUDIT_APPEND_ONLY_PG, AUDIT_NO_TRUNCATE_PG, REVIEW_DDL, chain_existing
 from selfeval.store.errors import StoreError
 from selfeval.store.sqlutil import Db, now
@@ -299,6 +300,13 @@ _V9 = (
     APPROVED_FORMS_COUNTED,
 )
 
+# 总览's first-run figures kept by the writers (selfeval/store/aggregates.py), computed once here
+_V10 = (
+    *aggregates.DDL,
+    *(PerBackend(postgres=sql) for sql in aggregates.PG_INDEXES),
+    aggregates.rebuild,
+)
+
 # Append only: never edit a migration that has shipped; add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "submissions, forms, funds, indicators, issues; view current_forms", _V1),
@@ -318,6 +326,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V8,
     ),
     Migration(9, "forms.excluded: negative amounts or an implausible rate never reach a total or rate", _V9),
+    Migration(10, "agg_units, agg_lost, agg_outliers, agg_projects: 总览's figures kept by the writers", _V10),
 )
 
 

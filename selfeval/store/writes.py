@@ -16,6 +16,7 @@ from typing import Any
 from selfeval.access import ROLE_LABELS, can, governs_all
 from selfeval.model import Header, Scorecard
 from selfeval.serialize import form_from_json
+from selfeval.store import aggregates
 from selfeval.store.audit import record_event, record_versions
 from selfeval.store.base import Backend
 from selfeval.store.errors import (
@@ -123,6 +124,7 @@ class Writes(Backend):
                 self._insert_rows(db, table, batch.tables[table])
             if batch.stored:
                 record_versions(db, self.who, next_id)
+                aggregates.refresh(db, added=(next_id, next_id + batch.stored - 1), removed=batch.superseded)
             for t in batch.tables["transfers"]:
                 self._audit_transfer(db, t)
         return results
@@ -197,6 +199,13 @@ class Writes(Backend):
             params,
         )
         return {(code, year): Head(sid, content, unit or "") for code, year, sid, content, unit in rows}
+
+    def rebuild_aggregates(self) -> None:
+        """Recompute 总览's kept figures (selfeval/store/aggregates.py) from the rows, in one
+        transaction: what to do if they are ever in doubt. Administrators of every unit only."""
+        self._require_unrestricted("重算汇总数据")
+        with self._writing() as db:
+            aggregates.rebuild(db)
 
     # -- who may store what --------------------------------------------------------------------------
     def _require(self, action: str, what: str) -> None:
@@ -327,6 +336,9 @@ class Writes(Backend):
                 )
             record_versions(
                 db, self.who, new_id, action="restore", comment=f"恢复自编号 {submission_id} 的版本"
+            )
+            aggregates.refresh(
+                db, added=(new_id, new_id), removed=[head.submission_id] if head is not None else []
             )
             if transfer:
                 moved = {
