@@ -16,8 +16,11 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from selfeval.access import PAGES_BY_ROLE, REMOTE, ROLE_LABELS  # noqa: E402
+from selfeval.memory import return_big_buffers  # noqa: E402
 from selfeval.present.markdown import plain  # noqa: E402
 from views import _sidebar, _style, _todo, _ui  # noqa: E402
+
+return_big_buffers()  # an upload's bytes leave the process once its batch is released
 
 st.set_page_config(page_title="项目支出绩效自评", page_icon="📋", layout="wide")
 _style.inject()  # the upload widget in Chinese, the phone layout

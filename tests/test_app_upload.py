@@ -146,6 +146,9 @@ def test_save_then_duplicate(app_db):
     history = app_store(app_db).project_history("440304226011500000008", "2023")
     assert len(history) == before + 1
     assert history.iloc[-1]["origin"] == "upload"
+    # the stored batch left the page (the uploader is empty); the same file again is a duplicate
+    assert at.get("file_uploader")[0].value in (None, [])
+    at = _upload(at, ("劳模管理.xlsx", _changed_workbook()))
     at.button(key="save_upload").click().run()
     assert any("完全相同，未重复保存（劳模管理）" in i.value for i in at.info), [i.value for i in at.info]
     assert len(app_store(app_db).project_history("440304226011500000008", "2023")) == before + 1

@@ -1,16 +1,16 @@
 """What every page shares: the principal, the store (one connection per process), cached queries,
-cached scoring of uploads, access checks and small renderers (the sidebar's filters and profile:
+scoring of uploads, access checks and small renderers (the sidebar's filters and profile:
 views/_sidebar.py).
 
 Caching: the store is a `st.cache_resource` per database path; store queries go through `cached`
-(`st.cache_data` keyed on the store, the principal, the data version and the arguments); scoring an
-upload is keyed on the sha256 of its bytes plus the profile name.
+(`st.cache_data` keyed on the store, the principal, the data version and the arguments); an upload's
+scored results live in its session, keyed on the sha256 of its bytes plus the profile name, only as
+long as its batch (selfeval.uploads).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -208,18 +208,13 @@ def dataframe(data: pd.DataFrame, **kwargs: Any) -> Any:
 # ------------------------------------------------------------------------------------------ scoring
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def _score_cached(digest: str, name: str, profile_name: str, _data: bytes):
-    return score_bytes(_data, name, profile_for(profile_name))  # type: ignore[arg-type]  # None: auto
-
-
-def score_upload(
+def score_one(
     data: bytes, name: str, profile_name: str
-) -> tuple[str, tuple[Scorecard, ...], tuple[Issue, ...], str]:
-    """(sha256, scorecards, problems, kind) of one uploaded file, cached on its bytes and profile."""
-    digest = hashlib.sha256(data).hexdigest()
-    cards, problems, kind = _score_cached(digest, name, profile_name, data)
-    return digest, cards, problems, kind
+) -> tuple[tuple[Scorecard, ...], tuple[Issue, ...], str]:
+    """(scorecards, problems, kind) of one uploaded file, read in the sandbox. Not cached here: the
+    upload page keeps its batch's results in the session (selfeval.uploads.score_batch), released
+    with the batch, never in a process-wide cache keyed on bytes."""
+    return score_bytes(data, name, profile_for(profile_name))  # type: ignore[arg-type]  # None: auto
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -14,17 +14,19 @@ import streamlit as st
 
 from selfeval import fmt
 from selfeval.access import administrators
-from selfeval.messages import issue
 from selfeval.present.markdown import plain
 from selfeval.profile import AUTO
-from selfeval.readers.limits import UPLOAD_MB
+from selfeval.readers.limits import DEFAULT_LIMITS, UPLOAD_MB, size_text
 from selfeval.template import template_filename, write_template
+from selfeval.uploads import release, score_batch
 from views import _sidebar, _ui
 from views._picker import choose
 
 PASTE_NAME = "粘贴文本.txt"
 PAGE_SIZE = 20  # forms shown in detail at once; the summary table lists every form
 SAVED_KEY = "upload_saved"  # digests of files stored (or found already stored): the editor opens the store's
+SCORED_KEY = "_upload_scored"  # (sha256, profile) -> scored result, of the current batch only
+GENERATION_KEY = "_upload_generation"  # a new uploader widget (emptied) once a batch is stored
 
 
 def main() -> None:
@@ -44,8 +46,9 @@ def main() -> None:
         files = st.file_uploader(
             "选择或拖入文件（可多选）",
             accept_multiple_files=True,
-            key="uploads",
-            help=f"自评表 Excel（.xlsx、.xls）、可复制文字的 PDF 或文本（.txt、.csv）；单个文件不超过 {UPLOAD_MB} MB。"
+            key=f"uploads_{st.session_state.get(GENERATION_KEY, 0)}",
+            help=f"自评表 Excel（.xlsx、.xls）、可复制文字的 PDF 或文本（.txt、.csv）；单个文件不超过 {UPLOAD_MB} MB，"
+            f"一次最多 {DEFAULT_LIMITS.max_upload_files} 个文件、合计 {size_text(DEFAULT_LIMITS.max_session_bytes)}。"
             "其他类型的文件、含宏、加密或超大工作表的文件会被拒绝并说明原因。",
         )
     with tab_text:
@@ -63,6 +66,7 @@ def main() -> None:
     if st.session_state.get("pasted"):
         inputs.append((PASTE_NAME, st.session_state["pasted"].encode("utf-8")))
     if not inputs:
+        release(_scored())  # the batch was abandoned (or stored): its results go with it
         st.info("请上传自评表文件或粘贴内容。", icon=":material/upload_file:")
         _last_save()
         return
@@ -81,21 +85,41 @@ def main() -> None:
     _form_pages(results, profile_name)
 
 
+def _scored() -> dict:
+    """This session's scored results of its current batch (selfeval.uploads keeps them pruned)."""
+    return st.session_state.setdefault(SCORED_KEY, {})
+
+
 def _score_all(inputs: list[tuple[str, bytes]], profile_name: str) -> list[dict]:
+    """Every file read and scored by selfeval.uploads.score_batch, which bounds what one upload may
+    hand the readers (files, bytes) and keeps the results of this batch only."""
     progress = st.progress(0.0, text="正在读取与评分……")
-    results = []
-    for n, (name, data) in enumerate(inputs, start=1):
-        progress.progress((n - 1) / len(inputs), text=f"正在读取与评分：{name}（{n}/{len(inputs)}）")
-        try:
-            digest, cards, problems, kind = _ui.score_upload(data, name, profile_name)
-        except Exception as exc:  # the readers never raise for bad content; this is a last guard
-            digest, cards, kind = "", (), ""
-            problems = (issue("FILE_UNREADABLE", name, error=type(exc).__name__),)
-        results.append(
-            {"name": name, "data": data, "digest": digest, "cards": cards, "problems": problems, "kind": kind}
-        )
+
+    def step(n: int, total: int, name: str) -> None:
+        progress.progress((n - 1) / total, text=f"正在读取与评分：{name}（{n}/{total}）")
+
+    batch = score_batch(inputs, profile_name, _ui.score_one, _scored(), progress=step)
     progress.progress(1.0, text=f"已完成 {len(inputs)} 个文件的读取与评分。")
-    return results
+    return [
+        {
+            "name": r.name,
+            "data": r.data,
+            "digest": r.digest,
+            "cards": r.cards,
+            "problems": r.problems,
+            "kind": r.kind,
+        }
+        for r in batch
+    ]
+
+
+def _release_batch() -> None:
+    """The batch is stored: its files leave the uploader (a new widget), its results and the editor's
+    copy of its forms are dropped, so the session holds nothing of it."""
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+    st.session_state["pasted"] = None
+    st.session_state.pop(_ui.UPLOAD_BATCH, None)
+    release(_scored())
 
 
 def _flag_refusals(results: list[dict]) -> None:
@@ -212,6 +236,9 @@ def _save(who, results: list[dict]) -> None:
             st.session_state.setdefault(SAVED_KEY, set()).add(r["digest"])
         _ui.invalidate()
         st.session_state["last_save"] = messages
+        if not any(kind == "error" for kind, _ in messages):
+            _release_batch()
+            st.rerun()  # the page again without the stored batch: the uploader empty, the messages shown
     _last_save()
 
 

@@ -37,6 +37,10 @@ class Limits:
     max_styles_bytes: int = 16 * MB
     # text: cells over the whole text (tab, pipe or CSV separated), checked before any Grid is built
     max_text_cells: int = 400_000
+    # one browser session's upload (selfeval/uploads.py): files read at once and their bytes together
+    # (a batch of a unit's forms is tens of files of < 1 MB; thousands go through `selfeval import`)
+    max_upload_files: int = 50
+    max_session_bytes: int = 100 * MB
 
 
 DEFAULT_LIMITS = Limits()
