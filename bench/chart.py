@@ -30,16 +30,12 @@ def _long(results: dict) -> dict[str, pd.DataFrame]:
                     }
                 )
                 panels["memory"].append(
-                    {"forms": n, "series": f"{backend}: import process", "value": imp["peak_rss_mb"]}
+                    {
+                        "forms": n,
+                        "series": f"{backend}: import, whole tree (PSS)",
+                        "value": imp["peak_rss_mb"],
+                    }
                 )
-                if imp["children_peak_rss_mb"]:  # 0: the workers are not our children (forkserver)
-                    panels["memory"].append(
-                        {
-                            "forms": n,
-                            "series": f"{backend}: largest worker",
-                            "value": imp["children_peak_rss_mb"],
-                        }
-                    )
             for page, p in d.get("pages", {}).get("pages", {}).items():
                 panels["warm"].append(
                     {"forms": n, "series": f"{backend}: {page}", "value": p["warm"]["median_ms"] / 1000}
@@ -52,7 +48,14 @@ def _long(results: dict) -> dict[str, pd.DataFrame]:
     return {k: pd.DataFrame(v, columns=["forms", "series", "value"]) for k, v in panels.items()}
 
 
-def _panel(df: pd.DataFrame, title: str, unit: str, target: float | None, log_y: bool = False):
+def _panel(
+    df: pd.DataFrame,
+    title: str,
+    unit: str,
+    target: float | None,
+    log_y: bool = False,
+    x_title: str = "stored forms",
+):
     import altair as alt
 
     y_scale = alt.Scale(type="log") if log_y else alt.Scale(zero=True)
@@ -63,7 +66,7 @@ def _panel(df: pd.DataFrame, title: str, unit: str, target: float | None, log_y:
             x=alt.X(
                 "forms:Q",
                 scale=alt.Scale(type="log"),
-                title="stored forms",
+                title=x_title,
                 axis=alt.Axis(values=sorted(set(df["forms"])), format="~s"),
             ),
             y=alt.Y("value:Q", scale=y_scale, title=unit),
@@ -100,13 +103,25 @@ def draw(results: dict, path: Path) -> Path | None:
             )
         )
     if not data["memory"].empty:
-        charts.append(_panel(data["memory"], "import: peak resident memory", "MB", report.TARGET_IMPORT_MB))
+        charts.append(
+            _panel(data["memory"], "import: peak memory of the process tree", "MB", report.TARGET_IMPORT_MB)
+        )
     if not data["warm"].empty:
         charts.append(_panel(data["warm"], "page: warm rerun", "s", report.TARGET_WARM_S))
     if not data["first"].empty:
         charts.append(_panel(data["first"], "page: first run", "s", report.TARGET_FIRST_S))
     if not data["queries"].empty:
         charts.append(_panel(data["queries"], "store queries (median)", "ms", None, log_y=True))
+    from bench import batch
+
+    rows_ = pd.DataFrame(batch.panels(results), columns=["panel", "forms", "series", "value"])
+    for panel, title, unit, target in (
+        ("rate", "one import command of N files", "forms/s", batch.TARGET_RATE),
+        ("mem", "one import command: whole process tree", "MB", batch.TARGET_TREE_MB),
+    ):
+        df = rows_[rows_["panel"] == panel].drop(columns="panel")
+        if not df.empty:
+            charts.append(_panel(df, title, unit, target, x_title="files in one command"))
     rows = [
         alt.hconcat(*charts[i : i + 2]).resolve_scale(color="independent") for i in range(0, len(charts), 2)
     ]

@@ -1,36 +1,33 @@
 """`selfeval import` of a fixed batch of workbook files into a store that already holds N forms.
 
-Run as a `bench.worker` task (a fresh process): the CLI's own `main(["import", …])` is called twice,
-timed from the call to its return (worker processes' start-up included, interpreter start-up not):
+Run as a `bench.worker` task: the CLI is run twice as `python -m selfeval import` in its own process
+group (bench/tree.py), timed from start to exit (interpreter and worker start-up included):
 
 - *new*: the batch's forms are new projects — read, score, duplicate and version checks, store;
-- *repeat*: the same files again — every form is a duplicate, so this is reading plus the checks.
+- *repeat*: the same files again — every file is skipped unread as stored (by the hash of its bytes).
 
 The rate at each store size against the rate at the smallest is the "import is linear" curve: the
-checks against what is stored must not grow with it. Memory is the process's whole peak resident
-set (ru_maxrss: Python, the modules, DuckDB's buffers) and, apart, the largest worker process's.
+checks against what is stored must not grow with it. Memory is the peak of the whole process tree
+(the command, the fork server and the reading workers) during the new import: PSS (what the tree
+holds) and RSS summed (pages shared between processes counted once per process).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import resource
-import time
+import os
+import sys
+from pathlib import Path
 
-from bench.measure import rss_peak
+from bench.tree import run_measured
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _import(db: str, directory: str, jobs: int | None) -> dict:
-    from selfeval.cli import main
-
-    argv = ["import", "--db", db, directory] + (["--jobs", str(jobs)] if jobs else [])
-    out, err = io.StringIO(), io.StringIO()
-    t = time.perf_counter()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    seconds = time.perf_counter() - t
-    return {"s": seconds, "exit": code, "summary": out.getvalue().strip().splitlines()[-1:]}
+    argv = [sys.executable, "-m", "selfeval", "import", "--db", db, directory]
+    argv += ["--jobs", str(jobs)] if jobs else []
+    m = run_measured(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, interval=0.1)
+    return {"s": m.seconds, "exit": m.returncode, "summary": m.stdout.strip().splitlines()[-3:], **m.memory}
 
 
 def _forms(db: str) -> int:
@@ -41,28 +38,21 @@ def _forms(db: str) -> int:
 
 def run(db: str, directory: str, files: int, jobs: int | None = None) -> dict:
     """Import `directory` (holding `files` one-form workbooks) into `db`, then again."""
-    import selfeval.cli  # noqa: F401  (imports before the clock, as a running CLI has them)
-
     before = _forms(db)
-    rss, new = rss_peak(lambda: _import(db, directory, jobs))
+    new = _import(db, directory, jobs)
     after = _forms(db)
     repeat = _import(db, directory, jobs)
     again = _forms(db)
     stored = after - before
     return {
         "stored_before": before,
-        "new": {
-            **new,
-            "forms": stored,
-            "forms_per_s": stored / new["s"] if new["s"] else None,
-            "rss_peak_delta_mb": rss["rss_peak_mb"],
-        },
+        "new": {**new, "forms": stored, "forms_per_s": stored / new["s"] if new["s"] else None},
         "repeat": {
             **repeat,
             "stored": again - after,
             "files_per_s": files / repeat["s"] if repeat["s"] else None,
         },
         "files": files,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "peak_rss_mb": new["tree_peak_pss_mb"],  # the whole tree (PSS)
+        "tree_rss_mb": new["tree_peak_rss_mb"],
     }

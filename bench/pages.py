@@ -15,6 +15,7 @@ Each page is reached as a user reaches it: `AppTest.from_file('app.py')`, `switc
 
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 import time
@@ -109,3 +110,4 @@ def run(path: str, repeats: int = 3, timeout: float = 900.0, breakdown: bool = T
             os.environ["SELFEVAL_DB"] = saved_env
         st.cache_data.clear()
         st.cache_resource.clear()
+        gc.collect()  # the app's store connection closed: the next measurement's process may open the file

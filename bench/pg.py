@@ -109,7 +109,8 @@ def create_database(url: str, name: str) -> str:
 
 
 def copy_store(duckdb_path: str, url: str) -> dict:
-    """Every table of the DuckDB store at `duckdb_path` into the (new, empty) database at `url`."""
+    """Every table of the DuckDB store at `duckdb_path` into the (new, empty) database at `url`, then
+    总览's kept aggregates recomputed there from the rows."""
     import duckdb
     import psycopg
 
@@ -137,6 +138,11 @@ def copy_store(duckdb_path: str, url: str) -> dict:
                     csv.unlink()
                     rows[table] = pg.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
                 pg.commit()
+            store = open_seeded_store(url, seed=False)  # the rows came past the writers: aggregates
+            try:
+                store.rebuild_aggregates()
+            finally:
+                store.close()
             with psycopg.connect(url, autocommit=True) as pg:
                 pg.execute("VACUUM ANALYZE")
         finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench import pdf_reading, report_scale
+from bench import batch, pdf_reading, report_scale
 
 TARGET_READ_VS_B = 1.0
 TARGET_READ_VS_A = 3.0
@@ -129,6 +129,7 @@ def targets(results: dict, config) -> list[dict]:
                 }
             )
     out += report_scale.targets(results)
+    out += batch.targets(results)
     return out
 
 
@@ -170,6 +171,7 @@ def markdown(results: dict) -> str:
     parts += _storing(results)
     parts += _dashboard(results)
     parts += report_scale.sections(results)
+    parts += batch.sections(results)
     parts += ["## Targets", ""]
     parts.append(
         _table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-TARGET_IMPORT_RATE = 1000.0  # forms a second, `selfeval import`, at every store size
+TARGET_IMPORT_RATE = 600.0  # forms a second, `selfeval import`, at every store size (issue 23: 2 cores)
 TARGET_FLAT = 0.8  # "the same rate at 1k and 1M": the rate at the largest size ≥ this × the smallest's
 TARGET_IMPORT_MB = 500.0  # peak resident memory of the import process, at any count
 TARGET_WARM_S = 0.3  # every page's warm rerun at the largest size
@@ -68,19 +68,15 @@ def targets(results: dict) -> list[dict]:
                     "met": flat >= TARGET_FLAT,
                 }
             )
-        peaks = {n: max(i["peak_rss_mb"], i["children_peak_rss_mb"]) for n, i in good.items()}
+        peaks = {n: i["peak_rss_mb"] for n, i in good.items()}
         worst = max(peaks, key=lambda n: peaks[n])
         out.append(
             {
-                "target": f"import peak memory < {TARGET_IMPORT_MB:.0f} MB at any count (whole process, ru_maxrss; "
-                "worker processes apart)",
+                "target": f"import peak memory < {TARGET_IMPORT_MB:.0f} MB at any store size (the whole process tree: "
+                "command, fork server and workers, PSS)",
                 "measured": ", ".join(f"{int(n):,}: {good[n]['peak_rss_mb']:.0f} MB" for n in good)
-                + (
-                    f"; largest worker {max(i['children_peak_rss_mb'] for i in good.values()):.0f} MB"
-                    if any(i["children_peak_rss_mb"] for i in good.values())
-                    else "; worker processes not seen (started by a forkserver, not children of the import)"
-                )
-                + f" (highest at {int(worst):,}: {peaks[worst]:.0f} MB)",
+                + f" (highest at {int(worst):,}: {peaks[worst]:.0f} MB; RSS summed "
+                + f"{good[worst].get('tree_rss_mb', 0):.0f} MB)",
                 "met": peaks[worst] < TARGET_IMPORT_MB,
             }
         )
@@ -189,7 +185,7 @@ def _import(results: dict) -> list[str]:
                     _f(i["new"]["forms_per_s"], 0),
                     _f(i["repeat"]["files_per_s"], 0) + f" ({i['repeat']['stored']} stored)",
                     _f(i["peak_rss_mb"], 0),
-                    _f(i["children_peak_rss_mb"], 0) if i["children_peak_rss_mb"] else "not seen",
+                    _f(i.get("tree_rss_mb"), 0),
                 ]
             )
     if not rows:
@@ -197,12 +193,12 @@ def _import(results: dict) -> list[str]:
     return [
         "## Import into a store of N forms",
         "",
-        f"`selfeval import --db STORE DIR` (the CLI's own `main`, in a fresh process; worker start-up timed, "
-        f"interpreter start-up not) of the same {results['config'].get('import_files', '?'):,} generated workbooks "
-        "(new projects) into a store already holding N forms; then the same files again (*repeat*: every form a "
-        "duplicate, so reading plus the duplicate checks). Peak memory: ru_maxrss of the import process (all of it: "
-        "Python, modules, the database's buffers) and of its largest worker process when the workers are its "
-        "children (the reading sandbox starts them from a forkserver: then not seen here).",
+        f"`python -m selfeval import --db STORE DIR` (its own process group; interpreter and worker start-up timed) "
+        f"of the same {results['config'].get('import_files', '?'):,} generated workbooks "
+        "(new projects) into a store already holding N forms; then the same files again (*repeat*: every file "
+        "skipped unread as already stored). Peak memory of the whole process tree — the command, the fork server "
+        "and the reading workers — sampled from /proc: PSS (shared pages divided among the processes) and RSS "
+        "summed (an upper bound).",
         "",
         _table(
             [
@@ -212,8 +208,8 @@ def _import(results: dict) -> list[str]:
                 "s",
                 "forms/s",
                 "repeat files/s",
-                "peak MB (process)",
-                "peak MB (largest worker)",
+                "tree peak MB (PSS)",
+                "tree peak MB (RSS summed)",
             ],
             rows,
         ),

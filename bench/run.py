@@ -28,6 +28,8 @@ class Config:
     levels: tuple[int, ...] = (1000, 10000, 100000, 1000000)  # stored forms: queries, pages, import
     pg_levels: tuple[int, ...] = (10000, 100000)  # the same on PostgreSQL, side by side
     import_files: int = 1000  # the fixed batch imported into a store of each level
+    batch_sizes: tuple[int, ...] = (1000, 10000, 100000)  # files in one `selfeval import` (--full: 1M)
+    pg_batch_sizes: tuple[int, ...] = (1000, 10000)  # the same into PostgreSQL
     query_repeats: int = 5
     page_repeats: int = 3
     big_level: int = 50000  # at and above: fewer repetitions, no tracemalloc
@@ -45,6 +47,8 @@ class Config:
             levels=(20, 40),
             pg_levels=(40,),
             import_files=6,
+            batch_sizes=(30,),
+            pg_batch_sizes=(30,),
             query_repeats=2,
             page_repeats=1,
             isolate=False,
@@ -169,6 +173,18 @@ def run(config: Config) -> dict:
                 db.unlink(missing_ok=True)
                 Path(f"{db}.wal").unlink(missing_ok=True)
                 _checkpoint(results, config)
+            if config.batch_sizes:
+                from bench import batch
+
+                _say(
+                    f"one command of {', '.join(f'{n:,}' for n in config.batch_sizes)} files (batch-size curve) …"
+                )
+                results["batch"] = batch.run(
+                    config.batch_sizes, str(tmp_path), pg_server, config.pg_batch_sizes if pg_server else ()
+                )
+                for line in batch.sections(results)[6:]:
+                    _say("  " + line)
+                _checkpoint(results, config)
     results["targets"] = report.targets(results, config)
     results["elapsed_s"] = time.perf_counter() - started
     return results
@@ -237,6 +253,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--import-files", type=int, help="files imported into each store (default 1000)")
     parser.add_argument(
+        "--import-batches",
+        dest="batch_sizes",
+        help="files in one import command, comma-separated (default 1000,10000,100000)",
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="the batch-size curve up to 1,000,000 files (hours)"
+    )
+    parser.add_argument(
         "--in-process", action="store_true", help="do not run each measurement in its own process"
     )
     parser.add_argument(
@@ -262,6 +286,10 @@ def main(argv: list[str] | None = None) -> int:
         config.pg_levels = tuple(int(x) for x in args.pg_levels.split(",") if x)
     if args.import_files:
         config.import_files = args.import_files
+    if args.batch_sizes is not None:
+        config.batch_sizes = tuple(int(x) for x in args.batch_sizes.split(",") if x)
+    if args.full:
+        config.batch_sizes = (*config.batch_sizes, 1000000)
     if args.in_process:
         config.isolate = False
     results = run(config)
