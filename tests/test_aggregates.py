@@ -49,6 +49,9 @@ def _calls(store, year: str, unit: str | None) -> dict:
         "overview_projects(flagged)": lambda s: s.overview_projects(None, None, flagged_below=99.9, limit=50),
         "overview_rest": lambda s: s.overview_rest(year, None, top=3),
         "score_counts": lambda s: s.score_counts(year, unit),
+        "todo_counts": lambda s: s.todo_counts(year, None),
+        "todo(draft)": lambda s: s.todo("draft", None, unit, limit=5),
+        "todo(submitted)": lambda s: s.todo("submitted", year, None),
     }
 
 

@@ -90,7 +90,8 @@ _OUTLIER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("location", "VARCHAR", "i.location"),
 )
 OUTLIER_COLUMNS: tuple[str, ...] = tuple(c for c, _, _ in _OUTLIER_COLUMNS)
-# agg_projects' columns: (name, type, SQL over f (forms), fu (funds line 0) and r (review state))
+# agg_projects' columns: (name, type, SQL over f (forms), s (submissions), fu (funds line 0) and r
+# (review state))
 _PROJECT_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("submission_id", "BIGINT NOT NULL", "f.submission_id"),
     ("project_code", "VARCHAR", "f.project_code"),
@@ -105,6 +106,8 @@ _PROJECT_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("errors", "INTEGER", "f.errors"),
     ("warnings", "INTEGER", "f.warnings"),
     ("state", "VARCHAR NOT NULL", "COALESCE(r.state, 'draft')"),
+    ("submitted_at", "TIMESTAMP", "s.submitted_at"),
+    ("submitted_by", "VARCHAR", "s.submitted_by"),
 )
 
 

@@ -319,7 +319,7 @@ class Review(Backend):
                        {STATE_SQL} AS state, COALESCE(r.comment, '') AS comment,
                        COALESCE(r.updated_by, f.submitted_by) AS by,
                        COALESCE(r.updated_at, f.submitted_at) AS since
-                FROM current_forms f LEFT JOIN review_states r ON r.submission_id = f.submission_id
+                FROM {self._projects} f LEFT JOIN review_states r ON r.submission_id = f.submission_id
                 WHERE {where} AND {_TODO[kind]}
                 ORDER BY since, f.unit, f.project_code, f.submission_id
                 LIMIT {int(limit)}""",
@@ -331,7 +331,7 @@ class Review(Backend):
         where, params = filters(year, unit, self._units)
         sums = ", ".join(f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END)" for cond in _TODO.values())
         row = self._rows(
-            f"""SELECT {sums} FROM current_forms f
+            f"""SELECT {sums} FROM {self._projects} f
                 LEFT JOIN review_states r ON r.submission_id = f.submission_id WHERE {where}""",
             params,
         )[0]
