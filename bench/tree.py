@@ -48,6 +48,19 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far (0 when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
 def _memory_kb(pid: int) -> tuple[int, int]:
     """(RSS, PSS) of one process in kB; (0, 0) when it is gone."""
     try:
@@ -75,6 +88,7 @@ class TreeSampler:
     peak_processes: int = 0
     samples: int = 0
     trace: list[tuple[float, float]] = field(default_factory=list)  # (seconds, tree PSS MB)
+    cpu: dict[int, float] = field(default_factory=dict)  # pid -> CPU seconds, as last seen
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -82,6 +96,7 @@ class TreeSampler:
         pids = descendants(self.pid)
         rss = pss = 0
         for p in pids:
+            self.cpu[p] = max(self.cpu.get(p, 0.0), _cpu_seconds(p))
             r, s = _memory_kb(p)
             rss += r
             pss += s
@@ -116,6 +131,8 @@ class TreeSampler:
             "main_peak_rss_mb": round(self.peak_main_mb, 1),
             "processes": self.peak_processes,
             "samples": self.samples,
+            # the tree's CPU time as last sampled (a process's last interval before it exits is missed)
+            "cpu_s": round(sum(self.cpu.values()), 2),
         }
 
 

@@ -18,7 +18,7 @@ from selfeval.store import open_store
 from selfeval.store.aggregates import TABLES
 from tests.conftest import ROOT
 from tests.factories import make_scorecard
-from tests.test_import_scale import batch
+from tests.test_import_scale import batch, form_text
 
 PROFILE = load_profile()
 A, B = "甲单位", "乙单位"
@@ -103,6 +103,12 @@ def test_kept_figures_equal_the_scans_after_every_kind_of_write(store, tmp_path)
     ingest_files(store, batch(40), PROFILE, origin="import", chunk=6)
     assert_kept_equal_scans(store, "import")
     assert store._rows("SELECT COUNT(*) FROM agg_outliers")[0][0] > 0  # the check has rows to compare
+
+    # one transaction holding forms and their corrected versions: only the last of each counts
+    same_batch = [(f"n{i}.txt", form_text(100 + i)) for i in range(5)]
+    same_batch += [(f"c{i}.txt", form_text(100 + i, corrected=True)) for i in range(5)]
+    ingest_files(store, same_batch, PROFILE, origin="import", chunk=1000)
+    assert_kept_equal_scans(store, "versions within one transaction")
 
     # editor saves in two units and two years, then a new version of one of them
     for n in range(6):

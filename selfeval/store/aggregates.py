@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from selfeval.store import aggregate_rows
 from selfeval.store.records import GRADES
 from selfeval.store.sqlutil import Db
 
@@ -208,8 +209,7 @@ def _project_rows(ids: Any) -> str:
 
 
 def _apply(db: Db, table: str, keys: tuple[str, ...], values: tuple[str, ...], deltas: list[str]) -> None:
-    """Add the signed rows of `deltas` (SQL giving keys + values) to `table`, keyed by `keys` (NULL
-    matching NULL), and drop the keys whose count fell to zero."""
+    """Add the signed rows of `deltas` (SQL giving keys + values) to `table` (see _merge)."""
     summed = ", ".join(f"SUM({v}) AS {v}" for v in values)
     key_list = ", ".join(keys)
     db.execute(
@@ -217,23 +217,29 @@ def _apply(db: Db, table: str, keys: tuple[str, ...], values: tuple[str, ...], d
         f"FROM ({' UNION ALL '.join(deltas)}) d GROUP BY {key_list}"
     )
     try:
-        match = " AND ".join(f"{table}.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
-        # sums rounded to 6 decimals at each step: the residue of adding and taking away the same
-        # 0.1s never accumulates (figures have 2 decimals; amounts at most 1e12 元)
-        sets = ", ".join(
-            f"{v} = {_round6(db, f'{table}.{v} + d.{v}')}" if v in _SUMS else f"{v} = {table}.{v} + d.{v}"
-            for v in values
-        )
-        db.execute(f"UPDATE {table} SET {sets} FROM _agg_delta d WHERE {match}")
-        cols = (*keys, *values)
-        exists = " AND ".join(f"t.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
-        db.execute(
-            f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(f'd.{c}' for c in cols)} "
-            f"FROM _agg_delta d WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {exists})"
-        )
-        db.execute(f"DELETE FROM {table} WHERE {values[0]} = 0")
+        _merge(db, table, keys, values, "_agg_delta")
     finally:
         db.execute("DROP TABLE _agg_delta")
+
+
+def _merge(db: Db, table: str, keys: tuple[str, ...], values: tuple[str, ...], source: str) -> None:
+    """Add `source`'s rows (one per key: keys + signed values) to `table`, keyed by `keys` (NULL
+    matching NULL), and drop the keys whose count fell to zero."""
+    match = " AND ".join(f"{table}.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
+    # sums rounded to 6 decimals at each step: the residue of adding and taking away the same
+    # 0.1s never accumulates (figures have 2 decimals; amounts at most 1e12 元)
+    sets = ", ".join(
+        f"{v} = {_round6(db, f'{table}.{v} + d.{v}')}" if v in _SUMS else f"{v} = {table}.{v} + d.{v}"
+        for v in values
+    )
+    db.execute(f"UPDATE {table} SET {sets} FROM {source} d WHERE {match}")
+    cols = (*keys, *values)
+    exists = " AND ".join(f"t.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
+    db.execute(
+        f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(f'd.{c}' for c in cols)} "
+        f"FROM {source} d WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {exists})"
+    )
+    db.execute(f"DELETE FROM {table} WHERE {values[0]} = 0")
 
 
 def _round6(db: Db, sql: str) -> str:
@@ -250,26 +256,53 @@ _UNIT_COLS = tuple(c for c, _ in _UNIT_VALUES)
 _LOST_COLS = tuple(c for c, _ in _LOST_VALUES)
 
 
-def refresh(db: Db, *, added: tuple[int, int] | None = None, removed: Sequence[int] = ()) -> None:
+def refresh(
+    db: Db,
+    *,
+    added: tuple[int, int] | None = None,
+    removed: Sequence[int] = (),
+    rows: dict[str, Any] | None = None,
+) -> None:
     """Apply one transaction's change of the current forms: `added` is the range of ids it stored
-    (those still current count), `removed` the ids that were current before it and are no more."""
-    parts: list[tuple[Any, int, bool]] = []
-    if added is not None and added[0] <= added[1]:
-        parts.append((_Ids(added[0], added[1]), 1, True))
-    for start in range(0, len(removed), 1000):
-        parts.append((_Ids(ids=removed[start : start + 1000]), -1, False))
-    if not parts:
-        return
-    _apply(db, "agg_units", _UNIT_KEYS, _UNIT_COLS, [_units_delta(i, s, c) for i, s, c in parts])
-    _apply(db, "agg_lost", _LOST_KEYS, _LOST_COLS, [_lost_delta(i, s, c) for i, s, c in parts])
-    for ids, sign, _ in parts:
-        if sign < 0:
+    (those still current count), `removed` the ids that were current before it and are no more.
+    `rows`, when given, are the columns the transaction inserted for `added` (a save's batch): their
+    figures are then counted from them in this process (selfeval/store/aggregate_rows.py) instead of
+    read back with joins — the same figures, a fifth of the time for a chunk of an import."""
+    removed_parts = [(_Ids(ids=removed[s : s + 1000]), -1, False) for s in range(0, len(removed), 1000)]
+    if removed_parts:
+        _apply(db, "agg_units", _UNIT_KEYS, _UNIT_COLS, [_units_delta(i, s, c) for i, s, c in removed_parts])
+        _apply(db, "agg_lost", _LOST_KEYS, _LOST_COLS, [_lost_delta(i, s, c) for i, s, c in removed_parts])
+        for ids, _, _ in removed_parts:
             db.execute(f"DELETE FROM agg_outliers WHERE {ids.on('submission_id')}")
             db.execute(f"DELETE FROM agg_projects WHERE {ids.on('submission_id')}")
-    for ids, sign, _ in parts:
-        if sign > 0:
-            db.execute(_outlier_rows(ids))
-            db.execute(_project_rows(ids))
+    if added is None or added[0] > added[1]:
+        return
+    if rows is None:
+        ids = _Ids(added[0], added[1])
+        _apply(db, "agg_units", _UNIT_KEYS, _UNIT_COLS, [_units_delta(ids, 1, True)])
+        _apply(db, "agg_lost", _LOST_KEYS, _LOST_COLS, [_lost_delta(ids, 1, True)])
+        db.execute(_outlier_rows(ids))
+        db.execute(_project_rows(ids))
+        return
+    counted = aggregate_rows.count(
+        rows,
+        over=OVER,
+        grades=tuple(zip(GRADE_COLUMNS, GRADES, strict=True)),
+        unit_values=_UNIT_COLS,
+        project_columns=tuple((c, t) for c, t, _ in _PROJECT_COLUMNS),
+        outlier_columns=tuple((c, t) for c, t, _ in _OUTLIER_COLUMNS),
+    )
+    for name, table in counted.items():
+        if table.num_rows == 0:
+            continue
+        with db.stage(f"_agg_{name}", table):
+            if name == "units":
+                _merge(db, "agg_units", _UNIT_KEYS, _UNIT_COLS, f"_agg_{name}")
+            elif name == "lost":
+                _merge(db, "agg_lost", _LOST_KEYS, _LOST_COLS, f"_agg_{name}")
+            else:
+                cols = ", ".join(table.column_names)
+                db.execute(f"INSERT INTO agg_{name} ({cols}) SELECT {cols} FROM _agg_{name}")
 
 
 def refresh_one(db: Db, submission_id: int, change: Any) -> Any:

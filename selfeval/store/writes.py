@@ -124,7 +124,12 @@ class Writes(Backend):
                 self._insert_rows(db, table, batch.tables[table])
             if batch.stored:
                 record_versions(db, self.who, next_id)
-                aggregates.refresh(db, added=(next_id, next_id + batch.stored - 1), removed=batch.superseded)
+                aggregates.refresh(
+                    db,
+                    added=(next_id, next_id + batch.stored - 1),
+                    removed=batch.superseded,
+                    rows=batch.tables,
+                )
             for t in batch.tables["transfers"]:
                 self._audit_transfer(db, t)
         return results
