@@ -221,8 +221,6 @@ TEMPLATE_DECLARED_COMMENT = "规则未能计算此项，此处为原表填报值
 PREFLIGHT: dict[str, str] = {
     "EMPTY": "文件为空，请选择填写好的自评表后重新上传。",
     "TOO_LARGE": "文件过大（{size}），上限为 {limit}。请删除无关工作表后再上传。",
-    "TOO_MANY_FILES": "一次最多读取 {limit} 个文件，「{filename}」未读取。请分批上传（大量文件请用命令行 selfeval import 导入整个文件夹）。",
-    "SESSION_TOO_LARGE": "本次上传的文件合计超过 {limit}，「{filename}」未读取。请先保存或清除已上传的文件，再分批上传其余文件。",
     "IMAGE": "「{filename}」是{what}图片，不是表格文件。请上传自评表的 Excel 文件（.xlsx 或 .xls），不要上传截图或照片。",
     "NOT_WORKBOOK": "「{filename}」是{what}，不是 Excel 工作簿。请上传 Excel 格式的自评表（.xlsx 或 .xls）；"
     "如果自评表是其他格式，请先在 Excel 或 WPS 中另存为 .xlsx。",
@@ -408,6 +406,12 @@ AUDIT: dict[str, str] = {
 # the CLI, when the database fails past what opening it could tell (a damaged file)
 DISK_FULL_FILES = "磁盘空间不足，输出文件未能写完（{error}）。请清理磁盘空间后重试；已写出的文件可能不完整。"
 DATABASE_FAILED = "数据库读写出错（{error}），数据库文件可能已损坏。请从备份恢复（selfeval restore），或用 --db 指定另一个文件。"
+
+# one browser session's upload past its bounds (selfeval/uploads.py): the files not read, each said
+UPLOADS: dict[str, str] = {
+    "TOO_MANY_FILES": "一次最多读取 {limit} 个文件，「{filename}」未读取。请分批上传（大量文件请用命令行 selfeval import 导入整个文件夹）。",
+    "SESSION_TOO_LARGE": "本次上传的文件合计超过 {limit}，「{filename}」未读取。请先保存或清除已上传的文件，再分批上传其余文件。",
+}
 
 # `selfeval import` (selfeval/cli/commands.py over selfeval/bulk.py): progress, resuming, the summary
 IMPORT: dict[str, str] = {

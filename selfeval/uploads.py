@@ -15,8 +15,9 @@ import hashlib
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 
+from selfeval.messages import UPLOADS
 from selfeval.model import Issue, Scorecard
-from selfeval.readers.limits import DEFAULT_LIMITS, Limits, refuse, size_text
+from selfeval.readers.limits import DEFAULT_LIMITS, Limits, size_text
 
 Scorer = Callable[[bytes, str, str], tuple[tuple[Scorecard, ...], tuple[Issue, ...], str]]
 
@@ -42,15 +43,15 @@ def admit(inputs: Sequence[tuple[str, bytes]], limits: Limits | None = None) -> 
     read = held = 0
     for name, data in inputs:
         if read >= limits.max_upload_files:
-            r = refuse("TOO_MANY_FILES", limit=limits.max_upload_files, filename=name)
+            code, limit = "TOO_MANY_FILES", str(limits.max_upload_files)
         elif held + len(data) > limits.max_session_bytes:
-            r = refuse("SESSION_TOO_LARGE", limit=size_text(limits.max_session_bytes), filename=name)
+            code, limit = "SESSION_TOO_LARGE", size_text(limits.max_session_bytes)
         else:
             read += 1
             held += len(data)
             verdicts.append(None)
             continue
-        verdicts.append(Issue(r.code, "error", name, r.message))
+        verdicts.append(Issue(code, "error", name, UPLOADS[code].format(limit=limit, filename=name)))
     return verdicts
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -183,36 +182,17 @@ def _cached(key: tuple, args: tuple, kwargs: tuple, _method: Callable[..., Any])
     return _method(*args, **dict(kwargs))
 
 
-# the store's data version, asked at most once a VERSION_TTL seconds per store: a page's thirty-odd
-# cached queries in one run share it instead of each reading two table maxima (6 ms each at a
-# million forms); a write here clears it (invalidate), another process's shows within the TTL
-VERSION_TTL = 1.0
-_versions: dict[tuple[str, str], tuple[float, tuple]] = {}
-
-
-def _data_version(s: Any) -> tuple:
-    key, now = (s.path, s.basis), time.monotonic()
-    hit = _versions.get(key)
-    if hit is not None and now - hit[0] < VERSION_TTL:
-        return hit[1]
-    version = s.data_version()
-    _versions[key] = (now, version)
-    return version
-
-
 def cached(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`method(*args, **kwargs)`, a query of a store from `store()` (`cached(s.project_row, sid)`),
     through the data cache: keyed on the store's location, principal (name, role, units), basis and
     data version and the query's name, so two people never share an entry and a save shows at once."""
     s = method.__self__  # type: ignore[attr-defined]
-    key = (s.path, dataclasses.astuple(s.who), s.basis, _data_version(s), method.__name__)
+    key = (s.path, dataclasses.astuple(s.who), s.basis, s.data_version(), method.__name__)
     return _cached(key, args, tuple(sorted(kwargs.items())), method)
 
 
 def invalidate() -> None:
-    """After a write: the version key changes by itself; this only drops stale entries early (and
-    the remembered version, so this session's next query sees its own write at once)."""
-    _versions.clear()
+    """After a write: the version key changes by itself; this only drops stale entries early."""
     _cached.clear()
 
 

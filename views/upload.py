@@ -27,6 +27,7 @@ PAGE_SIZE = 20  # forms shown in detail at once; the summary table lists every f
 SAVED_KEY = "upload_saved"  # digests of files stored (or found already stored): the editor opens the store's
 SCORED_KEY = "_upload_scored"  # (sha256, profile) -> scored result, of the current batch only
 GENERATION_KEY = "_upload_generation"  # a new uploader widget (emptied) once a batch is stored
+STORED_KEY = "_upload_stored"  # the stored batch's results without their bytes, shown until the next upload
 
 
 def main() -> None:
@@ -65,21 +66,24 @@ def main() -> None:
     inputs = [(f.name, f.getvalue()) for f in files or []]
     if st.session_state.get("pasted"):
         inputs.append((PASTE_NAME, st.session_state["pasted"].encode("utf-8")))
+    profile_name = profile.name if profile is not None else AUTO  # None: each form's own choice
     if not inputs:
         release(_scored())  # the batch was abandoned (or stored): its results go with it
-        st.info("请上传自评表文件或粘贴内容。", icon=":material/upload_file:")
-        _last_save()
-        return
-
-    profile_name = profile.name if profile is not None else AUTO  # None: each form's own choice
-    results = _score_all(inputs, profile_name)
-    _flag_refusals(results)
-    st.session_state[_ui.UPLOAD_BATCH] = {
-        r["digest"]: {"name": r["name"], "kind": r["kind"], "profile": profile_name, "cards": r["cards"]}
-        for r in results
-        if r["cards"]
-    }
-    _summary(who, results)
+        results = st.session_state.get(STORED_KEY)  # the batch just stored, without its bytes
+        if not results:
+            st.info("请上传自评表文件或粘贴内容。", icon=":material/upload_file:")
+            _last_save()
+            return
+    else:
+        st.session_state.pop(STORED_KEY, None)
+        results = _score_all(inputs, profile_name)
+        _flag_refusals(results)
+        st.session_state[_ui.UPLOAD_BATCH] = {
+            r["digest"]: {"name": r["name"], "kind": r["kind"], "profile": profile_name, "cards": r["cards"]}
+            for r in results
+            if r["cards"]
+        }
+    _summary(who, results, stored=not inputs)
     for r in results:
         _file_problems(r)
     _form_pages(results, profile_name)
@@ -113,12 +117,14 @@ def _score_all(inputs: list[tuple[str, bytes]], profile_name: str) -> list[dict]
     ]
 
 
-def _release_batch() -> None:
-    """The batch is stored: its files leave the uploader (a new widget), its results and the editor's
-    copy of its forms are dropped, so the session holds nothing of it."""
+def _release_batch(results: list[dict]) -> None:
+    """The batch is stored: its files leave the uploader (a new widget) and its scored results and
+    the editor's unsaved copy are dropped, so the session holds none of its bytes; what it read stays
+    on the page (its forms now open as the stored versions) until the next upload."""
     st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
     st.session_state["pasted"] = None
     st.session_state.pop(_ui.UPLOAD_BATCH, None)
+    st.session_state[STORED_KEY] = [{**r, "data": b""} for r in results]
     release(_scored())
 
 
@@ -140,7 +146,7 @@ def _flag_refusals(results: list[dict]) -> None:
             r["refused"][i] = reason + ask
 
 
-def _summary(who, results: list[dict]) -> None:
+def _summary(who, results: list[dict], stored: bool = False) -> None:
     rows, number = [], 0
     for r in results:
         if not r["cards"]:
@@ -179,7 +185,7 @@ def _summary(who, results: list[dict]) -> None:
         f"共 **{len(results)}** 个文件，识别出 **{forms}** 张自评表"
         + (f"，**{len(bad)}** 个文件无法读取。" if bad else "。")
     )
-    _save(who, results)
+    _save(who, results, stored)
     _ui.dataframe(
         pd.DataFrame(rows),
         height=min(38 + 35 * len(rows), 320),
@@ -190,7 +196,7 @@ def _summary(who, results: list[dict]) -> None:
     )
 
 
-def _save(who, results: list[dict]) -> None:
+def _save(who, results: list[dict], stored: bool = False) -> None:
     savable = [r for r in results if r["cards"]]
     can_save = _ui.allowed("save")
     clicked = st.button(
@@ -198,8 +204,8 @@ def _save(who, results: list[dict]) -> None:
         key="save_upload",
         type="primary",
         icon=":material/save:",
-        disabled=not savable or not can_save,
-        help=None if can_save else "您的角色无权保存。",
+        disabled=stored or not savable or not can_save,
+        help="已保存；再次上传文件可继续。" if stored else None if can_save else "您的角色无权保存。",
     )
     if clicked:
         messages = []
@@ -237,7 +243,7 @@ def _save(who, results: list[dict]) -> None:
         _ui.invalidate()
         st.session_state["last_save"] = messages
         if not any(kind == "error" for kind, _ in messages):
-            _release_batch()
+            _release_batch(results)
             st.rerun()  # the page again without the stored batch: the uploader empty, the messages shown
     _last_save()
 

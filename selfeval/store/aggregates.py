@@ -226,8 +226,9 @@ def _merge(db: Db, table: str, keys: tuple[str, ...], values: tuple[str, ...], s
     """Add `source`'s rows (one per key: keys + signed values) to `table`, keyed by `keys` (NULL
     matching NULL), and drop the keys whose count fell to zero."""
     match = " AND ".join(f"{table}.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
-    # sums rounded to 6 decimals at each step: the residue of adding and taking away the same
-    # 0.1s never accumulates (figures have 2 decimals; amounts at most 1e12 元)
+    # sums rounded to 6 decimals at each step (and when first inserted, and by rebuild): the residue
+    # of adding and taking away the same 0.1s never accumulates, and however a batch was cut into
+    # transactions the kept figures are the same (figures have 2 decimals; amounts at most 1e12 元)
     sets = ", ".join(
         f"{v} = {_round6(db, f'{table}.{v} + d.{v}')}" if v in _SUMS else f"{v} = {table}.{v} + d.{v}"
         for v in values
@@ -235,8 +236,9 @@ def _merge(db: Db, table: str, keys: tuple[str, ...], values: tuple[str, ...], s
     db.execute(f"UPDATE {table} SET {sets} FROM {source} d WHERE {match}")
     cols = (*keys, *values)
     exists = " AND ".join(f"t.{k} IS NOT DISTINCT FROM d.{k}" for k in keys)
+    picked = ", ".join(_round6(db, f"d.{c}") if c in _SUMS else f"d.{c}" for c in cols)
     db.execute(
-        f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(f'd.{c}' for c in cols)} "
+        f"INSERT INTO {table} ({', '.join(cols)}) SELECT {picked} "
         f"FROM {source} d WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {exists})"
     )
     db.execute(f"DELETE FROM {table} WHERE {values[0]} = 0")
@@ -327,3 +329,6 @@ def rebuild(db: Db) -> None:
     db.execute(f"INSERT INTO agg_lost (year, unit, level1, level2, {cols}) {_lost_delta(_ALL, 1, True)}")
     db.execute(_outlier_rows(_ALL))
     db.execute(_project_rows(_ALL))
+    for table, values in (("agg_units", _UNIT_COLS), ("agg_lost", _LOST_COLS)):  # as every update rounds
+        sets = ", ".join(f"{v} = {_round6(db, v)}" for v in values if v in _SUMS)
+        db.execute(f"UPDATE {table} SET {sets}")

@@ -296,11 +296,10 @@ class Review(Backend):
             )
         df = counts.merge(figures, on="unit", how="left")
         absent = sorted({u for u in registered if self.who.sees_unit(u)} - set(df["unit"]))
-        if absent:
-            zeros = {c: 0 for c in ("projects", *STATES)}
-            df = pd.concat([df, pd.DataFrame([{"unit": u, **zeros} for u in absent])], ignore_index=True)
+        if absent:  # rows of zeros (the frame's own reindex: pandas is not imported by the store)
+            df = df.set_index("unit").reindex([*df["unit"], *absent]).rename_axis("unit").reset_index()
         for c in ("projects", *STATES):
-            df[c] = df[c].astype("int64")
+            df[c] = df[c].fillna(0).astype("int64")
         df["counted"] = df["counted"].fillna(0).astype("int64")
         return df.round({"mean_score": 2, "rate": 2}).sort_values("unit", ignore_index=True)
 
