@@ -174,10 +174,21 @@ def _point_calls(store, year) -> dict:
     }
 
 
-def queries(path: str, repeats: int = 5, trace: bool = True) -> dict:
+def queries(path: str, repeats: int = 5, trace: bool = True, memory_limit: str | None = None) -> dict:
+    """Each dashboard query's time and memory; `memory_limit`: DuckDB's for this process
+    (SELFEVAL_DUCKDB_MEMORY), to measure what the limit costs in speed."""
     from bench.stores import open_db
 
-    store = open_db(path)
+    saved = os.environ.get("SELFEVAL_DUCKDB_MEMORY")
+    if memory_limit:
+        os.environ["SELFEVAL_DUCKDB_MEMORY"] = memory_limit
+    try:
+        store = open_db(path)
+    finally:
+        if saved is None:
+            os.environ.pop("SELFEVAL_DUCKDB_MEMORY", None)
+        else:
+            os.environ["SELFEVAL_DUCKDB_MEMORY"] = saved
     try:
         year = max(store.years())
         out: dict = {"year": year, "queries": {}}

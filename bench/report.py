@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench import batch, pdf_reading, report_scale
+from bench import batch, memlimit, pdf_reading, report_scale
 
 TARGET_READ_VS_B = 1.0
 TARGET_READ_VS_A = 3.0
@@ -172,6 +172,7 @@ def markdown(results: dict) -> str:
     parts += _dashboard(results)
     parts += report_scale.sections(results)
     parts += batch.sections(results)
+    parts += memlimit.sections(results)
     parts += ["## Targets", ""]
     parts.append(
         _table(

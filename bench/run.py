@@ -167,6 +167,14 @@ def run(config: Config) -> dict:
                     results["postgres"][str(level)] = {"fill": copy}
                     url = None if "error" in copy else url
                 entry.update(_measure(str(db), level, import_dir, config))
+                if level == max(config.levels):
+                    from bench import memlimit
+
+                    _say(f"  DuckDB memory limits at {level:,} forms: {', '.join(memlimit.LIMITS)} …")
+                    results["memory_limit"] = {"forms": level}
+                    for limit in memlimit.LIMITS:
+                        args = {"path": str(db), "repeats": 3, "trace": False, "memory_limit": limit}
+                        results["memory_limit"][limit] = _attempt("queries", args, config).get("queries", {})
                 if url:
                     _say(f"  PostgreSQL at {level:,} forms:")
                     results["postgres"][str(level)].update(_measure(url, level, import_dir, config))
