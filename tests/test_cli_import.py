@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -74,11 +75,14 @@ def test_unreadable_files_past_twenty_go_to_a_report_the_summary_names(tmp_path)
     shown = [line for line in proc.stderr.splitlines() if line.startswith("无法读取 ")]
     assert len(shown) == 20 and "bad00.xlsx" in shown[0]
     assert "另有 5 个文件无法读取，未在此列出。" in proc.stderr
-    reports = list(tmp_path.glob("导入问题-*.txt"))
-    assert len(reports) == 1 and f"已写入 {reports[0]}" in proc.stderr
+    named = [line for line in proc.stderr.splitlines() if line.startswith("全部无法读取的文件及原因已写入 ")]
+    reports = [Path(named[0].split("已写入 ", 1)[1])] if named else []
+    assert len(reports) == 1 and reports[0].parent == Path(tempfile.gettempdir()), proc.stderr[-500:]
+    assert not list(tmp_path.glob("*导入问题*"))  # nothing left in the folder the command ran from
     lines = reports[0].read_text(encoding="utf-8").splitlines()
     assert sum(line.startswith("无法读取 ") for line in lines) == 25  # every one, the first twenty too
     assert all(f"bad{i:02d}.xlsx" in "\n".join(lines) for i in range(25))
+    reports[0].unlink()
 
     # a report asked for by name is written however few the problems
     report = tmp_path / "out" / "problems.txt"

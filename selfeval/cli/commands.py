@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--report",
         default=None,
-        help=f"无法读取的文件及原因写入此文件（默认：超过 {files.PROBLEMS_SHOWN} 个时写入当前文件夹下的新文件）",
+        help=f"无法读取的文件及原因写入此文件（默认：超过 {files.PROBLEMS_SHOWN} 个时写入临时文件夹中的新文件，摘要写明路径）",
     )
     p.set_defaults(func=cmd_import)
 

@@ -5,6 +5,7 @@ command writes a new file without overwriting one."""
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -68,7 +69,8 @@ def problem_lines(path: str, problems: Sequence[Issue]) -> list[str]:
 class ProblemLog:
     """The unreadable files of an import: the first PROBLEMS_SHOWN kept to print at the end; from the
     next one on (or from the first, when a report path is given) every file's lines are written to a
-    report file as they come, so a million bad files cost no memory."""
+    report file as they come (by default a new file in the temporary folder, named in the summary), so
+    a million bad files cost no memory."""
 
     def __init__(self, report: str | None = None):
         self.report = Path(report) if report else None
@@ -95,9 +97,9 @@ class ProblemLog:
         if self.report is not None:
             self.path = self.report
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        else:
+        else:  # the temporary folder: never a file left in whatever folder the command ran from
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            self.path = new_file(Path.cwd() / f"导入问题-{stamp}.txt")
+            self.path = new_file(Path(tempfile.gettempdir()) / f"selfeval-导入问题-{stamp}.txt")
         self.file = self.path.open("w", encoding="utf-8")
         self.file.write(IMPORT["report.header"].format(started=self.started) + "\n")
 
