@@ -1,10 +1,14 @@
 """总览's figures kept by the writers (selfeval/store/aggregates.py) equal the scans' after every kind of
 write — import in chunks with new versions and repeats, editor saves, restoring a version, moving a
 project to another unit, review steps, restoring a backup, the migration that creates them and the
-rebuild command — on DuckDB and PostgreSQL, for every filter and for a principal bound to one unit."""
+rebuild command — on DuckDB and PostgreSQL, for every filter and for a principal bound to one unit;
+forms whose amounts are left out of every total and rate (negative amounts, 执行率 above 200 %) among
+them, counted as left out by reason as the scans count them."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import subprocess
 import sys
 
@@ -13,9 +17,11 @@ import pytest
 
 from selfeval.access import Principal
 from selfeval.ingest import ingest_files
-from selfeval.rules import load_profile
+from selfeval.profile import load_profile
+from selfeval.rules import score
 from selfeval.store import open_store
 from selfeval.store.aggregates import TABLES
+from selfeval.store.schema import MIGRATIONS
 from tests.conftest import ROOT
 from tests.factories import make_scorecard
 from tests.test_import_scale import batch, form_text
@@ -91,6 +97,19 @@ def _card(n: int, unit: str, year: str = "2023", scores=None, executed: float = 
     )
 
 
+def _poisoned(n: int, unit: str, budget: float, executed: float, year: str = "2023"):
+    """A form scored by the real rules with these amounts: negative ones or a rate above 200 % leave it
+    ungraded and excluded from every total and rate (issue 20 item 5)."""
+    card = _card(n, unit, year)
+    total = dataclasses.replace(card.form.funds.total, annual_budget=budget, executed=executed)
+    funds = dataclasses.replace(card.form.funds, total=total, parts=())
+    return score(dataclasses.replace(card.form, funds=funds, declared_total=None), PROFILE)
+
+
+# the migration that creates the aggregates (the store's last when it was written)
+AGG_VERSION = next(m.version for m in MIGRATIONS if "agg_units" in m.description)
+
+
 @pytest.fixture()
 def store(store_location):
     s = open_store(store_location, seed=None)
@@ -128,6 +147,28 @@ def test_kept_figures_equal_the_scans_after_every_kind_of_write(store, tmp_path)
     )
     assert_kept_equal_scans(store, "editor saves")
 
+    # forms left out of every total and rate: stored with the others, in both units, one of them a new
+    # version of a counted form (its amounts leave the sums), one a negative amount's
+    poisoned = [
+        _poisoned(20, A, -999_999_999_999.0, 100.0),
+        _poisoned(21, B, 100_000.0, -5.0),
+        _poisoned(22, A, 1_000.0, 50_000.0),  # 5,000 %
+        _poisoned(0, B, 7.0, 69_040.37),  # 986,291 %: a new version of project 0
+        _poisoned(23, B, 1_000.0, 2_500.0, "2024"),
+    ]
+    assert [c.excluded for c in poisoned] == ["AMOUNT_NEGATIVE"] * 2 + ["RATE_IMPLAUSIBLE"] * 3
+    for n, card in enumerate(poisoned):
+        store.save([card], source_name=f"p{n}", data=None, kind="editor", origin="editor")
+    assert_kept_equal_scans(store, "excluded forms")
+    left_out = store.overview_counts()["excluded"]
+    assert (
+        left_out
+        == {"AMOUNT_NEGATIVE": 2, "RATE_IMPLAUSIBLE": 3}
+        == store.scanning().overview_counts()["excluded"]
+    )
+    assert store.overview_counts(unit=A)["excluded"] == {"AMOUNT_NEGATIVE": 1, "RATE_IMPLAUSIBLE": 1}
+    assert store.overview_counts()["budget"] > 0  # the −999,999,999,999 元 never reached the total
+
     # restoring the earlier version, then moving a project to another unit
     first = int(store.project_history(_card(1, A).form.header.project_code, "2023")["submission_id"].iloc[0])
     store.restore_version(first)
@@ -142,8 +183,13 @@ def test_kept_figures_equal_the_scans_after_every_kind_of_write(store, tmp_path)
     store.approve(current[0])
     store.return_(current[1], "请补充")
     assert_kept_equal_scans(store, "review steps")
+    excluded_id = store.project_history(poisoned[0].form.header.project_code, "2023")["submission_id"].iloc[
+        -1
+    ]
+    store.submit(int(excluded_id), "说明")  # an excluded form's review step: taken out and put back
+    assert_kept_equal_scans(store, "review step of an excluded form")
     states = store.state_counts()
-    assert states["approved"].sum() == 1 and states["returned"].sum() == 1 and states["submitted"].sum() == 3
+    assert states["approved"].sum() == 1 and states["returned"].sum() == 1 and states["submitted"].sum() == 4
 
     # a backup restored into a fresh store (the aggregates are recomputed there, never loaded as given)
     backup = tmp_path / "backup"
@@ -169,13 +215,13 @@ def test_migration_computes_the_aggregates_of_a_store_that_had_none(tmp_path):
     store = open_store(path, seed=None)
     ingest_files(store, batch(20), PROFILE, origin="import", chunk=5)
     kept = store.points_lost()
-    for table in TABLES:  # the store as it was before migration 7
+    for table in TABLES:  # the store as it was before the migration that creates them
         store._rows(f"DROP TABLE {table}")
-    store._rows("DELETE FROM schema_version WHERE version = 7")
+    store._rows(f"DELETE FROM schema_version WHERE version = {AGG_VERSION}")
     store.close()
     store = open_store(path, seed=None)
     try:
-        assert store.version == 7
+        assert store.version == AGG_VERSION
         assert_kept_equal_scans(store, "migrated")
         pd.testing.assert_frame_equal(store.points_lost(), kept)
     finally:
@@ -211,3 +257,50 @@ def test_only_an_administrator_of_every_unit_rebuilds(store):
         store.scoped(Principal("zhang@a.cn", "admin", (A,), True)).rebuild_aggregates()
     with pytest.raises(AccessDenied):
         store.scoped(Principal("li@a.cn", "editor", (A,), True)).rebuild_aggregates()
+
+
+def test_the_app_login_keeps_and_rebuilds_the_aggregates(pg_roles):
+    """On PostgreSQL the app connects as a login that owns nothing (docs/deploy.md): its saves, review
+    steps and restores keep the figures, and `selfeval rebuild-aggregates` runs with it (no --owner);
+    the figures' tables take no DDL and no TRUNCATE from it."""
+    import psycopg
+
+    owner, app = pg_roles
+    init = subprocess.run(
+        [sys.executable, "-m", "selfeval", "init", "--db", app],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "SELFEVAL_OWNER_DB": owner},
+    )
+    assert init.returncode == 0, init.stderr
+    with open_store(app, seed=None) as store:
+        ingest_files(store, batch(12), PROFILE, origin="import", chunk=5)
+        store.save(
+            [_poisoned(30, A, 1_000.0, 50_000.0)], source_name="p", data=None, kind="editor", origin="editor"
+        )
+        sid = store.current_submission_ids()[0]
+        store.submit(sid, "说明")
+        store.restore_version(sid)
+        assert_kept_equal_scans(store, "the app's login")
+    with psycopg.connect(app, autocommit=True) as conn:
+        conn.execute("DELETE FROM agg_lost")  # figures in doubt: the app may put them right
+        for statement in (
+            "TRUNCATE agg_units",
+            "DROP TABLE agg_lost",
+            "ALTER TABLE agg_units ADD COLUMN x int",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(statement)
+    proc = subprocess.run(
+        [sys.executable, "-m", "selfeval", "rebuild-aggregates", "--db", app],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "SELFEVAL_OWNER_DB"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    with open_store(app, seed=None) as store:
+        assert_kept_equal_scans(store, "rebuilt by the app's login")

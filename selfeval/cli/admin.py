@@ -109,9 +109,8 @@ def cmd_rebuild_aggregates(args: argparse.Namespace) -> int:
     from selfeval.store import open_store
 
     with open_store(args.db, seed_if_empty=False) as store:
-        store.rebuild_aggregates()
-        units = store._rows("SELECT COUNT(*), COALESCE(SUM(projects), 0) FROM agg_units")[0]
-    print(f"已按现行版本重算总览汇总数据（{units[1]} 个项目，{units[0]} 个年度与单位组合）。")
+        projects, groups = store.rebuild_aggregates()
+    print(f"已按现行版本重算总览汇总数据（{projects} 个项目，{groups} 个年度与单位组合）。")
     return 0
 
 

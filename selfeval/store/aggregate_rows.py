@@ -30,12 +30,14 @@ def count(
     *,
     over: float,
     grades: Sequence[tuple[str, str]],
+    excluded: Sequence[tuple[str, str]],
     unit_values: Sequence[str],
     project_columns: Sequence[tuple[str, str]],
     outlier_columns: Sequence[tuple[str, str]],
 ) -> dict[str, pa.Table]:
     """{"units", "lost", "projects", "outliers"} -> the rows to add, for the current forms among
-    `rows` (table -> column -> values). `grades`: (column, grade) pairs; `unit_values`: agg_units'
+    `rows` (table -> column -> values). `grades`: (column, grade) pairs; `excluded`: (column, reason)
+    pairs (a form excluded for a reason counts there, its amounts in no sum); `unit_values`: agg_units'
     value columns in order; `*_columns`: (name, SQL type) of agg_projects and agg_outliers."""
     subs = rows["submissions"]
     current = {sid for sid, now in zip(subs["id"], subs["is_current"], strict=True) if now}
@@ -62,11 +64,16 @@ def count(
     units: dict[tuple, dict[str, float]] = {}
     projects: dict[str, list] = {c: [] for c, _ in project_columns}
     grade_column = {g: col for col, g in grades}
+    excluded_column = {code: col for col, code in excluded}
     for sid, form in form_of.items():
         i = form["i"]
         u = units.setdefault((form["year"], form["unit"]), dict.fromkeys(unit_values, 0))
         total, grade, budget_score = f["total"][i], f["grade"][i], f["budget_score"][i]
-        budget, executed = money.get(sid, (None, None))
+        reason = f["excluded"][i]
+        # an excluded form's amounts never reach a sum (current_forms gives them NULL)
+        budget, executed = money.get(sid, (None, None)) if reason is None else (None, None)
+        if reason is not None:
+            u[excluded_column[reason]] += 1
         u["projects"] += 1
         if grade in grade_column:
             u[grade_column[grade]] += 1
@@ -99,6 +106,7 @@ def count(
             "rate": f["rate"][i],
             "budget": budget,
             "executed": executed,
+            "excluded": reason,
             "errors": f["errors"][i],
             "warnings": f["warnings"][i],
             "state": "draft",

@@ -10,7 +10,8 @@ million forms two queries scanned 17.5 million rows on every first run).
     agg_projects  one row per current form with the figures the page orders and cuts by (score,
                   execution, budget, review state): its lists read one narrow table, not three joined
 
-Every figure is over the current forms (what `current_forms` reads). A write passes what it changed:
+Every figure is over the current forms, as `current_forms` gives them (an excluded form's amounts
+NULL). A write passes what it changed:
 the submissions that became current (a range of new ids: those still current at commit count) and
 those that stopped being current (their rows are never deleted, so their contribution is read back
 and subtracted). A review step passes the one version it changed, as removed before and added after.
@@ -28,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from selfeval.model import EXCLUDING
 from selfeval.store import aggregate_rows
 from selfeval.store.records import GRADES
 from selfeval.store.sqlutil import Db
@@ -37,6 +39,13 @@ DEC = "DOUBLE PRECISION"  # as the scans' SUM: no overflow for any value a form 
 TABLES: tuple[str, ...] = ("agg_units", "agg_lost", "agg_outliers", "agg_projects")
 STATES = ("draft", "submitted", "approved", "returned")
 GRADE_COLUMNS = tuple(f"grade_{n}" for n in range(1, len(GRADES) + 1))  # in GRADES order: 优 良 中 差
+
+# A form whose amounts would poison the organisation's figures (forms.excluded, migration 9) counts as
+# a project but its budget and executed amounts never reach a sum, as current_forms gives them NULL;
+# agg_units counts such forms per reason (总览 says how many were left out and why).
+COUNTED_BUDGET = "CASE WHEN f.excluded IS NULL THEN fu.annual_budget END"
+COUNTED_EXECUTED = "CASE WHEN f.excluded IS NULL THEN fu.executed END"
+EXCLUDED_COLUMNS: tuple[tuple[str, str], ...] = tuple((f"excluded_{c.lower()}", c) for c in EXCLUDING)
 
 # value columns of agg_units (all summed): name, SQL over f (forms), fu (funds line 0), r (review
 # state), o (the form's outlier counts)
@@ -49,10 +58,10 @@ _UNIT_VALUES: tuple[tuple[str, str], ...] = (
     ("ungraded", "COUNT(CASE WHEN f.grade IS NULL THEN 1 END)"),
     ("scored", "COUNT(f.total)"),
     ("total_sum", "COALESCE(SUM(f.total), 0)"),
-    ("budget_n", "COUNT(fu.annual_budget)"),
-    ("budget_sum", "COALESCE(SUM(fu.annual_budget), 0)"),
-    ("executed_n", "COUNT(fu.executed)"),
-    ("executed_sum", "COALESCE(SUM(fu.executed), 0)"),
+    ("budget_n", f"COUNT({COUNTED_BUDGET})"),
+    ("budget_sum", f"COALESCE(SUM({COUNTED_BUDGET}), 0)"),
+    ("executed_n", f"COUNT({COUNTED_EXECUTED})"),
+    ("executed_sum", f"COALESCE(SUM({COUNTED_EXECUTED}), 0)"),
     ("budget_scored", "COUNT(f.budget_score)"),
     (
         "budget_weight_sum",
@@ -62,6 +71,7 @@ _UNIT_VALUES: tuple[tuple[str, str], ...] = (
     *((s, f"COUNT(CASE WHEN COALESCE(r.state, 'draft') = '{s}' THEN 1 END)") for s in STATES),
     ("outliers_over", "COALESCE(SUM(o.over_n), 0)"),
     ("outliers_missed", "COALESCE(SUM(o.missed_n), 0)"),
+    *((col, f"COUNT(CASE WHEN f.excluded = '{code}' THEN 1 END)") for col, code in EXCLUDED_COLUMNS),
 )
 _LOST_VALUES: tuple[tuple[str, str], ...] = (
     ("rows", "SUM(p.n)"),
@@ -102,8 +112,9 @@ _PROJECT_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("total", "DOUBLE PRECISION", "f.total"),
     ("grade", "VARCHAR", "f.grade"),
     ("rate", "DOUBLE PRECISION", "f.rate"),
-    ("budget", "DOUBLE PRECISION", "fu.annual_budget"),
-    ("executed", "DOUBLE PRECISION", "fu.executed"),
+    ("budget", "DOUBLE PRECISION", COUNTED_BUDGET),
+    ("executed", "DOUBLE PRECISION", COUNTED_EXECUTED),
+    ("excluded", "VARCHAR", "f.excluded"),
     ("errors", "INTEGER", "f.errors"),
     ("warnings", "INTEGER", "f.warnings"),
     ("state", "VARCHAR NOT NULL", "COALESCE(r.state, 'draft')"),
@@ -290,6 +301,7 @@ def refresh(
         rows,
         over=OVER,
         grades=tuple(zip(GRADE_COLUMNS, GRADES, strict=True)),
+        excluded=EXCLUDED_COLUMNS,
         unit_values=_UNIT_COLS,
         project_columns=tuple((c, t) for c, t, _ in _PROJECT_COLUMNS),
         outlier_columns=tuple((c, t) for c, t, _ in _OUTLIER_COLUMNS),

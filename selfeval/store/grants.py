@@ -5,6 +5,10 @@ owns nothing and may only what the store's code does — append to the history, 
     audit_events, submissions (but its is_current flag), forms, funds, indicators, issues, transfers:
         SELECT and INSERT only (no UPDATE, DELETE or TRUNCATE: a version and its trail are history)
     review_states, review_deadlines: SELECT, INSERT, DELETE (a step replaces a version's state row)
+    agg_units, agg_lost, agg_outliers, agg_projects (总览's figures the writers keep in the same
+        transaction as the rows, selfeval/store/aggregates.py): SELECT, INSERT, UPDATE, DELETE — figures
+        derived from the history, not history: every save adjusts them and `selfeval rebuild-aggregates`
+        recomputes them with the app's login (DELETE and INSERT, never TRUNCATE or DDL)
     schema_version: SELECT
     any other table (added by a later migration): SELECT, INSERT, UPDATE, DELETE
     every view: SELECT
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from selfeval.store import aggregates
 from selfeval.store.sqlutil import RELATIONS_SQL, Db, split_relations
 
 APPEND_ONLY = ("audit_events", "submissions", "forms", "funds", "indicators", "issues", "transfers")
@@ -25,6 +30,7 @@ APP_PRIVILEGES: dict[str, str] = {
     "review_states": "SELECT, INSERT, DELETE",
     "review_deadlines": "SELECT, INSERT, DELETE",
     "schema_version": "SELECT",
+    **dict.fromkeys(aggregates.TABLES, "SELECT, INSERT, UPDATE, DELETE"),
 }
 OTHER_TABLES = "SELECT, INSERT, UPDATE, DELETE"
 TOO_MUCH = ("UPDATE", "DELETE", "TRUNCATE")  # on audit_events, the app's role must have none of them

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from selfeval.model import EXCLUDING
-from selfeval.store.aggregates import GRADE_COLUMNS
+from selfeval.store.aggregates import EXCLUDED_COLUMNS, GRADE_COLUMNS
 from selfeval.store.audit import STATE_SQL
 from selfeval.store.base import Backend
 from selfeval.store.records import GRADES
@@ -97,15 +97,17 @@ class OverviewQueries(Backend):
     def _kept_counts(
         self, where: str, params: list[Any], low_rate: float, flag_rate: float
     ) -> dict[str, Any]:
-        """overview_counts from agg_units, but for the two counts below thresholds the page chooses
-        (see _below)."""
+        """overview_counts from agg_units (the forms left out of the sums counted per reason there),
+        but for the two counts below thresholds the page chooses (see _below)."""
         grades = ", ".join(f"SUM(f.{col})" for col in GRADE_COLUMNS)
-        n, scored, total, budget_n, budget, executed_n, executed, ungraded, *by_grade = self._rows(
+        left_out = ", ".join(f"SUM(f.{col})" for col, _ in EXCLUDED_COLUMNS)
+        n, scored, total, budget_n, budget, executed_n, executed, ungraded, *rest = self._rows(
             f"""SELECT SUM(f.projects), SUM(f.scored), SUM(f.total_sum), SUM(f.budget_n), SUM(f.budget_sum),
-                       SUM(f.executed_n), SUM(f.executed_sum), SUM(f.ungraded), {grades}
+                       SUM(f.executed_n), SUM(f.executed_sum), SUM(f.ungraded), {left_out}, {grades}
                 FROM agg_units f WHERE {where}""",
             params,
         )[0]
+        excluded, by_grade = rest[: len(EXCLUDED_COLUMNS)], rest[len(EXCLUDED_COLUMNS) :]
         low, flagged = self._below(where, params, low_rate, flag_rate)
         return {
             "projects": int(n or 0),
@@ -116,6 +118,9 @@ class OverviewQueries(Backend):
             "low_rate": int(low or 0),
             "flagged": int(flagged or 0),
             "grades": {g: int(c or 0) for g, c in zip(GRADES, by_grade, strict=True)},
+            "excluded": {
+                code: int(c) for (_, code), c in zip(EXCLUDED_COLUMNS, excluded, strict=True) if c
+            },
         }
 
     def _below(self, where: str, params: list[Any], low_rate: float, flag_rate: float) -> tuple[int, int]:
@@ -123,7 +128,7 @@ class OverviewQueries(Backend):
         current forms, from the writers' narrow copy of them (agg_projects)."""
         high = ", ".join(f"'{g}'" for g in HIGH_GRADES)
         return self._rows(
-            f"""SELECT COUNT(CASE WHEN f.rate < ? THEN 1 END),
+            f"""SELECT COUNT(CASE WHEN f.rate < ? AND f.excluded IS NULL THEN 1 END),
                        COUNT(CASE WHEN f.rate < ? AND f.grade IN ({high}) THEN 1 END)
                 FROM agg_projects f WHERE f.rate < ? AND {where}""",
             [low_rate, flag_rate, max(low_rate, flag_rate), *params],
