@@ -165,11 +165,11 @@ def iter_ingest(
     time, whatever the number of files. The files are one batch: a project code that two units
     claim in it is refused (save_many's `claims`), whichever chunk each claim falls in."""
     # imported here, not at the top: the import's workers load this module and never need the store
-    from selfeval.store import Upload
+    from selfeval.store import BatchClaims, Upload
 
     outcomes: list[Outcome] = []
     pending: list[tuple[str, Packed, tuple[Issue, ...], str]] = []  # cards: packed prepared forms
-    claims: dict[tuple[str, str], list[str]] = {}  # (code, year) -> units claiming it in this batch
+    claims = BatchClaims()  # the units claiming each (code, year) in this batch, what the store cannot tell
 
     def flush() -> None:
         uploads = [

@@ -8,9 +8,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from selfeval.ingest import ingest_files
 from selfeval.profile import load_profile
-from selfeval.store import Upload, open_store
+from selfeval.store import BatchClaims, Upload, open_store
 from tests.conftest import ROOT, SEED
 from tests.factories import make_scorecard
 
@@ -46,6 +48,43 @@ def test_a_later_chunk_of_the_same_batch_is_refused_naming_both(store_location, 
         assert outcomes[0].stored and not outcomes[1].stored
         said = " ".join(p.message for p in outcomes[1].problems)
         assert "深圳市福田区总工会（本级）" in said and B in said and "无法确定属于哪个单位" in said
+
+
+@pytest.mark.parametrize("chunk", [1, 2])
+@pytest.mark.parametrize("allow_transfer", [False, True])
+def test_a_claim_split_over_chunks_is_refused_even_when_moves_are_allowed(
+    store_location, chunk, allow_transfer
+):
+    """An import's batch keeps nothing per stored file (BatchClaims): the first claim, once stored, is
+    the project's current version stored by this batch, so a second unit's claim chunks later is
+    refused naming both — and never moves the project, --allow-transfer or not."""
+    text = SEED.read_text(encoding="utf-8")
+    first = text.split("\n\n\n")[0] if "\n\n\n" in text else text
+    own = "深圳市福田区总工会（本级）"
+    seeded = "440304226011500000008"  # the first seed form's project code
+    filler = [(f"f{i}.txt", first.replace(seeded, f"4403042260115000090{i:02d}").encode()) for i in range(3)]
+    files = [("a.txt", first.encode()), *filler, ("b.txt", first.replace(own, B).encode())]
+    with open_store(store_location) as store:
+        outcomes = ingest_files(
+            store, files, load_profile(), origin="import", chunk=chunk, allow_transfer=allow_transfer
+        )
+        assert outcomes[0].stored and all(o.stored for o in outcomes[1:4]) and not outcomes[4].stored
+        said = " ".join(p.message for p in outcomes[4].problems)
+        assert own in said and B in said and "无法确定属于哪个单位" in said
+        assert not outcomes[4].transfers and store.table_rows("transfers") == []
+        assert {u for (u,) in store.table_rows("current_forms", ["unit"])} == {own}
+
+
+def test_a_batch_keeps_only_the_claims_it_did_not_store(store_location):
+    claims = BatchClaims()
+    with open_store(store_location) as store:
+        first = store.save_many([upload(CODE, A, "a.xlsx"), upload(OTHER, A, "o.xlsx")], claims=claims)
+        assert all(r.stored for r in first)
+        assert claims.units == {} and claims.first_id == first[0].stored[0]  # the store tells the rest
+        again = store.save_many([upload(CODE, A, "a.xlsx")], claims=claims)  # the same file: not stored
+        assert not again[0].stored and list(claims.units) == [(CODE, "2023")]
+        later = store.save_many([upload(OTHER, B, "b.xlsx")], claims=claims, allow_transfer=True)
+        assert not later[0].stored and f"“{A}”、“{B}”" in later[0].refused[0]
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

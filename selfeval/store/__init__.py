@@ -42,6 +42,7 @@ from selfeval.store.records import (
     BUDGET_LEVEL2,
     GRADES,
     ORIGINS,
+    BatchClaims,
     Duplicate,
     Origin,
     SaveResult,
@@ -62,6 +63,7 @@ from selfeval.store.schema import (
 from selfeval.store.writes import Writes
 
 __all__ = [
+    "BatchClaims",
     "BUDGET_LEVEL1",
     "BUDGET_LEVEL2",
     "COLUMNS",

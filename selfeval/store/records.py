@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from selfeval.model import Scorecard
@@ -47,3 +47,26 @@ class Upload:
     # the scorecards already as store rows (selfeval.rowprep.prepare_file), made by an import's worker process so
     # the main process never unpickles or re-serialises the forms; `scorecards` may then be empty
     prepared: tuple[Any, ...] | None = None
+
+
+@dataclass
+class BatchClaims:
+    """The units that claim each project code and year across the calls of one batch (an import's
+    chunks, Store.save_many's `claims`): two units claiming one code in a batch are refused for it,
+    naming both, whichever chunk each claim falls in.
+
+    Only what the store cannot tell is kept here. Once a call commits, the claims it stored are
+    dropped from `units`: from then on a current version with an id from `first_id` (the first this
+    batch stored) is a claim of this batch, read with the project's current version as every save
+    reads it. What stays are the claims not stored (refused, or the same content stored before), so
+    a batch of a million stored files keeps nothing per file."""
+
+    units: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    first_id: int | None = None
+
+    def claimants(self, code: str, year: str, head: Any) -> list[str]:
+        """The units claiming (code, year) in this batch: those of its forms not stored yet, after the
+        unit of the current version `head` when this batch stored it."""
+        units = self.units.get((code, year), [])
+        ours = head is not None and self.first_id is not None and head.submission_id >= self.first_id
+        return [head.unit, *units] if ours and head.unit not in units else units

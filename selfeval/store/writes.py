@@ -31,7 +31,7 @@ from selfeval.store.errors import (
     StoreError,
 )
 from selfeval.store.queries import NOT_FOUND
-from selfeval.store.records import ORIGINS, Origin, SaveResult, Upload
+from selfeval.store.records import ORIGINS, BatchClaims, Origin, SaveResult, Upload
 from selfeval.store.rows import Head, _Batch, _Prepared, prepare_file
 from selfeval.store.schema import ALL_WRITTEN, COLUMNS, TABLES
 from selfeval.store.sqlutil import now
@@ -72,7 +72,7 @@ class Writes(Backend):
         uploads: Sequence[Upload],
         *,
         allow_transfer: bool = False,
-        claims: dict[tuple[str, str], list[str]] | None = None,
+        claims: BatchClaims | None = None,
     ) -> list[SaveResult]:
         """Store several uploads in one transaction: a batch import or a multi-file upload pays one
         commit instead of one per file. One SaveResult per upload.
@@ -84,7 +84,7 @@ class Writes(Backend):
         acting principal may not store (another unit's project, a unit not theirs, a project code
         two units claim in this batch, a move without `allow_transfer`) stores nothing and says why
         in `refused`; the other uploads of the batch are stored. `claims` carries the units claiming
-        each (code, year) across the calls of one batch (an import's chunks)."""
+        each (code, year) across the calls of one batch (an import's chunks; see BatchClaims)."""
         for u in uploads:
             if u.origin not in ORIGINS:
                 raise ValueError(f"origin must be one of {ORIGINS}, not {u.origin!r}")
@@ -96,15 +96,15 @@ class Writes(Backend):
         flat = [p for group in prepared for p in group]
         if not flat:
             return [SaveResult((), ()) for _ in uploads]
-        claims = {} if claims is None else claims
+        claims = BatchClaims() if claims is None else claims
         for p in flat:  # the units claiming each project and year, in the order the batch names them
             if p.header.project_code:
-                units = claims.setdefault((p.header.project_code, p.header.year), [])
+                units = claims.units.setdefault((p.header.project_code, p.header.year), [])
                 if p.header.unit not in units:
                     units.append(p.header.unit)
 
         def check(h: Header, head: Head | None) -> tuple[str | None, bool]:
-            units = claims.get((h.project_code, h.year), []) if h.project_code else []
+            units = claims.claimants(h.project_code, h.year, head) if h.project_code else []
             if len(units) > 1:
                 shown = "、".join(f"“{u or '（未填写实施单位）'}”" for u in units)
                 return CLAIMED_TWICE.format(code=h.project_code, year=h.year, units=shown), False
@@ -132,6 +132,7 @@ class Writes(Backend):
                 )
             for t in batch.tables["transfers"]:
                 self._audit_transfer(db, t)
+        _stored_claims(claims, batch, next_id)
         return results
 
     @staticmethod
@@ -205,12 +206,16 @@ class Writes(Backend):
         )
         return {(code, year): Head(sid, content, unit or "") for code, year, sid, content, unit in rows}
 
-    def rebuild_aggregates(self) -> None:
+    def rebuild_aggregates(self) -> tuple[int, int]:
         """Recompute 总览's kept figures (selfeval/store/aggregates.py) from the rows, in one
-        transaction: what to do if they are ever in doubt. Administrators of every unit only."""
+        transaction: what to do if they are ever in doubt. Administrators of every unit only; on
+        PostgreSQL the app's login may (selfeval/store/grants.py). (current projects, year and unit
+        pairs) counted."""
         self._require_unrestricted("重算汇总数据")
         with self._writing() as db:
             aggregates.rebuild(db)
+            groups, projects = db.execute("SELECT COUNT(*), COALESCE(SUM(projects), 0) FROM agg_units")[0]
+        return int(projects), int(groups)
 
     # -- who may store what --------------------------------------------------------------------------
     def _require(self, action: str, what: str) -> None:
@@ -358,3 +363,16 @@ class Writes(Backend):
                 self._insert_rows(db, "transfers", [moved])
                 self._audit_transfer(db, moved)
             return new_id
+
+
+def _stored_claims(claims: BatchClaims, batch: _Batch, first_id: int) -> None:
+    """After a call of a batch commits: the claims it stored are the store's to tell from now on
+    (BatchClaims), so they leave `claims`; a code two units claimed stays."""
+    if not batch.stored:
+        return
+    if claims.first_id is None:
+        claims.first_id = first_id
+    subs = batch.tables["submissions"]
+    for code, year in zip(subs["project_code"], subs["year"], strict=True):
+        if code and len(claims.units.get((code, year), ())) == 1:
+            del claims.units[(code, year)]
