@@ -27,8 +27,8 @@ from pathlib import Path
 from selfeval.ingest import iter_ingest
 from selfeval.messages import issue
 from selfeval.model import Issue
+from selfeval.profile import Profile
 from selfeval.readers.limits import DEFAULT_LIMITS, refuse, size_text
-from selfeval.rules import Profile
 
 ACCEPTED = frozenset({".xlsx", ".xls", ".pdf", ".txt", ".md", ".tsv", ".csv", ".text"})
 LOOKUP_FILES = 200  # files whose hashes one query looks up

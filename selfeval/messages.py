@@ -339,12 +339,20 @@ READING: dict[str, str] = {
     "PDF_SCANNED": "扫描件，没有可读取的文字层：请上传 Excel，或可复制文字的 PDF。",
 }
 
+# one browser session's upload past its bounds (selfeval/uploads.py): the files not read, each said
+UPLOADS: dict[str, str] = {
+    "TOO_MANY_FILES": "一次最多读取 {limit} 个文件，「{filename}」未读取。请分批上传（大量文件请用命令行 selfeval import 导入整个文件夹）。",
+    "SESSION_TOO_LARGE": "本次上传的文件合计超过 {limit}，「{filename}」未读取。请先保存或清除已上传的文件，再分批上传其余文件。",
+}
+
 # Every code an Issue may carry, with its severity and message template: the findings above, and the
-# refusal of a whole file by the gate (PREFLIGHT's upper-case keys) or the sandbox (READING): errors.
+# refusal of a whole file by the gate (PREFLIGHT's upper-case keys), the sandbox (READING) or an upload's
+# bounds (UPLOADS): errors.
 CODES: dict[str, tuple[Severity, str]] = {
     **ISSUES,
     **{code: ("error", text) for code, text in PREFLIGHT.items() if code.isupper()},
     **{code: ("error", text) for code, text in READING.items()},
+    **{code: ("error", text) for code, text in UPLOADS.items()},
 }
 
 # the role file (selfeval/access.py): refused whole, naming the line, so that one slip never opens a unit
@@ -407,11 +415,6 @@ AUDIT: dict[str, str] = {
 DISK_FULL_FILES = "磁盘空间不足，输出文件未能写完（{error}）。请清理磁盘空间后重试；已写出的文件可能不完整。"
 DATABASE_FAILED = "数据库读写出错（{error}），数据库文件可能已损坏。请从备份恢复（selfeval restore），或用 --db 指定另一个文件。"
 
-# one browser session's upload past its bounds (selfeval/uploads.py): the files not read, each said
-UPLOADS: dict[str, str] = {
-    "TOO_MANY_FILES": "一次最多读取 {limit} 个文件，「{filename}」未读取。请分批上传（大量文件请用命令行 selfeval import 导入整个文件夹）。",
-    "SESSION_TOO_LARGE": "本次上传的文件合计超过 {limit}，「{filename}」未读取。请先保存或清除已上传的文件，再分批上传其余文件。",
-}
 
 # `selfeval import` (selfeval/cli/commands.py over selfeval/bulk.py): progress, resuming, the summary
 IMPORT: dict[str, str] = {

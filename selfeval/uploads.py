@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 
-from selfeval.messages import UPLOADS
+from selfeval.messages import issue
 from selfeval.model import Issue, Scorecard
 from selfeval.readers.limits import DEFAULT_LIMITS, Limits, size_text
 
@@ -43,15 +43,14 @@ def admit(inputs: Sequence[tuple[str, bytes]], limits: Limits | None = None) -> 
     read = held = 0
     for name, data in inputs:
         if read >= limits.max_upload_files:
-            code, limit = "TOO_MANY_FILES", str(limits.max_upload_files)
+            verdicts.append(issue("TOO_MANY_FILES", name, limit=str(limits.max_upload_files), filename=name))
         elif held + len(data) > limits.max_session_bytes:
-            code, limit = "SESSION_TOO_LARGE", size_text(limits.max_session_bytes)
+            limit = size_text(limits.max_session_bytes)
+            verdicts.append(issue("SESSION_TOO_LARGE", name, limit=limit, filename=name))
         else:
             read += 1
             held += len(data)
             verdicts.append(None)
-            continue
-        verdicts.append(Issue(code, "error", name, UPLOADS[code].format(limit=limit, filename=name)))
     return verdicts
 
 
@@ -82,8 +81,7 @@ def score_batch(
             try:
                 cache[key] = score(data, name, profile_name)
             except Exception as exc:  # the readers never raise for bad content; this is a last guard
-                message = f"读取时出错：{type(exc).__name__}"
-                cache[key] = ((), (Issue("FILE_UNREADABLE", "error", name, message),), "")
+                cache[key] = ((), (issue("FILE_UNREADABLE", name, error=type(exc).__name__),), "")
         cards, problems, kind = cache[key]
         results.append(UploadResult(name, data, digest, cards, problems, kind))
     for key in [k for k in cache if k not in wanted]:

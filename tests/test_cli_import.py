@@ -112,7 +112,7 @@ def test_a_second_run_skips_stored_files_unread_and_reads_the_new_ones(tmp_path)
 def test_stored_files_answers_only_for_what_the_principal_sees(tmp_path):
     from selfeval.access import Principal
     from selfeval.ingest import ingest_files
-    from selfeval.rules import load_profile
+    from selfeval.profile import load_profile
 
     store = open_store(tmp_path / "s.duckdb", seed=None)
     try:

@@ -14,18 +14,30 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from selfeval.access import ALL_UNITS, Principal, Units, governs_all
 from selfeval.store.errors import AccessDenied
 from selfeval.store.sqlutil import Db, unit_clause
 
+if TYPE_CHECKING:  # pandas only when a query returns a frame, never for an import's writes
+    import pandas as pd
+
 # What a store offers its callers, by job (every name a method unless said otherwise).
 PUBLIC: dict[str, tuple[str, ...]] = {
-    # the store itself: who it acts as, which figures it reads, its backend ("duckdb" / "postgres")
-    "plumbing": ("backend", "basis", "scoped", "with_basis", "close", "data_version"),
+    # the store itself: who it acts as, which figures it reads (scanning: the rows instead of the
+    # figures the writers keep, what those are checked against), its backend ("duckdb" /
+    # "postgres"), DuckDB's memory for this connection (an import lowers it)
+    "plumbing": (
+        "backend",
+        "basis",
+        "scoped",
+        "with_basis",
+        "scanning",
+        "close",
+        "data_version",
+        "limit_memory",
+    ),
     # what was submitted and what the rules gave it
     "forms": (
         "is_empty",
@@ -38,6 +50,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "project_history",
         "years",
         "units",
+        "stored_files",  # which files (sha256 of their bytes) are stored: what a resumed import skips
     ),
     # figures of the current (or approved) forms, aggregated in SQL for the pages
     "figures": (
@@ -87,6 +100,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "table_rows",
         "verify_trail",
         "audit_privileges",
+        "rebuild_aggregates",  # 总览's kept figures recomputed from the rows (selfeval/store/aggregates.py)
     ),
 }
 

@@ -73,20 +73,20 @@ KEPT_GRADES = ", ".join(
 class Queries(OverviewQueries, PickerQueries):
     """Read methods shared by the backends (mixed into each Store class)."""
 
-    use_kept = True  # see scanning()
+    _use_kept = True  # see scanning()
 
     @property
     def _kept(self) -> bool:
         """Whether the figures the writers keep (selfeval/store/aggregates.py) answer for this store:
         they count the current forms, so not when it reads the approved ones (with_basis)."""
-        return self.use_kept and getattr(self, "basis", "latest") == "latest"
+        return self._use_kept and getattr(self, "basis", "latest") == "latest"
 
     def scanning(self) -> Any:
         """This store answering every figure by scanning the rows instead of reading the kept
         aggregates: what they are checked against (tests, `selfeval rebuild-aggregates --check`)."""
         other = copy.copy(self)
         other._owner = False  # the connection stays the original's to close
-        other.use_kept = False
+        other._use_kept = False
         return other
 
     # -- reads ---------------------------------------------------------------------------------------
