@@ -118,9 +118,7 @@ class OverviewQueries(Backend):
             "low_rate": int(low or 0),
             "flagged": int(flagged or 0),
             "grades": {g: int(c or 0) for g, c in zip(GRADES, by_grade, strict=True)},
-            "excluded": {
-                code: int(c) for (_, code), c in zip(EXCLUDED_COLUMNS, excluded, strict=True) if c
-            },
+            "excluded": {code: int(c) for (_, code), c in zip(EXCLUDED_COLUMNS, excluded, strict=True) if c},
         }
 
     def _below(self, where: str, params: list[Any], low_rate: float, flag_rate: float) -> tuple[int, int]:

@@ -326,7 +326,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V8,
     ),
     Migration(9, "forms.excluded: negative amounts or an implausible rate never reach a total or rate", _V9),
-    Migration(10, "agg_units, agg_lost, agg_outliers, agg_projects: 总览's figures kept by the writers", _V10),
+    Migration(
+        10, "agg_units, agg_lost, agg_outliers, agg_projects: 总览's figures kept by the writers", _V10
+    ),
 )
 
 
