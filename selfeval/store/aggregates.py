@@ -146,6 +146,52 @@ PG_INDEXES: tuple[str, ...] = (
 )
 
 
+# ------------------------------------------------------------------------- what the reads take
+
+# target_outliers' columns, in order (before its status)
+OUTLIER_ORDER = (
+    "submission_id",
+    "project_code",
+    "project_name",
+    "year",
+    "unit",
+    "position",
+    "level1",
+    "level2",
+    "name",
+    "target",
+    "actual",
+    "target_value",
+    "actual_value",
+    "achievement",
+    "weight",
+    "score",
+    "rule",
+    "location",
+)
+
+
+def dbl(sql: str) -> str:
+    """A kept sum read as a number on both backends."""
+    return f"CAST({sql} AS DOUBLE PRECISION)"
+
+
+# portfolio_summary's figures from agg_units (NULL where the scan's SUM and AVG would be)
+KEPT_FIGURES = ", ".join(
+    (
+        "CAST(SUM(f.projects) AS BIGINT) AS forms",
+        f"CASE WHEN SUM(f.budget_n) > 0 THEN {dbl('SUM(f.budget_sum)')} END AS budget",
+        f"CASE WHEN SUM(f.executed_n) > 0 THEN {dbl('SUM(f.executed_sum)')} END AS executed",
+        f"CASE WHEN SUM(f.budget_n) > 0 AND SUM(f.executed_n) > 0 THEN 100.0 * {dbl('SUM(f.executed_sum)')}"
+        f" / NULLIF({dbl('SUM(f.budget_sum)')}, 0) END AS rate",
+        f"{dbl('SUM(f.total_sum)')} / NULLIF(SUM(f.scored), 0) AS mean_score",
+    )
+)
+KEPT_GRADES = ", ".join(
+    f'CAST(SUM(f.{col}) AS BIGINT) AS "{g}"' for col, g in zip(GRADE_COLUMNS, GRADES, strict=True)
+)
+
+
 # ----------------------------------------------------------------------------------- which forms
 
 

@@ -26,48 +26,6 @@ if TYPE_CHECKING:  # pandas only when a query returns a frame, never for an impo
     import pandas as pd
 
 NOT_FOUND = "没有编号为 {id} 的自评表，或您无权查看它。"
-# target_outliers' columns, in order (before its status)
-_OUTLIER_ORDER = (
-    "submission_id",
-    "project_code",
-    "project_name",
-    "year",
-    "unit",
-    "position",
-    "level1",
-    "level2",
-    "name",
-    "target",
-    "actual",
-    "target_value",
-    "actual_value",
-    "achievement",
-    "weight",
-    "score",
-    "rule",
-    "location",
-)
-
-
-def _dbl(sql: str) -> str:
-    return f"CAST({sql} AS DOUBLE PRECISION)"
-
-
-# portfolio_summary's figures from agg_units (sums kept as DECIMAL, read as numbers; NULL where the
-# scan's SUM and AVG would be)
-KEPT_FIGURES = ", ".join(
-    (
-        "CAST(SUM(f.projects) AS BIGINT) AS forms",
-        f"CASE WHEN SUM(f.budget_n) > 0 THEN {_dbl('SUM(f.budget_sum)')} END AS budget",
-        f"CASE WHEN SUM(f.executed_n) > 0 THEN {_dbl('SUM(f.executed_sum)')} END AS executed",
-        f"CASE WHEN SUM(f.budget_n) > 0 AND SUM(f.executed_n) > 0 THEN 100.0 * {_dbl('SUM(f.executed_sum)')}"
-        f" / NULLIF({_dbl('SUM(f.budget_sum)')}, 0) END AS rate",
-        f"{_dbl('SUM(f.total_sum)')} / NULLIF(SUM(f.scored), 0) AS mean_score",
-    )
-)
-KEPT_GRADES = ", ".join(
-    f'CAST(SUM(f.{col}) AS BIGINT) AS "{g}"' for col, g in zip(aggregates.GRADE_COLUMNS, GRADES, strict=True)
-)
 
 
 class Queries(OverviewQueries, PickerQueries):
@@ -191,7 +149,7 @@ class Queries(OverviewQueries, PickerQueries):
         where, params = filters(year, unit, self._units)
         if self._kept:
             return self._query(
-                f"""SELECT f.year, f.unit, {KEPT_FIGURES}, {KEPT_GRADES} FROM agg_units f
+                f"""SELECT f.year, f.unit, {aggregates.KEPT_FIGURES}, {aggregates.KEPT_GRADES} FROM agg_units f
                     WHERE {where} GROUP BY f.year, f.unit ORDER BY f.year, f.unit""",
                 params,
             ).round({"budget": 2, "executed": 2, "rate": 2, "mean_score": 2})
@@ -233,14 +191,14 @@ class Queries(OverviewQueries, PickerQueries):
         if self._kept:
             df = self._query(
                 f"""SELECT f.level1, f.level2, CAST(SUM(f.rows) AS BIGINT) AS rows,
-                           CAST(SUM(f.forms) AS BIGINT) AS forms, {_dbl("SUM(f.weight)")} AS weight,
-                           {_dbl("SUM(f.score)")} AS score, {_dbl("SUM(f.weight) - SUM(f.score)")} AS lost
+                           CAST(SUM(f.forms) AS BIGINT) AS forms, {aggregates.dbl("SUM(f.weight)")} AS weight,
+                           {aggregates.dbl("SUM(f.score)")} AS score, {aggregates.dbl("SUM(f.weight) - SUM(f.score)")} AS lost
                     FROM agg_lost f WHERE {where} GROUP BY f.level1, f.level2
                     UNION ALL
                     SELECT CAST('{BUDGET_LEVEL1}' AS VARCHAR), CAST('{BUDGET_LEVEL2}' AS VARCHAR),
                            CAST(SUM(f.budget_scored) AS BIGINT), CAST(SUM(f.budget_scored) AS BIGINT),
-                           {_dbl("SUM(f.budget_weight_sum)")}, {_dbl("SUM(f.budget_score_sum)")},
-                           {_dbl("SUM(f.budget_weight_sum) - SUM(f.budget_score_sum)")}
+                           {aggregates.dbl("SUM(f.budget_weight_sum)")}, {aggregates.dbl("SUM(f.budget_score_sum)")},
+                           {aggregates.dbl("SUM(f.budget_weight_sum) - SUM(f.budget_score_sum)")}
                     FROM agg_units f WHERE {where} HAVING SUM(f.budget_scored) > 0""",
                 params + params,
             )
@@ -281,7 +239,7 @@ class Queries(OverviewQueries, PickerQueries):
         where, params = filters(year, unit, self._units)
         cut = f" LIMIT {int(limit)}" if limit is not None else ""
         if self._kept and over == aggregates.OVER:
-            columns = ", ".join(f"f.{c}" for c in _OUTLIER_ORDER)
+            columns = ", ".join(f"f.{c}" for c in aggregates.OUTLIER_ORDER)
             return self._query(
                 f"""SELECT {columns}, CASE WHEN f.achievement >= ? THEN 'over' ELSE 'missed' END AS status
                     FROM agg_outliers f WHERE {where}
