@@ -59,7 +59,7 @@ def culprit_exit(pool: Any, slot: Slot) -> int | None:
     hung = getattr(pool, "_selfeval_hung", None)
     if hung is not None:
         return -signal.SIGALRM if slot[1] == hung else None
-    for pid, process in list(getattr(pool, "_processes", {}).items()):
+    for pid, process in list((getattr(pool, "_processes", None) or {}).items()):
         code = process.exitcode
         if code is not None and code != -signal.SIGTERM and _runs(slot, pid):
             return code
@@ -70,5 +70,5 @@ def running(pool: Any, slot: Slot) -> bool:
     """Whether a live worker of `pool` is running `slot`'s task now."""
     return any(
         process.exitcode is None and _runs(slot, pid)
-        for pid, process in list(getattr(pool, "_processes", {}).items())
+        for pid, process in list((getattr(pool, "_processes", None) or {}).items())
     )
