@@ -217,12 +217,15 @@ def _content(value: Any) -> Any:
         return {k: _content(v) for k, v in value.items() if k not in _NOT_CONTENT}
     if isinstance(value, list):
         return [_content(v) for v in value]
+    if isinstance(value, str):  # a PDF's line wrap or a web page's copy adds or drops spaces
+        return "".join(value.split())
     return value
 
 
 def content_sha256(form: Form, profile: str) -> str:
     """What a form says, whatever file, sheet or layout it came in: the same form re-sent as .xlsx
-    after .txt has the same content hash (positions, file names and reading notes left out)."""
+    after .txt or a PDF has the same content hash (positions, file names, reading notes and
+    whitespace inside text left out: where a wrapped cell broke its line is not what it says)."""
     text = json.dumps([profile, _content(form_to_dict(form))], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

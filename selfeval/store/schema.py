@@ -161,6 +161,33 @@ _V2 = (
 )
 
 
+REHASH_BATCH = 5_000  # forms read and hashed at a time: memory bounded by the batch, not the store
+
+
+def _rehash_content(db: Db) -> None:
+    """content_hash of every stored submission computed again (as writes compute it now), a batch
+    of ids at a time: the hash leaves whitespace inside text out from migration 11 on."""
+    last = -1
+    while rows := db.execute(
+        f"SELECT id, form_json, profile FROM submissions WHERE id > ? ORDER BY id LIMIT {REHASH_BATCH}",
+        [last],
+    ):
+        ids, values = [], []
+        for sid, form_json, profile in rows:
+            try:
+                form = form_from_json(form_json)
+            except (ValueError, KeyError, TypeError):  # a row no reader can load keeps the hash it has
+                continue
+            ids.append(sid)
+            values.append(content_sha256(form, profile or ""))
+        hashes = pa.table(
+            {"id": ids, "h": values}, schema=pa.schema([("id", pa.int64()), ("h", pa.string())])
+        )
+        with db.stage("_hashes", hashes):
+            db.execute("UPDATE submissions SET content_hash = v.h FROM _hashes v WHERE submissions.id = v.id")
+        last = rows[-1][0]
+
+
 def _backfill_content_hash(db: Db) -> None:
     """content_hash of every stored submission, from its form and profile (as writes compute it)."""
     rows = db.execute("SELECT id, form_json, profile FROM submissions WHERE content_hash IS NULL")
@@ -328,6 +355,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "forms.excluded: negative amounts or an implausible rate never reach a total or rate", _V9),
     Migration(
         10, "agg_units, agg_lost, agg_outliers, agg_projects: 总览's figures kept by the writers", _V10
+    ),
+    Migration(
+        11, "submissions.content_hash again: whitespace inside text is not content", (_rehash_content,)
     ),
 )
 
