@@ -123,6 +123,7 @@ def sections(results: dict) -> list[str]:
         "files in one command",
         "s",
         "forms/s",
+        "CPU ms a form",
         "tree PSS MB",
         "tree RSS MB",
         "command RSS MB",

@@ -19,7 +19,12 @@ def sections(results: dict) -> list[str]:
     m = results.get("memory_limit")
     if not m:
         return []
-    limits = [lim for lim in LIMITS if m.get(lim)]
+    limits = [lim for lim in LIMITS if m.get(lim) and "error" not in m[lim]]
+    failed = [
+        f"- {lim}: the queries failed — {_last_line(m[lim]['error'])}"
+        for lim in LIMITS
+        if isinstance(m.get(lim), dict) and "error" in m[lim]
+    ]
     if DEFAULT not in limits:
         return []
     names = [q for q in m[DEFAULT] if all(q in m[lim] for lim in limits)]
@@ -43,4 +48,12 @@ def sections(results: dict) -> list[str]:
         *["| " + " | ".join(r) + " |" for r in rows],
         "| **÷ " + DEFAULT + "** | " + " | ".join(ratios) + " |",
         "",
+        *([*failed, ""] if failed else []),
     ]
+
+
+def _last_line(error: str) -> str:
+    """The error's own sentence (a traceback's last line that says something)."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    found = [line for line in lines if "Error" in line or "Exception" in line]
+    return (found[-1] if found else lines[-1] if lines else "no result")[:300]

@@ -174,7 +174,8 @@ def run(config: Config) -> dict:
                     results["memory_limit"] = {"forms": level}
                     for limit in memlimit.LIMITS:
                         args = {"path": str(db), "repeats": 3, "trace": False, "memory_limit": limit}
-                        results["memory_limit"][limit] = _attempt("queries", args, config).get("queries", {})
+                        got = _attempt("queries", args, config)
+                        results["memory_limit"][limit] = got.get("queries") or {"error": got.get("error", "")}
                 if url:
                     _say(f"  PostgreSQL at {level:,} forms:")
                     results["postgres"][str(level)].update(_measure(url, level, import_dir, config))
