@@ -13,7 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import psycopg
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -23,11 +22,10 @@ from selfeval.access import ALL_UNITS, Principal
 from selfeval.sample import open_seeded_store
 from selfeval.store import StoreError, open_store, restore
 from selfeval.store.audit import EVENT_COLUMNS, GENESIS, event_hash
-from selfeval.store.duckdb import DuckDb
-from selfeval.store.postgres import PgDb
 from selfeval.store.schema import LATEST_VERSION, migrate
 from tests.conftest import ROOT
 from tests.factories import make_scorecard
+from tests.rawdb import raw_db
 
 A, B = "甲单位", "乙单位"
 EDITOR = Principal("zhang@a.cn", "editor", (A,), True)
@@ -293,20 +291,14 @@ def test_a_restore_that_succeeds_is_recorded_with_the_manifest_hash(store, tmp_p
 
 def test_existing_events_are_chained_by_the_migration(store_location):
     """A store of schema 7 (events without hashes) opened by this program: chained in id order."""
-    if isinstance(store_location, Path):
-        con = duckdb.connect(str(store_location))
-        db = DuckDb(con)
-    else:
-        con = psycopg.connect(store_location, autocommit=True)
-        db = PgDb(con)
-    migrate(db, upto=7)
-    db.execute(
-        """INSERT INTO audit_events (id, happened_at, actor, role, action, project_code, year, submission_id,
-                                     unit, state, comment)
-           VALUES (1, TIMESTAMP '2024-01-02 03:04:05.123456', 'a', 'admin', 'upload', '', '2023', 1, '甲', 'draft', ''),
-                  (2, TIMESTAMP '2024-01-02 03:04:06', 'a', 'admin', 'submit', '', '2023', 1, '甲', 'submitted', '说明')"""
-    )
-    con.close()
+    with raw_db(store_location) as db:
+        migrate(db, upto=7)
+        db.execute(
+            """INSERT INTO audit_events (id, happened_at, actor, role, action, project_code, year, submission_id,
+                                         unit, state, comment)
+               VALUES (1, TIMESTAMP '2024-01-02 03:04:05.123456', 'a', 'admin', 'upload', '', '2023', 1, '甲', 'draft', ''),
+                      (2, TIMESTAMP '2024-01-02 03:04:06', 'a', 'admin', 'submit', '', '2023', 1, '甲', 'submitted', '说明')"""
+        )
     with open_store(store_location) as s:
         assert s.version == LATEST_VERSION
         rows = events(s)

@@ -5,18 +5,14 @@ edge), and that is not what the form says. Any other character still makes a new
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
-import duckdb
-import psycopg
 import pytest
 
 from selfeval.serialize import content_sha256, form_to_json
 from selfeval.store import open_store
-from selfeval.store.duckdb import DuckDb
-from selfeval.store.postgres import PgDb
 from selfeval.store.schema import LATEST_VERSION, migrate
 from tests.factories import make_scorecard
+from tests.rawdb import raw_db
 
 NAME, WRAPPED = "工会会员普惠服务项目", "工会会员普惠 服务\n项目"
 
@@ -59,22 +55,16 @@ def test_a_wrapped_copy_of_a_stored_form_is_not_a_new_version(store):
 def test_forms_stored_before_are_hashed_again_by_the_migration(store_location):
     """A store one version back, whose hashes kept the spaces: after the migration, the wrapped copy
     of a stored form is recognised as the same form."""
-    if isinstance(store_location, Path):
-        con = duckdb.connect(str(store_location))
-        db = DuckDb(con)
-    else:
-        con = psycopg.connect(store_location, autocommit=True)
-        db = PgDb(con)
-    migrate(db, upto=LATEST_VERSION - 1)
-    sc = card(WRAPPED)
-    db.execute(
-        """INSERT INTO submissions (id, source_name, sha256, size, kind, sheet, submitted_at, submitted_by,
-               profile, origin, project_code, year, form_json, content_hash, is_current)
-           VALUES (1, 'x.pdf', 'h1', 1, 'pdf', 'S', TIMESTAMP '2024-01-01 00:00:00', '', ?, 'upload',
-                   ?, '2023', ?, 'hash with the spaces', TRUE)""",
-        [sc.profile, sc.form.header.project_code, form_to_json(sc.form)],
-    )
-    con.close()
+    with raw_db(store_location) as db:
+        migrate(db, upto=LATEST_VERSION - 1)
+        sc = card(WRAPPED)
+        db.execute(
+            """INSERT INTO submissions (id, source_name, sha256, size, kind, sheet, submitted_at, submitted_by,
+                   profile, origin, project_code, year, form_json, content_hash, is_current)
+               VALUES (1, 'x.pdf', 'h1', 1, 'pdf', 'S', TIMESTAMP '2024-01-01 00:00:00', '', ?, 'upload',
+                       ?, '2023', ?, 'hash with the spaces', TRUE)""",
+            [sc.profile, sc.form.header.project_code, form_to_json(sc.form)],
+        )
     with open_store(store_location) as s:
         assert s.table_rows("submissions", ["id", "content_hash"]) == [
             (1, content_sha256(sc.form, sc.profile))

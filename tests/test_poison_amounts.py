@@ -9,19 +9,16 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import duckdb
 import pandas as pd
-import psycopg
 import pytest
 
 from selfeval.profile import load_profile
 from selfeval.rules import score
 from selfeval.sample import open_seeded_store
 from selfeval.store import open_store
-from selfeval.store.duckdb import DuckDb
-from selfeval.store.postgres import PgDb
 from selfeval.store.schema import migrate
 from tests.app_support import app_store, fresh_app_db, run_app, seed_card, seed_cards
+from tests.rawdb import raw_db
 
 PROFILE = load_profile()
 UNIT = "深圳市福田区总工会（本级）"
@@ -141,35 +138,28 @@ def test_approved_figures_leave_them_out_too(poisoned):
 
 def test_forms_stored_before_the_rule_are_left_out_by_the_migration(store_location):
     """A store of schema 8 holding a graded form with a negative budget and one at 5,000 %."""
-    if isinstance(store_location, Path):
-        con = duckdb.connect(str(store_location))
-        db = DuckDb(con)
-    else:
-        con = psycopg.connect(store_location, autocommit=True)
-        db = PgDb(con)
-    run = db
-    migrate(run, upto=8)
-    for sid, (budget, executed, rate) in enumerate(
-        ((-5.0, 10.0, 0.0), (1000.0, 50000.0, 5000.0), (100.0, 90.0, 90.0)), 1
-    ):
-        run.execute(
-            f"""INSERT INTO submissions (id, source_name, sha256, size, kind, sheet, submitted_at, submitted_by,
-                    profile, origin, project_code, year, form_json, content_hash, is_current)
-                VALUES ({sid}, 'x', 'h{sid}', 1, 'xlsx', 'S', TIMESTAMP '2024-01-01 00:00:00', '', 'p', 'upload',
-                        '44030422601150000000{sid}', '2023', '{{}}', 'c{sid}', TRUE)"""
+    with raw_db(store_location) as db:
+        migrate(db, upto=8)
+        for sid, (budget, executed, rate) in enumerate(
+            ((-5.0, 10.0, 0.0), (1000.0, 50000.0, 5000.0), (100.0, 90.0, 90.0)), 1
+        ):
+            db.execute(
+                f"""INSERT INTO submissions (id, source_name, sha256, size, kind, sheet, submitted_at, submitted_by,
+                        profile, origin, project_code, year, form_json, content_hash, is_current)
+                    VALUES ({sid}, 'x', 'h{sid}', 1, 'xlsx', 'S', TIMESTAMP '2024-01-01 00:00:00', '', 'p', 'upload',
+                            '44030422601150000000{sid}', '2023', '{{}}', 'c{sid}', TRUE)"""
+            )
+            db.execute(
+                f"""INSERT INTO forms (submission_id, project_code, project_name, year, unit, total, grade, rate,
+                        budget_weight, budget_score, errors, warnings)
+                    VALUES ({sid}, '44030422601150000000{sid}', 'p{sid}', '2023', '甲', 95, '优', {rate}, 10, 10, 1, 0)"""
+            )
+            db.execute(
+                f"INSERT INTO funds (submission_id, line_no, annual_budget, executed) VALUES ({sid}, 0, {budget}, {executed})"
+            )
+        db.execute(
+            "INSERT INTO issues (submission_id, position, code, severity) VALUES (1, 0, 'AMOUNT_NEGATIVE', 'error')"
         )
-        run.execute(
-            f"""INSERT INTO forms (submission_id, project_code, project_name, year, unit, total, grade, rate,
-                    budget_weight, budget_score, errors, warnings)
-                VALUES ({sid}, '44030422601150000000{sid}', 'p{sid}', '2023', '甲', 95, '优', {rate}, 10, 10, 1, 0)"""
-        )
-        run.execute(
-            f"INSERT INTO funds (submission_id, line_no, annual_budget, executed) VALUES ({sid}, 0, {budget}, {executed})"
-        )
-    run.execute(
-        "INSERT INTO issues (submission_id, position, code, severity) VALUES (1, 0, 'AMOUNT_NEGATIVE', 'error')"
-    )
-    con.close()
     with open_store(store_location) as s:
         rows = s.table_rows("forms", ["submission_id", "excluded", "total", "grade"])
         assert rows == [
