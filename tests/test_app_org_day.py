@@ -245,6 +245,26 @@ def test_a_saved_upload_opens_as_the_stored_version_with_its_state(app_db, tmp_p
     assert any(b.key and b.key.startswith("submit_") for b in at.button)  # 送审 is offered
 
 
+def test_a_refused_upload_stays_to_be_corrected_in_the_editor(app_db):
+    """保存到数据库 on a form claiming another unit: nothing is stored, and the upload stays in the
+    session (not released as a stored batch), so its 在线编辑 opens the unsaved form to correct."""
+    app_as(LOCAL)
+    card = seed_card("劳模管理")
+    form = card.form
+    theirs = dataclasses.replace(form, header=dataclasses.replace(form.header, unit=B, year="2024"))
+    at = app_as(EDITOR_A, "upload")
+    at.get("file_uploader")[0].upload("劳模管理_B.xlsx", write_template([score(theirs, load_profile())]), "x")
+    at.run()
+    at.button(key="save_upload").click().run()
+    assert_clean(at)
+    assert any("未保存" in w.value and B in w.value for w in at.warning)
+    assert at.session_state["upload_batch"]  # still this session's batch
+    next(b for b in at.button if b.label == "在线编辑").click().run()
+    assert_clean(at)
+    assert at.radio(key="edit_source_kind").value == "本次上传的表"
+    assert app_store(app_db).project_history(form.header.project_code, "2024").empty
+
+
 def test_approving_a_form_with_errors_asks_first(app_db):
     app_as(LOCAL)
     card = seed_card("劳模管理")

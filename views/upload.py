@@ -242,7 +242,9 @@ def _save(who, results: list[dict], stored: bool = False) -> None:
             st.session_state.setdefault(SAVED_KEY, set()).add(r["digest"])
         _ui.invalidate()
         st.session_state["last_save"] = messages
-        if not any(kind == "error" for kind, _ in messages):
+        # every form stored (or already stored): the batch is done and leaves the session; a form
+        # refused or a file that failed stays, to be opened in 在线编辑 and corrected
+        if not any(kind == "error" for kind, _ in messages) and not any(r["refused"] for r in savable):
             _release_batch(results)
             st.rerun()  # the page again without the stored batch: the uploader empty, the messages shown
     _last_save()
