@@ -147,7 +147,11 @@ def test_import_memory_is_bounded_by_the_chunk_not_the_count(tmp_path):
     Measured on the development machine (2 cores, DuckDB, two workers): 3,000 files peak near 400 MB
     PSS (the command ~330 MB RSS: Python, pyarrow, DuckDB's code and its 64 MB cache; each worker
     ~30 MB), as 300 do and as 10,000 do (bench: the batch-size curve). Before issue 23 the command
-    alone grew ~17 KB a file (DuckDB kept every block it wrote: 978 MB at 48,000 files)."""
+    alone grew ~17 KB a file (DuckDB kept every block it wrote: 978 MB at 48,000 files).
+
+    What the larger run may add is what DuckDB caches of a file ten times the size (up to its 64 MB
+    limit) and its indexes: 236 -> 302 MB PSS on a fresh CI machine. The retention issue 23 removed
+    would add 46 MB more over the 2,700 extra files, past the 100 MB allowed."""
     small, large = _import_tree(tmp_path, 300), _import_tree(tmp_path, 3000)
     assert large["tree_peak_pss_mb"] < 500 and large["main_peak_rss_mb"] < 450, large
-    assert large["tree_peak_pss_mb"] - small["tree_peak_pss_mb"] < 60, (small, large)
+    assert large["tree_peak_pss_mb"] - small["tree_peak_pss_mb"] < 100, (small, large)
