@@ -65,6 +65,19 @@ def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
     ]
 
 
+def stop_group(proc: subprocess.Popen) -> None:
+    """End a process started in its own group (start_new_session) and all it started: SIGTERM,
+    then SIGKILL after 10 s."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, 15)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 9)
+        proc.wait(timeout=5)
+
+
 @contextlib.contextmanager
 def serving(cmd: list[str], env: dict[str, str], url: str, timeout: float = 60.0) -> Iterator[str]:
     """Run the streamlit server `cmd` (in ROOT, with exactly `env`) until `url`/_stcore/health
@@ -92,14 +105,7 @@ def serving(cmd: list[str], env: dict[str, str], url: str, timeout: float = 60.0
             time.sleep(0.3)
         yield url
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, 9)
-            proc.wait(timeout=5)
+        stop_group(proc)
         log.close()
 
 
