@@ -226,8 +226,8 @@ PREFLIGHT: dict[str, str] = {
     "如果自评表是其他格式，请先在 Excel 或 WPS 中另存为 .xlsx。",
     "HTML_EXPORT": "「{filename}」是网页（HTML）或 XML 格式的导出文件，并不是真正的 Excel 工作簿。"
     "请用 Excel 或 WPS 打开它，另存为 .xlsx 后再上传。",
-    "UNKNOWN_FORMAT": "无法识别「{filename}」的格式：它既不是 Excel 工作簿，也不是纯文本。"
-    "请上传 .xlsx 或 .xls 文件，或 UTF-8/GBK 编码的文本。",
+    "UNKNOWN_FORMAT": "无法识别「{filename}」的格式：它既不是 Excel 工作簿或 PDF，也不是纯文本。"
+    "请上传 .xlsx 或 .xls 文件、可复制文字的 PDF，或 UTF-8/GBK 编码的文本。",
     "CORRUPT": "文件已损坏或不完整，无法读取。请在 Excel 或 WPS 中打开确认内容无误，重新保存后再上传。",
     "ENCRYPTED": "文件已加密（设置了打开密码），无法读取。请取消密码后另存再上传。",
     "MACRO": "这是启用宏的工作簿（.xlsm），出于安全原因不予读取。请另存为 .xlsx 后上传。",
