@@ -215,3 +215,25 @@ def test_units_alike_keep_a_folder_each_and_no_folder_is_a_device():
     assert file_name([name_part("lpt¹", 60)], ".zip", fallback="x") == "lpt¹_.zip"
     assert file_name(["Com1"], ".zip", fallback="x") == "Com1_.zip"
     assert file_name(["CON.txt"], ".docx", fallback="x") == "CON_.txt.docx"  # was CON.txt_.docx: still CON
+
+
+def test_the_cli_names_an_unreadable_file_without_its_bidi_controls(tmp_path):
+    """A file named with a right-to-left override (‮slx.evil.xlsx shows as xlsx.live.xls): the
+    import's refusal prints the name as it is, without the control that would reverse it."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "\u202eslx.evil.xlsx").write_bytes(b"PK\x03\x04garbage")
+    done = subprocess.run(
+        [sys.executable, "-m", "selfeval", "import", str(folder), "--db", str(tmp_path / "s.duckdb")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert "slx.evil.xlsx" in done.stderr and "\u202e" not in done.stderr

@@ -16,7 +16,7 @@ from selfeval.bulk import ACCEPTED, Totals, list_files, read_checked  # noqa: F4
 from selfeval.ingest import score_bytes
 from selfeval.messages import IMPORT
 from selfeval.model import Issue
-from selfeval.names import write_new
+from selfeval.names import visible, write_new
 
 PROBLEMS_SHOWN = 20  # unreadable files printed to stderr; past that the whole list goes to a report file
 
@@ -31,7 +31,7 @@ def report_problems(problems, path: Path, prefix: str = "") -> bool:
     """Print a file's reading errors to stderr; True when there were any."""
     errors = [p for p in problems if p.severity == "error"]
     for problem in errors:
-        print(f"{prefix}无法读取 {path}：{problem.location}：{problem.message}", file=sys.stderr)
+        print(visible(f"{prefix}无法读取 {path}：{problem.location}：{problem.message}"), file=sys.stderr)
     return bool(errors)
 
 
@@ -60,7 +60,7 @@ def new_file(path: Path) -> Path:
 
 def problem_lines(path: str, problems: Sequence[Issue]) -> list[str]:
     return [
-        IMPORT["problem"].format(path=path, location=p.location, message=p.message)
+        visible(IMPORT["problem"].format(path=path, location=p.location, message=p.message))
         for p in problems
         if p.severity == "error"
     ]
