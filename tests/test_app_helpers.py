@@ -262,3 +262,7 @@ def test_stored_times_show_in_beijing_time_everywhere():
     from selfeval.present.frames import history_table
 
     assert history_table(history)["提交时间"].tolist() == ["2026-11-30 00:03"]
+
+
+def test_plain_drops_bidi_controls_so_a_name_shows_as_typed():
+    assert plain("项目\u202eslx.exe\u202c（本级）\u200f") == "项目slx.exe（本级）"

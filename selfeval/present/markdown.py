@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from selfeval.names import visible
+
 # Markdown (CommonMark + GFM) inline punctuation, Streamlit's :color[...] / :material/...:
 # directives, $ for LaTeX and < > & for HTML: a backslash before each makes it a literal character
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>!|~:$&])")
@@ -41,10 +43,11 @@ def plain(text: object) -> str:
     and expander labels: every Markdown, HTML and Streamlit directive character is escaped, so a
     name like `[点此重新登录](http://x)` or `<img src=x>` is shown as typed, never as a link or an
     image, and bare URLs, `www.` and e-mail addresses are broken where autolinkers look (`unlink`).
-    Line breaks become spaces (a label is one line)."""
+    Line breaks become spaces (a label is one line); bidi and control characters are dropped (a
+    right-to-left override would show a name reversed: names.visible)."""
     if text is None:
         return ""
-    one_line = unlink(" ".join(str(text).split()))
+    one_line = unlink(" ".join(visible(text).split()))
     escaped = _MD_SPECIAL.sub(r"\\\1", one_line)
     match = _MD_LEADING.match(escaped)
     if match and match.group(2)[0].isdigit():  # "1. 名称" would become a list item
