@@ -269,7 +269,9 @@ def test_import_stores_every_good_file_around_killers(tmp_path, monkeypatch):
     try:
         outcomes = ingest_files(store, files, PROFILE, jobs=2)
         assert [o.source for o in outcomes] == [name for name, _ in files]
-        assert [len(o.stored) for o in outcomes][:3] == [13, 0, 0]
+        assert [len(o.stored) for o in outcomes][:3] == [13, 0, 0], [
+            (o.source, [(p.code, p.message) for p in o.problems]) for o in outcomes
+        ]  # a good file lost beside a killer: say how it was refused
         assert [p.code for p in outcomes[1].problems] == ["READ_MEMORY"]
         assert [p.code for p in outcomes[2].problems] == ["SHEET_TOO_LARGE"]
         assert len(store.current_submission_ids()) == 13
