@@ -33,9 +33,9 @@ def column_letter(col: int) -> str:
     return letters
 
 
-@dataclass(frozen=True)
-class Loc:
-    """Where a value sits: sheet (or text block) name, 1-based row and column."""
+class Loc(NamedTuple):
+    """Where a value sits: sheet (or text block) name, 1-based row and column (a NamedTuple like Cell:
+    a form makes a hundred of them while it is read, and a frozen dataclass costs 2.5× a tuple)."""
 
     sheet: str
     row: int

@@ -68,7 +68,18 @@ class Aligned:
         return found[0] if found else None
 
 
-def bands(header: dict[str, int], kinds: dict[str, str], all_columns: Sequence[int] = ()) -> list[Band]:
+class Layout(tuple):
+    """A header's bands, left to right, with the band that owns each column at hand (`at`): every data
+    cell of the table is looked up there, so it is worked out once per header, not once per cell."""
+
+    def __new__(cls, items: Sequence[Band] = ()) -> Layout:
+        self = super().__new__(cls, items)
+        self.at = {col: b for b in reversed(self) for col in range(b.start, b.end + 1)}  # the first wins
+        self.first = min((b.start for b in self), default=0)
+        return self
+
+
+def bands(header: dict[str, int], kinds: dict[str, str], all_columns: Sequence[int] = ()) -> Layout:
     """Each field of `header` (field -> label column) owns the columns up to the next label; `all_columns`
     adds the columns of labels that are not aligned here (一级/二级指标), which also end bands."""
     starts = sorted({*header.values(), *all_columns})
@@ -77,7 +88,7 @@ def bands(header: dict[str, int], kinds: dict[str, str], all_columns: Sequence[i
         later = [c for c in starts if c > col]
         end = later[0] - 1 if later else col + LAST_BAND
         out.append(Band(name, kinds.get(name, "text"), col, end))
-    return out
+    return Layout(out)
 
 
 def number(text: str) -> float | None:
@@ -154,16 +165,15 @@ class _Columns:
     left: bool  # a cell left of every band: the row starts before its labels (slipped)
 
 
-def _columns(cells: Sequence[Cell], layout: Sequence[Band]) -> _Columns:
+def _columns(cells: Sequence[Cell], layout: Layout) -> _Columns:
     """Each cell under the label whose band holds its column. A number must sit in its label's own
     column: one further right inside a band (whose next label may have been lost) is not guessed into
     it, it is unplaced."""
     out = _Columns({}, [], [], False)
-    first = min(b.start for b in layout) if layout else 0
     for cell in cells:
-        band = next((b for b in layout if b.start <= cell.col <= b.end), None)
+        band = layout.at.get(cell.col)
         if band is None:
-            if cell.col < first:
+            if cell.col < layout.first:
                 out.left = True
             else:
                 out.unplaced.append(cell)
@@ -197,7 +207,7 @@ def _tolerable(found: _Columns) -> bool:
     return band.kind in NUMERIC and percent(cell.text) is None
 
 
-def by_columns(cells: Sequence[Cell], layout: Sequence[Band]) -> dict[str, list[Cell]] | None:
+def by_columns(cells: Sequence[Cell], layout: Layout) -> dict[str, list[Cell]] | None:
     """Cells placed by the header's bands when every one of them has its place and fits it."""
     found = _columns(cells, layout)
     if found.left or found.unplaced or found.misfits:
@@ -265,7 +275,7 @@ def _gaps(cells: dict[str, list[Cell]], layout: Sequence[Band]) -> bool:
 
 
 def align(
-    cells: Sequence[Cell], layout: Sequence[Band], check=None, *, exact: bool = True, slipped: bool = False
+    cells: Sequence[Cell], layout: Layout, check=None, *, exact: bool = True, slipped: bool = False
 ) -> Aligned:
     """Place a row's cells on the header's fields: by column when they sit in the bands, else by content.
     With `exact` False (a grid whose columns cannot be trusted) only by content. `slipped`: the caller saw

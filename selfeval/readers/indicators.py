@@ -16,7 +16,7 @@ from selfeval.bounds import MAX_WEIGHT
 from selfeval.messages import issue
 from selfeval.model import NOT_APPLICABLE, NOT_APPLICABLE_NAMES, Cell, Indicator
 from selfeval.readers import vocab
-from selfeval.readers.align import _columns, align, bands, number, placeholder
+from selfeval.readers.align import Layout, _columns, align, bands, number, placeholder
 from selfeval.readers.form_rows import FormRows, indicator_header
 
 KINDS = {
@@ -43,7 +43,6 @@ FIELD_LABELS = {
 }
 _LEFTOVER_PREFIX = re.compile(r"^\s*指标\s*\d+\s*[:：．.、]\s*")
 _ELLIPSIS = re.compile(r"^[.。…·\s]*$")
-_BARE_POINTS = re.compile(r"^\(?(\d{1,3}(?:\.\d+)?)分?\)?$")
 _OPERATOR_START = re.compile(r"^\s*[<>=≤≥＜＞≦≧]")
 
 
@@ -72,36 +71,36 @@ def read_indicators(reader: FormRows, start: int) -> Table:
     example = ""
     for row in reader.rows[start + 1 :]:
         keys = [vocab.norm(c.text) for c in row]
-        if any(vocab.is_total_label(k) for k in keys):
+        roles = [vocab.table_key(k) for k in keys]
+        stops = {r.stop for r in roles}
+        if "total" in stops:
             table.total_weight, table.total = _total(reader, row, keys, layout)
             break
-        if any(vocab.is_remark_label(k) for k in keys) or any(vocab.is_title(k) for k in keys):
+        if "end" in stops:
             break
         data: list[Cell] = []
         row_level1: tuple[str, float | None] | None = None
         row_level2 = None
         points_cell = None
         slipped = False  # a level name away from its own column: the row's cells moved with it
-        for cell, key in zip(row, keys, strict=True):
-            if vocab.is_block_label(key) or vocab.indicator_header_field(key) in ("level1", "level2"):
+        for cell, key, role in zip(row, keys, roles, strict=True):
+            if role.skip:
                 continue
             if data:
                 data.append(cell)
-            elif l1 := vocab.level1_of(key):
-                row_level1 = l1
+            elif role.level1:
+                row_level1 = role.level1
                 slipped |= level1_col is not None and cell.col != level1_col
-            elif vocab.level2_family(key) and not _named_like_category(
-                cell, key, row_level2, level2_col, name_start
-            ):
+            elif role.level2 and not _named_like_category(cell, key, row_level2, level2_col, name_start):
                 row_level2 = key
                 slipped |= level2_col is not None and cell.col != level2_col
             elif (
-                (m := _BARE_POINTS.match(key))
+                role.points is not None
                 and cell.col < name_start
                 and (level1_col is None or cell.col <= level1_col + 1)
             ):
                 if (cell.col, cell.text) != last_points:  # a merged `(50分)` is seen on every row it spans
-                    points_cell, unnamed = cell, (cell.text, float(m.group(1)))
+                    points_cell, unnamed = cell, (cell.text, role.points)
                     last_points = (cell.col, cell.text)
             else:
                 data.append(cell)
@@ -178,12 +177,14 @@ def _level_weight(reader: FormRows, table: Table, level1: str, points: float | N
 
 def _leftover(reader: FormRows, row, data: list[Cell]) -> bool:
     """An unfilled template line (`指标2：` with nothing else, `……`): ignored, and said so."""
-    texts = [_LEFTOVER_PREFIX.sub("", c.text).strip() for c in data]
-    filled = [t for t in texts if t and not _ELLIPSIS.match(t) and not placeholder(t)]
-    zero = all(number(t) == 0 for t in filled)
     had_prefix = any(_LEFTOVER_PREFIX.match(c.text) for c in data)
-    only_dots = all(not t or _ELLIPSIS.match(t) for t in texts)
-    if only_dots or (had_prefix and (not filled or zero)):
+    if had_prefix:
+        texts = [_LEFTOVER_PREFIX.sub("", c.text).strip() for c in data]
+        filled = [t for t in texts if t and not _ELLIPSIS.match(t) and not placeholder(t)]
+        leftover = not filled or all(number(t) == 0 for t in filled)
+    else:  # the common row: nothing to strip, a leftover only when it holds nothing but dots
+        leftover = all(_ELLIPSIS.match(c.text) for c in data)
+    if leftover:
         shown = " ".join(c.text for c in data)[:40]
         reader.issues.append(issue("TEMPLATE_LEFTOVER", reader.row_loc(row), text=shown))
         return True
@@ -248,7 +249,7 @@ def _total(reader: FormRows, row, keys: list[str], layout) -> tuple[float | None
         c for c, k in zip(row, keys, strict=True) if not vocab.is_total_label(k) and not placeholder(c.text)
     ]
     numbers = [c for c in cells if number(c.text) is not None]
-    wanted = [b for b in layout if b.field in ("weight", "score")]
+    wanted = Layout([b for b in layout if b.field in ("weight", "score")])
     # no content placement here: a lone 100 could be the 分值 or the 得分 total, nothing in it says which
     # (the seed's 总分 rows sit a column left of 分值/得分: two numbers for two fields are read in order)
     placed: dict[str, list[Cell]] | None = None

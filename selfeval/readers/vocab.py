@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import NamedTuple
 
 # The lookups below are pure functions of a cell's text, called several times per cell while a form
 # is recognised, and the same labels recur in every form: memoised (bench/ showed them as the
@@ -230,6 +231,33 @@ def is_total_label(key: str) -> bool:
 
 def is_remark_label(key: str) -> bool:
     return key.startswith("备注")
+
+
+class TableKey(NamedTuple):
+    """What a cell's key is to the rows of the indicator table (indicators.py asks all of it of every
+    cell of every row: one memoised lookup instead of six)."""
+
+    stop: str  # "total": the 总分 row; "end": 备注 or a title, the table is over; "" otherwise
+    skip: bool  # a block label, or a 一级/二级指标 header label: not the row's content
+    level1: tuple[str, float | None] | None  # level1_of
+    level2: str | None  # level2_family
+    points: float | None  # a bare `(50分)` where a 一级 name belongs
+
+
+_BARE_POINTS = re.compile(r"^\(?(\d{1,3}(?:\.\d+)?)分?\)?$")
+
+
+@lru_cache(maxsize=16384)
+def table_key(key: str) -> TableKey:
+    stop = "total" if is_total_label(key) else "end" if is_remark_label(key) or is_title(key) else ""
+    m = _BARE_POINTS.match(key)
+    return TableKey(
+        stop,
+        is_block_label(key) or indicator_header_field(key) in ("level1", "level2"),
+        level1_of(key),
+        level2_family(key),
+        float(m.group(1)) if m else None,
+    )
 
 
 def is_goal_label(key: str) -> str | None:
