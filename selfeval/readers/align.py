@@ -61,7 +61,10 @@ class Aligned:
     exact: bool = True
 
     def text(self, name: str, sep: str = " ") -> str:
-        return sep.join(c.text for c in self.cells.get(name, ()))
+        cells = self.cells.get(name)
+        if not cells:
+            return ""
+        return cells[0].text if len(cells) == 1 else sep.join(c.text for c in cells)
 
     def first(self, name: str) -> Cell | None:
         found = self.cells.get(name)
@@ -179,10 +182,10 @@ def _columns(cells: Sequence[Cell], layout: Layout) -> _Columns:
                 out.unplaced.append(cell)
             continue
         off_column = cell.col != band.start or band.field in out.placed
-        if band.kind in NUMERIC and not placeholder(cell.text) and off_column:
+        if off_column and band.kind in NUMERIC and not placeholder(cell.text):
             out.unplaced.append(cell)
             continue
-        if not _loose(band.kind, cell.text):
+        if band.kind != "text" and not _loose(band.kind, cell.text):  # any text fits a text band
             out.misfits.append((cell, band))
         out.placed.setdefault(band.field, []).append(cell)
     return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from selfeval.bounds import MAX_WEIGHT
 from selfeval.messages import issue
-from selfeval.model import NOT_APPLICABLE, NOT_APPLICABLE_NAMES, Cell, Indicator
+from selfeval.model import NOT_APPLICABLE, NOT_APPLICABLE_NAMES, Cell, Indicator, Loc
 from selfeval.readers import vocab
 from selfeval.readers.align import Layout, _columns, align, bands, number, placeholder
 from selfeval.readers.form_rows import FormRows, indicator_header
@@ -220,6 +220,7 @@ def _indicator(
         )
     if not level2:
         reader.issues.append(issue("LEVEL2_UNKNOWN", reader.row_loc(row)))
+    sheet = reader.grid.sheet
     target, actual = placed.text("target"), placed.text("actual")
     nature = placed.text("nature")
     unit = placed.text("unit")
@@ -239,7 +240,7 @@ def _indicator(
         declared_score=score,
         reason=_joined_reason(placed.text("reason", "；"), placed.text("measures", "；")),
         loc=reader.row_loc(row),
-        cells={f: reader.loc(cs[0]) for f, cs in placed.cells.items()},
+        cells={f: Loc(sheet, cs[0].row, cs[0].col) for f, cs in placed.cells.items()},
     )
 
 

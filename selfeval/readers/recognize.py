@@ -97,20 +97,17 @@ def _segments(rows: Sequence[Row]) -> list[_Segment]:
     segments: list[_Segment] = []
     current = _Segment()
     for row in rows:
-        keys = [vocab.norm(c.text) for c in row]
-        labels = {h[0] for k in keys if (h := vocab.header_label(k))}
-        title = any(vocab.is_title(k) for k in keys)
-        starts = (
-            title
-            or ("project_code" in labels and current.has_code)
-            or ("project_name" in labels and current.has_name)
-        )
+        marks = 0
+        for cell in row:
+            marks |= vocab.start_marks(vocab.norm(cell.text))
+        code, name = bool(marks & vocab.PROJECT_CODE), bool(marks & vocab.PROJECT_NAME)
+        starts = marks & vocab.TITLE or (code and current.has_code) or (name and current.has_name)
         if starts and current.has_code | current.has_name:
             segments.append(current)
             current = _Segment()
         current.rows.append(row)
-        current.has_code |= "project_code" in labels
-        current.has_name |= "project_name" in labels
+        current.has_code |= code
+        current.has_name |= name
     if current.rows:
         segments.append(current)
     return [s for s in segments if s.has_code or s.has_name or _has_grid(s.rows) or _has_funds(s.rows)]

@@ -84,6 +84,21 @@ def is_form_start(key: str) -> bool:
     return is_title(key) or (header_label(key) or ("",))[0] in ("project_code",)
 
 
+# what a cell says about where a form starts (recognize._segments asks it of every cell of a sheet)
+TITLE, PROJECT_CODE, PROJECT_NAME = 1, 2, 4
+
+
+@lru_cache(maxsize=16384)
+def start_marks(key: str) -> int:
+    """TITLE | PROJECT_CODE | PROJECT_NAME as far as the key is a title or starts with those labels."""
+    label = (header_label(key) or ("",))[0]
+    return (
+        (TITLE if is_title(key) else 0)
+        | (PROJECT_CODE if label == "project_code" else 0)
+        | (PROJECT_NAME if label == "project_name" else 0)
+    )
+
+
 # 资金使用情况
 @lru_cache(maxsize=4096)
 def funds_header_field(key: str) -> str | None:
