@@ -334,6 +334,8 @@ READING: dict[str, str] = {
     "READ_TIMEOUT": "读取该文件超出时间上限，已停止读取（文件可能已损坏或内容异常多）。"
     "请在 Excel 或 WPS 中打开确认内容无误，另存为 .xlsx 后再上传。",
     "READ_CRASHED": "读取该文件时读取程序意外终止，文件可能已损坏。请在 Excel 或 WPS 中打开确认内容无误，另存为 .xlsx 后再上传。",
+    # the machine, not the file: no reading process could be started for it (selfeval/readers/sandbox.py)
+    "READ_UNAVAILABLE": "服务器繁忙，未能启动读取进程，该文件未读取（不是文件的问题）。请稍后重新上传。",
     "FILE_UNREADABLE": "文件无法读取（{error}），可能已损坏。请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。",
     # a PDF none of whose pages has text (selfeval/readers/pdf.py)
     "PDF_SCANNED": "扫描件，没有可读取的文字层：请上传 Excel，或可复制文字的 PDF。",

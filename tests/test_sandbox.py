@@ -14,6 +14,8 @@ import sys
 import threading
 import time
 import tomllib
+from concurrent.futures import process as futures_process
+from multiprocessing import forkserver
 from pathlib import Path
 
 import pytest
@@ -83,14 +85,30 @@ def second(_data: bytes, value):
 
 
 def counted(log: str, action: str, value=None):
-    """Append one line to `log` (every run leaves its trace), then die, hang or answer."""
+    """Append one line to `log` (every run leaves its trace), then die, hang, nap a second or answer."""
     with open(log, "a") as f:
         f.write(f"{action}\n")
     if action == "die":
         os.abort()
     if action == "hang":
         time.sleep(60)
+    if action == "nap":
+        time.sleep(1)
     return value
+
+
+def solo_dies_unstarted(conn, fn, args, limits):
+    """sandbox._solo_main, but the first one-off process of a test (no `<log>.unstarted` yet) dies
+    before it starts its task: what a fork the loaded machine could not give looks like."""
+    marker = Path(f"{args[0]}.unstarted")
+    if not marker.exists():
+        marker.write_text("")
+        os.kill(os.getpid(), 9)
+    sandbox._solo_main(conn, fn, args, limits)
+
+
+def solo_never_starts(conn, fn, args, limits):
+    os.kill(os.getpid(), 9)
 
 
 def _is_refusal(result, code: str | None = None) -> bool:
@@ -171,6 +189,96 @@ def test_a_file_over_its_wall_clock_is_not_read_again(tmp_path):
     results = list(sandbox.map_ordered(counted, [(log, "hang"), (log, "ok", 2)], in_flight=2, limits=SMALL))
     assert isinstance(results[0][1], sandbox.WorkerFailed) and results[1][1] == 2
     assert Path(log).read_text().count("hang") == 2
+
+
+TWO = sandbox.SandboxLimits(workers=2)
+
+
+def test_the_culprit_is_told_while_the_pool_reaps_its_workers(tmp_path, monkeypatch):
+    """A worker's exit status reaches its Popen through the fork server once: a second thread reading
+    it at the same time got EOF, which multiprocessing reports as exit 255 - the killer became
+    READ_CRASHED and the innocent file beside it, whose worker the executor had just ended, was refused
+    as a crash. The executor's thread reads slower than the caller here (as under load), so both read."""
+    real = forkserver.read_signed
+
+    def slow(fd):
+        manager = isinstance(threading.current_thread(), futures_process._ExecutorManagerThread)
+        time.sleep(0.1 if manager else 0.3)
+        return real(fd)
+
+    sandbox.shutdown()
+    monkeypatch.setattr(forkserver, "read_signed", slow)
+    log = str(tmp_path / "runs.log")
+    results = [r for _a, r in sandbox.map_ordered(counted, [(log, "nap", 1), (log, "die")], limits=TWO)]
+    assert results[0] == 1, results[0]
+    assert isinstance(results[1], sandbox.WorkerFailed) and results[1].code == "READ_MEMORY", results[1]
+    assert Path(log).read_text().count("die") == 1
+
+
+def test_a_killer_is_told_after_its_pool_was_wound_down(tmp_path):
+    """The next file's submit found the pool broken and shut it down (ProcessPoolExecutor forgets its
+    processes) before the files in flight were settled: the killer was then read a second time, alone."""
+    log = str(tmp_path / "runs.log")
+
+    def tasks():
+        yield (log, "nap", 1)
+        yield (log, "die")
+        for _ in range(3000):  # until the killer has broken the pool (a bounded wait, not a check)
+            if getattr(sandbox._pool, "_broken", False):
+                break
+            time.sleep(0.01)
+        yield (log, "ok", 3)
+
+    sandbox.shutdown()
+    results = [r for _a, r in sandbox.map_ordered(counted, tasks(), in_flight=3, limits=TWO)]
+    assert results[0] == 1 and results[2] == 3, results
+    assert isinstance(results[1], sandbox.WorkerFailed) and results[1].code == "READ_MEMORY", results[1]
+    assert Path(log).read_text().count("die") == 1
+
+
+def test_a_re_read_that_could_not_start_is_retried(tmp_path, monkeypatch):
+    """An innocent file read again alone is refused only on its own evidence: a one-off process that
+    died before it began the task (a fork the loaded machine could not give) is started again."""
+    log = str(tmp_path / "runs.log")
+    monkeypatch.setattr(sandbox, "_solo_main", solo_dies_unstarted)
+    assert sandbox.run_alone(counted, (log, "ok", 7)) == 7
+    assert Path(log).read_text() == "ok\n" and Path(f"{log}.unstarted").exists()
+    with pytest.raises(sandbox.WorkerFailed) as failed:  # its own death, once started, is its own
+        sandbox.run_alone(counted, (log, "die"))
+    assert failed.value.code == "READ_MEMORY" and Path(log).read_text().count("die") == 1
+    monkeypatch.setattr(sandbox, "_solo_main", solo_never_starts)
+    with pytest.raises(sandbox.WorkerFailed) as unavailable:  # bounded: said, not blamed on the file
+        sandbox.run_alone(counted, (log, "ok", 7))
+    assert unavailable.value.code == "READ_UNAVAILABLE" and "不是文件" in unavailable.value.message
+    assert Path(log).read_text() == "ok\ndie\n"
+
+
+def test_a_re_read_whose_process_cannot_be_forked_is_retried(tmp_path, monkeypatch):
+    real, calls = sandbox._Process.start, []
+
+    def start(process):
+        calls.append(1)
+        if len(calls) == 1:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real(process)
+
+    monkeypatch.setattr(sandbox._Process, "start", start)
+    assert sandbox.run_alone(counted, (str(tmp_path / "runs.log"), "ok", 5)) == 5
+    assert len(calls) == 2
+
+
+def test_a_task_that_waited_for_a_worker_is_not_taken_for_hung(tmp_path, monkeypatch):
+    """The wait for a pooled result was counted from the caller's submit: a task that waited for a
+    worker (the pool's start-up, a read ahead of it on a busy machine) and was still running when that
+    wait ran out was refused as hung (READ_TIMEOUT) though its own alarm had not fired. Here no slack
+    is left, so the first file's half second of waiting for its worker was enough."""
+    monkeypatch.setattr(sandbox, "SLACK", 0.0)
+    one = sandbox.SandboxLimits(workers=1, wall_seconds=2.0)
+    log = str(tmp_path / "runs.log")
+    sandbox.shutdown()
+    results = list(sandbox.map_ordered(counted, [(log, "nap", 1), (log, "nap", 2)], in_flight=2, limits=one))
+    assert [r for _a, r in results] == [1, 2]
+    assert Path(log).read_text().count("nap") == 2  # neither was read again
 
 
 def test_the_import_window_is_bounded_by_bytes_and_keeps_order():

@@ -53,22 +53,35 @@ def _runs(slot: Slot, pid: int) -> bool:
         return False
 
 
-def culprit_exit(pool: Any, slot: Slot) -> int | None:
+def culprit_exit(pool: Any, slot: Slot, timeout: float) -> int | None:
     """How the worker died that was running `slot`'s task when `pool` broke; None when it was not
-    that task, or it cannot be told. A pool the sandbox killed for a hung task names that task."""
+    that task, or it cannot be told. A pool the sandbox killed for a hung task names that task.
+
+    The exit statuses are read once the executor's own thread has ended and reaped every worker
+    (`pool.manager`, waited for up to `timeout` seconds): a status comes through the fork server once,
+    and a second thread reading it at the same time got EOF, which multiprocessing reports as exit 255
+    (READ_CRASHED for the killer, and for the innocent task whose worker was just ended). `pool.workers`
+    is the executor's own dict of them, kept past its shutdown (which forgets them)."""
     hung = getattr(pool, "_selfeval_hung", None)
     if hung is not None:
         return -signal.SIGALRM if slot[1] == hung else None
-    for pid, process in list((getattr(pool, "_processes", None) or {}).items()):
+    manager = pool.manager
+    if manager is not None:
+        manager.join(timeout)
+        if manager.is_alive():
+            return None
+    for pid, process in list(pool.workers.items()):
         code = process.exitcode
         if code is not None and code != -signal.SIGTERM and _runs(slot, pid):
             return code
     return None
 
 
-def running(pool: Any, slot: Slot) -> bool:
-    """Whether a live worker of `pool` is running `slot`'s task now."""
-    return any(
-        process.exitcode is None and _runs(slot, pid)
-        for pid, process in list((getattr(pool, "_processes", None) or {}).items())
-    )
+def started(pool: Any, slot: Slot) -> float | None:
+    """When a worker of `pool` began `slot`'s task (the time its slot file was written), or None
+    if none has begun it. Reads no exit status (see culprit_exit)."""
+    for pid in list(pool.workers):
+        with contextlib.suppress(OSError):
+            if _runs(slot, pid):
+                return os.stat(os.path.join(slot[0], str(pid))).st_mtime
+    return None

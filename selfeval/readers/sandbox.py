@@ -36,9 +36,10 @@ import os
 import resource
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ from multiprocessing import forkserver, popen_forkserver, spawn
 from typing import Any
 
 from selfeval.messages import READING
-from selfeval.readers.culprit import culprit_exit, mark_running, new_slot, running
+from selfeval.readers.culprit import culprit_exit, mark_running, new_slot, started
 
 MIB = 1024 * 1024
 
@@ -73,6 +74,10 @@ class SandboxLimits:
 
 
 DEFAULT = SandboxLimits()
+# seconds past a task's wall clock before the parent takes it for stuck beyond its own alarm
+SLACK = 10.0
+# one-off processes a task gets when none of them began it (a fork refused, a start stalled)
+ATTEMPTS = 3
 
 
 def configured() -> SandboxLimits:
@@ -185,6 +190,7 @@ def _run_task(
 
 def _solo_main(conn, fn, args, limits: SandboxLimits) -> None:
     _worker_init(limits.memory_bytes)
+    conn.send(("started", None))  # from here on, how this process ends is the task's own doing
     try:
         result = ("ok", _run_task(fn, args, limits.cpu_seconds, limits.wall_seconds))
     except BaseException as exc:  # sent back as it is: the parent decides
@@ -199,7 +205,7 @@ def _solo_main(conn, fn, args, limits: SandboxLimits) -> None:
 # ------------------------------------------------------------------------------------ parent side
 
 _lock = threading.Lock()
-_pool: ProcessPoolExecutor | None = None
+_pool: _Pool | None = None
 _pool_pid = 0
 _pool_limits: SandboxLimits | None = None
 
@@ -243,6 +249,22 @@ class _Context(mp_context.ForkServerContext):
 _CONTEXT = _Context()
 
 
+class _Pool(ProcessPoolExecutor):
+    """The executor, keeping what telling a culprit needs after a shutdown has forgotten it (the next
+    submit shuts a broken pool down, maybe before the tasks in flight are settled): its own dict of
+    worker processes and the thread that ends and reaps them when the pool breaks."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.workers = self._processes
+        self.manager: threading.Thread | None = None
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = super().submit(fn, *args, **kwargs)
+        self.manager = self._executor_manager_thread or self.manager
+        return future
+
+
 def _context() -> _Context:
     # the fork server imports these once, so every worker starts with the readers loaded (ignored
     # once the fork server runs)
@@ -254,7 +276,7 @@ def _workers(limits: SandboxLimits) -> int:
     return limits.workers or max(1, os.cpu_count() or 1)
 
 
-def _get_pool(limits: SandboxLimits) -> ProcessPoolExecutor:
+def _get_pool(limits: SandboxLimits) -> _Pool:
     """The warm pool; a new one after a fork, after a break or for other limits."""
     global _pool, _pool_pid, _pool_limits
     with _lock:
@@ -267,7 +289,7 @@ def _get_pool(limits: SandboxLimits) -> ProcessPoolExecutor:
         ):
             if pool is not None and _pool_pid == os.getpid():
                 pool.shutdown(wait=False, cancel_futures=True)
-            pool = ProcessPoolExecutor(
+            pool = _Pool(
                 _workers(limits),
                 mp_context=_context(),
                 initializer=_worker_init,
@@ -277,13 +299,13 @@ def _get_pool(limits: SandboxLimits) -> ProcessPoolExecutor:
         return pool
 
 
-def _discard(pool: ProcessPoolExecutor, hung: str | None = None) -> None:
+def _discard(pool: _Pool, hung: str | None = None) -> None:
     """Kill a pool's workers (the task `hung` overran its wall clock) so that the next call gets a new
     pool; the other tasks in flight, failed by it, are innocent (`culprit_exit`)."""
     global _pool
     pool._selfeval_hung = hung or ""  # type: ignore[attr-defined]
     with _lock:
-        for process in list(getattr(pool, "_processes", {}).values()):
+        for process in list(pool.workers.values()):
             with contextlib.suppress(Exception):
                 process.kill()
         if _pool is pool:
@@ -339,54 +361,84 @@ def _failure_from_exit(exitcode: int | None) -> WorkerFailed:
 
 
 def run_alone(fn: Callable[..., Any], args: tuple, limits: SandboxLimits | None = None) -> Any:
-    """Run one task in a one-off process with the limits; WorkerFailed says how it died."""
+    """Run one task in a one-off process with the limits; WorkerFailed says how it died. A process
+    that died or stalled before it began the task (a fork the busy machine refused or was slow to
+    give) says nothing about the task: another is started, up to ATTEMPTS in all, and then the file
+    is READ_UNAVAILABLE (the machine, not the file), never refused as if it had killed its reader."""
     limits = limits or configured()
+    for _attempt in range(ATTEMPTS):
+        began, status, value = _solo(fn, args, limits)
+        if status == "ok":
+            return value
+        if status == "raised":
+            raise value
+        if began:
+            raise _failure_from_exit(value)
+    raise WorkerFailed("READ_UNAVAILABLE", f"{ATTEMPTS} one-off processes did not begin the task")
+
+
+def _solo(fn: Callable[..., Any], args: tuple, limits: SandboxLimits) -> tuple[bool, str, Any]:
+    """One one-off process: (began the task, status, value) - "ok" with the result, "raised" with
+    the exception, "died" with the exit status, "hung" (killed here: no answer within the wall clock
+    and SLACK, counted from when it began) or "unstarted" (no process) with None."""
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=_solo_main, args=(sender, fn, args, limits), daemon=True)
-    process.start()
-    sender.close()
     try:
-        if receiver.poll(limits.wall_seconds + 10):
+        process.start()
+    except OSError:  # no fork to be had (EAGAIN, ENOMEM) or the fork server unreachable
+        receiver.close()
+        sender.close()
+        return False, "unstarted", None
+    sender.close()
+    began, message = False, None
+    try:
+        while message is None and receiver.poll(limits.wall_seconds + SLACK):
             try:
-                status, value = receiver.recv()
+                message = receiver.recv()
             except (EOFError, OSError):
-                status, value = "died", None
-        else:
-            status, value = "hung", None
+                message = ("died", None)
+            if message[0] == "started":
+                began, message = True, None
     finally:
         receiver.close()
-    if status == "hung":
+    if message is None:
         process.kill()
     process.join(5)
     if process.is_alive():
         process.kill()
         process.join()
-    if status == "ok":
-        return value
-    if status == "raised":
-        raise value
-    raise _failure_from_exit(None if status == "hung" else process.exitcode)
+    if message is None:
+        return began, "hung", None
+    if message[0] == "died":
+        return began, "died", process.exitcode
+    return began, *message
 
 
-def _settle(
-    pool: ProcessPoolExecutor, future: Future, fn, args, limits: SandboxLimits, slot: tuple[str, str]
-) -> Any:
+def _settle(pool: _Pool, future: Future, fn, args, limits: SandboxLimits, slot: tuple[str, str]) -> Any:
     """The result of a pooled task. A broken pool: the culprit is refused at once, the innocent tasks
-    in flight run again, alone. An overrun: the task is refused when it was the one running (its
-    SIGALRM should have fired: the worker is stuck beyond signals), else it runs again, alone."""
-    try:
-        return future.result(timeout=limits.wall_seconds + 10)
-    except FutureTimeout:
-        hung = running(pool, slot)
-        _discard(pool, slot[1] if hung else None)
-        if hung:
-            raise _failure_from_exit(None) from None
-    except BrokenProcessPool:
-        code = culprit_exit(pool, slot)
-        if code is not None:
-            raise _failure_from_exit(code) from None
-    return run_alone(fn, args, limits)
+    in flight run again, alone (so do tasks of a pool shut down under them). An overrun - running
+    SLACK seconds past its wall clock, counted from when its worker began it, not from when it was
+    submitted (on a busy machine it may wait for a worker) - is refused, as its alarm should have
+    ended it: the worker is stuck beyond signals. A task no worker has begun by then runs alone."""
+    wait = limits.wall_seconds + SLACK
+    while True:
+        try:
+            return future.result(timeout=wait)
+        except FutureTimeout:
+            began = started(pool, slot)
+            if began is not None and (wait := began + limits.wall_seconds + SLACK - time.time()) > 0:
+                continue
+            _discard(pool, None if began is None else slot[1])
+            if began is not None:
+                raise _failure_from_exit(None) from None
+        except BrokenProcessPool:
+            code = culprit_exit(pool, slot, limits.wall_seconds + SLACK)
+            if code is not None:
+                raise _failure_from_exit(code) from None
+        except CancelledError:  # shut down by a caller with other limits before a worker began it
+            pass
+        return run_alone(fn, args, limits)
 
 
 def call(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | None = None) -> Any:
@@ -419,7 +471,7 @@ def map_ordered(
     reading while the caller stores what it has been given, and memory stays bounded by the window."""
     limits = limits or configured()
     in_flight = in_flight or 4 * _workers(limits)
-    window: deque[tuple[tuple, ProcessPoolExecutor, Future, int, tuple[str, str]]] = deque()
+    window: deque[tuple[tuple, _Pool, Future, int, tuple[str, str]]] = deque()
     held = 0
 
     def settle(args, pool, future, weight, slot):
