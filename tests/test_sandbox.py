@@ -85,7 +85,8 @@ def second(_data: bytes, value):
 
 
 def counted(log: str, action: str, value=None):
-    """Append one line to `log` (every run leaves its trace), then die, hang, nap a second or answer."""
+    """Append one line to `log` (every run leaves its trace), then die, hang, nap `value` seconds or
+    answer."""
     with open(log, "a") as f:
         f.write(f"{action}\n")
     if action == "die":
@@ -93,7 +94,7 @@ def counted(log: str, action: str, value=None):
     if action == "hang":
         time.sleep(60)
     if action == "nap":
-        time.sleep(1)
+        time.sleep(value)
     return value
 
 
@@ -268,17 +269,24 @@ def test_a_re_read_whose_process_cannot_be_forked_is_retried(tmp_path, monkeypat
 
 
 def test_a_task_that_waited_for_a_worker_is_not_taken_for_hung(tmp_path, monkeypatch):
-    """The wait for a pooled result was counted from the caller's submit: a task that waited for a
-    worker (the pool's start-up, a read ahead of it on a busy machine) and was still running when that
-    wait ran out was refused as hung (READ_TIMEOUT) though its own alarm had not fired. Here no slack
-    is left, so the first file's half second of waiting for its worker was enough."""
+    """The wait for a pooled result was counted from the caller's submit: a task that waited for the
+    worker (another caller's read ahead of it, as Streamlit's threads share the pool) and was still
+    running when that wait ran out was refused as hung (READ_TIMEOUT) though its own alarm had not
+    fired. No slack here: the second read waits 4 s for the worker, runs 4 s, and its wait is 6 s."""
     monkeypatch.setattr(sandbox, "SLACK", 0.0)
-    one = sandbox.SandboxLimits(workers=1, wall_seconds=2.0)
-    log = str(tmp_path / "runs.log")
+    one = sandbox.SandboxLimits(workers=1, wall_seconds=6.0)
+    log = Path(tmp_path / "runs.log")
     sandbox.shutdown()
-    results = list(sandbox.map_ordered(counted, [(log, "nap", 1), (log, "nap", 2)], in_flight=2, limits=one))
-    assert [r for _a, r in results] == [1, 2]
-    assert Path(log).read_text().count("nap") == 2  # neither was read again
+    assert sandbox.call(echo, 1, limits=one) == 1  # the worker is up
+    ahead = threading.Thread(target=sandbox.call, args=(counted, str(log), "nap", 4), kwargs={"limits": one})
+    ahead.start()
+    for _ in range(3000):  # until the read ahead has begun (a bounded wait, not a check)
+        if log.exists() and log.read_text():
+            break
+        time.sleep(0.01)
+    assert sandbox.call(counted, str(log), "nap", 4, limits=one) == 4
+    ahead.join()
+    assert log.read_text().count("nap") == 2  # neither was read again
 
 
 def test_the_import_window_is_bounded_by_bytes_and_keeps_order():
