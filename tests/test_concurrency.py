@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from collections import Counter
 from dataclasses import replace
 
@@ -97,6 +96,7 @@ WRITER = textwrap.dedent(
         for i, t in enumerate(texts):
             n += 1
             ingest_file(store, f"f{n}.txt", (t + f"\\n{n}\\n").encode("utf-8"), profile)
+            print("stored", n, flush=True)
     """
 )
 
@@ -109,13 +109,16 @@ def test_killed_writer_leaves_only_whole_submissions(store_location):
     )
     try:
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(2.5)  # let it write for a while, then kill it mid-stream
+        # let it store a few (counted, not timed: a loaded machine may take seconds for one), then
+        # kill it while it writes the next
+        for expected in (1, 2, 3):
+            assert proc.stdout.readline().split() == ["stored", str(expected)]
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     store = open_store(db, seed=None)
     stored = store.table_counts()["submissions"]
-    assert stored > 0
+    assert stored >= 3
     _consistent(store)
     store.close()
 
