@@ -99,13 +99,13 @@ def counted(log: str, action: str, value=None):
 
 
 def solo_dies_unstarted(conn, fn, args, limits):
-    """sandbox._solo_main, but the first one-off process of a test (no `<log>.unstarted` yet) dies
+    """sandbox.solo_main, but the first one-off process of a test (no `<log>.unstarted` yet) dies
     before it starts its task: what a fork the loaded machine could not give looks like."""
     marker = Path(f"{args[0]}.unstarted")
     if not marker.exists():
         marker.write_text("")
         os.kill(os.getpid(), 9)
-    sandbox._solo_main(conn, fn, args, limits)
+    sandbox.solo_main(conn, fn, args, limits)
 
 
 def solo_never_starts(conn, fn, args, limits):
@@ -241,13 +241,13 @@ def test_a_re_read_that_could_not_start_is_retried(tmp_path, monkeypatch):
     """An innocent file read again alone is refused only on its own evidence: a one-off process that
     died before it began the task (a fork the loaded machine could not give) is started again."""
     log = str(tmp_path / "runs.log")
-    monkeypatch.setattr(sandbox, "_solo_main", solo_dies_unstarted)
+    monkeypatch.setattr(sandbox, "solo_main", solo_dies_unstarted)
     assert sandbox.run_alone(counted, (log, "ok", 7)) == 7
     assert Path(log).read_text() == "ok\n" and Path(f"{log}.unstarted").exists()
     with pytest.raises(sandbox.WorkerFailed) as failed:  # its own death, once started, is its own
         sandbox.run_alone(counted, (log, "die"))
     assert failed.value.code == "READ_MEMORY" and Path(log).read_text().count("die") == 1
-    monkeypatch.setattr(sandbox, "_solo_main", solo_never_starts)
+    monkeypatch.setattr(sandbox, "solo_main", solo_never_starts)
     with pytest.raises(sandbox.WorkerFailed) as unavailable:  # bounded: said, not blamed on the file
         sandbox.run_alone(counted, (log, "ok", 7))
     assert unavailable.value.code == "READ_UNAVAILABLE" and "不是文件" in unavailable.value.message

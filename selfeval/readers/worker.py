@@ -1,0 +1,164 @@
+"""The worker side of the sandbox (sandbox.py is the parent side): the limits a task runs under, and
+what runs in a reading process - set up once (address space capped, Ctrl-C left to the parent, the
+readers imported, leave with the parent), then each task under its CPU budget and wall-clock alarm,
+its token first written to the worker's slot file so the parent can tell which task a dead worker ran.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import resource
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from selfeval.messages import READING
+from selfeval.readers.culprit import mark_running
+
+MIB = 1024 * 1024
+
+# imported once in the fork server, so every worker starts with the readers loaded
+PRELOAD = (
+    "python_calamine",
+    "selfeval.readers",
+    "selfeval.readers.preflight",
+    "selfeval.readers.excel",
+    "selfeval.readers.text",
+    "selfeval.readers.pdf",
+    "selfeval.readers.recognize",
+    "selfeval.rules",
+)
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    memory_bytes: int = 1024 * MIB  # address space a task may add to a started worker
+    cpu_seconds: int = 20  # CPU time per task
+    wall_seconds: float = 60.0  # wall-clock time per task (the machine may be busy: generous)
+    workers: int = 0  # 0: one per core
+
+
+DEFAULT = SandboxLimits()
+
+
+def configured() -> SandboxLimits:
+    """DEFAULT, with any of SELFEVAL_READ_MEMORY_MB, SELFEVAL_READ_CPU_SECONDS and
+    SELFEVAL_READ_WALL_SECONDS from the environment (a deployment's own bounds; tests)."""
+    env = os.environ
+    if not any(
+        k in env
+        for k in ("SELFEVAL_READ_MEMORY_MB", "SELFEVAL_READ_CPU_SECONDS", "SELFEVAL_READ_WALL_SECONDS")
+    ):
+        return DEFAULT
+    return SandboxLimits(
+        memory_bytes=int(float(env.get("SELFEVAL_READ_MEMORY_MB", DEFAULT.memory_bytes / MIB)) * MIB),
+        cpu_seconds=int(env.get("SELFEVAL_READ_CPU_SECONDS", DEFAULT.cpu_seconds)),
+        wall_seconds=float(env.get("SELFEVAL_READ_WALL_SECONDS", DEFAULT.wall_seconds)),
+    )
+
+
+class WorkerFailed(Exception):
+    """A task whose worker died or hit a limit; .code is stable, .message a Chinese sentence."""
+
+    def __init__(self, code: str, detail: str = ""):
+        self.code = code
+        self.detail = detail
+        self.message = READING[code]
+        super().__init__(self.message)
+
+    def __reduce__(self):
+        return (WorkerFailed, (self.code, self.detail))
+
+
+def _address_space() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except OSError:
+        return 0
+
+
+def _exit_with_parent() -> None:
+    """A pool worker holds both ends of its task queue (and the fork server's lifeline), so it would
+    wait forever if the process that owns the pool died without shutting it down (killed, os._exit in
+    a forked child): watch the parent's sentinel and leave with it."""
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="selfeval-parent-watch", daemon=True).start()
+
+
+def worker_init(memory_bytes: int) -> None:
+    """Runs once in each worker: cap the address space, leave Ctrl-C to the parent, warm the imports.
+
+    A parser dying of its limits writes to stderr ("memory allocation of … failed" and a Rust
+    backtrace); the caller reports it in Chinese, so the worker's stderr is silenced unless
+    SELFEVAL_WORKER_STDERR is set."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
+    if not os.environ.get("SELFEVAL_WORKER_STDERR"):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    for name in PRELOAD:
+        __import__(name)
+    if memory_bytes:
+        limit = _address_space() + memory_bytes
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def run_task(
+    fn: Callable[..., Any],
+    args: tuple,
+    cpu_seconds: int,
+    wall_seconds: float,
+    slot: tuple[str, str] | None = None,
+) -> Any:
+    """Runs in the worker: one task under its own CPU budget and wall-clock alarm; first the task's
+    token goes into this worker's slot file (`slot`: directory, token), so that the parent knows which
+    task a worker was reading when it died."""
+    if slot is not None:
+        mark_running(slot)
+    if cpu_seconds:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        used = int(usage.ru_utime + usage.ru_stime) + 1
+        _soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = used + cpu_seconds
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    if wall_seconds:
+        signal.alarm(max(1, int(wall_seconds + 0.999)))
+    try:
+        return fn(*args)
+    except MemoryError:
+        raise WorkerFailed("READ_MEMORY", "MemoryError") from None
+    finally:
+        if wall_seconds:
+            signal.alarm(0)
+
+
+def solo_main(conn, fn, args, limits: SandboxLimits) -> None:
+    worker_init(limits.memory_bytes)
+    conn.send(("started", None))  # from here on, how this process ends is the task's own doing
+    try:
+        result = ("ok", run_task(fn, args, limits.cpu_seconds, limits.wall_seconds))
+    except BaseException as exc:  # sent back as it is: the parent decides
+        result = ("raised", exc)
+    try:
+        conn.send(result)
+    except Exception as exc:  # an unpicklable exception: its name is enough
+        conn.send(("raised", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    conn.close()
