@@ -13,7 +13,7 @@ from typing import Any
 
 from selfeval import values
 from selfeval.model import Header, Issue, Scorecard
-from selfeval.serialize import _content, finite, form_to_dict
+from selfeval.serialize import _content, finite, form_dict_and_json
 from selfeval.textnorm import code_key, norm_year, year_int
 
 
@@ -93,8 +93,7 @@ def prepare_file(cards: Sequence[Scorecard], data: bytes | None) -> tuple[_Prepa
 def _prepare(sc: Scorecard, file_sha: str | None, file_size: int | None) -> _Prepared:
     form = sc.form
     h, f = form.header, form.funds
-    as_dict = form_to_dict(form)  # once: the stored JSON and the content hash are both made from it
-    form_json = json.dumps(as_dict, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    as_dict, form_json = form_dict_and_json(form)  # once: the content hash is made from the same dict
     content_hash = _content_hash(as_dict, sc.profile)
     if file_sha is None:
         encoded = form_json.encode("utf-8")

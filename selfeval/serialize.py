@@ -197,7 +197,25 @@ def form_from_dict(d: dict[str, Any]) -> Form:
 
 def form_to_json(form: Form) -> str:
     """Canonical JSON of a Form (sorted keys, no spaces): equal forms give equal text."""
-    return json.dumps(form_to_dict(form), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return form_dict_and_json(form)[1]
+
+
+def form_dict_and_json(form: Form) -> tuple[dict[str, Any], str]:
+    """The Form as a JSON-safe dict and its canonical JSON, made once each (an import makes both for
+    every form). The text is what `form_to_dict` gives, dumped; but the walk that turns NaN and ±inf
+    into None (`finite`, half the cost) runs only when the dump finds such a number, which strict
+    JSON refuses. Without one, the dict may still hold tuples where form_to_dict has lists (JSON
+    writes both alike; `_content` reads both alike)."""
+    d = _form_dict(form)
+    try:
+        return d, _canonical_json(d)
+    except ValueError:  # a number JSON cannot hold: None instead, as form_to_dict does
+        d = finite(d)
+        return d, _canonical_json(d)
+
+
+def _canonical_json(d: dict[str, Any]) -> str:
+    return json.dumps(d, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def form_from_json(text: str) -> Form:
@@ -213,10 +231,16 @@ _NOT_CONTENT = frozenset({"source", "sheet", "loc", "locs", "cells", "issues"})
 
 
 def _content(value: Any) -> Any:
+    """What a form says (see content_sha256); a string inside a dict or list is stripped where it
+    stands, without a call of its own (most of a form is strings: half the walk's time)."""
     if isinstance(value, dict):
-        return {k: _content(v) for k, v in value.items() if k not in _NOT_CONTENT}
-    if isinstance(value, list):
-        return [_content(v) for v in value]
+        return {
+            k: "".join(v.split()) if isinstance(v, str) else _content(v)
+            for k, v in value.items()
+            if k not in _NOT_CONTENT
+        }
+    if isinstance(value, list | tuple):
+        return ["".join(v.split()) if isinstance(v, str) else _content(v) for v in value]
     if isinstance(value, str):  # a PDF's line wrap or a web page's copy adds or drops spaces
         return "".join(value.split())
     return value

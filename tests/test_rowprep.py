@@ -4,13 +4,15 @@ a file keys by the file's bytes."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import math
 
 from selfeval.ingest import score_bytes_in_process
 from selfeval.profile import load_profile
 from selfeval.rowprep import prepare_file
-from selfeval.serialize import content_sha256, form_to_json
+from selfeval.serialize import content_sha256, form_to_dict, form_to_json
 from tests.conftest import SEED
 
 
@@ -36,3 +38,23 @@ def test_prepared_from_file_bytes_keys_by_the_file():
     assert p.sha256 == hashlib.sha256(b"the file").hexdigest() and p.size == len(b"the file")
     assert p.key == (p.sha256, card.form.sheet, p.header.project_code)
     assert not any(isinstance(v, float) and not math.isfinite(v) for v in p.cols["forms"]["total"])
+
+
+def test_prepared_form_with_numbers_json_cannot_hold_equals_serialize():
+    """A NaN or an infinite amount (what a poisoned file may give) takes the slow path: the same
+    text and content hash as form_to_dict's walk, never NaN in the stored JSON."""
+    card = _card()
+    funds = card.form.funds
+    total = dataclasses.replace(funds.total, annual_budget=math.nan, executed=math.inf)
+    form = dataclasses.replace(
+        card.form, funds=dataclasses.replace(funds, total=total, declared_rate=-math.inf)
+    )
+    (p,) = prepare_file((dataclasses.replace(card, form=form),), None)
+    assert (
+        p.form_json
+        == form_to_json(form)
+        == json.dumps(form_to_dict(form), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    )
+    assert "NaN" not in p.form_json and "Infinity" not in p.form_json
+    assert json.loads(p.form_json)["funds"]["total"]["annual_budget"] is None
+    assert p.content_hash == content_sha256(form, card.profile)
