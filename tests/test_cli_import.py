@@ -134,6 +134,8 @@ def test_duckdb_memory_limit_is_set_and_checked(tmp_path, monkeypatch):
         assert store._rows("SELECT current_setting('memory_limit')")[0][0] == "244.1 MiB"  # 256 MB
         store.limit_memory("64MB")
         assert store._rows("SELECT current_setting('memory_limit')")[0][0] == "61.0 MiB"
+        store.limit_threads(1)
+        assert store._rows("SELECT current_setting('threads')")[0][0] == 1
         with pytest.raises(StoreError):
             store.limit_memory("64MB'; DROP TABLE submissions; --")
     finally:

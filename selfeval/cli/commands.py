@@ -71,6 +71,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     profile = profile_for(args.profile)
     store = open_seeded_store(args.db, seed=False)
     store.limit_memory(IMPORT_MEMORY_LIMIT)  # bulk inserts and key look-ups need little cache
+    store.limit_threads(1)  # … and no thread of their own: the reading workers take the cores
     paths = list_files(args.paths)  # a few bytes a file
     jobs = args.jobs if args.jobs is not None else (os.cpu_count() or 1) if len(paths) >= 100 else 1
     problems = files.ProblemLog(args.report)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pandas only when a query returns a frame, never for an impo
 PUBLIC: dict[str, tuple[str, ...]] = {
     # the store itself: who it acts as, which figures it reads (scanning: the rows instead of the
     # figures the writers keep, what those are checked against), its backend ("duckdb" /
-    # "postgres"), DuckDB's memory for this connection (an import lowers it)
+    # "postgres"), DuckDB's memory and threads for this connection (an import lowers both)
     "plumbing": (
         "backend",
         "basis",
@@ -37,6 +37,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "close",
         "data_version",
         "limit_memory",
+        "limit_threads",
     ),
     # what was submitted and what the rules gave it
     "forms": (

@@ -200,6 +200,9 @@ class PgStore(Review, Writes, Queries, Backups):
         """Nothing to do: the server's memory is its own configuration (the client holds one row set
         at a time)."""
 
+    def limit_threads(self, threads: int) -> None:
+        """Nothing to do: the server schedules its own work."""
+
     def scoped(self, who: Any) -> PgStore:
         """This store acting as `who`: same pool, every read and write filtered by their units."""
         other = copy.copy(self)
