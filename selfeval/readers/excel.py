@@ -61,25 +61,35 @@ def workbook_to_grids(
 def _sheet_to_grid(sheet, source: str, percents: frozenset[Position]) -> Grid:
     """calamine's rows, already in order, straight into Cells: one pass, no sort of the cells.
 
-    Rows are kept as column -> text dicts in calamine's (row-major) order; merged ranges then blank
-    and fill the cells they cover. Only a row that a merge filled is sorted again (a handful of
+    Rows are kept as column -> text dicts (1-based, in calamine's row-major order); merged ranges then
+    blank and fill the cells they cover. Only a row that a merge filled is sorted again (a handful of
     cells), and the rows themselves only when a merge added one (rows holding no value of their own).
+    The common values take the short ways: empty strings are skipped at once and floats shown by
+    ``_float_text``; Cells are made by ``tuple.__new__`` (the NamedTuple's own ``__new__`` is Python).
     """
     start = sheet.start
     if start is None:
         return Grid(source, sheet.name, ())
     row0, col0 = start
     rows: dict[int, dict[int, str]] = {}
-    for r, values in enumerate(sheet.to_python(), start=row0):
+    for r, values in enumerate(sheet.to_python(), start=row0 + 1):
         row: dict[int, str] = {}
-        for c, value in enumerate(values, start=col0):
-            if value.__class__ is str:
+        c = col0
+        for value in values:
+            c += 1
+            kind = value.__class__
+            if kind is str:
                 if value:
                     text = value.replace("\r\n", "\n").strip() if "\r" in value else value.strip()
                     if text:
                         row[c] = text
-            elif value is not None and value != "":
-                text = cell_text(value, percent=bool(percents) and (r, c) in percents)
+            elif value is None:
+                continue
+            else:
+                percent = bool(percents) and (r - 1, c - 1) in percents
+                text = (
+                    _float_text(value) if kind is float and not percent else cell_text(value, percent=percent)
+                )
                 if text:
                     row[c] = text
         if row:
@@ -87,24 +97,22 @@ def _sheet_to_grid(sheet, source: str, percents: frozenset[Position]) -> Grid:
     if not rows:
         return Grid(source, sheet.name, ())
     refill = _apply_merges(rows, sheet.merged_cell_ranges or ())
-    order = sorted(rows) if refill else rows
-    return Grid(
-        source,
-        sheet.name,
-        tuple(
-            tuple(
-                Cell(text, r + 1, c + 1)
-                for c, text in (sorted(rows[r].items()) if r in refill else rows[r].items())
-            )
-            for r in order
-            if rows[r]
-        ),
-    )
+    cells = []
+    for r in sorted(rows) if refill else rows:
+        row = rows[r]
+        if row:
+            items = sorted(row.items()) if r in refill else row.items()
+            cells.append(tuple([_new(Cell, (text, r, c)) for c, text in items]))
+    return Grid(source, sheet.name, tuple(cells))
+
+
+_new = tuple.__new__  # tuple.__new__(Cell, (text, row, col)): a Cell without its Python-level __new__
 
 
 def _apply_merges(rows: dict[int, dict[int, str]], merges: Iterable[tuple[Position, Position]]) -> set[int]:
     """Top-left keeps the value, the left cell of each further row gets it, the rest is emptied.
-    Returns the rows whose cells a merge filled (their column order must be restored).
+    Returns the rows whose cells a merge filled (their column order must be restored). rows are
+    1-based, merges 0-based (as calamine gives them).
 
     Ranges are clipped to the last row holding data, so a merge reaching row 1048576 costs nothing.
     """
@@ -113,7 +121,7 @@ def _apply_merges(rows: dict[int, dict[int, str]], merges: Iterable[tuple[Positi
         return refill
     last_row = max(rows)
     for (r1, c1), (r2, c2) in merges:
-        r2 = min(r2, last_row)
+        r1, c1, r2, c2 = r1 + 1, c1 + 1, min(r2 + 1, last_row), c2 + 1
         if r2 < r1:
             continue
         top = rows.get(r1)
@@ -154,6 +162,17 @@ def cell_text(value: object, *, percent: bool = False) -> str:
     if isinstance(value, dt.time):
         return f"{value:%H:%M}" + (f":{value:%S}" if value.second else "")
     return str(value).strip()
+
+
+def _float_text(value: float) -> str:
+    """number_text of a float, its common cases (whole numbers, short decimals) without Decimal."""
+    if -1e15 < value < 1e15:
+        if value.is_integer():
+            return str(int(value))
+        text = repr(value)
+        if "e" not in text:
+            return text
+    return number_text(value)
 
 
 def number_text(value: int | float, shift: int = 0) -> str:
