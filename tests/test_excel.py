@@ -233,6 +233,34 @@ def test_xlsx_merge_with_empty_top_left_empties_the_range():
     assert _cells(grid) == [(1, 3, "keep")]
 
 
+def test_xlsx_merges_wide_and_narrow_empty_what_they_cover():
+    """A merge is emptied by looking up its columns (narrower than the row) or by walking the row's
+    cells (wider than the row): both leave the top-left value, fill it down the left column, and
+    empty the rest of the range, whatever lies under it."""
+
+    def build(wb):
+        ws = wb.active
+        for col in "ABCDEFGH":
+            ws[f"{col}1"] = f"{col}1"
+            ws[f"{col}2"] = f"{col}2"
+        ws["A4"] = "宽"
+        ws["F4"] = "under wide"
+        ws["Z5"] = "under wide too"
+        ws["AA5"] = "beside"
+
+    merges = ["B1:C2", "A4:Z5"]  # narrow over full rows; wide over rows of two cells
+    (grid,) = workbook_to_grids(_add_merges(_xlsx(build), merges), "xlsx", "m.xlsx")
+    assert _cells(grid) == [
+        *[(1, c, f"{'ABCDEFGH'[c - 1]}1") for c in (1, 2, 4, 5, 6, 7, 8)],
+        (2, 1, "A2"),
+        (2, 2, "B1"),
+        *[(2, c, f"{'ABCDEFGH'[c - 1]}2") for c in (4, 5, 6, 7, 8)],
+        (4, 1, "宽"),
+        (5, 1, "宽"),
+        (5, 27, "beside"),
+    ]
+
+
 def _rewrite_zip(data: bytes, edit) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:

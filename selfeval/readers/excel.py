@@ -129,8 +129,13 @@ def _apply_merges(rows: dict[int, dict[int, str]], merges: Iterable[tuple[Positi
         for r in range(r1, r2 + 1):
             row = rows.get(r)
             if row:
-                for c in [c for c in row if c1 <= c <= c2 and (r, c) != (r1, c1)]:
-                    del row[c]
+                first = c1 + 1 if r == r1 else c1  # the top-left keeps its value
+                if c2 - first < len(row):  # look up the merge's columns, or walk the row's cells
+                    for c in range(first, c2 + 1):
+                        row.pop(c, None)
+                else:
+                    for c in [c for c in row if first <= c <= c2]:
+                        del row[c]
             if value is not None and r > r1:
                 if row is None:
                     row = rows[r] = {}

@@ -20,7 +20,8 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from functools import lru_cache
 
 from selfeval.readers.limits import Limits, Refused
 from selfeval.readers.limits import phrase as _text
@@ -28,12 +29,17 @@ from selfeval.readers.limits import refuse as _refuse
 from selfeval.readers.limits import size_text as _size
 from selfeval.readers.xmlscan import _DTD_WORD, _PFX, _XML_WS, _Markup, _SheetScan, _TextRuns
 
-_CHUNK = 1024 * 1024  # parts are inflated and scanned in chunks of this size
+_CHUNK = 1024 * 1024  # parts are inflated and scanned in chunks of this size; smaller ones whole
 
 
 def _norm(name: str) -> str:
     """A part name folded for comparison: separators, case, and "."/".." segments, so that
-    "xl/./worksheets/Sheet1.xml" and "xl/worksheets/x/../sheet1.xml" are the sheet they name."""
+    "xl/./worksheets/Sheet1.xml" and "xl/worksheets/x/../sheet1.xml" are the sheet they name.
+    Every workbook names the same few parts: short names are folded once per process."""
+    return _fold_short(name) if len(name) <= 128 else _fold(name)
+
+
+def _fold(name: str) -> str:
     parts: list[str] = []
     for piece in name.replace("\\", "/").lower().split("/"):
         if piece in ("", "."):
@@ -44,6 +50,9 @@ def _norm(name: str) -> str:
         else:
             parts.append(piece)
     return "/".join(parts)
+
+
+_fold_short = lru_cache(maxsize=2048)(_fold)  # at most 2048 names of <= 128 characters are kept
 
 
 _ATTR = re.compile(rb"""([^\s=<>/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -75,6 +84,9 @@ def _attrs(raw: bytes) -> dict[str, str]:
 
 
 def _unescape(value: bytes) -> str:
+    if b"&" not in value:
+        return value.decode("utf-8", "replace")
+
     def one(m: re.Match[bytes]) -> bytes:
         ent = m.group(0)[1:-1]
         named = {b"amp": b"&", b"lt": b"<", b"gt": b">", b"quot": b'"', b"apos": b"'"}
@@ -141,8 +153,8 @@ class _Zip:
                 raise _refuse("CORRUPT")  # duplicate names: readers could pick different ones
             self.by_norm[key] = info
 
-    def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
-        """Inflate one entry in chunks; refuses an entry whose stream disagrees with its header."""
+    def _stream(self, info: zipfile.ZipInfo) -> memoryview:
+        """An entry's compressed bytes, after checking its local header."""
         if info.flag_bits & 0x1:
             raise _refuse("ENCRYPTED")
         data = self.data
@@ -154,7 +166,41 @@ class _Zip:
         end = begin + info.compress_size
         if end > len(data):
             raise _refuse("CORRUPT")
-        compressed = self.view[begin:end]
+        return self.view[begin:end]
+
+    def inflate(self, info: zipfile.ZipInfo) -> bytes:
+        """A small entry (up to _CHUNK) whole, in one call to zlib, with the checks of chunks(): never
+        more than its declared size plus one byte, refused when its stream is longer or shorter than
+        the directory says or its CRC differs."""
+        if info.file_size > _CHUNK:
+            return b"".join(self.chunks(info))
+        compressed = self._stream(info)
+        if info.compress_type == zipfile.ZIP_STORED:
+            if info.compress_size != info.file_size:
+                raise _refuse("CORRUPT")
+            out = bytes(compressed)
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-15)
+            try:
+                out = inflater.decompress(compressed, info.file_size + 1)  # max_length: never 0 (unbounded)
+            except zlib.error:
+                raise _refuse("CORRUPT") from None
+            if len(out) > info.file_size:
+                raise _refuse("CORRUPT")  # the stream is longer than the directory says
+            self._count(len(out))
+            if not inflater.eof:
+                raise _refuse("CORRUPT")  # cut short: the input ran out before the stream's end
+        else:
+            raise _refuse("CORRUPT")  # compression methods Excel never writes
+        if info.compress_type == zipfile.ZIP_STORED:
+            self._count(len(out))
+        if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
+            raise _refuse("CORRUPT")
+        return out
+
+    def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """Inflate one entry in chunks; refuses an entry whose stream disagrees with its header."""
+        compressed = self._stream(info)
         produced = 0
         crc = 0
         if info.compress_type == zipfile.ZIP_STORED:
@@ -206,7 +252,7 @@ class _Zip:
     def read_small(self, info: zipfile.ZipInfo, cap: int = 16 * 1024 * 1024) -> bytes:
         if info.file_size > cap:
             raise _refuse("CORRUPT")
-        return b"".join(self.chunks(info))
+        return self.inflate(info)
 
 
 def _sniff(first: bytes) -> str:
@@ -337,14 +383,28 @@ def _check_xml_part(raw: bytes, strict: bool) -> None:
         raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding="UTF-16"))
     if kind == "xml":
         _check_encoding(raw)
+        if not strict:  # what _Markup(strict=False) refuses in a part read whole: one C search
+            if _DTD_WORD.search(raw):
+                raise _refuse("XML_DTD")
+            return
         markup = _Markup(strict)
         markup.feed(raw)
         markup.finish()
 
 
+def _pieces(z: _Zip, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """An entry as chunks: a small one inflated whole in one piece (one zlib call, no generator)."""
+    return iter((z.inflate(info),)) if info.file_size <= _CHUNK else z.chunks(info)
+
+
+def _close(chunks: Iterator[bytes]) -> None:
+    if isinstance(chunks, Generator):
+        chunks.close()
+
+
 def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> None:
     """Any part other than a worksheet: refuse DTDs (and over-long shared strings); skip binaries."""
-    chunks = z.chunks(info)
+    chunks = _pieces(z, info)
     try:
         first = _head(chunks)
         kind = _sniff(first)
@@ -377,7 +437,7 @@ def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> 
         if text:
             text.finish()
     finally:
-        chunks.close()
+        _close(chunks)
 
 
 _SST_UNIQUE = re.compile(rb"<(?:" + _PFX + rb":)?sst\b[^>]*?\suniqueCount\s*=\s*[\"']\s*\+?([0-9]{1,20})")
@@ -389,7 +449,7 @@ def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> bytes:
     regex as it is inflated; then the usual DTD check."""
     if info.file_size > limits.max_styles_bytes:
         raise _refuse("STYLES_TOO_LARGE", what=_size(info.file_size), limit=_size(limits.max_styles_bytes))
-    chunks = z.chunks(info)
+    chunks = _pieces(z, info)
     try:
         markup = _Markup(strict=False)
         count, tail, parts = 0, b"", []
@@ -408,7 +468,7 @@ def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> bytes:
         markup.finish()
         return b"".join(parts)
     finally:
-        chunks.close()
+        _close(chunks)
 
 
 def _calamine_name(target: str) -> str:
@@ -421,7 +481,7 @@ def _calamine_name(target: str) -> str:
 
 def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> bytes | None:
     """Scan one worksheet; its XML when it was small enough to keep whole (else None)."""
-    chunks = z.chunks(info)
+    chunks = _pieces(z, info)
     try:
         first = _head(chunks)
         kind = _sniff(first)
@@ -437,7 +497,7 @@ def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> b
         scan.finish()
         return b"".join(scan.kept) if scan.kept is not None else None
     finally:
-        chunks.close()
+        _close(chunks)
 
 
 def _head(chunks: Iterator[bytes], size: int = 512) -> bytes:
