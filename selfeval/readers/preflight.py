@@ -22,8 +22,9 @@ bundles calamine 0.37):
   written by Excel) get their place by counting: such sheets are re-read token by token,
   emulating both calamine's and openpyxl's counting, and refused above 8 MiB of XML.
 * zip bombs: entry count, total declared size and per-entry ratio come from the central directory,
-  and every entry we read is inflated by our own loop, which refuses a stream that yields more or
-  less than its declared size or a wrong CRC (zipfile alone would stop at the declared size and
+  and every entry we read is inflated by our own code (small parts in one zlib call bounded by
+  their declared size plus one byte), which refuses a stream that yields more or less than its
+  declared size or a wrong CRC (zipfile alone would stop at the declared size and
   accept a CRC forged for that prefix). In total we never inflate more than ``max_uncompressed``.
 * entity bombs: ``<!DOCTYPE``/``<!ENTITY`` in any XML part is refused, as is an XML part that is
   not UTF-8/ASCII-compatible (a UTF-16 part could hide a DOCTYPE from a byte search). Worksheets

@@ -2,8 +2,9 @@
 a parser will open.
 
 Zip bombs: entry count, total declared size and per-entry ratio come from the central directory, and
-every entry we read is inflated by our own loop, which refuses a stream that yields more or less than
-its declared size or a wrong CRC. In total we never inflate more than ``max_uncompressed``.
+every entry we read is inflated by our own code (a part up to ``_CHUNK`` in one zlib call bounded by its
+declared size plus one byte, a larger one chunk by chunk), which refuses a stream that yields more or
+less than its declared size or a wrong CRC. In total we never inflate more than ``max_uncompressed``.
 
 Which parts are worksheets: every relationship target of ``xl/workbook.xml`` (as OPC resolves it and
 as calamine builds it, ``"xl/" + target`` as written), every worksheet content-type override, and
