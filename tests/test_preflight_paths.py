@@ -103,3 +103,35 @@ def test_markup_after_many_exclamation_marks_is_still_refused(many):
     assert outcome(with_dtd) == "XML_DTD"
     late_pi = badfiles._sheet_xml(_formulas(many) + "<?pi x?>")
     assert outcome(badfiles._one_sheet(late_pi)) == "XML_UNSUPPORTED"
+
+
+def test_rless_hint_finds_what_the_regex_finds():
+    """_rless_c starts _RLESS_C's search at the first <c> whose first attribute is not r."""
+    rng = random.Random(24)
+    pieces = [
+        b'<c r="A1">',
+        b"<c>",
+        b"<c/>",
+        b'<c t="n" r="B2">',
+        b'<c t="n">',
+        b"<c  r='C3'/>",
+        b"<col>",
+        b"x",
+    ]
+    pieces += [b'<c\nr="A1">', b'<c s="1"/>', b"<c r = 'A1'>", b"<c", b' r="', b">"]
+    for _ in range(5000):
+        buf = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert xmlscan._rless_c(buf) == (xmlscan._RLESS_C.search(buf) is not None), buf
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        ('<c t="n" r="A1"><v>1</v></c><c s="0" r="B1"><v>2</v></c>', "xlsx"),  # r not first: still placed
+        ('<c t="n" r="A1"><v>1</v></c><c s="0" r="XFD1"><v>2</v></c>', "SHEET_TOO_LARGE"),
+        ('<c r="A1"><v>1</v></c>' * 50 + "<c><v>2</v></c>" * 201, "SHEET_TOO_LARGE"),  # counted past GR
+        ('<c t="n" r="A1"><v>1</v></c>' + "<c><v>2</v></c>" * 10, "xlsx"),
+    ],
+)
+def test_cells_without_r_after_ordinary_ones_are_counted(cells, expected):
+    assert outcome(badfiles._one_sheet(badfiles._sheet_xml(f'<row r="1">{cells}</row>'))) == expected

@@ -90,6 +90,9 @@ def _sheet_regexes(max_rows: int, max_cols: int) -> _SheetRegexes:
 
 
 _RLESS_C = re.compile(rb"<c" + _NOT_R_ATTR)
+# where a <c> without r can first be: a <c> tag whose first attribute is not r (every _RLESS_C match is
+# one). Cheaper per <c> than _RLESS_C, whose whole search then starts there, nearly always at the end.
+_RLESS_C_HINT = re.compile(rb"<c(?=[\s/>])(?!\s+r\s*=)")
 _RLESS_ROW = re.compile(rb"<row" + _NOT_R_ATTR)
 _RLESS_PREFIXED = re.compile(rb"<" + _PFX + rb":(?:c|row)" + _NOT_R_ATTR)
 _HAS_PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
@@ -331,7 +334,7 @@ class _SheetScan:
         buf = self.carry + chunk
         cut = self._values(buf)
         if not self.rless and (
-            _RLESS_C.search(buf)
+            _rless_c(buf)
             or _RLESS_ROW.search(buf)
             or (_HAS_PREFIXED.search(buf) and _RLESS_PREFIXED.search(buf))
         ):
@@ -418,6 +421,12 @@ class _SheetScan:
             _exact_positions(b"".join(self.kept), self.extent)
             if self.extent.broken:
                 raise self.extent.refusal()
+
+
+def _rless_c(buf: bytes) -> bool:
+    """_RLESS_C.search(buf) is not None, from the first place such a tag can be."""
+    hint = _RLESS_C_HINT.search(buf)
+    return hint is not None and _RLESS_C.search(buf, hint.start()) is not None
 
 
 def _exact_positions(xml: bytes, extent: _Extent) -> None:
