@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from selfeval.bounds import MAX_AMOUNT, MAX_WEIGHT
 from selfeval.model import Cell
@@ -114,6 +115,7 @@ def placeholder(text: str) -> bool:
     return text.strip() in PLACEHOLDERS or not text.strip()
 
 
+@lru_cache(maxsize=16384)  # asked of every cell of every row placed by column; the texts recur
 def _loose(kind: str, text: str) -> bool:
     """Can this cell sit in a band of this kind at all? (The header's own columns: only clear misfits fail.)"""
     if kind == "amount":
