@@ -31,7 +31,7 @@ CODE_ARGUMENT = {
     ("selfeval.messages", "issue"): 0,
     ("selfeval.readers.limits", "refuse"): 0,
     ("selfeval.readers.limits", "Refused"): 0,
-    ("selfeval.readers.sandbox", "WorkerFailed"): 0,
+    ("selfeval.readers.worker", "WorkerFailed"): 0,
     ("selfeval.readers.text_place", "StreamRefused"): 0,
 }
 # fields that carry a code from where it is decided to where the Issue is made (a refusal's `.code`,
