@@ -107,6 +107,21 @@ def test_score_bins_count_every_project_once_and_keep_100():
     assert bins.loc[bins["bin_start"] == 58, "grade"].item() == "差"
 
 
+def test_score_distribution_from_counts_draws_what_one_row_per_project_draws():
+    """总览 passes (total, how many) counted in SQL instead of a province's 200,000 rows: the same
+    bins, bands and counts, absurd totals (inf, NaN, 1e308, below 0) treated alike."""
+    totals = [99.86, 90.19, 98.0, 96.3, 90.19, 58.0, 100.0, 1e308, float("inf"), float("nan"), -5.0]
+    counts = pd.Series(totals).value_counts(dropna=False).rename_axis("total").reset_index(name="n")
+    assert len(counts) < len(totals)
+    one_per_project = spec(charts.score_distribution(pd.DataFrame({"total": totals})))
+    counted = spec(charts.score_distribution(counts.sample(frac=1, random_state=3)))
+    assert counted == one_per_project
+    bars = one_per_project["layer"][2]
+    assert sum(r["count"] for r in rows(one_per_project, bars)) == 9  # inf and NaN are no score
+    none = pd.DataFrame({"total": [float("nan")], "n": [4]})
+    assert spec(charts.score_distribution(none))["mark"]["type"] == "text"
+
+
 def test_score_distribution_has_grade_bands_and_histogram():
     s = spec(charts.score_distribution(PROJECTS))
     assert_cjk_font(s)

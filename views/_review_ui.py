@@ -104,7 +104,8 @@ def organisation_view(year: str | None, unit: str | None = None) -> None:
         st.info("请在左侧选择一个年度，查看该年度各单位的填报与审核进度。", icon=":material/event:")
         return
     basis = current_basis()
-    org = _ui.cached(_ui.store().organisation, year, basis, registered_units())
+    s, registered = _ui.store(), registered_units()
+    org = _ui.cached(s.organisation, year, basis, registered)
     if unit is not None:
         org = org[org["unit"] == unit]
     if org.empty:
@@ -146,7 +147,8 @@ def organisation_view(year: str | None, unit: str | None = None) -> None:
         },
     )
     st.caption(f"点击列标题可排序。平均得分与预算执行率按{figures}计算。")
-    st.altair_chart(charts.review_progress(org), width="stretch")
+    progress = lambda: charts.review_progress(org)  # noqa: E731
+    _ui.chart(s, "review_progress", year, unit, basis, registered, make=progress, width="stretch")
     _missing(year, unit, org[org["projects"] == 0]["unit"].tolist())
     _export_templates(year, unit)
 

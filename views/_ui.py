@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from selfeval import fmt
@@ -177,6 +179,20 @@ def data_version() -> tuple[int, ...]:
     return store().data_version()
 
 
+_VERSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # store -> (writes seen, version)
+_writes = [0]  # invalidate() calls in this process: a version read before one is asked again
+
+
+def version_of(s) -> tuple[int, ...]:
+    """`s.data_version()` asked once per store from `store()` (one a page run; a page asks before
+    each of a few dozen cached reads), and again after any write of this process (`invalidate`):
+    another session's save shows on the next run, this session's at once."""
+    seen = _VERSIONS.get(s)
+    if seen is None or seen[0] != _writes[0]:
+        seen = _VERSIONS[s] = (_writes[0], tuple(s.data_version()))
+    return seen[1]
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def _cached(key: tuple, args: tuple, kwargs: tuple, _method: Callable[..., Any]) -> Any:
     return _method(*args, **dict(kwargs))
@@ -187,12 +203,36 @@ def cached(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     through the data cache: keyed on the store's location, principal (name, role, units), basis and
     data version and the query's name, so two people never share an entry and a save shows at once."""
     s = method.__self__  # type: ignore[attr-defined]
-    key = (s.path, dataclasses.astuple(s.who), s.basis, s.data_version(), method.__name__)
+    key = (s.path, dataclasses.astuple(s.who), s.basis, version_of(s), method.__name__)
     return _cached(key, args, tuple(sorted(kwargs.items())), method)
 
 
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _built(key: tuple, _make: Callable[[], Any]) -> Any:
+    return _make()
+
+
+def built(s, name: str, *scope: Any, make: Callable[[], Any]) -> Any:
+    """`make()` (what a page derives from cached queries: a chart, a list of reasons) computed once
+    per store, principal, basis, data version, `name` and `scope`, like `cached`'s entries; kept
+    as the object itself (never copied), so what it returns must not be changed."""
+    key = (name, s.path, dataclasses.astuple(s.who), s.basis, version_of(s), *scope)
+    return _built(key, make)
+
+
+def chart(s, name: str, *scope: Any, make: Callable[[], Any], **options: Any) -> None:
+    """The Altair chart `make()` builds, drawn with `options` (st.vega_lite_chart's). The chart is
+    built and converted to its Vega-Lite spec (validated, its data serialised) once per key of
+    `built`: st.altair_chart converts it again on every rerun, which costs more than the cached
+    queries under it. The conversion is the one st.altair_chart uses, so the chart is the same."""
+    spec = built(s, f"chart:{name}", *scope, make=lambda: _convert_altair_to_vega_lite_spec(make()))
+    st.vega_lite_chart(spec=spec, **options)
+
+
 def invalidate() -> None:
-    """After a write: the version key changes by itself; this only drops stale entries early."""
+    """After a write: the version key changes by itself (asked again: version_of); this only
+    drops stale entries early."""
+    _writes[0] += 1
     _cached.clear()
 
 

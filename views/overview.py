@@ -4,11 +4,6 @@ main reason for lost points (one click opens a project), the target-setting chec
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
-from typing import Any
-
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -137,14 +132,19 @@ def _threshold() -> float:
 
 def _reasons(s, lowest: pd.DataFrame) -> dict[int, str]:
     """Main reason for lost points of the projects shown (their scorecards loaded one by one: a
-    fixed handful, whatever the size of the store)."""
-    reasons = {}
-    for sid in lowest["submission_id"].astype(int):
-        try:
-            reasons[sid] = main_reason(_ui.cached(s.load_scorecard, sid))
-        except Exception:
-            reasons[sid] = "—"
-    return reasons
+    fixed handful, whatever the size of the store), read once per data version (_ui.built)."""
+    sids = tuple(int(sid) for sid in lowest["submission_id"])
+
+    def read() -> dict[int, str]:
+        reasons = {}
+        for sid in sids:
+            try:
+                reasons[sid] = main_reason(_ui.cached(s.load_scorecard, sid))
+            except Exception:
+                reasons[sid] = "—"
+        return reasons
+
+    return _ui.built(s, "reasons", sids, make=read)
 
 
 def _figures(counts: dict, summary: pd.DataFrame, threshold: float) -> None:
@@ -181,18 +181,19 @@ def _figures(counts: dict, summary: pd.DataFrame, threshold: float) -> None:
 
 def _charts(s, n_projects: int, year, unit) -> None:
     """One bar per project stops being readable (and fast) beyond MAX_BARS: the charts show the
-    largest budgets and the lowest execution, fetched with LIMIT; the histogram reads counts."""
+    largest budgets and the lowest execution, fetched with LIMIT; the histogram reads counts. Each
+    chart is built once per store, principal, data version, basis and scope (_ui.chart)."""
     many = n_projects > MAX_BARS
-    st.altair_chart(
-        _chart(
-            s,
-            "budget",
-            year,
-            unit,
-            lambda: charts.budget_vs_executed(
-                _ui.cached(s.overview_projects, year, unit, order="budget", limit=MAX_BARS)
-            ),
-        ),
+
+    def projects(order: str) -> pd.DataFrame:
+        return _ui.cached(s.overview_projects, year, unit, order=order, limit=MAX_BARS)
+
+    _ui.chart(
+        s,
+        "budget",
+        year,
+        unit,
+        make=lambda: charts.budget_vs_executed(projects("budget")),
         width="stretch",
     )
     if many:
@@ -204,53 +205,20 @@ def _charts(s, n_projects: int, year, unit) -> None:
         )
     left, right = st.columns(2, gap="large")
     with left:
-        st.altair_chart(
-            _chart(
-                s,
-                "rate",
-                year,
-                unit,
-                lambda: charts.execution_rate(
-                    _ui.cached(s.overview_projects, year, unit, order="rate", limit=MAX_BARS)
-                ),
-            ),
-            width="stretch",
+        _ui.chart(
+            s, "rate", year, unit, make=lambda: charts.execution_rate(projects("rate")), width="stretch"
         )
         if many:
             st.caption(f"图中显示执行率最低的 {MAX_BARS} 个项目。")
     with right:
-        scores = _chart(
-            s, "scores", year, unit, lambda: charts.score_distribution(_score_totals(s, year, unit))
-        )
-        st.altair_chart(scores, width="stretch")
-        lost = _chart(
-            s, "lost", year, unit, lambda: charts.points_lost(_ui.cached(s.points_lost, year, unit))
-        )
-        st.altair_chart(lost, width="stretch")
+        # the histogram from (total, how many) counted in SQL: a few thousand rows, not one a project
+        scores = lambda: charts.score_distribution(_ui.cached(s.score_counts, year, unit))  # noqa: E731
+        _ui.chart(s, "scores", year, unit, make=scores, width="stretch")
+        lost = lambda: charts.points_lost(_ui.cached(s.points_lost, year, unit))  # noqa: E731
+        _ui.chart(s, "lost", year, unit, make=lost, width="stretch")
     all_years = _ui.cached(s.portfolio_summary, None, unit)
     if all_years["year"].nunique() > 1:
-        st.altair_chart(
-            _chart(s, "years", None, unit, lambda: charts.year_over_year(all_years)), width="stretch"
-        )
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _built_chart(key: tuple, _make: Callable[[], Any]) -> Any:
-    return _make()
-
-
-def _chart(s, name: str, year, unit, make: Callable[[], Any]) -> Any:
-    """A chart built once per store, principal, data version, basis and scope: building the
-    Altair objects costs more than the (cached) queries under them, on every rerun."""
-    key = (name, s.path, dataclasses.astuple(s.who), s.data_version(), s.basis, year, unit)
-    return _built_chart(key, make)
-
-
-def _score_totals(s, year, unit) -> pd.DataFrame:
-    """The totals the histogram bins, rebuilt from (total, how many) counted in SQL."""
-    counts = _ui.cached(s.score_counts, year, unit)
-    totals = np.repeat(counts["total"].to_numpy(dtype=float), counts["n"].to_numpy(dtype=np.int64))
-    return pd.DataFrame({"total": totals})
+        _ui.chart(s, "years", None, unit, make=lambda: charts.year_over_year(all_years), width="stretch")
 
 
 def _lowest(lowest: pd.DataFrame, table: pd.DataFrame) -> None:

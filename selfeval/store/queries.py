@@ -329,8 +329,12 @@ class Queries(OverviewQueries, PickerQueries):
             for r in self._rows(f"SELECT DISTINCT unit FROM {source} f WHERE {where} ORDER BY unit", params)
         ]
 
-    def data_version(self) -> tuple[int, int]:
-        """(highest submission id, identity of the submissions table): changes with every save
+    def data_version(self) -> tuple[int, ...]:
+        return self._data_version()
+
+    def _data_version(self, more: str = "") -> tuple[int, ...]:
+        """(highest submission id, identity of the submissions table, then the numbers of `more`, the
+        mixins' own scalar subqueries asked in the same query): changes with every save
         (ids only grow; no write deletes a submission) and with every restore (which drops and
         recreates the tables, so the table's catalog id changes). Both read from an index or the
         catalog, never by counting rows: called before every cached query, it must not grow with
@@ -341,8 +345,8 @@ class Queries(OverviewQueries, PickerQueries):
             else "(SELECT table_oid FROM duckdb_tables() WHERE table_name = 'submissions'"
             " AND schema_name = current_schema() AND database_name = current_database())"
         )
-        top, table = self._rows(f"SELECT (SELECT COALESCE(MAX(id), 0) FROM submissions), {catalog}")[0]
-        return int(top), int(table)
+        row = self._rows(f"SELECT (SELECT COALESCE(MAX(id), 0) FROM submissions), {catalog}{more}")[0]
+        return tuple(int(v) for v in row)
 
     def current_submission_ids(self) -> list[int]:
         where, params = filters(None, None, self._units)

@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from selfeval import fmt
@@ -182,11 +183,17 @@ def execution_rate(
     return configured(chart)
 
 
-def score_bins(totals: pd.Series, step: float = 2.0, low: float | None = None) -> pd.DataFrame:
-    """Histogram rows: bin_start, bin_end, grade (of the bin start), count; the last bin holds 100."""
-    values = pd.to_numeric(totals, errors="coerce").astype(float)
+def score_bins(
+    totals: pd.Series, step: float = 2.0, low: float | None = None, counts: pd.Series | None = None
+) -> pd.DataFrame:
+    """Histogram rows: bin_start, bin_end, grade (of the bin start), count; the last bin holds 100.
+    `counts`, when given, says how many projects have each total (the store counts them in SQL:
+    a few thousand distinct totals, not a province's 200,000 projects)."""
+    values = pd.to_numeric(totals, errors="coerce").astype(float).to_numpy()
+    weights = np.ones(len(values)) if counts is None else pd.to_numeric(counts).to_numpy(dtype=float)
     # an absurd stored total (1e308, inf, 609.96 from weights of 1000) lands in an edge bin
-    values = values[values.map(math.isfinite)].clip(lower=0.0, upper=100.0)
+    finite = np.isfinite(values)
+    values, weights = values[finite].clip(0.0, 100.0), weights[finite]
     if low is None:
         low = min(60.0, math.floor((values.min() if len(values) else 60.0) / 10) * 10)
     rows = []
@@ -194,7 +201,7 @@ def score_bins(totals: pd.Series, step: float = 2.0, low: float | None = None) -
     while start < 100 - 1e-9:
         end = min(start + step, 100.0)
         last = end >= 100 - 1e-9
-        n = int(((values >= start) & ((values <= end) if last else (values < end))).sum())
+        n = int(weights[(values >= start) & ((values <= end) if last else (values < end))].sum())
         rows.append({"bin_start": start, "bin_end": end, "grade": grade_of(start), "count": n})
         start = end
     return pd.DataFrame(rows)
@@ -210,12 +217,15 @@ def grade_of(total: float) -> str:
 def score_distribution(
     projects: pd.DataFrame, title: str = "得分分布与等级区间", step: float = 2.0
 ) -> alt.LayerChart:
-    """Histogram of total scores over the grade bands 差 < 60 ≤ 中 < 80 ≤ 良 < 90 ≤ 优."""
-    totals = pd.to_numeric(projects.get("total", pd.Series(dtype=float)), errors="coerce").dropna()
-    totals = totals[totals.map(math.isfinite)]
-    if totals.empty:
+    """Histogram of total scores over the grade bands 差 < 60 ≤ 中 < 80 ≤ 良 < 90 ≤ 优: one row
+    per project, or (with a column `n`) per distinct total with how many projects have it."""
+    totals = pd.to_numeric(projects.get("total", pd.Series(dtype=float)), errors="coerce")
+    counts = projects["n"] if "n" in projects.columns else pd.Series(1, index=totals.index)
+    finite = np.isfinite(totals.to_numpy(dtype=float, na_value=np.nan))
+    totals, counts = totals[finite], counts[finite]
+    if not int(counts.sum()):
         return empty(title)
-    bins = score_bins(totals, step)
+    bins = score_bins(totals, step, counts=counts)
     low = float(bins["bin_start"].min())
     bands = pd.DataFrame(
         [
