@@ -210,3 +210,19 @@ def test_pending_projects_are_the_head_of_the_sorted_states(store):
                 assert got["state"].tolist() == todo["state"].head(n).tolist()
                 assert got["comment"].tolist() == todo["comment"].head(n).tolist()
     assert set(store.pending_projects("2023", limit=100)["state"]) == {"draft", "returned", "submitted"}
+
+
+def test_scorecards_read_in_one_go_are_the_ones_read_one_by_one_and_only_the_principals(store):
+    """load_scorecards (总览's weakest projects, three queries for all of them) gives each of the
+    visible ids exactly what load_scorecard gives, and nothing of a unit the principal does not see."""
+    ids = store.current_submission_ids()
+    one_by_one = {sid: store.load_scorecard(sid) for sid in ids}
+    assert store.load_scorecards([*reversed(ids), ids[0], 10**9]) == one_by_one
+    assert store.load_scorecards([]) == {}
+    editor = store.scoped(Principal("乙", "editor", ("单位乙",), True))
+    theirs = editor.load_scorecards(ids)
+    assert theirs and set(theirs) < set(ids)
+    assert {card.form.header.unit for card in theirs.values()} == {"单位乙"}
+    assert theirs == {sid: one_by_one[sid] for sid in theirs}
+    nobody = store.scoped(Principal("无", "editor", (), True))
+    assert nobody.load_scorecards(ids) == {}

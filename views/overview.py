@@ -131,16 +131,17 @@ def _threshold() -> float:
 
 
 def _reasons(s, lowest: pd.DataFrame) -> dict[int, str]:
-    """Main reason for lost points of the projects shown (their scorecards loaded one by one: a
-    fixed handful, whatever the size of the store), read once per data version (_ui.built)."""
+    """Main reason for lost points of the projects shown (their scorecards read in one go: a fixed
+    handful, whatever the size of the store), worked out once per data version (_ui.built)."""
     sids = tuple(int(sid) for sid in lowest["submission_id"])
 
     def read() -> dict[int, str]:
+        cards = _ui.cached(s.load_scorecards, sids)
         reasons = {}
         for sid in sids:
             try:
-                reasons[sid] = main_reason(_ui.cached(s.load_scorecard, sid))
-            except Exception:
+                reasons[sid] = main_reason(cards[sid])
+            except Exception:  # not readable (or no longer visible): the table says so with a dash
                 reasons[sid] = "—"
         return reasons
 

@@ -44,6 +44,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "is_empty",
         "load_form",
         "load_scorecard",
+        "load_scorecards",
         "current_scorecards",
         "current_submission_ids",
         "form_indicators",

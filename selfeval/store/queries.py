@@ -85,6 +85,14 @@ class Queries(OverviewQueries, PickerQueries):
             raise NotFound(NOT_FOUND.format(id=submission_id))
         return cards[0]
 
+    def load_scorecards(self, submission_ids: Sequence[int]) -> dict[int, Scorecard]:
+        """{id: Scorecard as stored} of those of `submission_ids` the principal sees, read in one go
+        (three queries however many): what a page listing a handful of projects needs."""
+        ids = sorted({int(i) for i in submission_ids})
+        if not ids:
+            return {}
+        return dict(self._scorecards_by_id("s.id = ANY(CAST(? AS BIGINT[]))", [ids]))
+
     def current_scorecards(self, year: str | int | None = None, unit: str | None = None) -> list[Scorecard]:
         """The stored Scorecards of the current forms, by year, unit and project code."""
         where, params = filters(year, unit, self._units)
@@ -93,6 +101,11 @@ class Queries(OverviewQueries, PickerQueries):
         )
 
     def _scorecards(self, where: str, params: list[Any]) -> list[Scorecard]:
+        return [card for _, card in self._scorecards_by_id(where, params)]
+
+    def _scorecards_by_id(self, where: str, params: list[Any]) -> list[tuple[int, Scorecard]]:
+        """(submission id, Scorecard) of the submissions `where` picks that the principal sees, by
+        year, unit, project code and id."""
         visible, vparams = self._visible()
         where, params = f"({where}) AND {visible}", [*params, *vparams]
         heads = self._rows(
@@ -129,16 +142,19 @@ class Queries(OverviewQueries, PickerQueries):
             form = form_from_json(form_json)
             scores = tuple(_indicator_score(form, row) for row in by_id_inds.get(sid, ()))
             cards.append(
-                Scorecard(
-                    form=form,
-                    profile=profile or "",
-                    rate=rate,
-                    budget_weight=budget_weight,
-                    budget_score=budget_score,
-                    indicators=scores,
-                    total=total,
-                    grade=grade,
-                    issues=tuple(by_id_issues.get(sid, ())),
+                (
+                    sid,
+                    Scorecard(
+                        form=form,
+                        profile=profile or "",
+                        rate=rate,
+                        budget_weight=budget_weight,
+                        budget_score=budget_score,
+                        indicators=scores,
+                        total=total,
+                        grade=grade,
+                        issues=tuple(by_id_issues.get(sid, ())),
+                    ),
                 )
             )
         return cards
