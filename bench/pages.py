@@ -52,9 +52,14 @@ def _check(at, title: str) -> dict:
     }
 
 
-def _timed_run(at) -> float:
-    t = time.perf_counter()
+def _timed_run(at, cpu: list[float] | None = None) -> float:
+    """Seconds of one run; its CPU seconds (the whole process: the script's thread and the
+    database's workers — on a shared machine the figure that load does not inflate) appended to
+    `cpu` when given."""
+    t, c = time.perf_counter(), time.process_time()
     at.run()
+    if cpu is not None:
+        cpu.append(time.process_time() - c)
     return time.perf_counter() - t
 
 
@@ -82,18 +87,23 @@ def run(path: str, repeats: int = 3, timeout: float = 900.0, breakdown: bool = T
         for title, page in PAGES.items():
             _use(path)
             at = _app(page, timeout)
-            rss, first = rss_peak(lambda at=at: _timed_run(at))
+            first_cpu: list[float] = []
+            rss, first = rss_peak(lambda at=at, cpu=first_cpu: _timed_run(at, cpu))
             check = _check(at, title)
-            cleared = []
+            cleared, cleared_cpu = [], []
             for _ in range(repeats):
                 st.cache_data.clear()
-                cleared.append(_timed_run(at))
-            warm = [_timed_run(at) for _ in range(repeats)]
+                cleared.append(_timed_run(at, cleared_cpu))
+            warm_cpu: list[float] = []
+            warm = [_timed_run(at, warm_cpu) for _ in range(repeats)]
             out["pages"][title] = {
                 "first_s": first,
+                "first_cpu_s": first_cpu[0],
                 "first_rss_peak_mb": rss["rss_peak_mb"],
                 "cleared": summary(cleared),
+                "cleared_cpu": summary(cleared_cpu),
                 "warm": summary(warm),
+                "warm_cpu": summary(warm_cpu),
                 "check": check,
             }
         if breakdown:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -46,11 +47,14 @@ def main(argv: list[str] | None = None) -> int:
         out = run(str(store_file(n)), repeats=args.repeats, breakdown=False)
         results[n] = out
         for page, fig in out["pages"].items():
-            warm = fig["warm"]
-            cleared = fig["cleared"]
+            wall = {k: fig[k]["median_ms"] / 1000 for k in ("cleared", "warm")}
+            cpu = {
+                k: fig.get(f"{k}_cpu", {}).get("median_ms", float("nan")) / 1000 for k in ("cleared", "warm")
+            }
             print(
-                f"{args.root.name} {n:>9,} {page}: first {fig['first_s']:.2f} s, cleared "
-                f"{cleared.get('median', cleared)} s, warm {warm.get('median', warm)} s, ok={fig['check']['ok']}",
+                f"{args.root.name} {n:>9,} {page}: first {fig['first_s']:.2f} s (CPU {fig.get('first_cpu_s', float('nan')):.2f}), "
+                f"cleared {wall['cleared']:.2f} s (CPU {cpu['cleared']:.2f}), warm {wall['warm']:.2f} s "
+                f"(CPU {cpu['warm']:.2f}), medians of {args.repeats}; load {os.getloadavg()[0]:.1f}; ok={fig['check']['ok']}",
                 flush=True,
             )
     if args.json:
