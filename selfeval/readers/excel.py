@@ -64,8 +64,8 @@ def _sheet_to_grid(sheet, source: str, percents: frozenset[Position]) -> Grid:
     Rows are kept as column -> text dicts (1-based, in calamine's row-major order); merged ranges then
     blank and fill the cells they cover. Only a row that a merge filled is sorted again (a handful of
     cells), and the rows themselves only when a merge added one (rows holding no value of their own).
-    The common values take the short ways: empty strings are skipped at once and floats shown by
-    ``_float_text``; Cells are made by ``tuple.__new__`` (the NamedTuple's own ``__new__`` is Python).
+    The common values take the short ways: empty strings are skipped at once and floats go straight to
+    ``number_text``; Cells are made by ``tuple.__new__`` (the NamedTuple's own ``__new__`` is Python).
     """
     start = sheet.start
     if start is None:
@@ -88,7 +88,7 @@ def _sheet_to_grid(sheet, source: str, percents: frozenset[Position]) -> Grid:
             else:
                 percent = bool(percents) and (r - 1, c - 1) in percents
                 text = (
-                    _float_text(value) if kind is float and not percent else cell_text(value, percent=percent)
+                    number_text(value) if kind is float and not percent else cell_text(value, percent=percent)
                 )
                 if text:
                     row[c] = text
@@ -167,17 +167,6 @@ def cell_text(value: object, *, percent: bool = False) -> str:
     if isinstance(value, dt.time):
         return f"{value:%H:%M}" + (f":{value:%S}" if value.second else "")
     return str(value).strip()
-
-
-def _float_text(value: float) -> str:
-    """number_text of a float, its common cases (whole numbers, short decimals) without Decimal."""
-    if -1e15 < value < 1e15:
-        if value.is_integer():
-            return str(int(value))
-        text = repr(value)
-        if "e" not in text:
-            return text
-    return number_text(value)
 
 
 def number_text(value: int | float, shift: int = 0) -> str:
