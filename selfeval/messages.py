@@ -320,6 +320,7 @@ REVIEW: dict[str, str] = {
     "STATE.return.approved": "该版本已通过审核并锁定，不能退回；如需修改，请填报人提交新版本重新送审。",
     "STATE.return.returned": "该表已退回，正在等待填报人修改。",
     "NOT_CURRENT": "该版本已不是现行版本（项目已有更新的版本），请刷新后处理现行版本。",
+    "OWN_VERSION": "这一版本由您本人上传或送审，不能由您本人审核通过（不相容岗位相互分离）：请由另一位审核人审核。",
     "EXPLANATION_REQUIRED": "该表有 {errors} 处错误，送审时必须填写说明，供审核人查看。",
     "RESUBMIT_EXPLANATION_REQUIRED": "该表被退回后未作修改，重新送审时必须填写说明，回应审核意见。",
     "COMMENT_REQUIRED": "退回时必须填写退回意见，说明需要修改什么。",

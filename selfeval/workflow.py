@@ -9,6 +9,7 @@ calls it before every write and the pages call it to grey out buttons. Pure: no 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -63,6 +64,12 @@ AUDIT_ACTIONS: dict[str, Action] = {
     "transfer": "transfer",
 }
 
+# the audit actions that make a version or send it to review: their actors are its authors, whom the
+# four-eyes rule keeps from approving it
+AUTHORING: tuple[str, ...] = tuple(
+    a for a, step in AUDIT_ACTIONS.items() if step not in ("approve", "return")
+)
+
 
 def state_label(state: str | None) -> str:
     """草稿 / 已送审 / 已通过 / 已退回 (None: 草稿, a version nobody submitted)."""
@@ -112,14 +119,16 @@ def decide(
     comment: str = "",
     current: bool = True,
     target_unit: str | None = None,
+    authors: Iterable[str] = (),
 ) -> Decision:
     """May `who` take `action` on a version in `state` of a project of `unit`?
 
     Checked in this order, the first failing check giving the reason: the role may take the step at
     all (access.py); the person is responsible for the unit (and for the target unit of a transfer);
     the step leads somewhere from this state; the version is the current one (submit, approve,
-    return); a form with `errors` needs an `explanation` to be submitted, and so does a returned
-    version resubmitted unchanged; a return needs a `comment`.
+    return); signed in, nobody approves a version they stored or sent to review (`authors`); a form
+    with `errors` needs an `explanation` to be submitted, and so does a returned version resubmitted
+    unchanged; a return needs a `comment`.
     """
     before: State = state or INITIAL
     if action not in ACTIONS:
@@ -145,6 +154,8 @@ def decide(
         return refuse("STATE", f"STATE.{action}.{before}")
     if action in ON_CURRENT_VERSION and not current:
         return refuse("NOT_CURRENT")
+    if action == "approve" and own_version(who, authors):
+        return refuse("OWN_VERSION")
     if action == "submit" and not explanation.strip():
         if errors > 0:
             return refuse("EXPLANATION_REQUIRED", errors=errors)
@@ -153,6 +164,13 @@ def decide(
     if action == "return" and not comment.strip():
         return refuse("COMMENT_REQUIRED")
     return Decision(action, before, after)
+
+
+def own_version(who: Principal, authors: Iterable[str]) -> bool:
+    """Signed in, `who` stored or sent to review this version (`authors`: the version's uploader and
+    the person who submitted it): the four-eyes rule says someone else approves it. Local mode is one
+    person on one machine, so it does not apply there."""
+    return who.authenticated and who.name in {a for a in authors if a}
 
 
 def require(who: Principal, action: Action, state: State | None, **context: object) -> State:

@@ -83,6 +83,23 @@ def test_reviewer_returns_one_and_approves_another_in_one_step(app_db):
     assert any("没有等待审核的自评表" in s.value for s in at.success)
 
 
+def test_an_admin_who_sent_a_form_cannot_approve_it_a_reviewer_can(app_db):
+    """Four eyes: 通过 is greyed out with the reason for the one who sent the version (the store
+    refuses it too); the unit's reviewer approves it."""
+    admin = Principal("root@futian.gov.cn", "admin", (UNIT,), True)
+    sid, _ = project(app_db, "劳模管理")
+    app_store(app_db).scoped(admin).submit(sid, "已核对")
+    at = app_as(admin, "review")
+    assert at.button(key=f"approve_{sid}").disabled
+    assert any("不能由您本人审核通过" in w.value for w in at.warning)
+    assert not at.button(key=f"return_{sid}").disabled  # sending it back stays possible
+
+    at = app_as(REVIEWER, "review")
+    assert not at.button(key=f"approve_{sid}").disabled and not at.warning
+    at.button(key=f"approve_{sid}").click().run()
+    assert app_store(app_db).review_state(sid)["state"] == "approved"
+
+
 def test_another_units_reviewer_sees_an_empty_queue(app_db):
     submitted(app_db, "劳模管理")
     at = app_as(OTHER_REVIEWER, "review")

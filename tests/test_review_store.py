@@ -8,7 +8,7 @@ from datetime import date
 import psycopg
 import pytest
 
-from selfeval.access import LOCAL, Principal
+from selfeval.access import ALL_UNITS, LOCAL, Principal
 from selfeval.model import Issue
 from selfeval.store import NotFound, Store, StoreError, open_store
 from selfeval.store.review import ReviewRefused
@@ -316,3 +316,26 @@ def test_a_transfer_is_a_new_draft_under_the_new_unit_and_is_in_the_trail(store)
     assert store.scoped(REVIEWER_A).audit_trail(code(1), "2023").empty  # now B's project
     store.scoped(EDITOR_B).submit(moved)
     assert store.scoped(REVIEWER_B).approve(moved) == "approved"
+
+
+def test_four_eyes_the_one_who_stored_or_sent_a_version_does_not_approve_it(store):
+    """An administrator (or a reviewer who is also an editor) who uploaded or submitted a version
+    cannot approve it; another reviewer can. The authors come from the audit trail, not the form."""
+    admin = Principal("root@org.cn", "admin", ALL_UNITS, True)
+    sid = save(store, admin, card(7), "a.xlsx")
+    store.scoped(admin).submit(sid)
+    with pytest.raises(ReviewRefused) as refused:
+        store.scoped(admin).approve(sid)
+    assert refused.value.code == "OWN_VERSION"
+    assert store.scoped(REVIEWER_A).authors(sid) == ("root@org.cn",)
+    assert store.scoped(REVIEWER_B).authors(sid) == ()  # another unit's reviewer learns nothing
+    assert store.scoped(admin).review_state(sid)["state"] == "submitted"  # nothing written
+
+    # the editor stores, the administrator submits: both are authors; the unit's reviewer approves
+    sid2 = save(store, EDITOR_A, card(8), "b.xlsx")
+    store.scoped(admin).submit(sid2)
+    with pytest.raises(ReviewRefused):
+        store.scoped(admin).approve(sid2)
+    assert set(store.scoped(admin).authors(sid2)) == {"zhang@a.cn", "root@org.cn"}
+    assert store.scoped(REVIEWER_A).approve(sid2) == "approved"
+    assert trail(store, 8)[-1] == ("approve", "wang@a.cn", "approved")

@@ -13,6 +13,7 @@ import pytest
 from selfeval.access import (
     ACTIONS_BY_ROLE,
     ALL_UNITS,
+    LOCAL,
     PAGES_BY_ROLE,
     ROLES,
     Principal,
@@ -30,6 +31,7 @@ from selfeval.workflow import (
     action_label,
     available,
     decide,
+    own_version,
     require,
     state_label,
 )
@@ -299,3 +301,22 @@ def test_reviewer_role_pages_and_actions(tmp_path):
     assert not any(can(wang, a) for a in ("upload", "edit", "save", "restore", "submit", "transfer"))
     assert "review" in PAGES_BY_ROLE["admin"] and "review" not in PAGES_BY_ROLE["editor"]
     assert {"approve", "return"} & ACTIONS_BY_ROLE["editor"] == set()
+
+
+# -- four eyes: signed in, nobody approves a version they stored or sent to review ----------------------
+def test_nobody_signed_in_approves_their_own_version():
+    admin = Principal("root@org.cn", "admin", ALL_UNITS, True)
+    reviewer = Principal("wang@a.cn", "reviewer", ("甲单位",), True)
+    for who in (admin, reviewer):
+        refused = decide(who, "approve", "submitted", unit="甲单位", authors=("zhang@a.cn", who.name))
+        assert not refused and refused.code == "OWN_VERSION" and "另一位审核人" in refused.reason
+        assert decide(who, "approve", "submitted", unit="甲单位", authors=("zhang@a.cn",))
+        # a return is not an approval: the one who sent it may still send it back
+        assert decide(who, "return", "submitted", unit="甲单位", comment="补充", authors=(who.name,))
+    # an empty author (a store that never recorded one) is nobody
+    assert decide(reviewer, "approve", "submitted", unit="甲单位", authors=("",))
+
+
+def test_local_mode_is_one_person_and_approves_its_own():
+    assert decide(LOCAL, "approve", "submitted", unit="甲单位", authors=(LOCAL.name,))
+    assert not own_version(LOCAL, (LOCAL.name,))

@@ -7,9 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from selfeval import fmt
+from selfeval.messages import REVIEW
 from selfeval.present import todo
 from selfeval.present.markdown import plain
 from selfeval.store.review import ReviewRefused
+from selfeval.workflow import own_version
 from views import _review_ui as review
 from views import _sidebar, _ui
 
@@ -107,7 +109,10 @@ def _open(sid: int, row: pd.Series) -> None:
     )
     if row["explanation"]:
         st.info(f"**送审说明**：{plain(row['explanation'])}", icon=":material/chat:")
-    _decide(sid, errors)
+    own = own_version(_ui.principal(), _ui.store().authors(sid))
+    if own:
+        st.warning(REVIEW["OWN_VERSION"], icon=":material/group:")
+    _decide(sid, errors, own)
     diff = _differences(card)
     tabs = st.tabs(
         [f"与申报不一致（{len(diff)}）", f"问题清单（{len(card.issues)}）", "逐项评分", "审核记录"]
@@ -149,9 +154,10 @@ def _differences(card) -> pd.DataFrame:
     return df.round(2)
 
 
-def _decide(sid: int, card_errors: int) -> None:
+def _decide(sid: int, card_errors: int, own: bool) -> None:
     """Approve or return in one step: a comment box (required to return) and two buttons; a form
-    with errors is approved only after the reviewer confirms it."""
+    with errors is approved only after the reviewer confirms it; 通过 is greyed out on a version the
+    reviewer stored or sent (`own`: the store refuses it too)."""
     with st.container(border=True):
         comment = st.text_area(
             "审核意见",
@@ -161,7 +167,12 @@ def _decide(sid: int, card_errors: int) -> None:
         )
         c1, c2, _ = st.columns([1, 1, 2])
         approve = c1.button(
-            "通过", type="primary", icon=":material/check:", key=f"approve_{sid}", width="stretch"
+            "通过",
+            type="primary",
+            icon=":material/check:",
+            key=f"approve_{sid}",
+            width="stretch",
+            disabled=own,
         )
         back = c2.button("退回", icon=":material/undo:", key=f"return_{sid}", width="stretch")
     if approve and card_errors and st.session_state.get(CONFIRM) != sid:

@@ -77,6 +77,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
     "review": (
         "submit",
         "approve",
+        "authors",
         "return_",
         "review_state",
         "review_queue",

@@ -22,7 +22,7 @@ from selfeval.store.base import Backend
 from selfeval.store.errors import AccessDenied, NotFound
 from selfeval.store.sqlutil import Db, filters, now
 from selfeval.store.trail import TrailReport, check_trail
-from selfeval.workflow import STATES, Refused, require
+from selfeval.workflow import AUTHORING, STATES, Refused, require
 
 if TYPE_CHECKING:  # pandas only when a query returns a frame, never for an import's writes
     import pandas as pd
@@ -42,6 +42,12 @@ class ReviewRefused(AccessDenied):
     def __init__(self, refused: Refused):
         self.code = refused.code
         super().__init__(str(refused))
+
+
+# who stored a version or sent it to review, as the audit trail records them: written by the store from
+# the signed-in principal, never from a form
+AUTHORS_SQL = f"""SELECT DISTINCT actor FROM audit_events
+                  WHERE submission_id = ? AND action IN ({", ".join(f"'{a}'" for a in AUTHORING)})"""
 
 
 # ---------------------------------------------------------------------------------- the mixin
@@ -79,6 +85,7 @@ class Review(Backend):
                     explanation=explanation,
                     comment=comment,
                     current=bool(is_current),
+                    authors=[r[0] for r in db.execute(AUTHORS_SQL, [sid])],
                 )
             except Refused as refused:
                 raise ReviewRefused(refused) from None
@@ -125,6 +132,13 @@ class Review(Backend):
         if not rows or not self.who.sees_unit(rows[0][3]):
             raise NotFound(f"没有编号为 {submission_id} 的自评表，或您无权查看它。")
         return rows[0]
+
+    def authors(self, submission_id: int) -> tuple[str, ...]:
+        """Who stored or submitted a version the principal may see (the four-eyes rule's question)."""
+        rows = self._rows("SELECT unit FROM forms WHERE submission_id = ?", [int(submission_id)])
+        if not rows or not self.who.sees_unit(rows[0][0]):
+            return ()
+        return tuple(r[0] for r in self._rows(AUTHORS_SQL, [int(submission_id)]))
 
     def set_deadline(self, year: str | int, deadline: date | None) -> None:
         """The date by which every project of `year` should be approved (None removes it). Only an

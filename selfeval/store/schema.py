@@ -334,6 +334,12 @@ _V10 = (
     aggregates.rebuild,
 )
 
+# the four-eyes rule asks who made a version at every approve; 审核记录 reads a project's events
+_V12 = (
+    PerBackend(postgres="CREATE INDEX audit_events_submission ON audit_events (submission_id)"),
+    PerBackend(postgres="CREATE INDEX audit_events_project ON audit_events (project_code, year, id)"),
+)
+
 # Append only: never edit a migration that has shipped; add the next one.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "submissions, forms, funds, indicators, issues; view current_forms", _V1),
@@ -359,6 +365,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         11, "submissions.content_hash again: whitespace inside text is not content", (_rehash_content,)
     ),
+    Migration(12, "audit_events indexed by version and by project on PostgreSQL", _V12),
 )
 
 
