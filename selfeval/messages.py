@@ -407,6 +407,13 @@ AUDIT: dict[str, str] = {
     "HEAD_MISMATCH": "清单记录的审核记录链头（编号 {want_id}）与备份中的记录（编号 {have_id}）不符",
     "RESTORED": "从备份恢复（清单 sha256 {manifest}；链头编号 {id}）",
     "DISCARDED": "；按要求舍弃了原数据库的另一段历史（{events} 条审核记录，链头编号 {id}，哈希 {hash}）",
+    "UNSIGNED": "备份没有签名，而本机配置了备份签名密钥（SELFEVAL_BACKUP_KEY_FILE），无法确认备份写出后未被改动；"
+    "确认来源可信时可加 --accept-unsigned 恢复，恢复记录会写明",
+    "BAD_SIGNATURE": "备份的签名与本机的备份签名密钥不符：清单在写出后被改动，或备份不是用这把密钥签名的",
+    "FILE_CHANGED": "数据文件 {name} 与清单记录的 sha256 不符（写出后被改动或损坏）",
+    "SIGNED": "；签名已核对",
+    "ACCEPTED_UNSIGNED": "；备份没有签名，由恢复人确认接受",
+    "SIGNATURE_UNCHECKED": "；备份有签名，但本机未配置备份签名密钥，签名未核对",
     "DROPPED": "；备份早于原数据库，其后的 {events} 条审核记录未恢复（原链头编号 {id}，哈希 {hash}）",
     "DIVERGES_EVENT": "备份的审核记录编号 {id} 与要被替换的数据库中同一编号的记录不同：两者不是同一段历史（备份被改写过，或来自另一个数据库）"
     "（确要用另一段历史替换本数据库，请指定 --discard-history）",

@@ -25,6 +25,7 @@ from selfeval.store.audit import EVENT_COLUMNS, GENESIS, event_hash
 from selfeval.store.schema import LATEST_VERSION, migrate
 from tests.conftest import ROOT
 from tests.factories import make_scorecard
+from tests.forged import redigest
 from tests.rawdb import raw_db
 
 A, B = "甲单位", "乙单位"
@@ -159,8 +160,9 @@ def backup(root, tmp_path: Path, name: str = "b") -> Path:
 
 
 def forge(folder: Path, change, *, rechain: bool = False, table: str = "audit_events") -> None:
-    """Edit a backup's table with `change(rows) -> rows`; with `rechain` recompute the whole chain
-    and the manifest's head as a careful attacker would, so that only the workflow can tell."""
+    """Edit a backup's table with `change(rows) -> rows` (its digest recomputed: no key configured);
+    with `rechain` recompute the whole chain and the manifest's head as a careful attacker would, so
+    that only the workflow can tell."""
     path = folder / f"{table}.parquet"
     data = pq.read_table(path)
     rows = change(data.to_pylist())
@@ -170,6 +172,7 @@ def forge(folder: Path, change, *, rechain: bool = False, table: str = "audit_ev
             r["prev_hash"] = prev
             r["hash"] = prev = event_hash(prev, [r[c] for c in EVENT_COLUMNS])
     pq.write_table(pa.Table.from_pylist(rows, schema=data.schema), path)
+    redigest(folder, table)
     manifest_path = folder / "selfeval-backup.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["tables"][table] = len(rows)

@@ -17,6 +17,7 @@ from selfeval.sample import open_seeded_store
 from selfeval.store import StoreError, open_store
 from selfeval.store.backup import MANIFEST
 from tests.conftest import ROOT
+from tests.forged import redigest
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,7 @@ def test_rows_that_claim_versions_the_manifest_does_not_are_refused(backup, tmp_
     folder = _copy(backup, tmp_path)
     rows = pq.read_table(folder / "schema_version.parquet")
     pq.write_table(rows.slice(0, 2), folder / "schema_version.parquet")  # rows say 1, 2
+    redigest(folder, "schema_version")
     manifest = _manifest(folder)
     manifest["tables"]["schema_version"] = 2
     _write_manifest(folder, manifest)
@@ -149,6 +151,7 @@ def test_a_deeply_nested_manifest_is_refused_without_a_traceback(backup, tmp_pat
 
 def _rewrite(folder: Path, table: str, fix) -> None:
     pq.write_table(fix(pq.read_table(folder / f"{table}.parquet")), folder / f"{table}.parquet")
+    redigest(folder, table)
 
 
 def test_duplicate_ids_are_an_invalid_backup_not_a_damaged_database(backup, tmp_path, target):

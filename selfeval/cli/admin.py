@@ -35,7 +35,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from selfeval.store import restore
 
-    counts = restore(args.dir, args.db, owner=owner_of(args), discard_history=args.discard_history)
+    counts = restore(
+        args.dir,
+        args.db,
+        owner=owner_of(args),
+        discard_history=args.discard_history,
+        accept_unsigned=args.accept_unsigned,
+    )
     print(
         f"已从 {args.dir} 恢复（{counts.get('submissions', 0)} 个提交版本；审核记录已核对，恢复已记入审核记录）"
     )
@@ -130,6 +136,11 @@ def add_parsers(sub: argparse._SubParsersAction, db_help: str = DB_HELP) -> None
         "--discard-history",
         action="store_true",
         help="备份与本数据库的审核记录是两段不同的历史时，仍用备份替换（舍弃的历史记入恢复记录）",
+    )
+    p.add_argument(
+        "--accept-unsigned",
+        action="store_true",
+        help="本机配置了备份签名密钥（SELFEVAL_BACKUP_KEY_FILE）时，仍恢复一份没有签名的备份（记入恢复记录）",
     )
     add_owner(p)
     p.set_defaults(func=cmd_restore)

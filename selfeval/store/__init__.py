@@ -136,13 +136,16 @@ def restore(
     *,
     owner: str | None = None,
     discard_history: bool = False,
+    accept_unsigned: bool = False,
 ) -> dict[str, int]:
     """Replace the store at `target` (a path or URL; default `default_db_path()`) with a backup
     folder written by `export_database` (the CLI's `restore`, as the local administrator), after
     checking its audit trail (see Backups.import_database)."""
     store = open_store(target, seed_if_empty=False, owner=owner)
     try:
-        return store.import_database(directory, replace=True, discard_history=discard_history)
+        return store.import_database(
+            directory, replace=True, discard_history=discard_history, accept_unsigned=accept_unsigned
+        )
     finally:
         store.close()
 

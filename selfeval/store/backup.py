@@ -1,5 +1,6 @@
 """Backups as data, never as code: every table of the store to `<table>.parquet` plus a manifest
-(`selfeval-backup.json`: schema version, tables, row counts, the audit trail's head), and back. The
+(`selfeval-backup.json`: schema version, tables, row counts, the audit trail's head, each data file's
+sha256 and — with the organisation's key — a signature: selfeval/store/signing.py), and back. The
 aggregates the writers keep for 总览 (selfeval/store/aggregates.py) are not backed up: a restore
 recomputes them.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -38,16 +40,19 @@ from selfeval.store.base import Backend
 from selfeval.store.errors import RESTORE_NEEDS_OWNER, StoreError
 from selfeval.store.lineage import divergence, history
 from selfeval.store.schema import MIGRATIONS, migrate
+from selfeval.store.signing import backup_key, file_digest, signature, signed_by
 from selfeval.store.sqlutil import COLUMNS_SQL, RELATIONS_SQL, split_relations
 from selfeval.store.trail import check_trail
 
 MANIFEST = "selfeval-backup.json"
-FORMAT = 2  # 2: the manifest carries the audit trail's head; 1 (older backups) did not
+FORMAT = 3  # 3: each file's sha256 and a signature ("" unsigned); 2: the audit trail's head; 1: neither
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 MAX_MANIFEST_BYTES = 64 * 1024  # ours is < 1 KB; bounds the parse (a 100,000-deep nesting is refused)
 _MANIFEST_KEYS = {1: {"format", "backend", "schema_version", "tables"}}
 _MANIFEST_KEYS[2] = _MANIFEST_KEYS[1] | {"audit_head"}
+_MANIFEST_KEYS[3] = _MANIFEST_KEYS[2] | {"files", "signature"}
 _HASH = re.compile(r"^(|[0-9a-f]{64})$")
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
 _BACKENDS = {"duckdb", "postgres"}
 
 
@@ -61,8 +66,10 @@ class Backups(Backend):
 
     def export_database(self, directory: str | Path) -> dict[str, int]:
         """Write every table to `directory` (created; must be empty) from one consistent snapshot.
-        Administrators only. Returns the row count of each table."""
+        Administrators only. Returns the row count of each table. Signed when the organisation's key
+        is configured (SELFEVAL_BACKUP_KEY_FILE); a key named but unreadable stops the backup."""
         self._require_unrestricted("备份数据库")
+        key = backup_key()
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         if any(directory.iterdir()):
@@ -81,14 +88,21 @@ class Backups(Backend):
             "schema_version": version,
             "tables": counts,
             "audit_head": list(head),
+            "files": {table: _file_sha256(directory / f"{table}.parquet") for table in counts},
         }
+        manifest["signature"] = signature(key, manifest) if key else ""
         (directory / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
         )
         return counts
 
     def import_database(
-        self, directory: str | Path, *, replace: bool = False, discard_history: bool = False
+        self,
+        directory: str | Path,
+        *,
+        replace: bool = False,
+        discard_history: bool = False,
+        accept_unsigned: bool = False,
     ) -> dict[str, int]:
         """Load a backup written by `export_database` (then upgrade it if it is older). Refuses to
         overwrite stored submissions unless `replace` is true. Administrators of every unit only.
@@ -98,20 +112,27 @@ class Backups(Backend):
         workflow (selfeval/store/trail.py) — a backup that fails is refused naming the first thing
         wrong. Over a store that has a trail, the backup must continue that history (an older or a
         newer state of the same store: selfeval/store/lineage.py) unless `discard_history` says to
-        replace it by another, which the restore's event then names. A restore that succeeds appends
-        a `restored` event carrying the manifest's sha256."""
+        replace it by another, which the restore's event then names. Each data file must have the
+        sha256 its manifest lists; with the organisation's key configured, the manifest's signature
+        must verify, and an unsigned backup is restored only when `accept_unsigned` says so. A restore
+        that succeeds appends a `restored` event carrying the manifest's sha256 and its signature's
+        standing."""
         self._require_unrestricted("恢复数据库")
         directory = Path(directory)
         manifest = _read_manifest(directory)
+        standing = _authenticity(manifest, backup_key(), accept_unsigned)
         # the aggregates are figures derived from the rows: never loaded, always recomputed
         kept = {t: n for t, n in manifest.tables.items() if t not in aggregates.TABLES}
         manifest = dataclasses.replace(manifest, tables=kept)
         if manifest.version > MIGRATIONS[-1].version:
             raise StoreError(f"备份的数据库结构版本 {manifest.version} 比本程序支持的新，请升级 selfeval。")
-        data = {table: _read_table(directory, table) for table in manifest.tables}
+        files = manifest.files or {}
+        data = {table: _read_table(directory, table, files.get(table)) for table in manifest.tables}
         _check_rows(manifest.version, manifest.tables, data)
         try:
-            return self._load_backup(manifest, data, replace=replace, discard_history=discard_history)
+            return self._load_backup(
+                manifest, data, replace=replace, discard_history=discard_history, standing=standing
+            )
         except StoreError:
             raise
         except Exception as exc:  # the backup's rows broke a constraint or a type: rolled back
@@ -124,7 +145,13 @@ class Backups(Backend):
             raise invalid(f"数据无法载入：{type(first).__name__}: {said}") from exc
 
     def _load_backup(
-        self, manifest: Manifest, data: dict[str, pa.Table], *, replace: bool, discard_history: bool
+        self,
+        manifest: Manifest,
+        data: dict[str, pa.Table],
+        *,
+        replace: bool,
+        discard_history: bool,
+        standing: str,
     ) -> dict[str, int]:
         """The restore's one transaction: drop, rebuild the schema of the backup's version, load,
         verify, upgrade, check the history, record the restore, recompute 总览's kept figures."""
@@ -161,7 +188,7 @@ class Backups(Backend):
                 raise invalid(report.first())
             if manifest.head is not None and tuple(manifest.head) != report.head:
                 raise invalid(AUDIT["HEAD_MISMATCH"].format(want_id=manifest.head[0], have_id=report.head[0]))
-            comment = AUDIT["RESTORED"].format(manifest=manifest.sha256, id=report.head[0])
+            comment = AUDIT["RESTORED"].format(manifest=manifest.sha256, id=report.head[0]) + standing
             after = history(db)
             diverges = divergence(before, after)
             if diverges and not discard_history:
@@ -237,12 +264,30 @@ def load_table(db: Any, table: str, rows: pa.Table) -> None:
 @dataclass(frozen=True)
 class Manifest:
     """A backup folder's manifest as checked: schema version, {table: rows}, the audit trail's head
-    (id, hash) when the backup recorded it, and the sha256 of the manifest file."""
+    (id, hash) when the backup recorded it, the sha256 of the manifest file, and (format 3) each data
+    file's sha256 and the signature ("" unsigned), with the parsed JSON the signature covers."""
 
     version: int
     tables: dict[str, int]
     head: tuple[int, str] | None
     sha256: str
+    files: dict[str, str] | None = None
+    signature: str = ""
+    raw: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+
+def _authenticity(manifest: Manifest, key: bytes | None, accept_unsigned: bool) -> str:
+    """What the restore's event says about who wrote the backup; refuses a signature that does not
+    verify, and an unsigned backup where a key is configured unless the administrator accepts it."""
+    if key is None:
+        return AUDIT["SIGNATURE_UNCHECKED"] if manifest.signature else ""
+    if not manifest.signature:
+        if not accept_unsigned:
+            raise invalid(AUDIT["UNSIGNED"])
+        return AUDIT["ACCEPTED_UNSIGNED"]
+    if not signed_by(key, manifest.raw):
+        raise invalid(AUDIT["BAD_SIGNATURE"])
+    return AUDIT["SIGNED"]
 
 
 def _read_manifest(directory: Path) -> Manifest:
@@ -300,18 +345,47 @@ def _parse_manifest(path: Path) -> Manifest:
         and _HASH.match(head[1])
     ):
         raise invalid(f"清单 {path.name} 的审核记录链头无效")
-    return Manifest(version, dict(tables), tuple(head) if fmt >= 2 else None, hashlib.sha256(raw).hexdigest())
+    files, signed = manifest.get("files"), manifest.get("signature", "")
+    if fmt >= 3 and not (
+        isinstance(files, dict)
+        and set(files) == set(tables)
+        and all(isinstance(d, str) and _DIGEST.match(d) for d in files.values())
+        and isinstance(signed, str)
+        and _HASH.match(signed)
+    ):
+        raise invalid(f"清单 {path.name} 的数据文件摘要或签名无效")
+    return Manifest(
+        version,
+        dict(tables),
+        tuple(head) if fmt >= 2 else None,
+        hashlib.sha256(raw).hexdigest(),
+        dict(files) if fmt >= 3 else None,
+        signed if fmt >= 3 else "",
+        manifest,
+    )
 
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _read_table(directory: Path, table: str) -> pa.Table:
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _read_table(directory: Path, table: str, digest: str | None = None) -> pa.Table:
+    """A data file's rows; when the manifest lists its sha256, the bytes read are the bytes hashed."""
     path = directory / f"{table}.parquet"
     if path.is_symlink() or not path.is_file():
         raise invalid(f"缺少数据文件 {path.name}，或它不是普通文件")
     try:
-        return pq.read_table(path)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise invalid(f"数据文件 {path.name} 无法读取：{type(exc).__name__}") from None
+    if digest is not None and file_digest(data) != digest:
+        raise invalid(AUDIT["FILE_CHANGED"].format(name=path.name))
+    try:
+        return pq.read_table(io.BytesIO(data))
     except Exception as exc:  # a damaged or foreign file: say which
         raise invalid(f"数据文件 {path.name} 无法读取：{exc}") from exc
