@@ -1,6 +1,7 @@
 """A real PostgreSQL server for the tests: Debian's binaries (installed with apt-get when missing),
 a cluster in a temporary directory owned by the `postgres` user (root must not run postgres), on a
-free loopback port, trust authentication, stopped and removed at the end. `SELFEVAL_TEST_PG`
+free loopback port, trust authentication, stopped and removed at the end — and by a watchdog when the
+process that started it dies without stopping it (SIGKILL, an interrupted xdist worker). `SELFEVAL_TEST_PG`
 (a postgresql:// URL) uses a server you run instead.
 
     python -m tests.pgserver      # start one and print its URL until Enter is pressed
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import shlex
 import shutil
 import socket
 import subprocess
@@ -79,13 +81,32 @@ class Server:
             str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.root / "log"),
             "-w", "-t", "60", "start",
         )  # fmt: skip
+        self._watch()
         return self
+
+    def _stop_command(self) -> list[str]:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        return [*prefix, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"]
+
+    def _watch(self) -> None:
+        """A detached shell that waits for this process to end, then stops the cluster and removes
+        its directory (after a normal stop() it finds nothing left to do)."""
+        stop = " ".join(shlex.quote(a) for a in self._stop_command())
+        script = (
+            f"while kill -0 {os.getpid()} 2>/dev/null; do sleep 1; done; "
+            f"[ -d {shlex.quote(str(self.data))} ] && {stop}; rm -rf {shlex.quote(str(self.root))}"
+        )
+        subprocess.Popen(
+            ["sh", "-c", script],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     def stop(self) -> None:
         try:
-            self._as_postgres(
-                str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"
-            )
+            subprocess.run(self._stop_command(), check=True, capture_output=True, cwd=self.root)
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 
