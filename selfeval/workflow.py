@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from selfeval.access import ROLE_LABELS, Principal, can
+from selfeval.access import ROLE_LABELS, Principal, account_key, can
 from selfeval.messages import REVIEW
 
 State = Literal["draft", "submitted", "approved", "returned"]
@@ -169,8 +169,10 @@ def decide(
 def own_version(who: Principal, authors: Iterable[str]) -> bool:
     """Signed in, `who` stored or sent to review this version (`authors`: the version's uploader and
     the person who submitted it): the four-eyes rule says someone else approves it. Local mode is one
-    person on one machine, so it does not apply there."""
-    return who.authenticated and who.name in {a for a in authors if a}
+    person on one machine, so it does not apply there. Accounts compare as the role file does
+    (account_key): `Root@org.cn` is `root@org.cn`."""
+    mine = account_key(who.name)
+    return who.authenticated and any(account_key(a) == mine for a in authors if a)
 
 
 def require(who: Principal, action: Action, state: State | None, **context: object) -> State:

@@ -313,6 +313,8 @@ def test_nobody_signed_in_approves_their_own_version():
         assert decide(who, "approve", "submitted", unit="甲单位", authors=("zhang@a.cn",))
         # a return is not an approval: the one who sent it may still send it back
         assert decide(who, "return", "submitted", unit="甲单位", comment="补充", authors=(who.name,))
+    # the same account however the sign-in spells its case (the role file's comparison)
+    assert not decide(reviewer, "approve", "submitted", unit="甲单位", authors=(" WANG@A.CN",))
     # an empty author (a store that never recorded one) is nobody
     assert decide(reviewer, "approve", "submitted", unit="甲单位", authors=("",))
 
