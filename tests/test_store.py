@@ -34,6 +34,7 @@ from selfeval.store.duckdb import DuckDb
 from selfeval.textnorm import code_key, norm_year
 from tests import variants
 from tests.factories import make_scorecard
+from tests.forged import redigest
 
 ROOT = Path(__file__).resolve().parent.parent
 A, B = "甲单位", "乙单位"
@@ -736,6 +737,9 @@ def test_a_crafted_backup_folder_executes_nothing(known, tmp_path):
     (backup / "selfeval-backup.json").write_text(json.dumps(manifest), encoding="utf-8")
     (backup / "indicators.parquet").write_bytes(b"PAR1 not parquet")
     with open_store(tmp_path / "copy3.duckdb") as copy:
+        with pytest.raises(StoreError, match="sha256 不符"):  # the manifest's digest says it first
+            copy.import_database(backup)
+        redigest(backup, "indicators")  # and with the digest recomputed, the file itself is refused
         with pytest.raises(StoreError, match="无法读取"):
             copy.import_database(backup)
         assert copy.is_empty()
