@@ -1,7 +1,10 @@
-"""Preflight's short ways (issue 23): a small zip entry inflated whole in one zlib call, and '<!'/'<?'
-found by memchr. Each must refuse exactly what the streamed, chunk-by-chunk way refuses."""
+"""Preflight's one way of inflating a zip entry (issue 23): every part, small or large, goes through
+_Zip.pieces, whose one loop bounds, counts and checks it, and whose local header must tell what the
+central directory tells. Small parts take one zlib call, large ones many: each lie is refused alike."""
 
+import io
 import random
+import struct
 import zipfile
 import zlib
 
@@ -13,6 +16,7 @@ from selfeval.readers.preflight import Refused, inspect, preflight
 from tests import badfiles
 
 SHEET = badfiles._sheet_xml(badfiles._cell("A1", "项目").join(['<row r="1">', "</row>"]))
+SHEET_PART = "xl/worksheets/sheet1.xml"
 
 
 def outcome(data: bytes) -> str:
@@ -23,7 +27,7 @@ def outcome(data: bytes) -> str:
 
 
 def _lying_sheet(lie: str) -> bytes:
-    """A one-sheet package whose small sheet entry disagrees with its directory record."""
+    """A one-sheet package whose sheet entry's stream disagrees with its directory record."""
     method, payload, crc, size = badfiles._deflated(SHEET)
     if lie == "longer":  # the stream inflates to more than declared (CRC of the declared prefix)
         size -= 10
@@ -36,44 +40,122 @@ def _lying_sheet(lie: str) -> bytes:
         payload = payload[: len(payload) // 2]
     elif lie == "stored":  # stored, but the sizes differ
         method, payload, crc, size = zipfile.ZIP_STORED, SHEET, zlib.crc32(SHEET), len(SHEET) + 1
+    elif lie == "bomb":  # declared 100 bytes, inflates to 50 MB
+        method, payload, crc, size = badfiles._deflated(b"<a>" + b" " * 50_000_000 + b"</a>")
+        size = 100
+    elif lie == "method":  # bzip2, which Excel never writes
+        method = zipfile.ZIP_BZIP2
     return badfiles._raw_zip(badfiles._package_parts((method, payload, crc, size)))
 
 
-def _no_streaming(monkeypatch) -> None:
-    def chunks(self, info):
-        raise AssertionError(f"{info.filename} was streamed, not inflated whole")
-
-    monkeypatch.setattr(zipxml._Zip, "chunks", chunks)
+LIES = ["longer", "shorter", "crc", "cut", "stored", "bomb", "method"]
 
 
-@pytest.mark.parametrize("lie", ["longer", "shorter", "crc", "cut", "stored"])
-def test_a_small_entry_inflated_whole_is_refused_as_when_streamed(monkeypatch, lie):
-    data = _lying_sheet(lie)
-    with monkeypatch.context() as whole:
-        _no_streaming(whole)  # every entry is small: none may take the streamed way
-        assert outcome(data) == "CORRUPT"
-    monkeypatch.setattr(zipxml, "_CHUNK", 7)  # every entry streamed in 7-byte chunks
-    assert outcome(data) == "CORRUPT"
+@pytest.mark.parametrize("lie", LIES)
+@pytest.mark.parametrize(("chunk", "feed"), [(1024 * 1024, 256 * 1024), (7, 256 * 1024), (7, 5), (4096, 3)])
+def test_every_lie_is_refused_in_one_piece_or_many(monkeypatch, lie, chunk, feed):
+    """One loop for every size: the sheet in one zlib call, or inflated 7 bytes at a time, or fed
+    to zlib 3-5 compressed bytes at a time (what zlib leaves unconsumed is handed back first)."""
+    monkeypatch.setattr(zipxml, "_CHUNK", chunk)
+    monkeypatch.setattr(zipxml, "_FEED", feed)
+    assert outcome(_lying_sheet(lie)) == "CORRUPT"
 
 
-def test_the_same_workbook_is_read_whole_and_streamed_alike(monkeypatch):
+@pytest.mark.parametrize(("chunk", "feed"), [(1024 * 1024, 256 * 1024), (7, 256 * 1024), (7, 5), (4096, 3)])
+def test_the_same_workbook_is_read_alike_in_one_piece_or_many(monkeypatch, chunk, feed):
     name, data = badfiles.valid_xlsx()
-    with monkeypatch.context() as whole:
-        _no_streaming(whole)
-        kind, parts = inspect(data, name)
-    monkeypatch.setattr(zipxml, "_CHUNK", 7)
+    kind, parts = inspect(data, name)
+    monkeypatch.setattr(zipxml, "_CHUNK", chunk)
+    monkeypatch.setattr(zipxml, "_FEED", feed)
     assert inspect(data, name) == (kind, parts) and kind == "xlsx" and parts
 
 
-def test_inflating_whole_still_counts_against_the_total(monkeypatch):
-    """The running total of inflated bytes is kept on the short way too."""
+def test_every_entry_is_inflated_once_and_only_through_pieces(monkeypatch):
+    """No second inflate path: zlib is reached only from _Zip.pieces, once per entry."""
+    name, data = badfiles.valid_xlsx()
+    opened: list[str] = []
+    inflaters = 0
+    real_pieces, real_decompressobj = zipxml._Zip.pieces, zlib.decompressobj
+
+    def pieces(self, info):
+        opened.append(info.filename)
+        return real_pieces(self, info)
+
+    def decompressobj(*args):
+        nonlocal inflaters
+        inflaters += 1
+        return real_decompressobj(*args)
+
+    monkeypatch.setattr(zipxml._Zip, "pieces", pieces)
+    monkeypatch.setattr(zipxml.zlib, "decompressobj", decompressobj)
+    assert inspect(data, name)[0] == "xlsx"
+    entries = [info.filename for info in zipfile.ZipFile(io.BytesIO(data)).infolist()]
+    assert sorted(opened) == sorted(entries)
+    assert inflaters == len(entries)  # every entry of an openpyxl workbook is deflated
+
+
+def test_every_inflated_byte_counts_against_the_total():
     name, data = badfiles.valid_xlsx()
     z = zipxml._Zip(data, DEFAULT_LIMITS)
     z.limits = Limits(max_uncompressed=100)
     info = max(z.infos, key=lambda i: i.file_size)
     with pytest.raises(Refused) as refused:
-        z.inflate(info)
+        list(z.pieces(info))
     assert refused.value.code == "UNCOMPRESSED_TOO_LARGE"
+
+
+def _local_header_at(data: bytes, part: str) -> int:
+    return next(i.header_offset for i in zipfile.ZipFile(io.BytesIO(data)).infolist() if i.filename == part)
+
+
+@pytest.mark.parametrize(
+    ("field", "offset", "fmt"),
+    [
+        ("method", 8, "<H"),
+        ("crc", 14, "<I"),
+        ("packed size", 18, "<I"),
+        ("size", 22, "<I"),
+        ("name", 30, "<B"),
+    ],
+)
+def test_a_local_header_that_disagrees_with_the_directory_is_refused(field, offset, fmt):
+    """Readers that walk local headers, or trust them for the method, sizes or CRC, would read
+    another file than the one the central directory describes and we check."""
+    name, data = badfiles.valid_xlsx()
+    at = _local_header_at(data, SHEET_PART) + offset
+    (value,) = struct.unpack_from(fmt, data, at)
+    changed = value ^ 1 if field != "method" else zipfile.ZIP_STORED
+    lying = data[:at] + struct.pack(fmt, changed) + data[at + struct.calcsize(fmt) :]
+    assert outcome(data) == "xlsx"
+    assert outcome(lying) == "CORRUPT", field
+
+
+def test_local_headers_with_a_data_descriptor_are_read():
+    """A writer that streams (zipfile to a pipe, some servers) leaves the local CRC and sizes zero
+    and writes them after the data: the central directory's are the ones checked against the data."""
+    name, data = badfiles.valid_xlsx()
+
+    class Pipe(io.RawIOBase):
+        def __init__(self):
+            self.out = bytearray()
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            self.out += b
+            return len(b)
+
+    source, pipe = zipfile.ZipFile(io.BytesIO(data)), Pipe()
+    with zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in source.infolist():
+            z.writestr(info.filename, source.read(info))
+    streamed = bytes(pipe.out)
+    first = zipfile.ZipFile(io.BytesIO(streamed)).infolist()[0]
+    assert first.flag_bits & 0x8 and struct.unpack_from("<I", streamed, first.header_offset + 14) == (0,)
+    assert outcome(streamed) == "xlsx"
+    crc_at = _local_header_at(streamed, SHEET_PART) + 14  # left zero, or else the directory's: never another
+    assert outcome(streamed[:crc_at] + b"\x01\x00\x00\x00" + streamed[crc_at + 4 :]) == "CORRUPT"
 
 
 def test_markups_finds_what_the_regex_finds():

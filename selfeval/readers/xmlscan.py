@@ -192,7 +192,7 @@ class _Markup:
         self.start: int | None = None  # absolute offset of the first '<'
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
-        buf = self.tail + chunk
+        buf = self.tail + chunk if self.tail else chunk
         base = self.offset - len(self.tail)
         self.offset += len(chunk)
         if self.start is None:

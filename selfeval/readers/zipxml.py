@@ -21,16 +21,18 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from functools import lru_cache
 
 from selfeval.readers.limits import Limits, Refused
 from selfeval.readers.limits import phrase as _text
 from selfeval.readers.limits import refuse as _refuse
 from selfeval.readers.limits import size_text as _size
-from selfeval.readers.xmlscan import _DTD_WORD, _PFX, _XML_WS, _Markup, _SheetScan, _TextRuns
+from selfeval.readers.xmlscan import _PFX, _XML_WS, _Markup, _SheetScan, _TextRuns
 
-_CHUNK = 1024 * 1024  # parts are inflated and scanned in chunks of this size; smaller ones whole
+_CHUNK = 1024 * 1024  # parts are inflated and scanned in pieces of at most this size; smaller ones whole
+_FEED = 256 * 1024  # compressed bytes handed to zlib at a time (what it leaves over is copied each call)
+_LOCAL = struct.Struct("<4s2xHH4xIIIHH")  # local file header: signature, flags, method, CRC, sizes, lengths
 
 
 def _norm(name: str) -> str:
@@ -155,92 +157,78 @@ class _Zip:
             self.by_norm[key] = info
 
     def _stream(self, info: zipfile.ZipInfo) -> memoryview:
-        """An entry's compressed bytes, after checking its local header."""
+        """An entry's compressed bytes, after checking that its local header tells what the central
+        directory tells: a reader that walks local headers (or trusts them for the method, sizes or CRC)
+        must not see another file than we check."""
         if info.flag_bits & 0x1:
             raise _refuse("ENCRYPTED")
         data = self.data
         start = info.header_offset
-        if start < 0 or start + 30 > len(data) or data[start : start + 4] != b"PK\x03\x04":
+        if start < 0 or start + 30 > len(data):
             raise _refuse("CORRUPT")
-        name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
+        signature, flags, method, crc, packed, size, name_len, extra_len = _LOCAL.unpack_from(data, start)
+        name = data[start + 30 : start + 30 + name_len]
+        blank = 0 if flags & 0x8 else None  # with a data descriptor, the local CRC and sizes may be zero
+        if (
+            signature != b"PK\x03\x04"
+            or method != info.compress_type
+            or (flags ^ info.flag_bits) & 0x1  # encrypted in one and not the other
+            or name != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+            or crc not in (info.CRC, blank)
+            or packed not in (info.compress_size, blank, 0xFFFFFFFF)  # 0xFFFFFFFF: sizes in a zip64 field
+            or size not in (info.file_size, blank, 0xFFFFFFFF)
+        ):
+            raise _refuse("CORRUPT")
         begin = start + 30 + name_len + extra_len
         end = begin + info.compress_size
         if end > len(data):
             raise _refuse("CORRUPT")
         return self.view[begin:end]
 
-    def inflate(self, info: zipfile.ZipInfo) -> bytes:
-        """A small entry (up to _CHUNK) whole, in one call to zlib, with the checks of chunks(): never
-        more than its declared size plus one byte, refused when its stream is longer or shorter than
-        the directory says or its CRC differs."""
-        if info.file_size > _CHUNK:
-            return b"".join(self.chunks(info))
+    def pieces(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """The one way an entry is inflated: in pieces of at most _CHUNK bytes (a small entry is one
+        piece, from one zlib call), never more than its declared size plus one byte in all, each byte
+        counted against max_uncompressed. Refused, before the last piece is followed by the end, when
+        the stream is longer or shorter than the directory says, is cut short, or its CRC differs: a
+        caller reads an entry to its end (or refuses the file)."""
         compressed = self._stream(info)
-        if info.compress_type == zipfile.ZIP_STORED:
-            if info.compress_size != info.file_size:
-                raise _refuse("CORRUPT")
-            out = bytes(compressed)
-        elif info.compress_type == zipfile.ZIP_DEFLATED:
+        declared = info.file_size
+        if info.compress_type == zipfile.ZIP_DEFLATED:
             inflater = zlib.decompressobj(-15)
-            try:
-                out = inflater.decompress(compressed, info.file_size + 1)  # max_length: never 0 (unbounded)
-            except zlib.error:
-                raise _refuse("CORRUPT") from None
-            if len(out) > info.file_size:
-                raise _refuse("CORRUPT")  # the stream is longer than the directory says
-            self._count(len(out))
-            if not inflater.eof:
-                raise _refuse("CORRUPT")  # cut short: the input ran out before the stream's end
+        elif info.compress_type == zipfile.ZIP_STORED and info.compress_size == declared:
+            inflater = None
         else:
-            raise _refuse("CORRUPT")  # compression methods Excel never writes
-        if info.compress_type == zipfile.ZIP_STORED:
-            self._count(len(out))
-        if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
-            raise _refuse("CORRUPT")
-        return out
-
-    def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
-        """Inflate one entry in chunks; refuses an entry whose stream disagrees with its header."""
-        compressed = self._stream(info)
-        produced = 0
-        crc = 0
-        if info.compress_type == zipfile.ZIP_STORED:
-            if info.compress_size != info.file_size:
-                raise _refuse("CORRUPT")
-            for pos in range(0, len(compressed), _CHUNK):
+            raise _refuse("CORRUPT")  # compression methods Excel never writes, or a stored size lie
+        produced = crc = pos = 0
+        while True:
+            if inflater is None:
+                if pos >= len(compressed):
+                    break
                 piece = bytes(compressed[pos : pos + _CHUNK])
+                pos += _CHUNK
+            else:
+                if inflater.eof:
+                    break
+                source = inflater.unconsumed_tail
+                if not source and pos < len(compressed):
+                    source = compressed[pos : pos + _FEED]
+                    pos += _FEED
+                try:  # max_length is never 0 (which would mean unbounded)
+                    piece = inflater.decompress(source, min(_CHUNK, declared - produced + 1))
+                except zlib.error:
+                    raise _refuse("CORRUPT") from None
+                if not piece and not source:
+                    break  # the input is spent and nothing more comes: cut short, refused below
+            if piece:
                 produced += len(piece)
+                if produced > declared:
+                    raise _refuse("CORRUPT")  # the stream is longer than the directory says
                 crc = zlib.crc32(piece, crc)
                 self._count(len(piece))
                 yield piece
-        elif info.compress_type == zipfile.ZIP_DEFLATED:
-            inflater = zlib.decompressobj(-15)
-            pos = 0
-            try:
-                while not inflater.eof:
-                    if inflater.unconsumed_tail:
-                        piece = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
-                    elif pos < len(compressed):
-                        piece = inflater.decompress(compressed[pos : pos + 256 * 1024], _CHUNK)
-                        pos += 256 * 1024
-                    else:
-                        piece = inflater.decompress(b"", _CHUNK)
-                        if not piece:
-                            break
-                    if piece:
-                        produced += len(piece)
-                        if produced > info.file_size:
-                            raise _refuse("CORRUPT")  # the stream is longer than the directory says
-                        crc = zlib.crc32(piece, crc)
-                        self._count(len(piece))
-                        yield piece
-            except zlib.error:
-                raise _refuse("CORRUPT") from None
-            if not inflater.eof:
-                raise _refuse("CORRUPT")
-        else:
-            raise _refuse("CORRUPT")  # compression methods Excel never writes
-        if produced != info.file_size or crc != info.CRC:
+        if inflater is not None and not inflater.eof:
+            raise _refuse("CORRUPT")  # cut short: the input ran out before the stream's end
+        if produced != declared or crc != info.CRC:
             raise _refuse("CORRUPT")
 
     def _count(self, n: int) -> None:
@@ -251,9 +239,10 @@ class _Zip:
             )
 
     def read_small(self, info: zipfile.ZipInfo, cap: int = 16 * 1024 * 1024) -> bytes:
+        """A structure part whole (one piece when small: join hands it back without a copy)."""
         if info.file_size > cap:
             raise _refuse("CORRUPT")
-        return self.inflate(info)
+        return b"".join(self.pieces(info))
 
 
 def _sniff(first: bytes) -> str:
@@ -315,7 +304,7 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits, keep: dict[str, byte
     for key in ("[content_types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if key in names:
             raw = z.read_small(names[key])
-            _check_xml_part(raw, strict=False)
+            _check_xml_part(raw)
             structure[key] = raw
             if keep is not None:
                 keep[key] = raw
@@ -378,56 +367,43 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits, keep: dict[str, byte
             _scan_part(z, info, limits, shared=key in shared)
 
 
-def _check_xml_part(raw: bytes, strict: bool) -> None:
-    kind = _sniff(raw[:64])
-    if kind == "wide":
-        raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding="UTF-16"))
-    if kind == "xml":
-        _check_encoding(raw)
-        if not strict:  # what _Markup(strict=False) refuses in a part read whole: one C search
-            if _DTD_WORD.search(raw):
-                raise _refuse("XML_DTD")
-            return
-        markup = _Markup(strict)
+def _check_xml_part(raw: bytes) -> None:
+    """A structure part read whole: XML a byte search can read, without a DTD."""
+    if _xml_kind(raw) == "xml":
+        markup = _Markup(strict=False)
         markup.feed(raw)
         markup.finish()
 
 
-def _pieces(z: _Zip, info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """An entry as chunks: a small one inflated whole in one piece (one zlib call, no generator)."""
-    return iter((z.inflate(info),)) if info.file_size <= _CHUNK else z.chunks(info)
-
-
-def _close(chunks: Iterator[bytes]) -> None:
-    if isinstance(chunks, Generator):
-        chunks.close()
+def _xml_kind(first: bytes) -> str:
+    """_sniff's 'xml' or 'other', after refusing what a byte search cannot check: UTF-16/32, or an
+    encoding outside _XML_OK_ENCODINGS (which could hide a DOCTYPE the same way)."""
+    kind = _sniff(first)
+    if kind == "wide":
+        raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding="UTF-16"))
+    if kind == "xml":
+        _check_encoding(first)
+    return kind
 
 
 def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> None:
-    """Any part other than a worksheet: refuse DTDs (and over-long shared strings); skip binaries."""
-    chunks = _pieces(z, info)
+    """Any part other than a worksheet or styles: refuse DTDs (and over-long shared strings); a binary
+    part (image, printer settings, embedded object: no XML parser reads it) is only inflated and checked."""
+    chunks = z.pieces(info)
     try:
         first = _head(chunks)
-        kind = _sniff(first)
-        if kind == "wide":
-            raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding="UTF-16"))
-        if kind != "xml":
+        if _xml_kind(first) != "xml":
             if shared and info.file_size:
                 raise _refuse("CORRUPT")
-            return  # images, printer settings, embedded objects: no XML parser reads them
-        _check_encoding(first)
+            for _ in chunks:  # read to its end: the size and CRC checks
+                pass
+            return
         if (
             shared
             and (m := _SST_UNIQUE.search(first, 0, 4096))
             and int(m.group(1)) > max(16, info.file_size // 5)
         ):
             raise _refuse("CORRUPT")  # calamine reserves uniqueCount strings; each takes >= 5 bytes
-        if not shared and len(first) >= info.file_size:  # the whole part in one chunk: one C search
-            if _DTD_WORD.search(first):
-                raise _refuse("XML_DTD")
-            for _ in chunks:  # nothing more to read: runs the size and CRC checks
-                pass
-            return
         markup = _Markup(strict=False)
         text = _TextRuns(limits.max_cell_chars, _text("where.file")) if shared else None
         for chunk in _chain(first, chunks):
@@ -438,25 +414,31 @@ def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> 
         if text:
             text.finish()
     finally:
-        _close(chunks)
+        chunks.close()
 
 
 _SST_UNIQUE = re.compile(rb"<(?:" + _PFX + rb":)?sst\b[^>]*?\suniqueCount\s*=\s*[\"']\s*\+?([0-9]{1,20})")
 _XF = re.compile(rb"<(?:" + _PFX + rb":)?xf[\s/>]")
+_XF_BYTES = 4  # the shortest <xf> tag ("<xf>"); no two share a byte, so a part holds at most size // 4
 
 
 def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> bytes:
     """xl/styles.xml: bounded by size and by the number of cell formats (<xf>), counted by a bytes
-    regex as it is inflated; then the usual DTD check."""
+    regex as it is inflated when the part is large enough to hold too many; then the usual checks."""
     if info.file_size > limits.max_styles_bytes:
         raise _refuse("STYLES_TOO_LARGE", what=_size(info.file_size), limit=_size(limits.max_styles_bytes))
-    chunks = _pieces(z, info)
+    chunks = z.pieces(info)
     try:
+        first = _head(chunks)
+        _xml_kind(first)  # not XML at all: still scanned for a DTD below, as it always was
         markup = _Markup(strict=False)
+        counting = info.file_size // _XF_BYTES > limits.max_styles
         count, tail, parts = 0, b"", []
-        for chunk in chunks:
+        for chunk in _chain(first, chunks):
             parts.append(chunk)
             markup.feed(chunk)
+            if not counting:
+                continue
             buf = tail + chunk
             count += len(_XF.findall(buf))
             tail = buf[-8:] if _XF.search(buf[-8:]) is None else b""  # a tag split by the boundary
@@ -469,7 +451,7 @@ def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> bytes:
         markup.finish()
         return b"".join(parts)
     finally:
-        _close(chunks)
+        chunks.close()
 
 
 def _calamine_name(target: str) -> str:
@@ -482,15 +464,11 @@ def _calamine_name(target: str) -> str:
 
 def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> bytes | None:
     """Scan one worksheet; its XML when it was small enough to keep whole (else None)."""
-    chunks = _pieces(z, info)
+    chunks = z.pieces(info)
     try:
         first = _head(chunks)
-        kind = _sniff(first)
-        if kind == "wide":
-            raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding="UTF-16"))
-        if kind != "xml":
+        if _xml_kind(first) != "xml":
             raise _refuse("CORRUPT")
-        _check_encoding(first)
         scan = _SheetScan(sheet, limits, info.file_size)
         for chunk in _chain(first, chunks):
             if not scan.feed(chunk):
@@ -498,7 +476,7 @@ def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> b
         scan.finish()
         return b"".join(scan.kept) if scan.kept is not None else None
     finally:
-        _close(chunks)
+        chunks.close()
 
 
 def _head(chunks: Iterator[bytes], size: int = 512) -> bytes:
