@@ -217,3 +217,12 @@ def test_rless_hint_finds_what_the_regex_finds():
 )
 def test_cells_without_r_after_ordinary_ones_are_counted(cells, expected):
     assert outcome(badfiles._one_sheet(badfiles._sheet_xml(f'<row r="1">{cells}</row>'))) == expected
+
+
+def test_a_utf16_styles_part_is_refused_like_every_other_xml_part():
+    """A DOCTYPE in UTF-16 hides from a byte search: styles.xml is no exception."""
+    styles = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>'
+    data = badfiles._one_sheet(SHEET, extra_parts={"xl/styles.xml": styles.encode("utf-16")})
+    assert outcome(data) == "XML_UNSUPPORTED"
+    declared = b'<?xml version="1.0" encoding="UTF-7"?><styleSheet/>'
+    assert outcome(badfiles._one_sheet(SHEET, extra_parts={"xl/styles.xml": declared})) == "XML_UNSUPPORTED"
