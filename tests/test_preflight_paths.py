@@ -188,7 +188,7 @@ def test_markup_after_many_exclamation_marks_is_still_refused(many):
 
 
 def test_rless_hint_finds_what_the_regex_finds():
-    """_rless_c starts _RLESS_C's search at the first <c> whose first attribute is not r."""
+    """_rless_c and the <row> check match the full tag regexes only where a cheap search hits."""
     rng = random.Random(24)
     pieces = [
         b'<c r="A1">',
@@ -204,6 +204,25 @@ def test_rless_hint_finds_what_the_regex_finds():
     for _ in range(5000):
         buf = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert xmlscan._rless_c(buf) == (xmlscan._RLESS_C.search(buf) is not None), buf
+        rows = buf.replace(b"<c", b"<row")
+        near = any(xmlscan._RLESS_ROW.match(rows, hit.start()) for hit in xmlscan._ROW_NEAR.finditer(rows))
+        assert near == (xmlscan._RLESS_ROW.search(rows) is not None), rows
+
+
+@pytest.mark.parametrize(("max_rows", "max_cols"), [(20000, 200), (9, 26), (100, 27)])
+def test_values_near_the_limits_are_found_where_the_exact_regex_finds_them(max_rows, max_cols):
+    """r_near/ref_near (literals for a plain r="A1") hit everywhere r_attr/ref_attr match."""
+    rx = xmlscan._sheet_regexes(max_rows, max_cols)
+    rng = random.Random(25)
+    pieces = [b' r="A1"', b" r='B22'", b' r = "C3"', b' r="a1"', b' r="GR20000"', b' r="GS1"', b' r="20001"']
+    pieces += [b' ref="A1:B2"', b" ref = 'A1'", b' sqref="A:A"', b' header="0.3"', b" r=", b'"', b"9", b"Z"]
+    pieces += [b' r="\nA1"', b' ref="XFD1"', b"r\t=\t'A10'", b' r="AA100"', b' r="0"', b" ref='A1:GS2'"]
+    pieces += [b' r = "GS1"', b" r\n='0'", b" ref = 'XFD1'", b' ref\t="A0"']
+    for _ in range(5000):
+        buf = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        for near, exact in ((rx.r_near, rx.r_attr), (rx.ref_near, rx.ref_attr)):
+            found = [hit.start() for hit in near.finditer(buf) if exact.match(buf, hit.start())]
+            assert found == [m.start() for m in exact.finditer(buf)], buf
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from selfeval.readers.limits import Limits, Refused
 from selfeval.readers.limits import phrase as _text
 from selfeval.readers.limits import refuse as _refuse
 from selfeval.readers.limits import size_text as _size
-from selfeval.readers.xmlscan import _PFX, _XML_WS, _Markup, _SheetScan, _TextRuns
+from selfeval.readers.xmlscan import _PFX, _XML_WS, _has_dtd, _Markup, _SheetScan, _TextRuns
 
 _CHUNK = 1024 * 1024  # parts are inflated and scanned in pieces of at most this size; smaller ones whole
 _FEED = 256 * 1024  # compressed bytes handed to zlib at a time (what it leaves over is copied each call)
@@ -79,11 +79,8 @@ _XML_ENTITIES = re.compile(rb"&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
 
 
 def _attrs(raw: bytes) -> dict[str, str]:
-    out = {}
-    for m in _ATTR.finditer(raw):
-        value = m.group(2) if m.group(2) is not None else m.group(3)
-        out[m.group(1).decode("utf-8", "replace")] = _unescape(value)
-    return out
+    """A tag's attributes (the last of a repeated name wins); an empty value is "" either way quoted."""
+    return {name.decode("utf-8", "replace"): _unescape(dq or sq) for name, dq, sq in _ATTR.findall(raw)}
 
 
 def _unescape(value: bytes) -> str:
@@ -115,6 +112,12 @@ def _resolve(base_dir: str, target: str) -> set[str]:
     elif not target.startswith("xl/"):
         names.add("xl/" + target)
     return {_norm(n) for n in names}
+
+
+def _raw_name(info: zipfile.ZipInfo) -> bytes:
+    """The name's bytes as the central directory holds them (ASCII reads the same in both codes)."""
+    name = info.orig_filename
+    return name.encode("utf-8" if info.flag_bits & 0x800 or name.isascii() else "cp437")
 
 
 def _end_records(data: bytes) -> int:
@@ -173,7 +176,7 @@ class _Zip:
             signature != b"PK\x03\x04"
             or method != info.compress_type
             or (flags ^ info.flag_bits) & 0x1  # encrypted in one and not the other
-            or name != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+            or name != _raw_name(info)
             or crc not in (info.CRC, blank)
             or packed not in (info.compress_size, blank, 0xFFFFFFFF)  # 0xFFFFFFFF: sizes in a zip64 field
             or size not in (info.file_size, blank, 0xFFFFFFFF)
@@ -265,7 +268,7 @@ def _sniff(first: bytes) -> str:
 def _check_encoding(first: bytes) -> None:
     if first.startswith(codecs.BOM_UTF8):
         first = first[3:]
-    m = _XML_DECL_ENCODING.match(first[:512])
+    m = _XML_DECL_ENCODING.match(first[:512]) if b"<?xml" in first[:512] else None
     if m:
         encoding = m.group(1).decode("ascii", "replace").strip().lower()
         if encoding not in _XML_OK_ENCODINGS:
@@ -369,10 +372,8 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits, keep: dict[str, byte
 
 def _check_xml_part(raw: bytes) -> None:
     """A structure part read whole: XML a byte search can read, without a DTD."""
-    if _xml_kind(raw) == "xml":
-        markup = _Markup(strict=False)
-        markup.feed(raw)
-        markup.finish()
+    if _xml_kind(raw) == "xml" and _has_dtd(raw):
+        raise _refuse("XML_DTD")
 
 
 def _xml_kind(first: bytes) -> str:
@@ -404,6 +405,12 @@ def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> 
             and int(m.group(1)) > max(16, info.file_size // 5)
         ):
             raise _refuse("CORRUPT")  # calamine reserves uniqueCount strings; each takes >= 5 bytes
+        if not shared and len(first) == info.file_size:  # the whole part in one piece: one search
+            if _has_dtd(first):
+                raise _refuse("XML_DTD")
+            for _ in chunks:  # nothing more should come: the size and CRC checks
+                pass
+            return
         markup = _Markup(strict=False)
         text = _TextRuns(limits.max_cell_chars, _text("where.file")) if shared else None
         for chunk in _chain(first, chunks):
