@@ -10,7 +10,7 @@ import zlib
 
 import pytest
 
-from selfeval.readers import xmlscan, zipxml
+from selfeval.readers import xmlscan, ziparchive
 from selfeval.readers.limits import DEFAULT_LIMITS, Limits
 from selfeval.readers.preflight import Refused, inspect, preflight
 from tests import badfiles
@@ -56,8 +56,8 @@ LIES = ["longer", "shorter", "crc", "cut", "stored", "bomb", "method"]
 def test_every_lie_is_refused_in_one_piece_or_many(monkeypatch, lie, chunk, feed):
     """One loop for every size: the sheet in one zlib call, or inflated 7 bytes at a time, or fed
     to zlib 3-5 compressed bytes at a time (what zlib leaves unconsumed is handed back first)."""
-    monkeypatch.setattr(zipxml, "_CHUNK", chunk)
-    monkeypatch.setattr(zipxml, "_FEED", feed)
+    monkeypatch.setattr(ziparchive, "_CHUNK", chunk)
+    monkeypatch.setattr(ziparchive, "_FEED", feed)
     assert outcome(_lying_sheet(lie)) == "CORRUPT"
 
 
@@ -65,8 +65,8 @@ def test_every_lie_is_refused_in_one_piece_or_many(monkeypatch, lie, chunk, feed
 def test_the_same_workbook_is_read_alike_in_one_piece_or_many(monkeypatch, chunk, feed):
     name, data = badfiles.valid_xlsx()
     kind, parts = inspect(data, name)
-    monkeypatch.setattr(zipxml, "_CHUNK", chunk)
-    monkeypatch.setattr(zipxml, "_FEED", feed)
+    monkeypatch.setattr(ziparchive, "_CHUNK", chunk)
+    monkeypatch.setattr(ziparchive, "_FEED", feed)
     assert inspect(data, name) == (kind, parts) and kind == "xlsx" and parts
 
 
@@ -75,7 +75,7 @@ def test_every_entry_is_inflated_once_and_only_through_pieces(monkeypatch):
     name, data = badfiles.valid_xlsx()
     opened: list[str] = []
     inflaters = 0
-    real_pieces, real_decompressobj = zipxml._Zip.pieces, zlib.decompressobj
+    real_pieces, real_decompressobj = ziparchive._Zip.pieces, zlib.decompressobj
 
     def pieces(self, info):
         opened.append(info.filename)
@@ -86,8 +86,8 @@ def test_every_entry_is_inflated_once_and_only_through_pieces(monkeypatch):
         inflaters += 1
         return real_decompressobj(*args)
 
-    monkeypatch.setattr(zipxml._Zip, "pieces", pieces)
-    monkeypatch.setattr(zipxml.zlib, "decompressobj", decompressobj)
+    monkeypatch.setattr(ziparchive._Zip, "pieces", pieces)
+    monkeypatch.setattr(ziparchive.zlib, "decompressobj", decompressobj)
     assert inspect(data, name)[0] == "xlsx"
     entries = [info.filename for info in zipfile.ZipFile(io.BytesIO(data)).infolist()]
     assert sorted(opened) == sorted(entries)
@@ -96,7 +96,7 @@ def test_every_entry_is_inflated_once_and_only_through_pieces(monkeypatch):
 
 def test_every_inflated_byte_counts_against_the_total():
     name, data = badfiles.valid_xlsx()
-    z = zipxml._Zip(data, DEFAULT_LIMITS)
+    z = ziparchive._Zip(data, DEFAULT_LIMITS)
     z.limits = Limits(max_uncompressed=100)
     info = max(z.infos, key=lambda i: i.file_size)
     with pytest.raises(Refused) as refused:
