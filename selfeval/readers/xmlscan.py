@@ -102,10 +102,9 @@ def _sheet_regexes(max_rows: int, max_cols: int) -> _SheetRegexes:
 
 _RLESS_C = re.compile(rb"<c" + _NOT_R_ATTR)
 _RLESS_ROW = re.compile(rb"<row" + _NOT_R_ATTR)
-# Where those can match: a <c>/<row> tag whose first attribute is not r (none is "<c r=", cleared with
-# literals only; the few hits are matched exactly where they stand).
-_C_NEAR = re.compile(rb"<c(?=[\s/>])(?! r=)")
-_ROW_NEAR = re.compile(rb"<row(?=[\s/>])(?! r=)")
+# Where those can match, in one search: a <c>/<row> tag whose first attribute is not r (no "<c r=" is
+# one, cleared with literals only; the few hits are matched exactly where they stand).
+_TAG_NEAR = re.compile(rb"<(?:c|row)(?=[\s/>])(?! r=)")
 _RLESS_PREFIXED = re.compile(rb"<" + _PFX + rb":(?:c|row)" + _NOT_R_ATTR)
 _HAS_PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
 _MARKUP = re.compile(rb"<[!?]")
@@ -350,11 +349,7 @@ class _SheetScan:
         self.text.feed(chunk)
         buf = self.carry + chunk
         cut = self._values(buf)
-        if not self.rless and (
-            _rless_c(buf)
-            or any(_RLESS_ROW.match(buf, hit.start()) for hit in _ROW_NEAR.finditer(buf))
-            or (_HAS_PREFIXED.search(buf) and _RLESS_PREFIXED.search(buf))
-        ):
+        if not self.rless and _rless(buf):
             self.rless = True
         self.carry = self._carry(buf, cut)
         return True
@@ -444,9 +439,14 @@ class _SheetScan:
                 raise self.extent.refusal()
 
 
-def _rless_c(buf: bytes) -> bool:
-    """_RLESS_C.search(buf) is not None: every match starts where _C_NEAR matches."""
-    return any(_RLESS_C.match(buf, hit.start()) for hit in _C_NEAR.finditer(buf))
+def _rless(buf: bytes) -> bool:
+    """Whether a <c> or <row> tag (prefixed or not) lacks r: _RLESS_C/_RLESS_ROW match only where
+    _TAG_NEAR hits, _RLESS_PREFIXED only where _HAS_PREFIXED does."""
+    for hit in _TAG_NEAR.finditer(buf):
+        at = hit.start()
+        if (_RLESS_C if buf[at + 1] == 0x63 else _RLESS_ROW).match(buf, at):  # 0x63: "<c"
+            return True
+    return _HAS_PREFIXED.search(buf) is not None and _RLESS_PREFIXED.search(buf) is not None
 
 
 def _exact_positions(xml: bytes, extent: _Extent) -> None:
