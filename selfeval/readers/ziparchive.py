@@ -116,7 +116,10 @@ def _plain_extra(extra: bytes) -> bool:
     return True
 
 
-def _raw_name(info: zipfile.ZipInfo | _Entry) -> bytes:
+Entry = zipfile.ZipInfo | _Entry  # what _Zip.infos holds: from _plain_directory, or else from zipfile
+
+
+def _raw_name(info: Entry) -> bytes:
     """The name's bytes as the central directory holds them (ASCII reads the same in both codes)."""
     name = info.orig_filename
     return name.encode("utf-8" if info.flag_bits & 0x800 or name.isascii() else "cp437")
@@ -150,20 +153,21 @@ class _Zip:
             raise _refuse("TOO_MANY_PARTS", count=approx, limit=limits.max_zip_entries)
         if _end_records(data) > 1:
             raise _refuse("CORRUPT")  # two end records: readers could disagree on the contents
-        self.infos: list[zipfile.ZipInfo] | list[_Entry] | None = _plain_directory(data)
-        if self.infos is None:
+        infos: list | None = _plain_directory(data)
+        if infos is None:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:  # any error becomes CORRUPT in preflight()
-                self.infos = zf.infolist()
+                infos = zf.infolist()
+        self.infos: list[Entry] = infos
         if len(self.infos) > limits.max_zip_entries:
             raise _refuse("TOO_MANY_PARTS", count=len(self.infos), limit=limits.max_zip_entries)
-        self.by_norm: dict[str, zipfile.ZipInfo] = {}
+        self.by_norm: dict[str, Entry] = {}
         for info in self.infos:
             key = _norm(info.filename)
             if key in self.by_norm:
                 raise _refuse("CORRUPT")  # duplicate names: readers could pick different ones
             self.by_norm[key] = info
 
-    def _stream(self, info: zipfile.ZipInfo) -> memoryview:
+    def _stream(self, info: Entry) -> memoryview:
         """An entry's compressed bytes, after checking that its local header tells what the central
         directory tells: a reader that walks local headers (or trusts them for the method, sizes or CRC)
         must not see another file than we check."""
@@ -192,7 +196,7 @@ class _Zip:
             raise _refuse("CORRUPT")
         return self.view[begin:end]
 
-    def pieces(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    def pieces(self, info: Entry) -> Iterator[bytes]:
         """The one way an entry is inflated: in pieces of at most _CHUNK bytes (a small entry is one
         piece, from one zlib call), never more than its declared size plus one byte in all, each byte
         counted against max_uncompressed. Refused, before the last piece is followed by the end, when
@@ -245,7 +249,7 @@ class _Zip:
                 "UNCOMPRESSED_TOO_LARGE", size=_size(self.inflated), limit=_size(self.limits.max_uncompressed)
             )
 
-    def read_small(self, info: zipfile.ZipInfo, cap: int = 16 * 1024 * 1024) -> bytes:
+    def read_small(self, info: Entry, cap: int = 16 * 1024 * 1024) -> bytes:
         """A structure part whole (one piece when small: join hands it back without a copy)."""
         if info.file_size > cap:
             raise _refuse("CORRUPT")

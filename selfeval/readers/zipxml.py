@@ -24,7 +24,7 @@ from selfeval.readers.limits import phrase as _text
 from selfeval.readers.limits import refuse as _refuse
 from selfeval.readers.limits import size_text as _size
 from selfeval.readers.xmlscan import _PFX, _XML_WS, _has_dtd, _Markup, _SheetScan, _TextRuns
-from selfeval.readers.ziparchive import _norm, _Zip
+from selfeval.readers.ziparchive import Entry, _norm, _Zip
 
 _ATTR = re.compile(rb"""([^\s=<>/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SHEET_EL = re.compile(rb"<(?:" + _PFX + rb":)?sheet\s([^>]*)>")
@@ -221,7 +221,7 @@ def _xml_kind(first: bytes) -> str:
     return kind
 
 
-def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> None:
+def _scan_part(z: _Zip, info: Entry, limits: Limits, shared: bool) -> None:
     """Any part other than a worksheet or styles: refuse DTDs (and over-long shared strings); a binary
     part (image, printer settings, embedded object: no XML parser reads it) is only inflated and checked."""
     chunks = z.pieces(info)
@@ -263,7 +263,7 @@ _XF = re.compile(rb"<(?:" + _PFX + rb":)?xf[\s/>]")
 _XF_BYTES = 4  # the shortest <xf> tag ("<xf>"); no two share a byte, so a part holds at most size // 4
 
 
-def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> bytes:
+def _scan_styles(z: _Zip, info: Entry, limits: Limits) -> bytes:
     """xl/styles.xml: bounded by size and by the number of cell formats (<xf>), counted by a bytes
     regex as it is inflated when the part is large enough to hold too many; then the usual checks."""
     if info.file_size > limits.max_styles_bytes:
@@ -303,7 +303,7 @@ def _calamine_name(target: str) -> str:
     return target if target.startswith("xl/") else "xl/" + target
 
 
-def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> bytes | None:
+def _scan_sheet(z: _Zip, info: Entry, sheet: str, limits: Limits) -> bytes | None:
     """Scan one worksheet; its XML when it was small enough to keep whole (else None)."""
     chunks = z.pieces(info)
     try:
