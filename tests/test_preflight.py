@@ -7,7 +7,7 @@ import re
 import pytest
 from python_calamine import CalamineWorkbook
 
-from selfeval.readers import zipxml
+from selfeval.readers import ziparchive
 from selfeval.readers.preflight import (
     DEFAULT_LIMITS,
     MESSAGES,
@@ -103,7 +103,7 @@ BIG = {
 @pytest.mark.parametrize("chunk", [1, 2, 3, 7, 13, 64, 1000])
 def test_chunk_boundaries_change_nothing(monkeypatch, chunk):
     """Parts are streamed in chunks: tags, values and <!DOCTYPE split anywhere must still be seen."""
-    monkeypatch.setattr(zipxml, "_CHUNK", chunk)
+    monkeypatch.setattr(ziparchive, "_CHUNK", chunk)
     checked = 0
     for generator, expected in badfiles.CORPUS:
         if generator in BIG or generator is badfiles.too_large:
@@ -274,7 +274,7 @@ def test_end_record_bytes_inside_the_data_are_not_a_second_end_record():
     import io
     import zipfile
 
-    from selfeval.readers.zipxml import _end_records
+    from selfeval.readers.ziparchive import _end_records
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:

@@ -8,7 +8,7 @@ magic must be a real .xls, anything else must be plain text. A file we will not 
 Preflight is the fast first gate, not the only one: every parser then runs in a worker process with
 memory, CPU and wall-clock limits (``selfeval.readers.sandbox``), so whatever slips past these checks
 costs a refusal, never the calling process. The checks live beside this entry point:
-``limits`` (the bounds and ``Refused``), ``zipxml`` + ``xmlscan`` (.xlsx), ``ole`` (.xls) and
+``limits`` (the bounds and ``Refused``), ``ziparchive`` + ``zipxml`` + ``xmlscan`` (.xlsx), ``ole`` (.xls) and
 ``textcheck`` (text); this module sniffs the kind and re-exports the public names.
 
 Why each check exists (engineering.md, "Untrusted uploads"; measured on python-calamine 0.9, which
@@ -22,10 +22,12 @@ bundles calamine 0.37):
   written by Excel) get their place by counting: such sheets are re-read token by token,
   emulating both calamine's and openpyxl's counting, and refused above 8 MiB of XML.
 * zip bombs: entry count, total declared size and per-entry ratio come from the central directory,
-  and every entry we read is inflated by our own code (small parts in one zlib call bounded by
-  their declared size plus one byte), which refuses a stream that yields more or less than its
-  declared size or a wrong CRC (zipfile alone would stop at the declared size and
-  accept a CRC forged for that prefix). In total we never inflate more than ``max_uncompressed``.
+  and every entry is inflated by one loop of our own (``_Zip.pieces``: a small part in one zlib call),
+  never past its declared size plus one byte, which refuses a stream that yields more or less than its
+  declared size or a wrong CRC (zipfile alone would stop at the declared size and accept a CRC forged
+  for that prefix). In total we never inflate more than ``max_uncompressed``. Each local header must
+  tell what the central directory tells (name, method, sizes, CRC): readers that walk local headers
+  must not be shown another file than the one checked.
 * entity bombs: ``<!DOCTYPE``/``<!ENTITY`` in any XML part is refused, as is an XML part that is
   not UTF-8/ASCII-compatible (a UTF-16 part could hide a DOCTYPE from a byte search). Worksheets
   must also be free of comments, CDATA and late processing instructions, which Excel never writes.

@@ -73,7 +73,13 @@ _NOT_R_ATTR = rb"(?:\s+(?!r\s*=)" + _NAME + rb"\s*=\s*" + _Q + rb")*\s*/?>"
 
 @dataclass(frozen=True)
 class _SheetRegexes:
+    """Each check on a sheet's r/ref values as a cheap search (a superset of what it must find, cleared
+    with literals only: a plain r="A1" costs no whitespace loop) and the exact pattern that its
+    rare hits are matched against where they stand."""
+
+    r_near: re.Pattern[bytes]
     r_attr: re.Pattern[bytes]
+    ref_near: re.Pattern[bytes]
     ref_attr: re.Pattern[bytes]
 
 
@@ -82,18 +88,23 @@ def _sheet_regexes(max_rows: int, max_cols: int) -> _SheetRegexes:
     row = _le_number(max_rows)
     col = _le_column(max_cols)
     cell = col + row
+    r_ok = rb"(?:" + col + rb")?" + row + rb"[\"']"
+    ref_ok = cell + rb"(?::" + cell + rb")?[\"']"
     # An r="..." whose value is not certainly inside the limits (the few matches go to Python, where
     # lower case or leading zeros are read as calamine/openpyxl would read them).
-    r_attr = re.compile(rb"r\s*=\s*([\"'])(?!(?:" + col + rb")?" + row + rb"[\"'])")
-    ref_attr = re.compile(rb"ref\s*=\s*([\"'])(?!" + cell + rb"(?::" + cell + rb")?[\"'])")
-    return _SheetRegexes(r_attr, ref_attr)
+    return _SheetRegexes(
+        r_near=re.compile(rb"r(?=[\s=])(?!=[\"']" + r_ok + rb")"),
+        r_attr=re.compile(rb"r\s*=\s*([\"'])(?!" + r_ok + rb")"),
+        ref_near=re.compile(rb"ref(?=[\s=])(?!=[\"']" + ref_ok + rb")"),
+        ref_attr=re.compile(rb"ref\s*=\s*([\"'])(?!" + ref_ok + rb")"),
+    )
 
 
 _RLESS_C = re.compile(rb"<c" + _NOT_R_ATTR)
-# where a <c> without r can first be: a <c> tag whose first attribute is not r (every _RLESS_C match is
-# one). Cheaper per <c> than _RLESS_C, whose whole search then starts there, nearly always at the end.
-_RLESS_C_HINT = re.compile(rb"<c(?=[\s/>])(?!\s+r\s*=)")
 _RLESS_ROW = re.compile(rb"<row" + _NOT_R_ATTR)
+# Where those can match, in one search: a <c>/<row> tag whose first attribute is not r (no "<c r=" is
+# one, cleared with literals only; the few hits are matched exactly where they stand).
+_TAG_NEAR = re.compile(rb"<(?:c|row)(?=[\s/>])(?! r=)")
 _RLESS_PREFIXED = re.compile(rb"<" + _PFX + rb":(?:c|row)" + _NOT_R_ATTR)
 _HAS_PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
 _MARKUP = re.compile(rb"<[!?]")
@@ -192,7 +203,7 @@ class _Markup:
         self.start: int | None = None  # absolute offset of the first '<'
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
-        buf = self.tail + chunk
+        buf = self.tail + chunk if self.tail else chunk
         base = self.offset - len(self.tail)
         self.offset += len(chunk)
         if self.start is None:
@@ -242,6 +253,11 @@ def _markups(buf: bytes) -> Iterator[int]:
     if hit >= 0:
         for m in _MARKUP.finditer(buf, max(hit - 1, 0)):
             yield m.start()
+
+
+def _has_dtd(whole: bytes) -> bool:
+    """What _Markup(strict=False) refuses, for a part held whole: a DTD word after some '<!'."""
+    return any(_DTD_WORD.match(whole, at) for at in _markups(whole))
 
 
 class _TextRuns:
@@ -333,11 +349,7 @@ class _SheetScan:
         self.text.feed(chunk)
         buf = self.carry + chunk
         cut = self._values(buf)
-        if not self.rless and (
-            _rless_c(buf)
-            or _RLESS_ROW.search(buf)
-            or (_HAS_PREFIXED.search(buf) and _RLESS_PREFIXED.search(buf))
-        ):
+        if not self.rless and _rless(buf):
             self.rless = True
         self.carry = self._carry(buf, cut)
         return True
@@ -354,8 +366,12 @@ class _SheetScan:
         """Check every r=/ref= value not certainly inside the limits; return where to cut the carry."""
         cut = len(buf)
         after_violation = 0
-        for pattern, is_ref in ((self.rx.r_attr, False), (self.rx.ref_attr, True)):
-            for m in pattern.finditer(buf):
+        rx = self.rx
+        for near, exact, is_ref in ((rx.r_near, rx.r_attr, False), (rx.ref_near, rx.ref_attr, True)):
+            for hit in near.finditer(buf):
+                m = exact.match(buf, hit.start())
+                if m is None:
+                    continue  # an odd spacing around a value that is inside the limits
                 if m.start() == 0 or buf[m.start() - 1] not in _XML_WS:
                     self._ignore()  # e.g. header="0.3", sqref="A:A"
                     continue
@@ -423,10 +439,14 @@ class _SheetScan:
                 raise self.extent.refusal()
 
 
-def _rless_c(buf: bytes) -> bool:
-    """_RLESS_C.search(buf) is not None, from the first place such a tag can be."""
-    hint = _RLESS_C_HINT.search(buf)
-    return hint is not None and _RLESS_C.search(buf, hint.start()) is not None
+def _rless(buf: bytes) -> bool:
+    """Whether a <c> or <row> tag (prefixed or not) lacks r: _RLESS_C/_RLESS_ROW match only where
+    _TAG_NEAR hits, _RLESS_PREFIXED only where _HAS_PREFIXED does."""
+    for hit in _TAG_NEAR.finditer(buf):
+        at = hit.start()
+        if (_RLESS_C if buf[at + 1] == 0x63 else _RLESS_ROW).match(buf, at):  # 0x63: "<c"
+            return True
+    return _HAS_PREFIXED.search(buf) is not None and _RLESS_PREFIXED.search(buf) is not None
 
 
 def _exact_positions(xml: bytes, extent: _Extent) -> None:

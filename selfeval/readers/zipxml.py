@@ -1,10 +1,9 @@
 """The .xlsx gate: the zip container, its structure parts, and a scan of every part by the exact name
 a parser will open.
 
-Zip bombs: entry count, total declared size and per-entry ratio come from the central directory, and
-every entry we read is inflated by our own code (a part up to ``_CHUNK`` in one zlib call bounded by its
-declared size plus one byte, a larger one chunk by chunk), which refuses a stream that yields more or
-less than its declared size or a wrong CRC. In total we never inflate more than ``max_uncompressed``.
+The container itself (central directory, local headers, the one inflate loop) is
+``selfeval.readers.ziparchive``; every part is inflated once, through ``_Zip.pieces``, and scanned as
+its pieces arrive.
 
 Which parts are worksheets: every relationship target of ``xl/workbook.xml`` (as OPC resolves it and
 as calamine builds it, ``"xl/" + target`` as written), every worksheet content-type override, and
@@ -16,45 +15,16 @@ fold to one name are refused (readers could pick different ones).
 from __future__ import annotations
 
 import codecs
-import io
 import re
-import struct
 import zipfile
-import zlib
-from collections.abc import Generator, Iterator
-from functools import lru_cache
+from collections.abc import Iterator
 
 from selfeval.readers.limits import Limits, Refused
 from selfeval.readers.limits import phrase as _text
 from selfeval.readers.limits import refuse as _refuse
 from selfeval.readers.limits import size_text as _size
-from selfeval.readers.xmlscan import _DTD_WORD, _PFX, _XML_WS, _Markup, _SheetScan, _TextRuns
-
-_CHUNK = 1024 * 1024  # parts are inflated and scanned in chunks of this size; smaller ones whole
-
-
-def _norm(name: str) -> str:
-    """A part name folded for comparison: separators, case, and "."/".." segments, so that
-    "xl/./worksheets/Sheet1.xml" and "xl/worksheets/x/../sheet1.xml" are the sheet they name.
-    Every workbook names the same few parts: short names are folded once per process."""
-    return _fold_short(name) if len(name) <= 128 else _fold(name)
-
-
-def _fold(name: str) -> str:
-    parts: list[str] = []
-    for piece in name.replace("\\", "/").lower().split("/"):
-        if piece in ("", "."):
-            continue
-        if piece == "..":
-            if parts:
-                parts.pop()
-        else:
-            parts.append(piece)
-    return "/".join(parts)
-
-
-_fold_short = lru_cache(maxsize=2048)(_fold)  # at most 2048 names of <= 128 characters are kept
-
+from selfeval.readers.xmlscan import _PFX, _XML_WS, _has_dtd, _Markup, _SheetScan, _TextRuns
+from selfeval.readers.ziparchive import Entry, _norm, _Zip
 
 _ATTR = re.compile(rb"""([^\s=<>/"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SHEET_EL = re.compile(rb"<(?:" + _PFX + rb":)?sheet\s([^>]*)>")
@@ -77,11 +47,8 @@ _XML_ENTITIES = re.compile(rb"&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);")
 
 
 def _attrs(raw: bytes) -> dict[str, str]:
-    out = {}
-    for m in _ATTR.finditer(raw):
-        value = m.group(2) if m.group(2) is not None else m.group(3)
-        out[m.group(1).decode("utf-8", "replace")] = _unescape(value)
-    return out
+    """A tag's attributes (the last of a repeated name wins); an empty value is "" either way quoted."""
+    return {name.decode("utf-8", "replace"): _unescape(dq or sq) for name, dq, sq in _ATTR.findall(raw)}
 
 
 def _unescape(value: bytes) -> str:
@@ -115,147 +82,6 @@ def _resolve(base_dir: str, target: str) -> set[str]:
     return {_norm(n) for n in names}
 
 
-def _end_records(data: bytes) -> int:
-    """How many end-of-central-directory records close the file: a signature counts only where its
-    comment length reaches exactly the end (the four bytes alone turn up by chance in compressed data,
-    about one workbook in a thousand)."""
-    tail_start = max(0, len(data) - (65535 + 22))
-    count, pos = 0, data.rfind(b"PK\x05\x06", tail_start)
-    while pos >= 0:
-        if pos + 22 <= len(data) and pos + 22 + int.from_bytes(data[pos + 20 : pos + 22], "little") == len(
-            data
-        ):
-            count += 1
-        pos = data.rfind(b"PK\x05\x06", tail_start, pos)
-    return count
-
-
-class _Zip:
-    """A zip read through the central directory, with each entry inflated by our own bounded loop."""
-
-    def __init__(self, data: bytes, limits: Limits):
-        self.data = data
-        self.view = memoryview(data)
-        self.limits = limits
-        self.inflated = 0
-        approx = data.count(b"PK\x01\x02")
-        if approx > limits.max_zip_entries:
-            raise _refuse("TOO_MANY_PARTS", count=approx, limit=limits.max_zip_entries)
-        if _end_records(data) > 1:
-            raise _refuse("CORRUPT")  # two end records: readers could disagree on the contents
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:  # any error becomes CORRUPT in preflight()
-            self.infos = zf.infolist()
-        if len(self.infos) > limits.max_zip_entries:
-            raise _refuse("TOO_MANY_PARTS", count=len(self.infos), limit=limits.max_zip_entries)
-        self.by_norm: dict[str, zipfile.ZipInfo] = {}
-        for info in self.infos:
-            key = _norm(info.filename)
-            if key in self.by_norm:
-                raise _refuse("CORRUPT")  # duplicate names: readers could pick different ones
-            self.by_norm[key] = info
-
-    def _stream(self, info: zipfile.ZipInfo) -> memoryview:
-        """An entry's compressed bytes, after checking its local header."""
-        if info.flag_bits & 0x1:
-            raise _refuse("ENCRYPTED")
-        data = self.data
-        start = info.header_offset
-        if start < 0 or start + 30 > len(data) or data[start : start + 4] != b"PK\x03\x04":
-            raise _refuse("CORRUPT")
-        name_len, extra_len = struct.unpack_from("<HH", data, start + 26)
-        begin = start + 30 + name_len + extra_len
-        end = begin + info.compress_size
-        if end > len(data):
-            raise _refuse("CORRUPT")
-        return self.view[begin:end]
-
-    def inflate(self, info: zipfile.ZipInfo) -> bytes:
-        """A small entry (up to _CHUNK) whole, in one call to zlib, with the checks of chunks(): never
-        more than its declared size plus one byte, refused when its stream is longer or shorter than
-        the directory says or its CRC differs."""
-        if info.file_size > _CHUNK:
-            return b"".join(self.chunks(info))
-        compressed = self._stream(info)
-        if info.compress_type == zipfile.ZIP_STORED:
-            if info.compress_size != info.file_size:
-                raise _refuse("CORRUPT")
-            out = bytes(compressed)
-        elif info.compress_type == zipfile.ZIP_DEFLATED:
-            inflater = zlib.decompressobj(-15)
-            try:
-                out = inflater.decompress(compressed, info.file_size + 1)  # max_length: never 0 (unbounded)
-            except zlib.error:
-                raise _refuse("CORRUPT") from None
-            if len(out) > info.file_size:
-                raise _refuse("CORRUPT")  # the stream is longer than the directory says
-            self._count(len(out))
-            if not inflater.eof:
-                raise _refuse("CORRUPT")  # cut short: the input ran out before the stream's end
-        else:
-            raise _refuse("CORRUPT")  # compression methods Excel never writes
-        if info.compress_type == zipfile.ZIP_STORED:
-            self._count(len(out))
-        if len(out) != info.file_size or zlib.crc32(out) != info.CRC:
-            raise _refuse("CORRUPT")
-        return out
-
-    def chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
-        """Inflate one entry in chunks; refuses an entry whose stream disagrees with its header."""
-        compressed = self._stream(info)
-        produced = 0
-        crc = 0
-        if info.compress_type == zipfile.ZIP_STORED:
-            if info.compress_size != info.file_size:
-                raise _refuse("CORRUPT")
-            for pos in range(0, len(compressed), _CHUNK):
-                piece = bytes(compressed[pos : pos + _CHUNK])
-                produced += len(piece)
-                crc = zlib.crc32(piece, crc)
-                self._count(len(piece))
-                yield piece
-        elif info.compress_type == zipfile.ZIP_DEFLATED:
-            inflater = zlib.decompressobj(-15)
-            pos = 0
-            try:
-                while not inflater.eof:
-                    if inflater.unconsumed_tail:
-                        piece = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
-                    elif pos < len(compressed):
-                        piece = inflater.decompress(compressed[pos : pos + 256 * 1024], _CHUNK)
-                        pos += 256 * 1024
-                    else:
-                        piece = inflater.decompress(b"", _CHUNK)
-                        if not piece:
-                            break
-                    if piece:
-                        produced += len(piece)
-                        if produced > info.file_size:
-                            raise _refuse("CORRUPT")  # the stream is longer than the directory says
-                        crc = zlib.crc32(piece, crc)
-                        self._count(len(piece))
-                        yield piece
-            except zlib.error:
-                raise _refuse("CORRUPT") from None
-            if not inflater.eof:
-                raise _refuse("CORRUPT")
-        else:
-            raise _refuse("CORRUPT")  # compression methods Excel never writes
-        if produced != info.file_size or crc != info.CRC:
-            raise _refuse("CORRUPT")
-
-    def _count(self, n: int) -> None:
-        self.inflated += n
-        if self.inflated > self.limits.max_uncompressed:
-            raise _refuse(
-                "UNCOMPRESSED_TOO_LARGE", size=_size(self.inflated), limit=_size(self.limits.max_uncompressed)
-            )
-
-    def read_small(self, info: zipfile.ZipInfo, cap: int = 16 * 1024 * 1024) -> bytes:
-        if info.file_size > cap:
-            raise _refuse("CORRUPT")
-        return self.inflate(info)
-
-
 def _sniff(first: bytes) -> str:
     """'xml', 'wide' (UTF-16/32 XML, which a byte search cannot check) or 'other'."""
     if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or first[:4] in (
@@ -276,7 +102,7 @@ def _sniff(first: bytes) -> str:
 def _check_encoding(first: bytes) -> None:
     if first.startswith(codecs.BOM_UTF8):
         first = first[3:]
-    m = _XML_DECL_ENCODING.match(first[:512])
+    m = _XML_DECL_ENCODING.match(first[:512]) if b"<?xml" in first[:512] else None
     if m:
         encoding = m.group(1).decode("ascii", "replace").strip().lower()
         if encoding not in _XML_OK_ENCODINGS:
@@ -315,7 +141,7 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits, keep: dict[str, byte
     for key in ("[content_types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
         if key in names:
             raw = z.read_small(names[key])
-            _check_xml_part(raw, strict=False)
+            _check_xml_part(raw)
             structure[key] = raw
             if keep is not None:
                 keep[key] = raw
@@ -378,54 +204,45 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits, keep: dict[str, byte
             _scan_part(z, info, limits, shared=key in shared)
 
 
-def _check_xml_part(raw: bytes, strict: bool) -> None:
-    kind = _sniff(raw[:64])
+def _check_xml_part(raw: bytes) -> None:
+    """A structure part read whole: XML a byte search can read, without a DTD."""
+    if _xml_kind(raw) == "xml" and _has_dtd(raw):
+        raise _refuse("XML_DTD")
+
+
+def _xml_kind(first: bytes) -> str:
+    """_sniff's 'xml' or 'other', after refusing what a byte search cannot check: UTF-16/32, or an
+    encoding outside _XML_OK_ENCODINGS (which could hide a DOCTYPE the same way)."""
+    kind = _sniff(first)
     if kind == "wide":
         raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding="UTF-16"))
     if kind == "xml":
-        _check_encoding(raw)
-        if not strict:  # what _Markup(strict=False) refuses in a part read whole: one C search
-            if _DTD_WORD.search(raw):
-                raise _refuse("XML_DTD")
-            return
-        markup = _Markup(strict)
-        markup.feed(raw)
-        markup.finish()
+        _check_encoding(first)
+    return kind
 
 
-def _pieces(z: _Zip, info: zipfile.ZipInfo) -> Iterator[bytes]:
-    """An entry as chunks: a small one inflated whole in one piece (one zlib call, no generator)."""
-    return iter((z.inflate(info),)) if info.file_size <= _CHUNK else z.chunks(info)
-
-
-def _close(chunks: Iterator[bytes]) -> None:
-    if isinstance(chunks, Generator):
-        chunks.close()
-
-
-def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> None:
-    """Any part other than a worksheet: refuse DTDs (and over-long shared strings); skip binaries."""
-    chunks = _pieces(z, info)
+def _scan_part(z: _Zip, info: Entry, limits: Limits, shared: bool) -> None:
+    """Any part other than a worksheet or styles: refuse DTDs (and over-long shared strings); a binary
+    part (image, printer settings, embedded object: no XML parser reads it) is only inflated and checked."""
+    chunks = z.pieces(info)
     try:
         first = _head(chunks)
-        kind = _sniff(first)
-        if kind == "wide":
-            raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding="UTF-16"))
-        if kind != "xml":
+        if _xml_kind(first) != "xml":
             if shared and info.file_size:
                 raise _refuse("CORRUPT")
-            return  # images, printer settings, embedded objects: no XML parser reads them
-        _check_encoding(first)
+            for _ in chunks:  # read to its end: the size and CRC checks
+                pass
+            return
         if (
             shared
             and (m := _SST_UNIQUE.search(first, 0, 4096))
             and int(m.group(1)) > max(16, info.file_size // 5)
         ):
             raise _refuse("CORRUPT")  # calamine reserves uniqueCount strings; each takes >= 5 bytes
-        if not shared and len(first) >= info.file_size:  # the whole part in one chunk: one C search
-            if _DTD_WORD.search(first):
+        if not shared and len(first) == info.file_size:  # the whole part in one piece: one search
+            if _has_dtd(first):
                 raise _refuse("XML_DTD")
-            for _ in chunks:  # nothing more to read: runs the size and CRC checks
+            for _ in chunks:  # nothing more should come: the size and CRC checks
                 pass
             return
         markup = _Markup(strict=False)
@@ -438,25 +255,31 @@ def _scan_part(z: _Zip, info: zipfile.ZipInfo, limits: Limits, shared: bool) -> 
         if text:
             text.finish()
     finally:
-        _close(chunks)
+        chunks.close()
 
 
 _SST_UNIQUE = re.compile(rb"<(?:" + _PFX + rb":)?sst\b[^>]*?\suniqueCount\s*=\s*[\"']\s*\+?([0-9]{1,20})")
 _XF = re.compile(rb"<(?:" + _PFX + rb":)?xf[\s/>]")
+_XF_BYTES = 4  # the shortest <xf> tag ("<xf>"); no two share a byte, so a part holds at most size // 4
 
 
-def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> bytes:
+def _scan_styles(z: _Zip, info: Entry, limits: Limits) -> bytes:
     """xl/styles.xml: bounded by size and by the number of cell formats (<xf>), counted by a bytes
-    regex as it is inflated; then the usual DTD check."""
+    regex as it is inflated when the part is large enough to hold too many; then the usual checks."""
     if info.file_size > limits.max_styles_bytes:
         raise _refuse("STYLES_TOO_LARGE", what=_size(info.file_size), limit=_size(limits.max_styles_bytes))
-    chunks = _pieces(z, info)
+    chunks = z.pieces(info)
     try:
+        first = _head(chunks)
+        _xml_kind(first)  # not XML at all: still scanned for a DTD below, as it always was
         markup = _Markup(strict=False)
+        counting = info.file_size // _XF_BYTES > limits.max_styles
         count, tail, parts = 0, b"", []
-        for chunk in chunks:
+        for chunk in _chain(first, chunks):
             parts.append(chunk)
             markup.feed(chunk)
+            if not counting:
+                continue
             buf = tail + chunk
             count += len(_XF.findall(buf))
             tail = buf[-8:] if _XF.search(buf[-8:]) is None else b""  # a tag split by the boundary
@@ -469,7 +292,7 @@ def _scan_styles(z: _Zip, info: zipfile.ZipInfo, limits: Limits) -> bytes:
         markup.finish()
         return b"".join(parts)
     finally:
-        _close(chunks)
+        chunks.close()
 
 
 def _calamine_name(target: str) -> str:
@@ -480,17 +303,13 @@ def _calamine_name(target: str) -> str:
     return target if target.startswith("xl/") else "xl/" + target
 
 
-def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> bytes | None:
+def _scan_sheet(z: _Zip, info: Entry, sheet: str, limits: Limits) -> bytes | None:
     """Scan one worksheet; its XML when it was small enough to keep whole (else None)."""
-    chunks = _pieces(z, info)
+    chunks = z.pieces(info)
     try:
         first = _head(chunks)
-        kind = _sniff(first)
-        if kind == "wide":
-            raise _refuse("XML_UNSUPPORTED", detail=_text("detail.encoding", encoding="UTF-16"))
-        if kind != "xml":
+        if _xml_kind(first) != "xml":
             raise _refuse("CORRUPT")
-        _check_encoding(first)
         scan = _SheetScan(sheet, limits, info.file_size)
         for chunk in _chain(first, chunks):
             if not scan.feed(chunk):
@@ -498,7 +317,7 @@ def _scan_sheet(z: _Zip, info: zipfile.ZipInfo, sheet: str, limits: Limits) -> b
         scan.finish()
         return b"".join(scan.kept) if scan.kept is not None else None
     finally:
-        _close(chunks)
+        chunks.close()
 
 
 def _head(chunks: Iterator[bytes], size: int = 512) -> bytes:
