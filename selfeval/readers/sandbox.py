@@ -35,7 +35,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -50,7 +50,7 @@ from selfeval.readers.worker import (
     SandboxLimits,
     WorkerFailed,
     configured,
-    run_task,
+    run_tasks,
     solo_main,
     worker_init,
 )
@@ -157,11 +157,12 @@ def _get_pool(limits: SandboxLimits) -> _Pool:
         return pool
 
 
-def _discard(pool: _Pool, hung: str | None = None) -> None:
-    """Kill a pool's workers (the task `hung` overran its wall clock) so that the next call gets a new
-    pool; the other tasks in flight, failed by it, are innocent (`culprit_exit`)."""
+def _discard(pool: _Pool, hung: tuple[str, int] | None = None) -> None:
+    """Kill a pool's workers (`hung`: the task and which of its files overran its wall clock) so that
+    the next call gets a new pool; the other files in flight, failed by it, are innocent
+    (`culprit_exit`)."""
     global _pool
-    pool._selfeval_hung = hung or ""  # type: ignore[attr-defined]
+    pool._selfeval_hung = hung or ("", -1)  # type: ignore[attr-defined]
     with _lock:
         for process in list(pool.workers.values()):
             with contextlib.suppress(Exception):
@@ -273,43 +274,73 @@ def _solo(fn: Callable[..., Any], args: tuple, limits: SandboxLimits) -> tuple[b
     return began, *message
 
 
-def _settle(pool: _Pool, future: Future, fn, args, limits: SandboxLimits, slot: tuple[str, str]) -> Any:
-    """The result of a pooled task. A broken pool: the culprit is refused at once, the innocent tasks
-    in flight run again, alone (so do tasks of a pool shut down under them). An overrun - running
-    SLACK seconds past its wall clock, counted from when its worker began it, not from when it was
-    submitted (on a busy machine it may wait for a worker) - is refused, as its alarm should have
-    ended it: the worker is stuck beyond signals. A task no worker has begun by then runs alone."""
+Outcome = tuple[bool, Any]  # (True, the result) or (False, the exception: WorkerFailed or fn's own)
+
+
+def _settle(
+    pool: _Pool, future: Future, fn, group: Sequence[tuple], limits: SandboxLimits, slot: tuple[str, str]
+) -> list[Outcome]:
+    """The outcome of each file of a pooled task (`group`: the files' arguments; worker.run_tasks).
+    A broken pool: the file that killed the worker is refused at once, every other file of the task
+    (and of the tasks in flight with it) runs again, alone - never a good file lost, never a killer
+    read twice. An overrun - a file running SLACK seconds past its wall clock, counted from when its
+    worker began that file, not from when the task was submitted (on a busy machine it may wait for a
+    worker) - is refused, as its alarm should have ended it: the worker is stuck beyond signals. A
+    task no worker has begun by then, or one whose results could not come back, runs alone, file by
+    file."""
     wait = limits.wall_seconds + SLACK
+    culprit: tuple[int, int | None] | None = None  # (which file, how its worker died)
     while True:
         try:
             return future.result(timeout=wait)
         except FutureTimeout:
             began = started(pool, slot)
-            if began is not None and (wait := began + limits.wall_seconds + SLACK - time.time()) > 0:
+            if began is not None and (wait := began[0] + limits.wall_seconds + SLACK - time.time()) > 0:
                 continue
-            _discard(pool, None if began is None else slot[1])
+            _discard(pool, None if began is None else (slot[1], began[1]))
             if began is not None:
-                raise _failure_from_exit(None) from None
+                culprit = (began[1], None)
         except BrokenProcessPool:
-            code = culprit_exit(pool, slot, limits.wall_seconds + SLACK)
-            if code is not None:
-                raise _failure_from_exit(code) from None
+            culprit = culprit_exit(pool, slot, limits.wall_seconds + SLACK)
         except CancelledError:  # shut down by a caller with other limits before a worker began it
             pass
-        return run_alone(fn, args, limits)
+        except Exception:  # the task's results did not come back (one of them not picklable)
+            pass
+        break
+    return [
+        (False, _failure_from_exit(culprit[1]))
+        if culprit is not None and i == culprit[0]
+        else _alone(fn, args, limits)
+        for i, args in enumerate(group)
+    ]
+
+
+def _alone(fn: Callable[..., Any], args: tuple, limits: SandboxLimits) -> Outcome:
+    try:
+        return True, run_alone(fn, args, limits)
+    except Exception as exc:
+        return False, exc
+
+
+def _submit(fn, group: list[tuple], limits: SandboxLimits) -> tuple[_Pool, Future, tuple[str, str]]:
+    pool, slot = _get_pool(limits), new_slot()
+    try:
+        future = pool.submit(run_tasks, fn, group, limits.cpu_seconds, limits.wall_seconds, slot)
+    except (BrokenProcessPool, RuntimeError):  # broken or shut down by another thread just now
+        pool = _get_pool(limits)
+        future = pool.submit(run_tasks, fn, group, limits.cpu_seconds, limits.wall_seconds, slot)
+    return pool, future, slot
 
 
 def call(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | None = None) -> Any:
     """fn(*args) in a warm sandboxed worker; raises WorkerFailed when the worker dies or overruns,
     and whatever fn raises (pickled back) otherwise. fn must be a module-level function."""
     limits = limits or configured()
-    pool, slot = _get_pool(limits), new_slot()
-    try:
-        future = pool.submit(run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
-    except (BrokenProcessPool, RuntimeError):  # broken or shut down by another thread just now
-        pool = _get_pool(limits)
-        future = pool.submit(run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
-    return _settle(pool, future, fn, args, limits, slot)
+    pool, future, slot = _submit(fn, [args], limits)
+    ok, value = _settle(pool, future, fn, [args], limits, slot)[0]
+    if ok:
+        return value
+    raise value
 
 
 def _weight(args: tuple) -> int:
@@ -322,35 +353,51 @@ def map_ordered(
     *,
     in_flight: int = 0,
     max_bytes: int = 64 * MIB,
+    group: int = 1,
+    group_bytes: int = 2 * MIB,
     limits: SandboxLimits | None = None,
 ) -> Iterator[tuple[tuple, Any]]:
     """(args, result or WorkerFailed) per task, in order, with up to in_flight tasks (and max_bytes of
     their bytes arguments, at least one task) submitted ahead of the consumer: the workers keep
-    reading while the caller stores what it has been given, and memory stays bounded by the window."""
+    reading while the caller stores what it has been given, and memory stays bounded by the window.
+    Up to `group` tasks (and `group_bytes` of their bytes, at least one) go to a worker together, so
+    the round trip is paid once for them; each is still limited, refused and told apart as if alone
+    (worker.run_tasks, _settle). What fn raised for a task is raised when that task's turn comes."""
     limits = limits or configured()
     in_flight = in_flight or 4 * _workers(limits)
-    window: deque[tuple[tuple, _Pool, Future, int, tuple[str, str]]] = deque()
-    held = 0
+    group = max(1, min(group, in_flight))
+    window: deque[tuple[list[tuple], _Pool, Future, int, tuple[str, str]]] = deque()
+    filling: list[tuple] = []  # the next group, not yet submitted
+    filling_bytes = held = ahead = 0  # bytes of the next group, bytes and tasks not yet handed over
 
-    def settle(args, pool, future, weight, slot):
-        nonlocal held
+    def settle(args_group, pool, future, weight, slot) -> Iterator[tuple[tuple, Any]]:
+        nonlocal held, ahead
         held -= weight
-        try:
-            return args, _settle(pool, future, fn, args, limits, slot)
-        except WorkerFailed as failed:
-            return args, failed
+        ahead -= len(args_group)
+        for args, (ok, value) in zip(
+            args_group, _settle(pool, future, fn, args_group, limits, slot), strict=True
+        ):
+            if not ok and not isinstance(value, WorkerFailed):
+                raise value
+            yield args, value
+
+    def submit() -> None:
+        nonlocal filling, filling_bytes
+        pool, future, slot = _submit(fn, filling, limits)
+        window.append((filling, pool, future, filling_bytes, slot))
+        filling, filling_bytes = [], 0
 
     for args in tasks:
         weight = _weight(args)
-        while window and (len(window) >= in_flight or held + weight > max_bytes):
-            yield settle(*window.popleft())
-        pool, slot = _get_pool(limits), new_slot()
-        try:
-            future = pool.submit(run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
-        except (BrokenProcessPool, RuntimeError):
-            pool = _get_pool(limits)
-            future = pool.submit(run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
-        window.append((args, pool, future, weight, slot))
+        if filling and (len(filling) >= group or filling_bytes + weight > group_bytes):
+            submit()
+        while window and (ahead >= in_flight or held + weight > max_bytes):
+            yield from settle(*window.popleft())
+        filling.append(args)
+        filling_bytes += weight
         held += weight
+        ahead += 1
+    if filling:
+        submit()
     while window:
-        yield settle(*window.popleft())
+        yield from settle(*window.popleft())
