@@ -12,15 +12,18 @@ imported file runs here:
   ``memory_bytes``), and each task gets a CPU budget (``RLIMIT_CPU`` soft limit, moved up before every
   task because CPU time accumulates over the worker's life) and a wall-clock alarm (``SIGALRM``, whose
   default action kills the worker even inside Rust code that never returns to Python);
+* an import sends several files in one task (``map_ordered(group=…)``: the round trip paid once for
+  them), each read as if it were a task of its own: its own CPU budget and alarm, its own exception;
 * when a worker dies, ``concurrent.futures`` breaks the whole pool and fails every task in flight. The
-  pool is replaced. The culprit is known: each worker writes the token of the task it starts into a
-  slot file named by its pid, and the dead worker's exit status (the others are ended by the executor
-  with SIGTERM, or are still alive) names its slot — so the culprit becomes ``WorkerFailed`` at once,
-  with a Chinese reason chosen from how it died, and is never read twice (a 20 MB file that killed its
-  worker used to cost the wall-clock limit twice). Only the innocent tasks in flight run again, alone in
-  a one-off process with the same limits (the culprit too, when it cannot be told). A task that overran
-  its wall clock is the culprit of the pool this code kills. The caller - the server, the CLI, the other
-  files of a batch - carries on.
+  pool is replaced. The culprit is known: each worker writes the token of the task and the index of
+  the file it starts into a slot file named by its pid, and the dead worker's exit status (the others
+  are ended by the executor with SIGTERM, or are still alive) names its slot — so the culprit becomes
+  ``WorkerFailed`` at once, with a Chinese reason chosen from how it died, and is never read twice (a
+  20 MB file that killed its worker used to cost the wall-clock limit twice). Only the innocent files
+  in flight (those of the culprit's task included) run again, alone in a one-off process with the same
+  limits (the culprit too, when it cannot be told). A file that overran its wall clock is the culprit
+  of the pool this code kills. The caller - the server, the CLI, the other files of a batch - carries
+  on.
 
 Measured (engineering.md): a warm round trip costs about a millisecond over the in-process read;
 ``bench/sandbox.py`` measures it in every benchmark run.
@@ -29,7 +32,6 @@ Measured (engineering.md): a warm round trip costs about a millisecond over the 
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import signal
 import threading
@@ -39,14 +41,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import context as mp_context
-from multiprocessing import forkserver, popen_forkserver, spawn
+from multiprocessing import forkserver
 from typing import Any
 
 from selfeval.readers.culprit import culprit_exit, new_slot, started
+from selfeval.readers.spawning import WorkerProcess as _Process  # noqa: F401  (tests patch its start)
+from selfeval.readers.spawning import context
 from selfeval.readers.worker import (
     MIB,
-    PRELOAD,
     SandboxLimits,
     WorkerFailed,
     configured,
@@ -68,45 +70,6 @@ _pool_pid = 0
 _pool_limits: SandboxLimits | None = None
 
 
-class _Popen(popen_forkserver.Popen):
-    """The fork server's Popen, minus the main module: a worker never re-runs the caller's script
-    (``python foo.py`` without a ``__main__`` guard, Streamlit's launcher) - it needs only our
-    module-level functions, which it imports by name."""
-
-    def _launch(self, process_obj):
-        prep_data = spawn.get_preparation_data(process_obj._name)
-        prep_data.pop("init_main_from_path", None)
-        prep_data.pop("init_main_from_name", None)
-        buf = io.BytesIO()
-        popen_forkserver.set_spawning_popen(self)
-        try:
-            popen_forkserver.reduction.dump(prep_data, buf)
-            popen_forkserver.reduction.dump(process_obj, buf)
-        finally:
-            popen_forkserver.set_spawning_popen(None)
-        self.sentinel, w = popen_forkserver.forkserver.connect_to_new_process(self._fds)
-        parent_w = os.dup(w)  # as the stdlib: the child watches it to know the parent lives
-        self.finalizer = popen_forkserver.util.Finalize(
-            self, popen_forkserver.util.close_fds, (parent_w, self.sentinel)
-        )
-        with open(w, "wb", closefd=True) as f:
-            f.write(buf.getbuffer())
-        self.pid = popen_forkserver.forkserver.read_signed(self.sentinel)
-
-
-class _Process(mp_context.ForkServerProcess):
-    @staticmethod
-    def _Popen(process_obj):
-        return _Popen(process_obj)
-
-
-class _Context(mp_context.ForkServerContext):
-    Process = _Process
-
-
-_CONTEXT = _Context()
-
-
 class _Pool(ProcessPoolExecutor):
     """The executor, keeping what telling a culprit needs after a shutdown has forgotten it (the next
     submit shuts a broken pool down, maybe before the tasks in flight are settled): its own dict of
@@ -121,13 +84,6 @@ class _Pool(ProcessPoolExecutor):
         future = super().submit(fn, *args, **kwargs)
         self.manager = self._executor_manager_thread or self.manager
         return future
-
-
-def _context() -> _Context:
-    # the fork server imports these once, so every worker starts with the readers loaded (ignored
-    # once the fork server runs)
-    _CONTEXT.set_forkserver_preload(list(PRELOAD))
-    return _CONTEXT
 
 
 def _workers(limits: SandboxLimits) -> int:
@@ -149,7 +105,7 @@ def _get_pool(limits: SandboxLimits) -> _Pool:
                 pool.shutdown(wait=False, cancel_futures=True)
             pool = _Pool(
                 _workers(limits),
-                mp_context=_context(),
+                mp_context=context(),
                 initializer=worker_init,
                 initargs=(limits.memory_bytes,),
             )
@@ -240,7 +196,7 @@ def _solo(fn: Callable[..., Any], args: tuple, limits: SandboxLimits) -> tuple[b
     """One one-off process: (began the task, status, value) - "ok" with the result, "raised" with
     the exception, "died" with the exit status, "hung" (killed here: no answer within the wall clock
     and SLACK, counted from when it began) or "unstarted" (no process) with None."""
-    ctx = _context()
+    ctx = context()
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=solo_main, args=(sender, fn, args, limits), daemon=True)
     try:
