@@ -93,16 +93,18 @@ def test_a_hung_file_in_a_group_is_refused_once_and_its_neighbours_are_read(tmp_
 
 
 def test_each_file_of_a_group_has_its_own_wall_clock_and_cpu_budget(tmp_path, monkeypatch):
-    """Three files of 2 s each in one task of a 3 s wall clock (no slack in the parent), and three of
-    0.7 s of CPU under a CPU budget of 1–2 s: a budget per task would refuse the last of them."""
+    """Three files of 1.5 s each in one task of a 3 s wall clock (no slack in the parent), and three of
+    0.7 s of CPU under a CPU budget of 1–2 s (a wall clock generous enough for a loaded machine): a
+    clock or a budget per task would refuse the last of them."""
     monkeypatch.setattr(sandbox, "SLACK", 0.0)
     log = str(tmp_path / "runs.log")
-    limits = sandbox.SandboxLimits(cpu_seconds=1, wall_seconds=3, workers=1)
-    naps = [(log, "nap", 2) for _ in range(3)]
+    naps = [(log, "nap", 1.5) for _ in range(3)]
     spins = [(log, "spin", 0.7) for _ in range(3)]
     sandbox.shutdown()
-    assert [r for _a, r in sandbox.map_ordered(counted, naps, group=3, limits=limits)] == [2, 2, 2]
-    assert [r for _a, r in sandbox.map_ordered(counted, spins, group=3, limits=limits)] == [0.7] * 3
+    wall = sandbox.SandboxLimits(wall_seconds=3, workers=1)
+    assert [r for _a, r in sandbox.map_ordered(counted, naps, group=3, limits=wall)] == [1.5] * 3
+    cpu = sandbox.SandboxLimits(cpu_seconds=1, wall_seconds=60, workers=1)
+    assert [r for _a, r in sandbox.map_ordered(counted, spins, group=3, limits=cpu)] == [0.7] * 3
     assert len(_reads(log)) == 6  # none read again
 
 
