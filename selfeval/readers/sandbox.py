@@ -12,15 +12,18 @@ imported file runs here:
   ``memory_bytes``), and each task gets a CPU budget (``RLIMIT_CPU`` soft limit, moved up before every
   task because CPU time accumulates over the worker's life) and a wall-clock alarm (``SIGALRM``, whose
   default action kills the worker even inside Rust code that never returns to Python);
+* an import sends several files in one task (``map_ordered(group=…)``: the round trip paid once for
+  them), each read as if it were a task of its own: its own CPU budget and alarm, its own exception;
 * when a worker dies, ``concurrent.futures`` breaks the whole pool and fails every task in flight. The
-  pool is replaced. The culprit is known: each worker writes the token of the task it starts into a
-  slot file named by its pid, and the dead worker's exit status (the others are ended by the executor
-  with SIGTERM, or are still alive) names its slot — so the culprit becomes ``WorkerFailed`` at once,
-  with a Chinese reason chosen from how it died, and is never read twice (a 20 MB file that killed its
-  worker used to cost the wall-clock limit twice). Only the innocent tasks in flight run again, alone in
-  a one-off process with the same limits (the culprit too, when it cannot be told). A task that overran
-  its wall clock is the culprit of the pool this code kills. The caller - the server, the CLI, the other
-  files of a batch - carries on.
+  pool is replaced. The culprit is known: each worker writes the token of the task and the index of
+  the file it starts into a slot file named by its pid, and the dead worker's exit status (the others
+  are ended by the executor with SIGTERM, or are still alive) names its slot — so the culprit becomes
+  ``WorkerFailed`` at once, with a Chinese reason chosen from how it died, and is never read twice (a
+  20 MB file that killed its worker used to cost the wall-clock limit twice). Only the innocent files
+  in flight (those of the culprit's task included) run again, alone in a one-off process with the same
+  limits (the culprit too, when it cannot be told). A file that overran its wall clock is the culprit
+  of the pool this code kills. The caller - the server, the CLI, the other files of a batch - carries
+  on.
 
 Measured (engineering.md): a warm round trip costs about a millisecond over the in-process read;
 ``bench/sandbox.py`` measures it in every benchmark run.
@@ -29,28 +32,27 @@ Measured (engineering.md): a warm round trip costs about a millisecond over the 
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import context as mp_context
-from multiprocessing import forkserver, popen_forkserver, spawn
+from multiprocessing import forkserver
 from typing import Any
 
 from selfeval.readers.culprit import culprit_exit, new_slot, started
+from selfeval.readers.spawning import WorkerProcess as _Process  # noqa: F401  (tests patch its start)
+from selfeval.readers.spawning import context
 from selfeval.readers.worker import (
     MIB,
-    PRELOAD,
     SandboxLimits,
     WorkerFailed,
     configured,
-    run_task,
+    run_tasks,
     solo_main,
     worker_init,
 )
@@ -68,45 +70,6 @@ _pool_pid = 0
 _pool_limits: SandboxLimits | None = None
 
 
-class _Popen(popen_forkserver.Popen):
-    """The fork server's Popen, minus the main module: a worker never re-runs the caller's script
-    (``python foo.py`` without a ``__main__`` guard, Streamlit's launcher) - it needs only our
-    module-level functions, which it imports by name."""
-
-    def _launch(self, process_obj):
-        prep_data = spawn.get_preparation_data(process_obj._name)
-        prep_data.pop("init_main_from_path", None)
-        prep_data.pop("init_main_from_name", None)
-        buf = io.BytesIO()
-        popen_forkserver.set_spawning_popen(self)
-        try:
-            popen_forkserver.reduction.dump(prep_data, buf)
-            popen_forkserver.reduction.dump(process_obj, buf)
-        finally:
-            popen_forkserver.set_spawning_popen(None)
-        self.sentinel, w = popen_forkserver.forkserver.connect_to_new_process(self._fds)
-        parent_w = os.dup(w)  # as the stdlib: the child watches it to know the parent lives
-        self.finalizer = popen_forkserver.util.Finalize(
-            self, popen_forkserver.util.close_fds, (parent_w, self.sentinel)
-        )
-        with open(w, "wb", closefd=True) as f:
-            f.write(buf.getbuffer())
-        self.pid = popen_forkserver.forkserver.read_signed(self.sentinel)
-
-
-class _Process(mp_context.ForkServerProcess):
-    @staticmethod
-    def _Popen(process_obj):
-        return _Popen(process_obj)
-
-
-class _Context(mp_context.ForkServerContext):
-    Process = _Process
-
-
-_CONTEXT = _Context()
-
-
 class _Pool(ProcessPoolExecutor):
     """The executor, keeping what telling a culprit needs after a shutdown has forgotten it (the next
     submit shuts a broken pool down, maybe before the tasks in flight are settled): its own dict of
@@ -121,13 +84,6 @@ class _Pool(ProcessPoolExecutor):
         future = super().submit(fn, *args, **kwargs)
         self.manager = self._executor_manager_thread or self.manager
         return future
-
-
-def _context() -> _Context:
-    # the fork server imports these once, so every worker starts with the readers loaded (ignored
-    # once the fork server runs)
-    _CONTEXT.set_forkserver_preload(list(PRELOAD))
-    return _CONTEXT
 
 
 def _workers(limits: SandboxLimits) -> int:
@@ -149,7 +105,7 @@ def _get_pool(limits: SandboxLimits) -> _Pool:
                 pool.shutdown(wait=False, cancel_futures=True)
             pool = _Pool(
                 _workers(limits),
-                mp_context=_context(),
+                mp_context=context(),
                 initializer=worker_init,
                 initargs=(limits.memory_bytes,),
             )
@@ -157,11 +113,12 @@ def _get_pool(limits: SandboxLimits) -> _Pool:
         return pool
 
 
-def _discard(pool: _Pool, hung: str | None = None) -> None:
-    """Kill a pool's workers (the task `hung` overran its wall clock) so that the next call gets a new
-    pool; the other tasks in flight, failed by it, are innocent (`culprit_exit`)."""
+def _discard(pool: _Pool, hung: tuple[str, int] | None = None) -> None:
+    """Kill a pool's workers (`hung`: the task and which of its files overran its wall clock) so that
+    the next call gets a new pool; the other files in flight, failed by it, are innocent
+    (`culprit_exit`)."""
     global _pool
-    pool._selfeval_hung = hung or ""  # type: ignore[attr-defined]
+    pool._selfeval_hung = hung or ("", -1)  # type: ignore[attr-defined]
     with _lock:
         for process in list(pool.workers.values()):
             with contextlib.suppress(Exception):
@@ -239,7 +196,7 @@ def _solo(fn: Callable[..., Any], args: tuple, limits: SandboxLimits) -> tuple[b
     """One one-off process: (began the task, status, value) - "ok" with the result, "raised" with
     the exception, "died" with the exit status, "hung" (killed here: no answer within the wall clock
     and SLACK, counted from when it began) or "unstarted" (no process) with None."""
-    ctx = _context()
+    ctx = context()
     receiver, sender = ctx.Pipe(duplex=False)
     process = ctx.Process(target=solo_main, args=(sender, fn, args, limits), daemon=True)
     try:
@@ -273,43 +230,73 @@ def _solo(fn: Callable[..., Any], args: tuple, limits: SandboxLimits) -> tuple[b
     return began, *message
 
 
-def _settle(pool: _Pool, future: Future, fn, args, limits: SandboxLimits, slot: tuple[str, str]) -> Any:
-    """The result of a pooled task. A broken pool: the culprit is refused at once, the innocent tasks
-    in flight run again, alone (so do tasks of a pool shut down under them). An overrun - running
-    SLACK seconds past its wall clock, counted from when its worker began it, not from when it was
-    submitted (on a busy machine it may wait for a worker) - is refused, as its alarm should have
-    ended it: the worker is stuck beyond signals. A task no worker has begun by then runs alone."""
+Outcome = tuple[bool, Any]  # (True, the result) or (False, the exception: WorkerFailed or fn's own)
+
+
+def _settle(
+    pool: _Pool, future: Future, fn, group: Sequence[tuple], limits: SandboxLimits, slot: tuple[str, str]
+) -> list[Outcome]:
+    """The outcome of each file of a pooled task (`group`: the files' arguments; worker.run_tasks).
+    A broken pool: the file that killed the worker is refused at once, every other file of the task
+    (and of the tasks in flight with it) runs again, alone - never a good file lost, never a killer
+    read twice. An overrun - a file running SLACK seconds past its wall clock, counted from when its
+    worker began that file, not from when the task was submitted (on a busy machine it may wait for a
+    worker) - is refused, as its alarm should have ended it: the worker is stuck beyond signals. A
+    task no worker has begun by then, or one whose results could not come back, runs alone, file by
+    file."""
     wait = limits.wall_seconds + SLACK
+    culprit: tuple[int, int | None] | None = None  # (which file, how its worker died)
     while True:
         try:
             return future.result(timeout=wait)
         except FutureTimeout:
             began = started(pool, slot)
-            if began is not None and (wait := began + limits.wall_seconds + SLACK - time.time()) > 0:
+            if began is not None and (wait := began[0] + limits.wall_seconds + SLACK - time.time()) > 0:
                 continue
-            _discard(pool, None if began is None else slot[1])
+            _discard(pool, None if began is None else (slot[1], began[1]))
             if began is not None:
-                raise _failure_from_exit(None) from None
+                culprit = (began[1], None)
         except BrokenProcessPool:
-            code = culprit_exit(pool, slot, limits.wall_seconds + SLACK)
-            if code is not None:
-                raise _failure_from_exit(code) from None
+            culprit = culprit_exit(pool, slot, limits.wall_seconds + SLACK)
         except CancelledError:  # shut down by a caller with other limits before a worker began it
             pass
-        return run_alone(fn, args, limits)
+        except Exception:  # the task's results did not come back (one of them not picklable)
+            pass
+        break
+    return [
+        (False, _failure_from_exit(culprit[1]))
+        if culprit is not None and i == culprit[0]
+        else _alone(fn, args, limits)
+        for i, args in enumerate(group)
+    ]
+
+
+def _alone(fn: Callable[..., Any], args: tuple, limits: SandboxLimits) -> Outcome:
+    try:
+        return True, run_alone(fn, args, limits)
+    except Exception as exc:
+        return False, exc
+
+
+def _submit(fn, group: list[tuple], limits: SandboxLimits) -> tuple[_Pool, Future, tuple[str, str]]:
+    pool, slot = _get_pool(limits), new_slot()
+    try:
+        future = pool.submit(run_tasks, fn, group, limits.cpu_seconds, limits.wall_seconds, slot)
+    except (BrokenProcessPool, RuntimeError):  # broken or shut down by another thread just now
+        pool = _get_pool(limits)
+        future = pool.submit(run_tasks, fn, group, limits.cpu_seconds, limits.wall_seconds, slot)
+    return pool, future, slot
 
 
 def call(fn: Callable[..., Any], *args: Any, limits: SandboxLimits | None = None) -> Any:
     """fn(*args) in a warm sandboxed worker; raises WorkerFailed when the worker dies or overruns,
     and whatever fn raises (pickled back) otherwise. fn must be a module-level function."""
     limits = limits or configured()
-    pool, slot = _get_pool(limits), new_slot()
-    try:
-        future = pool.submit(run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
-    except (BrokenProcessPool, RuntimeError):  # broken or shut down by another thread just now
-        pool = _get_pool(limits)
-        future = pool.submit(run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
-    return _settle(pool, future, fn, args, limits, slot)
+    pool, future, slot = _submit(fn, [args], limits)
+    ok, value = _settle(pool, future, fn, [args], limits, slot)[0]
+    if ok:
+        return value
+    raise value
 
 
 def _weight(args: tuple) -> int:
@@ -322,35 +309,51 @@ def map_ordered(
     *,
     in_flight: int = 0,
     max_bytes: int = 64 * MIB,
+    group: int = 1,
+    group_bytes: int = 2 * MIB,
     limits: SandboxLimits | None = None,
 ) -> Iterator[tuple[tuple, Any]]:
     """(args, result or WorkerFailed) per task, in order, with up to in_flight tasks (and max_bytes of
     their bytes arguments, at least one task) submitted ahead of the consumer: the workers keep
-    reading while the caller stores what it has been given, and memory stays bounded by the window."""
+    reading while the caller stores what it has been given, and memory stays bounded by the window.
+    Up to `group` tasks (and `group_bytes` of their bytes, at least one) go to a worker together, so
+    the round trip is paid once for them; each is still limited, refused and told apart as if alone
+    (worker.run_tasks, _settle). What fn raised for a task is raised when that task's turn comes."""
     limits = limits or configured()
     in_flight = in_flight or 4 * _workers(limits)
-    window: deque[tuple[tuple, _Pool, Future, int, tuple[str, str]]] = deque()
-    held = 0
+    group = max(1, min(group, in_flight))
+    window: deque[tuple[list[tuple], _Pool, Future, int, tuple[str, str]]] = deque()
+    filling: list[tuple] = []  # the next group, not yet submitted
+    filling_bytes = held = ahead = 0  # bytes of the next group, bytes and tasks not yet handed over
 
-    def settle(args, pool, future, weight, slot):
-        nonlocal held
+    def settle(args_group, pool, future, weight, slot) -> Iterator[tuple[tuple, Any]]:
+        nonlocal held, ahead
         held -= weight
-        try:
-            return args, _settle(pool, future, fn, args, limits, slot)
-        except WorkerFailed as failed:
-            return args, failed
+        ahead -= len(args_group)
+        for args, (ok, value) in zip(
+            args_group, _settle(pool, future, fn, args_group, limits, slot), strict=True
+        ):
+            if not ok and not isinstance(value, WorkerFailed):
+                raise value
+            yield args, value
+
+    def submit() -> None:
+        nonlocal filling, filling_bytes
+        pool, future, slot = _submit(fn, filling, limits)
+        window.append((filling, pool, future, filling_bytes, slot))
+        filling, filling_bytes = [], 0
 
     for args in tasks:
         weight = _weight(args)
-        while window and (len(window) >= in_flight or held + weight > max_bytes):
-            yield settle(*window.popleft())
-        pool, slot = _get_pool(limits), new_slot()
-        try:
-            future = pool.submit(run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
-        except (BrokenProcessPool, RuntimeError):
-            pool = _get_pool(limits)
-            future = pool.submit(run_task, fn, args, limits.cpu_seconds, limits.wall_seconds, slot)
-        window.append((args, pool, future, weight, slot))
+        if filling and (len(filling) >= group or filling_bytes + weight > group_bytes):
+            submit()
+        while window and (ahead >= in_flight or held + weight > max_bytes):
+            yield from settle(*window.popleft())
+        filling.append(args)
+        filling_bytes += weight
         held += weight
+        ahead += 1
+    if filling:
+        submit()
     while window:
-        yield settle(*window.popleft())
+        yield from settle(*window.popleft())

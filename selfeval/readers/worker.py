@@ -1,7 +1,7 @@
 """The worker side of the sandbox (sandbox.py is the parent side): the limits a task runs under, and
 what runs in a reading process - set up once (address space capped, Ctrl-C left to the parent, the
 readers imported, leave with the parent), then each task under its CPU budget and wall-clock alarm,
-its token first written to the worker's slot file so the parent can tell which task a dead worker ran.
+each file's mark first written to the worker's slot file so the parent can tell which file a dead worker read.
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import resource
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +132,44 @@ def run_task(
     task a worker was reading when it died."""
     if slot is not None:
         mark_running(slot)
+    return _limited(fn, args, cpu_seconds, wall_seconds)
+
+
+def run_tasks(
+    fn: Callable[..., Any],
+    tasks: Sequence[tuple],
+    cpu_seconds: int,
+    wall_seconds: float,
+    slot: tuple[str, str],
+) -> list[tuple[bool, Any]]:
+    """Runs in the worker: several files in one pooled task, so that the round trip to the worker (the
+    task's pickling both ways, the executor's queues) is paid once for all of them. Each file as if it
+    were a task of its own: its index goes into the slot file before it starts (the parent tells
+    which file killed the worker, and when the file it waits for began), its own CPU budget and
+    wall-clock alarm, and what it raises is its own. (True, result) or (False, exception) per file."""
+    out: list[tuple[bool, Any]] = []
+    for index, args in enumerate(tasks):
+        mark_running(slot, index)
+        try:
+            out.append((True, _limited(fn, args, cpu_seconds, wall_seconds)))
+        except Exception as exc:  # this file's, sent back with the others' results
+            out.append((False, _picklable(exc)))
+    return out
+
+
+def _picklable(exc: Exception) -> Exception:
+    """exc, or a RuntimeError naming it when it would not come back through a pickle (one file's odd
+    exception must not fail its neighbours' results, nor break the pool when the parent unpickles)."""
+    try:
+        pickle.loads(pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+def _limited(fn: Callable[..., Any], args: tuple, cpu_seconds: int, wall_seconds: float) -> Any:
+    """fn(*args) under a CPU budget of its own (the soft RLIMIT_CPU moved up: CPU time accumulates
+    over the worker's life) and a wall-clock alarm."""
     if cpu_seconds:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         used = int(usage.ru_utime + usage.ru_stime) + 1

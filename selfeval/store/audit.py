@@ -197,13 +197,27 @@ def chain_existing(db: Db) -> None:
 # ---------------------------------------------------------------------------------- write-path hooks
 
 
-def record_versions(db: Db, who: Any, first_id: int, *, action: str | None = None, comment: str = "") -> None:
+def record_versions(
+    db: Db,
+    who: Any,
+    first_id: int,
+    *,
+    action: str | None = None,
+    comment: str = "",
+    stored: Sequence[tuple[int, str, str, str, str]] | None = None,
+) -> None:
     """Audit every submission stored in this transaction (ids ≥ first_id): uploaded, edited or
-    imported by its origin, or `action` (restore)."""
-    rows = db.execute(
-        """SELECT s.id, s.origin, s.project_code, s.year, COALESCE(f.unit, '')
-           FROM submissions s LEFT JOIN forms f ON f.submission_id = s.id WHERE s.id >= ? ORDER BY s.id""",
-        [int(first_id)],
+    imported by its origin, or `action` (restore). `stored`: those submissions as (id, origin,
+    project code, year, unit) in id order, when the writer has them at hand (a save's batch): then
+    they are not read back."""
+    rows = (
+        stored
+        if stored is not None
+        else db.execute(
+            """SELECT s.id, s.origin, s.project_code, s.year, COALESCE(f.unit, '')
+               FROM submissions s LEFT JOIN forms f ON f.submission_id = s.id WHERE s.id >= ? ORDER BY s.id""",
+            [int(first_id)],
+        )
     )
     at = now()
     kinds = {"editor": "edit", "import": "import"}

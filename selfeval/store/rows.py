@@ -53,6 +53,18 @@ class _Batch:
     def stored(self) -> int:
         return len(self.tables["submissions"]["id"])
 
+    def versions(self) -> list[tuple[int, str, str, str, str]]:
+        """(id, origin, project code, year, unit) of each submission the batch stores, in id order:
+        what the audit trail records of them (audit.record_versions), as the rows will say."""
+        subs, forms = self.tables["submissions"], self.tables["forms"]
+        unit = dict(zip(forms["submission_id"], forms["unit"], strict=True))
+        return [
+            (sid, origin, code, year, unit.get(sid) or "")
+            for sid, origin, code, year in zip(
+                subs["id"], subs["origin"], subs["project_code"], subs["year"], strict=True
+            )
+        ]
+
     def add(
         self, u: Upload, prepared: Sequence[_Prepared], existing: dict[int, int], offset: int
     ) -> SaveResult:

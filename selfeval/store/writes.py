@@ -123,7 +123,7 @@ class Writes(Backend):
             for table in ALL_WRITTEN:
                 self._insert_rows(db, table, batch.tables[table])
             if batch.stored:
-                record_versions(db, self.who, next_id)
+                record_versions(db, self.who, next_id, stored=batch.versions())
                 aggregates.refresh(
                     db,
                     added=(next_id, next_id + batch.stored - 1),
