@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench import batch, memlimit, pdf_reading, report_scale
+from bench import batch, memlimit, pdf_reading, report_scale, sandbox
 
 TARGET_READ_VS_B = 1.0
 TARGET_READ_VS_A = 3.0
@@ -167,6 +167,11 @@ def markdown(results: dict) -> str:
         "",
     ]
     parts += _reading(results)
+    parts += (
+        ["## The sandbox's round trip", "", *sandbox.lines(results["sandbox"]), ""]
+        if results.get("sandbox")
+        else []
+    )
     parts += pdf_reading.lines(results["pdf_reading"]) if results.get("pdf_reading") else []
     parts += _storing(results)
     parts += _dashboard(results)
