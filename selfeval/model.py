@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import Literal, NamedTuple
 
 from selfeval.textnorm import strip_controls
@@ -79,6 +81,14 @@ class Cell(NamedTuple):
     col: int
 
 
+_text_of = itemgetter(0)  # Cell.text, without the NamedTuple's property
+
+
+def _printable(rows) -> bool:
+    """Whether every cell's text of these rows is printable: one join, one C-level pass."""
+    return "".join(map(_text_of, chain.from_iterable(rows))).isprintable()
+
+
 @dataclass(frozen=True)
 class Grid:
     """Rows of cell strings with coordinates: what the text and Excel readers both produce."""
@@ -97,10 +107,15 @@ class Grid:
     def __post_init__(self) -> None:
         """Control characters never get past the reader (text and workbooks alike): a cell's text is
         kept without C0/C1 controls, so exports and terminals never see them; a cell (or row) left empty goes."""
-        if all(c.text.isprintable() for row in self.rows for c in row):
-            return
+        if _printable(self.rows):
+            return  # one C-level pass over every cell's text (isprintable is per character)
         rows = (
-            tuple(Cell(t, c.row, c.col) for c in row if (t := strip_controls(c.text))) for row in self.rows
+            tuple(row)
+            if _printable((row,))
+            else tuple(
+                c if t == c.text else Cell(t, c.row, c.col) for c in row if (t := strip_controls(c.text))
+            )
+            for row in self.rows
         )
         object.__setattr__(self, "rows", tuple(row for row in rows if row))
 

@@ -11,9 +11,17 @@ import zipfile
 import openpyxl
 import pytest
 import xlwt
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from selfeval.model import Cell, Grid
-from selfeval.readers.excel import cell_text, is_percent_format, number_text, workbook_to_grids
+from selfeval.readers.excel import (
+    _sheet_to_grid,
+    cell_text,
+    is_percent_format,
+    number_text,
+    workbook_to_grids,
+)
 
 
 def _cells(grid: Grid) -> list[tuple[int, int, str]]:
@@ -234,9 +242,8 @@ def test_xlsx_merge_with_empty_top_left_empties_the_range():
 
 
 def test_xlsx_merges_wide_and_narrow_empty_what_they_cover():
-    """A merge is emptied by looking up its columns (narrower than the row) or by walking the row's
-    cells (wider than the row): both leave the top-left value, fill it down the left column, and
-    empty the rest of the range, whatever lies under it."""
+    """A merge narrower than the row and one wider than the row's cells: both leave the top-left
+    value, fill it down the left column, and empty the rest of the range, whatever lies under it."""
 
     def build(wb):
         ws = wb.active
@@ -258,6 +265,106 @@ def test_xlsx_merges_wide_and_narrow_empty_what_they_cover():
         (4, 1, "宽"),
         (5, 1, "宽"),
         (5, 27, "beside"),
+    ]
+
+
+def test_xlsx_merge_fills_rows_without_values_and_keeps_the_percent_text():
+    """A vertical merge over rows holding nothing fills them (in order, between the rows around them),
+    with the top-left's text as shown (a percent stays a percent); CRLF in a cell reads as LF."""
+
+    def build(wb):
+        ws = wb.active
+        ws["A1"] = 0.9863
+        ws["A1"].number_format = "0.00%"
+        ws["B4"] = "below"
+        ws["C1"] = "两行\r\n文字"
+
+    (grid,) = workbook_to_grids(_add_merges(_xlsx(build), ["A1:A3"]), "xlsx", "m.xlsx")
+    assert _cells(grid) == [
+        (1, 1, "98.63%"),
+        (1, 3, "两行\n文字"),
+        (2, 1, "98.63%"),
+        (3, 1, "98.63%"),
+        (4, 2, "below"),
+    ]
+
+
+class _Sheet:
+    """What _sheet_to_grid reads of a calamine sheet: a fresh list of rows on each call, as calamine gives."""
+
+    def __init__(self, start, values, merges):
+        self.name, self.start, self.values, self.merged_cell_ranges = "S", start, values, merges
+
+    def to_python(self):
+        return [list(row) for row in self.values]
+
+
+def _model_grid(start, values, merges, percents) -> list[tuple[int, int, str]]:
+    """The Grid's cells by the definition (model.Cell), one position at a time: each value's text;
+    merges in order, each clipped to the last row holding text, the top-left's text kept and put on
+    the left cell of each further row, the rest of the range emptied."""
+    row0, col0 = start
+    texts = {}
+    for i, row in enumerate(values):
+        for j, value in enumerate(row):
+            r, c = row0 + i + 1, col0 + j + 1
+            if value is not None and value != "":
+                texts[r, c] = cell_text(value, percent=(r - 1, c - 1) in percents)
+    texts = {k: t for k, t in texts.items() if t}
+    if not texts:
+        return []
+    last = max(r for r, _ in texts)
+    for (r1, c1), (r2, c2) in merges:
+        r1, c1, r2, c2 = r1 + 1, c1 + 1, min(r2 + 1, last), c2 + 1
+        if r2 < r1:
+            continue
+        top = texts.get((r1, c1))
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if (r, c) != (r1, c1):
+                    texts.pop((r, c), None)
+            if top is not None and r > r1:
+                texts[r, c1] = top
+    return sorted((r, c, t) for (r, c), t in texts.items())
+
+
+_VALUES = st.sampled_from(
+    ["", "", "", "a", " b ", "   ", "x\r\ny", 0.0, 4.55, 10.0, 1e16, None, True, 3, "c"]
+)
+
+
+def _assert_as_defined(start, values, merges, percents=frozenset()) -> None:
+    grid = _sheet_to_grid(_Sheet(start, values, merges), "s", percents)
+    model = _model_grid(start, values, merges, percents)
+    assert _cells(grid) == [(r, c, t.replace("\r\n", "\n")) for r, c, t in model]
+    assert all(row and len({c.row for c in row}) == 1 for row in grid.rows)
+    assert [row[0].row for row in grid.rows] == sorted({row[0].row for row in grid.rows})
+    assert all([c.col for c in row] == sorted({c.col for c in row}) for row in grid.rows)
+
+
+@settings(max_examples=300)
+@given(
+    start=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    shape=st.tuples(st.integers(1, 6), st.integers(1, 5)),
+    data=st.data(),
+)
+def test_sheet_to_grid_matches_the_definition(start, shape, data):
+    """Any values and merges (overlapping, beyond the data, above or left of it, inverted) give the
+    cells the definition gives, rows in order and each row left to right."""
+    height, width = shape
+    values = [[data.draw(_VALUES) for _ in range(width)] for _ in range(height)]
+    corner = st.tuples(st.integers(0, start[0] + height + 1), st.integers(0, start[1] + width + 1))
+    spans = st.tuples(st.integers(-1, 4), st.integers(-1, 4))
+    drawn = data.draw(st.lists(st.tuples(corner, spans), max_size=5))
+    merges = [((r, c), (r + dr, c + dc)) for (r, c), (dr, dc) in drawn]
+    _assert_as_defined(start, values, merges, frozenset(data.draw(st.lists(corner, max_size=3))))
+
+
+def test_merge_stops_above_trailing_blank_rows():
+    """calamine's rows can end with rows of blanks (spaces, empty formulas): a merge is clipped above them."""
+    _assert_as_defined((0, 0), [["a"], ["  "], [None]], [((0, 0), (2, 0))])
+    assert _cells(_sheet_to_grid(_Sheet((0, 0), [["a"], ["  "]], [((0, 0), (1, 0))]), "s", frozenset())) == [
+        (1, 1, "a")
     ]
 
 

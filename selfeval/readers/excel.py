@@ -19,6 +19,8 @@ import struct
 import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
+from itertools import count
 from typing import Literal
 
 from defusedxml import ElementTree
@@ -59,89 +61,98 @@ def workbook_to_grids(
 
 
 def _sheet_to_grid(sheet, source: str, percents: frozenset[Position]) -> Grid:
-    """calamine's rows, already in order, straight into Cells: one pass, no sort of the cells.
+    """calamine's rows, already in order, straight into Cells: one comprehension a row, no sort.
 
-    Rows are kept as column -> text dicts (1-based, in calamine's row-major order); merged ranges then
-    blank and fill the cells they cover. Only a row that a merge filled is sorted again (a handful of
-    cells), and the rows themselves only when a merge added one (rows holding no value of their own).
-    The common values take the short ways: empty strings are skipped at once and floats go straight to
-    ``number_text``; Cells are made by ``tuple.__new__`` (the NamedTuple's own ``__new__`` is Python).
+    Merged ranges are applied to calamine's own lists of values first (`_apply_merges`: a slice of
+    each row emptied, the top-left's text put on the left cell of each further row), so that each
+    row is then read once, left to right, into its Cells (1-based). Cells are made by
+    ``tuple.__new__`` (the NamedTuple's own ``__new__`` is Python); floats take ``number_text``
+    through a cache (the same few numbers fill every form). A sheet with percent-formatted cells
+    reads its numbers one by one (`_value_text`). Texts are stripped here; CR LF becomes LF in the
+    Grid itself (model.Grid: no control character gets past a reader).
     """
     start = sheet.start
     if start is None:
         return Grid(source, sheet.name, ())
     row0, col0 = start
-    rows: dict[int, dict[int, str]] = {}
-    for r, values in enumerate(sheet.to_python(), start=row0 + 1):
-        row: dict[int, str] = {}
-        c = col0
-        for value in values:
-            c += 1
-            kind = value.__class__
-            if kind is str:
-                if value:
-                    text = value.replace("\r\n", "\n").strip() if "\r" in value else value.strip()
-                    if text:
-                        row[c] = text
-            elif value is None:
-                continue
-            else:
-                percent = bool(percents) and (r - 1, c - 1) in percents
-                text = (
-                    number_text(value) if kind is float and not percent else cell_text(value, percent=percent)
-                )
-                if text:
-                    row[c] = text
-        if row:
-            rows[r] = row
-    if not rows:
+    values = sheet.to_python()
+    last = next(
+        (r for r in range(len(values), 0, -1) if _row_cells(values[r - 1], row0 + r, col0, percents)), 0
+    )
+    if not last:
         return Grid(source, sheet.name, ())
-    refill = _apply_merges(rows, sheet.merged_cell_ranges or ())
-    cells = []
-    for r in sorted(rows) if refill else rows:
-        row = rows[r]
-        if row:
-            items = sorted(row.items()) if r in refill else row.items()
-            cells.append(tuple([_new(Cell, (text, r, c)) for c, text in items]))
-    return Grid(source, sheet.name, tuple(cells))
+    del values[last:]  # merges are clipped to the last row holding data
+    _apply_merges(values, row0, col0, sheet.merged_cell_ranges or (), percents)
+    rows = []
+    for r, row in enumerate(values, start=row0 + 1):
+        if percents:
+            cells = _row_cells(row, r, col0, percents)
+        else:
+            cells = [
+                _new(Cell, (t, r, c))
+                for c, v in zip(count(col0 + 1), row)
+                if (
+                    t := v.strip()
+                    if v.__class__ is str
+                    else _float_text(v)
+                    if v.__class__ is float
+                    else _text(v)
+                )
+            ]
+        if cells:
+            rows.append(tuple(cells))
+    return Grid(source, sheet.name, tuple(rows))
 
 
 _new = tuple.__new__  # tuple.__new__(Cell, (text, row, col)): a Cell without its Python-level __new__
 
 
-def _apply_merges(rows: dict[int, dict[int, str]], merges: Iterable[tuple[Position, Position]]) -> set[int]:
-    """Top-left keeps the value, the left cell of each further row gets it, the rest is emptied.
-    Returns the rows whose cells a merge filled (their column order must be restored). rows are
-    1-based, merges 0-based (as calamine gives them).
+def _row_cells(row: list, r: int, col0: int, percents: frozenset[Position]) -> list[Cell]:
+    """The Cells of one row of calamine's values (r 1-based, col0 0-based: the sheet's first column)."""
+    return [
+        _new(Cell, (t, r, c)) for c, v in enumerate(row, col0 + 1) if (t := _value_text(v, r, c, percents))
+    ]
 
-    Ranges are clipped to the last row holding data, so a merge reaching row 1048576 costs nothing.
+
+def _value_text(value: object, r: int, c: int, percents: frozenset[Position]) -> str:
+    """The text of one of calamine's values at 1-based (r, c): "" when empty."""
+    if value.__class__ is str:
+        return value.strip()  # type: ignore[attr-defined]
+    if percents and value is not None and (r - 1, c - 1) in percents:
+        return cell_text(value, percent=True)
+    return _float_text(value) if value.__class__ is float else _text(value)
+
+
+def _text(value: object) -> str:
+    """A value that is neither text nor a float (a date, a boolean, an int; None: empty)."""
+    return "" if value is None else cell_text(value)
+
+
+def _apply_merges(
+    values: list[list], row0: int, col0: int, merges: Iterable[tuple[Position, Position]], percents
+) -> None:
+    """Top-left keeps the value, the left cell of each further row gets its text, the rest is emptied.
+
+    values are calamine's rows (the first is sheet row row0, 0-based; the first column col0), cut
+    after the last row holding data, so a merge reaching row 1048576 costs nothing; merges are
+    0-based and inclusive (as calamine gives them), applied in order, each to the values as the
+    merges before it left them. Each row of a merge is one slice assignment.
     """
-    refill: set[int] = set()
-    if not merges:
-        return refill
-    last_row = max(rows)
     for (r1, c1), (r2, c2) in merges:
-        r1, c1, r2, c2 = r1 + 1, c1 + 1, min(r2 + 1, last_row), c2 + 1
-        if r2 < r1:
+        i1, i2 = r1 - row0, min(r2 - row0, len(values) - 1)  # indices into values
+        if i2 < i1:
             continue
-        top = rows.get(r1)
-        value = top.get(c1) if top else None
-        for r in range(r1, r2 + 1):
-            row = rows.get(r)
-            if row:
-                first = c1 + 1 if r == r1 else c1  # the top-left keeps its value
-                if c2 - first < len(row):  # look up the merge's columns, or walk the row's cells
-                    for c in range(first, c2 + 1):
-                        row.pop(c, None)
-                else:
-                    for c in [c for c in row if first <= c <= c2]:
-                        del row[c]
-            if value is not None and r > r1:
-                if row is None:
-                    row = rows[r] = {}
-                row[c1] = value
-                refill.add(r)
-    return refill
+        j1, j2 = c1 - col0, c2 - col0 + 1  # the merge's columns: row[j1:j2]
+        text = ""
+        if i1 >= 0 and 0 <= j1 < len(values[i1]):
+            text = _value_text(values[i1][j1], r1 + 1, c1 + 1, percents)
+        for i in range(max(i1, 0), i2 + 1):
+            row = values[i]
+            first = max(j1 + 1 if i == i1 else j1, 0)  # the top-left keeps its value
+            if first < j2:
+                row[first:j2] = [""] * (min(j2, len(row)) - first) if first < len(row) else []
+            if text and i > i1 and j1 < len(row):
+                row[j1] = text
 
 
 # ----------------------------------------------------------------------------------------- cell text
@@ -191,6 +202,10 @@ def number_text(value: int | float, shift: int = 0) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+# the same few numbers fill every form (0, 5, 4.55, 10, 100): each float is written once a process
+_float_text = lru_cache(maxsize=4096)(number_text)
 
 
 # ------------------------------------------------------------------------------ percent formats: xlsx
