@@ -125,8 +125,13 @@ class Grid:
 
 Param = str | int | float | bool | None
 
+# The classes made for every row of every form read (Issue, Indicator, IndicatorScore) write their
+# __init__ out: a frozen dataclass's generated one sets each field through object.__setattr__, a call
+# each; theirs writes the instance's dict once. Same signature, fields, defaults, eq, repr and hash
+# (tests/test_model_init.py holds them to it); frozen as before.
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Issue:
     """One finding, as data: a declared code (selfeval.messages.CODES, which ties its severity to it),
     where it is, the parameters of its message, and the Chinese message rendered from them there.
@@ -139,6 +144,22 @@ class Issue:
     place: Loc | str
     message: str
     params: Mapping[str, Param] = field(default_factory=dict, compare=False, hash=False)
+
+    def __init__(
+        self,
+        code: str,
+        severity: Severity,
+        place: Loc | str,
+        message: str,
+        params: Mapping[str, Param] | None = None,
+    ) -> None:
+        self.__dict__.update(
+            code=code,
+            severity=severity,
+            place=place,
+            message=message,
+            params={} if params is None else params,
+        )
 
     @property
     def location(self) -> str:
@@ -189,7 +210,7 @@ class Goals:
     achieved: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Indicator:
     """One third-level row of 年度绩效指标, as declared."""
 
@@ -203,6 +224,32 @@ class Indicator:
     reason: str = ""
     loc: Loc | None = field(default=None, compare=False)
     cells: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)
+
+    def __init__(
+        self,
+        level1: str,
+        level2: str,
+        name: str,
+        target: str,
+        actual: str,
+        weight: float | None,
+        declared_score: float | None,
+        reason: str = "",
+        loc: Loc | None = None,
+        cells: dict[str, Loc] | None = None,
+    ) -> None:
+        self.__dict__.update(
+            level1=level1,
+            level2=level2,
+            name=name,
+            target=target,
+            actual=actual,
+            weight=weight,
+            declared_score=declared_score,
+            reason=reason,
+            loc=loc,
+            cells={} if cells is None else cells,
+        )
 
     @property
     def not_applicable(self) -> bool:
@@ -227,7 +274,7 @@ class Form:
     locs: dict[str, Loc] = field(default_factory=dict, compare=False, hash=False)  # "total", level1 rows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class IndicatorScore:
     """What the rules give one indicator row."""
 
@@ -241,11 +288,29 @@ class IndicatorScore:
     verified: bool = None  # type: ignore[assignment]  # None: derived from the rule ("declared" is not)
     unverified_reason: str = ""
 
-    def __post_init__(self) -> None:
-        if self.verified is None:  # built without the rules (a stored card): the rule code says it
-            object.__setattr__(self, "verified", self.rule not in ("declared", "unscored"))
-            if not self.verified and not self.unverified_reason:
-                object.__setattr__(self, "unverified_reason", self.explanation.removeprefix("未核验："))
+    def __init__(
+        self,
+        indicator: Indicator,
+        score: float | None,
+        rule: str,
+        explanation: str,
+        band: tuple[float, float] | None = None,
+        verified: bool | None = None,
+        unverified_reason: str = "",
+    ) -> None:
+        if verified is None:  # built without the rules (a stored card): the rule code says it
+            verified = rule not in ("declared", "unscored")
+            if not verified and not unverified_reason:
+                unverified_reason = explanation.removeprefix("未核验：")
+        self.__dict__.update(
+            indicator=indicator,
+            score=score,
+            rule=rule,
+            explanation=explanation,
+            band=band,
+            verified=verified,
+            unverified_reason=unverified_reason,
+        )
 
 
 # issues whose form is never graded and never counted in an organisation's totals (issue 20)
