@@ -13,6 +13,11 @@ def round_half_up(x: float, digits: int = 2) -> float:
 
     Never raises: NaN and ±inf come back unchanged, and so does anything beyond 1e15 (a float has no
     decimals left to round there; `math.floor` of an infinite product raised OverflowError)."""
+    if x.__class__ is float and -1e15 < x < 1e15:  # the common case, the same arithmetic as below
+        scale = 10**digits
+        if x >= 0:
+            return math.floor(x * scale + 0.5 + 1e-9) / scale
+        return -(math.floor(-x * scale + 0.5 + 1e-9) / scale)
     if not isinstance(x, int | float) or not math.isfinite(x) or abs(x) >= 1e15:
         return x
     scale = 10**digits

@@ -17,16 +17,22 @@ from selfeval.model import Form, Issue, Loc, Scorecard
 
 YEARS = textnorm.YEARS  # a 绩效自评年度 outside is out of range (issue 11), not used for dates
 TOLERANCE = 0.005  # half a unit of the printed second decimal
+# every name holds 率 (checked first: most rows are not rates)
 _RATE_NAMES = ("预算执行率", "项目预算执行率", "项目支出进度达标率", "支出进度达标率", "资金执行率")
 _NO_REASON = {"", "无", "—", "-", "/", "无偏差", "不适用"}
+_CODE_AS_NUMBER = re.compile(r"\d(\.\d+)?E\+\d+")  # a number cell: Excel kept 15 digits
+_YEAR = re.compile(r"(19|20)[0-9]{2}")  # `٢٠٢٣` is no year here
+_FIRST_NUMBER = re.compile(r"\d+(?:\.(\d+))?")
 
 
-def check(card: Scorecard, profile, unrounded_rate: float | None) -> list[Issue]:
+def check(card: Scorecard, profile, unrounded_rate: float | None, weights: float | None) -> list[Issue]:
+    """Every check of a scored form, in order. weights: `weight_sum(card.form, card.budget_weight)`,
+    which the rules computed already."""
     form = card.form
     return [
         *_header(form),
         *_funds(card, profile, unrounded_rate),
-        *_weights(card, profile),
+        *_weights(card, profile, weights),
         *_rows(card),
         *_cross_fields(card, unrounded_rate),
         *_totals(card),
@@ -62,11 +68,11 @@ def weight_sum(form: Form, budget_weight: float) -> float | None:
 def _header(form: Form) -> Iterable[Issue]:
     h = form.header
     where = h.locs.get("project_code", form.loc)
-    if re.fullmatch(r"\d(\.\d+)?E\+\d+", h.project_code):  # a number cell: Excel kept 15 digits
+    if _CODE_AS_NUMBER.fullmatch(h.project_code):
         yield issue("CODE_AS_NUMBER", where, code=h.project_code)
     elif h.project_code and not textnorm.is_valid_code(h.project_code):  # ASCII digits only
         yield issue("CODE_FORMAT", where, code=h.project_code)
-    if h.year and not re.fullmatch(r"(19|20)[0-9]{2}", h.year):  # `٢٠٢٣` is no year here
+    if h.year and not _YEAR.fullmatch(h.year):
         yield issue("YEAR_FORMAT", h.locs.get("year", form.loc), year=h.year)
     elif h.year and not YEARS[0] <= int(h.year) <= YEARS[1]:
         bounds = f"{YEARS[0]} 至 {YEARS[1]}"
@@ -151,7 +157,7 @@ def _funds(card: Scorecard, profile, rate: float | None) -> Iterable[Issue]:
         )
 
 
-def _weights(card: Scorecard, profile) -> Iterable[Issue]:
+def _weights(card: Scorecard, profile, all_weights: float | None) -> Iterable[Issue]:
     """Third-level weights sum to their first level; everything sums to 100. A level whose rows print no
     分值 (weights only in `产出指标(60分)`) is checked by its declared scores instead."""
     form = card.form
@@ -183,7 +189,6 @@ def _weights(card: Scorecard, profile) -> Iterable[Issue]:
             actual = sums.get(level1, 0.0)
             if not _close(actual, expected, 0.01):
                 yield issue("WEIGHT_LEVEL_SUM", where, level1=level1, actual=actual, expected=expected)
-    all_weights = weight_sum(form, card.budget_weight)
     if all_weights is None:  # absurd stored weights (1e308 a row) overflow: the total is then inf
         rest = finite_sum(sums.values())
         all_weights = math.inf if rest is None else card.budget_weight + rest
@@ -202,55 +207,64 @@ def _weights(card: Scorecard, profile) -> Iterable[Issue]:
 def _rows(card: Scorecard) -> Iterable[Issue]:
     for s in card.indicators:
         ind = s.indicator
-        where = ind.cells.get("score") or ind.loc
-        reason_at = ind.cells.get("reason") or ind.loc
         w, declared = ind.weight, ind.declared_score
         if ind.not_applicable:
             if (w or 0) != 0 or (declared or 0) != 0:
-                yield issue("NA_NONZERO", where, weight=w or 0, score=declared or 0)
+                yield issue("NA_NONZERO", _at(ind, "score"), weight=w or 0, score=declared or 0)
             continue
         if w is None:
             continue
         if declared is None:
-            yield issue("SCORE_MISSING", where)
+            yield issue("SCORE_MISSING", _at(ind, "score"))
         elif declared < -TOLERANCE or declared > w + TOLERANCE:
-            yield issue("SCORE_RANGE", where, score=declared, weight=w)
+            yield issue("SCORE_RANGE", _at(ind, "score"), score=declared, weight=w)
         if s.score is not None and declared is not None and not _close(s.score, declared):
-            yield issue("SCORE_MISMATCH", where, declared=declared, computed=s.score)
+            yield issue("SCORE_MISMATCH", _at(ind, "score"), declared=declared, computed=s.score)
         lost = declared if declared is not None else s.score
         reason = ind.reason.strip()
         if lost is not None and lost < w - TOLERANCE and reason in _NO_REASON:
-            yield issue("REASON_MISSING", reason_at, score=lost, weight=w)
+            yield issue("REASON_MISSING", _at(ind, "reason"), score=lost, weight=w)
         elif not reason:
-            yield issue("REASON_EMPTY", reason_at)
+            yield issue("REASON_EMPTY", _at(ind, "reason"))
+
+
+def _at(ind, field: str) -> Loc | None:
+    """The cell of one of a row's fields, else the row."""
+    return ind.cells.get(field) or ind.loc
 
 
 def _cross_fields(card: Scorecard, rate: float | None) -> Iterable[Issue]:
+    """A cost row's actual against 全年执行数, a row named for the execution rate against the rate; the
+    actual is parsed only on such rows."""
     executed = card.form.funds.total.executed
     year = textnorm.year_int(card.form.header.year)
     for s in card.indicators:
         ind = s.indicator
-        if ind.not_applicable:
+        cost_row = executed is not None and (ind.level2 == "成本指标" or ind.level1 == "成本指标")
+        rate_row = rate is not None and "率" in ind.name and any(n in ind.name for n in _RATE_NAMES)
+        if not (cost_row or rate_row) or ind.not_applicable:
             continue
         actual = values.parse(ind.actual, "actual", year)
-        where = ind.cells.get("actual") or ind.loc
         if actual.kind != "number" or actual.value is None:
             continue
-        cost_row = ind.level2 == "成本指标" or ind.level1 == "成本指标"
-        if cost_row and actual.money and actual.unit == "元" and executed is not None:
+        where = ind.cells.get("actual") or ind.loc
+        if cost_row and actual.money and actual.unit == "元":
             tolerance = _printed_tolerance(ind.actual) * (10000 if "万" in ind.actual else 1)
             if abs(actual.value - executed) > tolerance + 0.01:
                 yield issue(
                     "COST_MISMATCH", where, actual=ind.actual.strip(), executed=executed, wan=executed / 10000
                 )
-        named_rate = rate is not None and actual.unit == "%" and any(n in ind.name for n in _RATE_NAMES)
-        if named_rate and abs(actual.value - rate * 100) > _printed_tolerance(ind.actual) + 1e-9:
+        if (
+            rate_row
+            and actual.unit == "%"
+            and abs(actual.value - rate * 100) > _printed_tolerance(ind.actual) + 1e-9
+        ):
             yield issue("RATE_INDICATOR_MISMATCH", where, name=ind.name, actual=actual.value, rate=rate * 100)
 
 
 def _printed_tolerance(text: str) -> float:
     """Half a unit of the last printed decimal: '65万元' -> 0.5, '34.52万元' -> 0.005."""
-    m = re.search(r"\d+(?:\.(\d+))?", text.replace(",", ""))
+    m = _FIRST_NUMBER.search(text.replace(",", ""))
     decimals = len(m.group(1)) if m and m.group(1) else 0
     return 0.5 * 10**-decimals
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 from selfeval.bounds import round_half_up
 
@@ -30,10 +31,20 @@ def _missing(x: object) -> bool:
 def short(x: float | None) -> str:
     """A weight, score or factor as the forms and the rules' explanations print it: 12.5, 100, 6.5,
     98.63 (no trailing zeros, no separators; absurd values in scientific notation)."""
+    if x.__class__ is float:
+        return _short_float(x)
     if x is None:
         return DASH
     if not isinstance(x, int | float) or not math.isfinite(x) or abs(x) >= HUGE:
         return f"{x:g}" if isinstance(x, int | float) else str(x)
+    text = f"{x:.2f}".rstrip("0").rstrip(".")
+    return text if text != "-0" else "0"
+
+
+@lru_cache(maxsize=4096)  # the same weights and scores are written in every form's explanations
+def _short_float(x: float) -> str:
+    if not math.isfinite(x) or abs(x) >= HUGE:
+        return f"{x:g}"
     text = f"{x:.2f}".rstrip("0").rstrip(".")
     return text if text != "-0" else "0"
 

@@ -195,13 +195,14 @@ ISSUES: dict[str, tuple[Severity, str]] = {
 }
 
 
+_PARAM_TYPES = (str, int, float, bool)  # kept in an Issue's params as they are; anything else as text
+
+
 def issue(code: str, place: Loc | str | None, /, **params: object) -> Issue:
     """The one way an Issue is made: the code's severity, and its message rendered from its template
     and `params` (kept in the Issue, as numbers and text). An undeclared code raises KeyError."""
     severity, template = CODES[code]
-    kept = {
-        k: v if isinstance(v, str | int | float | bool) or v is None else str(v) for k, v in params.items()
-    }
+    kept = {k: v if v is None or isinstance(v, _PARAM_TYPES) else str(v) for k, v in params.items()}
     return Issue(code, severity, "" if place is None else place, template.format(**params), kept)
 
 

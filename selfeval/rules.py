@@ -14,11 +14,12 @@ from selfeval.bounds import MAX_WEIGHT, finite_sum, round_half_up, sane_amount, 
 from selfeval.checks import check, weight_sum
 from selfeval.fmt import short
 from selfeval.messages import issue
-from selfeval.model import Form, Funds, Indicator, IndicatorScore, Issue, Scorecard
+from selfeval.model import Form, Funds, Indicator, IndicatorScore, Issue, Loc, Scorecard
 from selfeval.profile import Profile, select_profile
 from selfeval.textnorm import year_int
 from selfeval.values import Measure
 
+_UNREAD = frozenset({"unparsed", "empty", "na"})  # kinds of Measure the rules cannot score
 # names of indicators that count people: 人/人次/名/位 are compared as one unit
 _PEOPLE = {"人", "人次", "名", "位"}
 # 成本指标 and these words are caps even without an operator (docs/forms.md §3, reverse)
@@ -79,25 +80,30 @@ def _actual_grade(target: Measure, actual: Measure) -> str | None:
 
 
 class _Scorer:
-    """Scores one indicator row; collects the Issues it finds."""
+    """Scores a form's indicator rows one after the other (`score(ind)`); the Issues it finds go to
+    `issues`, in the order of the rows."""
 
-    def __init__(self, ind: Indicator, profile: Profile, year: int | None):
-        self.ind = ind
+    def __init__(self, profile: Profile, year: int | None, issues: list[Issue]):
         self.p = profile
         self.year = year
-        self.issues: list[Issue] = []
-        self.where = ind.cells.get("score") or ind.loc or ind.name
+        self.issues = issues
+        self.ind: Indicator
 
-    def result(self, score: float | None, rule: str, explanation: str, band=None) -> IndicatorScore:
-        if score is not None:  # within 0..分值 (an absurd 分值 of a 不适用 row, e.g. -1e308, caps at 0)
-            cap = self.ind.weight if sane_weight(self.ind.weight) else 0.0
-            score = round_half_up(min(max(score, 0.0), cap), self.p.digits)
-        return IndicatorScore(self.ind, score, rule, explanation, band)
+    @property
+    def where(self) -> Loc | str:
+        """Where an Issue about the row's score points: its 得分 cell, else the row, else its name."""
+        return self.ind.cells.get("score") or self.ind.loc or self.ind.name
 
-    def score(self) -> IndicatorScore:
-        ind, w = self.ind, self.ind.weight
-        if ind.not_applicable:
-            return self.result(0.0, "na", "不适用，分值 0、得分 0")
+    def result(self, score: float, rule: str, explanation: str, band=None) -> IndicatorScore:
+        """A rule's score, within 0..分值 (every rule runs on a 分值 that `score` found sane)."""
+        score = round_half_up(min(max(score, 0.0), self.ind.weight), self.p.digits)
+        return IndicatorScore(self.ind, score, rule, explanation, band, verified=True)
+
+    def score(self, ind: Indicator) -> IndicatorScore:
+        self.ind = ind
+        w = ind.weight
+        if ind.not_applicable:  # 0 whatever the 分值 says (an absurd one, e.g. -1e308, included)
+            return IndicatorScore(ind, 0.0, "na", "不适用，分值 0、得分 0", verified=True)
         if w is None:
             self.issues.append(issue("WEIGHT_MISSING", ind.cells.get("weight") or ind.loc))
             return IndicatorScore(ind, None, "unscored", "缺少分值，无法核验")
@@ -111,11 +117,12 @@ class _Scorer:
             return IndicatorScore(ind, None, "unscored", "表中没有实际完成值，无法核验")
         target = values.parse(ind.target, "target", self.year)
         actual = values.parse(ind.actual, "actual", self.year)
-        for m, role, field in ((target, "指标值", "target"), (actual, "实际完成值", "actual")):
-            if m.kind in ("unparsed", "empty", "na"):
-                loc = ind.cells.get(field) or ind.loc
-                self.issues.append(issue("VALUE_UNPARSED", loc, role=role, text=_show(m)))
-                return IndicatorScore(ind, None, "unscored", f"无法识别{role}“{_show(m)}”，未评分")
+        if target.kind in _UNREAD or actual.kind in _UNREAD:
+            for m, role, field in ((target, "指标值", "target"), (actual, "实际完成值", "actual")):
+                if m.kind in _UNREAD:
+                    loc = ind.cells.get(field) or ind.loc
+                    self.issues.append(issue("VALUE_UNPARSED", loc, role=role, text=_show(m)))
+                    return IndicatorScore(ind, None, "unscored", f"无法识别{role}“{_show(m)}”，未评分")
         if target.kind in ("date", "window"):
             return self._date(target, actual)
         if target.kind == "grade" or actual.kind == "grade" or actual.value is None:
@@ -282,8 +289,8 @@ class _Scorer:
 def score_indicator(
     ind: Indicator, profile: Profile, year: int | None = None
 ) -> tuple[IndicatorScore, list[Issue]]:
-    scorer = _Scorer(ind, profile, year)
-    return scorer.score(), scorer.issues
+    issues: list[Issue] = []
+    return _Scorer(profile, year, issues).score(ind), issues
 
 
 def grade_of(total: float | None, profile: Profile) -> str | None:
@@ -360,15 +367,14 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
         b_score = None
     scored: list[IndicatorScore] = []
     level_only: set[str] = set()
+    scorer = _Scorer(profile, year, issues)
     for ind in form.indicators:
         if ind.weight is None and not ind.not_applicable and ind.level1 in form.level1_weights:
             level_only.add(ind.level1)  # this family prints 分值 only per 一级指标: nothing to check per row
             why = f"本行未列分值（分值仅见于一级指标“{ind.level1}（{short(form.level1_weights[ind.level1])}分）”）"
             scored.append(IndicatorScore(ind, None, "unscored", why))
             continue
-        result, found = score_indicator(ind, profile, year)
-        scored.append(result)
-        issues.extend(found)
+        scored.append(scorer.score(ind))
     if level_only:
         issues.append(issue("LEVEL_WEIGHTS_ONLY", form.loc, levels="、".join(sorted(level_only))))
     if profile.rescale_na:
@@ -396,7 +402,7 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
         reasons.append(f"分值合计 {shown}，不等于 100，总分不予核验和评级")
         issues.append(issue("TOTAL_UNVERIFIED", form.loc, weights=shown, total=short(total)))
         total = None
-    verified_parts = (b_score is not None) + sum(1 for s in scored if s.verified)
+    verified_parts = b_score is not None or any(s.verified for s in scored)
     if total is None or not weights_add_up or not verified_parts:
         verification = "unverified"
     elif reasons:
@@ -418,5 +424,5 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
         budget_verified=b_score is not None,
         profile_auto=auto,
     )
-    issues.extend(check(card, profile, unrounded_rate=rate))
+    issues.extend(check(card, profile, unrounded_rate=rate, weights=weights))
     return replace(card, issues=tuple(issues))
