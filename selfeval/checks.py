@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from selfeval import textnorm, values
@@ -43,18 +43,21 @@ def _close(a: float, b: float, tol: float = TOLERANCE) -> bool:
     return abs(a - b) <= tol + 1e-9
 
 
+_CLOSE = TOLERANCE + 1e-9  # _close(a, b) is abs(a - b) <= _CLOSE (written out where it runs on every row)
+
+
 def weight_sum(form: Form, budget_weight: float) -> float | None:
     """Budget weight plus every third-level weight; a level whose rows print no 分值 counts with its declared
     first-level weight (`产出指标(60分)`). None when a level has neither, or a weight is absurd."""
-    by_level: dict[str, list[float | None]] = {}
+    by_level: defaultdict[str, list[float | None]] = defaultdict(list)
     for ind in form.indicators:
         if ind.weight is None and ind.not_applicable:
             continue  # a 不适用 slot printed `/ / /`: weight 0 by the rules, nothing missing (issue 21)
-        by_level.setdefault(ind.level1, []).append(ind.weight)
+        by_level[ind.level1].append(ind.weight)
     total = budget_weight
     for level1, weights in by_level.items():
         known = [w for w in weights if w is not None]
-        if any(not sane_weight(w) for w in known):
+        if not all(map(sane_weight, known)):
             return None
         if len(known) == len(weights):
             total += math.fsum(known)
@@ -165,22 +168,23 @@ def _weights(card: Scorecard, profile, all_weights: float | None) -> Iterable[Is
     scores: Counter[str] = Counter()
     weightless: set[str] = set()
     first_row: dict[str, Loc | None] = {}
+    declared_levels = form.level1_weights  # the declared scores count only for a level declared so
     for ind in form.indicators:
         if ind.weight is None and not ind.not_applicable:
             weightless.add(ind.level1)
         elif sane_weight(ind.weight):
             sums[ind.level1] += ind.weight  # type: ignore[operator]
-        if ind.declared_score is not None and math.isfinite(ind.declared_score):
+        if declared_levels and ind.declared_score is not None and math.isfinite(ind.declared_score):
             scores[ind.level1] += ind.declared_score
-        first_row.setdefault(ind.level1, ind.loc)
+        if ind.level1 not in first_row:
+            first_row[ind.level1] = ind.loc
     if not profile.rescale_na:
         for level1, expected in {**profile.level_weights, **form.level1_weights}.items():
-            where = form.locs.get(level1) or first_row.get(level1) or form.loc
             if level1 in weightless:
                 if level1 in form.level1_weights and scores[level1] > expected + TOLERANCE:
                     yield issue(
                         "LEVEL_SCORE_SUM",
-                        where,
+                        form.locs.get(level1) or first_row.get(level1) or form.loc,
                         level1=level1,
                         actual=round(scores[level1], 2),
                         expected=expected,
@@ -188,6 +192,7 @@ def _weights(card: Scorecard, profile, all_weights: float | None) -> Iterable[Is
                 continue
             actual = sums.get(level1, 0.0)
             if not _close(actual, expected, 0.01):
+                where = form.locs.get(level1) or first_row.get(level1) or form.loc
                 yield issue("WEIGHT_LEVEL_SUM", where, level1=level1, actual=actual, expected=expected)
     if all_weights is None:  # absurd stored weights (1e308 a row) overflow: the total is then inf
         rest = finite_sum(sums.values())
@@ -218,7 +223,7 @@ def _rows(card: Scorecard) -> Iterable[Issue]:
             yield issue("SCORE_MISSING", _at(ind, "score"))
         elif declared < -TOLERANCE or declared > w + TOLERANCE:
             yield issue("SCORE_RANGE", _at(ind, "score"), score=declared, weight=w)
-        if s.score is not None and declared is not None and not _close(s.score, declared):
+        if s.score is not None and declared is not None and not abs(s.score - declared) <= _CLOSE:
             yield issue("SCORE_MISMATCH", _at(ind, "score"), declared=declared, computed=s.score)
         lost = declared if declared is not None else s.score
         reason = ind.reason.strip()

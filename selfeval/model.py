@@ -125,10 +125,10 @@ class Grid:
 
 Param = str | int | float | bool | None
 
-# The classes made for every row of every form read (Issue, Indicator, IndicatorScore) write their
-# __init__ out: a frozen dataclass's generated one sets each field through object.__setattr__, a call
-# each; theirs writes the instance's dict once. Same signature, fields, defaults, eq, repr and hash
-# (tests/test_model_init.py holds them to it); frozen as before.
+# The classes made for every row of every form read (Issue, Indicator, IndicatorScore; and the
+# Scorecard, made twice a form) write their __init__ out: a frozen dataclass's generated one sets each
+# field through object.__setattr__, a call each; theirs writes the instance's dict once. Same
+# signature, fields, defaults, eq, repr and hash (tests/test_model_init.py holds them to it); frozen as before.
 
 
 @dataclass(frozen=True, init=False)
@@ -317,7 +317,7 @@ class IndicatorScore:
 EXCLUDING: tuple[str, ...] = ("AMOUNT_NEGATIVE", "RATE_IMPLAUSIBLE")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Scorecard:
     """What the rules compute for a Form under a Profile, with every Issue found."""
 
@@ -335,22 +335,50 @@ class Scorecard:
     budget_verified: bool = True  # False: the rate could not be computed (no budget score)
     profile_auto: bool = False  # True: the profile was selected by the form's declared weights
 
-    def __post_init__(self) -> None:
-        if self.verification is None:  # built without the rules (a stored card): derived from its parts
-            if self.total is None:
-                status = "unverified"
-            elif any(not s.verified for s in self.indicators) or self.budget_score is None:
-                status = "partial"
+    def __init__(
+        self,
+        form: Form,
+        profile: str,
+        rate: float | None,
+        budget_weight: float,
+        budget_score: float | None,
+        indicators: tuple[IndicatorScore, ...],
+        total: float | None,
+        grade: str | None,
+        issues: tuple[Issue, ...],
+        verification: Verification | None = None,
+        verification_reasons: tuple[str, ...] = (),
+        budget_verified: bool = True,
+        profile_auto: bool = False,
+    ) -> None:
+        if verification is None:  # built without the rules (a stored card): derived from its parts
+            if total is None:
+                verification = "unverified"
+            elif any(not s.verified for s in indicators) or budget_score is None:
+                verification = "partial"
             else:
-                status = "verified"
-            object.__setattr__(self, "verification", status)
-            if not self.verification_reasons:
-                reasons = tuple(
+                verification = "verified"
+            if not verification_reasons:
+                verification_reasons = tuple(
                     f"{s.indicator.name or s.indicator.level2 or '指标'}：{s.unverified_reason}"
-                    for s in self.indicators
+                    for s in indicators
                     if not s.verified
                 )
-                object.__setattr__(self, "verification_reasons", reasons)
+        self.__dict__.update(
+            form=form,
+            profile=profile,
+            rate=rate,
+            budget_weight=budget_weight,
+            budget_score=budget_score,
+            indicators=indicators,
+            total=total,
+            grade=grade,
+            issues=issues,
+            verification=verification,
+            verification_reasons=verification_reasons,
+            budget_verified=budget_verified,
+            profile_auto=profile_auto,
+        )
 
     @property
     def verification_label(self) -> str:

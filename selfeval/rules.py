@@ -37,11 +37,11 @@ def execution_rate(funds: Funds) -> float | None:
 
 def negative_amounts(funds: Funds) -> bool:
     """Any amount of the funds table below zero (the checks report each as AMOUNT_NEGATIVE)."""
-    return any(
-        v is not None and v < 0
-        for line in (funds.total, *funds.parts)
-        for v in (line.initial_budget, line.annual_budget, line.executed)
-    )
+    for line in (funds.total, *funds.parts):
+        for v in (line.initial_budget, line.annual_budget, line.executed):
+            if v is not None and v < 0:
+                return True
+    return False
 
 
 def budget_score(rate: float | None, profile: Profile) -> float | None:
@@ -110,10 +110,11 @@ class _Scorer:
         if not sane_weight(w):
             self.issues.append(issue("WEIGHT_RANGE", ind.cells.get("weight") or ind.loc, weight=short(w)))
             return IndicatorScore(ind, None, "unscored", f"分值 {short(w)} 超出 0–100，无法核验")
-        if ind.cells and not ind.target.strip() and "target" not in ind.cells:
+        cells = ind.cells
+        if cells and "target" not in cells and not ind.target.strip():
             # the family that prints only 分值 and 得分 (the target written into the name): nothing to check
             return IndicatorScore(ind, None, "unscored", "表中没有指标值列，无法核验")
-        if ind.cells and not ind.actual.strip() and "actual" not in ind.cells and "target" in ind.cells:
+        if cells and "actual" not in cells and "target" in cells and not ind.actual.strip():
             return IndicatorScore(ind, None, "unscored", "表中没有实际完成值，无法核验")
         target = values.parse(ind.target, "target", self.year)
         actual = values.parse(ind.actual, "actual", self.year)
@@ -127,7 +128,7 @@ class _Scorer:
             return self._date(target, actual)
         if target.kind == "grade" or actual.kind == "grade" or actual.value is None:
             return self._qualitative(target, actual)
-        if not _same_unit(target, actual):
+        if target.unit != actual.unit and not _same_unit(target, actual):
             self.issues.append(
                 issue(
                     "UNIT_MISMATCH",
@@ -150,8 +151,8 @@ class _Scorer:
 
     def _quantitative(self, target: Measure, actual: Measure) -> IndicatorScore:
         w, t, a = self.ind.weight or 0.0, target.value or 0.0, actual.value or 0.0
-        op = self._operator(target)
-        ts, as_ = _show(target), _show(actual)
+        op = target.op or self._operator(target)
+        ts, as_ = target.text.strip() or "（空）", actual.text.strip() or "（空）"  # _show, on every row
         if op in (">", ">="):
             met = a >= t if (op == ">=" or self.p.strict_as_inclusive) else a > t
             if not met:
@@ -386,9 +387,9 @@ def score(form: Form, profile: Profile | None = None) -> Scorecard:
     for s in scored:
         if not s.verified:
             reasons.append(f"{s.indicator.name or s.indicator.level2 or '指标'}：{s.unverified_reason}")
-    parts = [b_score, *(s.score for s in scored)]
+    parts = [b_score, *[s.score for s in scored]]
     total = None
-    summed = finite_sum(parts) if all(p is not None for p in parts) else None  # None: overflow, never raise
+    summed = finite_sum(parts) if None not in parts else None  # None: overflow, never raise
     if summed is not None:
         total = round_half_up(summed, profile.digits)
         for below, cap in profile.total_caps:
