@@ -15,13 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from selfeval.model import Cell, Grid
-from selfeval.readers.excel import (
-    _sheet_to_grid,
-    cell_text,
-    is_percent_format,
-    number_text,
-    workbook_to_grids,
-)
+from selfeval.readers.excel import _sheet_to_grid, cell_text, number_text, workbook_to_grids
+from selfeval.readers.percents import _xls_percent_cells, is_percent_format, percent_cells
 
 
 def _cells(grid: Grid) -> list[tuple[int, int, str]]:
@@ -474,11 +469,9 @@ def test_xls_without_percent_formats():
 
 
 def test_xls_percent_pass_tolerates_garbage():
-    from selfeval.readers.excel import _percent_cells
-
-    assert _percent_cells(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "xls") == {}
-    assert _percent_cells(b"not a workbook", "xls") == {}
-    assert _percent_cells(b"not a zip", "xlsx") == {}
+    assert percent_cells(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "xls") == {}
+    assert percent_cells(b"not a workbook", "xls") == {}
+    assert percent_cells(b"not a zip", "xlsx") == {}
 
 
 def _biff(rtype: int, body: bytes = b"") -> bytes:
@@ -547,7 +540,6 @@ def _tiny_cfb(stream: bytes) -> bytes:
 
 
 def test_xls_percent_cells_from_a_mini_stream_workbook():
-    from selfeval.readers.excel import _xls_percent_cells
     from selfeval.readers.ole import workbook_stream
 
     stream = _tiny_xls_stream()

@@ -120,7 +120,7 @@ class _Cfb:
 
 def workbook_stream(data: bytes) -> bytes | None:
     """The `Workbook` stream of an .xls, read by the same container reader as the gate (the percent
-    formats pass of excel.py reads it); None when the container gives none."""
+    formats pass of percents.py reads it); None when the container gives none."""
     try:
         found = _Cfb(data).streams("Workbook")
     except Exception:  # the gate refused what matters; the percent pass only gives up
