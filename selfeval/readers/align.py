@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from selfeval.bounds import MAX_AMOUNT, MAX_WEIGHT
 from selfeval.model import Cell
@@ -43,23 +44,22 @@ class Band:
     end: int  # inclusive
 
 
-@dataclass(frozen=True)
-class Aligned:
+class Aligned(NamedTuple):
     """A row placed on its fields. `how`: "columns" (by the header's bands), "content" (by what the cells
-    hold, one way only) or "ambiguous" (several ways disagree on a number: not to be used)."""
+    hold, one way only) or "ambiguous" (several ways disagree on a number: not to be used). A NamedTuple:
+    one is made for every row of every table."""
 
     cells: dict[str, list[Cell]]
     how: str
     dropped: tuple[str, ...] = ()  # text fields the fitting ways disagreed on, left empty
     gaps: bool = False  # content: some field before the last placed one was left empty
     unplaced: tuple[Cell, ...] = ()  # numbers off their label's column: not used, to be reported
+    exact: bool = True
 
     @property
     def noteworthy(self) -> bool:
         """Worth an info note: cells moved off their columns, or (columns untrusted) a field skipped."""
         return self.how == "content" and (self.gaps or self.exact)
-
-    exact: bool = True
 
     def text(self, name: str, sep: str = " ") -> str:
         cells = self.cells.get(name)
@@ -86,15 +86,22 @@ class Layout(tuple):
 def bands(header: dict[str, int], kinds: dict[str, str], all_columns: Sequence[int] = ()) -> Layout:
     """Each field of `header` (field -> label column) owns the columns up to the next label; `all_columns`
     adds the columns of labels that are not aligned here (一级/二级指标), which also end bands."""
-    starts = sorted({*header.values(), *all_columns})
+    return _bands(tuple(header.items()), tuple(kinds.items()), tuple(all_columns))
+
+
+@lru_cache(maxsize=1024)  # a template's header rows recur form after form: their Layout is learned once
+def _bands(header: tuple[tuple[str, int], ...], kinds: tuple, all_columns: tuple[int, ...]) -> Layout:
+    kind_of = dict(kinds)
+    starts = sorted({*(col for _, col in header), *all_columns})
     out = []
-    for name, col in sorted(header.items(), key=lambda kv: kv[1]):
+    for name, col in sorted(header, key=lambda kv: kv[1]):
         later = [c for c in starts if c > col]
         end = later[0] - 1 if later else col + LAST_BAND
-        out.append(Band(name, kinds.get(name, "text"), col, end))
+        out.append(Band(name, kind_of.get(name, "text"), col, end))
     return Layout(out)
 
 
+@lru_cache(maxsize=16384)  # asked of most cells, often twice (placed, then bounded); the texts recur
 def number(text: str) -> float | None:
     """A plain number, a number of points or an amount (`12.5分`, `350000.00元`), a percentage's number."""
     t = text.strip()
@@ -112,7 +119,8 @@ def percent(text: str) -> float | None:
 
 
 def placeholder(text: str) -> bool:
-    return text.strip() in PLACEHOLDERS or not text.strip()
+    t = text.strip()
+    return not t or t in PLACEHOLDERS
 
 
 @lru_cache(maxsize=16384)  # asked of every cell of every row placed by column; the texts recur
@@ -162,8 +170,7 @@ def _strict(kind: str, text: str) -> bool:
     return True
 
 
-@dataclass
-class _Columns:
+class _Columns(NamedTuple):
     placed: dict[str, list[Cell]]
     unplaced: list[Cell]  # numbers off their label's column, or right of every band
     misfits: list[tuple[Cell, Band]]  # cells their band cannot hold (text under 分值)
@@ -174,23 +181,31 @@ def _columns(cells: Sequence[Cell], layout: Layout) -> _Columns:
     """Each cell under the label whose band holds its column. A number must sit in its label's own
     column: one further right inside a band (whose next label may have been lost) is not guessed into
     it, it is unplaced."""
-    out = _Columns({}, [], [], False)
+    placed: dict[str, list[Cell]] = {}
+    unplaced: list[Cell] = []
+    misfits: list[tuple[Cell, Band]] = []
+    left = False
+    at = layout.at
     for cell in cells:
-        band = layout.at.get(cell.col)
+        text, _, col = cell
+        band = at.get(col)
         if band is None:
-            if cell.col < layout.first:
-                out.left = True
+            if col < layout.first:
+                left = True
             else:
-                out.unplaced.append(cell)
+                unplaced.append(cell)
             continue
-        off_column = cell.col != band.start or band.field in out.placed
-        if off_column and band.kind in NUMERIC and not placeholder(cell.text):
-            out.unplaced.append(cell)
-            continue
-        if band.kind != "text" and not _loose(band.kind, cell.text):  # any text fits a text band
-            out.misfits.append((cell, band))
-        out.placed.setdefault(band.field, []).append(cell)
-    return out
+        field, kind = band.field, band.kind
+        if col != band.start or field in placed:  # off its label's column
+            if kind in NUMERIC and not placeholder(text):
+                unplaced.append(cell)
+                continue
+            placed.setdefault(field, []).append(cell)
+        else:
+            placed[field] = [cell]
+        if kind != "text" and not _loose(kind, text):  # any text fits a text band
+            misfits.append((cell, band))
+    return _Columns(placed, unplaced, misfits, left)
 
 
 def _tolerable(found: _Columns) -> bool:

@@ -17,7 +17,7 @@ from selfeval.messages import issue
 from selfeval.model import NOT_APPLICABLE, NOT_APPLICABLE_NAMES, Cell, Indicator, Loc
 from selfeval.readers import vocab
 from selfeval.readers.align import Layout, _columns, align, bands, number, placeholder
-from selfeval.readers.form_rows import FormRows, indicator_header
+from selfeval.readers.form_rows import FormRows, indicator_header, new_loc
 
 KINDS = {
     "name": "name",
@@ -44,6 +44,7 @@ FIELD_LABELS = {
 _LEFTOVER_PREFIX = re.compile(r"^\s*指标\s*\d+\s*[:：．.、]\s*")
 _ELLIPSIS = re.compile(r"^[.。…·\s]*$")
 _OPERATOR_START = re.compile(r"^\s*[<>=≤≥＜＞≦≧]")
+_SEPARATORS = {"name": "", "reason": "；", "measures": "；"}  # between a field's cells (else a space)
 
 
 @dataclass
@@ -69,21 +70,19 @@ def read_indicators(reader: FormRows, start: int) -> Table:
     no_target_column = "target" not in fields
     last_points: tuple[int, str] | None = None
     example = ""
+    table_key = vocab.table_key
     for row in reader.rows[start + 1 :]:
-        keys = [vocab.norm(c.text) for c in row]
-        roles = [vocab.table_key(k) for k in keys]
-        stops = {r.stop for r in roles}
-        if "total" in stops:
-            table.total_weight, table.total = _total(reader, row, keys, layout)
-            break
-        if "end" in stops:
-            break
         data: list[Cell] = []
         row_level1: tuple[str, float | None] | None = None
         row_level2 = None
         points_cell = None
         slipped = False  # a level name away from its own column: the row's cells moved with it
-        for cell, key, role in zip(row, keys, roles, strict=True):
+        stop = ""
+        for cell in row:
+            role = table_key(cell.text)
+            if role.stop:
+                stop = role.stop
+                break
             if role.skip:
                 continue
             if data:
@@ -91,8 +90,8 @@ def read_indicators(reader: FormRows, start: int) -> Table:
             elif role.level1:
                 row_level1 = role.level1
                 slipped |= level1_col is not None and cell.col != level1_col
-            elif role.level2 and not _named_like_category(cell, key, row_level2, level2_col, name_start):
-                row_level2 = key
+            elif role.level2 and not _named_like_category(cell, role.key, row_level2, level2_col, name_start):
+                row_level2 = role.key
                 slipped |= level2_col is not None and cell.col != level2_col
             elif (
                 role.points is not None
@@ -104,6 +103,11 @@ def read_indicators(reader: FormRows, start: int) -> Table:
                     last_points = (cell.col, cell.text)
             else:
                 data.append(cell)
+        if stop:  # the 总分 row, or 备注 / a title: the table is over
+            roles = [table_key(c.text) for c in row]
+            if any(r.stop == "total" for r in roles):
+                table.total_weight, table.total = _total(reader, row, [r.key for r in roles], layout)
+            break
         if row_level1:
             if row_level1[0] != level1:
                 level2 = ""  # a merged 一级 cell repeats on every row: only a new one ends the 二级 slot
@@ -177,13 +181,16 @@ def _level_weight(reader: FormRows, table: Table, level1: str, points: float | N
 
 def _leftover(reader: FormRows, row, data: list[Cell]) -> bool:
     """An unfilled template line (`指标2：` with nothing else, `……`): ignored, and said so."""
-    had_prefix = any(_LEFTOVER_PREFIX.match(c.text) for c in data)
+    texts = [c.text for c in data]
+    # a `指标n：` prefix needs 指标 in some cell: the common row is looked at once, not cell by cell
+    had_prefix = "指标" in "".join(texts) and any(_LEFTOVER_PREFIX.match(t) for t in texts)
     if had_prefix:
-        texts = [_LEFTOVER_PREFIX.sub("", c.text).strip() for c in data]
+        texts = [_LEFTOVER_PREFIX.sub("", t).strip() for t in texts]
         filled = [t for t in texts if t and not _ELLIPSIS.match(t) and not placeholder(t)]
         leftover = not filled or all(number(t) == 0 for t in filled)
-    else:  # the common row: nothing to strip, a leftover only when it holds nothing but dots
-        leftover = all(_ELLIPSIS.match(c.text) for c in data)
+    else:  # the common row: nothing to strip, a leftover only when it holds nothing but dots (and
+        # spaces, which also join the cells: every cell is dots exactly when the joined row is)
+        leftover = _ELLIPSIS.match(" ".join(texts)) is not None
     if leftover:
         shown = " ".join(c.text for c in data)[:40]
         reader.issues.append(issue("TEMPLATE_LEFTOVER", reader.row_loc(row), text=shown))
@@ -205,10 +212,20 @@ def _indicator(
     if placed.noteworthy:
         shown = "、".join(f"{FIELD_LABELS.get(f, f)}={c[0].text[:12]}" for f, c in placed.cells.items())
         reader.issues.append(issue("ROW_ALIGNED", reader.row_loc(row), fields=shown[:120]))
+    sheet = reader.grid.sheet
+    texts: dict[str, str] = {}
+    locs: dict[str, Loc] = {}
+    for f, cs in placed.cells.items():  # each field's text (its cells joined) and where it starts
+        first = cs[0]
+        locs[f] = new_loc(Loc, (sheet, first.row, first.col))
+        texts[f] = first.text if len(cs) == 1 else _SEPARATORS.get(f, " ").join(c.text for c in cs)
     weight_cell, score_cell = placed.first("weight"), placed.first("score")
     weight = reader.bounded(weight_cell, "分值", 0.0, MAX_WEIGHT)
     score = reader.bounded(score_cell, "得分", 0.0, MAX_WEIGHT)
-    name = _LEFTOVER_PREFIX.sub("", placed.text("name", "")).strip()
+    name = texts.get("name", "")
+    if "指标" in name:  # the prefix's own word: the regex only where it can match
+        name = _LEFTOVER_PREFIX.sub("", name)
+    name = name.strip()
     not_applicable = name.replace(" ", "") in NOT_APPLICABLE_NAMES and all(
         placeholder(c.text) or c.text.strip() == NOT_APPLICABLE for c in data
     )  # `/ / /` or 不适用 in every cell: a slot left unused, nothing to read (issue 21)
@@ -220,10 +237,9 @@ def _indicator(
         )
     if not level2:
         reader.issues.append(issue("LEVEL2_UNKNOWN", reader.row_loc(row)))
-    sheet = reader.grid.sheet
-    target, actual = placed.text("target"), placed.text("actual")
-    nature = placed.text("nature")
-    unit = placed.text("unit")
+    target, actual = texts.get("target", ""), texts.get("actual", "")
+    nature = texts.get("nature", "")
+    unit = texts.get("unit", "")
     if unit:
         target = _with_unit(target, unit)
         actual = _with_unit(actual, unit)
@@ -238,9 +254,9 @@ def _indicator(
         actual=actual,
         weight=weight,
         declared_score=score,
-        reason=_joined_reason(placed.text("reason", "；"), placed.text("measures", "；")),
+        reason=_joined_reason(texts.get("reason", ""), texts.get("measures", "")),
         loc=reader.row_loc(row),
-        cells={f: Loc(sheet, cs[0].row, cs[0].col) for f, cs in placed.cells.items()},
+        cells=locs,
     )
 
 

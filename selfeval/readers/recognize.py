@@ -96,10 +96,11 @@ def _segments(rows: Sequence[Row]) -> list[_Segment]:
     """Split rows into forms: a title, or a second 项目编码/项目名称, starts the next form."""
     segments: list[_Segment] = []
     current = _Segment()
+    start_marks = vocab.start_marks
     for row in rows:
         marks = 0
         for cell in row:
-            marks |= vocab.start_marks(vocab.norm(cell.text))
+            marks |= start_marks(cell.text)
         code, name = bool(marks & vocab.PROJECT_CODE), bool(marks & vocab.PROJECT_NAME)
         starts = marks & vocab.TITLE or (code and current.has_code) or (name and current.has_name)
         if starts and current.has_code | current.has_name:

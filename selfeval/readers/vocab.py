@@ -89,8 +89,10 @@ TITLE, PROJECT_CODE, PROJECT_NAME = 1, 2, 4
 
 
 @lru_cache(maxsize=16384)
-def start_marks(key: str) -> int:
-    """TITLE | PROJECT_CODE | PROJECT_NAME as far as the key is a title or starts with those labels."""
+def start_marks(text: str) -> int:
+    """TITLE | PROJECT_CODE | PROJECT_NAME as far as the cell is a title or starts with those labels
+    (keyed by the text: one lookup a cell, norm inside)."""
+    key = norm(text)
     label = (header_label(key) or ("",))[0]
     return (
         (TITLE if is_title(key) else 0)
@@ -257,13 +259,16 @@ class TableKey(NamedTuple):
     level1: tuple[str, float | None] | None  # level1_of
     level2: str | None  # level2_family
     points: float | None  # a bare `(50分)` where a 一级 name belongs
+    key: str  # the cell's key (norm)
 
 
 _BARE_POINTS = re.compile(r"^\(?(\d{1,3}(?:\.\d+)?)分?\)?$")
 
 
 @lru_cache(maxsize=16384)
-def table_key(key: str) -> TableKey:
+def table_key(text: str) -> TableKey:
+    """What a cell's text is to the indicator table (keyed by the text: one lookup a cell, norm inside)."""
+    key = norm(text)
     stop = "total" if is_total_label(key) else "end" if is_remark_label(key) or is_title(key) else ""
     m = _BARE_POINTS.match(key)
     return TableKey(
@@ -272,6 +277,7 @@ def table_key(key: str) -> TableKey:
         level1_of(key),
         level2_family(key),
         float(m.group(1)) if m else None,
+        key,
     )
 
 
