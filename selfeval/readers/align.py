@@ -80,7 +80,28 @@ class Layout(tuple):
         self = super().__new__(cls, items)
         self.at = {col: b for b in reversed(self) for col in range(b.start, b.end + 1)}  # the first wins
         self.first = min((b.start for b in self), default=0)
+        self._shapes: dict[tuple[int, ...], tuple[Band, ...] | None] = {}
+        self._subsets: dict[tuple[str, ...], Layout] = {}
         return self
+
+    def own_columns(self, cols: tuple[int, ...]) -> tuple[Band, ...] | None:
+        """The band of each column when every column is a label's own and no label has two (a row in
+        the header's own shape), else None. Learned once per shape: a table's rows repeat a few."""
+        found = self._shapes.get(cols, False)
+        if found is False:
+            bands = [self.at.get(c) for c in cols]
+            own = all(b is not None and b.start == c for b, c in zip(bands, cols, strict=True))
+            found = tuple(bands) if own and len(set(bands)) == len(bands) else None  # type: ignore[arg-type]
+            if len(self._shapes) < 256:  # bounded: a table's rows, not a sheet of odd ones
+                self._shapes[cols] = found
+        return found
+
+    def only(self, fields: tuple[str, ...]) -> Layout:
+        """The bands of these fields alone (the 总分 row's 分值 and 得分), kept with the layout."""
+        found = self._subsets.get(fields)
+        if found is None:
+            found = self._subsets[fields] = Layout([b for b in self if b.field in fields])
+        return found
 
 
 def bands(header: dict[str, int], kinds: dict[str, str], all_columns: Sequence[int] = ()) -> Layout:
@@ -305,6 +326,15 @@ def align(
         if found is None:
             return Aligned({}, "ambiguous", exact=False)
         return Aligned(found[0], "content", found[1], _gaps(found[0], layout), exact=False)
+    own = layout.own_columns(tuple([c.col for c in cells]))
+    if own is not None:  # each cell in its label's own column: placed there when it fits its band
+        placed: dict[str, list[Cell]] = {}
+        for cell, band in zip(cells, own, strict=True):
+            if band.kind != "text" and not _loose(band.kind, cell.text):
+                break  # a misfit: the full look below decides
+            placed[band.field] = [cell]
+        else:
+            return Aligned(placed, "columns")
     columns = _columns(cells, layout)
     if not columns.left and not columns.misfits:
         # the header's columns decide; what the document got wrong there (a score above its weight, a

@@ -16,7 +16,7 @@ from selfeval.bounds import MAX_WEIGHT
 from selfeval.messages import issue
 from selfeval.model import NOT_APPLICABLE, NOT_APPLICABLE_NAMES, Cell, Indicator, Loc
 from selfeval.readers import vocab
-from selfeval.readers.align import Layout, _columns, align, bands, number, placeholder
+from selfeval.readers.align import _columns, align, bands, number, placeholder
 from selfeval.readers.form_rows import FormRows, indicator_header, new_loc
 
 KINDS = {
@@ -74,7 +74,7 @@ def read_indicators(reader: FormRows, start: int) -> Table:
     for row in reader.rows[start + 1 :]:
         data: list[Cell] = []
         row_level1: tuple[str, float | None] | None = None
-        row_level2 = None
+        row_level2: vocab.TableKey | None = None  # the row's 二级 name cell, as the table sees it
         points_cell = None
         slipped = False  # a level name away from its own column: the row's cells moved with it
         stop = ""
@@ -91,7 +91,7 @@ def read_indicators(reader: FormRows, start: int) -> Table:
                 row_level1 = role.level1
                 slipped |= level1_col is not None and cell.col != level1_col
             elif role.level2 and not _named_like_category(cell, role.key, row_level2, level2_col, name_start):
-                row_level2 = role.key
+                row_level2 = role
                 slipped |= level2_col is not None and cell.col != level2_col
             elif (
                 role.points is not None
@@ -116,7 +116,7 @@ def read_indicators(reader: FormRows, start: int) -> Table:
         elif points_cell is not None:
             level1, level2 = "", ""
         if row_level2:
-            family = vocab.level2_family(row_level2)
+            family = row_level2.level2
             if unnamed is not None and not row_level1 and family:
                 level1 = family
                 reader.issues.append(
@@ -124,7 +124,7 @@ def read_indicators(reader: FormRows, start: int) -> Table:
                         "LEVEL1_NAME_INFERRED",
                         reader.row_loc(row),
                         printed=unnamed[0],
-                        level2=row_level2,
+                        level2=row_level2.key,
                         level1=family,
                     )
                 )
@@ -132,10 +132,10 @@ def read_indicators(reader: FormRows, start: int) -> Table:
                 unnamed = None
             elif not row_level1 and not vocab.compatible_levels(level1, family):
                 reader.issues.append(
-                    issue("LEVEL1_INFERRED", reader.row_loc(row), level2=row_level2, level1=family)
+                    issue("LEVEL1_INFERRED", reader.row_loc(row), level2=row_level2.key, level1=family)
                 )
                 level1 = family or level1
-            level2 = vocab.level2_name(row_level2)
+            level2 = row_level2.level2_name
         if not data:
             continue
         if _leftover(reader, row, data):
@@ -151,7 +151,7 @@ def read_indicators(reader: FormRows, start: int) -> Table:
 
 
 def _named_like_category(
-    cell: Cell, key: str, row_level2: str | None, level2_col: int | None, name_start: int
+    cell: Cell, key: str, row_level2: vocab.TableKey | None, level2_col: int | None, name_start: int
 ) -> bool:
     """A 三级指标 named like a 二级 category without 指标 (服务对象满意度 under 服务对象满意度指标): after the
     row's category, or in the 三级指标 column right of the 二级 column, it is the row's name. A full
@@ -266,7 +266,7 @@ def _total(reader: FormRows, row, keys: list[str], layout) -> tuple[float | None
         c for c, k in zip(row, keys, strict=True) if not vocab.is_total_label(k) and not placeholder(c.text)
     ]
     numbers = [c for c in cells if number(c.text) is not None]
-    wanted = Layout([b for b in layout if b.field in ("weight", "score")])
+    wanted = layout.only(("weight", "score"))
     # no content placement here: a lone 100 could be the 分值 or the 得分 total, nothing in it says which
     # (the seed's 总分 rows sit a column left of 分值/得分: two numbers for two fields are read in order)
     placed: dict[str, list[Cell]] | None = None

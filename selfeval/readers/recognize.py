@@ -86,7 +86,7 @@ def _kind(rows: Sequence[Row]) -> str:
     keys = [vocab.norm(c.text) for r in rows for c in r]
     if any("说明" in k or "填报要求" in k or "填表" in k for k in keys):
         return "说明页"
-    labelled = [r for r in rows if sum(1 for c in r if vocab.header_label(vocab.norm(c.text))) >= 1]
+    labelled = [r for r in rows if sum(1 for c in r if vocab.header_label_of(c.text)) >= 1]
     if labelled and len(rows) >= 3 and any(len(r) >= 3 for r in rows):
         return "项目清单"
     return "封面或其他内容"
@@ -192,7 +192,7 @@ class _FormReader(FormRows):
         for n, row in enumerate(self.rows[:stop]):
             below = {c.col: c for c in self.rows[n + 1]} if n + 1 < stop else {}
             for i, cell in enumerate(row):
-                found = vocab.header_label(vocab.norm(cell.text))
+                found = vocab.header_label_of(cell.text)
                 if not found or found[0] in values:
                     continue
                 name, rest = found
@@ -201,10 +201,10 @@ class _FormReader(FormRows):
                     value = re.split(r"[:：]", cell.text, maxsplit=1)[-1]
                     if value == cell.text:  # `项目编码440304…` / `项目名称劳模管理` without a colon
                         value = rest
-                elif i + 1 < len(row) and not vocab.header_label(vocab.norm(row[i + 1].text)):
+                elif i + 1 < len(row) and not vocab.header_label_of(row[i + 1].text):
                     value_cell = row[i + 1]
                     value = value_cell.text
-                elif cell.col in below and not vocab.header_label(vocab.norm(below[cell.col].text)):
+                elif cell.col in below and not vocab.header_label_of(below[cell.col].text):
                     value_cell = below[cell.col]  # labels in one row, values in the row below
                     value = value_cell.text
                 else:
@@ -234,11 +234,11 @@ class _FormReader(FormRows):
         rows: list[tuple[Row, Cell | None]] = []  # the funds lines and their label cells
         for row in self.rows[start + 1 : end]:
             label_cell = next(
-                (c for c in row if len(c.text) <= 20 and vocab.funds_row_label(vocab.norm(c.text))), None
+                (c for c in row if len(c.text) <= 20 and vocab.funds_row_label_of(c.text)), None
             )
             if label_cell is not None:
                 rows.append((row, label_cell))
-            elif any(vocab.is_goal_label(vocab.norm(c.text)) for c in row):
+            elif any(vocab.goal_label_of(c.text) for c in row):
                 break
             elif not rows and sum(1 for c in row if c.col >= first_band and number(c.text) is not None) >= 2:
                 rows.append((row, None))  # `预算执行情况（20分）` tables: one unlabelled row of amounts
@@ -251,7 +251,7 @@ class _FormReader(FormRows):
         declared: dict[str, float | None] = {}
         locs: dict[str, Loc] = {}
         for row, label_cell in rows:
-            label = vocab.funds_row_label(vocab.norm(label_cell.text)) if label_cell else "total"
+            label = vocab.funds_row_label_of(label_cell.text) if label_cell else "total"
             if label in lines:
                 continue
             if label_cell is not None:
@@ -361,22 +361,18 @@ class _FormReader(FormRows):
         """年度总体目标: texts under 预期目标 and 实际完成情况, by column when the labels give them."""
         end = grid_at if grid_at is not None else len(self.rows)
         begin = funds_at + 1 if funds_at is not None else 0
-        rows = [
-            r for r in self.rows[begin:end] if not any(vocab.funds_row_label(vocab.norm(c.text)) for c in r)
-        ]
-        start = next(
-            (i for i, r in enumerate(rows) if any(vocab.is_goal_label(vocab.norm(c.text)) for c in r)), None
-        )
+        rows = [r for r in self.rows[begin:end] if not any(vocab.funds_row_label_of(c.text) for c in r)]
+        start = next((i for i, r in enumerate(rows) if any(vocab.goal_label_of(c.text) for c in r)), None)
         if start is None:
             return Goals()
         columns: dict[str, int] = {}
         texts: list[Cell] = []
         for row in rows[start:]:
             for cell in row:
-                label = vocab.is_goal_label(vocab.norm(cell.text))
+                label = vocab.goal_label_of(cell.text)
                 if label in ("expected", "achieved"):
                     columns.setdefault(label, cell.col)
-                elif not label and not vocab.is_block_label(vocab.norm(cell.text)):
+                elif not label and not vocab.block_label_of(cell.text):
                     texts.append(cell)
         if len(columns) == 2:
             placed = by_columns(texts, bands(columns, {}, ()))

@@ -28,6 +28,12 @@ def norm(text: str) -> str:
     return _NOT_IN_KEY.sub("", text)
 
 
+def by_text(lookup):
+    """`lookup` asked of a cell's text instead of its key: norm and lookup in one memoised call (the
+    recogniser asks the same labels of every form)."""
+    return lru_cache(maxsize=16384)(lambda text: lookup(norm(text)))
+
+
 # header labels (key -> field); the longest label is tried first
 HEADER_LABELS: dict[str, str] = {
     "项目编码": "project_code",
@@ -260,6 +266,7 @@ class TableKey(NamedTuple):
     level2: str | None  # level2_family
     points: float | None  # a bare `(50分)` where a 一级 name belongs
     key: str  # the cell's key (norm)
+    level2_name: str  # level2_name, when `level2` names a family ("" otherwise)
 
 
 _BARE_POINTS = re.compile(r"^\(?(\d{1,3}(?:\.\d+)?)分?\)?$")
@@ -271,13 +278,15 @@ def table_key(text: str) -> TableKey:
     key = norm(text)
     stop = "total" if is_total_label(key) else "end" if is_remark_label(key) or is_title(key) else ""
     m = _BARE_POINTS.match(key)
+    family = level2_family(key)
     return TableKey(
         stop,
         is_block_label(key) or indicator_header_field(key) in ("level1", "level2"),
         level1_of(key),
-        level2_family(key),
+        family,
         float(m.group(1)) if m else None,
         key,
+        level2_name(key) if family else "",
     )
 
 
@@ -303,3 +312,10 @@ def starts_row(key: str) -> bool:
         or is_title(key)
         or is_remark_label(key)
     )
+
+
+# the lookups recognize.py asks of every cell of the rows it scans, by the cell's text
+header_label_of = by_text(header_label)
+funds_row_label_of = by_text(funds_row_label)
+goal_label_of = by_text(is_goal_label)
+block_label_of = by_text(is_block_label)

@@ -1,0 +1,82 @@
+"""selfeval.readers.align: a row placed on a header's bands. The layout learned from a header row (the
+shapes of the rows under it) only saves time: every row is placed exactly as the full look places it,
+a row off the header's columns is never placed by a learned shape, and what is learned is bounded."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from selfeval.model import Cell
+from selfeval.readers.align import PLACEHOLDERS, Layout, align, bands, number
+from selfeval.readers.indicators import KINDS
+from selfeval.readers.recognize import FUNDS_KINDS, _rate_fits
+
+FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# the indicator header of the generated forms: 一级 B, 二级 C, 三级 D, 指标值 E, 完成值 F, 分值 G, 得分 H, 偏差 I
+INDICATOR_HEADER = {"name": 4, "target": 5, "actual": 6, "weight": 7, "score": 8, "reason": 9}
+INDICATOR_COLUMNS = (2, 3, 4, 5, 6, 7, 8, 9)
+# the funds header: 年初预算数 C … 得分 H
+FUNDS_HEADER = {"initial_budget": 3, "annual_budget": 4, "executed": 5, "weight": 6, "rate": 7, "score": 8}
+TEXTS = ["12.5", "100", "0", "10", "2858290.03", "98.63%", "100%", "—", "/", "无", "不适用", "345202",
+         "12.5分", "支付时限", "+2", "三十四万", "> 90%为合格", "≥", "次", "满意 95.21%", " "]  # fmt: skip
+
+
+class Unlearned(Layout):
+    """The same bands, never a learned shape: every row takes the full look."""
+
+    def own_columns(self, cols):
+        return None
+
+
+def _row(cols, texts):
+    return [Cell(t, 20, c) for c, t in zip(sorted(set(cols)), texts, strict=False)]
+
+
+ROWS = st.builds(
+    _row,
+    st.lists(st.integers(1, 12), min_size=1, max_size=9),
+    st.lists(st.sampled_from(TEXTS), min_size=9, max_size=9),
+)
+
+
+@FAST
+@given(ROWS, st.booleans())
+def test_a_learned_shape_places_every_row_as_the_full_look_does(cells, slipped):
+    for header, kinds, check in ((INDICATOR_HEADER, KINDS, None), (FUNDS_HEADER, FUNDS_KINDS, _rate_fits)):
+        learned = bands(header, kinds, INDICATOR_COLUMNS)
+        full = Unlearned(learned)
+        for _ in range(2):  # the second time the shape is known
+            assert align(cells, learned, check, slipped=slipped) == align(cells, full, check, slipped=slipped)
+
+
+def test_a_row_off_its_labels_is_not_placed_by_a_learned_shape():
+    layout = bands(INDICATOR_HEADER, KINDS, INDICATOR_COLUMNS)
+    good = [Cell("支付时限", 5, 4), Cell("截至年底", 5, 5), Cell("已划转", 5, 6), Cell("12.5", 5, 7),
+            Cell("12.5", 5, 8), Cell("无", 5, 9)]  # fmt: skip
+    assert align(good, layout).how == "columns"
+    shifted = [c._replace(row=6, col=c.col + 1) for c in good]  # the same row one column to the right
+    assert layout.own_columns(tuple(c.col for c in shifted)) is None
+    placed = align(shifted, layout)
+    assert placed.how != "columns" or placed.unplaced  # never read as if nothing moved
+    assert all(c.col == next(b.start for b in layout if b.field == f) for f, cs in placed.cells.items()
+               for c in cs if placed.how == "columns")  # fmt: skip
+
+
+def test_what_a_layout_learns_is_bounded():
+    layout = bands(INDICATOR_HEADER, KINDS, INDICATOR_COLUMNS)
+    for n in range(2000):  # rows of every odd shape
+        align([Cell("x", n, 4 + n % 5), Cell("1", n, 10 + n % 300)], layout)
+    assert len(layout._shapes) <= 256
+
+
+def test_a_header_layout_is_learned_once_and_shared():
+    assert bands(FUNDS_HEADER, FUNDS_KINDS, ()) is bands(dict(FUNDS_HEADER), dict(FUNDS_KINDS), ())
+    assert bands(FUNDS_HEADER, FUNDS_KINDS, ()) is not bands(FUNDS_HEADER, KINDS, ())
+
+
+def test_a_placeholder_is_never_a_number():
+    """FormRows.bounded asks number() first and placeholder() only when it is not one."""
+    for text in (*PLACEHOLDERS, "", " ", "\u3000", " — ", "无 "):
+        assert number(text) is None
