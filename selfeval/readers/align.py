@@ -80,18 +80,20 @@ class Layout(tuple):
         self = super().__new__(cls, items)
         self.at = {col: b for b in reversed(self) for col in range(b.start, b.end + 1)}  # the first wins
         self.first = min((b.start for b in self), default=0)
-        self._shapes: dict[tuple[int, ...], tuple[Band, ...] | None] = {}
+        self._shapes: dict[tuple[int, ...], tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
         self._subsets: dict[tuple[str, ...], Layout] = {}
         return self
 
-    def own_columns(self, cols: tuple[int, ...]) -> tuple[Band, ...] | None:
-        """The band of each column when every column is a label's own and no label has two (a row in
-        the header's own shape), else None. Learned once per shape: a table's rows repeat a few."""
+    def own_columns(self, cols: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """(fields, kinds) of the columns when every column is a label's own and no label has two (a
+        row in the header's own shape), else None. Learned once per shape: a table's rows repeat a few."""
         found = self._shapes.get(cols, False)
         if found is False:
             bands = [self.at.get(c) for c in cols]
             own = all(b is not None and b.start == c for b, c in zip(bands, cols, strict=True))
-            found = tuple(bands) if own and len(set(bands)) == len(bands) else None  # type: ignore[arg-type]
+            found = None
+            if own and len(set(bands)) == len(bands):
+                found = tuple(b.field for b in bands), tuple(b.kind for b in bands)  # type: ignore[union-attr]
             if len(self._shapes) < 256:  # bounded: a table's rows, not a sheet of odd ones
                 self._shapes[cols] = found
         return found
@@ -158,7 +160,7 @@ def _loose(kind: str, text: str) -> bool:
         return number(text) is None or placeholder(text)
     if kind in ("nature", "unit"):  # these columns hold only their words: anything else slipped in
         return placeholder(text) or _strict(kind, text)
-    return True
+    return True  # any text fits a text band
 
 
 def _strict(kind: str, text: str) -> bool:
@@ -315,6 +317,16 @@ def _gaps(cells: dict[str, list[Cell]], layout: Sequence[Band]) -> bool:
     return bool(placed) and len(placed) <= max(placed)
 
 
+def in_own_columns(cells: Sequence[Cell], layout: Layout) -> tuple[str, ...] | None:
+    """The field of each cell when every one sits in its own label's column (no label twice) and fits
+    that label's band: the row is in its header's shape and placed by column, nothing else to look at
+    (what `align` would place, one cell a field). None: the row needs the full look (`align`)."""
+    own = layout.own_columns(tuple([c.col for c in cells]))
+    if own is not None and all(map(_loose, own[1], [c.text for c in cells])):
+        return own[0]
+    return None
+
+
 def align(
     cells: Sequence[Cell], layout: Layout, check=None, *, exact: bool = True, slipped: bool = False
 ) -> Aligned:
@@ -326,15 +338,9 @@ def align(
         if found is None:
             return Aligned({}, "ambiguous", exact=False)
         return Aligned(found[0], "content", found[1], _gaps(found[0], layout), exact=False)
-    own = layout.own_columns(tuple([c.col for c in cells]))
-    if own is not None:  # each cell in its label's own column: placed there when it fits its band
-        placed: dict[str, list[Cell]] = {}
-        for cell, band in zip(cells, own, strict=True):
-            if band.kind != "text" and not _loose(band.kind, cell.text):
-                break  # a misfit: the full look below decides
-            placed[band.field] = [cell]
-        else:
-            return Aligned(placed, "columns")
+    fields = in_own_columns(cells, layout)
+    if fields is not None:
+        return Aligned(dict(zip(fields, [[c] for c in cells], strict=True)), "columns")
     columns = _columns(cells, layout)
     if not columns.left and not columns.misfits:
         # the header's columns decide; what the document got wrong there (a score above its weight, a

@@ -16,7 +16,16 @@ from selfeval.bounds import MAX_WEIGHT
 from selfeval.messages import issue
 from selfeval.model import NOT_APPLICABLE, NOT_APPLICABLE_NAMES, Cell, Indicator, Loc
 from selfeval.readers import vocab
-from selfeval.readers.align import _columns, align, bands, number, placeholder
+from selfeval.readers.align import (
+    Aligned,
+    Layout,
+    _columns,
+    align,
+    bands,
+    in_own_columns,
+    number,
+    placeholder,
+)
 from selfeval.readers.form_rows import FormRows, indicator_header, new_loc
 
 KINDS = {
@@ -201,25 +210,23 @@ def _leftover(reader: FormRows, row, data: list[Cell]) -> bool:
 def _indicator(
     reader: FormRows, row, data: list[Cell], layout, level1: str, level2: str, slipped: bool = False
 ) -> Indicator | None:
-    placed = align(data, layout, exact=reader.grid.exact_columns, slipped=slipped)
-    if placed.how == "ambiguous":
-        if len(data) >= 2 or any(number(c.text) is not None for c in data):
-            text = " | ".join(c.text for c in data)[:80]
-            reader.issues.append(issue("ROW_AMBIGUOUS", reader.loc(data[0]), text=text))
-        return None
-    for cell in placed.unplaced:
-        reader.issues.append(issue("CELL_UNPLACED", reader.loc(cell), text=cell.text[:40]))
-    if placed.noteworthy:
-        shown = "、".join(f"{FIELD_LABELS.get(f, f)}={c[0].text[:12]}" for f, c in placed.cells.items())
-        reader.issues.append(issue("ROW_ALIGNED", reader.row_loc(row), fields=shown[:120]))
     sheet = reader.grid.sheet
-    texts: dict[str, str] = {}
-    locs: dict[str, Loc] = {}
-    for f, cs in placed.cells.items():  # each field's text (its cells joined) and where it starts
-        first = cs[0]
-        locs[f] = new_loc(Loc, (sheet, first.row, first.col))
-        texts[f] = first.text if len(cs) == 1 else _SEPARATORS.get(f, " ").join(c.text for c in cs)
-    weight_cell, score_cell = placed.first("weight"), placed.first("score")
+    fields = in_own_columns(data, layout) if reader.grid.exact_columns else None
+    if fields is not None:  # the header's own shape: one cell a field, each under its label
+        at = dict(zip(fields, data, strict=True))
+        texts = dict(zip(fields, [c.text for c in data], strict=True))
+        locs = {f: new_loc(Loc, (sheet, c.row, c.col)) for f, c in at.items()}
+        weight_cell, score_cell = at.get("weight"), at.get("score")
+    else:
+        placed = _placed(reader, row, data, layout, slipped)
+        if placed is None:
+            return None
+        texts, locs = {}, {}
+        for f, cs in placed.cells.items():  # each field's text (its cells joined) and where it starts
+            first = cs[0]
+            locs[f] = new_loc(Loc, (sheet, first.row, first.col))
+            texts[f] = first.text if len(cs) == 1 else _SEPARATORS.get(f, " ").join(c.text for c in cs)
+        weight_cell, score_cell = placed.first("weight"), placed.first("score")
     weight = reader.bounded(weight_cell, "分值", 0.0, MAX_WEIGHT)
     score = reader.bounded(score_cell, "得分", 0.0, MAX_WEIGHT)
     name = texts.get("name", "")
@@ -258,6 +265,22 @@ def _indicator(
         loc=reader.row_loc(row),
         cells=locs,
     )
+
+
+def _placed(reader: FormRows, row, data: list[Cell], layout: Layout, slipped: bool) -> Aligned | None:
+    """A row not in its header's shape, placed by evidence (align.py) and said so; None: ambiguous."""
+    placed = align(data, layout, exact=reader.grid.exact_columns, slipped=slipped)
+    if placed.how == "ambiguous":
+        if len(data) >= 2 or any(number(c.text) is not None for c in data):
+            text = " | ".join(c.text for c in data)[:80]
+            reader.issues.append(issue("ROW_AMBIGUOUS", reader.loc(data[0]), text=text))
+        return None
+    for cell in placed.unplaced:
+        reader.issues.append(issue("CELL_UNPLACED", reader.loc(cell), text=cell.text[:40]))
+    if placed.noteworthy:
+        shown = "、".join(f"{FIELD_LABELS.get(f, f)}={c[0].text[:12]}" for f, c in placed.cells.items())
+        reader.issues.append(issue("ROW_ALIGNED", reader.row_loc(row), fields=shown[:120]))
+    return placed
 
 
 def _total(reader: FormRows, row, keys: list[str], layout) -> tuple[float | None, float | None]:

@@ -99,8 +99,10 @@ def _segments(rows: Sequence[Row]) -> list[_Segment]:
     start_marks = vocab.start_marks
     for row in rows:
         marks = 0
-        for cell in row:
-            marks |= start_marks(cell.text)
+        texts = [c.text for c in row]
+        if any(map(start_marks, texts)):  # most rows start nothing: looked at once, at C speed
+            for mark in map(start_marks, texts):
+                marks |= mark
         code, name = bool(marks & vocab.PROJECT_CODE), bool(marks & vocab.PROJECT_NAME)
         starts = marks & vocab.TITLE or (code and current.has_code) or (name and current.has_name)
         if starts and current.has_code | current.has_name:
