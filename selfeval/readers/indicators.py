@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from selfeval.bounds import MAX_WEIGHT
 from selfeval.messages import issue
@@ -53,6 +54,7 @@ FIELD_LABELS = {
 _LEFTOVER_PREFIX = re.compile(r"^\s*指标\s*\d+\s*[:：．.、]\s*")
 _ELLIPSIS = re.compile(r"^[.。…·\s]*$")
 _OPERATOR_START = re.compile(r"^\s*[<>=≤≥＜＞≦≧]")
+_STOP = attrgetter("stop")
 _SEPARATORS = {"name": "", "reason": "；", "measures": "；"}  # between a field's cells (else a space)
 
 
@@ -81,17 +83,17 @@ def read_indicators(reader: FormRows, start: int) -> Table:
     example = ""
     table_key = vocab.table_key
     for row in reader.rows[start + 1 :]:
+        roles = list(map(table_key, [c.text for c in row]))
+        if any(map(_STOP, roles)):  # the 总分 row, or 备注 / a title: the table is over
+            if any(r.stop == "total" for r in roles):
+                table.total_weight, table.total = _total(reader, row, [r.key for r in roles], layout)
+            break
         data: list[Cell] = []
         row_level1: tuple[str, float | None] | None = None
         row_level2: vocab.TableKey | None = None  # the row's 二级 name cell, as the table sees it
         points_cell = None
         slipped = False  # a level name away from its own column: the row's cells moved with it
-        stop = ""
-        for cell in row:
-            role = table_key(cell.text)
-            if role.stop:
-                stop = role.stop
-                break
+        for cell, role in zip(row, roles, strict=True):
             if role.skip:
                 continue
             if data:
@@ -112,11 +114,6 @@ def read_indicators(reader: FormRows, start: int) -> Table:
                     last_points = (cell.col, cell.text)
             else:
                 data.append(cell)
-        if stop:  # the 总分 row, or 备注 / a title: the table is over
-            roles = [table_key(c.text) for c in row]
-            if any(r.stop == "total" for r in roles):
-                table.total_weight, table.total = _total(reader, row, [r.key for r in roles], layout)
-            break
         if row_level1:
             if row_level1[0] != level1:
                 level2 = ""  # a merged 一级 cell repeats on every row: only a new one ends the 二级 slot

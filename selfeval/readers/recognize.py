@@ -49,6 +49,7 @@ _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})年")
 @dataclass
 class _Segment:
     rows: list[Row] = field(default_factory=list)
+    marks: list[int] = field(default_factory=list)  # each row's vocab.start_marks, or-ed over its cells
     has_code: bool = False
     has_name: bool = False
 
@@ -63,8 +64,8 @@ def recognize(grid: Grid) -> tuple[list[Form], list[Issue]]:
     problems: list[Issue] = list(grid.problems)  # what the reader left out, and why (Grid.problems)
     skipped: list[_Segment] = []
     for segment in _segments(grid.rows):
-        funds_at = next((i for i, r in enumerate(segment.rows) if funds_header(r)), None)
-        grid_at = next((i for i, r in enumerate(segment.rows) if indicator_header(r)), None)
+        funds_at = _first(segment, vocab.FUNDS_HEAD, funds_header)
+        grid_at = _first(segment, vocab.GRID_HEAD, indicator_header)
         if funds_at is None and grid_at is None:
             skipped.append(segment)
             continue
@@ -79,6 +80,12 @@ def recognize(grid: Grid) -> tuple[list[Form], list[Issue]]:
             issue("SHEET_SKIPPED_KIND", Loc(grid.sheet, 1), sheet=grid.sheet, kind=_kind(grid.rows))
         )
     return forms, problems
+
+
+def _first(segment: _Segment, needed: int, header) -> int | None:
+    """The first row that is a table's header: only rows with every label it needs are read."""
+    rows = segment.rows
+    return next((i for i, m in enumerate(segment.marks) if m & needed == needed and header(rows[i])), None)
 
 
 def _kind(rows: Sequence[Row]) -> str:
@@ -109,6 +116,7 @@ def _segments(rows: Sequence[Row]) -> list[_Segment]:
             segments.append(current)
             current = _Segment()
         current.rows.append(row)
+        current.marks.append(marks)
         current.has_code |= code
         current.has_name |= name
     if current.rows:

@@ -90,20 +90,31 @@ def is_form_start(key: str) -> bool:
     return is_title(key) or (header_label(key) or ("",))[0] in ("project_code",)
 
 
-# what a cell says about where a form starts (recognize._segments asks it of every cell of a sheet)
+# what a cell says about where a form starts (recognize._segments asks it of every cell of a sheet),
+# and whether its row may head a table: a funds header needs a budget and an executed label, an
+# indicator header a name label, a 分值/得分 label and a 指标值 or level label (both then read in full)
 TITLE, PROJECT_CODE, PROJECT_NAME = 1, 2, 4
+FUNDS_BUDGET, FUNDS_EXECUTED = 8, 16
+GRID_NAME, GRID_POINTS, GRID_TARGET = 32, 64, 128
+FUNDS_HEAD = FUNDS_BUDGET | FUNDS_EXECUTED
+GRID_HEAD = GRID_NAME | GRID_POINTS | GRID_TARGET
+_HEAD_MARKS = {"annual_budget": FUNDS_BUDGET, "executed": FUNDS_EXECUTED}
+_GRID_MARKS = {"name": GRID_NAME, "weight": GRID_POINTS, "score": GRID_POINTS, "target": GRID_TARGET,
+               "level1": GRID_TARGET, "level2": GRID_TARGET}  # fmt: skip
 
 
 @lru_cache(maxsize=16384)
 def start_marks(text: str) -> int:
-    """TITLE | PROJECT_CODE | PROJECT_NAME as far as the cell is a title or starts with those labels
-    (keyed by the text: one lookup a cell, norm inside)."""
+    """TITLE | PROJECT_CODE | PROJECT_NAME as far as the cell is a title or starts with those labels,
+    with the table-header marks above (keyed by the text: one lookup a cell, norm inside)."""
     key = norm(text)
     label = (header_label(key) or ("",))[0]
     return (
         (TITLE if is_title(key) else 0)
         | (PROJECT_CODE if label == "project_code" else 0)
         | (PROJECT_NAME if label == "project_name" else 0)
+        | _HEAD_MARKS.get(funds_header_field(key) or "", 0)
+        | _GRID_MARKS.get(indicator_header_field(key) or "", 0)
     )
 
 
