@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from selfeval.model import Cell
 from selfeval.readers.align import PLACEHOLDERS, Layout, align, bands, number
+from selfeval.readers.funds import FUNDS_KINDS, _rate_fits
 from selfeval.readers.indicators import KINDS
-from selfeval.readers.recognize import FUNDS_KINDS, _rate_fits
 
 FAST = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -211,7 +211,7 @@ def _indicator(
     fields = in_own_columns(data, layout) if reader.grid.exact_columns else None
     if fields is not None:  # the header's own shape: one cell a field, each under its label
         at = dict(zip(fields, data, strict=True))
-        texts = dict(zip(fields, [c.text for c in data], strict=True))
+        texts = {f: c.text for f, c in at.items()}
         locs = {f: new_loc(Loc, (sheet, c.row, c.col)) for f, c in at.items()}
         weight_cell, score_cell = at.get("weight"), at.get("score")
     else:
