@@ -80,3 +80,35 @@ def test_a_placeholder_is_never_a_number():
     """FormRows.bounded asks number() first and placeholder() only when it is not one."""
     for text in (*PLACEHOLDERS, "", " ", "\u3000", " — ", "无 "):
         assert number(text) is None
+
+
+def test_a_shifted_indicator_row_is_read_by_evidence_or_refused_never_by_the_learned_shape():
+    from selfeval.model import Grid
+    from selfeval.readers.recognize import recognize
+
+    def row(r, *cells):
+        return tuple(Cell(t, r, c) for c, t in cells)
+
+    head = [
+        row(1, (1, "项目支出绩效自评表")),
+        row(2, (1, "项目编码:"), (2, "44030422601150"), (3, "项目名称:"), (4, "法律维权服务")),
+        row(3, (3, "年初预算数"), (4, "全年预算数"), (5, "全年执行数"), (6, "分值"), (7, "执行率"), (8, "得分")),
+        row(4, (2, "年度资金总额"), (3, "100"), (4, "100"), (5, "100"), (6, "10"), (7, "100%"), (8, "10")),
+        row(5, (2, "一级指标"), (3, "二级指标"), (4, "三级指标"), (5, "年度指标值"), (6, "实际完成值"),
+            (7, "分值"), (8, "得分"), (9, "偏差原因分析及改进措施")),
+        row(6, (2, "产出指标"), (3, "数量指标"), (4, "支付时限"), (5, "≥3次"), (6, "4次"), (7, "12.5"),
+            (8, "12.5"), (9, "无")),
+    ]  # fmt: skip
+    shifted = row(7, (5, "发放及时性"), (6, "100%"), (7, "100%"), (8, "15"), (9, "14"), (10, "无"))
+    grid = Grid("t.xlsx", "自评表", (*head, shifted, row(8, (1, "总分"), (7, "27.5"), (8, "26.5"))))
+    forms, _ = recognize(grid)
+    (form,) = forms
+    first = form.indicators[0]
+    assert (first.name, first.weight, first.declared_score) == ("支付时限", 12.5, 12.5)
+    assert first.cells["weight"].col == 7  # under its label
+    moved = [i for i in form.indicators if i.loc.row == 7]
+    # the moved row: by what its cells hold (said in an Issue) or refused, never 100% as its 分值
+    for indicator in moved:
+        assert (indicator.name, indicator.weight, indicator.declared_score) == ("发放及时性", 15.0, 14.0)
+    said = {i.code for i in form.issues if i.loc.row == 7}
+    assert said & {"ROW_ALIGNED", "ROW_AMBIGUOUS", "CELL_UNPLACED", "ROW_UNREADABLE"}

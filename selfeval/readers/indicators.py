@@ -306,6 +306,8 @@ def _total(reader: FormRows, row, keys: list[str], layout) -> tuple[float | None
 
 def _joined_reason(reason: str, measures: str) -> str:
     """偏差原因 and 改进措施 from two columns as one text; placeholders like 无 only when both are."""
+    if not measures:  # one column (the common template): its text as printed
+        return reason
     parts = [t for t in (reason, measures) if t and t not in ("无", "—", "-", "/")]
     return "；".join(parts) if parts else reason or measures
 
