@@ -93,12 +93,10 @@ def read_indicators(reader: FormRows, start: int) -> Table:
         row_level2: vocab.TableKey | None = None  # the row's 二级 name cell, as the table sees it
         points_cell = None
         slipped = False  # a level name away from its own column: the row's cells moved with it
-        for cell, role in zip(row, roles, strict=True):
+        for i, (cell, role) in enumerate(zip(row, roles, strict=True)):
             if role.skip:
                 continue
-            if data:
-                data.append(cell)
-            elif role.level1:
+            if role.level1:
                 row_level1 = role.level1
                 slipped |= level1_col is not None and cell.col != level1_col
             elif role.level2 and not _named_like_category(cell, role.key, row_level2, level2_col, name_start):
@@ -112,8 +110,9 @@ def read_indicators(reader: FormRows, start: int) -> Table:
                 if (cell.col, cell.text) != last_points:  # a merged `(50分)` is seen on every row it spans
                     points_cell, unnamed = cell, (cell.text, role.points)
                     last_points = (cell.col, cell.text)
-            else:
-                data.append(cell)
+            else:  # the row's content from here on: every cell but block and level header labels
+                data = [c for c, r in zip(row[i:], roles[i:], strict=True) if not r.skip]
+                break
         if row_level1:
             if row_level1[0] != level1:
                 level2 = ""  # a merged 一级 cell repeats on every row: only a new one ends the 二级 slot
