@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from selfeval.bounds import MAX_AMOUNT, MAX_WEIGHT
 from selfeval.model import Cell
@@ -43,23 +44,22 @@ class Band:
     end: int  # inclusive
 
 
-@dataclass(frozen=True)
-class Aligned:
+class Aligned(NamedTuple):
     """A row placed on its fields. `how`: "columns" (by the header's bands), "content" (by what the cells
-    hold, one way only) or "ambiguous" (several ways disagree on a number: not to be used)."""
+    hold, one way only) or "ambiguous" (several ways disagree on a number: not to be used). A NamedTuple:
+    one is made for every row of every table."""
 
     cells: dict[str, list[Cell]]
     how: str
     dropped: tuple[str, ...] = ()  # text fields the fitting ways disagreed on, left empty
     gaps: bool = False  # content: some field before the last placed one was left empty
     unplaced: tuple[Cell, ...] = ()  # numbers off their label's column: not used, to be reported
+    exact: bool = True
 
     @property
     def noteworthy(self) -> bool:
         """Worth an info note: cells moved off their columns, or (columns untrusted) a field skipped."""
         return self.how == "content" and (self.gaps or self.exact)
-
-    exact: bool = True
 
     def text(self, name: str, sep: str = " ") -> str:
         cells = self.cells.get(name)
@@ -80,21 +80,51 @@ class Layout(tuple):
         self = super().__new__(cls, items)
         self.at = {col: b for b in reversed(self) for col in range(b.start, b.end + 1)}  # the first wins
         self.first = min((b.start for b in self), default=0)
+        self._shapes: dict[tuple[int, ...], tuple[tuple[str, ...], tuple[str, ...]] | None] = {}
+        self._subsets: dict[tuple[str, ...], Layout] = {}
         return self
+
+    def own_columns(self, cols: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """(fields, kinds) of the columns when every column is a label's own and no label has two (a
+        row in the header's own shape), else None. Learned once per shape: a table's rows repeat a few."""
+        found = self._shapes.get(cols, False)
+        if found is False:
+            bands = [self.at.get(c) for c in cols]
+            own = all(b is not None and b.start == c for b, c in zip(bands, cols, strict=True))
+            found = None
+            if own and len(set(bands)) == len(bands):
+                found = tuple(b.field for b in bands), tuple(b.kind for b in bands)  # type: ignore[union-attr]
+            if len(self._shapes) < 256:  # bounded: a table's rows, not a sheet of odd ones
+                self._shapes[cols] = found
+        return found
+
+    def only(self, fields: tuple[str, ...]) -> Layout:
+        """The bands of these fields alone (the 总分 row's 分值 and 得分), kept with the layout."""
+        found = self._subsets.get(fields)
+        if found is None:
+            found = self._subsets[fields] = Layout([b for b in self if b.field in fields])
+        return found
 
 
 def bands(header: dict[str, int], kinds: dict[str, str], all_columns: Sequence[int] = ()) -> Layout:
     """Each field of `header` (field -> label column) owns the columns up to the next label; `all_columns`
     adds the columns of labels that are not aligned here (一级/二级指标), which also end bands."""
-    starts = sorted({*header.values(), *all_columns})
+    return _bands(tuple(header.items()), tuple(kinds.items()), tuple(all_columns))
+
+
+@lru_cache(maxsize=1024)  # a template's header rows recur form after form: their Layout is learned once
+def _bands(header: tuple[tuple[str, int], ...], kinds: tuple, all_columns: tuple[int, ...]) -> Layout:
+    kind_of = dict(kinds)
+    starts = sorted({*(col for _, col in header), *all_columns})
     out = []
-    for name, col in sorted(header.items(), key=lambda kv: kv[1]):
+    for name, col in sorted(header, key=lambda kv: kv[1]):
         later = [c for c in starts if c > col]
         end = later[0] - 1 if later else col + LAST_BAND
-        out.append(Band(name, kinds.get(name, "text"), col, end))
+        out.append(Band(name, kind_of.get(name, "text"), col, end))
     return Layout(out)
 
 
+@lru_cache(maxsize=16384)  # asked of most cells, often twice (placed, then bounded); the texts recur
 def number(text: str) -> float | None:
     """A plain number, a number of points or an amount (`12.5分`, `350000.00元`), a percentage's number."""
     t = text.strip()
@@ -112,7 +142,8 @@ def percent(text: str) -> float | None:
 
 
 def placeholder(text: str) -> bool:
-    return text.strip() in PLACEHOLDERS or not text.strip()
+    t = text.strip()
+    return not t or t in PLACEHOLDERS
 
 
 @lru_cache(maxsize=16384)  # asked of every cell of every row placed by column; the texts recur
@@ -129,7 +160,7 @@ def _loose(kind: str, text: str) -> bool:
         return number(text) is None or placeholder(text)
     if kind in ("nature", "unit"):  # these columns hold only their words: anything else slipped in
         return placeholder(text) or _strict(kind, text)
-    return True
+    return True  # any text fits a text band
 
 
 def _strict(kind: str, text: str) -> bool:
@@ -162,8 +193,7 @@ def _strict(kind: str, text: str) -> bool:
     return True
 
 
-@dataclass
-class _Columns:
+class _Columns(NamedTuple):
     placed: dict[str, list[Cell]]
     unplaced: list[Cell]  # numbers off their label's column, or right of every band
     misfits: list[tuple[Cell, Band]]  # cells their band cannot hold (text under 分值)
@@ -174,23 +204,31 @@ def _columns(cells: Sequence[Cell], layout: Layout) -> _Columns:
     """Each cell under the label whose band holds its column. A number must sit in its label's own
     column: one further right inside a band (whose next label may have been lost) is not guessed into
     it, it is unplaced."""
-    out = _Columns({}, [], [], False)
+    placed: dict[str, list[Cell]] = {}
+    unplaced: list[Cell] = []
+    misfits: list[tuple[Cell, Band]] = []
+    left = False
+    at = layout.at
     for cell in cells:
-        band = layout.at.get(cell.col)
+        text, _, col = cell
+        band = at.get(col)
         if band is None:
-            if cell.col < layout.first:
-                out.left = True
+            if col < layout.first:
+                left = True
             else:
-                out.unplaced.append(cell)
+                unplaced.append(cell)
             continue
-        off_column = cell.col != band.start or band.field in out.placed
-        if off_column and band.kind in NUMERIC and not placeholder(cell.text):
-            out.unplaced.append(cell)
-            continue
-        if band.kind != "text" and not _loose(band.kind, cell.text):  # any text fits a text band
-            out.misfits.append((cell, band))
-        out.placed.setdefault(band.field, []).append(cell)
-    return out
+        field, kind = band.field, band.kind
+        if col != band.start or field in placed:  # off its label's column
+            if kind in NUMERIC and not placeholder(text):
+                unplaced.append(cell)
+                continue
+            placed.setdefault(field, []).append(cell)
+        else:
+            placed[field] = [cell]
+        if kind != "text" and not _loose(kind, text):  # any text fits a text band
+            misfits.append((cell, band))
+    return _Columns(placed, unplaced, misfits, left)
 
 
 def _tolerable(found: _Columns) -> bool:
@@ -279,6 +317,16 @@ def _gaps(cells: dict[str, list[Cell]], layout: Sequence[Band]) -> bool:
     return bool(placed) and len(placed) <= max(placed)
 
 
+def in_own_columns(cells: Sequence[Cell], layout: Layout) -> tuple[str, ...] | None:
+    """The field of each cell when every one sits in its own label's column (no label twice) and fits
+    that label's band: the row is in its header's shape and placed by column, nothing else to look at
+    (what `align` would place, one cell a field). None: the row needs the full look (`align`)."""
+    own = layout.own_columns(tuple([c.col for c in cells]))
+    if own is not None and all(map(_loose, own[1], [c.text for c in cells])):
+        return own[0]
+    return None
+
+
 def align(
     cells: Sequence[Cell], layout: Layout, check=None, *, exact: bool = True, slipped: bool = False
 ) -> Aligned:
@@ -290,6 +338,9 @@ def align(
         if found is None:
             return Aligned({}, "ambiguous", exact=False)
         return Aligned(found[0], "content", found[1], _gaps(found[0], layout), exact=False)
+    fields = in_own_columns(cells, layout)
+    if fields is not None:
+        return Aligned(dict(zip(fields, [[c] for c in cells], strict=True)), "columns")
     columns = _columns(cells, layout)
     if not columns.left and not columns.misfits:
         # the header's columns decide; what the document got wrong there (a score above its weight, a

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
 
 from selfeval.messages import issue
 from selfeval.model import Cell, Grid, Issue, Loc
@@ -18,7 +20,28 @@ from selfeval.readers.align import number, placeholder
 Row = tuple[Cell, ...]
 
 
+# Loc(sheet, row, col) as `new_loc(Loc, (sheet, row, col))`: the same tuple without the NamedTuple's
+# Python-level __new__ (a form makes a hundred Locs while it is read; this is a third of the cost)
+new_loc = tuple.__new__
+
 _NAME_RANK = {"三级指标": 0, "指标名称": 1, "指标内容": 1, "绩效指标": 2}
+
+
+class _HeaderKey(NamedTuple):
+    """What a cell's text is to the two tables' header rows (asked of every row until they are found)."""
+
+    indicator: str | None  # vocab.indicator_header_field
+    name_rank: int  # for an indicator `name` label: 0 三级指标, 1 指标名称 …, 2 绩效指标
+    funds: str | None  # vocab.funds_header_field
+    adjusted: bool  # 调整后预算数: the adjusted budget
+
+
+@lru_cache(maxsize=16384)
+def _header_key(text: str) -> _HeaderKey:
+    key = vocab.norm(text)
+    indicator = vocab.indicator_header_field(key)
+    rank = _NAME_RANK.get(vocab.unbracketed(key), 1) if indicator == "name" else 9
+    return _HeaderKey(indicator, rank, vocab.funds_header_field(key), "调整" in key)
 
 
 def indicator_header(row: Row) -> dict[str, int] | None:
@@ -27,10 +50,12 @@ def indicator_header(row: Row) -> dict[str, int] | None:
     cols: dict[str, int] = {}
     name_rank = 9
     for cell in row:
-        key = vocab.norm(cell.text)
-        name = vocab.indicator_header_field(key)
+        found = _header_key(cell.text)
+        name = found.indicator
+        if name is None:
+            continue
         if name == "name":
-            rank = _NAME_RANK.get(vocab.unbracketed(key), 1)
+            rank = found.name_rank
             if rank < name_rank:
                 cols["name"], name_rank = cell.col, rank
             continue
@@ -54,9 +79,9 @@ def funds_header(row: Row) -> dict[str, int] | None:
     (调整后预算数) is 全年预算数 (docs/forms.md §3); 四川's 年度预算数(万元) then only heads the row labels."""
     cols: dict[str, int] = {}
     for cell in row:
-        key = vocab.norm(cell.text)
-        name = vocab.funds_header_field(key)
-        if name and (name not in cols or (name == "annual_budget" and "调整" in key)):
+        found = _header_key(cell.text)
+        name = found.funds
+        if name and (name not in cols or (name == "annual_budget" and found.adjusted)):
             cols[name] = cell.col
     if {"annual_budget", "executed"} <= cols.keys():
         return cols
@@ -74,20 +99,22 @@ class FormRows:
         self.trouble_rows: set[int] = set()  # rows with a cell that could not be read
 
     def loc(self, cell: Cell) -> Loc:
-        return Loc(self.grid.sheet, cell.row, cell.col)
+        return new_loc(Loc, (self.grid.sheet, cell.row, cell.col))
 
     def row_loc(self, row: Row) -> Loc:
-        return Loc(self.grid.sheet, row[0].row)
+        return new_loc(Loc, (self.grid.sheet, row[0].row, None))
 
     # numbers, bounded where they are read ---------------------------------------------------------
     def bounded(
         self, cell: Cell | None, what: str, low: float, high: float, factor: float = 1.0
     ) -> float | None:
         """The number in a cell, or None (reported at the cell) when it is not a number or out of range."""
-        if cell is None or placeholder(cell.text):
+        if cell is None:
             return None
-        value = number(cell.text)
+        value = number(cell.text)  # never a number for a placeholder (—, /, 无, blank)
         if value is None:
+            if placeholder(cell.text):
+                return None
             self.trouble_rows.add(cell.row)
             self.issues.append(issue("NUMBER_UNREADABLE", self.loc(cell), field=what, text=cell.text[:40]))
             return None

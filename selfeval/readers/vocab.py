@@ -28,6 +28,12 @@ def norm(text: str) -> str:
     return _NOT_IN_KEY.sub("", text)
 
 
+def by_text(lookup):
+    """`lookup` asked of a cell's text instead of its key: norm and lookup in one memoised call (the
+    recogniser asks the same labels of every form)."""
+    return lru_cache(maxsize=16384)(lambda text: lookup(norm(text)))
+
+
 # header labels (key -> field); the longest label is tried first
 HEADER_LABELS: dict[str, str] = {
     "项目编码": "project_code",
@@ -84,18 +90,31 @@ def is_form_start(key: str) -> bool:
     return is_title(key) or (header_label(key) or ("",))[0] in ("project_code",)
 
 
-# what a cell says about where a form starts (recognize._segments asks it of every cell of a sheet)
+# what a cell says about where a form starts (recognize._segments asks it of every cell of a sheet),
+# and whether its row may head a table: a funds header needs a budget and an executed label, an
+# indicator header a name label, a 分值/得分 label and a 指标值 or level label (both then read in full)
 TITLE, PROJECT_CODE, PROJECT_NAME = 1, 2, 4
+FUNDS_BUDGET, FUNDS_EXECUTED = 8, 16
+GRID_NAME, GRID_POINTS, GRID_TARGET = 32, 64, 128
+FUNDS_HEAD = FUNDS_BUDGET | FUNDS_EXECUTED
+GRID_HEAD = GRID_NAME | GRID_POINTS | GRID_TARGET
+_HEAD_MARKS = {"annual_budget": FUNDS_BUDGET, "executed": FUNDS_EXECUTED}
+_GRID_MARKS = {"name": GRID_NAME, "weight": GRID_POINTS, "score": GRID_POINTS, "target": GRID_TARGET,
+               "level1": GRID_TARGET, "level2": GRID_TARGET}  # fmt: skip
 
 
 @lru_cache(maxsize=16384)
-def start_marks(key: str) -> int:
-    """TITLE | PROJECT_CODE | PROJECT_NAME as far as the key is a title or starts with those labels."""
+def start_marks(text: str) -> int:
+    """TITLE | PROJECT_CODE | PROJECT_NAME as far as the cell is a title or starts with those labels,
+    with the table-header marks above (keyed by the text: one lookup a cell, norm inside)."""
+    key = norm(text)
     label = (header_label(key) or ("",))[0]
     return (
         (TITLE if is_title(key) else 0)
         | (PROJECT_CODE if label == "project_code" else 0)
         | (PROJECT_NAME if label == "project_name" else 0)
+        | _HEAD_MARKS.get(funds_header_field(key) or "", 0)
+        | _GRID_MARKS.get(indicator_header_field(key) or "", 0)
     )
 
 
@@ -257,21 +276,28 @@ class TableKey(NamedTuple):
     level1: tuple[str, float | None] | None  # level1_of
     level2: str | None  # level2_family
     points: float | None  # a bare `(50分)` where a 一级 name belongs
+    key: str  # the cell's key (norm)
+    level2_name: str  # level2_name, when `level2` names a family ("" otherwise)
 
 
 _BARE_POINTS = re.compile(r"^\(?(\d{1,3}(?:\.\d+)?)分?\)?$")
 
 
 @lru_cache(maxsize=16384)
-def table_key(key: str) -> TableKey:
+def table_key(text: str) -> TableKey:
+    """What a cell's text is to the indicator table (keyed by the text: one lookup a cell, norm inside)."""
+    key = norm(text)
     stop = "total" if is_total_label(key) else "end" if is_remark_label(key) or is_title(key) else ""
     m = _BARE_POINTS.match(key)
+    family = level2_family(key)
     return TableKey(
         stop,
         is_block_label(key) or indicator_header_field(key) in ("level1", "level2"),
         level1_of(key),
-        level2_family(key),
+        family,
         float(m.group(1)) if m else None,
+        key,
+        level2_name(key) if family else "",
     )
 
 
@@ -297,3 +323,10 @@ def starts_row(key: str) -> bool:
         or is_title(key)
         or is_remark_label(key)
     )
+
+
+# the lookups recognize.py asks of every cell of the rows it scans, by the cell's text
+header_label_of = by_text(header_label)
+funds_row_label_of = by_text(funds_row_label)
+goal_label_of = by_text(is_goal_label)
+block_label_of = by_text(is_block_label)
