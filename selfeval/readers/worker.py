@@ -6,12 +6,14 @@ each file's mark first written to the worker's slot file so the parent can tell 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.connection
 import os
 import pickle
 import resource
 import signal
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -98,6 +100,38 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="selfeval-parent-watch", daemon=True).start()
 
 
+# the worker's address space when it started, and how much of a task's memory the readers' memos
+# may keep between files (see forget_if_grown); 0: not a worker
+_started_at = 0
+_memo_budget = 0
+
+
+def clear_memos() -> int:
+    """Empty every memo (functools.lru_cache) of selfeval's modules; how many there were."""
+    cleared = 0
+    for name, module in list(sys.modules.items()):
+        if module is not None and (name == "selfeval" or name.startswith("selfeval.")):
+            for value in list(vars(module).values()):
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear):
+                    clear()
+                    cleared += 1
+    return cleared
+
+
+def forget_if_grown() -> bool:
+    """After each file. The readers memoise what they ask of a cell's text (labels recur form after
+    form), and a worker keeps those memos from file to file. Long texts are rare in real forms but
+    free to an attacker, whose upload could fill a worker so that the next, innocent file dies of the
+    memory left: a good file lost. When the worker has grown by more than a quarter of a task's memory
+    since it started, every memo is emptied, so each file starts with three quarters of its budget."""
+    if not _memo_budget or _address_space() - _started_at <= _memo_budget:
+        return False
+    clear_memos()
+    gc.collect()
+    return True
+
+
 def worker_init(memory_bytes: int) -> None:
     """Runs once in each worker: cap the address space, leave Ctrl-C to the parent, warm the imports.
 
@@ -112,8 +146,10 @@ def worker_init(memory_bytes: int) -> None:
         os.close(devnull)
     for name in PRELOAD:
         __import__(name)
+    global _started_at, _memo_budget
     if memory_bytes:
-        limit = _address_space() + memory_bytes
+        _started_at, _memo_budget = _address_space(), memory_bytes // 4
+        limit = _started_at + memory_bytes
         _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
@@ -187,6 +223,7 @@ def _limited(fn: Callable[..., Any], args: tuple, cpu_seconds: int, wall_seconds
     finally:
         if wall_seconds:
             signal.alarm(0)
+        forget_if_grown()
 
 
 def solo_main(conn, fn, args, limits: SandboxLimits) -> None:
