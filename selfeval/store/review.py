@@ -85,7 +85,7 @@ class Review(Backend):
                     explanation=explanation,
                     comment=comment,
                     current=bool(is_current),
-                    authors=[r[0] for r in db.execute(AUTHORS_SQL, [sid])],
+                    authors=[r[0] for r in db.execute(AUTHORS_SQL, [sid])] if action == "approve" else (),
                 )
             except Refused as refused:
                 raise ReviewRefused(refused) from None
@@ -135,10 +135,12 @@ class Review(Backend):
 
     def authors(self, submission_id: int) -> tuple[str, ...]:
         """Who stored or submitted a version the principal may see (the four-eyes rule's question)."""
-        rows = self._rows("SELECT unit FROM forms WHERE submission_id = ?", [int(submission_id)])
-        if not rows or not self.who.sees_unit(rows[0][0]):
-            return ()
-        return tuple(r[0] for r in self._rows(AUTHORS_SQL, [int(submission_id)]))
+        with self._snapshot() as db:
+            try:
+                self._version_for_step(db, int(submission_id))  # the steps' own rule for who sees it
+            except NotFound:
+                return ()
+            return tuple(r[0] for r in db.execute(AUTHORS_SQL, [int(submission_id)]))
 
     def set_deadline(self, year: str | int, deadline: date | None) -> None:
         """The date by which every project of `year` should be approved (None removes it). Only an
